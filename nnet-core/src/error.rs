@@ -1,0 +1,89 @@
+use core::fmt;
+
+/// Everything that can go wrong in `nnet-core`. Small, `Copy`, and printable
+/// with [`Display`](core::fmt::Display) without allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Error {
+    /// An input value (pixel or coordinate) is NaN or infinite.
+    NonFiniteInput,
+    /// A pixel value lies outside `0.0..=1.0`.
+    InputOutOfRange,
+    /// A buffer or raster has the wrong length for the stated dimensions.
+    LengthMismatch {
+        /// The length that was expected.
+        expected: usize,
+        /// The length that was given.
+        actual: usize,
+    },
+    /// Raster dimensions are zero or their product overflows.
+    BadDimensions,
+    /// A fixed-capacity stroke buffer is full (too many points or strokes).
+    CapacityExceeded,
+    /// The model file does not start with the `NNET` magic bytes.
+    BadMagic,
+    /// The model file has a format version this build does not read.
+    UnsupportedVersion(u16),
+    /// The model file ends before its declared contents.
+    Truncated,
+    /// The model file has bytes after its declared contents.
+    TrailingBytes,
+    /// The model file's header could not be decoded.
+    BadHeader,
+    /// The model file's checksum does not match its contents.
+    ChecksumMismatch,
+    /// The layer sizes in the file differ from the network the caller expects.
+    SizeMismatch {
+        /// Hidden units the caller expects.
+        expected_hidden: u32,
+        /// Hidden units the file declares (input/output mismatches report the file's hidden size too).
+        found_hidden: u32,
+    },
+    /// The file's input or output layer is not 784 / 10.
+    UnsupportedShape,
+    /// The file's activation is not the one this build implements.
+    UnsupportedActivation,
+    /// The file holds a weight type other than the one the caller asked for.
+    WrongWeightType,
+    /// A weight or scale in the model file is NaN or infinite.
+    NonFiniteWeight,
+    /// The weights are not 4-byte aligned in memory, so a zero-copy view is impossible.
+    Misaligned,
+    /// Serialising a model file failed.
+    Encode,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NonFiniteInput => f.write_str("input contains NaN or infinite values"),
+            Error::InputOutOfRange => f.write_str("pixel value outside 0..=1"),
+            Error::LengthMismatch { expected, actual } => {
+                write!(f, "wrong length: expected {expected}, got {actual}")
+            }
+            Error::BadDimensions => f.write_str("raster width/height are zero or too large"),
+            Error::CapacityExceeded => f.write_str("too many strokes or points"),
+            Error::BadMagic => f.write_str("not an nnet model file (bad magic bytes)"),
+            Error::UnsupportedVersion(v) => write!(f, "unsupported model format version {v}"),
+            Error::Truncated => f.write_str("model file is truncated"),
+            Error::TrailingBytes => f.write_str("model file has trailing bytes"),
+            Error::BadHeader => f.write_str("model file header is malformed"),
+            Error::ChecksumMismatch => f.write_str("model file checksum mismatch (corrupt file)"),
+            Error::SizeMismatch {
+                expected_hidden,
+                found_hidden,
+            } => write!(
+                f,
+                "model has {found_hidden} hidden units, expected {expected_hidden}"
+            ),
+            Error::UnsupportedShape => f.write_str("model is not a 784-H-10 network"),
+            Error::UnsupportedActivation => f.write_str("model uses an unsupported activation"),
+            Error::WrongWeightType => f.write_str("model weight type is not the one expected"),
+            Error::NonFiniteWeight => f.write_str("model contains NaN or infinite weights"),
+            Error::Misaligned => f.write_str("model bytes are not 4-byte aligned"),
+            Error::Encode => f.write_str("could not encode model file"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for Error {}

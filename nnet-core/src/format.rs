@@ -1,0 +1,531 @@
+//! The model file: how a trained network travels from `host-trainer` to the
+//! web server and into the firmware's flash.
+//!
+//! ## Layout (format version 1, all integers and floats little-endian)
+//!
+//! | offset | bytes | content |
+//! | --- | --- | --- |
+//! | 0 | 4 | magic `NNET` |
+//! | 4 | 2 | format version (`u16`, currently 1) |
+//! | 6 | 2 | header length `L` (`u16`) |
+//! | 8 | `L` | [`Header`] serialised with `postcard` |
+//! | 8+L | 0..15 | zero padding up to a multiple of 16 bytes |
+//! | P | see below | weights |
+//! | end-4 | 4 | CRC-32 (IEEE) of every byte before it |
+//!
+//! Weights for [`WeightType::F32`]: `w1` (`H*784` f32, row-major, row `j`
+//! feeds hidden unit `j`), `b1` (`H`), `w2` (`10*H`), `b2` (`10`).
+//!
+//! Because the weights start at a multiple of 16 from the start of the file,
+//! a file placed at a 16-byte aligned address (as the firmware does with
+//! `include_bytes!`) can be used in place: [`ModelView`] borrows the weights
+//! as `&[f32]` without copying. Loading checks everything and never panics:
+//! magic, version, header, shape, exact length, checksum, finite weights.
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Mlp, INPUT, OUTPUT};
+
+/// The four magic bytes every model file starts with.
+pub const MAGIC: [u8; 4] = *b"NNET";
+/// The format version this build writes and reads.
+pub const VERSION: u16 = 1;
+/// Weights start at a multiple of this many bytes from the file start.
+pub const ALIGN: usize = 16;
+/// The largest hidden layer a model file may declare (keeps size arithmetic far from overflow).
+pub const MAX_HIDDEN: u32 = 4096;
+
+/// The hidden-layer activation function recorded in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    /// The logistic function, computed with `libm::expf`.
+    Sigmoid,
+}
+
+/// How the weights are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WeightType {
+    /// 32-bit IEEE floats.
+    F32,
+}
+
+/// Training metadata carried in the file (informational; inference ignores it).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Metadata<'a> {
+    /// The data set the network was trained on, e.g. `"mnist"`.
+    pub dataset: &'a str,
+    /// The random seed of the training run.
+    pub seed: u64,
+    /// Number of training epochs.
+    pub epochs: u32,
+    /// Accuracy on the data set's test split (0..=1), if measured.
+    pub test_accuracy: Option<f32>,
+    /// Free text: how the model was made (command line, hyperparameters).
+    pub notes: &'a str,
+}
+
+/// The decoded file header.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Header<'a> {
+    /// Input units; always 784.
+    pub input: u32,
+    /// Hidden units `H`.
+    pub hidden: u32,
+    /// Output units; always 10.
+    pub output: u32,
+    /// Hidden activation.
+    pub activation: Activation,
+    /// Storage type of the weights.
+    pub weight_type: WeightType,
+    /// Training metadata.
+    #[serde(borrow)]
+    pub meta: Metadata<'a>,
+}
+
+impl Header<'_> {
+    /// Number of weight/bias values (`f32` count for [`WeightType::F32`]).
+    pub fn parameter_count(&self) -> usize {
+        let h = self.hidden as usize;
+        h * INPUT + h + OUTPUT * h + OUTPUT
+    }
+
+    /// Bytes of the weight section.
+    pub fn payload_len(&self) -> usize {
+        match self.weight_type {
+            WeightType::F32 => self.parameter_count() * 4,
+        }
+    }
+}
+
+/// A validated model file, borrowed: the weights are used where they lie.
+#[derive(Debug, Clone, Copy)]
+pub struct ModelView<'a> {
+    /// The decoded header.
+    pub header: Header<'a>,
+    payload: &'a [u8],
+}
+
+impl<'a> ModelView<'a> {
+    /// Parses and validates a whole model file. Works without allocation.
+    pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
+        if bytes.len() < MAGIC.len() {
+            return Err(if MAGIC.starts_with(bytes) {
+                Error::Truncated
+            } else {
+                Error::BadMagic
+            });
+        }
+        if bytes[..4] != MAGIC {
+            return Err(Error::BadMagic);
+        }
+        let fixed = bytes.get(..8).ok_or(Error::Truncated)?;
+        let version = u16::from_le_bytes([fixed[4], fixed[5]]);
+        if version != VERSION {
+            return Err(Error::UnsupportedVersion(version));
+        }
+        let header_len = usize::from(u16::from_le_bytes([fixed[6], fixed[7]]));
+        let header_bytes = bytes.get(8..8 + header_len).ok_or(Error::Truncated)?;
+        let (header, rest): (Header<'a>, _) =
+            postcard::take_from_bytes(header_bytes).map_err(|_| Error::BadHeader)?;
+        if !rest.is_empty() {
+            return Err(Error::BadHeader);
+        }
+        if header.input != INPUT as u32 || header.output != OUTPUT as u32 {
+            return Err(Error::UnsupportedShape);
+        }
+        if header.hidden == 0 || header.hidden > MAX_HIDDEN {
+            return Err(Error::UnsupportedShape);
+        }
+        let start = padded(8 + header_len);
+        let end = start + header.payload_len();
+        let total = end + 4;
+        if bytes.len() < total {
+            return Err(Error::Truncated);
+        }
+        if bytes.len() > total {
+            return Err(Error::TrailingBytes);
+        }
+        if bytes[8 + header_len..start].iter().any(|&b| b != 0) {
+            return Err(Error::BadHeader);
+        }
+        let stored =
+            u32::from_le_bytes([bytes[end], bytes[end + 1], bytes[end + 2], bytes[end + 3]]);
+        if crc32(&bytes[..end]) != stored {
+            return Err(Error::ChecksumMismatch);
+        }
+        let payload = &bytes[start..end];
+        if payload
+            .chunks_exact(4)
+            .any(|c| !f32::from_le_bytes([c[0], c[1], c[2], c[3]]).is_finite())
+        {
+            return Err(Error::NonFiniteWeight);
+        }
+        Ok(ModelView { header, payload })
+    }
+
+    /// The raw weight section (little-endian).
+    pub fn payload(&self) -> &'a [u8] {
+        self.payload
+    }
+
+    /// The f32 weights in place, as `(w1, b1, w2, b2)`. Needs the file to be
+    /// 4-byte aligned in memory on a little-endian target, else
+    /// [`Error::Misaligned`]; a non-f32 file is [`Error::WrongWeightType`].
+    pub fn f32_weights(&self) -> Result<[&'a [f32]; 4], Error> {
+        if self.header.weight_type != WeightType::F32 {
+            return Err(Error::WrongWeightType);
+        }
+        if cfg!(target_endian = "big") {
+            return Err(Error::Misaligned);
+        }
+        let all: &'a [f32] =
+            bytemuck::try_cast_slice(self.payload).map_err(|_| Error::Misaligned)?;
+        Ok(split_f32(all, self.header.hidden as usize))
+    }
+
+    /// The network in place (zero-copy). `H` must equal the file's hidden size.
+    pub fn mlp<const H: usize>(&self) -> Result<Mlp<'a, H>, Error> {
+        check_hidden::<H>(&self.header)?;
+        let [w1, b1, w2, b2] = self.f32_weights()?;
+        Mlp::from_slices(w1, b1, w2, b2)
+    }
+}
+
+fn check_hidden<const H: usize>(header: &Header<'_>) -> Result<(), Error> {
+    if header.hidden as usize != H {
+        return Err(Error::SizeMismatch {
+            expected_hidden: H as u32,
+            found_hidden: header.hidden,
+        });
+    }
+    Ok(())
+}
+
+fn split_f32(all: &[f32], h: usize) -> [&[f32]; 4] {
+    let (w1, rest) = all.split_at(h * INPUT);
+    let (b1, rest) = rest.split_at(h);
+    let (w2, b2) = rest.split_at(OUTPUT * h);
+    [w1, b1, w2, b2]
+}
+
+fn padded(n: usize) -> usize {
+    n.div_ceil(ALIGN) * ALIGN
+}
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// CRC-32 (IEEE 802.3, as in zlib and PNG) of `data`.
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in data {
+        c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+#[cfg(feature = "alloc")]
+pub use owned::*;
+
+#[cfg(feature = "alloc")]
+mod owned {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    /// [`Metadata`] with owned strings, for building and keeping models on a host.
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub struct OwnedMetadata {
+        /// See [`Metadata::dataset`].
+        pub dataset: String,
+        /// See [`Metadata::seed`].
+        pub seed: u64,
+        /// See [`Metadata::epochs`].
+        pub epochs: u32,
+        /// See [`Metadata::test_accuracy`].
+        pub test_accuracy: Option<f32>,
+        /// See [`Metadata::notes`].
+        pub notes: String,
+    }
+
+    impl OwnedMetadata {
+        fn borrowed(&self) -> Metadata<'_> {
+            Metadata {
+                dataset: &self.dataset,
+                seed: self.seed,
+                epochs: self.epochs,
+                test_accuracy: self.test_accuracy,
+                notes: &self.notes,
+            }
+        }
+    }
+
+    /// An f32 model held in owned vectors (host side: trainer, web server).
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct OwnedModel {
+        /// Hidden units `H`.
+        pub hidden: usize,
+        /// Training metadata.
+        pub meta: OwnedMetadata,
+        /// `H x 784` hidden weights, row-major.
+        pub w1: Vec<f32>,
+        /// `H` hidden biases.
+        pub b1: Vec<f32>,
+        /// `10 x H` output weights, row-major.
+        pub w2: Vec<f32>,
+        /// 10 output biases.
+        pub b2: Vec<f32>,
+    }
+
+    impl OwnedModel {
+        /// Parses and validates a model file from any (unaligned) bytes, copying the weights.
+        pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+            let view = ModelView::parse(bytes)?;
+            let h = &view.header;
+            if h.weight_type != WeightType::F32 {
+                return Err(Error::WrongWeightType);
+            }
+            let all: Vec<f32> = view
+                .payload()
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            let hidden = h.hidden as usize;
+            let [w1, b1, w2, b2] = split_f32(&all, hidden);
+            Ok(OwnedModel {
+                hidden,
+                meta: OwnedMetadata {
+                    dataset: h.meta.dataset.into(),
+                    seed: h.meta.seed,
+                    epochs: h.meta.epochs,
+                    test_accuracy: h.meta.test_accuracy,
+                    notes: h.meta.notes.into(),
+                },
+                w1: w1.into(),
+                b1: b1.into(),
+                w2: w2.into(),
+                b2: b2.into(),
+            })
+        }
+
+        /// The network over these vectors. `H` must equal [`OwnedModel::hidden`].
+        pub fn mlp<const H: usize>(&self) -> Result<Mlp<'_, H>, Error> {
+            if self.hidden != H {
+                return Err(Error::SizeMismatch {
+                    expected_hidden: H as u32,
+                    found_hidden: self.hidden as u32,
+                });
+            }
+            Mlp::from_slices(&self.w1, &self.b1, &self.w2, &self.b2)
+        }
+
+        /// The file header this model is written with.
+        pub fn header(&self) -> Header<'_> {
+            Header {
+                input: INPUT as u32,
+                hidden: self.hidden as u32,
+                output: OUTPUT as u32,
+                activation: Activation::Sigmoid,
+                weight_type: WeightType::F32,
+                meta: self.meta.borrowed(),
+            }
+        }
+
+        /// Serialises the model into the file format. Vectors of the wrong
+        /// length or non-finite weights are rejected, so every written file loads.
+        pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+            let h = self.hidden;
+            let want = [h * INPUT, h, OUTPUT * h, OUTPUT];
+            let have = [self.w1.len(), self.b1.len(), self.w2.len(), self.b2.len()];
+            for (expected, actual) in want.into_iter().zip(have) {
+                if expected != actual {
+                    return Err(Error::LengthMismatch { expected, actual });
+                }
+            }
+            if h == 0 || h > MAX_HIDDEN as usize {
+                return Err(Error::UnsupportedShape);
+            }
+            let weights = [&self.w1, &self.b1, &self.w2, &self.b2];
+            if weights.iter().any(|w| w.iter().any(|v| !v.is_finite())) {
+                return Err(Error::NonFiniteWeight);
+            }
+            let header = postcard::to_allocvec(&self.header()).map_err(|_| Error::Encode)?;
+            let header_len = u16::try_from(header.len()).map_err(|_| Error::Encode)?;
+            let mut out =
+                Vec::with_capacity(padded(8 + header.len()) + h * 4 * (INPUT + OUTPUT + 1) + 44);
+            out.extend_from_slice(&MAGIC);
+            out.extend_from_slice(&VERSION.to_le_bytes());
+            out.extend_from_slice(&header_len.to_le_bytes());
+            out.extend_from_slice(&header);
+            out.resize(padded(out.len()), 0);
+            for w in weights {
+                for v in w.iter() {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+            let crc = crc32(&out);
+            out.extend_from_slice(&crc.to_le_bytes());
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    fn model(h: usize) -> OwnedModel {
+        let n = |len: usize, k: f32| {
+            (0..len)
+                .map(|i| ((i % 17) as f32 - 8.0) * k)
+                .collect::<Vec<f32>>()
+        };
+        OwnedModel {
+            hidden: h,
+            meta: OwnedMetadata {
+                dataset: "unit-test".into(),
+                seed: 7,
+                epochs: 3,
+                test_accuracy: Some(0.5),
+                notes: "made by a test".into(),
+            },
+            w1: n(h * INPUT, 0.01),
+            b1: n(h, 0.1),
+            w2: n(OUTPUT * h, 0.2),
+            b2: n(OUTPUT, 0.3),
+        }
+    }
+
+    /// Copies bytes to a 16-byte aligned buffer so zero-copy views work in tests.
+    fn aligned(bytes: &[u8]) -> Vec<u128> {
+        let mut buf = vec![0u128; bytes.len().div_ceil(16)];
+        bytemuck::cast_slice_mut::<u128, u8>(&mut buf)[..bytes.len()].copy_from_slice(bytes);
+        buf
+    }
+
+    fn with_fixed_crc(mut bytes: Vec<u8>) -> Vec<u8> {
+        let end = bytes.len() - 4;
+        let crc = crc32(&bytes[..end]);
+        bytes[end..].copy_from_slice(&crc.to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn round_trip_owned_and_view() {
+        let m = model(3);
+        let bytes = m.to_bytes().unwrap();
+        assert_eq!(OwnedModel::from_bytes(&bytes).unwrap(), m);
+        let buf = aligned(&bytes);
+        let view =
+            ModelView::parse(&bytemuck::cast_slice::<u128, u8>(&buf)[..bytes.len()]).unwrap();
+        assert_eq!(view.header, m.header());
+        let a = view.mlp::<3>().unwrap();
+        let b = m.mlp::<3>().unwrap();
+        let x = [0.5f32; INPUT];
+        assert_eq!(a.predict(&x).unwrap(), b.predict(&x).unwrap());
+        assert_eq!(a.w1().as_flattened(), &m.w1[..]);
+    }
+
+    #[test]
+    fn view_rejects_wrong_size_and_misalignment() {
+        let bytes = model(3).to_bytes().unwrap();
+        let buf = aligned(&bytes);
+        let raw = bytemuck::cast_slice::<u128, u8>(&buf);
+        let view = ModelView::parse(&raw[..bytes.len()]).unwrap();
+        assert_eq!(
+            view.mlp::<4>().unwrap_err(),
+            Error::SizeMismatch {
+                expected_hidden: 4,
+                found_hidden: 3
+            }
+        );
+        let mut shifted = vec![0u8; bytes.len() + 1];
+        shifted[1..].copy_from_slice(&bytes);
+        let buf2 = aligned(&shifted);
+        let raw2 = &bytemuck::cast_slice::<u128, u8>(&buf2)[1..=bytes.len()];
+        assert_eq!(
+            ModelView::parse(raw2).unwrap().mlp::<3>().unwrap_err(),
+            Error::Misaligned
+        );
+        // the owned loader copies, so alignment does not matter to it
+        assert!(OwnedModel::from_bytes(raw2).is_ok());
+    }
+
+    #[test]
+    fn rejects_every_corruption_class() {
+        let good = model(2).to_bytes().unwrap();
+        let parse = |b: &[u8]| ModelView::parse(b).map(|_| ());
+        assert_eq!(parse(b"NN"), Err(Error::Truncated));
+        assert_eq!(parse(b"XY"), Err(Error::BadMagic));
+        assert_eq!(parse(b""), Err(Error::Truncated));
+        let mut bad = good.clone();
+        bad[0] = b'M';
+        assert_eq!(parse(&bad), Err(Error::BadMagic));
+        let mut bad = good.clone();
+        bad[4] = 9;
+        assert_eq!(parse(&bad), Err(Error::UnsupportedVersion(9)));
+        for cut in [5, 8, 20, good.len() / 2, good.len() - 1] {
+            assert_eq!(parse(&good[..cut]), Err(Error::Truncated), "cut at {cut}");
+        }
+        let mut bad = good.clone();
+        bad.push(0);
+        assert_eq!(parse(&bad), Err(Error::TrailingBytes));
+        let mut bad = good.clone();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 0x40;
+        assert_eq!(parse(&bad), Err(Error::ChecksumMismatch));
+        // a NaN weight with a correct checksum is still rejected
+        let mut bad = good.clone();
+        let start = padded(8 + usize::from(u16::from_le_bytes([good[6], good[7]])));
+        bad[start..start + 4].copy_from_slice(&f32::NAN.to_le_bytes());
+        assert_eq!(parse(&with_fixed_crc(bad)), Err(Error::NonFiniteWeight));
+        let mut bad = good.clone();
+        bad[start + 4..start + 8].copy_from_slice(&f32::NEG_INFINITY.to_le_bytes());
+        assert_eq!(parse(&with_fixed_crc(bad)), Err(Error::NonFiniteWeight));
+        // header claims a different input size
+        let mut m = model(2);
+        let mut header = m.header();
+        header.input = 1000; // same varint length as 784, so the header keeps its size
+        let hb = postcard::to_allocvec(&header).unwrap();
+        let mut bad = good.clone();
+        bad.splice(8..8 + hb.len(), hb.iter().copied());
+        assert_eq!(parse(&with_fixed_crc(bad)), Err(Error::UnsupportedShape));
+        // header length pointing past the end
+        let mut bad = good.clone();
+        bad[6] = 0xff;
+        bad[7] = 0xff;
+        assert_eq!(parse(&bad), Err(Error::Truncated));
+        // writer refuses what the reader would refuse
+        m.b2[0] = f32::INFINITY;
+        assert_eq!(m.to_bytes(), Err(Error::NonFiniteWeight));
+        let mut m = model(2);
+        m.w2.pop();
+        assert!(matches!(m.to_bytes(), Err(Error::LengthMismatch { .. })));
+    }
+
+    #[test]
+    fn crc32_known_answer() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+}

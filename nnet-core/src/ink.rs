@@ -1,0 +1,173 @@
+//! Ink: the strokes a finger, mouse or stylus draws, in drawing-surface
+//! pixels (origin top-left, y down).
+//!
+//! [`Strokes`] captures them in fixed-capacity `heapless` buffers (no heap, so
+//! it works on the microcontroller); with the `alloc` feature, [`InkRecord`] is
+//! one line of the JSON Lines interchange format of DESIGN.md:
+//!
+//! ```json
+//! {"label": 7, "width": 280, "height": 280, "strokes": [[[x, y], [x, y]], [[x, y]]]}
+//! ```
+use heapless::Vec;
+
+use crate::Error;
+
+/// A point on the drawing surface, in its pixels.
+pub type Point = [f32; 2];
+
+/// Default point capacity of [`Strokes`].
+pub const DEFAULT_POINTS: usize = 2048;
+/// Default stroke capacity of [`Strokes`].
+pub const DEFAULT_STROKES: usize = 64;
+
+/// Up to `P` points in up to `S` strokes, stored without allocation.
+/// Every point must be finite; pushing past capacity is an error, never a panic.
+#[derive(Debug, Clone, Default)]
+pub struct Strokes<const P: usize = DEFAULT_POINTS, const S: usize = DEFAULT_STROKES> {
+    points: Vec<Point, P>,
+    /// End index (exclusive) in `points` of each stroke.
+    ends: Vec<u32, S>,
+}
+
+impl<const P: usize, const S: usize> Strokes<P, S> {
+    /// An empty drawing.
+    pub const fn new() -> Self {
+        Strokes {
+            points: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+
+    /// Starts a new stroke (pen down). Empty strokes are not kept.
+    pub fn begin_stroke(&mut self) -> Result<(), Error> {
+        let n = self.ends.len();
+        if n > 0 {
+            let start = if n > 1 { self.ends[n - 2] } else { 0 };
+            if self.ends[n - 1] == start {
+                return Ok(()); // the current stroke is still empty: reuse it
+            }
+        }
+        self.ends
+            .push(self.points.len() as u32)
+            .map_err(|_| Error::CapacityExceeded)
+    }
+
+    /// Adds a point to the current stroke, starting one if none is open.
+    pub fn push(&mut self, p: Point) -> Result<(), Error> {
+        if !(p[0].is_finite() && p[1].is_finite()) {
+            return Err(Error::NonFiniteInput);
+        }
+        if self.ends.is_empty() {
+            self.begin_stroke()?;
+        }
+        self.points.push(p).map_err(|_| Error::CapacityExceeded)?;
+        if let Some(end) = self.ends.last_mut() {
+            *end = self.points.len() as u32;
+        }
+        Ok(())
+    }
+
+    /// Adds a whole stroke.
+    pub fn push_stroke(&mut self, stroke: &[Point]) -> Result<(), Error> {
+        self.begin_stroke()?;
+        stroke.iter().try_for_each(|&p| self.push(p))
+    }
+
+    /// Removes everything.
+    pub fn clear(&mut self) {
+        self.points.clear();
+        self.ends.clear();
+    }
+
+    /// True when no point has been drawn.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Total number of points.
+    pub fn point_count(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Number of non-empty strokes.
+    pub fn stroke_count(&self) -> usize {
+        self.strokes().count()
+    }
+
+    /// The strokes in drawing order, each a slice of points (never empty).
+    pub fn strokes(&self) -> impl Iterator<Item = &[Point]> + Clone + '_ {
+        let mut start = 0usize;
+        self.ends.iter().filter_map(move |&end| {
+            let s = self.points.get(start..end as usize).unwrap_or(&[]);
+            start = end as usize;
+            (!s.is_empty()).then_some(s)
+        })
+    }
+}
+
+#[cfg(feature = "alloc")]
+pub use record::InkRecord;
+
+#[cfg(feature = "alloc")]
+mod record {
+    use alloc::vec::Vec;
+
+    use serde::{Deserialize, Serialize};
+
+    use super::{Point, Strokes};
+    use crate::Error;
+
+    /// One drawing of the JSON Lines ink format (DESIGN.md).
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    pub struct InkRecord {
+        /// The digit this drawing shows, when known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub label: Option<u8>,
+        /// Drawing surface width in pixels.
+        pub width: f32,
+        /// Drawing surface height in pixels.
+        pub height: f32,
+        /// Strokes, each a list of `[x, y]` points.
+        pub strokes: Vec<Vec<Point>>,
+    }
+
+    impl InkRecord {
+        /// Copies the strokes into fixed-capacity [`Strokes`]; too many points or
+        /// strokes is [`Error::CapacityExceeded`], a NaN coordinate [`Error::NonFiniteInput`].
+        pub fn to_strokes<const P: usize, const S: usize>(&self) -> Result<Strokes<P, S>, Error> {
+            let mut out = Strokes::new();
+            for s in &self.strokes {
+                if !s.is_empty() {
+                    out.push_stroke(s)?;
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strokes_are_split_and_bounded() {
+        let mut s: Strokes<4, 2> = Strokes::new();
+        assert!(s.is_empty());
+        s.push([0.0, 0.0]).unwrap();
+        s.push([1.0, 1.0]).unwrap();
+        s.begin_stroke().unwrap();
+        s.begin_stroke().unwrap(); // an empty stroke is reused, not counted
+        s.push([5.0, 5.0]).unwrap();
+        extern crate std;
+        let v: std::vec::Vec<_> = s.strokes().collect();
+        assert_eq!(v, [&[[0.0, 0.0], [1.0, 1.0]][..], &[[5.0, 5.0]][..]]);
+        s.push([6.0, 6.0]).unwrap();
+        assert_eq!(s.push([7.0, 7.0]), Err(Error::CapacityExceeded));
+        assert_eq!(s.begin_stroke(), Err(Error::CapacityExceeded));
+        assert_eq!(s.push([f32::NAN, 0.0]), Err(Error::NonFiniteInput));
+        assert_eq!(s.point_count(), 4);
+        s.clear();
+        assert_eq!(s.stroke_count(), 0);
+    }
+}

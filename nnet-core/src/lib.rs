@@ -1,0 +1,51 @@
+//! # nnet-core
+//!
+//! The one source of truth at run time for nnet: every front end (the
+//! `web-demo` server, the `firmware` on the board and in QEMU, the
+//! `host-trainer`'s evaluation) calls this crate, so a digit drawn anywhere
+//! gets the same answer, bit for bit.
+//!
+//! ```text
+//! strokes ─┐
+//!          ├─> preprocess ─> [f32; 784] ─> Mlp::predict ─> Prediction
+//! raster  ─┘
+//! model file bytes ─> format::ModelView (zero-copy) / format::OwnedModel ─> Mlp
+//! ```
+//!
+//! * [`model`]: the fixed-size 784-H-10 perceptron and its deterministic forward pass.
+//! * [`format`]: the versioned model file (magic, header via postcard, weights).
+//! * [`ink`]: stroke capture in fixed-capacity `heapless` buffers, and the
+//!   JSON Lines ink record (with the `alloc` feature).
+//! * [`preprocess`]: strokes or rasters to an MNIST-style 28x28 image.
+//!
+//! The crate is `#![no_std]`, allocates nothing on the inference path and never
+//! panics on any input; errors are the small [`Error`] enum. The `alloc` and
+//! `std` features are opt-in.
+#![no_std]
+#![deny(missing_docs)]
+#![forbid(unsafe_op_in_unsafe_fn)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+mod error;
+pub mod format;
+pub mod ink;
+pub mod model;
+pub mod preprocess;
+
+pub use error::Error;
+pub use model::{Mlp, Prediction};
+
+/// Side length of the network's square input image (MNIST: 28).
+pub const SIDE: usize = 28;
+/// Number of network inputs: one per pixel of the 28x28 image.
+pub const INPUT: usize = SIDE * SIDE;
+/// Number of network outputs: one per digit class.
+pub const OUTPUT: usize = 10;
+
+/// A network input: 28x28 pixels in row-major order, 0.0 = background,
+/// 1.0 = full ink (white-on-black, like MNIST divided by 255).
+pub type Image = [f32; INPUT];

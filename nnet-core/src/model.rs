@@ -1,0 +1,317 @@
+//! The fixed-size multilayer perceptron `784 -> H -> 10` and its forward pass.
+//!
+//! Hidden layer: `h_j = sigmoid(dot(w1[j], x) + b1[j])` with [`sigmoid`]
+//! computed through `libm`. Output layer: `z_k = dot(w2[k], h) + b2[k]`,
+//! turned into probabilities by a numerically stable [`softmax`].
+//!
+//! ## Summation order (the determinism contract)
+//!
+//! Every dot product is computed by [`dot`] with **8 accumulators**:
+//! element `i` is added to accumulator `i % 8` in increasing `i`, each term a
+//! separately rounded `w * x` (Rust never contracts this into a fused
+//! multiply-add), and the accumulators are reduced as
+//! `((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))`; the bias is added
+//! last. IEEE-754 single precision then gives bit-identical results on
+//! x86_64, wasm32 and Cortex-M4F, while LLVM is still free to put the 8 lanes
+//! into one SIMD register on the host.
+use crate::{Error, INPUT, OUTPUT};
+
+/// A `784 -> H -> 10` perceptron whose weights are borrowed, so they can live
+/// in flash on a microcontroller, in a memory-mapped file, or in a `Vec` on a
+/// host. Construct it with [`Mlp::from_slices`] or from a model file through
+/// [`crate::format`].
+#[derive(Debug, Clone, Copy)]
+pub struct Mlp<'a, const H: usize> {
+    w1: &'a [[f32; INPUT]; H],
+    b1: &'a [f32; H],
+    w2: &'a [[f32; H]; OUTPUT],
+    b2: &'a [f32; OUTPUT],
+}
+
+/// The network's answer for one image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Prediction {
+    /// The most probable digit, 0..=9 (ties go to the lower digit).
+    pub digit: u8,
+    /// Softmax probabilities for digits 0..=9; they sum to 1 within rounding.
+    pub probabilities: [f32; OUTPUT],
+}
+
+impl Prediction {
+    /// The probability of the predicted digit.
+    pub fn confidence(&self) -> f32 {
+        self.probabilities[usize::from(self.digit)]
+    }
+}
+
+impl<'a, const H: usize> Mlp<'a, H> {
+    /// Builds a network from flat row-major weight slices:
+    /// `w1` is `H x 784` (row `j` feeds hidden unit `j`), `b1` has `H` entries,
+    /// `w2` is `10 x H`, `b2` has 10 entries. Wrong lengths or non-finite
+    /// weights are an error.
+    pub fn from_slices(
+        w1: &'a [f32],
+        b1: &'a [f32],
+        w2: &'a [f32],
+        b2: &'a [f32],
+    ) -> Result<Self, Error> {
+        let w1 = rows::<INPUT, H>(w1)?;
+        let w2 = rows::<H, OUTPUT>(w2)?;
+        let b1: &[f32; H] = b1.try_into().map_err(|_| Error::LengthMismatch {
+            expected: H,
+            actual: b1.len(),
+        })?;
+        let b2: &[f32; OUTPUT] = b2.try_into().map_err(|_| Error::LengthMismatch {
+            expected: OUTPUT,
+            actual: b2.len(),
+        })?;
+        let finite = |s: &[f32]| s.iter().all(|v| v.is_finite());
+        if !(finite(w1.as_flattened()) && finite(b1) && finite(w2.as_flattened()) && finite(b2)) {
+            return Err(Error::NonFiniteWeight);
+        }
+        Ok(Mlp { w1, b1, w2, b2 })
+    }
+
+    /// Hidden-layer weights, `H x 784`.
+    pub fn w1(&self) -> &'a [[f32; INPUT]; H] {
+        self.w1
+    }
+    /// Hidden-layer biases.
+    pub fn b1(&self) -> &'a [f32; H] {
+        self.b1
+    }
+    /// Output-layer weights, `10 x H`.
+    pub fn w2(&self) -> &'a [[f32; H]; OUTPUT] {
+        self.w2
+    }
+    /// Output-layer biases.
+    pub fn b2(&self) -> &'a [f32; OUTPUT] {
+        self.b2
+    }
+
+    /// Computes the hidden activations for `x` into `hidden`.
+    /// `x` must be finite (checked by [`Mlp::logits`] and [`Mlp::predict`]).
+    pub fn hidden_into(&self, x: &[f32; INPUT], hidden: &mut [f32; H]) {
+        for ((h, w), b) in hidden.iter_mut().zip(self.w1.iter()).zip(self.b1.iter()) {
+            *h = sigmoid(dot(w, x) + b);
+        }
+    }
+
+    /// Output logits for one image. Non-finite input, or input so large that
+    /// the logits overflow, is [`Error::NonFiniteInput`].
+    pub fn logits(&self, x: &[f32; INPUT]) -> Result<[f32; OUTPUT], Error> {
+        if !x.iter().all(|v| v.is_finite()) {
+            return Err(Error::NonFiniteInput);
+        }
+        let mut hidden = [0.0f32; H];
+        self.hidden_into(x, &mut hidden);
+        let mut z = [0.0f32; OUTPUT];
+        for ((z, w), b) in z.iter_mut().zip(self.w2.iter()).zip(self.b2.iter()) {
+            *z = dot(w, &hidden) + b;
+        }
+        if !z.iter().all(|v| v.is_finite()) {
+            return Err(Error::NonFiniteInput);
+        }
+        Ok(z)
+    }
+
+    /// Classifies one 28x28 image (row-major, 0.0 background .. 1.0 ink).
+    pub fn predict(&self, x: &[f32; INPUT]) -> Result<Prediction, Error> {
+        let z = self.logits(x)?;
+        Ok(prediction_from_logits(&z))
+    }
+}
+
+/// Turns logits into a [`Prediction`] with [`softmax`] and a first-maximum argmax.
+pub fn prediction_from_logits(z: &[f32; OUTPUT]) -> Prediction {
+    let probabilities = softmax(z);
+    let mut digit = 0u8;
+    let mut best = probabilities[0];
+    for (k, &p) in probabilities.iter().enumerate().skip(1) {
+        if p > best {
+            best = p;
+            digit = k as u8;
+        }
+    }
+    Prediction {
+        digit,
+        probabilities,
+    }
+}
+
+/// The logistic function `1 / (1 + e^-x)`, through `libm::expf` so every
+/// target computes the same bits. Saturates to 0.0 / 1.0, never NaN for
+/// finite `x`.
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + libm::expf(-x))
+}
+
+/// Numerically stable softmax: subtracts the maximum before `libm::expf` and
+/// sums in index order. Inputs must be finite.
+pub fn softmax(z: &[f32; OUTPUT]) -> [f32; OUTPUT] {
+    let mut m = z[0];
+    for &v in &z[1..] {
+        if v > m {
+            m = v;
+        }
+    }
+    let mut e = [0.0f32; OUTPUT];
+    let mut sum = 0.0f32;
+    for (e, &v) in e.iter_mut().zip(z.iter()) {
+        *e = libm::expf(v - m);
+        sum += *e;
+    }
+    for e in e.iter_mut() {
+        *e /= sum;
+    }
+    e
+}
+
+/// The deterministic dot product of the forward pass: 8 accumulators, element
+/// `i` into accumulator `i % 8`, reduced `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`.
+#[inline(always)]
+pub fn dot<const N: usize>(w: &[f32; N], x: &[f32; N]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (wc, wr) = w.as_chunks::<8>();
+    let (xc, xr) = x.as_chunks::<8>();
+    for (a, b) in wc.iter().zip(xc.iter()) {
+        for k in 0..8 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    for (k, (a, b)) in wr.iter().zip(xr.iter()).enumerate() {
+        acc[k] += a * b;
+    }
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+}
+
+/// Views a flat slice of `R * C` values as `R` rows of `C`.
+fn rows<const C: usize, const R: usize>(flat: &[f32]) -> Result<&[[f32; C]; R], Error> {
+    let mismatch = Error::LengthMismatch {
+        expected: R.saturating_mul(C),
+        actual: flat.len(),
+    };
+    let (chunks, rest) = flat.as_chunks::<C>();
+    if !rest.is_empty() {
+        return Err(mismatch);
+    }
+    chunks.try_into().map_err(|_| mismatch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hand-made 784-2-10 network whose answer can be worked out on paper.
+    fn tiny() -> ([f32; 2 * INPUT], [f32; 2], [f32; 20], [f32; 10]) {
+        let mut w1 = [0.0f32; 2 * INPUT];
+        // hidden 0 sums the first row of pixels, hidden 1 the last row, each scaled by 1/28
+        for i in 0..28 {
+            w1[i] = 1.0 / 28.0;
+            w1[INPUT + INPUT - 28 + i] = 1.0 / 28.0;
+        }
+        let b1 = [0.0, -1.0];
+        let mut w2 = [0.0f32; 20];
+        // digit 3 likes hidden 0, digit 7 likes hidden 1
+        w2[3 * 2] = 4.0;
+        w2[7 * 2 + 1] = 4.0;
+        let b2 = [0.0; 10];
+        (w1, b1, w2, b2)
+    }
+
+    #[test]
+    fn known_answer_tiny_network() {
+        let (w1, b1, w2, b2) = tiny();
+        let mlp = Mlp::<2>::from_slices(&w1, &b1, &w2, &b2).unwrap();
+        let mut x = [0.0f32; INPUT];
+        x[..28].fill(1.0); // first row fully inked: h0 = sigmoid(1), h1 = sigmoid(-1)
+        let h0 = 1.0 / (1.0 + (-1.0f64).exp());
+        let h1 = 1.0 / (1.0 + (1.0f64).exp());
+        let z3 = 4.0 * h0;
+        let z7 = 4.0 * h1;
+        let denom = 8.0 + z3.exp() + z7.exp();
+        let p = mlp.predict(&x).unwrap();
+        assert_eq!(p.digit, 3);
+        assert!((f64::from(p.probabilities[3]) - z3.exp() / denom).abs() < 1e-6);
+        assert!((f64::from(p.probabilities[7]) - z7.exp() / denom).abs() < 1e-6);
+        assert!((f64::from(p.probabilities[0]) - 1.0 / denom).abs() < 1e-6);
+        x[..28].fill(0.0);
+        x[INPUT - 28..].fill(1.0); // last row: h1 = sigmoid(0) = 0.5, h0 = 0.5 -> digit 3 and 7 tie
+        let p = mlp.predict(&x).unwrap();
+        assert_eq!(p.probabilities[3], p.probabilities[7]);
+        assert_eq!(p.digit, 3, "ties go to the lower digit");
+    }
+
+    #[test]
+    fn rejects_bad_lengths_and_weights() {
+        let (w1, b1, w2, mut b2) = tiny();
+        assert_eq!(
+            Mlp::<2>::from_slices(&w1[1..], &b1, &w2, &b2).unwrap_err(),
+            Error::LengthMismatch {
+                expected: 2 * INPUT,
+                actual: 2 * INPUT - 1
+            }
+        );
+        assert!(Mlp::<3>::from_slices(&w1, &b1, &w2, &b2).is_err());
+        b2[4] = f32::NAN;
+        assert_eq!(
+            Mlp::<2>::from_slices(&w1, &b1, &w2, &b2).unwrap_err(),
+            Error::NonFiniteWeight
+        );
+    }
+
+    #[test]
+    fn rejects_non_finite_and_overflowing_input() {
+        let (w1, b1, w2, b2) = tiny();
+        let mlp = Mlp::<2>::from_slices(&w1, &b1, &w2, &b2).unwrap();
+        let mut x = [0.0f32; INPUT];
+        x[5] = f32::NAN;
+        assert_eq!(mlp.predict(&x), Err(Error::NonFiniteInput));
+        x[5] = f32::INFINITY;
+        assert_eq!(mlp.predict(&x), Err(Error::NonFiniteInput));
+        x[5] = f32::MAX; // finite but the hidden sum saturates; sigmoid stays finite
+        assert!(mlp.predict(&x).is_ok());
+    }
+
+    #[test]
+    fn softmax_is_stable_for_extreme_logits() {
+        let mut z = [0.0f32; OUTPUT];
+        z[2] = 1e30;
+        z[5] = -1e30;
+        let p = softmax(&z);
+        assert_eq!(p[2], 1.0);
+        assert!(p.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn dot_matches_f64_reference() {
+        let mut w = [0.0f32; 789];
+        let mut x = [0.0f32; 789];
+        let mut s = 12345u32;
+        for i in 0..789 {
+            s = s.wrapping_mul(1664525).wrapping_add(1013904223);
+            w[i] = (s >> 8) as f32 / (1 << 24) as f32 - 0.5;
+            s = s.wrapping_mul(1664525).wrapping_add(1013904223);
+            x[i] = (s >> 8) as f32 / (1 << 24) as f32;
+        }
+        let reference: f64 = w
+            .iter()
+            .zip(&x)
+            .map(|(a, b)| f64::from(*a) * f64::from(*b))
+            .sum();
+        let d = dot(&w, &x);
+        assert!(
+            (f64::from(d) - reference).abs() < 1e-4,
+            "{d} vs {reference}"
+        );
+        // the documented order, spelled out
+        let mut acc = [0.0f32; 8];
+        for i in 0..789 {
+            acc[i % 8] += w[i] * x[i];
+        }
+        let manual =
+            ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        assert_eq!(d.to_bits(), manual.to_bits());
+    }
+}
