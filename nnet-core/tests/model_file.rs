@@ -1,0 +1,76 @@
+//! Property tests: the model-file reader never panics, whatever the bytes,
+//! and every corruption of a valid file is either rejected or (for the few
+//! bytes that carry no meaning, like metadata text) yields a valid model.
+use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel};
+use nnet_core::{Error, INPUT, OUTPUT};
+use proptest::prelude::*;
+
+fn sample(h: usize) -> Vec<u8> {
+    let v = |n: usize| {
+        (0..n)
+            .map(|i| (i as f32 * 0.37).sin())
+            .collect::<Vec<f32>>()
+    };
+    OwnedModel {
+        hidden: h,
+        meta: OwnedMetadata {
+            dataset: "mnist".into(),
+            seed: 1,
+            epochs: 2,
+            test_accuracy: Some(0.9),
+            notes: "property test".into(),
+        },
+        w1: v(h * INPUT),
+        b1: v(h),
+        w2: v(OUTPUT * h),
+        b2: v(OUTPUT),
+    }
+    .to_bytes()
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = ModelView::parse(&bytes);
+        let _ = OwnedModel::from_bytes(&bytes);
+    }
+
+    #[test]
+    fn random_bytes_behind_a_valid_prefix_never_panic(tail in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let mut bytes = b"NNET\x01\x00".to_vec();
+        bytes.extend_from_slice(&tail);
+        prop_assert!(ModelView::parse(&bytes).is_err());
+    }
+
+    #[test]
+    fn corrupted_files_are_rejected(edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+                                    cut in any::<prop::sample::Index>()) {
+        let good = sample(2);
+        let mut bad = good.clone();
+        for (i, b) in &edits {
+            let i = i.index(bad.len());
+            bad[i] ^= b | 1; // always flips at least one bit
+        }
+        // a changed file fails an earlier check or its checksum (a random change slips past CRC-32 with probability 2^-32)
+        prop_assert!(OwnedModel::from_bytes(&bad).is_err());
+        let cut = cut.index(good.len());
+        prop_assert!(OwnedModel::from_bytes(&good[..cut]).is_err());
+    }
+}
+
+#[test]
+fn owned_load_of_a_valid_file_gives_a_working_network() {
+    let m = OwnedModel::from_bytes(&sample(4)).unwrap();
+    let mlp = m.mlp::<4>().unwrap();
+    assert!(mlp.predict(&[0.25; INPUT]).is_ok());
+    assert_eq!(
+        m.mlp::<5>().unwrap_err(),
+        Error::SizeMismatch {
+            expected_hidden: 5,
+            found_hidden: 4
+        }
+    );
+}
