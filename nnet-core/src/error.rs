@@ -15,6 +15,8 @@ pub enum Error {
         /// The length that was given.
         actual: usize,
     },
+    /// A preprocessing parameter (pen width, softness) is outside its documented range.
+    BadParameter,
     /// Raster dimensions are zero or their product overflows.
     BadDimensions,
     /// A fixed-capacity stroke buffer is full (too many points or strokes).
@@ -60,6 +62,7 @@ impl fmt::Display for Error {
             Error::LengthMismatch { expected, actual } => {
                 write!(f, "wrong length: expected {expected}, got {actual}")
             }
+            Error::BadParameter => f.write_str("preprocessing parameter out of range"),
             Error::BadDimensions => f.write_str("raster width/height are zero or too large"),
             Error::CapacityExceeded => f.write_str("too many strokes or points"),
             Error::BadMagic => f.write_str("not an nnet model file (bad magic bytes)"),

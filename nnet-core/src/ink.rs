@@ -2,7 +2,7 @@
 //! pixels (origin top-left, y down).
 //!
 //! [`Strokes`] captures them in fixed-capacity `heapless` buffers (no heap, so
-//! it works on the microcontroller); with the `alloc` feature, [`InkRecord`] is
+//! it works on the microcontroller); with the `alloc` feature, `InkRecord` is
 //! one line of the JSON Lines interchange format of DESIGN.md:
 //!
 //! ```json

@@ -170,20 +170,107 @@ pub fn softmax(z: &[f32; OUTPUT]) -> [f32; OUTPUT] {
 
 /// The deterministic dot product of the forward pass: 8 accumulators, element
 /// `i` into accumulator `i % 8`, reduced `((a0+a1)+(a2+a3))+((a4+a5)+(a6+a7))`.
+///
+/// The whole 8-element chunks go through `chunk_lanes`, which has a
+/// hand-scheduled version for 32-bit Arm with a hardware FPU (the Cortex-M4F
+/// of the firmware); the arithmetic is the same on every target.
 #[inline(always)]
 pub fn dot<const N: usize>(w: &[f32; N], x: &[f32; N]) -> f32 {
-    let mut acc = [0.0f32; 8];
     let (wc, wr) = w.as_chunks::<8>();
     let (xc, xr) = x.as_chunks::<8>();
-    for (a, b) in wc.iter().zip(xc.iter()) {
-        for k in 0..8 {
-            acc[k] += a[k] * b[k];
-        }
-    }
+    let mut acc = chunk_lanes(wc, xc);
     for (k, (a, b)) in wr.iter().zip(xr.iter()).enumerate() {
         acc[k] += a * b;
     }
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]))
+}
+
+/// The 8 accumulators of [`dot`] over whole chunks: lane `k` sums
+/// `w[c][k] * x[c][k]` over the chunks `c` in increasing order, each product
+/// rounded before it is added. Portable version (LLVM may vectorise the lanes).
+#[cfg(not(all(target_arch = "arm", target_abi = "eabihf")))]
+#[inline(always)]
+fn chunk_lanes(w: &[[f32; 8]], x: &[[f32; 8]]) -> [f32; 8] {
+    let mut acc = [0.0f32; 8];
+    for (a, b) in w.iter().zip(x.iter()) {
+        for k in 0..8 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    acc
+}
+
+/// The 8 accumulators of [`dot`] over whole chunks, for 32-bit Arm with a
+/// hardware FPU (`eabihf`: the firmware's Cortex-M4F).
+///
+/// LLVM compiles the portable loop into one `vldr` per operand and one
+/// `vmla.f32` per product: three instructions per multiply-accumulate. Here
+/// each 8-float chunk of `w` and of `x` is fetched by one `vldmia` into
+/// s8-s15 / s16-s23 while accumulator `k` lives in `s<k>`, so a chunk costs
+/// 2 loads + 8 `vmla.f32` (the loop handles two chunks per iteration).
+/// `vmla.f32` is the *chained* multiply-accumulate of VFP — the product is
+/// rounded before the addition, exactly like `acc += a * b` in Rust — not the
+/// fused `vfma.f32`, so results stay bit-identical to the portable version.
+///
+/// Rust's `asm!` cannot name S registers on single-precision FPUs (it ties
+/// them to the `vfp2` feature), so the block saves s0-s23 itself and passes
+/// the accumulators through memory.
+#[cfg(all(target_arch = "arm", target_abi = "eabihf"))]
+#[inline(always)]
+fn chunk_lanes(w: &[[f32; 8]], x: &[[f32; 8]]) -> [f32; 8] {
+    let chunks = w.len().min(x.len());
+    let mut acc = [0.0f32; 8];
+    let pairs = chunks / 2;
+    if pairs > 0 {
+        // SAFETY: the loop reads `2 * pairs <= chunks` chunks of 8 f32 from each
+        // of `w` and `x` (both valid and f32-aligned for `chunks` chunks), reads
+        // and writes the 8 floats of `acc`, and restores every FP register it
+        // uses (s0-s23) from the stack before it ends; the core registers it
+        // changes are operands, the flags are not preserved (no
+        // `preserves_flags`).
+        unsafe {
+            core::arch::asm!(
+                "vpush {{d0-d11}}",
+                "vldmia {acc}, {{s0-s7}}",
+                "2:",
+                "vldmia {w}!, {{s8-s15}}",
+                "vldmia {x}!, {{s16-s23}}",
+                "vmla.f32 s0, s8, s16",
+                "vmla.f32 s1, s9, s17",
+                "vmla.f32 s2, s10, s18",
+                "vmla.f32 s3, s11, s19",
+                "vmla.f32 s4, s12, s20",
+                "vmla.f32 s5, s13, s21",
+                "vmla.f32 s6, s14, s22",
+                "vmla.f32 s7, s15, s23",
+                "vldmia {w}!, {{s8-s15}}",
+                "vldmia {x}!, {{s16-s23}}",
+                "vmla.f32 s0, s8, s16",
+                "vmla.f32 s1, s9, s17",
+                "vmla.f32 s2, s10, s18",
+                "vmla.f32 s3, s11, s19",
+                "vmla.f32 s4, s12, s20",
+                "vmla.f32 s5, s13, s21",
+                "vmla.f32 s6, s14, s22",
+                "vmla.f32 s7, s15, s23",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                "vstmia {acc}, {{s0-s7}}",
+                "vpop {{d0-d11}}",
+                acc = in(reg) acc.as_mut_ptr(),
+                w = inout(reg) w.as_ptr() => _,
+                x = inout(reg) x.as_ptr() => _,
+                n = inout(reg) pairs => _,
+            );
+        }
+    }
+    if chunks % 2 == 1 {
+        let (a, b) = (&w[chunks - 1], &x[chunks - 1]);
+        for k in 0..8 {
+            acc[k] += a[k] * b[k];
+        }
+    }
+    acc
 }
 
 /// Views a flat slice of `R * C` values as `R` rows of `C`.

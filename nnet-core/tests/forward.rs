@@ -73,12 +73,10 @@ fn matches_f64_reference() {
     for x in inputs() {
         let p = mlp.predict(&x).unwrap();
         let r = reference(&w, &x);
-        for k in 0..OUTPUT {
+        for (k, (&got, &want)) in p.probabilities.iter().zip(&r).enumerate() {
             assert!(
-                (f64::from(p.probabilities[k]) - r[k]).abs() < 2e-6,
-                "class {k}: {} vs {}",
-                p.probabilities[k],
-                r[k]
+                (f64::from(got) - want).abs() < 2e-6,
+                "class {k}: {got} vs {want}"
             );
         }
         let best = (0..OUTPUT).max_by(|&a, &b| r[a].total_cmp(&r[b])).unwrap();
