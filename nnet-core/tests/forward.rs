@@ -4,49 +4,30 @@
 //! reduction tree — changes these bits and fails here before it reaches the board).
 use nnet_core::{model, Mlp, INPUT, OUTPUT};
 
-const H: usize = 300;
+#[path = "support/golden_net.rs"]
+mod golden_net;
+use golden_net::H;
 
-/// A small deterministic generator (LCG), so the test needs no RNG crate and
-/// the golden file stays valid forever.
-struct Lcg(u32);
-impl Lcg {
-    fn next(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        (self.0 >> 8) as f32 / (1u32 << 24) as f32
-    }
-    fn vec(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n).map(|_| (self.next() - 0.5) * scale).collect()
-    }
-}
+type Weights = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
 
-fn network() -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
-    let mut g = Lcg(2024);
-    (
-        g.vec(H * INPUT, 0.2),
-        g.vec(H, 1.0),
-        g.vec(OUTPUT * H, 1.0),
-        g.vec(OUTPUT, 1.0),
-    )
+fn network() -> Weights {
+    let (mut w1, mut b1, mut w2, mut b2) = (
+        vec![0.0; H * INPUT],
+        vec![0.0; H],
+        vec![0.0; OUTPUT * H],
+        vec![0.0; OUTPUT],
+    );
+    golden_net::network(&mut w1, &mut b1, &mut w2, &mut b2);
+    (w1, b1, w2, b2)
 }
 
 fn inputs() -> Vec<[f32; INPUT]> {
-    let mut g = Lcg(99);
-    (0..8)
-        .map(|k| {
-            core::array::from_fn(|i| {
-                let v = g.next();
-                // sparse, MNIST-like: most pixels 0, some ink
-                if (i + k) % 3 == 0 {
-                    v
-                } else {
-                    0.0
-                }
-            })
-        })
-        .collect()
+    let mut x = [[0.0; INPUT]; golden_net::CASES];
+    golden_net::inputs(&mut x);
+    x.to_vec()
 }
 
-fn reference(w: &(Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>), x: &[f32; INPUT]) -> [f64; OUTPUT] {
+fn reference(w: &Weights, x: &[f32; INPUT]) -> [f64; OUTPUT] {
     let (w1, b1, w2, b2) = w;
     let h: Vec<f64> = (0..H)
         .map(|j| {
