@@ -10,17 +10,24 @@
 //!          ├─> preprocess ─> [f32; 784] ─> Mlp::predict ─> Prediction
 //! raster  ─┘
 //! model file bytes ─> format::ModelView (zero-copy) / format::OwnedModel ─> Mlp
+//!                                                      format::OwnedQuantModel ─> QuantMlp (int8)
 //! ```
 //!
 //! * [`model`]: the fixed-size 784-H-10 perceptron and its deterministic forward pass.
-//! * [`format`]: the versioned model file (magic, header via postcard, weights).
+//! * [`quant`]: the int8 network (8-bit weights with per-row f32 scales,
+//!   exact integer sums over the inked pixels) and, with `alloc`, the quantiser.
+//! * [`format`]: the versioned model file (magic, header via postcard, weights,
+//!   f32 or int8).
 //! * [`ink`]: stroke capture in fixed-capacity `heapless` buffers, and the
 //!   JSON Lines ink record (with the `alloc` feature).
 //! * [`preprocess`]: strokes or rasters to an MNIST-style 28x28 image.
 //!
 //! The crate is `#![no_std]`, allocates nothing on the inference path and never
 //! panics on any input; errors are the small [`Error`] enum. The `alloc` and
-//! `std` features are opt-in.
+//! `std` features are opt-in. The `micromath` feature computes the f32 path's
+//! hidden sigmoid with `micromath`'s fast `exp` approximation instead of
+//! `libm::expf` (for cores without an FPU; results then differ from the
+//! default build, see [`model::sigmoid`]).
 #![no_std]
 #![deny(missing_docs)]
 #![forbid(unsafe_op_in_unsafe_fn)]
@@ -35,9 +42,11 @@ pub mod format;
 pub mod ink;
 pub mod model;
 pub mod preprocess;
+pub mod quant;
 
 pub use error::Error;
 pub use model::{Mlp, Prediction};
+pub use quant::QuantMlp;
 
 /// Side length of the network's square input image (MNIST: 28).
 pub const SIDE: usize = 28;

@@ -1,0 +1,552 @@
+//! The application: touch polls in, strokes captured, recognition on pen-up,
+//! a frame out. Runs the same on the board, in QEMU and in the simulator.
+//!
+//! Feed one touch poll at a time with [`App::touch`] (pen down at a screen
+//! pixel, or `None` for pen up) and repaint with [`App::draw`] (whole frame)
+//! or [`App::draw_update`] (only what changed) when it returns true. A
+//! stroke that starts in [`ui::DRAW_AREA`] is inked (points outside
+//! the area are clamped to its edge); when the pen lifts, the drawing goes
+//! through `nnet_core::preprocess::from_strokes` and the network's
+//! [`Classifier::predict`] (`Mlp`, or `QuantMlp` for an int8 model). Pressing
+//! and releasing [`ui::CLEAR_BUTTON`] wipes the drawing.
+use embedded_graphics::pixelcolor::Rgb565;
+use embedded_graphics::prelude::*;
+use nnet_core::ink::Strokes;
+use nnet_core::{Error, Prediction};
+
+use crate::model::Classifier;
+
+use crate::touch::{TouchConfig, TouchEvent, TouchFilter};
+use crate::ui::{self, CLEAR_BUTTON, DRAW_AREA};
+
+/// Point capacity of the ink buffer (8 KiB).
+pub const INK_POINTS: usize = 1024;
+/// Stroke capacity of the ink buffer.
+pub const INK_STROKES: usize = 32;
+
+/// The ink buffer: strokes in [`DRAW_AREA`]-local pixels.
+pub type Ink = Strokes<INK_POINTS, INK_STROKES>;
+
+/// What the result panel shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Status {
+    /// Nothing drawn: the "draw a digit" state.
+    Empty,
+    /// Ink on the canvas, not recognised yet (the first stroke is being drawn).
+    Pending,
+    /// The network's answer for the drawing as it was at the last pen-up.
+    Recognised(Prediction),
+    /// The drawing was too small or faint to be a digit (preprocessing said so).
+    NoDigit,
+    /// Preprocessing or inference failed.
+    Failed(Error),
+}
+
+/// What the pen is doing since its last pen-down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gesture {
+    /// Pen up, or a touch that started outside everything.
+    Idle,
+    /// Drawing a stroke; `recording` is false when the ink buffer had no room
+    /// for a new stroke (the touch is then ignored, not joined to the last stroke).
+    Inking { recording: bool },
+    /// Holding the Clear button; `armed` while the pen is still over it.
+    Clearing { armed: bool },
+}
+
+/// The digit recognizer application, generic over the network (any
+/// [`Classifier`]: `Mlp<'_, H>` or `QuantMlp<'_, H>`, see [`crate::model::Net`]).
+#[derive(Debug, Clone)]
+pub struct App<N> {
+    mlp: N,
+    filter: TouchFilter,
+    ink: Ink,
+    status: Status,
+    gesture: Gesture,
+    ink_full: bool,
+    /// Screen bookkeeping for [`App::draw_update`].
+    screen: Screen,
+}
+
+/// What the screen shows already, for incremental redraws.
+#[derive(Debug, Clone, Copy)]
+struct Screen {
+    /// Nothing valid on screen yet: the next update is a full frame.
+    stale: bool,
+    /// The drawing area must be repainted (cleared ink).
+    canvas: bool,
+    /// The panel must be repainted (result or button changed).
+    panel: bool,
+    /// Ink points already on screen.
+    points: usize,
+}
+
+impl<N: Classifier> App<N> {
+    /// A fresh app with an empty drawing and the default touch tuning.
+    pub fn new(mlp: N) -> Self {
+        Self::with_touch_config(mlp, TouchConfig::DEFAULT)
+    }
+
+    /// A fresh app with custom touch filtering.
+    pub fn with_touch_config(mlp: N, config: TouchConfig) -> Self {
+        App {
+            mlp,
+            filter: TouchFilter::new(config),
+            ink: Ink::new(),
+            status: Status::Empty,
+            gesture: Gesture::Idle,
+            ink_full: false,
+            screen: Screen {
+                stale: true,
+                canvas: true,
+                panel: true,
+                points: 0,
+            },
+        }
+    }
+
+    /// Processes one touch poll: `Some(p)` = pressed at screen pixel `p`,
+    /// `None` = not pressed. Returns true when the frame must be redrawn.
+    pub fn touch(&mut self, sample: Option<Point>) -> bool {
+        match self.filter.update(sample) {
+            Some(event) => self.handle(event),
+            None => false,
+        }
+    }
+
+    /// Processes one already-filtered touch event. Returns true when the frame
+    /// must be redrawn.
+    pub fn handle(&mut self, event: TouchEvent) -> bool {
+        match (event, self.gesture) {
+            (TouchEvent::Down(p), _) => {
+                if DRAW_AREA.contains(p) {
+                    let recording = self.ink.begin_stroke().is_ok();
+                    self.gesture = Gesture::Inking { recording };
+                    if !recording {
+                        self.ink_full = true;
+                        return false;
+                    }
+                    self.add_point(p);
+                    if self.status == Status::Empty {
+                        self.status = Status::Pending;
+                    }
+                    true
+                } else if CLEAR_BUTTON.contains(p) {
+                    self.gesture = Gesture::Clearing { armed: true };
+                    self.screen.panel = true;
+                    true
+                } else {
+                    self.gesture = Gesture::Idle;
+                    false
+                }
+            }
+            (TouchEvent::Move(p), Gesture::Inking { recording }) => recording && self.add_point(p),
+            (TouchEvent::Move(p), Gesture::Clearing { armed }) => {
+                let now = CLEAR_BUTTON.contains(p);
+                self.gesture = Gesture::Clearing { armed: now };
+                self.screen.panel |= now != armed;
+                now != armed
+            }
+            (TouchEvent::Up(_), Gesture::Inking { .. }) => {
+                self.gesture = Gesture::Idle;
+                self.recognise();
+                self.screen.panel = true;
+                true
+            }
+            (TouchEvent::Up(_), Gesture::Clearing { armed }) => {
+                self.gesture = Gesture::Idle;
+                self.screen.panel = true;
+                if armed {
+                    self.clear();
+                }
+                true
+            }
+            (TouchEvent::Move(_) | TouchEvent::Up(_), Gesture::Idle) => {
+                self.gesture = Gesture::Idle;
+                false
+            }
+        }
+    }
+
+    /// Adds a screen point to the current stroke, clamped into the drawing
+    /// area. Returns true if the ink changed. A full buffer keeps what it has.
+    fn add_point(&mut self, p: Point) -> bool {
+        let br = DRAW_AREA.top_left + DRAW_AREA.size - Point::new(1, 1);
+        let local = p.component_max(DRAW_AREA.top_left).component_min(br) - DRAW_AREA.top_left;
+        match self.ink.push([local.x as f32, local.y as f32]) {
+            Ok(()) => true,
+            Err(_) => {
+                self.ink_full = true;
+                false
+            }
+        }
+    }
+
+    /// Runs preprocessing and the network on the current drawing.
+    fn recognise(&mut self) {
+        let size = DRAW_AREA.size;
+        self.status = match nnet_core::preprocess::from_strokes(
+            &self.ink,
+            size.width as f32,
+            size.height as f32,
+        ) {
+            Ok(Some(image)) => match self.mlp.predict(&image) {
+                Ok(p) => Status::Recognised(p),
+                Err(e) => Status::Failed(e),
+            },
+            Ok(None) => Status::NoDigit,
+            Err(e) => Status::Failed(e),
+        };
+    }
+
+    /// Wipes the drawing and the result.
+    pub fn clear(&mut self) {
+        self.ink.clear();
+        self.ink_full = false;
+        self.status = Status::Empty;
+        if matches!(self.gesture, Gesture::Inking { .. }) {
+            self.gesture = Gesture::Idle;
+        }
+        self.screen.canvas = true;
+        self.screen.panel = true;
+    }
+
+    /// What the panel shows.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// The last recognition result, if the panel shows one.
+    pub fn prediction(&self) -> Option<&Prediction> {
+        match &self.status {
+            Status::Recognised(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The captured strokes, in [`DRAW_AREA`]-local pixels.
+    pub fn ink(&self) -> &Ink {
+        &self.ink
+    }
+
+    /// True if points were dropped because the ink buffer was full.
+    pub fn ink_full(&self) -> bool {
+        self.ink_full
+    }
+
+    /// The touch filter's configuration.
+    pub fn touch_config(&self) -> TouchConfig {
+        self.filter.config()
+    }
+
+    /// The network in use.
+    pub fn mlp(&self) -> &N {
+        &self.mlp
+    }
+
+    /// What [`ui::draw`] paints for the current state.
+    pub fn view(&self) -> ui::View<'_> {
+        ui::View {
+            ink: &self.ink,
+            status: &self.status,
+            clear_pressed: self.gesture == Gesture::Clearing { armed: true },
+        }
+    }
+
+    /// Draws the whole frame.
+    pub fn draw<D>(&self, target: &mut D) -> Result<(), D::Error>
+    where
+        D: DrawTarget<Color = Rgb565>,
+    {
+        ui::draw(&self.view(), target)
+    }
+
+    /// Brings a target that shows this app's previous frame up to date,
+    /// repainting only what changed: new ink segments are added on top, the
+    /// canvas or the panel are repainted only when their content changed. The
+    /// result is pixel-identical to [`App::draw`]; on a single-buffered
+    /// display (the board's LTDC) it avoids flicker while drawing. The first
+    /// call draws the whole frame; call [`App::invalidate`] if the target was
+    /// changed by someone else.
+    pub fn draw_update<D>(&mut self, target: &mut D) -> Result<(), D::Error>
+    where
+        D: DrawTarget<Color = Rgb565>,
+    {
+        let view = ui::View {
+            ink: &self.ink,
+            status: &self.status,
+            clear_pressed: self.gesture == Gesture::Clearing { armed: true },
+        };
+        let points = self.ink.point_count();
+        if self.screen.stale {
+            ui::draw(&view, target)?;
+        } else {
+            // the hint disappears with the first point: repaint the canvas then
+            if self.screen.canvas || (self.screen.points == 0 && points > 0) {
+                ui::draw_canvas(&view, target)?;
+            } else if points > self.screen.points {
+                ui::draw_ink(&self.ink, self.screen.points, target)?;
+            }
+            if self.screen.panel {
+                ui::draw_panel(&view, target)?;
+            }
+        }
+        self.screen = Screen {
+            stale: false,
+            canvas: false,
+            panel: false,
+            points,
+        };
+        Ok(())
+    }
+
+    /// Forgets what is on screen: the next [`App::draw_update`] draws the whole frame.
+    pub fn invalidate(&mut self) {
+        self.screen.stale = true;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::script;
+    use nnet_core::format::{OwnedMetadata, OwnedModel};
+    use nnet_core::{INPUT, OUTPUT};
+    use std::vec::Vec;
+
+    const H: usize = 8;
+
+    /// A small deterministic network (not trained: the tests check the plumbing).
+    fn model() -> OwnedModel {
+        let f = |n: usize, k: f32| {
+            (0..n)
+                .map(|i| ((i * 7919 % 23) as f32 - 11.0) * k)
+                .collect::<Vec<f32>>()
+        };
+        OwnedModel {
+            hidden: H,
+            meta: OwnedMetadata::default(),
+            w1: f(H * INPUT, 0.01),
+            b1: f(H, 0.1),
+            w2: f(OUTPUT * H, 0.3),
+            b2: f(OUTPUT, 0.1),
+        }
+    }
+
+    fn on(p: (i32, i32)) -> Option<Point> {
+        Some(DRAW_AREA.top_left + Point::new(p.0, p.1))
+    }
+
+    #[test]
+    fn pen_up_recognises_with_the_core() {
+        let m = model();
+        let mlp = m.mlp::<H>().unwrap();
+        let mut app = App::new(mlp);
+        assert_eq!(app.status(), &Status::Empty);
+        let script = &script::DIGIT_SCRIPTS[1];
+        script::play(&mut app, script);
+        let got = *app.prediction().expect("recognised");
+        // the same answer as the core on the same strokes
+        let image = nnet_core::preprocess::from_strokes(app.ink(), 232.0, 212.0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(got, mlp.predict(&image).unwrap());
+        let sum: f32 = got.probabilities.iter().sum();
+        assert!((sum - 1.0).abs() < 1e-4);
+        assert_eq!(app.ink().stroke_count(), 1);
+    }
+
+    #[test]
+    fn strokes_are_split_on_pen_up_and_status_pending_while_drawing() {
+        let m = model();
+        let mut app = App::new(m.mlp::<H>().unwrap());
+        assert!(!app.touch(on((50, 50)))); // debounce: first poll does nothing
+        assert!(app.touch(on((50, 50))));
+        assert_eq!(app.status(), &Status::Pending);
+        assert!(app.touch(on((60, 80))));
+        assert!(!app.touch(on((60, 81)))); // jitter
+        assert!(!app.touch(None));
+        assert!(!app.touch(None));
+        assert!(app.touch(None)); // pen-up -> recognition
+        assert!(matches!(
+            app.status(),
+            Status::Recognised(_) | Status::NoDigit
+        ));
+        let before = *app.status();
+        app.touch(on((100, 50)));
+        app.touch(on((100, 50)));
+        app.touch(on((100, 150)));
+        assert_eq!(
+            app.status(),
+            &before,
+            "result kept while drawing the next stroke"
+        );
+        for _ in 0..3 {
+            app.touch(None);
+        }
+        let strokes: Vec<&[[f32; 2]]> = app.ink().strokes().collect();
+        assert_eq!(
+            strokes,
+            [
+                &[[50.0, 50.0], [60.0, 80.0]][..],
+                &[[100.0, 50.0], [100.0, 150.0]][..]
+            ]
+        );
+    }
+
+    #[test]
+    fn points_outside_the_area_are_clamped_and_touches_elsewhere_ignored() {
+        let m = model();
+        let mut app = App::new(m.mlp::<H>().unwrap());
+        // a touch starting on the result panel does nothing
+        let panel = Some(Point::new(100, 260));
+        assert!(!app.touch(panel) && !app.touch(panel));
+        assert!(!app.touch(Some(Point::new(100, 300))));
+        for _ in 0..3 {
+            app.touch(None);
+        }
+        assert!(app.ink().is_empty());
+        // a stroke leaving the area is clamped to its edge
+        app.touch(on((200, 100)));
+        app.touch(on((200, 100)));
+        app.touch(Some(Point::new(400, -50)));
+        let last = app.ink().strokes().last().unwrap().last().copied();
+        assert_eq!(last, Some([231.0, 0.0]));
+    }
+
+    #[test]
+    fn clear_button_clears_only_when_released_on_it() {
+        let m = model();
+        let mut app = App::new(m.mlp::<H>().unwrap());
+        script::play(&mut app, &script::DIGIT_SCRIPTS[0]);
+        assert!(!app.ink().is_empty());
+        let button = Some(CLEAR_BUTTON.center());
+        // press, slide off, release: nothing happens
+        app.touch(button);
+        assert!(app.touch(button));
+        assert!(app.view().clear_pressed);
+        assert!(app.touch(Some(Point::new(10, 300))));
+        assert!(!app.view().clear_pressed);
+        for _ in 0..3 {
+            app.touch(None);
+        }
+        assert!(!app.ink().is_empty());
+        // press and release on it: cleared
+        app.touch(button);
+        app.touch(button);
+        for _ in 0..3 {
+            app.touch(None);
+        }
+        assert!(app.ink().is_empty());
+        assert_eq!(app.status(), &Status::Empty);
+        assert!(!app.view().clear_pressed);
+    }
+
+    #[test]
+    fn a_full_ink_buffer_keeps_what_it_has() {
+        let m = model();
+        let mut app = App::with_touch_config(
+            m.mlp::<H>().unwrap(),
+            TouchConfig {
+                press_polls: 1,
+                release_polls: 1,
+                min_move: 1,
+            },
+        );
+        // zig-zag: every poll a new point
+        for i in 0..(INK_POINTS + 50) {
+            let x = (i % 200) as i32 + 10;
+            let y = if i % 2 == 0 { 20 } else { 40 };
+            app.touch(on((x, y)));
+        }
+        assert_eq!(app.ink().point_count(), INK_POINTS);
+        assert!(app.ink_full());
+        app.touch(None);
+        assert!(matches!(
+            app.status(),
+            Status::Recognised(_) | Status::NoDigit
+        ));
+        // more strokes than the buffer holds
+        app.clear();
+        assert!(!app.ink_full());
+        for i in 0..(INK_STROKES + 5) {
+            app.touch(on((10 + i as i32 * 5, 10)));
+            app.touch(None);
+        }
+        assert_eq!(app.ink().stroke_count(), INK_STROKES);
+        assert!(app.ink_full());
+        // touches beyond the stroke capacity are not joined to the last stroke
+        assert!(app.ink().strokes().all(|s| s.len() == 1));
+        let before = app.ink().point_count();
+        app.touch(on((100, 100)));
+        app.touch(on((150, 150)));
+        app.touch(None);
+        assert_eq!(app.ink().point_count(), before);
+    }
+
+    #[test]
+    fn incremental_updates_equal_full_frames() {
+        let m = model();
+        let mut app = App::new(m.mlp::<H>().unwrap());
+        let mut inc = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        let mut full = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        let mut check = |app: &mut App<nnet_core::Mlp<'_, H>>, what: &str| {
+            app.draw_update(&mut *inc).unwrap();
+            app.draw(&mut *full).unwrap();
+            assert!(inc.pixels() == full.pixels(), "{what}");
+        };
+        check(&mut app, "first frame");
+        let button = Some(CLEAR_BUTTON.center());
+        let polls: Vec<(Option<Point>, &str)> = [
+            (on((30, 40)), "press"),
+            (on((30, 40)), "pen down"),
+            (on((90, 60)), "move"),
+            (on((120, 150)), "move"),
+            (None, "lift 1"),
+            (None, "lift 2"),
+            (None, "pen up: result"),
+            (on((150, 30)), "second stroke"),
+            (on((150, 30)), "second stroke down"),
+            (on((150, 180)), "second stroke move"),
+            (None, ""),
+            (None, ""),
+            (None, "second result"),
+            (button, ""),
+            (button, "button pressed"),
+            (Some(Point::new(5, 310)), "slid off the button"),
+            (button, "back on the button"),
+            (None, ""),
+            (None, ""),
+            (None, "cleared"),
+        ]
+        .into_iter()
+        .collect();
+        for (sample, what) in polls {
+            app.touch(sample);
+            check(&mut app, what);
+        }
+        assert!(app.ink().is_empty());
+        // a script played in one go, then one update
+        script::play(&mut app, &script::DIGIT_SCRIPTS[3]);
+        check(&mut app, "script");
+    }
+
+    #[test]
+    fn scripted_frames_are_deterministic() {
+        let m = model();
+        let mlp = m.mlp::<H>().unwrap();
+        let mut a = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        let mut b = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        for s in script::DIGIT_SCRIPTS {
+            let sa = script::render(mlp, s, &mut *a).unwrap();
+            let sb = script::render(mlp, s, &mut *b).unwrap();
+            assert_eq!(sa, sb);
+            assert!(a.pixels() == b.pixels());
+            assert!(
+                matches!(sa, Status::Recognised(_)),
+                "digit {}: {sa:?}",
+                s.digit
+            );
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Desktop simulator of the nnet touchscreen firmware: the SAME app code as the
+//! board (touch filter, strokes, recognition with the embedded model, UI) on a
+//! 240x320 embedded-graphics-simulator display.
+//!
+//! ```text
+//! simulator                                   interactive window, the mouse is the finger (feature `sdl`)
+//! simulator --ink FILE.jsonl --png OUT.png [--index N]   play one ink record (JSON Lines), save the frame
+//! simulator --script N [--png OUT.png] [--raw OUT.rgb565] play scripted digit N (firmware::script)
+//! ```
+//!
+//! `--raw` writes the frame as 240*320 RGB565 little-endian values, row-major:
+//! the format of the QEMU self-test's frame, for pixel-for-pixel comparison.
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, ensure, Context, Result};
+use clap::Parser;
+use embedded_graphics::pixelcolor::Rgb565;
+use embedded_graphics::prelude::*;
+use embedded_graphics_simulator::{OutputSettingsBuilder, SimulatorDisplay};
+use firmware::app::{App, Status};
+use firmware::framebuffer::Framebuffer;
+use firmware::model::{self, Net};
+use firmware::script::{self, DIGIT_SCRIPTS};
+use firmware::ui::{DRAW_AREA, HEIGHT, WIDTH};
+use nnet_core::ink::InkRecord;
+
+/// Command line of the simulator.
+#[derive(Parser, Debug)]
+#[command(about = "Desktop simulator of the nnet digit-recognizer firmware (240x320 touchscreen)")]
+struct Args {
+    /// Play the strokes of an ink JSON Lines file (headless).
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with = "script")]
+    ink: Option<PathBuf>,
+    /// Which record (0-based line, blank lines skipped) of the --ink file to play.
+    #[arg(long, default_value_t = 0, requires = "ink")]
+    index: usize,
+    /// Play scripted digit drawing N of firmware::script::DIGIT_SCRIPTS (headless).
+    #[arg(long, value_name = "N")]
+    script: Option<usize>,
+    /// Save the final frame as PNG.
+    #[arg(long, value_name = "OUT.png")]
+    png: Option<PathBuf>,
+    /// Save the final frame as raw RGB565 little-endian (240*320*2 bytes).
+    #[arg(long, value_name = "OUT.rgb565")]
+    raw: Option<PathBuf>,
+    /// Pixel magnification of the PNG and of the window.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    scale: u32,
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let mlp = model::classifier().context("the embedded model does not load")?;
+    let mut app = App::new(mlp);
+    match (&args.ink, args.script) {
+        (Some(path), _) => {
+            let record = read_record(path, args.index)?;
+            play_record(&mut app, &record)?;
+            if let Some(label) = record.label {
+                println!("label: {label}");
+            }
+        }
+        (None, Some(n)) => {
+            let s = DIGIT_SCRIPTS.get(n).with_context(|| {
+                format!(
+                    "--script {n}: there are {} scripts (0..={})",
+                    DIGIT_SCRIPTS.len(),
+                    DIGIT_SCRIPTS.len() - 1
+                )
+            })?;
+            script::play(&mut app, s);
+            println!("script {n}: drawn digit {}", s.digit);
+        }
+        (None, None) => {
+            ensure!(
+                args.png.is_none() && args.raw.is_none(),
+                "--png/--raw need something to draw: --ink FILE or --script N"
+            );
+            return interactive(app, args.scale);
+        }
+    }
+    report(&app);
+    if let Some(png) = &args.png {
+        save_png(&app, png, args.scale)?;
+        println!("wrote {}", png.display());
+    }
+    if let Some(raw) = &args.raw {
+        let mut fb = Box::new(Framebuffer::new());
+        let Ok(()) = app.draw(&mut *fb);
+        fs::write(raw, fb.as_bytes()).with_context(|| format!("writing {}", raw.display()))?;
+        println!("wrote {}", raw.display());
+    }
+    Ok(())
+}
+
+/// Prints what the app recognised.
+fn report(app: &App<Net>) {
+    match app.status() {
+        Status::Recognised(p) => {
+            let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:.4}")).collect();
+            println!(
+                "recognised: {} ({:.1}%)  probabilities: [{}]",
+                p.digit,
+                p.confidence() * 100.0,
+                probs.join(", ")
+            );
+        }
+        Status::NoDigit => println!("recognised: no digit"),
+        Status::Failed(e) => println!("recognition failed: {e}"),
+        Status::Empty | Status::Pending => println!("nothing drawn"),
+    }
+}
+
+/// Reads record `index` (0-based, blank lines skipped) of a JSON Lines ink file.
+fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
+    let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut seen = 0;
+    for (n, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("reading {}", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        if seen == index {
+            return serde_json::from_str(&line)
+                .with_context(|| format!("{}:{}: not an ink record", path.display(), n + 1));
+        }
+        seen += 1;
+    }
+    bail!(
+        "{}: has {seen} records, no record --index {index}",
+        path.display()
+    )
+}
+
+/// Plays an ink record through the app: surface coordinates are scaled
+/// (keeping the aspect ratio, centred) onto the drawing area, each stroke fed
+/// as touch polls.
+fn play_record(app: &mut App<Net>, record: &InkRecord) -> Result<()> {
+    let (w, h) = (record.width, record.height);
+    ensure!(
+        w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0,
+        "ink record: width/height must be positive, got {w}x{h}"
+    );
+    let (aw, ah) = (DRAW_AREA.size.width as f32, DRAW_AREA.size.height as f32);
+    let s = (aw / w).min(ah / h);
+    let (ox, oy) = ((aw - w * s) / 2.0, (ah - h * s) / 2.0);
+    for (i, stroke) in record.strokes.iter().enumerate() {
+        let mut points = Vec::with_capacity(stroke.len());
+        for &[x, y] in stroke {
+            ensure!(
+                x.is_finite() && y.is_finite(),
+                "ink record: stroke {i} has a non-finite point"
+            );
+            let local = Point::new((x * s + ox).round() as i32, (y * s + oy).round() as i32);
+            points.push(DRAW_AREA.top_left + local);
+        }
+        script::play_stroke(app, &points);
+    }
+    if app.ink_full() {
+        eprintln!("warning: the drawing has more points or strokes than the firmware's ink buffer; the rest was dropped");
+    }
+    Ok(())
+}
+
+fn display_of(app: &App<Net>) -> SimulatorDisplay<Rgb565> {
+    let mut display = SimulatorDisplay::new(Size::new(WIDTH, HEIGHT));
+    let Ok(()) = app.draw(&mut display);
+    display
+}
+
+fn save_png(app: &App<Net>, path: &Path, scale: u32) -> Result<()> {
+    let settings = OutputSettingsBuilder::new().scale(scale).build();
+    display_of(app)
+        .to_rgb_output_image(&settings)
+        .save_png(path)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(feature = "sdl")]
+fn interactive(mut app: App<Net>, scale: u32) -> Result<()> {
+    use embedded_graphics_simulator::{SimulatorEvent, Window};
+    let settings = OutputSettingsBuilder::new().scale(scale.max(2)).build();
+    let mut window = Window::new("nnet - draw a digit", &settings);
+    window.set_max_fps(100);
+    let mut display = SimulatorDisplay::new(Size::new(WIDTH, HEIGHT));
+    let Ok(()) = app.draw_update(&mut display);
+    let mut pen: Option<Point> = None;
+    loop {
+        window.update(&display);
+        for event in window.events() {
+            match event {
+                SimulatorEvent::Quit => return Ok(()),
+                SimulatorEvent::MouseButtonDown { point, .. } => pen = Some(point),
+                SimulatorEvent::MouseMove { point } if pen.is_some() => pen = Some(point),
+                SimulatorEvent::MouseButtonUp { .. } => pen = None,
+                _ => {}
+            }
+        }
+        // one touch poll per frame, like the board's 10 ms polling
+        if app.touch(pen) {
+            // incremental, like the board
+            let Ok(()) = app.draw_update(&mut display);
+            if let Status::Recognised(p) = app.status() {
+                if pen.is_none() {
+                    println!("recognised {} ({:.1}%)", p.digit, p.confidence() * 100.0);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "sdl"))]
+fn interactive(_app: App<Net>, _scale: u32) -> Result<()> {
+    bail!(
+        "this build has no window: rebuild with `--features sdl` (needs libsdl2-dev), \
+         or use the headless modes --ink FILE --png OUT.png / --script N --png OUT.png"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(width: f32, height: f32, strokes: Vec<Vec<[f32; 2]>>) -> InkRecord {
+        InkRecord {
+            label: None,
+            width,
+            height,
+            strokes,
+        }
+    }
+
+    #[test]
+    fn ink_is_scaled_into_the_drawing_area_keeping_aspect() {
+        let mut app = App::new(model::classifier().unwrap());
+        // 100x50 surface: scale min(232/100, 212/50) = 2.32, centred vertically (offset 48)
+        let r = record(100.0, 50.0, vec![vec![[0.0, 0.0], [100.0, 50.0]]]);
+        play_record(&mut app, &r).unwrap();
+        let strokes: Vec<&[[f32; 2]]> = app.ink().strokes().collect();
+        assert_eq!(strokes.len(), 1);
+        assert_eq!(strokes[0].first(), Some(&[0.0, 48.0]));
+        // (232, 164) lies just outside the 232-wide area: clamped to its last column
+        assert_eq!(strokes[0].last(), Some(&[231.0, 164.0]));
+        assert!(!matches!(app.status(), Status::Empty | Status::Pending));
+    }
+
+    #[test]
+    fn simulator_display_and_framebuffer_show_the_same_frame() {
+        let mut app = App::new(model::classifier().unwrap());
+        script::play(&mut app, &DIGIT_SCRIPTS[2]);
+        let display = display_of(&app);
+        let mut fb = Box::new(Framebuffer::new());
+        let Ok(()) = app.draw(&mut *fb);
+        for y in 0..HEIGHT as i32 {
+            for x in 0..WIDTH as i32 {
+                assert_eq!(Some(display.get_pixel(Point::new(x, y))), fb.pixel(x, y));
+            }
+        }
+    }
+
+    #[test]
+    fn bad_records_are_errors() {
+        let mut app = App::new(model::classifier().unwrap());
+        assert!(play_record(&mut app, &record(0.0, 10.0, vec![])).is_err());
+        assert!(play_record(&mut app, &record(f32::NAN, 10.0, vec![])).is_err());
+        let r = record(10.0, 10.0, vec![vec![[1.0, f32::INFINITY]]]);
+        assert!(play_record(&mut app, &r).is_err());
+        let dir = std::env::temp_dir().join(format!("nnet-sim-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("ink.jsonl");
+        fs::write(
+            &file,
+            "{\"width\":10,\"height\":10,\"strokes\":[]}\n\nnot json\n",
+        )
+        .unwrap();
+        assert!(read_record(&file, 0).is_ok());
+        let e = read_record(&file, 1).unwrap_err().to_string();
+        assert!(e.contains(":3: not an ink record"), "{e}");
+        let e = read_record(&file, 5).unwrap_err().to_string();
+        assert!(e.contains("no record --index 5"), "{e}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

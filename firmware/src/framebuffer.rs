@@ -1,0 +1,140 @@
+//! A 240x320 RGB565 framebuffer in memory, usable as an embedded-graphics
+//! [`DrawTarget`]: the board's LTDC layer reads it, the QEMU self-test writes
+//! it out over semihosting, and the simulator and the unit tests inspect it.
+//!
+//! Layout: row-major, top-left pixel first, one `u16` per pixel holding the
+//! RGB565 value (red in bits 15..11) — exactly the LTDC's RGB565 format.
+use core::convert::Infallible;
+
+use embedded_graphics::pixelcolor::raw::RawU16;
+use embedded_graphics::pixelcolor::Rgb565;
+use embedded_graphics::prelude::*;
+use embedded_graphics::primitives::Rectangle;
+
+use crate::ui::{HEIGHT, WIDTH};
+
+/// Pixels in the framebuffer.
+pub const PIXELS: usize = (WIDTH * HEIGHT) as usize;
+
+/// A full-screen RGB565 framebuffer (150 KiB). Aligned to 8 bytes for DMA/LTDC bursts.
+#[repr(C, align(8))]
+pub struct Framebuffer {
+    pixels: [u16; PIXELS],
+}
+
+impl Framebuffer {
+    /// A black framebuffer. `const`, so it can initialise a `static`.
+    pub const fn new() -> Self {
+        Framebuffer {
+            pixels: [0; PIXELS],
+        }
+    }
+
+    /// All pixels as RGB565 values, row-major.
+    pub fn pixels(&self) -> &[u16; PIXELS] {
+        &self.pixels
+    }
+
+    /// Mutable access to the pixels (e.g. for a display driver).
+    pub fn pixels_mut(&mut self) -> &mut [u16; PIXELS] {
+        &mut self.pixels
+    }
+
+    /// The pixel at `(x, y)`, or `None` outside the screen.
+    pub fn pixel(&self, x: i32, y: i32) -> Option<Rgb565> {
+        index(Point::new(x, y)).map(|i| Rgb565::from(RawU16::new(self.pixels[i])))
+    }
+
+    /// The frame as bytes: each pixel's `u16` in native byte order (little-endian on
+    /// every target we build for: x86_64, thumbv7em), i.e. raw RGB565 LE.
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: u16 has no padding and every byte pattern is a valid u8; the
+        // length covers exactly the array, and the borrow keeps it alive.
+        unsafe { core::slice::from_raw_parts(self.pixels.as_ptr().cast::<u8>(), PIXELS * 2) }
+    }
+}
+
+impl Default for Framebuffer {
+    fn default() -> Self {
+        Framebuffer::new()
+    }
+}
+
+fn index(p: Point) -> Option<usize> {
+    let (x, y) = (usize::try_from(p.x).ok()?, usize::try_from(p.y).ok()?);
+    (x < WIDTH as usize && y < HEIGHT as usize).then_some(y * WIDTH as usize + x)
+}
+
+impl OriginDimensions for Framebuffer {
+    fn size(&self) -> Size {
+        Size::new(WIDTH, HEIGHT)
+    }
+}
+
+impl DrawTarget for Framebuffer {
+    type Color = Rgb565;
+    type Error = Infallible;
+
+    fn draw_iter<I>(&mut self, pixels: I) -> Result<(), Self::Error>
+    where
+        I: IntoIterator<Item = Pixel<Self::Color>>,
+    {
+        for Pixel(p, c) in pixels {
+            if let Some(i) = index(p) {
+                self.pixels[i] = RawU16::from(c).into_inner();
+            }
+        }
+        Ok(())
+    }
+
+    fn fill_solid(&mut self, area: &Rectangle, color: Self::Color) -> Result<(), Self::Error> {
+        let area = area.intersection(&self.bounding_box());
+        let Some(br) = area.bottom_right() else {
+            return Ok(());
+        };
+        let v = RawU16::from(color).into_inner();
+        let (x0, x1) = (area.top_left.x as usize, br.x as usize);
+        for y in area.top_left.y as usize..=br.y as usize {
+            let row = y * WIDTH as usize;
+            self.pixels[row + x0..=row + x1].fill(v);
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self, color: Self::Color) -> Result<(), Self::Error> {
+        self.pixels.fill(RawU16::from(color).into_inner());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::boxed::Box;
+
+    #[test]
+    fn draws_clips_and_fills() {
+        let mut fb = Box::new(Framebuffer::new());
+        fb.clear(Rgb565::BLUE).unwrap();
+        fb.fill_solid(
+            &Rectangle::new(Point::new(230, 310), Size::new(50, 50)),
+            Rgb565::RED,
+        )
+        .unwrap();
+        Pixel(Point::new(-1, 5), Rgb565::GREEN)
+            .draw(&mut *fb)
+            .unwrap();
+        Pixel(Point::new(3, 4), Rgb565::GREEN)
+            .draw(&mut *fb)
+            .unwrap();
+        assert_eq!(fb.pixel(3, 4), Some(Rgb565::GREEN));
+        assert_eq!(fb.pixel(229, 319), Some(Rgb565::BLUE));
+        assert_eq!(fb.pixel(230, 310), Some(Rgb565::RED));
+        assert_eq!(fb.pixel(239, 319), Some(Rgb565::RED));
+        assert_eq!(fb.pixel(240, 0), None);
+        assert_eq!(fb.pixels()[4 * 240 + 3], 0x07E0);
+        let b = fb.as_bytes();
+        assert_eq!(b.len(), 240 * 320 * 2);
+        assert_eq!(&b[(4 * 240 + 3) * 2..][..2], &0x07E0u16.to_le_bytes());
+    }
+}

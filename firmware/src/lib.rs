@@ -1,0 +1,33 @@
+//! # firmware
+//!
+//! The touchscreen digit recognizer of nnet, as a `#![no_std]` library that the
+//! board binary (STM32F429I-DISC1, `firmware/embedded/board`), the QEMU
+//! self-test (`firmware/embedded/qemu`) and the desktop simulator
+//! (`src/bin/simulator.rs`) all run unchanged:
+//!
+//! ```text
+//! STMPE811 / mouse / script ─> touch::TouchFilter ─> app::App ─> nnet_core::ink::Strokes
+//!      ─(pen up)─> nnet_core::preprocess::from_strokes ─> Mlp or QuantMlp (model::classifier, weights in flash)
+//! app::App::draw ─> ui (embedded-graphics, Rgb565, 240x320) ─> any DrawTarget (LTDC framebuffer, simulator)
+//! ```
+//!
+//! * [`touch`]: debouncing and jitter filtering of raw touch polls into down/move/up events.
+//! * [`app`]: the application state machine; recognition on pen-up.
+//! * [`ui`]: the screen layout and drawing.
+//! * [`framebuffer`]: a 240x320 RGB565 framebuffer `DrawTarget` (LTDC layer, QEMU frame, tests).
+//! * [`script`]: scripted touch strokes for several digits (simulator and QEMU self-test).
+//! * [`stmpe811`]: a small driver for the STMPE811 resistive touch controller (embedded-hal 1.0 I2C).
+//! * [`model`]: the model file embedded at build time.
+#![no_std]
+#![deny(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod app;
+pub mod framebuffer;
+pub mod model;
+pub mod script;
+pub mod stmpe811;
+pub mod touch;
+pub mod ui;

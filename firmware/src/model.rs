@@ -1,0 +1,136 @@
+//! The model embedded at build time (`build.rs`): `models/mnist-mlp.nnet`
+//! (f32), with the cargo feature `int8` `models/mnist-mlp-i8.nnet` (int8), or
+//! the file named by the `NNET_MODEL` environment variable (its weight type
+//! must match the feature).
+//!
+//! The file is validated by the build script, then included as bytes at a
+//! 16-byte aligned address, so [`classifier`] borrows the weights where they
+//! lie: in flash on the board, never copied to RAM. [`Net`] is the network
+//! type the build embeds ([`Mlp`] or, with `int8`, [`QuantMlp`]); the app is
+//! generic over [`Classifier`], which both implement.
+use nnet_core::format::ModelView;
+use nnet_core::{Error, Image, Mlp, Prediction, QuantMlp};
+
+/// A network the app can run: one image in, one prediction out.
+pub trait Classifier {
+    /// Classifies one 28x28 image (0.0 background .. 1.0 ink).
+    fn predict(&self, x: &Image) -> Result<Prediction, Error>;
+}
+
+impl<const H: usize> Classifier for Mlp<'_, H> {
+    fn predict(&self, x: &Image) -> Result<Prediction, Error> {
+        Mlp::predict(self, x)
+    }
+}
+
+impl<const H: usize> Classifier for QuantMlp<'_, H> {
+    fn predict(&self, x: &Image) -> Result<Prediction, Error> {
+        QuantMlp::predict(self, x)
+    }
+}
+
+/// The embedded network's type: f32 [`Mlp`] (default build).
+#[cfg(not(feature = "int8"))]
+pub type Net = Mlp<'static, HIDDEN>;
+/// The embedded network's type: int8 [`QuantMlp`] (feature `int8`).
+#[cfg(feature = "int8")]
+pub type Net = QuantMlp<'static, HIDDEN>;
+
+/// True when the build embeds an int8 model (cargo feature `int8`).
+pub const INT8: bool = cfg!(feature = "int8");
+
+/// Forces 16-byte alignment on the included model bytes (the model format
+/// starts the weights at a multiple of 16 from the file start).
+#[repr(C, align(16))]
+struct Aligned16<B: ?Sized>(B);
+
+include!(concat!(env!("OUT_DIR"), "/model.rs"));
+
+/// The whole embedded model file, starting at a 16-byte aligned address.
+pub static BYTES: &[u8] = &ALIGNED.0;
+
+/// The validated model file, borrowed from [`BYTES`].
+pub fn view() -> Result<ModelView<'static>, Error> {
+    ModelView::parse(BYTES)
+}
+
+/// The embedded f32 network, zero-copy: its weight slices point into [`BYTES`].
+/// Parsing checks the checksum and every weight, so call it once at start-up.
+/// With the feature `int8` the embedded file is int8 and this is
+/// [`Error::WrongWeightType`]: use [`classifier`].
+pub fn mlp() -> Result<Mlp<'static, HIDDEN>, Error> {
+    view()?.mlp::<HIDDEN>()
+}
+
+/// The embedded int8 network, zero-copy like [`mlp`]. Without the feature
+/// `int8` the embedded file is f32 and this is [`Error::WrongWeightType`].
+pub fn quant_mlp() -> Result<QuantMlp<'static, HIDDEN>, Error> {
+    view()?.quant_mlp::<HIDDEN>()
+}
+
+/// The embedded network as the type this build uses ([`Net`]): [`mlp`] by
+/// default, [`quant_mlp`] with the feature `int8`. Call it once at start-up.
+pub fn classifier() -> Result<Net, Error> {
+    #[cfg(not(feature = "int8"))]
+    return mlp();
+    #[cfg(feature = "int8")]
+    return quant_mlp();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[cfg(not(feature = "int8"))]
+    fn embedded_model_is_aligned_and_used_in_place() {
+        assert_eq!(BYTES.as_ptr() as usize % 16, 0);
+        let net = mlp().expect("the build script validated the model");
+        let range = BYTES.as_ptr_range();
+        let w1 = net.w1().as_ptr() as *const u8;
+        let b2 = net.b2().as_ptr() as *const u8;
+        assert!(
+            range.contains(&w1) && range.contains(&b2),
+            "weights must be borrowed from BYTES"
+        );
+        assert_eq!(view().unwrap().header.hidden as usize, HIDDEN);
+    }
+
+    #[test]
+    #[cfg(feature = "int8")]
+    fn embedded_int8_model_is_aligned_and_used_in_place() {
+        assert_eq!(BYTES.as_ptr() as usize % 16, 0);
+        let net = classifier().expect("the build script validated the model");
+        let range = BYTES.as_ptr_range();
+        let w1 = net.w1q().as_ptr() as *const u8;
+        let b2 = net.b2().as_ptr() as *const u8;
+        assert!(
+            range.contains(&w1) && range.contains(&b2),
+            "weights must be borrowed from BYTES"
+        );
+        assert_eq!(mlp().unwrap_err(), Error::WrongWeightType);
+    }
+
+    #[test]
+    #[cfg(not(feature = "int8"))]
+    fn the_f32_build_rejects_the_int8_view() {
+        assert_eq!(quant_mlp().unwrap_err(), Error::WrongWeightType);
+    }
+
+    /// The trait gives exactly the inherent method's answer.
+    #[test]
+    fn classifier_predicts_like_the_network() {
+        let net = classifier().unwrap();
+        let mut x = [0.0f32; nnet_core::INPUT];
+        for (i, v) in x.iter_mut().enumerate() {
+            *v = ((i * 37) % 101) as f32 / 100.0;
+        }
+        let via_trait = Classifier::predict(&net, &x).unwrap();
+        let inherent = net.predict(&x).unwrap();
+        assert_eq!(via_trait.digit, inherent.digit);
+        assert_eq!(
+            via_trait.probabilities.map(f32::to_bits),
+            inherent.probabilities.map(f32::to_bits)
+        );
+    }
+}

@@ -1,0 +1,200 @@
+//! Scripted touch input: a few hand-made digit drawings, played through the
+//! app exactly like polls from a touch controller. The desktop simulator and
+//! the QEMU self-test use the same scripts, so their frames can be compared
+//! pixel for pixel.
+use embedded_graphics::prelude::*;
+
+use crate::app::{App, Status};
+use crate::model::Classifier;
+use crate::ui::DRAW_AREA;
+
+/// One scripted drawing.
+#[derive(Debug, Clone, Copy)]
+pub struct DigitScript {
+    /// The digit the drawing is meant to show.
+    pub digit: u8,
+    /// Strokes as polylines of [`DRAW_AREA`]-local pixels (232x212); [`play`]
+    /// interpolates between the corner points.
+    pub strokes: &'static [&'static [[i16; 2]]],
+}
+
+/// Scripted drawings of several digits.
+pub const DIGIT_SCRIPTS: &[DigitScript] = &[
+    DigitScript {
+        digit: 0,
+        strokes: &[&[
+            [116, 28],
+            [93, 34],
+            [77, 51],
+            [71, 78],
+            [71, 106],
+            [74, 134],
+            [86, 165],
+            [116, 184],
+            [146, 165],
+            [158, 134],
+            [161, 106],
+            [158, 78],
+            [152, 51],
+            [139, 34],
+            [116, 28],
+            [110, 32],
+        ]],
+    },
+    DigitScript {
+        digit: 1,
+        strokes: &[&[[124, 26], [121, 70], [116, 130], [112, 188]]],
+    },
+    DigitScript {
+        digit: 2,
+        strokes: &[&[
+            [76, 60],
+            [90, 36],
+            [116, 26],
+            [142, 34],
+            [154, 56],
+            [148, 84],
+            [126, 112],
+            [96, 146],
+            [72, 182],
+            [118, 182],
+            [164, 182],
+        ]],
+    },
+    DigitScript {
+        digit: 3,
+        strokes: &[&[
+            [74, 44],
+            [100, 28],
+            [130, 28],
+            [152, 44],
+            [152, 72],
+            [130, 96],
+            [104, 102],
+            [134, 106],
+            [158, 128],
+            [158, 160],
+            [134, 182],
+            [100, 184],
+            [74, 168],
+        ]],
+    },
+    DigitScript {
+        digit: 4,
+        strokes: &[
+            &[[128, 26], [100, 80], [72, 130], [120, 130], [166, 130]],
+            &[[140, 70], [139, 130], [138, 188]],
+        ],
+    },
+    DigitScript {
+        digit: 7,
+        strokes: &[&[[70, 32], [115, 32], [160, 32], [132, 110], [104, 188]]],
+    },
+];
+
+/// Longest step, in pixels, between consecutive polls when playing a polyline.
+pub const STEP: i32 = 3;
+
+/// Plays one stroke given as a polyline of screen pixels: the pen goes down at
+/// the first point (held for the debounce polls), visits points at most
+/// [`STEP`] pixels apart along the segments, and lifts (released polls up to
+/// the debounce count). Returns the number of polls fed.
+pub fn play_stroke<N: Classifier>(app: &mut App<N>, polyline: &[Point]) -> usize {
+    let Some(&first) = polyline.first() else {
+        return 0;
+    };
+    let config = app.touch_config();
+    let mut polls = 0;
+    for _ in 0..config.press_polls.max(1) {
+        app.touch(Some(first));
+        polls += 1;
+    }
+    for pair in polyline.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let d = b - a;
+        let n = (d.x.abs().max(d.y.abs()) + STEP - 1) / STEP;
+        for k in 1..=n {
+            app.touch(Some(a + d * k / n));
+            polls += 1;
+        }
+    }
+    for _ in 0..config.release_polls.max(1) {
+        app.touch(None);
+        polls += 1;
+    }
+    polls
+}
+
+/// Plays a whole script (every stroke, in order) into `app`, starting from
+/// whatever `app` shows. Returns the number of touch polls fed. Only the
+/// first 64 corner points of a stroke are used (the scripts have fewer).
+pub fn play<N: Classifier>(app: &mut App<N>, script: &DigitScript) -> usize {
+    let mut polls = 0;
+    let mut buf: heapless::Vec<Point, 64> = heapless::Vec::new();
+    for stroke in script.strokes {
+        buf.clear();
+        for &[x, y] in stroke.iter().take(buf.capacity()) {
+            // capacity checked by take()
+            let _ = buf.push(DRAW_AREA.top_left + Point::new(x.into(), y.into()));
+        }
+        polls += play_stroke(app, &buf);
+    }
+    polls
+}
+
+/// Renders the frame for `script`: a fresh [`App`] with `mlp`, the script
+/// played, the whole frame drawn into `target`. Returns the app's final status.
+pub fn render<N: Classifier, D>(
+    mlp: N,
+    script: &DigitScript,
+    target: &mut D,
+) -> Result<Status, D::Error>
+where
+    D: DrawTarget<Color = embedded_graphics::pixelcolor::Rgb565>,
+{
+    let mut app = App::new(mlp);
+    play(&mut app, script);
+    app.draw(target)?;
+    Ok(*app.status())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With a trained model embedded (its file records a test accuracy of at
+    /// least 90 %), every scripted drawing is recognised as the digit it shows.
+    #[test]
+    fn scripts_are_recognised_by_a_trained_embedded_model() {
+        if !crate::model::TEST_ACCURACY.is_some_and(|a| a >= 0.9) {
+            std::eprintln!(
+                "skipped: the embedded model {} records no test accuracy >= 0.9",
+                crate::model::SOURCE_PATH
+            );
+            return;
+        }
+        let mlp = crate::model::classifier().unwrap();
+        let mut fb = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        for s in DIGIT_SCRIPTS {
+            match render(mlp, s, &mut *fb) {
+                Ok(Status::Recognised(p)) => assert_eq!(p.digit, s.digit, "{p:?}"),
+                other => panic!("script for {}: {other:?}", s.digit),
+            }
+        }
+    }
+
+    #[test]
+    fn scripts_stay_inside_the_drawing_area() {
+        assert!(DIGIT_SCRIPTS.len() >= 5);
+        for s in DIGIT_SCRIPTS {
+            assert!(s.digit <= 9);
+            for stroke in s.strokes {
+                assert!(stroke.len() >= 2 && stroke.len() <= 64);
+                for &[x, y] in *stroke {
+                    let p = DRAW_AREA.top_left + Point::new(x.into(), y.into());
+                    assert!(DRAW_AREA.contains(p), "digit {}: {p:?}", s.digit);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Training-data augmentation, so the network learns what digits look like
+//! *after the core's preprocessing* rather than MNIST's exact pixels.
+//!
+//! Per training image and epoch one of three versions is used (the choice
+//! and every random number come from a ChaCha8 stream seeded by
+//! `(seed, epoch, image index)`, so the result does not depend on how rayon
+//! schedules the work):
+//!
+//! * **clean** — the MNIST image as it is;
+//! * **raster** — a random affine warp (rotation, shear, aspect change, a
+//!   sub-pixel shift) plus a Simard-style elastic distortion (a smoothed random
+//!   displacement field), then pen-width variation (re-inking the
+//!   interpolated strokes at a random iso-level: a grey dilation or erosion by
+//!   a fraction of a pixel), then *re-normalised*
+//!   through `nnet_core::preprocess::from_raster` (ink box → 20x20 → centre
+//!   of mass), exactly as the core treats a raster at inference time;
+//! * **strokes** — the digit's skeleton as pen strokes (computed once per
+//!   image with [`crate::skeleton`]), warped the same way point by point, and
+//!   rendered through `nnet_core::preprocess::from_strokes_with` with a random
+//!   pen width and edge softness, which is exactly how a drawn digit reaches
+//!   the network.
+use nnet_core::ink::Strokes;
+use nnet_core::preprocess::{self, StrokeParams};
+use nnet_core::{Image, INPUT, SIDE};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use crate::idx::Dataset;
+use crate::skeleton::{self, SkeletonParams, Stroke};
+
+/// Oversampling of the raster warp: the digit is resampled at twice its
+/// resolution, so `from_raster`'s area-averaging (not the interpolation)
+/// decides the final anti-aliasing, as when MNIST itself was made.
+const OVERSAMPLE: usize = 2;
+/// Side of the canvas a raster is warped onto (36 source pixels: room for
+/// rotation and shear), in oversampled pixels.
+const CANVAS: usize = 36 * OVERSAMPLE;
+/// Side of a precomputed elastic displacement field: one value per canvas
+/// pixel (half a source pixel apart).
+const FIELD: usize = CANVAS;
+/// Side of the stroke version's drawing surface, in source pixels.
+const SURFACE: f32 = 36.0;
+/// Number of precomputed elastic fields (picked at random per image).
+const FIELDS: usize = 128;
+
+/// How strongly to augment. Ranges are uniform and symmetric unless noted.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AugmentConfig {
+    /// Probability of using the clean image.
+    pub p_clean: f32,
+    /// Probability of using the stroke rendering (when the digit has strokes).
+    pub p_strokes: f32,
+    /// Maximum rotation in degrees.
+    pub rotate_deg: f32,
+    /// Maximum horizontal shear (x += shear * y).
+    pub shear: f32,
+    /// Maximum relative change of the aspect ratio (x scaled by `1 ± aspect`,
+    /// y by its inverse).
+    pub aspect: f32,
+    /// Maximum overall scale change (`1 ± scale`); after re-normalisation this
+    /// mainly changes the relative stroke width.
+    pub scale: f32,
+    /// Maximum sub-pixel translation of the sampling grid, in pixels.
+    pub translate: f32,
+    /// Maximum elastic displacement amplitude in pixels (the field has unit
+    /// standard deviation; each image draws an amplitude in `0..=elastic`).
+    pub elastic: f32,
+    /// Gaussian smoothing (sigma, pixels) of the elastic fields.
+    pub elastic_sigma: f32,
+    /// Pen-width variation of the raster version: range of the iso-level at
+    /// which the interpolated ink is re-inked (see [`reink`]; lower = bolder).
+    pub pen_level: (f32, f32),
+    /// Width of the re-inking ramp (see [`reink`]).
+    pub pen_ramp: f32,
+    /// Pen width range of the stroke version (pixels of the 28x28 image).
+    pub stroke_pen: (f32, f32),
+    /// Edge softness range of the stroke version.
+    pub stroke_softness: (f32, f32),
+}
+
+impl Default for AugmentConfig {
+    fn default() -> Self {
+        AugmentConfig {
+            p_clean: 0.1,
+            p_strokes: 0.45,
+            rotate_deg: 12.0,
+            shear: 0.25,
+            aspect: 0.15,
+            scale: 0.1,
+            translate: 0.5,
+            elastic: 1.6,
+            elastic_sigma: 4.0,
+            pen_level: (0.2, 0.6),
+            pen_ramp: 0.3,
+            stroke_pen: (1.6, 3.8),
+            stroke_softness: (0.6, 1.4),
+        }
+    }
+}
+
+/// Which version an augmented image is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Unchanged.
+    Clean,
+    /// Warped raster through `from_raster`.
+    Raster,
+    /// Warped strokes through `from_strokes_with`.
+    Strokes,
+}
+
+/// Augmenter for one training set: the settings, the precomputed elastic
+/// fields and every image's skeleton strokes.
+pub struct Augmenter {
+    cfg: AugmentConfig,
+    seed: u64,
+    /// `FIELDS` fields, each `2 * FIELD * FIELD` (dx then dy), unit std.
+    fields: Vec<f32>,
+    /// Skeleton strokes per training image (empty when none could be found).
+    strokes: Vec<Vec<Stroke>>,
+}
+
+/// A ChaCha8 stream for `(seed, a, b)`: the same numbers wherever and
+/// whenever it is created.
+pub fn rng_for(seed: u64, a: u64, b: u64) -> ChaCha8Rng {
+    let mut s = [0u8; 32];
+    s[..8].copy_from_slice(&seed.to_le_bytes());
+    s[8..16].copy_from_slice(&a.to_le_bytes());
+    s[16..24].copy_from_slice(&b.to_le_bytes());
+    s[24..].copy_from_slice(b"augment!");
+    ChaCha8Rng::from_seed(s)
+}
+
+impl Augmenter {
+    /// Prepares augmentation of `train`: skeletonises every image (in
+    /// parallel) and draws the elastic fields from `seed`.
+    pub fn new(train: &Dataset, cfg: AugmentConfig, seed: u64) -> Augmenter {
+        let fields = elastic_fields(seed, cfg.elastic_sigma * OVERSAMPLE as f32);
+        let sk = SkeletonParams::default();
+        let strokes = (0..train.len())
+            .into_par_iter()
+            .map(|i| {
+                skeleton::strokes_from_raster(train.image(i), SIDE, SIDE, &sk).unwrap_or_default()
+            })
+            .collect();
+        Augmenter {
+            cfg,
+            seed,
+            fields,
+            strokes,
+        }
+    }
+
+    /// Fraction of training images that have skeleton strokes.
+    pub fn stroke_coverage(&self) -> f32 {
+        let n = self.strokes.iter().filter(|s| !s.is_empty()).count();
+        n as f32 / self.strokes.len().max(1) as f32
+    }
+
+    /// Writes the augmented version of every image of `train` for `epoch`
+    /// into `out` (`train.len() * 784` values), in parallel. Returns how many
+    /// images of each [`Kind`] were produced (clean, raster, strokes).
+    pub fn epoch(&self, train: &Dataset, epoch: u64, out: &mut [f32]) -> [usize; 3] {
+        out.par_chunks_exact_mut(INPUT)
+            .enumerate()
+            .map(|(i, dst)| {
+                let dst: &mut Image = match dst.try_into() {
+                    Ok(d) => d,
+                    Err(_) => return [0; 3],
+                };
+                let k = self.one(train.image(i), i, epoch, dst);
+                let mut c = [0; 3];
+                c[k as usize] = 1;
+                c
+            })
+            .reduce(|| [0; 3], |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2]])
+    }
+
+    /// Augments training image `index` for `epoch` into `dst`.
+    pub fn one(&self, src: &Image, index: usize, epoch: u64, dst: &mut Image) -> Kind {
+        let mut rng = rng_for(self.seed, epoch, index as u64);
+        let c = &self.cfg;
+        let u: f32 = rng.gen();
+        if u < c.p_clean {
+            dst.copy_from_slice(src);
+            return Kind::Clean;
+        }
+        let warp = Warp::random(c, &mut rng, self.fields.len() / (2 * FIELD * FIELD));
+        if u < c.p_clean + c.p_strokes {
+            if let Some(strokes) = self.strokes.get(index).filter(|s| !s.is_empty()) {
+                if let Some(img) = self.render_strokes(strokes, &warp, &mut rng) {
+                    *dst = img;
+                    return Kind::Strokes;
+                }
+            }
+        }
+        match self.warp_raster(src, &warp, &mut rng) {
+            Some(img) => {
+                *dst = img;
+                Kind::Raster
+            }
+            None => {
+                dst.copy_from_slice(src);
+                Kind::Clean
+            }
+        }
+    }
+
+    fn field(&self, k: usize) -> (&[f32], &[f32]) {
+        let f = &self.fields[k * 2 * FIELD * FIELD..(k + 1) * 2 * FIELD * FIELD];
+        f.split_at(FIELD * FIELD)
+    }
+
+    /// Elastic displacement (source pixels) at position `(x, y)` relative to
+    /// the digit's centre, in source pixels (bilinear in the field).
+    fn displacement(&self, w: &Warp, x: f32, y: f32) -> (f32, f32) {
+        let (fx, fy) = self.field(w.field);
+        let half = (FIELD - 1) as f32 / 2.0;
+        let os = OVERSAMPLE as f32;
+        let gx = (x * os + half).clamp(0.0, (FIELD - 1) as f32);
+        let gy = (y * os + half).clamp(0.0, (FIELD - 1) as f32);
+        (
+            w.elastic * bilinear(fx, FIELD, FIELD, gx, gy),
+            w.elastic * bilinear(fy, FIELD, FIELD, gx, gy),
+        )
+    }
+
+    fn warp_raster(&self, src: &Image, w: &Warp, rng: &mut ChaCha8Rng) -> Option<Image> {
+        // the source with a zero border of PAD pixels, so sampling needs no per-tap bounds checks
+        const PAD: usize = 2;
+        const PS: usize = SIDE + 2 * PAD;
+        let mut padded = [0.0f32; PS * PS];
+        for (r, row) in src.chunks_exact(SIDE).enumerate() {
+            padded[(r + PAD) * PS + PAD..(r + PAD) * PS + PAD + SIDE].copy_from_slice(row);
+        }
+        let (fx, fy) = self.field(w.field);
+        let mut canvas = [0.0f32; CANVAS * CANVAS];
+        let mid = (CANVAS as f32 - 1.0) / 2.0;
+        // source pixel-index coordinates, shifted by the padding
+        let smid = (SIDE as f32 - 1.0) / 2.0 + PAD as f32;
+        let inv_os = 1.0 / OVERSAMPLE as f32;
+        let lim = (PS - 1) as f32;
+        for (i, v) in canvas.iter_mut().enumerate() {
+            let (c, r) = ((i % CANVAS) as f32, (i / CANVAS) as f32);
+            // canvas pixel -> source-pixel units around the centre, plus the elastic field
+            let px = (c - mid) * inv_os + w.elastic * fx[i] - w.shift[0];
+            let py = (r - mid) * inv_os + w.elastic * fy[i] - w.shift[1];
+            // inverse affine: source = A^-1 * p
+            let sx = w.inv[0] * px + w.inv[1] * py + smid;
+            let sy = w.inv[2] * px + w.inv[3] * py + smid;
+            if !(sx >= 0.0 && sy >= 0.0 && sx < lim && sy < lim) {
+                continue; // beyond the zero border
+            }
+            let (x0, y0) = (sx as usize, sy as usize); // non-negative: truncation is floor
+            let (ax, ay) = (sx - x0 as f32, sy - y0 as f32);
+            let k = y0 * PS + x0;
+            let top = padded[k] + ax * (padded[k + 1] - padded[k]);
+            let bot = padded[k + PS] + ax * (padded[k + PS + 1] - padded[k + PS]);
+            *v = top + ay * (bot - top);
+        }
+        let (l0, l1) = self.cfg.pen_level;
+        reink(&mut canvas, rng.gen_range(l0..=l1), self.cfg.pen_ramp);
+        preprocess::from_raster(&canvas, CANVAS, CANVAS)
+            .ok()
+            .flatten()
+    }
+
+    fn render_strokes(&self, strokes: &[Stroke], w: &Warp, rng: &mut ChaCha8Rng) -> Option<Image> {
+        let mut out: Strokes = Strokes::new();
+        let mid = SURFACE / 2.0;
+        let smid = SIDE as f32 / 2.0;
+        for s in strokes {
+            out.begin_stroke().ok()?;
+            for p in s {
+                // forward affine around the image centre, then the elastic field
+                let (x, y) = (p[0] - smid, p[1] - smid);
+                let qx = w.fwd[0] * x + w.fwd[1] * y + mid;
+                let qy = w.fwd[2] * x + w.fwd[3] * y + mid;
+                let (dx, dy) = self.displacement(w, qx - mid, qy - mid);
+                out.push([qx + dx + w.shift[0], qy + dy + w.shift[1]])
+                    .ok()?;
+            }
+        }
+        let (p0, p1) = self.cfg.stroke_pen;
+        let (s0, s1) = self.cfg.stroke_softness;
+        let params = StrokeParams {
+            pen_width: rng.gen_range(p0..=p1),
+            softness: rng.gen_range(s0..=s1),
+        };
+        preprocess::from_strokes_with(&out, SURFACE, SURFACE, &params)
+            .ok()
+            .flatten()
+    }
+}
+
+/// One image's random geometry.
+struct Warp {
+    /// Forward affine (row-major 2x2) and its inverse.
+    fwd: [f32; 4],
+    inv: [f32; 4],
+    shift: [f32; 2],
+    field: usize,
+    elastic: f32,
+}
+
+impl Warp {
+    fn random(c: &AugmentConfig, rng: &mut ChaCha8Rng, fields: usize) -> Warp {
+        let sym = |rng: &mut ChaCha8Rng, m: f32| if m > 0.0 { rng.gen_range(-m..=m) } else { 0.0 };
+        let a = sym(rng, c.rotate_deg).to_radians();
+        let sh = sym(rng, c.shear);
+        let asp = 1.0 + sym(rng, c.aspect);
+        let sc = 1.0 + sym(rng, c.scale);
+        let (sx, sy) = (sc * asp, sc / asp);
+        // A = R(a) * Shear(sh) * diag(sx, sy)
+        let (ca, sa) = (a.cos(), a.sin());
+        let m = [sx, sh * sy, 0.0, sy];
+        let fwd = [
+            ca * m[0] - sa * m[2],
+            ca * m[1] - sa * m[3],
+            sa * m[0] + ca * m[2],
+            sa * m[1] + ca * m[3],
+        ];
+        let det = fwd[0] * fwd[3] - fwd[1] * fwd[2];
+        let inv = [fwd[3] / det, -fwd[1] / det, -fwd[2] / det, fwd[0] / det];
+        let shift = [sym(rng, c.translate), sym(rng, c.translate)];
+        let field = rng.gen_range(0..fields.max(1));
+        let elastic = if c.elastic > 0.0 {
+            rng.gen_range(0.0..=c.elastic)
+        } else {
+            0.0
+        };
+        Warp {
+            fwd,
+            inv,
+            shift,
+            field,
+            elastic,
+        }
+    }
+}
+
+/// Bilinear interpolation inside a `w x h` grid; `(x, y)` must be in range.
+fn bilinear(g: &[f32], w: usize, h: usize, x: f32, y: f32) -> f32 {
+    let x0 = (x.floor() as usize).min(w - 1);
+    let y0 = (y.floor() as usize).min(h - 1);
+    let x1 = (x0 + 1).min(w - 1);
+    let y1 = (y0 + 1).min(h - 1);
+    let fx = x - x0 as f32;
+    let fy = y - y0 as f32;
+    let top = g[y0 * w + x0] * (1.0 - fx) + g[y0 * w + x1] * fx;
+    let bot = g[y1 * w + x0] * (1.0 - fx) + g[y1 * w + x1] * fx;
+    top * (1.0 - fy) + bot * fy
+}
+
+/// Re-inks an interpolated (blurred) raster: a linear ramp of width
+/// `width` centred on the iso-level `level` maps the interpolated ink surface
+/// back to nearly binary strokes, which `from_raster`'s area-averaging then
+/// anti-aliases the way MNIST's own down-sampling did. Moving `level` moves
+/// the stroke edge: a grey-level dilation (low level) or erosion (high level)
+/// by a fraction of a pixel, i.e. pen-width variation.
+pub fn reink(img: &mut [f32], level: f32, width: f32) {
+    let inv = 1.0 / width.max(1e-3);
+    for v in img.iter_mut() {
+        *v = ((*v - level) * inv + 0.5).clamp(0.0, 1.0);
+    }
+}
+
+/// `FIELDS` elastic displacement fields (dx, dy), each a uniform random
+/// field smoothed by a Gaussian of `sigma` field pixels and scaled to unit
+/// standard deviation.
+fn elastic_fields(seed: u64, sigma: f32) -> Vec<f32> {
+    let radius = (3.0 * sigma).ceil().max(1.0) as isize;
+    let kernel: Vec<f32> = (-radius..=radius)
+        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let n = FIELD * FIELD;
+    let mut out = vec![0.0f32; FIELDS * 2 * n];
+    out.par_chunks_exact_mut(n).enumerate().for_each(|(k, f)| {
+        let mut rng = rng_for(seed, u64::MAX, k as u64);
+        let raw: Vec<f32> = (0..n).map(|_| rng.gen_range(-1.0f32..=1.0)).collect();
+        let blur = |src: &[f32], horizontal: bool| -> Vec<f32> {
+            let mut dst = vec![0.0f32; n];
+            for r in 0..FIELD {
+                for c in 0..FIELD {
+                    let mut s = 0.0;
+                    for (t, w) in kernel.iter().enumerate() {
+                        let o = t as isize - radius;
+                        let (rr, cc) = if horizontal {
+                            (r as isize, c as isize + o)
+                        } else {
+                            (r as isize + o, c as isize)
+                        };
+                        // reflect at the borders
+                        let reflect = |v: isize| -> usize {
+                            let m = FIELD as isize;
+                            let v = if v < 0 { -v - 1 } else { v };
+                            let v = if v >= m { 2 * m - v - 1 } else { v };
+                            v.clamp(0, m - 1) as usize
+                        };
+                        s += w * src[reflect(rr) * FIELD + reflect(cc)];
+                    }
+                    dst[r * FIELD + c] = s;
+                }
+            }
+            dst
+        };
+        let sm = blur(&blur(&raw, true), false);
+        let mean = sm.iter().sum::<f32>() / n as f32;
+        let var = sm.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n as f32;
+        let inv = 1.0 / var.sqrt().max(1e-12);
+        for (d, s) in f.iter_mut().zip(&sm) {
+            *d = (s - mean) * inv;
+        }
+    });
+    out
+}

@@ -1,0 +1,122 @@
+//! `bench`: seconds per training epoch for 784-H-10 on the full training set,
+//! with SGD-momentum and with Adam (same protocol as the NumPy baseline in
+//! `shared/peers/`: shuffle, gather, forward, backward, update; no evaluation).
+use std::time::Instant;
+
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+
+use crate::idx::Dataset;
+use crate::net::{Optimizer, Params, Trainer};
+use crate::{Error, Result};
+
+/// Settings of a benchmark run.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchConfig {
+    /// Hidden units.
+    pub hidden: usize,
+    /// Mini-batch size.
+    pub batch: usize,
+    /// Timed epochs per optimiser (after one untimed warm-up epoch).
+    pub epochs: usize,
+    /// Threads.
+    pub threads: usize,
+    /// Seed for initialisation and shuffling.
+    pub seed: u64,
+}
+
+/// Timings of one optimiser.
+#[derive(Debug, Clone)]
+pub struct BenchResult {
+    /// `"sgd"` or `"adam"`.
+    pub name: &'static str,
+    /// Seconds of each timed epoch.
+    pub epoch_seconds: Vec<f64>,
+    /// Mean training loss of the last epoch (a sanity check that it learns).
+    pub last_loss: f64,
+    /// CPU seconds other processes used during each timed epoch (Linux
+    /// `/proc`; `None` elsewhere). Over ~10% of the epoch means contention.
+    pub other_cpu_seconds: Vec<Option<f64>>,
+}
+
+impl BenchResult {
+    /// Median seconds per epoch.
+    pub fn median(&self) -> f64 {
+        let mut v = self.epoch_seconds.clone();
+        v.sort_by(f64::total_cmp);
+        match v.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => v[n / 2],
+            n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+        }
+    }
+}
+
+/// Times `cfg.epochs` epochs (after a warm-up epoch) with SGD-momentum
+/// (lr 0.1) and Adam (lr 1e-3) on `train`.
+pub fn run(train: &Dataset, cfg: BenchConfig) -> Result<Vec<BenchResult>> {
+    crate::eval::check_hidden(cfg.hidden)?;
+    crate::train::check_sizes(cfg.batch, cfg.threads)?;
+    let mut results = Vec::new();
+    for (name, opt, lr) in [
+        ("sgd", Optimizer::SGD, 0.1f32),
+        ("adam", Optimizer::ADAM, 1e-3),
+    ] {
+        let params = Params::init(cfg.hidden, cfg.seed);
+        let mut tr = Trainer::new(params, opt, cfg.batch, cfg.threads)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed);
+        let mut order: Vec<u32> = (0..train.len() as u32).collect();
+        let mut secs = Vec::new();
+        let mut last_loss = f64::NAN;
+        let mut other = Vec::new();
+        for e in 0..=cfg.epochs {
+            let c0 = cpu_seconds();
+            let t0 = Instant::now();
+            order.shuffle(&mut rng);
+            let st = tr.train_epoch(&train.images, &train.labels, &order, lr, &mut |_, _| {});
+            let dt = t0.elapsed().as_secs_f64();
+            let c1 = cpu_seconds();
+            if e > 0 {
+                secs.push(dt);
+                other.push(
+                    c0.zip(c1)
+                        .map(|((a0, s0), (a1, s1))| ((a1 - a0) - (s1 - s0)).max(0.0)),
+                );
+            }
+            last_loss = st.loss;
+        }
+        results.push(BenchResult {
+            name,
+            epoch_seconds: secs,
+            last_loss,
+            other_cpu_seconds: other,
+        });
+    }
+    Ok(results)
+}
+
+/// `(machine-wide busy CPU seconds, this process's CPU seconds)` from
+/// `/proc/stat` and `/proc/self/stat`, or `None` when unavailable.
+fn cpu_seconds() -> Option<(f64, f64)> {
+    const TICK: f64 = 100.0; // USER_HZ on Linux
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let v: Vec<f64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    if v.len() < 8 {
+        return None;
+    }
+    let busy: f64 = v[..8].iter().sum::<f64>() - v[3] - v[4];
+    let me = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // fields after the ")" that ends the command name: utime and stime are the 12th and 13th
+    let rest = me.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ut: f64 = f.get(11)?.parse().ok()?;
+    let st: f64 = f.get(12)?.parse().ok()?;
+    Some((busy / TICK, (ut + st) / TICK))
+}

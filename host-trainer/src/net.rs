@@ -1,0 +1,772 @@
+//! The trainer's own fast batched math for the `784 -> H -> 10` sigmoid MLP
+//! with softmax cross-entropy: GEMMs through the `gemm` crate, elementwise
+//! work through the fused kernels of [`crate::simd`], parallel over hidden
+//! units with rayon.
+//!
+//! ## How a batch is processed
+//!
+//! The hidden layer is split into one contiguous block of units per thread.
+//! Each block owns its rows of `w1`, `b1` and their optimiser state, and keeps
+//! its activations transposed (`units x batch`), so every thread writes only
+//! memory it owns. Per batch there are two parallel-free points:
+//!
+//! 1. *layer 2* (serial, small): logits from all blocks' activations, softmax,
+//!    loss, output-layer gradient and update, and the gradient flowing back
+//!    into each block — while another thread gathers the next batch;
+//! 2. *layer 1* (one task per block): sigmoid backward, the block's weight
+//!    gradient (`dZ^T X`, for SGD fused with the momentum update inside the
+//!    GEMM), the update, and right away the block's forward pass for the next
+//!    batch.
+//!
+//! Given the same thread count (= block count) every floating-point operation
+//! happens in the same order, so training is deterministic.
+use gemm::Parallelism;
+use nnet_core::format::{OwnedMetadata, OwnedModel};
+use nnet_core::{INPUT, OUTPUT};
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+
+use crate::simd;
+
+/// Shape and strides of a matrix view into a flat slice: element `(i, j)`
+/// lives at `i * rs + j * cs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mat {
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+    /// Row stride.
+    pub rs: usize,
+    /// Column stride.
+    pub cs: usize,
+}
+
+impl Mat {
+    /// A contiguous row-major `rows x cols` matrix.
+    pub const fn rm(rows: usize, cols: usize) -> Mat {
+        Mat {
+            rows,
+            cols,
+            rs: cols,
+            cs: 1,
+        }
+    }
+
+    /// The transposed view of the same memory.
+    pub const fn t(self) -> Mat {
+        Mat {
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+
+    /// Elements of the underlying slice the view reaches (one past the last).
+    fn extent(&self) -> usize {
+        if self.rows == 0 || self.cols == 0 {
+            0
+        } else {
+            (self.rows - 1) * self.rs + (self.cols - 1) * self.cs + 1
+        }
+    }
+}
+
+/// `dst = keep * dst + scale * lhs * rhs` (`keep: None` overwrites `dst`
+/// without reading it). Shapes and slice lengths are checked; a mismatch is a
+/// bug in the caller and panics.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul(
+    dst: &mut [f32],
+    d: Mat,
+    lhs: &[f32],
+    l: Mat,
+    rhs: &[f32],
+    r: Mat,
+    keep: Option<f32>,
+    scale: f32,
+    par: Parallelism,
+) {
+    assert!(
+        d.rows == l.rows && d.cols == r.cols && l.cols == r.rows,
+        "matmul shapes {d:?} = {l:?} x {r:?}"
+    );
+    assert!(
+        d.extent() <= dst.len() && l.extent() <= lhs.len() && r.extent() <= rhs.len(),
+        "matmul views exceed their slices"
+    );
+    if d.rows == 0 || d.cols == 0 {
+        return;
+    }
+    if l.cols == 0 {
+        let k = keep.unwrap_or(0.0);
+        for i in 0..d.rows {
+            for j in 0..d.cols {
+                let v = &mut dst[i * d.rs + j * d.cs];
+                *v = if keep.is_some() { *v * k } else { 0.0 };
+            }
+        }
+        return;
+    }
+    // SAFETY: the asserts above keep every index the views reach inside the
+    // slices; `dst` is exclusively borrowed, so it cannot alias `lhs`/`rhs`.
+    unsafe {
+        gemm::gemm(
+            d.rows,
+            d.cols,
+            l.cols,
+            dst.as_mut_ptr(),
+            d.cs as isize,
+            d.rs as isize,
+            keep.is_some(),
+            lhs.as_ptr(),
+            l.cs as isize,
+            l.rs as isize,
+            rhs.as_ptr(),
+            r.cs as isize,
+            r.rs as isize,
+            keep.unwrap_or(0.0),
+            scale,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
+/// The network's parameters in the core's layout: `w1` is `H x 784`
+/// row-major (row `j` feeds hidden unit `j`), `w2` is `10 x H`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Hidden units `H`.
+    pub hidden: usize,
+    /// `H x 784` hidden weights.
+    pub w1: Vec<f32>,
+    /// `H` hidden biases.
+    pub b1: Vec<f32>,
+    /// `10 x H` output weights.
+    pub w2: Vec<f32>,
+    /// 10 output biases.
+    pub b2: Vec<f32>,
+}
+
+impl Params {
+    /// Random initialisation as PyTorch's `nn.Linear`: every weight and bias
+    /// uniform in `±1/sqrt(fan_in)`, from a ChaCha8 stream seeded by `seed`.
+    pub fn init(hidden: usize, seed: u64) -> Params {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x6e6e_6574_5f69_6e69);
+        let k1 = 1.0 / (INPUT as f32).sqrt();
+        let k2 = 1.0 / (hidden as f32).sqrt();
+        let mut u =
+            |n: usize, k: f32| -> Vec<f32> { (0..n).map(|_| rng.gen_range(-k..k)).collect() };
+        let w1 = u(hidden * INPUT, k1);
+        let b1 = u(hidden, k1);
+        let w2 = u(OUTPUT * hidden, k2);
+        let b2 = u(OUTPUT, k2);
+        Params {
+            hidden,
+            w1,
+            b1,
+            w2,
+            b2,
+        }
+    }
+
+    /// Copies the weights out of a model file's contents.
+    pub fn from_model(m: &OwnedModel) -> Params {
+        Params {
+            hidden: m.hidden,
+            w1: m.w1.clone(),
+            b1: m.b1.clone(),
+            w2: m.w2.clone(),
+            b2: m.b2.clone(),
+        }
+    }
+
+    /// Wraps the weights with metadata as a model ready for `to_bytes`.
+    pub fn to_model(&self, meta: OwnedMetadata) -> OwnedModel {
+        OwnedModel {
+            hidden: self.hidden,
+            meta,
+            w1: self.w1.clone(),
+            b1: self.b1.clone(),
+            w2: self.w2.clone(),
+            b2: self.b2.clone(),
+        }
+    }
+
+    /// Batched forward pass: logits (`n x 10`, row-major) for `n` images
+    /// stored one after the other in `x` (`n * 784` values). Used for
+    /// validation during training; reports use `nnet-core`.
+    pub fn logits(&self, x: &[f32]) -> Vec<f32> {
+        let n = x.len() / INPUT;
+        let h = self.hidden;
+        let par = Parallelism::Rayon(rayon::current_num_threads().max(1));
+        let mut hid = vec![0.0f32; n * h];
+        matmul(
+            &mut hid,
+            Mat::rm(n, h),
+            x,
+            Mat::rm(n, INPUT),
+            &self.w1,
+            Mat::rm(h, INPUT).t(),
+            None,
+            1.0,
+            par,
+        );
+        hid.par_chunks_mut(h.max(1)).for_each(|row| {
+            for (v, b) in row.iter_mut().zip(&self.b1) {
+                *v = simd::fast_sigmoid(*v + b);
+            }
+        });
+        let mut z = vec![0.0f32; n * OUTPUT];
+        matmul(
+            &mut z,
+            Mat::rm(n, OUTPUT),
+            &hid,
+            Mat::rm(n, h),
+            &self.w2,
+            Mat::rm(OUTPUT, h).t(),
+            None,
+            1.0,
+            par,
+        );
+        for row in z.chunks_exact_mut(OUTPUT) {
+            for (v, b) in row.iter_mut().zip(&self.b2) {
+                *v += b;
+            }
+        }
+        z
+    }
+
+    /// Fraction of images whose arg-max logit equals the label (batched
+    /// trainer forward pass, for progress reports).
+    pub fn accuracy(&self, x: &[f32], labels: &[u8]) -> f32 {
+        if labels.is_empty() {
+            return 0.0;
+        }
+        let z = self.logits(x);
+        let right = z
+            .chunks_exact(OUTPUT)
+            .zip(labels)
+            .filter(|(z, &l)| argmax(z) == usize::from(l))
+            .count();
+        right as f32 / labels.len() as f32
+    }
+}
+
+/// Index of the first maximum.
+pub fn argmax(v: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The optimiser and its hyperparameters (the learning rate is given per epoch).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Optimizer {
+    /// SGD with (heavy-ball) momentum, as `torch.optim.SGD(momentum=mu)`.
+    Sgd {
+        /// Momentum `mu` (0.9 is usual).
+        momentum: f32,
+    },
+    /// Adam with bias correction, as `torch.optim.Adam`.
+    Adam {
+        /// `beta1`.
+        beta1: f32,
+        /// `beta2`.
+        beta2: f32,
+        /// `eps`.
+        eps: f32,
+    },
+}
+
+impl Optimizer {
+    /// SGD with momentum 0.9.
+    pub const SGD: Optimizer = Optimizer::Sgd { momentum: 0.9 };
+    /// Adam with the usual (0.9, 0.999, 1e-8).
+    pub const ADAM: Optimizer = Optimizer::Adam {
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+    };
+}
+
+/// Parameters plus optimiser state of a block of hidden units.
+#[derive(Debug, Clone)]
+struct Block {
+    /// First hidden unit of the block.
+    start: usize,
+    /// Units in the block.
+    rows: usize,
+    w1: Vec<f32>,
+    b1: Vec<f32>,
+    /// Momentum (SGD) or first moment (Adam) of `w1` / `b1`.
+    m_w: Vec<f32>,
+    m_b: Vec<f32>,
+    /// Second moments (Adam only; empty for SGD).
+    v_w: Vec<f32>,
+    v_b: Vec<f32>,
+    /// Gradient of `w1` (Adam only; SGD accumulates into `m_w` directly).
+    g_w: Vec<f32>,
+    g_b: Vec<f32>,
+    /// Activations, `rows x batch` (transposed).
+    ht: Vec<f32>,
+    /// Gradient w.r.t. the activations, then the pre-activations, `rows x batch`.
+    dht: Vec<f32>,
+}
+
+/// Output-layer parameters and state.
+#[derive(Debug, Clone)]
+struct Output {
+    w2: Vec<f32>,
+    b2: Vec<f32>,
+    m_w: Vec<f32>,
+    m_b: Vec<f32>,
+    v_w: Vec<f32>,
+    v_b: Vec<f32>,
+    g_w: Vec<f32>,
+    g_b: Vec<f32>,
+    /// `batch x 10` logits, then probabilities, then their gradient.
+    z: Vec<f32>,
+}
+
+/// Statistics of one pass over the data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EpochStats {
+    /// Mean cross-entropy over the batches (mean of the batch means).
+    pub loss: f64,
+    /// Images seen.
+    pub images: usize,
+    /// Batches (= optimiser steps).
+    pub batches: usize,
+}
+
+/// A network being trained: parameters split into per-thread blocks,
+/// optimiser state and preallocated batch buffers.
+pub struct Trainer {
+    hidden: usize,
+    batch: usize,
+    opt: Optimizer,
+    blocks: Vec<Block>,
+    out: Output,
+    /// Optimiser steps taken so far.
+    steps: u64,
+    x_cur: Vec<f32>,
+    x_next: Vec<f32>,
+    pool: rayon::ThreadPool,
+}
+
+/// Errors setting up a [`Trainer`].
+#[derive(Debug, thiserror::Error)]
+pub enum TrainerError {
+    /// Batch size, thread count or hidden size is zero.
+    #[error("batch size, thread count and hidden size must be at least 1")]
+    Zero,
+    /// The rayon thread pool could not be created.
+    #[error("cannot start the thread pool: {0}")]
+    Pool(String),
+}
+
+impl Trainer {
+    /// Sets up training of `params` with `opt`, mini-batches of up to
+    /// `batch` images, and `threads` threads (= blocks of hidden units; the
+    /// result depends on this number, and only on it).
+    pub fn new(
+        params: Params,
+        opt: Optimizer,
+        batch: usize,
+        threads: usize,
+    ) -> Result<Trainer, TrainerError> {
+        let hidden = params.hidden;
+        if batch == 0 || threads == 0 || hidden == 0 {
+            return Err(TrainerError::Zero);
+        }
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .start_handler(|_| flush_denormals())
+            .build()
+            .map_err(|e| TrainerError::Pool(e.to_string()))?;
+        let nblocks = threads.min(hidden);
+        let adam = matches!(opt, Optimizer::Adam { .. });
+        let state = |n: usize, on: bool| if on { vec![0.0f32; n] } else { Vec::new() };
+        let mut blocks = Vec::with_capacity(nblocks);
+        let mut start = 0;
+        for i in 0..nblocks {
+            let rows = hidden / nblocks + usize::from(i < hidden % nblocks);
+            blocks.push(Block {
+                start,
+                rows,
+                w1: params.w1[start * INPUT..(start + rows) * INPUT].to_vec(),
+                b1: params.b1[start..start + rows].to_vec(),
+                m_w: vec![0.0; rows * INPUT],
+                m_b: vec![0.0; rows],
+                v_w: state(rows * INPUT, adam),
+                v_b: state(rows, adam),
+                g_w: state(rows * INPUT, adam),
+                g_b: vec![0.0; rows],
+                ht: vec![0.0; rows * batch],
+                dht: vec![0.0; rows * batch],
+            });
+            start += rows;
+        }
+        let out = Output {
+            m_w: vec![0.0; params.w2.len()],
+            m_b: vec![0.0; OUTPUT],
+            v_w: state(params.w2.len(), adam),
+            v_b: state(OUTPUT, adam),
+            g_w: vec![0.0; params.w2.len()],
+            g_b: vec![0.0; OUTPUT],
+            w2: params.w2,
+            b2: params.b2,
+            z: vec![0.0; batch * OUTPUT],
+        };
+        Ok(Trainer {
+            hidden,
+            batch,
+            opt,
+            blocks,
+            out,
+            steps: 0,
+            x_cur: vec![0.0; batch * INPUT],
+            x_next: vec![0.0; batch * INPUT],
+            pool,
+        })
+    }
+
+    /// The current parameters (gathered from the blocks).
+    pub fn params(&self) -> Params {
+        let mut w1 = Vec::with_capacity(self.hidden * INPUT);
+        let mut b1 = Vec::with_capacity(self.hidden);
+        for b in &self.blocks {
+            w1.extend_from_slice(&b.w1);
+            b1.extend_from_slice(&b.b1);
+        }
+        Params {
+            hidden: self.hidden,
+            w1,
+            b1,
+            w2: self.out.w2.clone(),
+            b2: self.out.b2.clone(),
+        }
+    }
+
+    /// Optimiser steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// The thread pool the trainer computes in (also handy for data work).
+    pub fn pool(&self) -> &rayon::ThreadPool {
+        &self.pool
+    }
+
+    /// One pass over `order` (indices into `images`/`labels`, consumed in
+    /// mini-batches of the configured size; the last batch may be smaller),
+    /// with learning rate `lr`. `progress(images_done, mean_loss_so_far)` is
+    /// called every few batches. Out-of-range indices panic (a caller bug).
+    pub fn train_epoch(
+        &mut self,
+        images: &[f32],
+        labels: &[u8],
+        order: &[u32],
+        lr: f32,
+        progress: &mut (dyn FnMut(usize, f64) + Send),
+    ) -> EpochStats {
+        let bs = self.batch;
+        let nb = order.len().div_ceil(bs);
+        if nb == 0 {
+            return EpochStats {
+                loss: 0.0,
+                images: 0,
+                batches: 0,
+            };
+        }
+        let batch_of = |t: usize| &order[t * bs..((t + 1) * bs).min(order.len())];
+        let mut loss_sum = 0.0f64;
+        let opt = self.opt;
+        // Destructure so the closures below borrow disjoint fields.
+        let Trainer {
+            blocks,
+            out,
+            steps,
+            x_cur,
+            x_next,
+            pool,
+            hidden,
+            ..
+        } = self;
+        let hidden = *hidden;
+        gather(x_cur, images, batch_of(0));
+        pool.install(|| {
+            blocks
+                .par_iter_mut()
+                .for_each(|b| b.forward(x_cur, batch_of(0).len()));
+            for t in 0..nb {
+                let idx = batch_of(t);
+                let n = idx.len();
+                *steps += 1;
+                let step = *steps;
+                let next = (t + 1 < nb).then(|| batch_of(t + 1));
+                let (loss, ()) = rayon::join(
+                    || output_layer(out, blocks, hidden, labels, idx, opt, lr, step),
+                    || {
+                        if let Some(next) = next {
+                            gather(x_next, images, next);
+                        }
+                    },
+                );
+                loss_sum += loss;
+                let (xc, xn) = (&*x_cur, &*x_next);
+                blocks.par_iter_mut().for_each(|b| {
+                    b.backward_update(xc, n, opt, lr, step);
+                    if let Some(next) = next {
+                        b.forward(xn, next.len());
+                    }
+                });
+                std::mem::swap(x_cur, x_next);
+                if t % 16 == 15 || t + 1 == nb {
+                    progress((t * bs + n).min(order.len()), loss_sum / (t + 1) as f64);
+                }
+            }
+        });
+        EpochStats {
+            loss: loss_sum / nb as f64,
+            images: order.len(),
+            batches: nb,
+        }
+    }
+}
+
+/// Makes the calling thread flush subnormal floats to zero (x86 MXCSR FTZ
+/// and DAZ), as training frameworks do: momentum and Adam moments of weights
+/// fed by almost-always-blank pixels decay through the subnormal range,
+/// where every operation costs ~100x more. Nothing the network computes
+/// depends on values below 1.2e-38.
+pub fn flush_denormals() {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
+    {
+        let mut csr: u32 = 0;
+        // SAFETY: stmxcsr/ldmxcsr only read/write the SSE control register of
+        // this thread; setting FTZ (bit 15) and DAZ (bit 6) is always valid on
+        // x86_64 (SSE2 is baseline there).
+        unsafe {
+            std::arch::asm!("stmxcsr [{}]", in(reg) &mut csr, options(nostack, preserves_flags));
+            csr |= (1 << 15) | (1 << 6);
+            std::arch::asm!("ldmxcsr [{}]", in(reg) &csr, options(nostack, preserves_flags, readonly));
+        }
+    }
+}
+
+/// Copies the images `idx` into consecutive rows of `x`.
+fn gather(x: &mut [f32], images: &[f32], idx: &[u32]) {
+    for (row, &i) in x.chunks_exact_mut(INPUT).zip(idx) {
+        let i = i as usize;
+        row.copy_from_slice(&images[i * INPUT..(i + 1) * INPUT]);
+    }
+}
+
+impl Block {
+    /// `ht = sigmoid(w1 x^T + b1)` for the `n` images in `x`.
+    fn forward(&mut self, x: &[f32], n: usize) {
+        let ht = &mut self.ht[..self.rows * n];
+        matmul(
+            ht,
+            Mat::rm(self.rows, n),
+            &self.w1,
+            Mat::rm(self.rows, INPUT),
+            x,
+            Mat::rm(n, INPUT).t(),
+            None,
+            1.0,
+            Parallelism::None,
+        );
+        for (row, &b) in ht.chunks_exact_mut(n).zip(&self.b1) {
+            simd::bias_sigmoid(row, b);
+        }
+    }
+
+    /// Given `dht` (gradient w.r.t. the activations, set by the output
+    /// layer) for the `n` images in `x`: backpropagates through the sigmoid,
+    /// forms the weight gradient and applies the optimiser step.
+    fn backward_update(&mut self, x: &[f32], n: usize, opt: Optimizer, lr: f32, step: u64) {
+        let rows = self.rows;
+        let dz = &mut self.dht[..rows * n];
+        for ((d, h), gb) in dz
+            .chunks_exact_mut(n)
+            .zip(self.ht.chunks_exact(n))
+            .zip(self.g_b.iter_mut())
+        {
+            *gb = simd::sigmoid_backward(d, h);
+        }
+        let dz = &self.dht[..rows * n];
+        match opt {
+            Optimizer::Sgd { momentum } => {
+                // m_w = momentum * m_w + dz x   (first step: m_w = dz x)
+                let keep = (step > 1).then_some(momentum);
+                matmul(
+                    &mut self.m_w,
+                    Mat::rm(rows, INPUT),
+                    dz,
+                    Mat::rm(rows, n),
+                    x,
+                    Mat::rm(n, INPUT),
+                    keep,
+                    1.0,
+                    Parallelism::None,
+                );
+                simd::sgd_apply(&mut self.w1, &self.m_w, lr);
+                simd::sgd_step(
+                    &mut self.b1,
+                    &mut self.m_b,
+                    &self.g_b,
+                    lr,
+                    momentum,
+                    step == 1,
+                );
+            }
+            Optimizer::Adam { beta1, beta2, eps } => {
+                matmul(
+                    &mut self.g_w,
+                    Mat::rm(rows, INPUT),
+                    dz,
+                    Mat::rm(rows, n),
+                    x,
+                    Mat::rm(n, INPUT),
+                    None,
+                    1.0,
+                    Parallelism::None,
+                );
+                let a = simd::AdamStep::new(lr, beta1, beta2, eps, step);
+                simd::adam_step(&mut self.w1, &mut self.m_w, &mut self.v_w, &self.g_w, a);
+                simd::adam_step(&mut self.b1, &mut self.m_b, &mut self.v_b, &self.g_b, a);
+            }
+        }
+    }
+}
+
+/// Layer 2 for the current batch (serial): logits from every block's
+/// activations, softmax cross-entropy, the gradient sent back into each
+/// block's `dht`, and the output layer's update. Returns the batch's mean loss.
+#[allow(clippy::too_many_arguments)]
+fn output_layer(
+    out: &mut Output,
+    blocks: &mut [Block],
+    hidden: usize,
+    labels: &[u8],
+    idx: &[u32],
+    opt: Optimizer,
+    lr: f32,
+    step: u64,
+) -> f64 {
+    let n = idx.len();
+    let z = &mut out.z[..n * OUTPUT];
+    // z = sum over blocks of H_b W2[:, b]^T
+    for (i, b) in blocks.iter().enumerate() {
+        matmul(
+            z,
+            Mat::rm(n, OUTPUT),
+            &b.ht,
+            Mat::rm(b.rows, n).t(),
+            &out.w2[b.start..],
+            Mat {
+                rows: b.rows,
+                cols: OUTPUT,
+                rs: 1,
+                cs: hidden,
+            },
+            (i > 0).then_some(1.0),
+            1.0,
+            Parallelism::None,
+        );
+    }
+    // softmax, loss, and dL/dz = (p - onehot) / n
+    let inv_n = 1.0 / n as f32;
+    let mut loss = 0.0f64;
+    for (row, &i) in z.chunks_exact_mut(OUTPUT).zip(idx) {
+        let y = usize::from(labels[i as usize]);
+        for (v, b) in row.iter_mut().zip(&out.b2) {
+            *v += b;
+        }
+        let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+        let mut s = 0.0f32;
+        for v in row.iter_mut() {
+            *v = simd::fast_exp(*v - m);
+            s += *v;
+        }
+        let inv = 1.0 / s;
+        for v in row.iter_mut() {
+            *v *= inv;
+        }
+        loss -= f64::from(row[y].max(1e-30)).ln();
+        row[y] -= 1.0;
+        for v in row.iter_mut() {
+            *v *= inv_n;
+        }
+    }
+    let z = &out.z[..n * OUTPUT];
+    // bias gradient: column sums
+    out.g_b.fill(0.0);
+    for row in z.chunks_exact(OUTPUT) {
+        for (g, v) in out.g_b.iter_mut().zip(row) {
+            *g += v;
+        }
+    }
+    let w2_mat = |b: &Block| Mat {
+        rows: b.rows,
+        cols: OUTPUT,
+        rs: 1,
+        cs: hidden,
+    };
+    for b in blocks.iter_mut() {
+        let wm = w2_mat(b);
+        // dht_b (rows x n) = W2[:, b]^T (rows x 10) * dz^T (10 x n)
+        matmul(
+            &mut b.dht,
+            Mat::rm(b.rows, n),
+            &out.w2[b.start..],
+            wm,
+            z,
+            Mat::rm(n, OUTPUT).t(),
+            None,
+            1.0,
+            Parallelism::None,
+        );
+        // gradient of W2[:, b] (10 x rows) = dz^T (10 x n) * H_b (n x rows)
+        let g = Mat {
+            rows: OUTPUT,
+            cols: b.rows,
+            rs: hidden,
+            cs: 1,
+        };
+        matmul(
+            &mut out.g_w[b.start..],
+            g,
+            z,
+            Mat::rm(n, OUTPUT).t(),
+            &b.ht,
+            Mat::rm(b.rows, n).t(),
+            None,
+            1.0,
+            Parallelism::None,
+        );
+    }
+    match opt {
+        Optimizer::Sgd { momentum } => {
+            simd::sgd_step(&mut out.w2, &mut out.m_w, &out.g_w, lr, momentum, step == 1);
+            simd::sgd_step(&mut out.b2, &mut out.m_b, &out.g_b, lr, momentum, step == 1);
+        }
+        Optimizer::Adam { beta1, beta2, eps } => {
+            let a = simd::AdamStep::new(lr, beta1, beta2, eps, step);
+            simd::adam_step(&mut out.w2, &mut out.m_w, &mut out.v_w, &out.g_w, a);
+            simd::adam_step(&mut out.b2, &mut out.m_b, &mut out.v_b, &out.g_b, a);
+        }
+    }
+    loss / n as f64
+}

@@ -1,0 +1,156 @@
+//! `predict`: one PNG (raster path) or an ink JSON Lines file (stroke path)
+//! through `nnet-core`'s preprocessing and network.
+use std::path::Path;
+
+use nnet_core::format::OwnedModel;
+use nnet_core::{Image, Prediction};
+
+use crate::{eval, Error, Result};
+
+/// Reads a PNG as ink intensities (0.0 background .. 1.0 ink), row-major,
+/// with its width and height.
+///
+/// * Transparency: when some pixels are not opaque, the ink is the alpha
+///   channel weighted by how far each pixel's colour is from the image's
+///   transparent "paper" (so black-on-transparent and white-on-transparent
+///   drawings both work).
+/// * Otherwise the grey level is used, inverted when the border of the image
+///   is mostly light (dark ink on light paper, like a scan).
+pub fn load_png_ink(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
+    let img = image::open(path).map_err(|e| Error::Image {
+        path: path.to_path_buf(),
+        msg: e.to_string(),
+    })?;
+    let la = img.to_luma_alpha8();
+    let (w, h) = (la.width() as usize, la.height() as usize);
+    if w == 0 || h == 0 {
+        return Err(Error::Image {
+            path: path.to_path_buf(),
+            msg: "empty image".into(),
+        });
+    }
+    let px: Vec<(f32, f32)> = la
+        .pixels()
+        .map(|p| (f32::from(p.0[0]) / 255.0, f32::from(p.0[1]) / 255.0))
+        .collect();
+    let translucent = px.iter().any(|&(_, a)| a < 0.99);
+    let ink = if translucent {
+        // ink colour = mean grey of the most opaque pixels; paper is whatever contrasts with it
+        let opaque: Vec<f32> = px.iter().filter(|p| p.1 > 0.5).map(|p| p.0).collect();
+        let ink_grey = if opaque.is_empty() {
+            0.0
+        } else {
+            opaque.iter().sum::<f32>() / opaque.len() as f32
+        };
+        let paper = if ink_grey < 0.5 { 1.0 } else { 0.0 };
+        px.iter()
+            .map(|&(g, a)| (a * (g - paper).abs()).clamp(0.0, 1.0))
+            .collect()
+    } else {
+        let mut border = Vec::with_capacity(2 * (w + h));
+        for x in 0..w {
+            border.push(px[x].0);
+            border.push(px[(h - 1) * w + x].0);
+        }
+        for y in 0..h {
+            border.push(px[y * w].0);
+            border.push(px[y * w + w - 1].0);
+        }
+        let mean = border.iter().sum::<f32>() / border.len() as f32;
+        if mean > 0.5 {
+            px.iter().map(|&(g, _)| 1.0 - g).collect()
+        } else {
+            px.iter().map(|&(g, _)| g).collect()
+        }
+    };
+    Ok((ink, w, h))
+}
+
+/// Preprocesses a PNG through `nnet_core::preprocess::from_raster`;
+/// `Ok(None)` is "no digit".
+pub fn png_to_image(path: &Path) -> Result<Option<Image>> {
+    let (ink, w, h) = load_png_ink(path)?;
+    nnet_core::preprocess::from_raster(&ink, w, h)
+        .map_err(|e| Error::core(format!("{}: preprocessing", path.display()), e))
+}
+
+/// One classified input.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// What was classified (file name, or `file:line` for ink records).
+    pub what: String,
+    /// The label stored with an ink record, if any.
+    pub label: Option<u8>,
+    /// The network's answer, `None` for "no digit" (or a rejected drawing).
+    pub prediction: Option<Prediction>,
+    /// Why the core rejected the input (ink records only), if it did.
+    pub rejected: Option<String>,
+}
+
+impl Answer {
+    /// `what: 7 (98.1%)  p = [0.000 ...]` or `what: no digit`.
+    pub fn render(&self) -> String {
+        let label = self
+            .label
+            .map_or(String::new(), |l| format!(" (label {l})"));
+        if let Some(why) = &self.rejected {
+            return format!("{}{label}: rejected by the core: {why}", self.what);
+        }
+        match &self.prediction {
+            Some(p) => {
+                let probs: Vec<String> =
+                    p.probabilities.iter().map(|v| format!("{v:.4}")).collect();
+                format!(
+                    "{}{label}: digit {} ({:.1}%)\n  probabilities 0-9: {}",
+                    self.what,
+                    p.digit,
+                    100.0 * p.confidence(),
+                    probs.join(" ")
+                )
+            }
+            None => format!("{}{label}: no digit", self.what),
+        }
+    }
+}
+
+/// Classifies a PNG file, or every record of a `.jsonl` ink file.
+pub fn predict_file(model: &OwnedModel, path: &Path) -> Result<Vec<Answer>> {
+    let is_ink = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("json"));
+    if is_ink {
+        let recs = eval::read_ink(path)?;
+        let mut out = Vec::with_capacity(recs.len());
+        for (i, r) in recs.iter().enumerate() {
+            let what = format!("{} drawing {}", path.display(), i + 1);
+            match eval::ink_to_image(r) {
+                Ok(img) => out.push((what, r.label, img, None)),
+                Err(e) => out.push((what, r.label, None, Some(e.to_string()))),
+            }
+        }
+        let present: Vec<Image> = out.iter().filter_map(|o| o.2).collect();
+        let mut preds = eval::predict(model, &present)?.into_iter();
+        Ok(out
+            .into_iter()
+            .map(|(what, label, img, rejected)| Answer {
+                what,
+                label,
+                prediction: img.and_then(|_| preds.next()),
+                rejected,
+            })
+            .collect())
+    } else {
+        let img = png_to_image(path)?;
+        let prediction = match img {
+            Some(i) => eval::predict(model, &[i])?.into_iter().next(),
+            None => None,
+        };
+        Ok(vec![Answer {
+            what: path.display().to_string(),
+            label: None,
+            prediction,
+            rejected: None,
+        }])
+    }
+}

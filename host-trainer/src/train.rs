@@ -1,0 +1,385 @@
+//! `train`: the training loop around [`crate::net::Trainer`] — data split,
+//! per-epoch augmentation and shuffling, learning-rate schedule, progress,
+//! logs, and the final model file with its metadata.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use nnet_core::format::OwnedMetadata;
+use nnet_core::INPUT;
+use rand::seq::SliceRandom;
+use serde::Serialize;
+
+use crate::augment::{rng_for, AugmentConfig, Augmenter};
+use crate::eval;
+use crate::idx::{self, Dataset, Split};
+use crate::net::{Optimizer, Params, Trainer};
+use crate::{Error, Result};
+
+/// Learning-rate schedule over the epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schedule {
+    /// The same rate every epoch.
+    Constant,
+    /// Cosine decay from `lr` to `lr / 100` (per epoch).
+    Cosine,
+}
+
+impl Schedule {
+    /// Learning rate of epoch `e` (0-based) of `n`.
+    pub fn lr(self, lr: f32, e: usize, n: usize) -> f32 {
+        match self {
+            Schedule::Constant => lr,
+            Schedule::Cosine => {
+                let t = if n <= 1 {
+                    0.0
+                } else {
+                    e as f64 / (n - 1) as f64
+                };
+                let min = f64::from(lr) * 0.01;
+                (min + (f64::from(lr) - min) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
+                    as f32
+            }
+        }
+    }
+}
+
+/// Everything `train` needs.
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// Directory with the IDX files.
+    pub data: PathBuf,
+    /// Use only the first `limit` training images (quick runs and tests).
+    pub limit: Option<usize>,
+    /// Hidden units.
+    pub hidden: usize,
+    /// Epochs.
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch: usize,
+    /// Optimiser.
+    pub optimizer: Optimizer,
+    /// Peak learning rate.
+    pub lr: f32,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Seed of initialisation, split, shuffling and augmentation.
+    pub seed: u64,
+    /// Threads (the result depends on this and on the seed only).
+    pub threads: usize,
+    /// Augmentation, if any.
+    pub augment: Option<AugmentConfig>,
+    /// Fraction of the training images held out for validation.
+    pub val_split: f32,
+    /// Where the model file goes.
+    pub out: PathBuf,
+    /// No progress bar or per-epoch lines.
+    pub quiet: bool,
+    /// One JSON object per epoch into this file.
+    pub log_json: Option<PathBuf>,
+    /// Write the training-curve PNG next to the model.
+    pub plot: bool,
+    /// The command line, recorded in the model's notes.
+    pub command: String,
+}
+
+/// One epoch's numbers (also the `--log-json` record).
+#[derive(Debug, Clone, Serialize)]
+pub struct EpochLog {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss.
+    pub train_loss: f64,
+    /// Validation accuracy (0..1), when there is a validation split.
+    pub val_accuracy: Option<f32>,
+    /// Learning rate used.
+    pub lr: f32,
+    /// Seconds of the training loop.
+    pub train_seconds: f64,
+    /// Seconds spent augmenting the epoch's images.
+    pub augment_seconds: f64,
+    /// Training images per second (training loop only).
+    pub images_per_second: f64,
+}
+
+/// What a training run produced.
+#[derive(Debug, Clone)]
+pub struct TrainOutcome {
+    /// Final parameters.
+    pub params: Params,
+    /// Per-epoch log.
+    pub history: Vec<EpochLog>,
+    /// Test accuracy measured through `nnet-core`, when the test split exists.
+    pub test_accuracy: Option<f32>,
+    /// The model file bytes as written.
+    pub model_bytes: Vec<u8>,
+    /// Path of the training-curve PNG, if written.
+    pub plot: Option<PathBuf>,
+}
+
+/// The PNG with the training curves that belongs to a model file:
+/// `models/x.nnet` → `models/x.training.png`.
+pub fn curve_path(model: &Path) -> PathBuf {
+    model.with_extension("training.png")
+}
+
+/// Hyperparameter summary stored in the model's notes.
+pub fn notes(cfg: &TrainConfig) -> String {
+    let opt = match cfg.optimizer {
+        Optimizer::Sgd { momentum } => format!("sgd(momentum={momentum})"),
+        Optimizer::Adam { beta1, beta2, eps } => format!("adam(b1={beta1},b2={beta2},eps={eps})"),
+    };
+    format!(
+        "host-trainer {}: hidden={} epochs={} batch={} opt={opt} lr={} schedule={:?} seed={} threads={} augment={} val_split={} limit={}; command: {}",
+        env!("CARGO_PKG_VERSION"),
+        cfg.hidden,
+        cfg.epochs,
+        cfg.batch,
+        cfg.lr,
+        cfg.schedule,
+        cfg.seed,
+        cfg.threads,
+        cfg.augment.is_some(),
+        cfg.val_split,
+        cfg.limit.map_or("none".to_string(), |l| l.to_string()),
+        cfg.command
+    )
+}
+
+/// Trains a model as configured, writes it (and the curve PNG) and returns
+/// what happened.
+pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
+    eval::check_hidden(cfg.hidden)?;
+    if cfg.epochs == 0 || cfg.batch == 0 || cfg.threads == 0 {
+        return Err(Error::Config(
+            "--epochs, --batch-size and --threads must be at least 1".into(),
+        ));
+    }
+    if !(0.0..1.0).contains(&cfg.val_split) {
+        return Err(Error::Config("--val-split must be in 0..1".into()));
+    }
+    if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
+        return Err(Error::Config("--lr must be a positive number".into()));
+    }
+    let mut all = idx::load(&cfg.data, Split::Train)?;
+    if let Some(l) = cfg.limit {
+        all = all.head(l);
+    }
+    if all.is_empty() {
+        return Err(Error::Dataset(format!(
+            "{}: no training images",
+            cfg.data.display()
+        )));
+    }
+    let test = match idx::find_split(&cfg.data, Split::Test) {
+        Ok((i, l)) => Some(idx::load_pair(&i, &l)?),
+        Err(_) => None,
+    };
+    // seeded split into training and validation images
+    let mut perm: Vec<usize> = (0..all.len()).collect();
+    perm.shuffle(&mut rng_for(cfg.seed, u64::MAX - 1, 0));
+    let n_val = ((all.len() as f64) * f64::from(cfg.val_split)).round() as usize;
+    let pick = |ix: &[usize]| {
+        let mut d = Dataset::default();
+        for &i in ix {
+            d.images.extend_from_slice(all.image(i));
+            d.labels.push(all.labels[i]);
+        }
+        d
+    };
+    let (val_ix, train_ix) = perm.split_at(n_val.min(all.len().saturating_sub(1)));
+    let mut train_ix = train_ix.to_vec();
+    train_ix.sort_unstable();
+    let train = pick(&train_ix);
+    let val = pick(val_ix);
+    drop(all);
+
+    let mut trainer = Trainer::new(
+        Params::init(cfg.hidden, cfg.seed),
+        cfg.optimizer,
+        cfg.batch,
+        cfg.threads,
+    )
+    .map_err(|e| Error::Config(e.to_string()))?;
+    let say = |s: String| {
+        if !cfg.quiet {
+            eprintln!("{s}");
+        }
+    };
+    say(format!(
+        "training 784-{}-10 on {} images ({} validation), {} epochs, batch {}, {} threads",
+        cfg.hidden,
+        train.len(),
+        val.len(),
+        cfg.epochs,
+        cfg.batch,
+        cfg.threads
+    ));
+    let augmenter = match cfg.augment {
+        Some(a) => {
+            let t0 = Instant::now();
+            let aug = trainer
+                .pool()
+                .install(|| Augmenter::new(&train, a, cfg.seed));
+            say(format!(
+                "augmentation: skeleton strokes for {:.1}% of the training digits ({:.1} s)",
+                100.0 * aug.stroke_coverage(),
+                t0.elapsed().as_secs_f64()
+            ));
+            Some(aug)
+        }
+        None => None,
+    };
+    let mut aug_images = if augmenter.is_some() {
+        vec![0.0f32; train.len() * INPUT]
+    } else {
+        Vec::new()
+    };
+    let mut log_file = match &cfg.log_json {
+        Some(p) => Some(std::fs::File::create(p).map_err(|e| Error::io(p, e))?),
+        None => None,
+    };
+    let mut history = Vec::new();
+    let mut order: Vec<u32> = (0..train.len() as u32).collect();
+    for e in 0..cfg.epochs {
+        let lr = cfg.schedule.lr(cfg.lr, e, cfg.epochs);
+        let t_aug = Instant::now();
+        let images: &[f32] = match &augmenter {
+            Some(aug) => {
+                trainer
+                    .pool()
+                    .install(|| aug.epoch(&train, e as u64, &mut aug_images));
+                &aug_images
+            }
+            None => &train.images,
+        };
+        let augment_seconds = t_aug.elapsed().as_secs_f64();
+        order.sort_unstable();
+        order.shuffle(&mut rng_for(cfg.seed, e as u64, u64::MAX));
+        let bar = if cfg.quiet {
+            ProgressBar::hidden()
+        } else {
+            let b = ProgressBar::new(order.len() as u64);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "epoch {prefix} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+            );
+            b.set_prefix(format!("{}/{}", e + 1, cfg.epochs));
+            b
+        };
+        let t0 = Instant::now();
+        let pb = bar.clone();
+        let st = trainer.train_epoch(images, &train.labels, &order, lr, &mut move |done, loss| {
+            pb.set_position(done as u64);
+            pb.set_message(format!("loss {loss:.4}"));
+        });
+        let train_seconds = t0.elapsed().as_secs_f64();
+        bar.finish_and_clear();
+        let val_accuracy = (!val.is_empty()).then(|| {
+            let p = trainer.params();
+            trainer
+                .pool()
+                .install(|| p.accuracy(&val.images, &val.labels))
+        });
+        let log = EpochLog {
+            epoch: e + 1,
+            train_loss: st.loss,
+            val_accuracy,
+            lr,
+            train_seconds,
+            augment_seconds,
+            images_per_second: st.images as f64 / train_seconds.max(1e-9),
+        };
+        say(format!(
+            "epoch {:>3}/{}: train loss {:.4}, val accuracy {}, lr {:.4}, {:.2} s train ({:.0} img/s) + {:.2} s augment",
+            log.epoch,
+            cfg.epochs,
+            log.train_loss,
+            log.val_accuracy
+                .map_or("-".to_string(), |a| format!("{:.2}%", 100.0 * a)),
+            lr,
+            train_seconds,
+            log.images_per_second,
+            augment_seconds
+        ));
+        if let (Some(f), Some(p)) = (log_file.as_mut(), cfg.log_json.as_ref()) {
+            let line = serde_json::to_string(&log).map_err(|e| Error::Config(e.to_string()))?;
+            writeln!(f, "{line}").map_err(|e| Error::io(p, e))?;
+        }
+        history.push(log);
+    }
+    let params = trainer.params();
+    // the metadata's test accuracy is measured by nnet-core on the model's own weights
+    let mut model = params.to_model(OwnedMetadata {
+        dataset: dataset_name(&cfg.data),
+        seed: cfg.seed,
+        epochs: cfg.epochs as u32,
+        test_accuracy: None,
+        notes: notes(cfg),
+    });
+    let test_accuracy = match &test {
+        Some(t) => {
+            // on the global pool: the trainer's threads flush subnormals, the
+            // reported accuracy must come from plain nnet-core as `evaluate` runs it
+            let r = eval::evaluate_dataset(&model, t, 0)?;
+            Some(r.accuracy() as f32)
+        }
+        None => None,
+    };
+    model.meta.test_accuracy = test_accuracy;
+    let bytes = model
+        .to_bytes()
+        .map_err(|e| Error::core("encoding the model file", e))?;
+    if let Some(dir) = cfg.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    std::fs::write(&cfg.out, &bytes).map_err(|e| Error::io(&cfg.out, e))?;
+    let plot = if cfg.plot {
+        let p = curve_path(&cfg.out);
+        crate::plot::training_curves(&history, test_accuracy, &p)?;
+        Some(p)
+    } else {
+        None
+    };
+    Ok(TrainOutcome {
+        params,
+        history,
+        test_accuracy,
+        model_bytes: bytes,
+        plot,
+    })
+}
+
+/// Largest accepted mini-batch.
+pub const MAX_BATCH: usize = 65_536;
+/// Largest accepted thread count.
+pub const MAX_THREADS: usize = 256;
+
+/// Checks batch size and thread count: at least 1 and at most
+/// [`MAX_BATCH`] / [`MAX_THREADS`].
+pub fn check_sizes(batch: usize, threads: usize) -> Result<()> {
+    if !(1..=MAX_BATCH).contains(&batch) {
+        return Err(Error::Config(format!(
+            "--batch-size must be in 1..={MAX_BATCH}"
+        )));
+    }
+    if !(1..=MAX_THREADS).contains(&threads) {
+        return Err(Error::Config(format!(
+            "--threads must be in 1..={MAX_THREADS}"
+        )));
+    }
+    Ok(())
+}
+
+/// The data set's name for the metadata: the directory's last component
+/// (`data/mnist` → `mnist`).
+pub fn dataset_name(dir: &Path) -> String {
+    dir.file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or("idx")
+        .to_string()
+}

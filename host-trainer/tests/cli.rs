@@ -1,0 +1,197 @@
+//! The `host-trainer` binary end to end on a synthetic data set: train,
+//! evaluate (IDX and ink), predict (PNG in three colour conventions, ink),
+//! and clear errors for bad input.
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(args)
+        .output()
+        .expect("run host-trainer")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(
+        o.status.success(),
+        "host-trainer {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// Writes one 28x28 synthetic image as PNG in one of three conventions.
+fn write_png(path: &Path, ink: &[f32], style: &str) {
+    let mut img = image::RgbaImage::new(28, 28);
+    for (i, &v) in ink.iter().enumerate() {
+        let g = (v * 255.0).round() as u8;
+        let px = match style {
+            "white-on-black" => [g, g, g, 255],
+            "black-on-white" => [255 - g, 255 - g, 255 - g, 255],
+            _ => [0, 0, 0, g], // black ink on transparent paper
+        };
+        img.put_pixel((i % 28) as u32, (i / 28) as u32, image::Rgba(px));
+    }
+    img.save(path).unwrap();
+}
+
+#[test]
+fn train_evaluate_predict() {
+    let d = common::tmpdir("cli");
+    common::synthetic(&d, 1000, 3);
+    let data = d.to_str().unwrap();
+    let model = d.join("m.nnet");
+    let m = model.to_str().unwrap();
+    let out = ok(&[
+        "train",
+        "--data",
+        data,
+        "--out",
+        m,
+        "--hidden",
+        "32",
+        "--epochs",
+        "3",
+        "--quiet",
+        "--threads",
+        "2",
+    ]);
+    assert!(out.contains("test accuracy"), "{out}");
+    assert!(d.join("m.training.png").exists());
+
+    let out = ok(&["evaluate", "--model", m, "--data", data, "--out-dir", data]);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("accuracy: "))
+        .expect("accuracy line");
+    let acc: f64 = line["accuracy: ".len()..]
+        .trim_end_matches('%')
+        .parse()
+        .unwrap();
+    assert!(acc > 80.0, "{out}");
+    assert!(
+        out.contains("precision") && out.contains("confusion matrix"),
+        "{out}"
+    );
+    assert!(d
+        .join(format!(
+            "m.{}.confusion.png",
+            d.file_name().unwrap().to_str().unwrap()
+        ))
+        .exists());
+
+    // one synthetic image through the raster path in three colour conventions
+    let train = host_trainer::idx::load(&d, host_trainer::idx::Split::Test).unwrap();
+    let img = train.image(3);
+    let mut answers = Vec::new();
+    for style in ["white-on-black", "black-on-white", "transparent"] {
+        let p = d.join(format!("{style}.png"));
+        write_png(&p, img, style);
+        let out = ok(&["predict", "--model", m, p.to_str().unwrap()]);
+        assert!(
+            out.contains("digit ") && out.contains("probabilities 0-9:"),
+            "{out}"
+        );
+        answers.push(out.lines().nth(1).unwrap().to_string());
+    }
+    assert_eq!(answers[0], answers[1], "inverted PNG gives another answer");
+    assert_eq!(
+        answers[0], answers[2],
+        "transparent PNG gives another answer"
+    );
+
+    // an empty PNG is "no digit"
+    let blank = d.join("blank.png");
+    write_png(&blank, &[0.0; 784], "black-on-white");
+    let out = ok(&["predict", "--model", m, blank.to_str().unwrap()]);
+    assert!(out.contains("no digit"), "{out}");
+
+    // ink: a vertical stroke, a tap (no digit) and an unlabeled drawing
+    let ink = d.join("ink.jsonl");
+    std::fs::write(
+        &ink,
+        concat!(
+            r#"{"label": 1, "width": 280, "height": 280, "strokes": [[[140, 40], [141, 120], [142, 240]]]}"#,
+            "\n",
+            r#"{"label": 7, "width": 280, "height": 280, "strokes": [[[100, 100]]]}"#,
+            "\n\n",
+            r#"{"width": 280, "height": 280, "strokes": [[[40, 140], [240, 141]]]}"#,
+            "\n",
+            r#"{"label": 4, "width": 0, "height": 280, "strokes": [[[1, 1], [2, 2]]]}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = ok(&[
+        "evaluate",
+        "--model",
+        m,
+        "--ink",
+        ink.to_str().unwrap(),
+        "--out-dir",
+        data,
+    ]);
+    assert!(
+        out.contains("of 3 (2 \"no digit\" counted as wrong, 1 unlabeled skipped)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("rejected by the core (counted as \"no digit\"): 1 (first: "),
+        "{out}"
+    );
+    let out = ok(&["predict", "--model", m, ink.to_str().unwrap()]);
+    assert_eq!(out.matches("probabilities").count(), 2, "{out}");
+    assert!(out.contains("drawing 2 (label 7): no digit"), "{out}");
+    assert!(
+        out.contains("drawing 4 (label 4): rejected by the core:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_input_gives_clear_errors() {
+    let d = common::tmpdir("cli-bad");
+    let junk = d.join("junk.nnet");
+    std::fs::write(&junk, b"not a model").unwrap();
+    let o = run(&[
+        "evaluate",
+        "--model",
+        junk.to_str().unwrap(),
+        "--data",
+        d.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("junk.nnet") && err.contains("magic"), "{err}");
+
+    let o = run(&[
+        "train",
+        "--data",
+        d.to_str().unwrap(),
+        "--out",
+        d.join("x.nnet").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("fetch-mnist"), "{err}");
+
+    let o = run(&["train", "--hidden", "301", "--data", d.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("hidden size 301"));
+
+    let o = run(&["--help"]);
+    let help = String::from_utf8_lossy(&o.stdout);
+    for cmd in [
+        "fetch-mnist",
+        "train",
+        "evaluate",
+        "predict",
+        "bench",
+        "make-inkset",
+    ] {
+        assert!(help.contains(cmd), "{help}");
+    }
+}

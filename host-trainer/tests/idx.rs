@@ -1,0 +1,156 @@
+//! IDX parsing: good files (raw and gzip), truncated files, wrong magic
+//! numbers, mismatched counts, and errors that name the file.
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use host_trainer::idx::{self, encode_pair, Split};
+use host_trainer::Error;
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ht-idx-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn sample(n: usize) -> (Vec<[u8; 784]>, Vec<u8>) {
+    let imgs = (0..n)
+        .map(|i| {
+            let mut a = [0u8; 784];
+            for (k, v) in a.iter_mut().enumerate() {
+                *v = ((i * 31 + k * 7) % 256) as u8;
+            }
+            a
+        })
+        .collect();
+    let labels = (0..n).map(|i| (i % 10) as u8).collect();
+    (imgs, labels)
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn reads_good_raw_and_gz_files() {
+    let d = tmpdir("good");
+    let (imgs, labels) = sample(12);
+    let (im, lb) = encode_pair(&imgs, &labels);
+    write(&d, "train-images-idx3-ubyte", &im);
+    write(&d, "train-labels-idx1-ubyte", &lb);
+    // test split only as .gz, with Fashion/EMNIST-like names
+    write(&d, "emnist-digits-test-images-idx3-ubyte.gz", &gz(&im[..]));
+    write(&d, "emnist-digits-test-labels-idx1-ubyte.gz", &gz(&lb[..]));
+    let tr = idx::load(&d, Split::Train).unwrap();
+    let te = idx::load(&d, Split::Test).unwrap();
+    assert_eq!(tr.len(), 12);
+    assert_eq!(tr.labels, labels);
+    assert_eq!(tr.images, te.images);
+    assert_eq!(tr.image(3)[5], f32::from(imgs[3][5]) / 255.0);
+    assert!(tr.images.iter().all(|v| (0.0..=1.0).contains(v)));
+}
+
+#[test]
+fn truncated_file_is_an_error_naming_it() {
+    let d = tmpdir("trunc");
+    let (imgs, labels) = sample(3);
+    let (im, lb) = encode_pair(&imgs, &labels);
+    let ip = write(&d, "train-images-idx3-ubyte", &im[..im.len() - 100]);
+    write(&d, "train-labels-idx1-ubyte", &lb);
+    let e = idx::load(&d, Split::Train).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, Error::Idx { .. }), "{e:?}");
+    assert!(
+        msg.contains(&ip.display().to_string()) && msg.contains("truncated"),
+        "{msg}"
+    );
+    // header cut short, and an empty file
+    for bytes in [&im[..10], &im[..2], &[][..]] {
+        write(&d, "train-images-idx3-ubyte", bytes);
+        let msg = idx::load(&d, Split::Train).unwrap_err().to_string();
+        assert!(
+            msg.contains("train-images-idx3-ubyte") && msg.contains("truncated"),
+            "{msg}"
+        );
+    }
+    // a truncated gzip stream
+    let g = gz(&im);
+    std::fs::remove_file(d.join("train-images-idx3-ubyte")).unwrap();
+    write(&d, "train-images-idx3-ubyte.gz", &g[..g.len() / 2]);
+    let msg = idx::load(&d, Split::Train).unwrap_err().to_string();
+    assert!(msg.contains("train-images-idx3-ubyte.gz"), "{msg}");
+}
+
+#[test]
+fn wrong_magic_is_an_error_naming_it() {
+    let d = tmpdir("magic");
+    let (imgs, labels) = sample(3);
+    let (mut im, lb) = encode_pair(&imgs, &labels);
+    im[2] = 0x0d; // float data instead of unsigned bytes
+    write(&d, "train-images-idx3-ubyte", &im);
+    write(&d, "train-labels-idx1-ubyte", &lb);
+    let msg = idx::load(&d, Split::Train).unwrap_err().to_string();
+    assert!(
+        msg.contains("train-images-idx3-ubyte") && msg.contains("magic"),
+        "{msg}"
+    );
+    // label and image files swapped: shapes do not fit
+    let (im, lb) = encode_pair(&imgs, &labels);
+    write(&d, "train-images-idx3-ubyte", &lb);
+    write(&d, "train-labels-idx1-ubyte", &im);
+    let msg = idx::load(&d, Split::Train).unwrap_err().to_string();
+    assert!(
+        msg.contains("train-images-idx3-ubyte") && msg.contains("shape"),
+        "{msg}"
+    );
+    // trailing garbage
+    let mut long = im.clone();
+    long.extend_from_slice(&[1, 2, 3]);
+    let msg = idx::parse_idx(&long, Path::new("x.idx"))
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("x.idx") && msg.contains("trailing"), "{msg}");
+}
+
+#[test]
+fn mismatched_counts_and_bad_labels_are_errors() {
+    let d = tmpdir("count");
+    let (imgs, labels) = sample(5);
+    let (im, _) = encode_pair(&imgs, &labels);
+    let (_, lb4) = encode_pair(&imgs[..4], &labels[..4]);
+    write(&d, "train-images-idx3-ubyte", &im);
+    write(&d, "train-labels-idx1-ubyte", &lb4);
+    let msg = idx::load(&d, Split::Train).unwrap_err().to_string();
+    assert!(
+        msg.contains("count mismatch") && msg.contains("5 images") && msg.contains("4 labels"),
+        "{msg}"
+    );
+    let mut bad = labels.clone();
+    bad[2] = 10;
+    let (_, lb) = encode_pair(&imgs, &bad);
+    write(&d, "train-labels-idx1-ubyte", &lb);
+    let msg = idx::load(&d, Split::Train).unwrap_err().to_string();
+    assert!(
+        msg.contains("train-labels-idx1-ubyte") && msg.contains("label 10"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn missing_files_say_how_to_get_them() {
+    let d = tmpdir("missing");
+    let msg = idx::load(&d, Split::Test).unwrap_err().to_string();
+    assert!(msg.contains("fetch-mnist"), "{msg}");
+    let msg = idx::load(&d.join("nope"), Split::Train)
+        .unwrap_err()
+        .to_string();
+    assert!(msg.contains("nope"), "{msg}");
+}

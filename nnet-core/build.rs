@@ -1,0 +1,12 @@
+//! Sets `cfg(nnet_arm_dsp)` on Arm targets that always have the DSP
+//! extension (`thumbv7em-*`: Cortex-M4/M7), where `quant` uses `sxtb16` and
+//! `smlabb`. (`target_feature = "dsp"` would say the same, but Arm target
+//! features are not visible to `cfg` on stable Rust.)
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(nnet_arm_dsp)");
+    println!("cargo::rerun-if-changed=build.rs");
+    let target = std::env::var("TARGET").unwrap_or_default();
+    if target.starts_with("thumbv7em") {
+        println!("cargo::rustc-cfg=nnet_arm_dsp");
+    }
+}

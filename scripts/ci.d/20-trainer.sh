@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# host-trainer: the documented commands on the committed model and data
+# (cargo test --workspace already ran the unit and integration tests,
+# including "the committed model still reaches its stated accuracy").
+#   scripts/ci.d/20-trainer.sh      (from the repository root)
+set -euo pipefail
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+ht() { cargo run -q -p host-trainer -- "$@"; }
+out=$CARGO_TARGET_DIR/trainer-ci
+mkdir -p "$out"
+
+echo "==> host-trainer fetch-mnist (no-op when present and valid)"
+ht fetch-mnist --dir data/mnist
+
+echo "==> host-trainer evaluate: committed model on the MNIST test set (nnet-core inference)"
+ht evaluate --model models/mnist-mlp.nnet --data data/mnist --out-dir "$out" | tee "$out/mnist.txt"
+acc=$(sed -n 's/^accuracy: \([0-9.]*\)%$/\1/p' "$out/mnist.txt")
+awk -v a="$acc" 'BEGIN { if (a + 0 < 98.5) { print "committed model below 98.5%: " a "%"; exit 1 } }'
+test -s "$out/mnist-mlp.mnist.confusion.png" && test -s "$out/mnist-mlp.mnist.mistakes.png"
+
+for ink in tests/data/ink/*.jsonl; do
+    echo "==> host-trainer evaluate --ink $ink"
+    ht evaluate --model models/mnist-mlp.nnet --ink "$ink" --out-dir "$out" | head -n 2
+done
+
+echo "==> host-trainer predict (stroke path, first drawings of the Hershey set)"
+head -n 3 tests/data/ink/hershey.jsonl >"$out/three.jsonl"
+ht predict --model models/mnist-mlp.nnet "$out/three.jsonl"
+echo "host-trainer CLI: OK (accuracy $acc%)"

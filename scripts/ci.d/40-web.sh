@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# web-demo: real-browser end-to-end test (headless Debian Chromium via
+# playwright-core, node's test runner) and a short load smoke test with wrk.
+# Run from the repository root by scripts/test; needs chromium, wrk, node/npm.
+set -euo pipefail
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+cargo build -p web-demo
+bin="$CARGO_TARGET_DIR/debug/web-demo"
+(cd web-demo/e2e && npm ci --no-audit --no-fund)
+mkdir -p out
+(cd web-demo/e2e && WEB_DEMO_BIN="$(cd ../.. && realpath "$bin")" E2E_OUT="$(cd ../.. && pwd)/out" \
+  CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" node --test --test-concurrency=1)
+echo "web-demo e2e: screenshots in out/web-demo.png and out/web-demo-phone.png"
+# load smoke test: no errors under concurrent load (the timed benchmark is scripts/loadtest)
+DURATION=2 WEB_DEMO_BIN="$bin" scripts/loadtest

@@ -1,0 +1,508 @@
+//! The HTTP routes: the page, the JSON API, and the error mapping that makes
+//! every failure a JSON `{"error": "..."}` with the right status.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /` | the drawing page (HTML/JS/CSS in one file, embedded) |
+//! | `POST /api/predict` | ink or raster → digit, confidence, probabilities, the 28x28 input |
+//! | `POST /estimate` | classic demo API: `{"input": [784 values 0..255]}` → `{"estimated": d}` |
+//! | `GET /api/model` | layer sizes, weight type, accuracy, format version, SHA-256 |
+//! | `GET /healthz` | `{"status": "ok"}` |
+//!
+//! Status codes: malformed JSON (including the non-JSON literals `NaN` and
+//! `Infinity`) → 400; a `Content-Type` other than `application/json` → 415;
+//! a body over [`Limits::body_limit`] → 413; well-formed JSON of the wrong
+//! shape, wrong lengths, non-finite or out-of-range values (`1e999` is valid
+//! JSON syntax but infinite; `1e300` is out of every range), too many strokes
+//! or points → 422;
+//! a request not finished within [`Limits::request_timeout`] → 408.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use nnet_core::ink::{Strokes, DEFAULT_POINTS, DEFAULT_STROKES};
+use nnet_core::{preprocess, Image, INPUT, SIDE};
+use serde::{Deserialize, Serialize};
+
+use crate::model::Model;
+
+/// The page, shipped inside the binary.
+pub const INDEX_HTML: &str = include_str!("../static/index.html");
+
+/// Most points an ink drawing may have (the core's stroke buffer capacity).
+pub const MAX_POINTS: usize = DEFAULT_POINTS;
+/// Most strokes an ink drawing may have.
+pub const MAX_STROKES: usize = DEFAULT_STROKES;
+/// Largest drawing surface / raster side accepted, in pixels.
+pub const MAX_SIDE: f64 = 4096.0;
+/// Most raster pixels accepted (`width * height`).
+pub const MAX_PIXELS: usize = 512 * 512;
+/// Ink coordinates must lie within this many surface sizes of the surface
+/// (a stroke may leave the canvas a little; wild values are refused).
+const COORD_SLACK: f64 = 1.0;
+
+/// Request limits and timeouts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Largest request body in bytes (default 1 MiB); larger is 413.
+    pub body_limit: usize,
+    /// Time allowed for a whole request after its headers: reading the body
+    /// and answering (default 10 s); slower is 408 and the connection closes.
+    pub request_timeout: Duration,
+    /// Time allowed to send the request headers, also the idle time of a
+    /// kept-alive connection (default 5 s); slower clients are disconnected.
+    pub header_timeout: Duration,
+    /// Most simultaneous connections (default 1024); more wait in the
+    /// kernel's accept queue.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_limit: 1 << 20,
+            request_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(5),
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Everything a request handler needs: the model and the limits.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The network and its description.
+    pub model: Arc<Model>,
+    /// Request limits and timeouts.
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// State with default [`Limits`].
+    pub fn new(model: Model) -> Self {
+        AppState {
+            model: Arc::new(model),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// An API failure: its status and the message sent as `{"error": message}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Human-readable reason.
+    pub message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+}
+
+impl From<nnet_core::Error> for ApiError {
+    fn from(e: nnet_core::Error) -> Self {
+        use nnet_core::Error as E;
+        match e {
+            E::NonFiniteInput
+            | E::InputOutOfRange
+            | E::LengthMismatch { .. }
+            | E::BadDimensions
+            | E::CapacityExceeded => ApiError::unprocessable(e.to_string()),
+            other => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("inference failed: {other}"),
+            ),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        json_response(
+            self.status,
+            &ErrorBody {
+                error: &self.message,
+            },
+        )
+    }
+}
+
+fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => {
+            let mut resp = Response::new(Body::from(bytes));
+            *resp.status_mut() = status;
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            resp
+        }
+        Err(_) => {
+            let mut resp =
+                Response::new(Body::from(r#"{"error":"could not encode the response"}"#));
+            *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            resp
+        }
+    }
+}
+
+/// The router with every route and the JSON error mapping; serve it with
+/// [`crate::serve`] (which adds connection timeouts) or any hyper/axum server.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/api/predict", post(predict))
+        .route("/estimate", post(estimate))
+        .route("/api/model", get(model_info))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
+        .layer(middleware::map_response(json_errors))
+        .with_state(state)
+}
+
+async fn index() -> Response {
+    let mut resp = Response::new(Body::from(INDEX_HTML));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+             connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no such route")
+}
+
+async fn healthz() -> Response {
+    json_response(StatusCode::OK, &serde_json::json!({"status": "ok"}))
+}
+
+async fn model_info(State(st): State<AppState>) -> Response {
+    json_response(StatusCode::OK, st.model.info())
+}
+
+/// Cuts off requests (body upload included) that take longer than the limit.
+async fn request_timeout(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(st.limits.request_timeout, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => {
+            let mut resp =
+                ApiError::new(StatusCode::REQUEST_TIMEOUT, "request not completed in time")
+                    .into_response();
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            resp
+        }
+    }
+}
+
+/// Turns every non-JSON error response (axum's plain-text rejections, 405
+/// with an empty body, ...) into `{"error": "<reason>"}`.
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return resp;
+    }
+    let reason = status.canonical_reason().unwrap_or("error").to_lowercase();
+    let (parts, _) = resp.into_parts();
+    let mut out = ApiError::new(status, reason).into_response();
+    for name in [header::ALLOW, header::CONNECTION] {
+        if let Some(v) = parts.headers.get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}
+
+/// Checks the content type and reads the body within the size limit.
+async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes, ApiError> {
+    let headers: &HeaderMap = req.headers();
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected Content-Type: application/json",
+        ));
+    }
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body larger than {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(req.into_body(), limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Err(_) => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "could not read the request body",
+        )),
+    }
+}
+
+/// Parses JSON: malformed JSON is 400, well-formed JSON of the wrong shape 422.
+/// On failure the whole body's grammar is checked (without building
+/// anything), so a body that is both malformed and of the wrong shape is 400.
+fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError> {
+    let malformed = |e: serde_json::Error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("malformed JSON: {e} (NaN and Infinity are not valid JSON)"),
+        )
+    };
+    serde_json::from_slice(bytes).map_err(|e| {
+        // IgnoredAny checks the grammar only: a body it accepts is well-formed
+        // JSON (numbers like 1e999 included, whose values are out of range)
+        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Ok(_) => ApiError::unprocessable(format!("invalid request: {e}")),
+            Err(syntax) => malformed(syntax),
+        }
+    })
+}
+
+/// `POST /api/predict` body: ink (`strokes`) or raster (`pixels`), never both.
+#[derive(Debug, Deserialize)]
+struct PredictRequest {
+    width: Option<f64>,
+    height: Option<f64>,
+    strokes: Option<Vec<Vec<[f64; 2]>>>,
+    pixels: Option<Vec<f64>>,
+    /// Ink records may carry a label; it is ignored here.
+    #[serde(default)]
+    #[allow(dead_code)]
+    label: Option<serde_json::Value>,
+}
+
+/// `POST /api/predict` answer. All fields but `elapsed_us` are `null` when
+/// there is no digit.
+#[derive(Debug, Serialize)]
+struct PredictResponse<'a> {
+    digit: Option<u8>,
+    confidence: Option<f32>,
+    probabilities: Option<&'a [f32]>,
+    input28: Option<&'a [f32]>,
+    /// Server-side preprocessing + inference time in microseconds.
+    elapsed_us: u64,
+}
+
+/// A number for an error message: plain when short, scientific when huge.
+fn num(v: f64) -> String {
+    if v.abs() < 1e9 {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+fn dimension(name: &str, v: Option<f64>) -> Result<f64, ApiError> {
+    let v = v.ok_or_else(|| ApiError::unprocessable(format!("missing field `{name}`")))?;
+    if !(v.is_finite() && v > 0.0 && v <= MAX_SIDE) {
+        return Err(ApiError::unprocessable(format!(
+            "`{name}` must be a number in (0, {MAX_SIDE}]"
+        )));
+    }
+    Ok(v)
+}
+
+fn ink_image(
+    width: f64,
+    height: f64,
+    strokes: &[Vec<[f64; 2]>],
+) -> Result<Option<Image>, ApiError> {
+    let points: usize = strokes.iter().map(Vec::len).sum();
+    if points > MAX_POINTS {
+        return Err(ApiError::unprocessable(format!(
+            "too many points: {points} (at most {MAX_POINTS})"
+        )));
+    }
+    let count = strokes.iter().filter(|s| !s.is_empty()).count();
+    if count > MAX_STROKES {
+        return Err(ApiError::unprocessable(format!(
+            "too many strokes: {count} (at most {MAX_STROKES})"
+        )));
+    }
+    let (xr, yr) = (COORD_SLACK * width, COORD_SLACK * height);
+    let mut ink: Strokes<MAX_POINTS, MAX_STROKES> = Strokes::new();
+    for stroke in strokes.iter().filter(|s| !s.is_empty()) {
+        ink.begin_stroke()?;
+        for &[x, y] in stroke {
+            if !(x.is_finite() && y.is_finite()) {
+                return Err(ApiError::unprocessable("ink coordinate is not finite"));
+            }
+            if !((-xr..=width + xr).contains(&x) && (-yr..=height + yr).contains(&y)) {
+                return Err(ApiError::unprocessable(format!(
+                    "ink point [{}, {}] lies far outside the {width}x{height} surface",
+                    num(x),
+                    num(y)
+                )));
+            }
+            ink.push([x as f32, y as f32])?;
+        }
+    }
+    Ok(preprocess::from_strokes(&ink, width as f32, height as f32)?)
+}
+
+fn raster_image(
+    width: f64,
+    height: f64,
+    pixels: &[f64],
+    max_value: f64,
+) -> Result<Option<Image>, ApiError> {
+    if width.fract() != 0.0 || height.fract() != 0.0 {
+        return Err(ApiError::unprocessable(
+            "raster `width` and `height` must be whole numbers",
+        ));
+    }
+    let (w, h) = (width as usize, height as usize);
+    let n = w * h;
+    if n > MAX_PIXELS {
+        return Err(ApiError::unprocessable(format!(
+            "raster too large: {w}x{h} (at most {MAX_PIXELS} pixels)"
+        )));
+    }
+    if pixels.len() != n {
+        return Err(ApiError::unprocessable(format!(
+            "wrong number of pixels: expected {w}x{h} = {n}, got {}",
+            pixels.len()
+        )));
+    }
+    let mut scaled = Vec::with_capacity(n);
+    for &p in pixels {
+        if !p.is_finite() {
+            return Err(ApiError::unprocessable("pixel value is not finite"));
+        }
+        if !(0.0..=max_value).contains(&p) {
+            return Err(ApiError::unprocessable(format!(
+                "pixel value {} outside 0..={max_value}",
+                num(p)
+            )));
+        }
+        scaled.push((p / max_value) as f32);
+    }
+    Ok(preprocess::from_raster(&scaled, w, h)?)
+}
+
+async fn predict(State(st): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let body = read_json_body(st.limits.body_limit, req).await?;
+    let r: PredictRequest = parse_json(&body)?;
+    let start = Instant::now();
+    let width = dimension("width", r.width)?;
+    let height = dimension("height", r.height)?;
+    let image = match (&r.strokes, &r.pixels) {
+        (Some(strokes), None) => ink_image(width, height, strokes)?,
+        (None, Some(pixels)) => raster_image(width, height, pixels, 1.0)?,
+        (Some(_), Some(_)) => {
+            return Err(ApiError::unprocessable(
+                "send either `strokes` (ink) or `pixels` (raster), not both",
+            ))
+        }
+        (None, None) => {
+            return Err(ApiError::unprocessable(
+                "missing `strokes` (ink) or `pixels` (raster)",
+            ))
+        }
+    };
+    let prediction = match &image {
+        Some(x) => Some(st.model.net().predict(x)?),
+        None => None,
+    };
+    let elapsed_us = start.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
+    let resp = PredictResponse {
+        digit: prediction.map(|p| p.digit),
+        confidence: prediction.map(|p| p.confidence()),
+        probabilities: prediction.as_ref().map(|p| &p.probabilities[..]),
+        input28: image.as_ref().map(|x| &x[..]),
+        elapsed_us,
+    };
+    Ok(json_response(StatusCode::OK, &resp))
+}
+
+/// `POST /estimate` body of the classic demo.
+#[derive(Debug, Deserialize)]
+struct EstimateRequest {
+    input: Vec<f64>,
+}
+
+/// `POST /estimate`: 784 values 0..255 (a 28x28 raster, 255 = ink), run
+/// through the core's raster path; `{"estimated": null}` for an empty image.
+async fn estimate(State(st): State<AppState>, req: Request) -> Result<Response, ApiError> {
+    let body = read_json_body(st.limits.body_limit, req).await?;
+    let r: EstimateRequest = parse_json(&body)?;
+    if r.input.len() != INPUT {
+        return Err(ApiError::unprocessable(format!(
+            "`input` must have {INPUT} values, got {}",
+            r.input.len()
+        )));
+    }
+    let image = raster_image(SIDE as f64, SIDE as f64, &r.input, 255.0)?;
+    let digit = match &image {
+        Some(x) => Some(st.model.net().predict(x)?.digit),
+        None => None,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "estimated": digit }),
+    ))
+}

@@ -1,0 +1,99 @@
+//! `web-demo`: serves the drawing page and the JSON API (see the library docs).
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use web_demo::{AppState, Limits, Model};
+
+/// Draw a digit in the browser and see what the network sees and thinks.
+///
+/// Serves one self-contained page at / and a JSON API: POST /api/predict
+/// (ink or raster), POST /estimate (classic), GET /api/model, GET /healthz.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    #[arg(long, default_value = "127.0.0.1:5000")]
+    addr: SocketAddr,
+    /// Serve this model file instead of the embedded default (a 784-300-10 nnet model, f32 or int8 weights).
+    #[arg(long, value_name = "PATH")]
+    model: Option<PathBuf>,
+    /// Largest request body in bytes.
+    #[arg(long, default_value_t = Limits::default().body_limit)]
+    body_limit: usize,
+    /// Seconds a client may take to send its request headers (also the keep-alive idle time).
+    #[arg(long, default_value_t = Limits::default().header_timeout.as_secs_f64())]
+    header_timeout: f64,
+    /// Seconds a request may take after its headers (body upload and answer).
+    #[arg(long, default_value_t = Limits::default().request_timeout.as_secs_f64())]
+    request_timeout: f64,
+    /// Most simultaneous connections.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+}
+
+fn seconds(name: &str, s: f64) -> Result<Duration> {
+    Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .with_context(|| format!("--{name} must be a positive number of seconds, got {s}"))
+}
+
+fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("web-demo: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<()> {
+    let model = match &args.model {
+        Some(path) => Model::load(path)?,
+        None => Model::embedded()?,
+    };
+    let limits = Limits {
+        body_limit: args.body_limit,
+        header_timeout: seconds("header-timeout", args.header_timeout)?,
+        request_timeout: seconds("request-timeout", args.request_timeout)?,
+        max_connections: args.max_connections.max(1),
+    };
+    let mut state = AppState::new(model);
+    state.limits = limits;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(args.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.addr))?;
+        let addr = listener.local_addr()?;
+        let info = state.model.info();
+        eprintln!(
+            "model: {}-{}-{} {} from {} (sha256 {}, test accuracy {})",
+            info.input,
+            info.hidden,
+            info.output,
+            info.weight_type,
+            info.source,
+            &info.sha256[..16],
+            info.test_accuracy
+                .map_or("unknown".into(), |a| format!("{:.2}%", a * 100.0)),
+        );
+        println!("web-demo listening on http://{addr}");
+        web_demo::serve_with_shutdown(listener, state, async {
+            // if the signal handler cannot be installed, run until killed
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        })
+        .await
+        .context("server failed")
+    })
+}

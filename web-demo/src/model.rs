@@ -1,0 +1,251 @@
+//! The network the server answers with: the embedded default model or one
+//! loaded with `--model PATH`, validated by `nnet_core::format` and described
+//! for `GET /api/model`.
+use std::path::Path;
+
+use nnet_core::format::{self, ModelView, WeightType};
+use nnet_core::{Image, Mlp, Prediction, QuantMlp};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// Hidden units of the network this server runs (the default model is 784-300-10).
+pub const HIDDEN: usize = 300;
+
+/// Bytes aligned to 16 so the embedded model can be used in place (zero-copy).
+#[repr(C, align(16))]
+struct Aligned<B: ?Sized>(B);
+
+static EMBEDDED: &Aligned<[u8]> = &Aligned(*include_bytes!(env!("NNET_WEB_MODEL_PATH")));
+
+/// Why a model file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    /// The file could not be read.
+    #[error("cannot read model file {path}: {error}")]
+    Io {
+        /// The path given.
+        path: String,
+        /// The I/O error.
+        error: std::io::Error,
+    },
+    /// The bytes are not a valid model for this server.
+    #[error("invalid model {origin}: {reason}")]
+    Invalid {
+        /// Where the bytes came from (a path or "embedded").
+        origin: String,
+        /// What `nnet-core` found wrong.
+        reason: nnet_core::Error,
+    },
+}
+
+/// What `GET /api/model` reports about the loaded model.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModelInfo {
+    /// Input units (784).
+    pub input: u32,
+    /// Hidden units.
+    pub hidden: u32,
+    /// Output units (10).
+    pub output: u32,
+    /// Hidden activation, e.g. `"sigmoid"`.
+    pub activation: &'static str,
+    /// Weight storage type, e.g. `"f32"`.
+    pub weight_type: &'static str,
+    /// Model file format version.
+    pub format_version: u16,
+    /// Data set the model was trained on.
+    pub dataset: String,
+    /// Training seed.
+    pub seed: u64,
+    /// Training epochs.
+    pub epochs: u32,
+    /// Test-set accuracy recorded by the trainer (0..=1), if any.
+    pub test_accuracy: Option<f32>,
+    /// The trainer's notes.
+    pub notes: String,
+    /// Size of the model file in bytes.
+    pub file_bytes: usize,
+    /// SHA-256 of the whole model file, lowercase hex.
+    pub sha256: String,
+    /// `"embedded"` or the path given with `--model`.
+    pub source: String,
+}
+
+/// The forward pass of the loaded model: f32 or int8 weights, both from `nnet-core`.
+#[derive(Debug, Clone, Copy)]
+pub enum Net {
+    /// 32-bit float weights ([`Mlp`]).
+    F32(Mlp<'static, HIDDEN>),
+    /// 8-bit weights with per-row scales ([`QuantMlp`]).
+    Int8(QuantMlp<'static, HIDDEN>),
+}
+
+impl Net {
+    /// Classifies one 28x28 image.
+    pub fn predict(&self, x: &Image) -> Result<Prediction, nnet_core::Error> {
+        match self {
+            Net::F32(m) => m.predict(x),
+            Net::Int8(m) => m.predict(x),
+        }
+    }
+}
+
+/// A validated network plus its description. The weights are used in place
+/// for the rest of the process (`'static`): the embedded model where it lies
+/// in the binary, a loaded file after one copy into an aligned buffer.
+#[derive(Debug, Clone)]
+pub struct Model {
+    net: Net,
+    info: ModelInfo,
+}
+
+impl Model {
+    /// The model embedded at build time (`models/mnist-mlp.nnet` or `NNET_WEB_MODEL`),
+    /// used zero-copy from the binary.
+    pub fn embedded() -> Result<Self, ModelError> {
+        Self::from_static(&EMBEDDED.0, "embedded")
+    }
+
+    /// Validates model bytes from anywhere (`origin` names them in errors and
+    /// in [`ModelInfo::source`]). The bytes are copied once into a 16-byte
+    /// aligned buffer that is kept for the rest of the process.
+    pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self, ModelError> {
+        // validate before copying, so a bad file costs no memory
+        ModelView::parse(bytes).map_err(|reason| ModelError::Invalid {
+            origin: origin.into(),
+            reason,
+        })?;
+        Self::from_static(leak_aligned(bytes), origin)
+    }
+
+    /// Reads and validates a model file.
+    pub fn load(path: &Path) -> Result<Self, ModelError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|error| ModelError::Io {
+            path: shown.clone(),
+            error,
+        })?;
+        Self::from_bytes(&bytes, &shown)
+    }
+
+    fn from_static(bytes: &'static [u8], origin: &str) -> Result<Self, ModelError> {
+        let invalid = |reason| ModelError::Invalid {
+            origin: origin.into(),
+            reason,
+        };
+        let view = ModelView::parse(bytes).map_err(invalid)?;
+        let net = match view.header.weight_type {
+            WeightType::F32 => Net::F32(view.mlp::<HIDDEN>().map_err(invalid)?),
+            WeightType::Int8 => Net::Int8(view.quant_mlp::<HIDDEN>().map_err(invalid)?),
+        };
+        Ok(Model {
+            net,
+            info: describe(&view, bytes, origin.into()),
+        })
+    }
+
+    /// The network.
+    pub fn net(&self) -> &Net {
+        &self.net
+    }
+
+    /// The description served by `GET /api/model`.
+    pub fn info(&self) -> &ModelInfo {
+        &self.info
+    }
+}
+
+/// Copies `bytes` into a 16-byte aligned buffer that lives for the rest of
+/// the process (the model file's weights start at a multiple of 16).
+fn leak_aligned(bytes: &[u8]) -> &'static [u8] {
+    let mut buf = vec![0u128; bytes.len().div_ceil(16)];
+    bytemuck::cast_slice_mut::<u128, u8>(&mut buf)[..bytes.len()].copy_from_slice(bytes);
+    let buf: &'static [u128] = Box::leak(buf.into_boxed_slice());
+    &bytemuck::cast_slice::<u128, u8>(buf)[..bytes.len()]
+}
+
+fn describe(view: &ModelView<'_>, bytes: &[u8], source: String) -> ModelInfo {
+    let h = &view.header;
+    let digest = Sha256::digest(bytes);
+    let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+    ModelInfo {
+        input: h.input,
+        hidden: h.hidden,
+        output: h.output,
+        activation: match h.activation {
+            format::Activation::Sigmoid => "sigmoid",
+        },
+        weight_type: match h.weight_type {
+            WeightType::F32 => "f32",
+            WeightType::Int8 => "int8",
+        },
+        format_version: format::VERSION,
+        dataset: h.meta.dataset.into(),
+        seed: h.meta.seed,
+        epochs: h.meta.epochs,
+        test_accuracy: h.meta.test_accuracy,
+        notes: h.meta.notes.into(),
+        file_bytes: bytes.len(),
+        sha256,
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_model_is_valid_and_described() {
+        let m = Model::embedded().expect("the embedded model must load");
+        let info = m.info();
+        assert_eq!((info.input, info.hidden, info.output), (784, 300, 10));
+        assert_eq!(info.file_bytes, EMBEDDED.0.len());
+        assert_eq!(info.sha256.len(), 64);
+        // loading the same bytes through the copying path gives the same network
+        let copy = Model::from_bytes(&EMBEDDED.0, "copy").unwrap();
+        let x = [0.25f32; nnet_core::INPUT];
+        assert_eq!(m.net().predict(&x), copy.net().predict(&x));
+        assert_eq!(copy.info().sha256, info.sha256);
+    }
+
+    #[test]
+    fn corrupt_and_mismatched_files_are_refused() {
+        let mut bad = EMBEDDED.0.to_vec();
+        let mid = bad.len() / 2;
+        bad[mid] ^= 1;
+        let err = Model::from_bytes(&bad, "flipped").unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
+        let err = Model::from_bytes(&EMBEDDED.0[..100], "cut").unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+        let small = nnet_core::format::OwnedModel {
+            hidden: 3,
+            meta: Default::default(),
+            w1: vec![0.0; 3 * 784],
+            b1: vec![0.0; 3],
+            w2: vec![0.0; 30],
+            b2: vec![0.0; 10],
+        };
+        let err = Model::from_bytes(&small.to_bytes().unwrap(), "small").unwrap_err();
+        assert!(err.to_string().contains("3 hidden units"), "{err}");
+        let err = Model::load(Path::new("/nonexistent/model.nnet")).unwrap_err();
+        assert!(matches!(err, ModelError::Io { .. }));
+    }
+
+    #[test]
+    fn int8_models_are_served_with_the_core_quantised_network() {
+        use nnet_core::format::{OwnedModel, OwnedQuantModel};
+        let f32_model = OwnedModel::from_bytes(&EMBEDDED.0).unwrap();
+        let q: OwnedQuantModel = nnet_core::quant::quantize(&f32_model).unwrap();
+        let bytes = q.to_bytes().unwrap();
+        let m = Model::from_bytes(&bytes, "int8").unwrap();
+        assert_eq!(m.info().weight_type, "int8");
+        assert!(matches!(m.net(), Net::Int8(_)));
+        let mut x = [0.0f32; nnet_core::INPUT];
+        x[300..320].fill(1.0);
+        assert_eq!(
+            m.net().predict(&x).unwrap(),
+            q.quant_mlp::<HIDDEN>().unwrap().predict(&x).unwrap()
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! The binary's command line: `--help`, and `--model` validation at start
+//! (a corrupt, mismatched or missing file is a clear error and a non-zero exit).
+use std::process::Command;
+
+fn web_demo() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_web-demo"))
+}
+
+fn fails_with(args: &[&str], needle: &str) {
+    let out = web_demo().args(args).output().unwrap();
+    assert!(!out.status.success(), "{args:?} must fail");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(needle),
+        "{args:?}: stderr {err:?} lacks {needle:?}"
+    );
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+}
+
+#[test]
+fn help_names_the_options() {
+    let out = web_demo().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for opt in [
+        "--addr",
+        "--model",
+        "--body-limit",
+        "--header-timeout",
+        "--request-timeout",
+    ] {
+        assert!(text.contains(opt), "--help lacks {opt}");
+    }
+}
+
+#[test]
+fn bad_model_files_are_refused_at_start() {
+    let dir = std::env::temp_dir().join(format!("web-demo-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read(env!("NNET_WEB_MODEL_PATH")).unwrap();
+
+    let corrupt = dir.join("corrupt.nnet");
+    let mut bytes = good.clone();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x10;
+    std::fs::write(&corrupt, &bytes).unwrap();
+    fails_with(&["--model", corrupt.to_str().unwrap()], "checksum");
+
+    let cut = dir.join("cut.nnet");
+    std::fs::write(&cut, &good[..good.len() - 10]).unwrap();
+    fails_with(&["--model", cut.to_str().unwrap()], "truncated");
+
+    let small = dir.join("small.nnet");
+    let m = nnet_core::format::OwnedModel {
+        hidden: 4,
+        meta: Default::default(),
+        w1: vec![0.0; 4 * 784],
+        b1: vec![0.0; 4],
+        w2: vec![0.0; 40],
+        b2: vec![0.0; 10],
+    };
+    std::fs::write(&small, m.to_bytes().unwrap()).unwrap();
+    fails_with(
+        &["--model", small.to_str().unwrap()],
+        "4 hidden units, expected 300",
+    );
+
+    let text = dir.join("text.nnet");
+    std::fs::write(&text, "hello").unwrap();
+    fails_with(&["--model", text.to_str().unwrap()], "bad magic");
+
+    fails_with(
+        &["--model", "/nonexistent/x.nnet"],
+        "cannot read model file",
+    );
+    fails_with(&["--addr", "not-an-address"], "invalid");
+    fails_with(&["--request-timeout", "0"], "positive");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
