@@ -4,7 +4,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use nnet_core::format::OwnedModel;
+use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, WeightType};
 use nnet_core::ink::InkRecord;
 use nnet_core::{Image, Mlp, Prediction, INPUT, OUTPUT};
 use rayon::prelude::*;
@@ -29,7 +29,7 @@ pub fn check_hidden(hidden: usize) -> Result<()> {
     }
 }
 
-/// Reads and validates a model file.
+/// Reads and validates an f32 model file (the trainer's own output).
 pub fn load_model(path: &Path) -> Result<OwnedModel> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let m = OwnedModel::from_bytes(&bytes)
@@ -38,31 +38,137 @@ pub fn load_model(path: &Path) -> Result<OwnedModel> {
     Ok(m)
 }
 
-fn predict_h<const H: usize>(m: &OwnedModel, images: &[Image]) -> Result<Vec<Prediction>> {
-    let mlp: Mlp<'_, H> = m.mlp::<H>().map_err(|e| Error::core("model", e))?;
+/// A model file of either weight type, for evaluation and prediction.
+#[derive(Debug, Clone)]
+pub enum AnyModel {
+    /// 32-bit float weights (`nnet_core::Mlp`).
+    F32(OwnedModel),
+    /// 8-bit integer weights (`nnet_core::quant::QuantMlp`).
+    Int8(OwnedQuantModel),
+}
+
+impl AnyModel {
+    /// Hidden units.
+    pub fn hidden(&self) -> usize {
+        match self {
+            AnyModel::F32(m) => m.hidden,
+            AnyModel::Int8(m) => m.hidden,
+        }
+    }
+
+    /// Training metadata stored in the file.
+    pub fn meta(&self) -> &OwnedMetadata {
+        match self {
+            AnyModel::F32(m) => &m.meta,
+            AnyModel::Int8(m) => &m.meta,
+        }
+    }
+
+    /// `"f32"` or `"int8"`.
+    pub fn weight_type(&self) -> &'static str {
+        match self {
+            AnyModel::F32(_) => "f32",
+            AnyModel::Int8(_) => "int8",
+        }
+    }
+}
+
+/// Reads and validates a model file of either weight type.
+pub fn load_any_model(path: &Path) -> Result<AnyModel> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let core = |e| Error::core(format!("{}", path.display()), e);
+    let m = match ModelView::parse(&bytes).map_err(core)?.header.weight_type {
+        WeightType::F32 => AnyModel::F32(OwnedModel::from_bytes(&bytes).map_err(core)?),
+        WeightType::Int8 => AnyModel::Int8(OwnedQuantModel::from_bytes(&bytes).map_err(core)?),
+    };
+    check_hidden(m.hidden())?;
+    Ok(m)
+}
+
+/// Something that classifies images through nnet-core.
+pub trait Classifier: Sync {
+    /// Classifies every image (in parallel), in order.
+    fn predict_images(&self, images: &[Image]) -> Result<Vec<Prediction>>;
+}
+
+fn par_predict<F>(images: &[Image], f: F) -> Result<Vec<Prediction>>
+where
+    F: Fn(&Image) -> core::result::Result<Prediction, nnet_core::Error> + Sync,
+{
     images
         .par_iter()
         .enumerate()
-        .map(|(i, x)| {
-            mlp.predict(x)
-                .map_err(|e| Error::core(format!("image {i}"), e))
-        })
+        .map(|(i, x)| f(x).map_err(|e| Error::core(format!("image {i}"), e)))
         .collect()
 }
 
-/// Classifies every image with `nnet_core::Mlp::predict` (in parallel).
-pub fn predict(m: &OwnedModel, images: &[Image]) -> Result<Vec<Prediction>> {
-    macro_rules! dispatch {
-        ($($h:literal),*) => {
-            match m.hidden {
-                $($h => predict_h::<$h>(m, images),)*
-                other => Err(Error::Config(format!(
-                    "hidden size {other} is not supported; choose one of {SUPPORTED_HIDDEN:?}"
-                ))),
-            }
-        };
+fn predict_f32<const H: usize>(m: &OwnedModel, images: &[Image]) -> Result<Vec<Prediction>> {
+    let mlp: Mlp<'_, H> = m.mlp::<H>().map_err(|e| Error::core("model", e))?;
+    par_predict(images, |x| mlp.predict(x))
+}
+
+fn predict_int8<const H: usize>(m: &OwnedQuantModel, images: &[Image]) -> Result<Vec<Prediction>> {
+    let q = m.quant_mlp::<H>().map_err(|e| Error::core("model", e))?;
+    par_predict(images, |x| q.predict(x))
+}
+
+/// Calls `$f::<H>($m, $images)` with the const `H` equal to `$hidden`.
+macro_rules! dispatch_hidden {
+    ($hidden:expr, $f:ident, $m:expr, $images:expr) => {
+        dispatch_hidden!(@ $hidden, $f, $m, $images;
+            8, 16, 32, 50, 64, 100, 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024)
+    };
+    (@ $hidden:expr, $f:ident, $m:expr, $images:expr; $($h:literal),*) => {
+        match $hidden {
+            $($h => $f::<$h>($m, $images),)*
+            other => Err(Error::Config(format!(
+                "hidden size {other} is not supported; choose one of {SUPPORTED_HIDDEN:?}"
+            ))),
+        }
+    };
+}
+
+impl Classifier for OwnedModel {
+    fn predict_images(&self, images: &[Image]) -> Result<Vec<Prediction>> {
+        dispatch_hidden!(self.hidden, predict_f32, self, images)
     }
-    dispatch!(8, 16, 32, 50, 64, 100, 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024)
+}
+
+impl Classifier for OwnedQuantModel {
+    fn predict_images(&self, images: &[Image]) -> Result<Vec<Prediction>> {
+        dispatch_hidden!(self.hidden, predict_int8, self, images)
+    }
+}
+
+impl Classifier for AnyModel {
+    fn predict_images(&self, images: &[Image]) -> Result<Vec<Prediction>> {
+        match self {
+            AnyModel::F32(m) => m.predict_images(images),
+            AnyModel::Int8(m) => m.predict_images(images),
+        }
+    }
+}
+
+/// Classifies every image with nnet-core (`Mlp` or `QuantMlp`, in parallel).
+pub fn predict<M: Classifier + ?Sized>(m: &M, images: &[Image]) -> Result<Vec<Prediction>> {
+    m.predict_images(images)
+}
+
+/// How often two models give the same digit on the same images:
+/// `(agreeing, total)`.
+pub fn agreement<A: Classifier + ?Sized, B: Classifier + ?Sized>(
+    a: &A,
+    b: &B,
+    images: &[Image],
+) -> Result<(usize, usize)> {
+    let pa = a.predict_images(images)?;
+    let pb = b.predict_images(images)?;
+    let same = pa
+        .iter()
+        .zip(&pb)
+        .filter(|(x, y)| x.digit == y.digit)
+        .count();
+    Ok((same, images.len()))
 }
 
 /// The images of a data set as network inputs.
@@ -250,7 +356,7 @@ fn ratio(a: u32, b: u32) -> f64 {
 }
 
 /// Evaluates `m` on a data set (images used as they are, like MNIST's test set).
-pub fn evaluate_dataset(m: &OwnedModel, d: &Dataset, keep: usize) -> Result<Report> {
+pub fn evaluate_dataset<M: Classifier + ?Sized>(m: &M, d: &Dataset, keep: usize) -> Result<Report> {
     let images = dataset_images(d);
     let preds = predict(m, &images)?;
     let items: Vec<(u8, Image, Option<Prediction>)> = d
@@ -340,8 +446,8 @@ pub fn ink_to_image(rec: &InkRecord) -> Result<Option<Image>, nnet_core::Error> 
 /// "No digit" counts as wrong; so does a drawing the core rejects (e.g. more
 /// than 64 strokes, a zero-sized surface), which is listed in
 /// [`Report::rejected`] and counted in the "none" column.
-pub fn evaluate_ink(
-    m: &OwnedModel,
+pub fn evaluate_ink<M: Classifier + ?Sized>(
+    m: &M,
     recs: &[InkRecord],
     path: &Path,
     keep: usize,

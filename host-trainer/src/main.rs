@@ -126,6 +126,20 @@ enum Cmd {
         /// How many mistakes to show in the PNG grid (at most 1000).
         #[arg(long, default_value_t = 50)]
         mistakes: usize,
+        /// A second model (e.g. the int8 version) to evaluate on the same inputs: prints its
+        /// accuracy and how often the two give the same digit (`agreement: 99.98%`).
+        #[arg(long)]
+        compare: Option<PathBuf>,
+    },
+    /// Turn an f32 model into an int8 model: symmetric per-row weight scales, 8-bit weights,
+    /// f32 biases (see `nnet_core::quant`). Deterministic: the same input gives the same bytes.
+    Quantize {
+        /// The f32 model file.
+        #[arg(long, default_value = "models/mnist-mlp.nnet")]
+        model: PathBuf,
+        /// Where to write the int8 model.
+        #[arg(long, default_value = "models/mnist-mlp-i8.nnet")]
+        out: PathBuf,
     },
     /// Classify a PNG (raster path: dark-on-light is inverted, transparency handled) or every
     /// drawing of an ink .jsonl file (stroke path); prints the digit and the 10 probabilities,
@@ -288,8 +302,13 @@ fn main() -> Result<()> {
             ink,
             out_dir,
             mistakes,
+            compare,
         } => {
-            let m = eval::load_model(&model)?;
+            let m = eval::load_any_model(&model)?;
+            let other = compare
+                .as_deref()
+                .map(|p| eval::load_any_model(p).map(|m| (p.to_path_buf(), m)))
+                .transpose()?;
             let mistakes = mistakes.min(1000);
             let out_dir = out_dir.unwrap_or_else(|| {
                 model
@@ -302,17 +321,28 @@ fn main() -> Result<()> {
                 .and_then(|s| s.to_str())
                 .unwrap_or("model")
                 .to_string();
-            let (report, tag, title) = match (data, ink) {
+            let (report, tag, title, compared) = match (data, ink) {
                 (_, Some(ink)) => {
                     let recs = eval::read_ink(&ink)?;
                     let r = eval::evaluate_ink(&m, &recs, &ink, mistakes)?;
+                    let compared = match &other {
+                        Some((path, o)) => {
+                            let r2 = eval::evaluate_ink(o, &recs, &ink, 0)?;
+                            let images: Vec<nnet_core::Image> = recs
+                                .iter()
+                                .filter_map(|r| eval::ink_to_image(r).ok().flatten())
+                                .collect();
+                            Some((path, r2, eval::agreement(&m, o, &images)?))
+                        }
+                        None => None,
+                    };
                     let name = ink
                         .file_stem()
                         .and_then(|s| s.to_str())
                         .unwrap_or("ink")
                         .to_string();
                     let title = format!("{} on {}", model.display(), ink.display());
-                    (r, name, title)
+                    (r, name, title, compared)
                 }
                 (data, None) => {
                     let data = data.unwrap_or_else(|| PathBuf::from("data/mnist"));
@@ -320,8 +350,16 @@ fn main() -> Result<()> {
                         format!("loading the test split from {}", data.display())
                     })?;
                     let r = eval::evaluate_dataset(&m, &test, mistakes)?;
+                    let compared = match &other {
+                        Some((path, o)) => {
+                            let r2 = eval::evaluate_dataset(o, &test, 0)?;
+                            let images = eval::dataset_images(&test);
+                            Some((path, r2, eval::agreement(&m, o, &images)?))
+                        }
+                        None => None,
+                    };
                     let title = format!("{} on {} test split", model.display(), data.display());
-                    (r, train::dataset_name(&data), title)
+                    (r, train::dataset_name(&data), title, compared)
                 }
             };
             if report.total == 0 {
@@ -337,9 +375,43 @@ fn main() -> Result<()> {
                 &wrong,
             )?;
             say!("\nwrote {} and {}", conf.display(), wrong.display());
+            if let Some((path, r2, (same, total))) = compared {
+                say!(
+                    "\n{} ({}): accuracy {:.2}% vs {:.2}% for {} ({})",
+                    path.display(),
+                    other.as_ref().map_or("?", |(_, o)| o.weight_type()),
+                    100.0 * r2.accuracy(),
+                    100.0 * report.accuracy(),
+                    model.display(),
+                    m.weight_type(),
+                );
+                let pct = if total == 0 {
+                    0.0
+                } else {
+                    100.0 * same as f64 / total as f64
+                };
+                say!("agreement: {pct:.2}% ({same} of {total} inputs give the same digit)");
+            }
+        }
+        Cmd::Quantize { model, out } => {
+            let f32_model = eval::load_model(&model)?;
+            let q = nnet_core::quant::quantize(&f32_model)
+                .map_err(|e| anyhow::anyhow!("quantising {}: {e}", model.display()))?;
+            let bytes = q
+                .to_bytes()
+                .map_err(|e| anyhow::anyhow!("encoding the int8 model: {e}"))?;
+            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            let before = std::fs::metadata(&model).map(|m| m.len()).unwrap_or(0);
+            say!(
+                "wrote {} ({} bytes, int8; {} had {} bytes)",
+                out.display(),
+                bytes.len(),
+                model.display(),
+                before
+            );
         }
         Cmd::Predict { file, model } => {
-            let m = eval::load_model(&model)?;
+            let m = eval::load_any_model(&model)?;
             for a in predict::predict_file(&m, &file)? {
                 say!("{}", a.render());
             }

@@ -2,7 +2,6 @@
 //! through `nnet-core`'s preprocessing and network.
 use std::path::Path;
 
-use nnet_core::format::OwnedModel;
 use nnet_core::{Image, Prediction};
 
 use crate::{eval, Error, Result};
@@ -114,7 +113,7 @@ impl Answer {
 }
 
 /// Classifies a PNG file, or every record of a `.jsonl` ink file.
-pub fn predict_file(model: &OwnedModel, path: &Path) -> Result<Vec<Answer>> {
+pub fn predict_file<M: eval::Classifier + ?Sized>(model: &M, path: &Path) -> Result<Vec<Answer>> {
     let is_ink = path
         .extension()
         .and_then(|e| e.to_str())

@@ -149,6 +149,45 @@ fn train_evaluate_predict() {
         out.contains("drawing 4 (label 4): rejected by the core:"),
         "{out}"
     );
+
+    // int8: quantize is deterministic, evaluate and predict take the int8 file,
+    // and --compare reports both accuracies and the agreement
+    let q = d.join("m-i8.nnet");
+    let q2 = d.join("m-i8-again.nnet");
+    for path in [&q, &q2] {
+        let out = ok(&["quantize", "--model", m, "--out", path.to_str().unwrap()]);
+        assert!(out.contains("int8"), "{out}");
+    }
+    let bytes = std::fs::read(&q).unwrap();
+    assert_eq!(bytes, std::fs::read(&q2).unwrap());
+    assert!(bytes.len() * 3 < std::fs::metadata(&model).unwrap().len() as usize);
+    let qs = q.to_str().unwrap();
+    let out = ok(&[
+        "evaluate",
+        "--model",
+        m,
+        "--compare",
+        qs,
+        "--data",
+        data,
+        "--out-dir",
+        data,
+    ]);
+    let agreement: f64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("agreement: "))
+        .and_then(|l| l.split('%').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no agreement line in {out}"));
+    assert!(agreement > 90.0, "{out}");
+    assert!(out.contains("(int8): accuracy "), "{out}");
+    let out = ok(&["predict", "--model", qs, ink.to_str().unwrap()]);
+    assert_eq!(out.matches("probabilities").count(), 2, "{out}");
+    // an int8 file is not an f32 model: quantizing it again is a clear error
+    let again = run(&["quantize", "--model", qs, "--out", q2.to_str().unwrap()]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("weight type"), "{err}");
 }
 
 #[test]

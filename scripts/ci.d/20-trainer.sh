@@ -18,6 +18,23 @@ acc=$(sed -n 's/^accuracy: \([0-9.]*\)%$/\1/p' "$out/mnist.txt")
 awk -v a="$acc" 'BEGIN { if (a + 0 < 98.5) { print "committed model below 98.5%: " a "%"; exit 1 } }'
 test -s "$out/mnist-mlp.mnist.confusion.png" && test -s "$out/mnist-mlp.mnist.mistakes.png"
 
+echo "==> host-trainer quantize: reproduces the committed int8 model byte for byte"
+ht quantize --model models/mnist-mlp.nnet --out "$out/mnist-mlp-i8.nnet"
+cmp "$out/mnist-mlp-i8.nnet" models/mnist-mlp-i8.nnet
+
+echo "==> host-trainer evaluate --compare: int8 within 0.2 points of f32, same digit on >= 99.5%"
+ht evaluate --model models/mnist-mlp.nnet --compare models/mnist-mlp-i8.nnet --data data/mnist \
+    --out-dir "$out" | tail -n 2 | tee "$out/compare.txt"
+awk -v f="$acc" '
+    /accuracy/ { for (i = 1; i <= NF; i++) if ($i == "accuracy") { q = $(i + 1); sub("%", "", q) } }
+    /^agreement:/ { a = $2; sub("%", "", a) }
+    END {
+        if (q == "" || a == "") { print "no int8 accuracy/agreement in the report"; exit 1 }
+        if (f - q > 0.2) { print "int8 " q "% is more than 0.2 points below f32 " f "%"; exit 1 }
+        if (a + 0 < 99.5) { print "f32/int8 agreement " a "% < 99.5%"; exit 1 }
+        print "int8: " q "% (f32 " f "%), agreement " a "%"
+    }' "$out/compare.txt"
+
 for ink in tests/data/ink/*.jsonl; do
     echo "==> host-trainer evaluate --ink $ink"
     ht evaluate --model models/mnist-mlp.nnet --ink "$ink" --out-dir "$out" | head -n 2
