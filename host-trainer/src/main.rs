@@ -140,6 +140,10 @@ enum Cmd {
         /// Where to write the int8 model.
         #[arg(long, default_value = "models/mnist-mlp-i8.nnet")]
         out: PathBuf,
+        /// IDX directory whose test split measures the int8 model's accuracy for its
+        /// metadata (left empty, with a warning, when the data is not there).
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
     },
     /// Classify a PNG (raster path: dark-on-light is inverted, transparency handled) or every
     /// drawing of an ink .jsonl file (stroke path); prints the digit and the 10 probabilities,
@@ -393,10 +397,24 @@ fn main() -> Result<()> {
                 say!("agreement: {pct:.2}% ({same} of {total} inputs give the same digit)");
             }
         }
-        Cmd::Quantize { model, out } => {
+        Cmd::Quantize { model, out, data } => {
             let f32_model = eval::load_model(&model)?;
-            let q = nnet_core::quant::quantize(&f32_model)
+            let mut q = nnet_core::quant::quantize(&f32_model)
                 .map_err(|e| anyhow::anyhow!("quantising {}: {e}", model.display()))?;
+            match idx::load(&data, Split::Test) {
+                Ok(test) => {
+                    let r = eval::evaluate_dataset(&q, &test, 0)?;
+                    q.meta.test_accuracy = Some(r.accuracy() as f32);
+                    say!(
+                        "int8 test accuracy: {:.2}% (nnet-core)",
+                        100.0 * r.accuracy()
+                    );
+                }
+                Err(e) => eprintln!(
+                    "warning: no test split in {} ({e}); the int8 model's accuracy is left unset",
+                    data.display()
+                ),
+            }
             let bytes = q
                 .to_bytes()
                 .map_err(|e| anyhow::anyhow!("encoding the int8 model: {e}"))?;

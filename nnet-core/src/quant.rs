@@ -650,7 +650,9 @@ mod quantizer {
     /// Turns an f32 model into the int8 model of the [module docs](super):
     /// symmetric per-row scales `s = max|w_row| / 127`, weights rounded to
     /// the nearest step, `w1` stored transposed (input-major), biases kept in
-    /// f32. The metadata is copied; the notes become
+    /// f32. The metadata is copied except the test accuracy, which belongs to
+    /// the f32 weights and is cleared (`host-trainer quantize` measures the
+    /// int8 model's own); the notes become
     /// `int8 from f32 model crc32=<CRC of the f32 file>: <original notes>`.
     /// Vectors of the wrong length are [`Error::LengthMismatch`], non-finite
     /// weights [`Error::NonFiniteWeight`].
@@ -678,6 +680,7 @@ mod quantizer {
         }
         let mut meta = model.meta.clone();
         meta.notes = format!("int8 from f32 model crc32={source_crc:08x}: {}", meta.notes);
+        meta.test_accuracy = None;
         Ok(OwnedQuantModel {
             hidden: h,
             meta,

@@ -86,7 +86,11 @@ fn int8_file_round_trip_owned_and_view() {
     assert_eq!(back, q);
     assert_eq!(back.meta.dataset, "unit-test");
     assert_eq!(back.meta.seed, 11);
-    assert_eq!(back.meta.test_accuracy, Some(0.97));
+    assert_eq!(m.meta.test_accuracy, Some(0.97));
+    assert_eq!(
+        back.meta.test_accuracy, None,
+        "the f32 accuracy does not describe the int8 weights"
+    );
     let f32_crc = {
         let f = m.to_bytes().unwrap();
         crc32(&f[..f.len() - 4])
@@ -611,8 +615,11 @@ fn mnist_accuracy_and_agreement() {
     // the f32 model), else quantise here
     let q = quant::quantize(&m).unwrap();
     let i8_path = root.join("models/mnist-mlp-i8.nnet");
+    let mut stated_int8_accuracy = None;
     if let Ok(committed) = std::fs::read(&i8_path) {
-        let c = OwnedQuantModel::from_bytes(&committed).expect("committed int8 model loads");
+        let mut c = OwnedQuantModel::from_bytes(&committed).expect("committed int8 model loads");
+        // the only difference allowed: the accuracy `host-trainer quantize` measured
+        stated_int8_accuracy = c.meta.test_accuracy.take();
         assert_eq!(
             c,
             q,
@@ -636,6 +643,12 @@ fn mnist_accuracy_and_agreement() {
         100.0 * agree as f64 / n,
     );
     println!("MNIST test: f32 {af:.2}%, int8 {aq:.2}%, agreement {ag:.2}%");
+    if let Some(stated) = stated_int8_accuracy {
+        assert!(
+            (100.0 * f64::from(stated) - aq).abs() < 1e-3,
+            "the int8 model states {stated}, measured {aq}%"
+        );
+    }
     assert!(
         (af - aq).abs() <= 0.2,
         "int8 accuracy {aq:.2}% vs f32 {af:.2}%"
