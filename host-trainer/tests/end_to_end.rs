@@ -46,7 +46,7 @@ fn committed_model_reaches_its_stated_accuracy() {
     let data = common::mnist_dir();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/mnist-mlp.nnet");
     let m = eval::load_model(&path).unwrap_or_else(|e| {
-        panic!("{e}: the committed model is missing or invalid; see .team/readme-trainer.md for the command that makes it")
+        panic!("{e}: the committed model is missing or invalid; see the README (host-trainer, The shipped model) for the command that makes it")
     });
     assert_eq!(m.hidden, 300);
     let test = idx::load(&data, Split::Test).unwrap();
