@@ -1,13 +1,18 @@
-// Runs nnet-core compiled to wasm32 (examples/golden_wasm.rs) and prints the
-// golden forward-pass lines in the format of nnet-core/tests/data/forward-golden.txt.
-//   node scripts/wasm-golden.mjs path/to/golden_wasm.wasm
+// Runs nnet-core compiled to wasm32 (nnet-core/examples/golden_wasm.rs) and
+// prints the golden forward-pass lines in the format of nnet-core/tests/data/*-golden.txt.
+//   node scripts/wasm-golden.mjs path/to/golden_wasm.wasm golden_f32|golden_int8
 import { readFileSync } from "node:fs";
 
 const CASES = 8, WORDS = 11;
-const { instance } = await WebAssembly.instantiate(readFileSync(process.argv[2]), {});
-const ptr = instance.exports.golden();
+const [file, fn] = process.argv.slice(2);
+const { instance } = await WebAssembly.instantiate(readFileSync(file), {});
+if (typeof instance.exports[fn] !== "function") {
+  console.error(`${file} exports no function ${fn}`);
+  process.exit(1);
+}
+const ptr = instance.exports[fn]();
 if (ptr === 0) {
-  console.error("golden() failed inside wasm");
+  console.error(`${fn}() failed inside wasm`);
   process.exit(1);
 }
 const words = new Uint32Array(instance.exports.memory.buffer, ptr, CASES * WORDS);

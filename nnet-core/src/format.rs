@@ -224,7 +224,7 @@ impl<'a> ModelView<'a> {
 
     /// The network in place (zero-copy). `H` must equal the file's hidden size.
     pub fn mlp<const H: usize>(&self) -> Result<Mlp<'a, H>, Error> {
-        check_hidden::<H>(&self.header)?;
+        check_hidden::<H>(self.header.hidden as usize)?;
         let [w1, b1, w2, b2] = self.f32_weights()?;
         Mlp::from_slices(w1, b1, w2, b2)
     }
@@ -259,7 +259,7 @@ impl<'a> ModelView<'a> {
     /// lies, e.g. in flash). `H` must equal the file's hidden size; an f32
     /// file is [`Error::WrongWeightType`].
     pub fn quant_mlp<const H: usize>(&self) -> Result<QuantMlp<'a, H>, Error> {
-        check_hidden::<H>(&self.header)?;
+        check_hidden::<H>(self.header.hidden as usize)?;
         let w = self.int8_weights()?;
         QuantMlp::from_slices(w.w1q, w.s1, w.b1, w.w2q, w.s2, w.b2)
     }
@@ -300,11 +300,12 @@ fn split_int8_bytes(all: &[i8], h: usize) -> [&[i8]; 2] {
     [w1q, w2q]
 }
 
-fn check_hidden<const H: usize>(header: &Header<'_>) -> Result<(), Error> {
-    if header.hidden as usize != H {
+/// `H` must be the file's hidden size.
+fn check_hidden<const H: usize>(hidden: usize) -> Result<(), Error> {
+    if hidden != H {
         return Err(Error::SizeMismatch {
             expected_hidden: H as u32,
-            found_hidden: header.hidden,
+            found_hidden: hidden as u32,
         });
     }
     Ok(())
@@ -375,6 +376,26 @@ mod owned {
         pub notes: String,
     }
 
+    impl From<&Metadata<'_>> for OwnedMetadata {
+        fn from(m: &Metadata<'_>) -> Self {
+            OwnedMetadata {
+                dataset: m.dataset.into(),
+                seed: m.seed,
+                epochs: m.epochs,
+                test_accuracy: m.test_accuracy,
+                notes: m.notes.into(),
+            }
+        }
+    }
+
+    /// Decodes little-endian f32 values (any trailing partial value is ignored).
+    fn le_f32s(bytes: &[u8]) -> Vec<f32> {
+        bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    }
+
     impl OwnedMetadata {
         fn borrowed(&self) -> Metadata<'_> {
             Metadata {
@@ -412,22 +433,12 @@ mod owned {
             if h.weight_type != WeightType::F32 {
                 return Err(Error::WrongWeightType);
             }
-            let all: Vec<f32> = view
-                .payload()
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
+            let all = le_f32s(view.payload());
             let hidden = h.hidden as usize;
             let [w1, b1, w2, b2] = split_f32(&all, hidden);
             Ok(OwnedModel {
                 hidden,
-                meta: OwnedMetadata {
-                    dataset: h.meta.dataset.into(),
-                    seed: h.meta.seed,
-                    epochs: h.meta.epochs,
-                    test_accuracy: h.meta.test_accuracy,
-                    notes: h.meta.notes.into(),
-                },
+                meta: OwnedMetadata::from(&h.meta),
                 w1: w1.into(),
                 b1: b1.into(),
                 w2: w2.into(),
@@ -437,12 +448,7 @@ mod owned {
 
         /// The network over these vectors. `H` must equal [`OwnedModel::hidden`].
         pub fn mlp<const H: usize>(&self) -> Result<Mlp<'_, H>, Error> {
-            if self.hidden != H {
-                return Err(Error::SizeMismatch {
-                    expected_hidden: H as u32,
-                    found_hidden: self.hidden as u32,
-                });
-            }
+            check_hidden::<H>(self.hidden)?;
             Mlp::from_slices(&self.w1, &self.b1, &self.w2, &self.b2)
         }
 
@@ -530,22 +536,13 @@ mod owned {
             }
             let hidden = h.hidden as usize;
             let (floats, ints) = view.payload().split_at(int8_f32_count(hidden) * 4);
-            let floats: Vec<f32> = floats
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                .collect();
+            let floats = le_f32s(floats);
             let ints: Vec<i8> = ints.iter().map(|&b| b as i8).collect();
             let [s1, b1, s2, b2] = split_int8_f32(&floats, hidden);
             let [w1q, w2q] = split_int8_bytes(&ints, hidden);
             Ok(OwnedQuantModel {
                 hidden,
-                meta: OwnedMetadata {
-                    dataset: h.meta.dataset.into(),
-                    seed: h.meta.seed,
-                    epochs: h.meta.epochs,
-                    test_accuracy: h.meta.test_accuracy,
-                    notes: h.meta.notes.into(),
-                },
+                meta: OwnedMetadata::from(&h.meta),
                 s1: s1.into(),
                 b1: b1.into(),
                 s2: s2.into(),
@@ -558,12 +555,7 @@ mod owned {
         /// The int8 network over these vectors. `H` must equal
         /// [`OwnedQuantModel::hidden`].
         pub fn quant_mlp<const H: usize>(&self) -> Result<QuantMlp<'_, H>, Error> {
-            if self.hidden != H {
-                return Err(Error::SizeMismatch {
-                    expected_hidden: H as u32,
-                    found_hidden: self.hidden as u32,
-                });
-            }
+            check_hidden::<H>(self.hidden)?;
             QuantMlp::from_slices(&self.w1q, &self.s1, &self.b1, &self.w2q, &self.s2, &self.b2)
         }
 

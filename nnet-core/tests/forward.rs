@@ -2,31 +2,23 @@
 //! patterns that pin the documented summation order (any change to the
 //! arithmetic — a different accumulator count, a fused multiply-add, a new
 //! reduction tree — changes these bits and fails here before it reaches the board).
-use nnet_core::{model, Mlp, INPUT, OUTPUT};
+use nnet_core::{model, INPUT, OUTPUT};
 
 #[path = "support/golden_net.rs"]
+#[allow(dead_code)] // each user takes what it needs
 mod golden_net;
 use golden_net::H;
 
+#[cfg_attr(feature = "micromath", allow(dead_code))] // the f64 comparison is for libm
 type Weights = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
 
+#[cfg_attr(feature = "micromath", allow(dead_code))] // the f64 comparison is for libm
 fn network() -> Weights {
-    let (mut w1, mut b1, mut w2, mut b2) = (
-        vec![0.0; H * INPUT],
-        vec![0.0; H],
-        vec![0.0; OUTPUT * H],
-        vec![0.0; OUTPUT],
-    );
-    golden_net::network(&mut w1, &mut b1, &mut w2, &mut b2);
-    (w1, b1, w2, b2)
+    let m = golden_net::model();
+    (m.w1, m.b1, m.w2, m.b2)
 }
 
-fn inputs() -> Vec<[f32; INPUT]> {
-    let mut x = [[0.0; INPUT]; golden_net::CASES];
-    golden_net::inputs(&mut x);
-    x.to_vec()
-}
-
+#[cfg_attr(feature = "micromath", allow(dead_code))] // the f64 comparison is for libm
 fn reference(w: &Weights, x: &[f32; INPUT]) -> [f64; OUTPUT] {
     let (w1, b1, w2, b2) = w;
     let h: Vec<f64> = (0..H)
@@ -52,8 +44,8 @@ fn reference(w: &Weights, x: &[f32; INPUT]) -> [f64; OUTPUT] {
 #[test]
 fn matches_f64_reference() {
     let w = network();
-    let mlp = Mlp::<H>::from_slices(&w.0, &w.1, &w.2, &w.3).unwrap();
-    for x in inputs() {
+    let mlp = nnet_core::Mlp::<H>::from_slices(&w.0, &w.1, &w.2, &w.3).unwrap();
+    for x in golden_net::inputs() {
         let p = mlp.predict(&x).unwrap();
         let r = reference(&w, &x);
         for (k, (&got, &want)) in p.probabilities.iter().zip(&r).enumerate() {
@@ -69,35 +61,18 @@ fn matches_f64_reference() {
     }
 }
 
-fn golden_lines() -> Vec<String> {
-    let w = network();
-    let mlp = Mlp::<H>::from_slices(&w.0, &w.1, &w.2, &w.3).unwrap();
-    inputs()
-        .iter()
-        .map(|x| {
-            let p = mlp.predict(x).unwrap();
-            let bits: Vec<String> = p
-                .probabilities
-                .iter()
-                .map(|v| format!("{:08x}", v.to_bits()))
-                .collect();
-            format!("{} {}", p.digit, bits.join(" "))
-        })
-        .collect()
-}
-
-/// Regenerate with `NNET_BLESS=1 cargo test -p nnet-core --test forward` only when
-/// the arithmetic is changed on purpose (that breaks bit-identity with old builds).
+/// Pins the documented summation order (regenerate only on purpose, see
+/// `golden_net::check`).
 #[cfg(not(feature = "micromath"))]
 #[test]
 fn golden_bits() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/forward-golden.txt");
-    let got = golden_lines().join("\n") + "\n";
-    if std::env::var_os("NNET_BLESS").is_some() {
-        std::fs::write(path, &got).unwrap();
-    }
-    let want = std::fs::read_to_string(path).expect("golden file present");
-    assert_eq!(got, want, "forward-pass bits changed");
+    let m = golden_net::model();
+    let mlp = m.mlp::<H>().unwrap();
+    let lines: Vec<String> = golden_net::inputs()
+        .iter()
+        .map(|x| golden_net::line(&mlp.predict(x).unwrap()))
+        .collect();
+    golden_net::check("forward-golden.txt", &lines);
 }
 
 #[test]

@@ -8,6 +8,7 @@ use nnet_core::{Error, Image, INPUT, OUTPUT};
 use proptest::prelude::*;
 
 #[path = "support/golden_net.rs"]
+#[allow(dead_code)] // each user takes what it needs
 mod golden_net;
 #[path = "support/mnist.rs"]
 mod mnist;
@@ -511,56 +512,25 @@ fn int8_follows_f32_on_random_networks() {
     assert!(same + 1 >= cases as usize, "digits agree on {same}/{cases}");
 }
 
-fn golden_lines() -> Vec<String> {
+/// Pins the quantiser and the int8 arithmetic (the golden network of
+/// `tests/forward.rs`, quantised; regenerate only on purpose, see
+/// `golden_net::check`). The first line is the int8 file's CRC.
+#[test]
+fn golden_bits() {
     use golden_net::H;
-    let (mut w1, mut b1, mut w2, mut b2) = (
-        vec![0.0; H * INPUT],
-        vec![0.0; H],
-        vec![0.0; OUTPUT * H],
-        vec![0.0; OUTPUT],
-    );
-    golden_net::network(&mut w1, &mut b1, &mut w2, &mut b2);
-    let m = OwnedModel {
-        hidden: H,
-        meta: OwnedMetadata::default(),
-        w1,
-        b1,
-        w2,
-        b2,
-    };
-    let q = quant::quantize(&m).unwrap();
+    let q = quant::quantize(&golden_net::model()).unwrap();
     let mlp = q.quant_mlp::<H>().unwrap();
-    let mut x = [[0.0; INPUT]; golden_net::CASES];
-    golden_net::inputs(&mut x);
     let file_crc = {
         let b = q.to_bytes().unwrap();
         u32::from_le_bytes(b[b.len() - 4..].try_into().unwrap())
     };
     let mut lines = vec![format!("int8 file crc32 {file_crc:08x}")];
-    lines.extend(x.iter().map(|x| {
-        let p = mlp.predict(x).unwrap();
-        let bits: Vec<String> = p
-            .probabilities
+    lines.extend(
+        golden_net::inputs()
             .iter()
-            .map(|v| format!("{:08x}", v.to_bits()))
-            .collect();
-        format!("{} {}", p.digit, bits.join(" "))
-    }));
-    lines
-}
-
-/// Pins the quantiser and the int8 arithmetic (the golden network of
-/// `tests/forward.rs`, quantised). Regenerate with
-/// `NNET_BLESS=1 cargo test -p nnet-core --test quant` only on purpose.
-#[test]
-fn golden_bits() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/quant-golden.txt");
-    let got = golden_lines().join("\n") + "\n";
-    if std::env::var_os("NNET_BLESS").is_some() {
-        std::fs::write(path, &got).unwrap();
-    }
-    let want = std::fs::read_to_string(path).expect("golden file present");
-    assert_eq!(got, want, "int8 forward-pass bits changed");
+            .map(|x| golden_net::line(&mlp.predict(x).unwrap())),
+    );
+    golden_net::check("quant-golden.txt", &lines);
 }
 
 /// With the `micromath` feature the f32 sigmoid is micromath's approximation:

@@ -1,12 +1,11 @@
 # nnet-core on wasm32 gives the same bits as on x86_64: the golden files the
 # host tests check, for the f32 network and its int8 quantisation.
 set -euo pipefail
-cargo build -q -p nnet-core --release --target wasm32-unknown-unknown \
-    --example golden_wasm --example quant_golden_wasm
-wasm=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/examples
-node scripts/wasm-golden.mjs "$wasm/golden_wasm.wasm" >"$CARGO_TARGET_DIR/wasm-golden.txt"
+cargo build -q -p nnet-core --release --target wasm32-unknown-unknown --example golden_wasm
+wasm=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/examples/golden_wasm.wasm
+node scripts/wasm-golden.mjs "$wasm" golden_f32 >"$CARGO_TARGET_DIR/wasm-golden.txt"
 diff -u nnet-core/tests/data/forward-golden.txt "$CARGO_TARGET_DIR/wasm-golden.txt"
-node scripts/wasm-golden.mjs "$wasm/quant_golden_wasm.wasm" >"$CARGO_TARGET_DIR/wasm-quant-golden.txt"
-# the int8 golden file starts with the quantised file's CRC, then the same case lines
+node scripts/wasm-golden.mjs "$wasm" golden_int8 >"$CARGO_TARGET_DIR/wasm-quant-golden.txt"
+# the int8 golden file starts with the quantised file's CRC, then the same kind of case lines
 tail -n +2 nnet-core/tests/data/quant-golden.txt | diff -u - "$CARGO_TARGET_DIR/wasm-quant-golden.txt"
-echo "wasm32 forward pass: bit-identical to x86_64 (f32 $(wc -l <"$CARGO_TARGET_DIR/wasm-golden.txt") cases, int8 $(wc -l <"$CARGO_TARGET_DIR/wasm-quant-golden.txt") cases)"
+echo "wasm32 forward pass: bit-identical to x86_64 (f32 and int8, $(wc -l <"$CARGO_TARGET_DIR/wasm-golden.txt") cases each)"

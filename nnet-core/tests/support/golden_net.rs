@@ -1,7 +1,10 @@
-//! The deterministic test network and inputs behind `tests/data/forward-golden.txt`,
-//! shared by the host test (`tests/forward.rs`) and the wasm32 check
-//! (`examples/golden_wasm.rs`), so both targets compute the very same thing.
-//! No allocation: the caller provides the buffers.
+//! The deterministic test network and inputs behind the golden files
+//! `tests/data/forward-golden.txt` (f32) and `tests/data/quant-golden.txt`
+//! (its int8 quantisation), shared by the host tests (`tests/forward.rs`,
+//! `tests/quant.rs`) and the wasm32 check (`examples/golden_wasm.rs`), so every
+//! target computes the very same thing.
+use nnet_core::format::{OwnedMetadata, OwnedModel};
+use nnet_core::{Image, Prediction, INPUT, OUTPUT};
 
 /// Hidden units of the golden network.
 pub const H: usize = 300;
@@ -9,7 +12,7 @@ pub const H: usize = 300;
 pub const CASES: usize = 8;
 
 /// A small deterministic generator (LCG), so no RNG crate is needed and the
-/// golden file stays valid forever.
+/// golden files stay valid forever.
 pub struct Lcg(pub u32);
 impl Lcg {
     pub fn next(&mut self) -> f32 {
@@ -23,23 +26,69 @@ impl Lcg {
     }
 }
 
-/// Fills the weights of the golden network.
-pub fn network(w1: &mut [f32], b1: &mut [f32], w2: &mut [f32], b2: &mut [f32]) {
+/// The golden f32 network.
+pub fn model() -> OwnedModel {
     let mut g = Lcg(2024);
-    g.fill(w1, 0.2);
-    g.fill(b1, 1.0);
-    g.fill(w2, 1.0);
-    g.fill(b2, 1.0);
+    let mut w = |n: usize, scale: f32| {
+        let mut v = vec![0.0; n];
+        g.fill(&mut v, scale);
+        v
+    };
+    OwnedModel {
+        hidden: H,
+        meta: OwnedMetadata::default(),
+        w1: w(H * INPUT, 0.2),
+        b1: w(H, 1.0),
+        w2: w(OUTPUT * H, 1.0),
+        b2: w(OUTPUT, 1.0),
+    }
 }
 
-/// Fills golden input `k` (all inputs come from one generator, in order).
-pub fn inputs(out: &mut [[f32; nnet_core::INPUT]; CASES]) {
+/// The golden inputs: sparse, MNIST-like (most pixels 0, some ink).
+pub fn inputs() -> Vec<Image> {
     let mut g = Lcg(99);
-    for (k, x) in out.iter_mut().enumerate() {
-        for (i, v) in x.iter_mut().enumerate() {
-            let r = g.next();
-            // sparse, MNIST-like: most pixels 0, some ink
-            *v = if (i + k) % 3 == 0 { r } else { 0.0 };
-        }
+    (0..CASES)
+        .map(|k| {
+            let mut x = [0.0; INPUT];
+            for (i, v) in x.iter_mut().enumerate() {
+                let r = g.next();
+                *v = if (i + k) % 3 == 0 { r } else { 0.0 };
+            }
+            x
+        })
+        .collect()
+}
+
+/// One golden line: the digit, then the 10 probabilities' bit patterns in hex.
+pub fn line(p: &Prediction) -> String {
+    let bits: Vec<String> = p
+        .probabilities
+        .iter()
+        .map(|v| format!("{:08x}", v.to_bits()))
+        .collect();
+    format!("{} {}", p.digit, bits.join(" "))
+}
+
+/// The digit, then the 10 probabilities' bit patterns, as 11 words (what the
+/// wasm module hands to node).
+pub fn words(p: &Prediction) -> [u32; 1 + OUTPUT] {
+    let mut out = [0; 1 + OUTPUT];
+    out[0] = u32::from(p.digit);
+    for (o, v) in out[1..].iter_mut().zip(p.probabilities) {
+        *o = v.to_bits();
     }
+    out
+}
+
+/// Compares `lines` with the golden file `tests/data/<name>`; with `NNET_BLESS=1`
+/// rewrites it first (only when the arithmetic is changed on purpose: that
+/// breaks bit-identity with old builds and devices).
+pub fn check(name: &str, lines: &[String]) {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    let got = lines.join("\n") + "\n";
+    if std::env::var_os("NNET_BLESS").is_some() {
+        std::fs::write(&path, &got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).expect("golden file present");
+    assert_eq!(got, want, "{name}: forward-pass bits changed");
 }
