@@ -158,6 +158,24 @@ where
     Ok(*app.status())
 }
 
+/// Deterministic test vectors for the QEMU self-test's dot-product check, made
+/// the same way on the board's core and on the host that compares the bits: an
+/// LCG seeded with `N`, weights in [-0.5, 0.5) and inputs in [0, 1).
+pub fn dot_inputs<const N: usize>() -> ([f32; N], [f32; N]) {
+    let mut s = 12345u32.wrapping_add(N as u32);
+    let mut next = || {
+        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        (s >> 8) as f32 / (1u32 << 24) as f32
+    };
+    let mut w = [0.0f32; N];
+    let mut x = [0.0f32; N];
+    for (w, x) in w.iter_mut().zip(x.iter_mut()) {
+        *w = next() - 0.5;
+        *x = next();
+    }
+    (w, x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

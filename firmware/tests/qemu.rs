@@ -101,28 +101,12 @@ fn parse_prediction(words: &[&str], line: &str) -> Prediction {
     }
 }
 
-/// The dot-product test vectors of the firmware's self-test (same LCG).
-fn dot_inputs<const N: usize>() -> ([f32; N], [f32; N]) {
-    let mut s = 12345u32.wrapping_add(N as u32);
-    let mut next = || {
-        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        (s >> 8) as f32 / (1u32 << 24) as f32
-    };
-    let mut w = [0.0f32; N];
-    let mut x = [0.0f32; N];
-    for (w, x) in w.iter_mut().zip(x.iter_mut()) {
-        *w = next() - 0.5;
-        *x = next();
-    }
-    (w, x)
-}
-
 /// `(length, dot bits)` on this host for every length the self-test checks.
 fn host_dots() -> Vec<(usize, u32)> {
     let mut dots = Vec::new();
     macro_rules! lengths {
         ($($n:literal),*) => { $( {
-            let (w, x) = dot_inputs::<$n>();
+            let (w, x) = firmware::script::dot_inputs::<$n>();
             dots.push(($n, nnet_core::model::dot(&w, &x).to_bits()));
         } )* };
     }

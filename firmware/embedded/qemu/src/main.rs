@@ -288,27 +288,10 @@ static REGION_INPUT: AtomicUsize = AtomicUsize::new(0);
 #[used]
 static REGION_RESULT: AtomicUsize = AtomicUsize::new(0);
 
-/// Deterministic test vectors for the dot-product check (the host test makes
-/// the same ones): an LCG seeded with `N`, values in [-0.5, 0.5) and [0, 1).
-fn dot_inputs<const N: usize>() -> ([f32; N], [f32; N]) {
-    let mut s = 12345u32.wrapping_add(N as u32);
-    let mut next = || {
-        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-        (s >> 8) as f32 / (1u32 << 24) as f32
-    };
-    let mut w = [0.0f32; N];
-    let mut x = [0.0f32; N];
-    for (w, x) in w.iter_mut().zip(x.iter_mut()) {
-        *w = next() - 0.5;
-        *x = next();
-    }
-    (w, x)
-}
-
 /// Checks `nnet_core::model::dot::<N>` against the documented summation order
 /// written out as a plain loop, and prints `dot <N> <bits>` for the host.
 fn check_dot<const N: usize>(out: &mut Console) -> bool {
-    let (w, x) = dot_inputs::<N>();
+    let (w, x) = firmware::script::dot_inputs::<N>();
     let d = nnet_core::model::dot(black_box(&w), black_box(&x));
     let mut acc = [0.0f32; 8];
     for i in 0..N {
