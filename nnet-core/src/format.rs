@@ -408,6 +408,64 @@ mod owned {
         }
     }
 
+    /// The header of an owned model of either weight type.
+    fn owned_header<'m>(
+        hidden: usize,
+        weight_type: WeightType,
+        meta: &'m OwnedMetadata,
+    ) -> Header<'m> {
+        Header {
+            input: INPUT as u32,
+            hidden: hidden as u32,
+            output: OUTPUT as u32,
+            activation: Activation::Sigmoid,
+            weight_type,
+            meta: meta.borrowed(),
+        }
+    }
+
+    /// Checks the vector lengths (`want` vs `have`, in file order) and the
+    /// hidden size of a model about to be written.
+    fn check_shape(hidden: usize, want: &[usize], have: &[usize]) -> Result<(), Error> {
+        for (&expected, &actual) in want.iter().zip(have) {
+            if expected != actual {
+                return Err(Error::LengthMismatch { expected, actual });
+            }
+        }
+        if hidden == 0 || hidden > MAX_HIDDEN as usize {
+            return Err(Error::UnsupportedShape);
+        }
+        Ok(())
+    }
+
+    /// Writes a whole model file: magic, version, header, padding, the
+    /// payload `write_payload` appends, CRC-32.
+    fn write_file(
+        header: &Header<'_>,
+        write_payload: impl FnOnce(&mut Vec<u8>),
+    ) -> Result<Vec<u8>, Error> {
+        let encoded = postcard::to_allocvec(header).map_err(|_| Error::Encode)?;
+        let header_len = u16::try_from(encoded.len()).map_err(|_| Error::Encode)?;
+        let header_end = padded(8 + encoded.len());
+        let mut out = Vec::with_capacity(header_end + header.payload_len() + 4);
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&header_len.to_le_bytes());
+        out.extend_from_slice(&encoded);
+        out.resize(header_end, 0);
+        write_payload(&mut out);
+        let crc = crc32(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        Ok(out)
+    }
+
+    /// Appends f32 values little-endian.
+    fn put_f32s(out: &mut Vec<u8>, values: &[f32]) {
+        for v in values {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+
     /// An f32 model held in owned vectors (host side: trainer, web server).
     #[derive(Debug, Clone, PartialEq)]
     pub struct OwnedModel {
@@ -454,51 +512,27 @@ mod owned {
 
         /// The file header this model is written with.
         pub fn header(&self) -> Header<'_> {
-            Header {
-                input: INPUT as u32,
-                hidden: self.hidden as u32,
-                output: OUTPUT as u32,
-                activation: Activation::Sigmoid,
-                weight_type: WeightType::F32,
-                meta: self.meta.borrowed(),
-            }
+            owned_header(self.hidden, WeightType::F32, &self.meta)
         }
 
         /// Serialises the model into the file format. Vectors of the wrong
         /// length or non-finite weights are rejected, so every written file loads.
         pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
             let h = self.hidden;
-            let want = [h * INPUT, h, OUTPUT * h, OUTPUT];
-            let have = [self.w1.len(), self.b1.len(), self.w2.len(), self.b2.len()];
-            for (expected, actual) in want.into_iter().zip(have) {
-                if expected != actual {
-                    return Err(Error::LengthMismatch { expected, actual });
-                }
-            }
-            if h == 0 || h > MAX_HIDDEN as usize {
-                return Err(Error::UnsupportedShape);
-            }
             let weights = [&self.w1, &self.b1, &self.w2, &self.b2];
+            check_shape(
+                h,
+                &[h * INPUT, h, OUTPUT * h, OUTPUT],
+                &weights.map(|w| w.len()),
+            )?;
             if weights.iter().any(|w| w.iter().any(|v| !v.is_finite())) {
                 return Err(Error::NonFiniteWeight);
             }
-            let header = postcard::to_allocvec(&self.header()).map_err(|_| Error::Encode)?;
-            let header_len = u16::try_from(header.len()).map_err(|_| Error::Encode)?;
-            let mut out =
-                Vec::with_capacity(padded(8 + header.len()) + h * 4 * (INPUT + OUTPUT + 1) + 44);
-            out.extend_from_slice(&MAGIC);
-            out.extend_from_slice(&VERSION.to_le_bytes());
-            out.extend_from_slice(&header_len.to_le_bytes());
-            out.extend_from_slice(&header);
-            out.resize(padded(out.len()), 0);
-            for w in weights {
-                for v in w.iter() {
-                    out.extend_from_slice(&v.to_le_bytes());
+            write_file(&self.header(), |out| {
+                for w in weights {
+                    put_f32s(out, w);
                 }
-            }
-            let crc = crc32(&out);
-            out.extend_from_slice(&crc.to_le_bytes());
-            Ok(out)
+            })
         }
     }
     /// An int8 model held in owned vectors (host side: the quantiser
@@ -561,14 +595,7 @@ mod owned {
 
         /// The file header this model is written with.
         pub fn header(&self) -> Header<'_> {
-            Header {
-                input: INPUT as u32,
-                hidden: self.hidden as u32,
-                output: OUTPUT as u32,
-                activation: Activation::Sigmoid,
-                weight_type: WeightType::Int8,
-                meta: self.meta.borrowed(),
-            }
+            owned_header(self.hidden, WeightType::Int8, &self.meta)
         }
 
         /// Serialises the model into the file format. Vectors of the wrong
@@ -576,49 +603,31 @@ mod owned {
         /// so every written file loads.
         pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
             let h = self.hidden;
-            let want = [h, h, OUTPUT, OUTPUT, h * INPUT, OUTPUT * h];
-            let have = [
-                self.s1.len(),
-                self.b1.len(),
-                self.s2.len(),
-                self.b2.len(),
-                self.w1q.len(),
-                self.w2q.len(),
-            ];
-            for (expected, actual) in want.into_iter().zip(have) {
-                if expected != actual {
-                    return Err(Error::LengthMismatch { expected, actual });
-                }
-            }
-            if h == 0 || h > MAX_HIDDEN as usize {
-                return Err(Error::UnsupportedShape);
-            }
             let floats = [&self.s1, &self.b1, &self.s2, &self.b2];
+            check_shape(
+                h,
+                &[h, h, OUTPUT, OUTPUT, h * INPUT, OUTPUT * h],
+                &[
+                    self.s1.len(),
+                    self.b1.len(),
+                    self.s2.len(),
+                    self.b2.len(),
+                    self.w1q.len(),
+                    self.w2q.len(),
+                ],
+            )?;
             if floats.iter().any(|w| w.iter().any(|v| !v.is_finite())) {
                 return Err(Error::NonFiniteWeight);
             }
             if self.s1.iter().chain(&self.s2).any(|&s| s <= 0.0) {
                 return Err(Error::BadScale);
             }
-            let header = postcard::to_allocvec(&self.header()).map_err(|_| Error::Encode)?;
-            let header_len = u16::try_from(header.len()).map_err(|_| Error::Encode)?;
-            let header_end = padded(8 + header.len());
-            let payload = self.header().payload_len();
-            let mut out = Vec::with_capacity(header_end + payload + 4);
-            out.extend_from_slice(&MAGIC);
-            out.extend_from_slice(&VERSION.to_le_bytes());
-            out.extend_from_slice(&header_len.to_le_bytes());
-            out.extend_from_slice(&header);
-            out.resize(header_end, 0);
-            for w in floats {
-                for v in w.iter() {
-                    out.extend_from_slice(&v.to_le_bytes());
+            write_file(&self.header(), |out| {
+                for w in floats {
+                    put_f32s(out, w);
                 }
-            }
-            out.extend(self.w1q.iter().chain(&self.w2q).map(|&v| v as u8));
-            let crc = crc32(&out);
-            out.extend_from_slice(&crc.to_le_bytes());
-            Ok(out)
+                out.extend(self.w1q.iter().chain(&self.w2q).map(|&v| v as u8));
+            })
         }
     }
 }
