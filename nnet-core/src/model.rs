@@ -55,16 +55,10 @@ impl<'a, const H: usize> Mlp<'a, H> {
         w2: &'a [f32],
         b2: &'a [f32],
     ) -> Result<Self, Error> {
-        let w1 = rows::<INPUT, H>(w1)?;
-        let w2 = rows::<H, OUTPUT>(w2)?;
-        let b1: &[f32; H] = b1.try_into().map_err(|_| Error::LengthMismatch {
-            expected: H,
-            actual: b1.len(),
-        })?;
-        let b2: &[f32; OUTPUT] = b2.try_into().map_err(|_| Error::LengthMismatch {
-            expected: OUTPUT,
-            actual: b2.len(),
-        })?;
+        let w1 = rows::<f32, INPUT, H>(w1)?;
+        let w2 = rows::<f32, H, OUTPUT>(w2)?;
+        let b1 = array::<f32, H>(b1)?;
+        let b2 = array::<f32, OUTPUT>(b2)?;
         let finite = |s: &[f32]| s.iter().all(|v| v.is_finite());
         if !(finite(w1.as_flattened()) && finite(b1) && finite(w2.as_flattened()) && finite(b2)) {
             return Err(Error::NonFiniteWeight);
@@ -312,7 +306,7 @@ fn chunk_lanes(w: &[[f32; 8]], x: &[[f32; 8]]) -> [f32; 8] {
 }
 
 /// Views a flat slice of `R * C` values as `R` rows of `C`.
-fn rows<const C: usize, const R: usize>(flat: &[f32]) -> Result<&[[f32; C]; R], Error> {
+pub(crate) fn rows<T, const C: usize, const R: usize>(flat: &[T]) -> Result<&[[T; C]; R], Error> {
     let mismatch = Error::LengthMismatch {
         expected: R.saturating_mul(C),
         actual: flat.len(),
@@ -322,6 +316,14 @@ fn rows<const C: usize, const R: usize>(flat: &[f32]) -> Result<&[[f32; C]; R], 
         return Err(mismatch);
     }
     chunks.try_into().map_err(|_| mismatch)
+}
+
+/// Views a slice of exactly `N` values as an array.
+pub(crate) fn array<T, const N: usize>(s: &[T]) -> Result<&[T; N], Error> {
+    s.try_into().map_err(|_| Error::LengthMismatch {
+        expected: N,
+        actual: s.len(),
+    })
 }
 
 #[cfg(test)]

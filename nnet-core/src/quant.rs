@@ -87,7 +87,7 @@
 //! in the same harness takes 362,897. Over the first 100 MNIST test images
 //! (140 inked pixels on average): mean 129,478, min 63,140, max 219,275
 //! instructions (f32: 362,923 on average).
-use crate::model::prediction_from_logits;
+use crate::model::{array, prediction_from_logits, rows};
 use crate::{Error, Image, Prediction, INPUT, OUTPUT};
 
 /// The f32 nearest to `1/255`: the step of the 8-bit inputs and hidden activations.
@@ -259,12 +259,12 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
         s2: &'a [f32],
         b2: &'a [f32],
     ) -> Result<Self, Error> {
-        let w1q = rows::<H, INPUT>(w1q)?;
-        let w2q = rows::<H, OUTPUT>(w2q)?;
-        let s1 = array::<H>(s1)?;
-        let b1 = array::<H>(b1)?;
-        let s2 = array::<OUTPUT>(s2)?;
-        let b2 = array::<OUTPUT>(b2)?;
+        let w1q = rows::<i8, H, INPUT>(w1q)?;
+        let w2q = rows::<i8, H, OUTPUT>(w2q)?;
+        let s1 = array::<f32, H>(s1)?;
+        let b1 = array::<f32, H>(b1)?;
+        let s2 = array::<f32, OUTPUT>(s2)?;
+        let b2 = array::<f32, OUTPUT>(b2)?;
         let finite = |s: &[f32]| s.iter().all(|v| v.is_finite());
         if !(finite(s1) && finite(b1) && finite(s2) && finite(b2)) {
             return Err(Error::NonFiniteWeight);
@@ -595,26 +595,6 @@ fn accumulate<const H: usize>(acc: &mut [i32; H], row: &[i8; H], x: u8) {
     for (a, &w) in acc[blocks * 4..].iter_mut().zip(row[blocks * 4..].iter()) {
         *a += x * i32::from(w);
     }
-}
-
-fn array<const N: usize>(s: &[f32]) -> Result<&[f32; N], Error> {
-    s.try_into().map_err(|_| Error::LengthMismatch {
-        expected: N,
-        actual: s.len(),
-    })
-}
-
-/// Views a flat slice of `R * C` bytes as `R` rows of `C`.
-fn rows<const C: usize, const R: usize>(flat: &[i8]) -> Result<&[[i8; C]; R], Error> {
-    let mismatch = Error::LengthMismatch {
-        expected: R.saturating_mul(C),
-        actual: flat.len(),
-    };
-    let (chunks, rest) = flat.as_chunks::<C>();
-    if !rest.is_empty() {
-        return Err(mismatch);
-    }
-    chunks.try_into().map_err(|_| mismatch)
 }
 
 #[cfg(feature = "alloc")]
