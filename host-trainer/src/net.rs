@@ -606,21 +606,25 @@ impl Block {
             *gb = simd::sigmoid_backward(d, h);
         }
         let dz = &self.dht[..rows * n];
+        // the weight gradient dz x: for SGD fused with the momentum update,
+        // m_w = momentum * m_w + dz x (first step: m_w = dz x); for Adam into g_w
+        let (dst, keep) = match opt {
+            Optimizer::Sgd { momentum } => (&mut self.m_w, (step > 1).then_some(momentum)),
+            Optimizer::Adam { .. } => (&mut self.g_w, None),
+        };
+        matmul(
+            dst,
+            Mat::rm(rows, INPUT),
+            dz,
+            Mat::rm(rows, n),
+            x,
+            Mat::rm(n, INPUT),
+            keep,
+            1.0,
+            Parallelism::None,
+        );
         match opt {
             Optimizer::Sgd { momentum } => {
-                // m_w = momentum * m_w + dz x   (first step: m_w = dz x)
-                let keep = (step > 1).then_some(momentum);
-                matmul(
-                    &mut self.m_w,
-                    Mat::rm(rows, INPUT),
-                    dz,
-                    Mat::rm(rows, n),
-                    x,
-                    Mat::rm(n, INPUT),
-                    keep,
-                    1.0,
-                    Parallelism::None,
-                );
                 simd::sgd_apply(&mut self.w1, &self.m_w, lr);
                 simd::sgd_step(
                     &mut self.b1,
@@ -632,17 +636,6 @@ impl Block {
                 );
             }
             Optimizer::Adam { beta1, beta2, eps } => {
-                matmul(
-                    &mut self.g_w,
-                    Mat::rm(rows, INPUT),
-                    dz,
-                    Mat::rm(rows, n),
-                    x,
-                    Mat::rm(n, INPUT),
-                    None,
-                    1.0,
-                    Parallelism::None,
-                );
                 let a = simd::AdamStep::new(lr, beta1, beta2, eps, step);
                 simd::adam_step(&mut self.w1, &mut self.m_w, &mut self.v_w, &self.g_w, a);
                 simd::adam_step(&mut self.b1, &mut self.m_b, &mut self.v_b, &self.g_b, a);
