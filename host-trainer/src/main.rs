@@ -336,7 +336,7 @@ fn main() -> Result<()> {
                                 .iter()
                                 .filter_map(|r| eval::ink_to_image(r).ok().flatten())
                                 .collect();
-                            Some((path, r2, eval::agreement(&m, o, &images)?))
+                            Some((path, o, r2, eval::agreement(&m, o, &images)?))
                         }
                         None => None,
                     };
@@ -358,7 +358,7 @@ fn main() -> Result<()> {
                         Some((path, o)) => {
                             let r2 = eval::evaluate_dataset(o, &test, 0)?;
                             let images = eval::dataset_images(&test);
-                            Some((path, r2, eval::agreement(&m, o, &images)?))
+                            Some((path, o, r2, eval::agreement(&m, o, &images)?))
                         }
                         None => None,
                     };
@@ -379,11 +379,11 @@ fn main() -> Result<()> {
                 &wrong,
             )?;
             say!("\nwrote {} and {}", conf.display(), wrong.display());
-            if let Some((path, r2, (same, total))) = compared {
+            if let Some((path, o, r2, (same, total))) = compared {
                 say!(
                     "\n{} ({}): accuracy {:.2}% vs {:.2}% for {} ({})",
                     path.display(),
-                    other.as_ref().map_or("?", |(_, o)| o.weight_type()),
+                    o.weight_type(),
                     100.0 * r2.accuracy(),
                     100.0 * report.accuracy(),
                     model.display(),
