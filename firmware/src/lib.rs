@@ -1,8 +1,8 @@
 //! # firmware
 //!
 //! The touchscreen digit recognizer of nnet, as a `#![no_std]` library that the
-//! board binary (STM32F429I-DISC1, `firmware/embedded/board`), the QEMU
-//! self-test (`firmware/embedded/qemu`) and the desktop simulator
+//! board binary (STM32F429I-DISC1, `firmware/boards/f429`), the QEMU
+//! self-test (`firmware/boards/qemu`) and the desktop simulator
 //! (`src/bin/simulator.rs`) all run unchanged:
 //!
 //! ```text

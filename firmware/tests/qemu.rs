@@ -1,4 +1,4 @@
-//! Host-side check of the QEMU self-test (`firmware/embedded/qemu`): every
+//! Host-side check of the QEMU self-test (`firmware/boards/qemu`): every
 //! prediction the firmware made on the emulated Cortex-M4F must be
 //! BIT-identical to `nnet-core` on this host for the same inputs, and every
 //! frame it rendered must equal, pixel for pixel, the frame the host renders
@@ -33,7 +33,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("embedded/qemu/data");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("boards/qemu/data");
     let images =
         std::fs::read(dir.join("t10k-100-images-idx3-ubyte")).expect("read fixture images");
     let labels =

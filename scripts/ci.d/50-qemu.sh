@@ -2,7 +2,7 @@
 # The firmware's QEMU self-test (issue: firmware, part 3) and its instruction count
 # (part 5), for the f32 model and the int8 model (feature int8; int8 issue, parts 4-6),
 # run by scripts/test after the workspace tests:
-#   0. fmt + clippy of the self-test crate (firmware/embedded/qemu);
+#   0. fmt + clippy of the self-test crate (firmware/boards/qemu);
 #   1. scripts/firmware-cost: builds the mps2-an386 ELFs (f32, int8) and three mps2-an385
 #      (Cortex-M3) ELFs and the insn_count TCG plugin, counts the instructions of one
 #      inference for each and prints flash/RAM figures;
@@ -27,9 +27,9 @@ out=$target_dir/qemu-selftest
 rm -rf "$out"
 mkdir -p "$out"
 
-# 0. lints of the self-test crate (its own workspace: firmware/embedded), f32 and int8
+# 0. lints of the self-test crate (its own workspace: firmware/boards), f32 and int8
 (
-    cd firmware/embedded
+    cd firmware/boards
     cargo fmt -p firmware-qemu -- --check
     cargo clippy -q --release --locked -p firmware-qemu -- -D warnings
     cargo clippy -q --release --locked -p firmware-qemu --features int8 -- -D warnings

@@ -1,4 +1,4 @@
-//! # firmware-board
+//! # firmware-f429
 //!
 //! The nnet digit recognizer on the STM32F429I-DISC1: draw a digit on the
 //! touchscreen with a finger or stylus, the on-chip 784-H-10 network (weights

@@ -2,7 +2,7 @@
 # Firmware: the desktop simulator (lints, tests, a headless frame) and the
 # STM32F429I-DISC1 board binary (cross build for thumbv7em-none-eabihf), then
 # the board binary's flash and RAM use, checked against the chip.
-#   scripts/ci.d/30-firmware-board.sh      (from the repository root)
+#   scripts/ci.d/30-firmware-f429.sh      (from the repository root)
 set -euo pipefail
 root=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
@@ -27,7 +27,7 @@ size_tool=$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-size | head -n1
 # report_size ELF LABEL: prints the board binary's flash and SRAM use and checks it fits the chip
 report_size() {
     local elf=$1 label=$2 flash ram
-    echo "==> firmware-board size, $label (llvm-size -A $elf)"
+    echo "==> firmware-f429 size, $label (llvm-size -A $elf)"
     "$size_tool" -A "$elf" | grep -E '^(section|\.vector_table|\.text|\.rodata|\.data|\.bss|\.uninit) '
     # flash = everything loaded from flash (.vector_table .text .rodata + .data's initialisers)
     # SRAM  = .data + .bss + .uninit; the stack is in the 64 KiB CCM (memory.x)
@@ -42,26 +42,26 @@ report_size() {
         printf "%-4s model: SRAM  %d bytes (%.1f KiB of 192 KiB, %.1f%%; the stack is in the 64 KiB CCM)\n", l, r, r / 1024, 100 * r / rm
     }'
     if ((flash > flash_max || ram > ram_max)); then
-        echo "error: firmware-board ($label) does not fit the STM32F429ZI (2 MiB flash, 192 KiB SRAM)" >&2
+        echo "error: firmware-f429 ($label) does not fit the STM32F429ZI (2 MiB flash, 192 KiB SRAM)" >&2
         exit 1
     fi
 }
 
-echo "==> firmware-board: fmt, clippy, release builds for thumbv7em-none-eabihf (f32 and int8 model)"
+echo "==> firmware-f429: fmt, clippy, release builds for thumbv7em-none-eabihf (f32 and int8 model)"
 (
-    cd firmware/embedded
-    cargo fmt -p firmware-board -- --check
-    cargo clippy -q --release --locked -p firmware-board -- -D warnings
-    cargo build -q --release --locked -p firmware-board
+    cd firmware/boards
+    cargo fmt -p firmware-f429 -- --check
+    cargo clippy -q --release --locked -p firmware-f429 -- -D warnings
+    cargo build -q --release --locked -p firmware-f429
 )
-elf=$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/firmware-board
-cp "$elf" "$out/firmware-board-f32"
+elf=$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/firmware-f429
+cp "$elf" "$out/firmware-f429-f32"
 (
-    cd firmware/embedded
-    cargo clippy -q --release --locked -p firmware-board --features int8 -- -D warnings
-    cargo build -q --release --locked -p firmware-board --features int8
+    cd firmware/boards
+    cargo clippy -q --release --locked -p firmware-f429 --features int8 -- -D warnings
+    cargo build -q --release --locked -p firmware-f429 --features int8
 )
-cp "$elf" "$out/firmware-board-int8"
+cp "$elf" "$out/firmware-f429-int8"
 
-report_size "$out/firmware-board-f32" f32
-report_size "$out/firmware-board-int8" int8
+report_size "$out/firmware-f429-f32" f32
+report_size "$out/firmware-f429-int8" int8

@@ -2,10 +2,10 @@
 # Recreates the committed QEMU self-test fixture: the first 100 MNIST test images
 # and labels (t10k) as IDX files with their counts patched to 100.
 # Run from the repository root after MNIST is in data/mnist/:
-#   bash firmware/embedded/qemu/data/make-fixture.sh
+#   bash firmware/boards/qemu/data/make-fixture.sh
 set -euo pipefail
 src=data/mnist
-dst=firmware/embedded/qemu/data
+dst=firmware/boards/qemu/data
 n=100
 {
     # magic 0x00000803 (u8, 3 dims), count, 28 rows, 28 columns (big-endian u32)
