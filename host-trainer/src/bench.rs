@@ -1,6 +1,6 @@
 //! `bench`: seconds per training epoch for 784-H-10 on the full training set,
 //! with SGD-momentum and with Adam (same protocol as the NumPy baseline in
-//! `shared/peers/`: shuffle, gather, forward, backward, update; no evaluation).
+//! `scripts/peers/numpy_mlp.py`: shuffle, gather, forward, backward, update; no evaluation).
 use std::time::Instant;
 
 use rand::seq::SliceRandom;

@@ -3,7 +3,7 @@
 //! A model that only knows MNIST must also recognise digits drawn with a finger
 //! or a mouse, which reach it through the core's *stroke* path. Real tablet
 //! data cannot be made here, so two sets of synthetic drawings stand in, in the
-//! ink JSON Lines format of DESIGN.md on a 280x280 surface (y down):
+//! ink JSON Lines format (`docs/ink-format.md`) on a 280x280 surface (y down):
 //!
 //! - `hershey.jsonl`: every style of [`crate::hershey`] x every digit x
 //!   [`InksetArgs::hershey_variants`] variants, each drawn by a seeded random

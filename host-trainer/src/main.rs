@@ -116,7 +116,7 @@ enum Cmd {
         /// Directory with the test split's IDX files (raw or .gz).
         #[arg(long, conflicts_with = "ink")]
         data: Option<PathBuf>,
-        /// Ink JSON Lines file (one drawing per line, see DESIGN.md), run through the core's
+        /// Ink JSON Lines file (one drawing per line, see docs/ink-format.md), run through the core's
         /// stroke path; "no digit" counts as wrong.
         #[arg(long)]
         ink: Option<PathBuf>,

@@ -3,7 +3,7 @@
 //!
 //! [`Strokes`] captures them in fixed-capacity `heapless` buffers (no heap, so
 //! it works on the microcontroller); with the `alloc` feature, `InkRecord` is
-//! one line of the JSON Lines interchange format of DESIGN.md:
+//! one line of the JSON Lines interchange format (`docs/ink-format.md`):
 //!
 //! ```json
 //! {"label": 7, "width": 280, "height": 280, "strokes": [[[x, y], [x, y]], [[x, y]]]}
@@ -117,7 +117,7 @@ mod record {
     use super::{Point, Strokes};
     use crate::Error;
 
-    /// One drawing of the JSON Lines ink format (DESIGN.md).
+    /// One drawing of the JSON Lines ink format (`docs/ink-format.md`).
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     pub struct InkRecord {
         /// The digit this drawing shows, when known.

@@ -2,7 +2,7 @@
 //!
 //! The browser front end of nnet: an HTTP server (axum on hyper/tokio) that
 //! ships one self-contained drawing page and a JSON API. Where it sits in the
-//! data flow of DESIGN.md:
+//! data flow of `docs/architecture.md`:
 //!
 //! ```text
 //! browser pointer strokes (ink JSON) ─┐
