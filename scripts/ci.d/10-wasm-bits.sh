@@ -1,6 +1,10 @@
+#!/usr/bin/env bash
 # nnet-core on wasm32 gives the same bits as on x86_64: the golden files the
 # host tests check, for the f32 network and its int8 quantisation.
+#   scripts/ci.d/10-wasm-bits.sh      (from the repository root; needs node)
 set -euo pipefail
+cd "$(dirname "$0")/../.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cargo build -q -p nnet-core --release --target wasm32-unknown-unknown --example golden_wasm
 wasm=$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/examples/golden_wasm.wasm
 node scripts/wasm-golden.mjs "$wasm" golden_f32 >"$CARGO_TARGET_DIR/wasm-golden.txt"

@@ -4,6 +4,7 @@
 # including "the committed model still reaches its stated accuracy").
 #   scripts/ci.d/20-trainer.sh      (from the repository root)
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 ht() { cargo run -q -p host-trainer -- "$@"; }
 out=$CARGO_TARGET_DIR/trainer-ci

@@ -4,6 +4,7 @@
 # the board binary's flash and RAM use, checked against the chip.
 #   scripts/ci.d/30-firmware-f429.sh      (from the repository root)
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 root=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 case $CARGO_TARGET_DIR in /*) ;; *) CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac

@@ -3,6 +3,7 @@
 # playwright-core, node's test runner) and a short load smoke test with wrk.
 # Run from the repository root by scripts/test; needs chromium, wrk, node/npm.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build -p web-demo
 bin="$CARGO_TARGET_DIR/debug/web-demo"

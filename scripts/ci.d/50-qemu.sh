@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The firmware's QEMU self-test (issue: firmware, part 3) and its instruction count
-# (part 5), for the f32 model and the int8 model (feature int8; int8 issue, parts 4-6),
-# run by scripts/test after the workspace tests:
+# The firmware's QEMU self-test and its instruction count, for the f32 model and the
+# int8 model (feature int8), run by scripts/test after the workspace tests, or on its
+# own from the repository root:  scripts/ci.d/50-qemu.sh
 #   0. fmt + clippy of the self-test crate (firmware/boards/qemu);
 #   1. scripts/firmware-cost: builds the mps2-an386 ELFs (f32, int8) and three mps2-an385
 #      (Cortex-M3) ELFs and the insn_count TCG plugin, counts the instructions of one
