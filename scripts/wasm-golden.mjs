@@ -1,6 +1,7 @@
 // Runs nnet-core compiled to wasm32 (nnet-core/examples/golden_wasm.rs) and
 // prints the golden forward-pass lines in the format of nnet-core/tests/data/*-golden.txt.
-//   node scripts/wasm-golden.mjs path/to/golden_wasm.wasm golden_f32|golden_int8
+//   node scripts/wasm-golden.mjs path/to/golden_wasm.wasm golden_f32|golden_int8|golden_adapt_f32|golden_adapt_int8
+// (the golden_adapt_* functions hand back text: one length word, then UTF-8 bytes)
 import { readFileSync } from "node:fs";
 
 const CASES = 8, WORDS = 11;
@@ -14,6 +15,12 @@ const ptr = instance.exports[fn]();
 if (ptr === 0) {
   console.error(`${fn}() failed inside wasm`);
   process.exit(1);
+}
+if (fn.startsWith("golden_adapt")) {
+  const len = new Uint32Array(instance.exports.memory.buffer, ptr, 1)[0];
+  const bytes = new Uint8Array(instance.exports.memory.buffer, ptr + 4, len);
+  process.stdout.write(new TextDecoder().decode(bytes));
+  process.exit(0);
 }
 const words = new Uint32Array(instance.exports.memory.buffer, ptr, CASES * WORDS);
 for (let c = 0; c < CASES; c++) {

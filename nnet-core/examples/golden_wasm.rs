@@ -5,7 +5,9 @@
 //!
 //! Exports `golden_f32()` and `golden_int8()` -> `*const u32`: per case the
 //! digit, then the 10 probabilities' bit patterns (`CASES * 11` words), or
-//! null on error.
+//! null on error; and `golden_adapt_f32()` / `golden_adapt_int8()`: the text
+//! of `tests/data/adapt-golden.txt` / `adapt-quant-golden.txt` as computed here
+//! (one length word, then the bytes).
 #[path = "../tests/support/golden_net.rs"]
 #[allow(dead_code)]
 mod golden_net;
@@ -46,4 +48,34 @@ pub extern "C" fn golden_int8() -> *const u32 {
         Ok(mlp) => run(|x| mlp.predict(x)),
         Err(_) => std::ptr::null(),
     }
+}
+
+/// The adapt golden text (`golden_net::adapt_lines`) as `[length in bytes,
+/// then the UTF-8 bytes]`, or null on error.
+fn adapt_text(int8: bool) -> *const u32 {
+    match golden_net::adapt_lines(int8) {
+        Ok(lines) => {
+            let text = lines.join("\n") + "\n";
+            let mut words = vec![text.len() as u32];
+            words.extend(text.as_bytes().chunks(4).map(|c| {
+                let mut b = [0u8; 4];
+                b[..c.len()].copy_from_slice(c);
+                u32::from_le_bytes(b)
+            }));
+            words.leak().as_ptr()
+        }
+        Err(_) => std::ptr::null(),
+    }
+}
+
+/// The f32 golden network adapted by one correction per golden input.
+#[no_mangle]
+pub extern "C" fn golden_adapt_f32() -> *const u32 {
+    adapt_text(false)
+}
+
+/// Its int8 quantisation adapted the same way (f32 RAM output layer).
+#[no_mangle]
+pub extern "C" fn golden_adapt_int8() -> *const u32 {
+    adapt_text(true)
 }

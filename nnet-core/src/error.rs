@@ -54,6 +54,11 @@ pub enum Error {
     Misaligned,
     /// Serialising a model file failed.
     Encode,
+    /// A correction's label is not a digit `0..=9`.
+    BadLabel(u8),
+    /// A correction could bring an output weight to
+    /// [`WEIGHT_LIMIT`](crate::adapt::WEIGHT_LIMIT); nothing was changed.
+    WeightLimit,
 }
 
 impl fmt::Display for Error {
@@ -87,6 +92,10 @@ impl fmt::Display for Error {
             Error::BadScale => f.write_str("model has a zero or negative int8 weight scale"),
             Error::Misaligned => f.write_str("model bytes are not 4-byte aligned"),
             Error::Encode => f.write_str("could not encode model file"),
+            Error::BadLabel(l) => write!(f, "label {l} is not a digit 0..=9"),
+            Error::WeightLimit => {
+                f.write_str("correction refused: an output weight could exceed 1e30")
+            }
         }
     }
 }

@@ -344,11 +344,16 @@ const CRC_TABLE: [u32; 256] = {
 
 /// CRC-32 (IEEE 802.3, as in zlib and PNG) of `data`.
 pub fn crc32(data: &[u8]) -> u32 {
-    let mut c = !0u32;
+    !crc32_update(!0, data)
+}
+
+/// Feeds `data` into a running CRC-32 register `c` (start with `!0`, finish
+/// with `!c`): [`crc32`] of data that arrives in pieces.
+pub(crate) fn crc32_update(mut c: u32, data: &[u8]) -> u32 {
     for &b in data {
         c = CRC_TABLE[((c ^ u32::from(b)) & 0xff) as usize] ^ (c >> 8);
     }
-    !c
+    c
 }
 
 #[cfg(feature = "alloc")]

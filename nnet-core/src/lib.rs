@@ -21,6 +21,8 @@
 //! * [`ink`]: stroke capture in fixed-capacity `heapless` buffers, and the
 //!   JSON Lines ink record (with the `alloc` feature).
 //! * [`preprocess`]: strokes or rasters to an MNIST-style 28x28 image.
+//! * [`adapt`]: learning from one correction: a few SGD steps on an owned,
+//!   RAM-resident copy of the output layer (f32 and int8 networks).
 //!
 //! The crate is `#![no_std]`, allocates nothing on the inference path and never
 //! panics on any input; errors are the small [`Error`] enum. The `alloc` and
@@ -37,6 +39,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod adapt;
 mod error;
 pub mod format;
 pub mod ink;

@@ -601,7 +601,7 @@ fn accumulate<const H: usize>(acc: &mut [i32; H], row: &[i8; H], x: u8) {
 pub use quantizer::quantize;
 
 #[cfg(feature = "alloc")]
-mod quantizer {
+pub(crate) mod quantizer {
     use alloc::format;
     use alloc::vec;
     use alloc::vec::Vec;
@@ -612,7 +612,7 @@ mod quantizer {
     /// Symmetric per-row quantisation of one row: `(scale, values)` with
     /// `scale = max|w| / 127` and `values[i] = round(w[i] / scale)` clamped to
     /// `-127..=127`; an all-zero row gets scale 1 (its values are all 0).
-    fn quantize_row(row: &[f32]) -> (f32, impl Iterator<Item = i8> + '_) {
+    pub(crate) fn quantize_row(row: &[f32]) -> (f32, impl Iterator<Item = i8> + '_) {
         let max = row.iter().fold(0.0f32, |m, w| m.max(w.abs()));
         let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
         // max/127 can underflow to 0 for subnormal rows; keep the scale positive

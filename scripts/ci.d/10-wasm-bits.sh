@@ -12,4 +12,10 @@ diff -u nnet-core/tests/data/forward-golden.txt "$CARGO_TARGET_DIR/wasm-golden.t
 node scripts/wasm-golden.mjs "$wasm" golden_int8 >"$CARGO_TARGET_DIR/wasm-quant-golden.txt"
 # the int8 golden file starts with the quantised file's CRC, then the same kind of case lines
 tail -n +2 nnet-core/tests/data/quant-golden.txt | diff -u - "$CARGO_TARGET_DIR/wasm-quant-golden.txt"
+# learning from one correction: adapted weights' checksums, answers and model file CRC
+node scripts/wasm-golden.mjs "$wasm" golden_adapt_f32 >"$CARGO_TARGET_DIR/wasm-adapt-golden.txt"
+diff -u nnet-core/tests/data/adapt-golden.txt "$CARGO_TARGET_DIR/wasm-adapt-golden.txt"
+node scripts/wasm-golden.mjs "$wasm" golden_adapt_int8 >"$CARGO_TARGET_DIR/wasm-adapt-quant-golden.txt"
+diff -u nnet-core/tests/data/adapt-quant-golden.txt "$CARGO_TARGET_DIR/wasm-adapt-quant-golden.txt"
+echo "wasm32 adapt: bit-identical to x86_64 (f32 and int8, $(grep -c '^adapt ' "$CARGO_TARGET_DIR/wasm-adapt-golden.txt") corrections each)"
 echo "wasm32 forward pass: bit-identical to x86_64 (f32 and int8, $(wc -l <"$CARGO_TARGET_DIR/wasm-golden.txt") cases each)"

@@ -92,3 +92,59 @@ pub fn check(name: &str, lines: &[String]) {
     let want = std::fs::read_to_string(&path).expect("golden file present");
     assert_eq!(got, want, "{name}: forward-pass bits changed");
 }
+
+/// The label each golden input is corrected to in the adapt golden files
+/// (the golden network answers 6 for every input; the last correction
+/// confirms a right answer).
+pub const CORRECTIONS: [u8; CASES] = [3, 1, 4, 1, 5, 9, 2, 6];
+
+/// The adapt golden lines of the f32 network (`int8 = false`,
+/// `tests/data/adapt-golden.txt`) or its int8 quantisation
+/// (`tests/data/adapt-quant-golden.txt`): one correction per golden input
+/// with the default [`AdaptConfig`], applied one after the other, each line
+/// `adapt <case> <label> <digit> <hex x10> layer <checksum>`; then every
+/// input's answer from the adapted network (`after ...`), and the CRC of the
+/// model file written from it.
+pub fn adapt_lines(int8: bool) -> Result<Vec<String>, nnet_core::Error> {
+    use nnet_core::adapt::{AdaptConfig, AdaptedMlp, AdaptedQuantMlp};
+    let cfg = AdaptConfig::DEFAULT;
+    let m = model();
+    let inputs = inputs();
+    let mut lines = Vec::new();
+    let file_crc = |b: Vec<u8>| {
+        u32::from_le_bytes([
+            b[b.len() - 4],
+            b[b.len() - 3],
+            b[b.len() - 2],
+            b[b.len() - 1],
+        ])
+    };
+    // the same sequence for both networks (they differ in type, not in use)
+    macro_rules! corrections {
+        ($net:expr, $to_bytes:expr) => {{
+            let mut net = $net;
+            for (i, (x, &label)) in inputs.iter().zip(&CORRECTIONS).enumerate() {
+                let p = net.adapt(x, label, &cfg)?;
+                let crc = net.output().checksum();
+                lines.push(format!("adapt {i} {label} {} layer {crc:08x}", line(&p)));
+            }
+            for x in &inputs {
+                lines.push(format!("after {}", line(&net.predict(x)?)));
+            }
+            let bytes: Vec<u8> = $to_bytes(&net)?;
+            lines.push(format!("file crc32 {:08x}", file_crc(bytes)));
+        }};
+    }
+    if int8 {
+        let q = nnet_core::quant::quantize(&m)?;
+        corrections!(
+            AdaptedQuantMlp::new(q.quant_mlp::<H>()?),
+            |n: &AdaptedQuantMlp<'_, H>| n.to_model(OwnedMetadata::default())?.to_bytes()
+        );
+    } else {
+        corrections!(AdaptedMlp::new(m.mlp::<H>()?), |n: &AdaptedMlp<'_, H>| n
+            .to_model(OwnedMetadata::default())
+            .to_bytes());
+    }
+    Ok(lines)
+}
