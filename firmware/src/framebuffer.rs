@@ -107,6 +107,102 @@ impl DrawTarget for Framebuffer {
     }
 }
 
+/// A [`Framebuffer`] as a draw target that remembers the bounding box of
+/// everything drawn since the last [`Tracked::take_dirty`]: a display without
+/// its own scan-out (an SPI panel such as the ST7789) is then brought up to date
+/// by sending only that rectangle.
+pub struct Tracked<'a> {
+    fb: &'a mut Framebuffer,
+    dirty: Option<Rectangle>,
+}
+
+impl<'a> Tracked<'a> {
+    /// Tracks drawing into `fb`; the whole screen starts dirty (nothing was sent yet).
+    pub fn new(fb: &'a mut Framebuffer) -> Self {
+        Tracked {
+            fb,
+            dirty: Some(Rectangle::new(Point::zero(), Size::new(WIDTH, HEIGHT))),
+        }
+    }
+
+    /// The framebuffer.
+    pub fn framebuffer(&self) -> &Framebuffer {
+        self.fb
+    }
+
+    /// The rectangle changed since the last call (if any), and forgets it.
+    pub fn take_dirty(&mut self) -> Option<Rectangle> {
+        self.dirty.take()
+    }
+
+    fn mark(&mut self, area: Rectangle) {
+        let area = area.intersection(&self.fb.bounding_box());
+        if area.is_zero_sized() {
+            return;
+        }
+        self.dirty = Some(match self.dirty {
+            None => area,
+            Some(d) => {
+                let (Some(a), Some(b)) = (d.bottom_right(), area.bottom_right()) else {
+                    return;
+                };
+                Rectangle::with_corners(
+                    d.top_left.component_min(area.top_left),
+                    a.component_max(b),
+                )
+            }
+        });
+    }
+
+    /// The pixels of row `y` from column `x0` to `x1` inclusive (empty outside the screen).
+    pub fn row(&self, y: i32, x0: i32, x1: i32) -> &[u16] {
+        match (index(Point::new(x0, y)), index(Point::new(x1, y))) {
+            (Some(a), Some(b)) if a <= b => &self.fb.pixels[a..=b],
+            _ => &[],
+        }
+    }
+}
+
+impl OriginDimensions for Tracked<'_> {
+    fn size(&self) -> Size {
+        Size::new(WIDTH, HEIGHT)
+    }
+}
+
+impl DrawTarget for Tracked<'_> {
+    type Color = Rgb565;
+    type Error = Infallible;
+
+    fn draw_iter<I>(&mut self, pixels: I) -> Result<(), Self::Error>
+    where
+        I: IntoIterator<Item = Pixel<Self::Color>>,
+    {
+        let mut lo = Point::new(i32::MAX, i32::MAX);
+        let mut hi = Point::new(i32::MIN, i32::MIN);
+        for Pixel(p, c) in pixels {
+            if let Some(i) = index(p) {
+                self.fb.pixels[i] = RawU16::from(c).into_inner();
+                lo = lo.component_min(p);
+                hi = hi.component_max(p);
+            }
+        }
+        if lo.x <= hi.x {
+            self.mark(Rectangle::with_corners(lo, hi));
+        }
+        Ok(())
+    }
+
+    fn fill_solid(&mut self, area: &Rectangle, color: Self::Color) -> Result<(), Self::Error> {
+        self.mark(*area);
+        self.fb.fill_solid(area, color)
+    }
+
+    fn clear(&mut self, color: Self::Color) -> Result<(), Self::Error> {
+        self.mark(self.fb.bounding_box());
+        self.fb.clear(color)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +232,37 @@ mod tests {
         let b = fb.as_bytes();
         assert_eq!(b.len(), 240 * 320 * 2);
         assert_eq!(&b[(4 * 240 + 3) * 2..][..2], &0x07E0u16.to_le_bytes());
+    }
+
+    #[test]
+    fn tracked_reports_the_bounding_box_of_changes() {
+        let mut fb = Box::new(Framebuffer::new());
+        let mut t = Tracked::new(&mut fb);
+        assert_eq!(t.take_dirty(), Some(t.bounding_box()));
+        assert_eq!(t.take_dirty(), None);
+        Pixel(Point::new(10, 20), Rgb565::RED).draw(&mut t).unwrap();
+        Pixel(Point::new(-5, 400), Rgb565::RED).draw(&mut t).unwrap();
+        t.fill_solid(
+            &Rectangle::new(Point::new(200, 300), Size::new(100, 100)),
+            Rgb565::BLUE,
+        )
+        .unwrap();
+        assert_eq!(
+            t.take_dirty(),
+            Some(Rectangle::with_corners(
+                Point::new(10, 20),
+                Point::new(239, 319)
+            ))
+        );
+        assert_eq!(t.row(20, 9, 11), &[0, 0xF800, 0][..]);
+        assert!(t.row(20, 11, 9).is_empty() && t.row(-1, 0, 3).is_empty());
+        // drawing only outside the screen marks nothing
+        Pixel(Point::new(240, 0), Rgb565::RED).draw(&mut t).unwrap();
+        t.fill_solid(&Rectangle::new(Point::new(-9, 0), Size::new(9, 9)), Rgb565::RED)
+            .unwrap();
+        assert_eq!(t.take_dirty(), None);
+        t.clear(Rgb565::GREEN).unwrap();
+        assert_eq!(t.take_dirty(), Some(t.bounding_box()));
+        assert_eq!(t.framebuffer().pixel(0, 0), Some(Rgb565::GREEN));
     }
 }

@@ -17,6 +17,7 @@
 //! * [`framebuffer`]: a 240x320 RGB565 framebuffer `DrawTarget` (LTDC layer, QEMU frame, tests).
 //! * [`script`]: scripted touch strokes for several digits (simulator and QEMU self-test).
 //! * [`stmpe811`]: a small driver for the STMPE811 resistive touch controller (embedded-hal 1.0 I2C).
+//! * [`xpt2046`]: a small driver for the XPT2046 resistive touch controller (embedded-hal 1.0 SPI).
 //! * [`model`]: the model file embedded at build time.
 #![no_std]
 #![deny(missing_docs)]
@@ -31,3 +32,4 @@ pub mod script;
 pub mod stmpe811;
 pub mod touch;
 pub mod ui;
+pub mod xpt2046;

@@ -6,6 +6,7 @@ use embedded_graphics::prelude::*;
 
 use crate::app::{App, Status};
 use crate::model::Classifier;
+use crate::touch::TouchConfig;
 use crate::ui::DRAW_AREA;
 
 /// One scripted drawing.
@@ -95,18 +96,22 @@ pub const DIGIT_SCRIPTS: &[DigitScript] = &[
 /// Longest step, in pixels, between consecutive polls when playing a polyline.
 pub const STEP: i32 = 3;
 
-/// Plays one stroke given as a polyline of screen pixels: the pen goes down at
-/// the first point (held for the debounce polls), visits points at most
-/// [`STEP`] pixels apart along the segments, and lifts (released polls up to
-/// the debounce count). Returns the number of polls fed.
-pub fn play_stroke<N: Classifier>(app: &mut App<N>, polyline: &[Point]) -> usize {
+/// The touch polls of one stroke given as a polyline of screen pixels, handed
+/// to `poll` in order: the pen goes down at the first point (held for the
+/// debounce polls of `config`), visits points at most [`STEP`] pixels apart
+/// along the segments, and lifts (released polls up to the debounce count).
+/// Returns the number of polls.
+pub fn stroke_polls(
+    polyline: &[Point],
+    config: TouchConfig,
+    mut poll: impl FnMut(Option<Point>),
+) -> usize {
     let Some(&first) = polyline.first() else {
         return 0;
     };
-    let config = app.touch_config();
     let mut polls = 0;
     for _ in 0..config.press_polls.max(1) {
-        app.touch(Some(first));
+        poll(Some(first));
         polls += 1;
     }
     for pair in polyline.windows(2) {
@@ -114,21 +119,34 @@ pub fn play_stroke<N: Classifier>(app: &mut App<N>, polyline: &[Point]) -> usize
         let d = b - a;
         let n = (d.x.abs().max(d.y.abs()) + STEP - 1) / STEP;
         for k in 1..=n {
-            app.touch(Some(a + d * k / n));
+            poll(Some(a + d * k / n));
             polls += 1;
         }
     }
     for _ in 0..config.release_polls.max(1) {
-        app.touch(None);
+        poll(None);
         polls += 1;
     }
     polls
 }
 
-/// Plays a whole script (every stroke, in order) into `app`, starting from
-/// whatever `app` shows. Returns the number of touch polls fed. Only the
-/// first 64 corner points of a stroke are used (the scripts have fewer).
-pub fn play<N: Classifier>(app: &mut App<N>, script: &DigitScript) -> usize {
+/// Plays one stroke ([`stroke_polls`]) into `app`. Returns the number of touch polls fed.
+pub fn play_stroke<N: Classifier>(app: &mut App<N>, polyline: &[Point]) -> usize {
+    let config = app.touch_config();
+    stroke_polls(polyline, config, |sample| {
+        app.touch(sample);
+    })
+}
+
+/// The touch polls of a whole script (every stroke, in order), handed to
+/// `poll`: what [`play`] feeds an app, and what a touch-screen model replays
+/// to a board. Returns the number of polls. Only the first 64 corner points
+/// of a stroke are used (the scripts have fewer).
+pub fn script_polls(
+    script: &DigitScript,
+    config: TouchConfig,
+    mut poll: impl FnMut(Option<Point>),
+) -> usize {
     let mut polls = 0;
     let mut buf: heapless::Vec<Point, 64> = heapless::Vec::new();
     for stroke in script.strokes {
@@ -137,9 +155,18 @@ pub fn play<N: Classifier>(app: &mut App<N>, script: &DigitScript) -> usize {
             // capacity checked by take()
             let _ = buf.push(DRAW_AREA.top_left + Point::new(x.into(), y.into()));
         }
-        polls += play_stroke(app, &buf);
+        polls += stroke_polls(&buf, config, &mut poll);
     }
     polls
+}
+
+/// Plays a whole script ([`script_polls`]) into `app`, starting from
+/// whatever `app` shows. Returns the number of touch polls fed.
+pub fn play<N: Classifier>(app: &mut App<N>, script: &DigitScript) -> usize {
+    let config = app.touch_config();
+    script_polls(script, config, |sample| {
+        app.touch(sample);
+    })
 }
 
 /// Renders the frame for `script`: a fresh [`App`] with `mlp`, the script

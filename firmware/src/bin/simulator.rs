@@ -5,11 +5,16 @@
 //! ```text
 //! simulator                                   interactive window, the mouse is the finger (feature `sdl`)
 //! simulator --ink FILE.jsonl --png OUT.png [--index N]   play one ink record (JSON Lines), save the frame
-//! simulator --script N [--png OUT.png] [--raw OUT.rgb565] play scripted digit N (firmware::script)
+//! simulator --script N [--png OUT.png] [--raw OUT.rgb565] [--polls OUT.json]
+//!                                             play scripted digit N (firmware::script)
 //! ```
 //!
 //! `--raw` writes the frame as 240*320 RGB565 little-endian values, row-major:
 //! the format of the QEMU self-test's frame, for pixel-for-pixel comparison.
+//! `--polls` writes the script as the touch polls the app was fed, for a
+//! touch-screen model that replays them to a board (the Pico emulation):
+//! `{"script": N, "digit": D, "recognised": R or null, "clear_button": [x, y],
+//! "polls": [[x, y] or null, ...]}` (`null` = pen up; R is what this build's model answered).
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -23,7 +28,7 @@ use firmware::app::{App, Status};
 use firmware::framebuffer::Framebuffer;
 use firmware::model::{self, Net};
 use firmware::script::{self, DIGIT_SCRIPTS};
-use firmware::ui::{DRAW_AREA, HEIGHT, WIDTH};
+use firmware::ui::{CLEAR_BUTTON, DRAW_AREA, HEIGHT, WIDTH};
 use nnet_core::ink::InkRecord;
 
 /// Command line of the simulator.
@@ -45,6 +50,9 @@ struct Args {
     /// Save the final frame as raw RGB565 little-endian (240*320*2 bytes).
     #[arg(long, value_name = "OUT.rgb565")]
     raw: Option<PathBuf>,
+    /// Save the touch polls of --script N (and what was recognised) as JSON.
+    #[arg(long, value_name = "OUT.json", requires = "script")]
+    polls: Option<PathBuf>,
     /// Pixel magnification of the PNG and of the window.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     scale: u32,
@@ -72,6 +80,11 @@ fn main() -> Result<()> {
             })?;
             script::play(&mut app, s);
             println!("script {n}: drawn digit {}", s.digit);
+            if let Some(path) = &args.polls {
+                let json = polls_json(n, s, &app);
+                fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
         }
         (None, None) => {
             ensure!(
@@ -111,6 +124,23 @@ fn report(app: &App<Net>) {
         Status::Failed(e) => println!("recognition failed: {e}"),
         Status::Empty | Status::Pending => println!("nothing drawn"),
     }
+}
+
+/// The touch polls of script `n` and what `app` (which played it) recognised, as JSON.
+fn polls_json(n: usize, s: &script::DigitScript, app: &App<Net>) -> String {
+    let mut polls = Vec::new();
+    script::script_polls(s, app.touch_config(), |p| {
+        polls.push(p.map(|p| [p.x, p.y]));
+    });
+    let c = CLEAR_BUTTON.center();
+    serde_json::json!({
+        "script": n,
+        "digit": s.digit,
+        "recognised": app.prediction().map(|p| p.digit),
+        "clear_button": [c.x, c.y],
+        "polls": polls,
+    })
+    .to_string()
 }
 
 /// Reads record `index` (0-based, blank lines skipped) of a JSON Lines ink file.
@@ -258,6 +288,26 @@ mod tests {
                 assert_eq!(Some(display.get_pixel(Point::new(x, y))), fb.pixel(x, y));
             }
         }
+    }
+
+    #[test]
+    fn polls_json_replays_to_the_same_app() {
+        let mut app = App::new(model::classifier().unwrap());
+        let s = &DIGIT_SCRIPTS[1];
+        script::play(&mut app, s);
+        let v: serde_json::Value = serde_json::from_str(&polls_json(1, s, &app)).unwrap();
+        assert_eq!(v["digit"], 1);
+        let mut replay = App::new(model::classifier().unwrap());
+        for p in v["polls"].as_array().unwrap() {
+            let sample = p
+                .as_array()
+                .map(|xy| Point::new(xy[0].as_i64().unwrap() as i32, xy[1].as_i64().unwrap() as i32));
+            replay.touch(sample);
+        }
+        assert_eq!(replay.ink().point_count(), app.ink().point_count());
+        assert_eq!(replay.status(), app.status());
+        let c = CLEAR_BUTTON.center();
+        assert_eq!(v["clear_button"], serde_json::json!([c.x, c.y]));
     }
 
     #[test]

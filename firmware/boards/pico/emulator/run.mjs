@@ -1,0 +1,330 @@
+#!/usr/bin/env node
+// Runs the firmware-pico binary - the same UF2 (or ELF) a user flashes - in
+// the rp2040js RP2040 emulator, with the RP2040's bootrom, an ST7789 and an
+// XPT2046 model on SPI1, and draws scripted digits through the touch model.
+//
+//   node run.mjs --uf2 firmware-pico.uf2 --scripts DIR [--only 0,2] [--png OUT.png]
+//                [--max-boot-ms 300] [--max-inference-cycles 600000] [--poll-budget-cycles N]
+//
+// DIR holds, for each script N, `script-N.json` (the touch polls and what the
+// desktop simulator recognised: `simulator --script N --polls`) and
+// `script-N.rgb565` (the simulator's frame: `--raw`). For every script the
+// harness replays the polls (one poll = one XPT2046 exchange of the firmware),
+// waits until the firmware polls again, then requires the emulated display
+// memory to equal the simulator's frame pixel for pixel; then it taps the
+// Clear button. It fails (exit 1, with the reason) on a hard fault, a panic
+// or error message on the firmware's UART, a protocol violation of either
+// chip, a hang (no progress within a cycle budget), a wrong frame or a
+// figure over a given maximum. Cycles are emulated core cycles at 125 MHz
+// (rp2040js counts a fixed cost per instruction and memory access: a budget,
+// not a datasheet figure).
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { RP2040, GPIOPinState } from 'rp2040js';
+import { St7789, Xpt2046, WIDTH, HEIGHT } from './devices.mjs';
+import { elfFlashSegments, uf2Segments, pngFromRgb565, FLASH_BASE } from './image.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const NANOS_PER_CYCLE = 8; // 125 MHz, the clk_sys the firmware sets up
+const PIN = { LCD_DC: 8, LCD_CS: 9, LCD_BL: 13, LCD_RST: 15, TP_CS: 16, TP_IRQ: 17, SD_CS: 22, LED: 25 };
+// The 2.8" panel's raw XPT2046 readings at the screen edges (Waveshare's
+// factors: x = 0.066626 raw_x - 20, y = 0.089779 raw_y - 34).
+const PANEL = { x0: 300, x1: 3902, y0: 379, y1: 3943 };
+const LCD_MAX_HZ = 62.5e6;
+const TOUCH_MAX_HZ = 2.5e6;
+
+class Failure extends Error {}
+
+function fail(msg) {
+  throw new Failure(msg);
+}
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      uf2: { type: 'string' },
+      elf: { type: 'string' },
+      bootrom: { type: 'string', default: join(here, 'bootrom-b1.bin') },
+      scripts: { type: 'string' },
+      only: { type: 'string' },
+      png: { type: 'string' },
+      'max-boot-ms': { type: 'string' },
+      'max-inference-cycles': { type: 'string' },
+      'boot-budget-cycles': { type: 'string', default: String(250_000_000) },
+      'poll-budget-cycles': { type: 'string', default: String(250_000_000) },
+      quiet: { type: 'boolean', default: false },
+    },
+  });
+  if (!values.uf2 === !values.elf) fail('give the firmware as --uf2 FILE or --elf FILE');
+  if (!values.scripts) fail('give --scripts DIR (script-N.json and script-N.rgb565 from the simulator)');
+  return values;
+}
+
+function loadScripts(dir, only) {
+  const wanted = only ? only.split(',').map((s) => Number(s.trim())) : null;
+  const scripts = [];
+  for (let n = 0; n < 100; n++) {
+    const json = join(dir, `script-${n}.json`);
+    if (!existsSync(json)) continue;
+    if (wanted && !wanted.includes(n)) continue;
+    const s = JSON.parse(readFileSync(json, 'utf8'));
+    const raw = readFileSync(join(dir, `script-${n}.rgb565`));
+    if (raw.length !== WIDTH * HEIGHT * 2) fail(`${dir}/script-${n}.rgb565: ${raw.length} bytes, expected ${WIDTH * HEIGHT * 2}`);
+    const frame = new Uint16Array(WIDTH * HEIGHT);
+    for (let i = 0; i < frame.length; i++) frame[i] = raw.readUInt16LE(2 * i);
+    scripts.push({ ...s, frame });
+  }
+  if (scripts.length === 0) fail(`${dir}: no script-N.json${only ? ` for --only ${only}` : ''}`);
+  for (const w of wanted ?? []) if (!scripts.some((s) => s.script === w)) fail(`${dir}: no script-${w}.json`);
+  return scripts;
+}
+
+function main() {
+  const args = parse();
+  const scripts = loadScripts(args.scripts, args.only);
+  const image = args.uf2 ? uf2Segments(readFileSync(args.uf2)) : elfFlashSegments(readFileSync(args.elf));
+  const bootrom = new Uint8Array(readFileSync(args.bootrom));
+  if (bootrom.length !== 16384) fail(`${args.bootrom}: ${bootrom.length} bytes, expected the 16 KiB RP2040 bootrom`);
+
+  const mcu = new RP2040();
+  mcu.logger = { debug() {}, info() {}, warn() {}, error: (c, m) => emuErrors.push(`${c}: ${m}`) };
+  const emuErrors = [];
+  mcu.loadBootrom(new Uint32Array(bootrom.buffer));
+  for (const { addr, data } of image) mcu.flash.set(data, addr - FLASH_BASE);
+  // Start in boot2 as the bootrom's flash boot does: LR = 0 makes boot2 enter
+  // the vector table at 0x10000100. (rp2040js does not model the chip-reset
+  // register the bootrom's own reset path reads.)
+  mcu.core.SP = 0x20042000;
+  mcu.core.LR = 0;
+  mcu.core.PC = FLASH_BASE;
+
+  const clock = mcu.clock;
+  const now = () => clock.nanos;
+  const cycles = () => Math.round(clock.nanos / NANOS_PER_CYCLE);
+  const lcd = new St7789(now);
+  const tp = new Xpt2046(PANEL, 2046);
+  const uart = [];
+  let uartLine = '';
+  mcu.uart[0].onByte = (b) => {
+    const c = String.fromCharCode(b);
+    if (c === '\n') {
+      uart.push({ at: cycles(), text: uartLine });
+      if (!args.quiet) console.log(`  [uart ${(now() / 1e6).toFixed(1)} ms] ${uartLine}`);
+      uartLine = '';
+    } else if (c !== '\r') uartLine += c;
+  };
+
+  const pinLow = (n) => mcu.gpio[n].value === GPIOPinState.Low;
+  const level = (n) => mcu.gpio[n].value === GPIOPinState.High;
+  mcu.gpio[PIN.LCD_RST].addListener(() => lcd.setReset(level(PIN.LCD_RST)));
+  let backlightOn = false;
+  mcu.gpio[PIN.LCD_BL].addListener(() => {
+    backlightOn = level(PIN.LCD_BL);
+    checkFirstFrame();
+  });
+
+  // touch exchanges = polls
+  let pollsSeen = 0;
+  let onPollStart = null;
+  let onPollEnd = null;
+  let tpSelected = false;
+  mcu.gpio[PIN.TP_CS].addListener(() => {
+    const sel = pinLow(PIN.TP_CS);
+    if (sel === tpSelected) return;
+    tpSelected = sel;
+    if (sel) {
+      tp.select();
+      onPollStart?.();
+    } else {
+      pollsSeen++;
+      onPollEnd?.();
+    }
+  });
+  const setTouch = (t) => {
+    tp.touch = t;
+    mcu.gpio[PIN.TP_IRQ].setInputValue(!t);
+  };
+  setTouch(null);
+
+  // inference = the LED on
+  const inferences = [];
+  let ledOnAt = null;
+  mcu.gpio[PIN.LED].addListener(() => {
+    if (level(PIN.LED)) ledOnAt = cycles();
+    else if (ledOnAt !== null) {
+      inferences.push(cycles() - ledOnAt);
+      ledOnAt = null;
+    }
+  });
+
+  // SPI1: one byte per 8 bit times at the programmed clock
+  const spi = mcu.spi[1];
+  let pendingRx = 0;
+  const spiDone = clock.createAlarm(() => spi.completeTransmit(pendingRx));
+  const spiErrors = [];
+  spi.onTransmit = (value) => {
+    const lcdSel = pinLow(PIN.LCD_CS);
+    const tpSel = pinLow(PIN.TP_CS);
+    const hz = spi.clockFrequency;
+    if (spi.dataBits !== 8 || spi.spiMode !== 0) spiErrors.push(`SPI1 in mode ${spi.spiMode} with ${spi.dataBits}-bit frames (both chips want mode 0, 8 bits)`);
+    if (lcdSel && tpSel) spiErrors.push('LCD_CS and TP_CS low at the same time');
+    if (lcdSel && hz > LCD_MAX_HZ) spiErrors.push(`ST7789 clocked at ${(hz / 1e6).toFixed(1)} MHz (max 62.5)`);
+    if (tpSel && hz > TOUCH_MAX_HZ) spiErrors.push(`XPT2046 clocked at ${(hz / 1e6).toFixed(2)} MHz (max 2.5)`);
+    if (pinLow(PIN.SD_CS)) spiErrors.push('the microSD card is selected (SD_CS low)');
+    pendingRx = 0xff; // nobody drives MISO
+    if (lcdSel) {
+      lcd.byte(value, level(PIN.LCD_DC));
+      pendingRx = 0;
+    } else if (tpSel) {
+      pendingRx = tp.byte(value);
+    }
+    spiDone.schedule(hz > 0 ? (8 * 1e9) / hz : 0);
+  };
+
+  // boot to the first frame: display on and awake, every pixel written, backlight on
+  let firstFrameAt = null;
+  function checkFirstFrame() {
+    if (firstFrameAt === null && backlightOn && lcd.displayOn && !lcd.sleeping && lcd.complete) firstFrameAt = cycles();
+  }
+
+  function checkHealth() {
+    const problems = [...spiErrors, ...lcd.errors, ...tp.errors, ...emuErrors];
+    for (const { text } of uart) if (/panicked|hard fault|error/i.test(text)) problems.push(`firmware: ${text}`);
+    if (problems.length) fail(problems.join('\n  '));
+  }
+
+  // run until `done()` or `budget` cycles pass; faults end the run
+  function run(done, budget, what) {
+    const limit = cycles() + budget;
+    let steps = 0;
+    while (!done()) {
+      if (mcu.core.waiting) {
+        const dt = clock.nanosToNextAlarm;
+        if (dt <= 0) {
+          mcu.core.executeInstruction(); // wakes on a pending interrupt, if any
+          if (mcu.core.waiting) fail(`${what}: the core sleeps (WFI) with no timer alarm or interrupt to wake it: a hang`);
+          continue;
+        }
+        clock.tick(dt);
+      } else {
+        clock.tick(mcu.core.executeInstruction() * NANOS_PER_CYCLE);
+      }
+      if (mcu.core.IPSR === 3) {
+        // let the fault handler print its message
+        const until = cycles() + 2_000_000;
+        while (cycles() < until) clock.tick((mcu.core.waiting ? 1000 : mcu.core.executeInstruction()) * NANOS_PER_CYCLE);
+        fail(`${what}: hard fault (PC 0x${mcu.core.PC.toString(16)})\n  ${uart.map((u) => u.text).join('\n  ')}`);
+      }
+      if (++steps % 4096 === 0) {
+        checkFirstFrame();
+        checkHealth();
+        if (cycles() > limit) fail(`${what}: no progress within ${budget.toLocaleString('en')} cycles (${(budget * NANOS_PER_CYCLE / 1e6).toFixed(0)} ms emulated): a hang`);
+      }
+    }
+    checkHealth();
+  }
+
+  const t0 = Date.now();
+  const bootBudget = Number(args['boot-budget-cycles']);
+  const pollBudget = Number(args['poll-budget-cycles']);
+  run(() => firstFrameAt !== null, bootBudget, 'boot to the first frame');
+  // the firmware polls the touch controller right after the first frame
+  run(() => pollsSeen > 0, pollBudget, 'first touch poll');
+
+  const results = [];
+  for (const s of scripts) {
+    if (s.recognised !== s.digit) fail(`script ${s.script}: the simulator recognised ${s.recognised}, not the drawn ${s.digit}: the frames would not show the right prediction`);
+    const polls = s.polls.map((p) => (p ? { x: p[0], y: p[1] } : null));
+    const clear = { x: s.clear_button[0], y: s.clear_button[1] };
+    const inferencesBefore = inferences.length;
+    const uartBefore = uart.length;
+    // poll k sees polls[k]; the touch changes when an exchange ends
+    let k = 0;
+    setTouch(polls[0]);
+    onPollEnd = () => {
+      k++;
+      setTouch(k < polls.length ? polls[k] : null);
+    };
+    const startPoll = pollsSeen;
+    while (k < polls.length) {
+      const before = pollsSeen;
+      run(() => pollsSeen > before, pollBudget, `script ${s.script}, poll ${k + 1} of ${polls.length}`);
+    }
+    // the firmware has handled the last poll once it starts the next one
+    onPollEnd = null;
+    const settled = pollsSeen;
+    let started = false;
+    onPollStart = () => {
+      started = true;
+    };
+    run(() => started, pollBudget, `script ${s.script}: handling the pen-up`);
+    onPollStart = null;
+    // compare the display memory with the simulator's frame
+    let diff = 0;
+    let first = null;
+    for (let i = 0; i < WIDTH * HEIGHT; i++) {
+      if (lcd.memory[i] !== s.frame[i]) {
+        if (first === null) first = i;
+        diff++;
+      }
+    }
+    const recognisedLine = uart.slice(uartBefore).map((u) => u.text).find((t) => t.startsWith('recognised'));
+    const inference = inferences.length > inferencesBefore ? inferences[inferences.length - 1] : null;
+    if (diff) {
+      const png = join(args.scripts, `emulated-${s.script}.png`);
+      writeFileSync(png, pngFromRgb565(lcd.memory, WIDTH, HEIGHT));
+      writeFileSync(join(args.scripts, `expected-${s.script}.png`), pngFromRgb565(s.frame, WIDTH, HEIGHT));
+      fail(`script ${s.script} (digit ${s.digit}): the emulated screen differs from the simulator's frame in ${diff} pixels, first at (${first % WIDTH}, ${Math.floor(first / WIDTH)}): emulated 0x${lcd.memory[first].toString(16)}, simulator 0x${s.frame[first].toString(16)} (written ${png} and expected-${s.script}.png)`);
+    }
+    if (!recognisedLine || !recognisedLine.startsWith(`recognised ${s.digit} `)) fail(`script ${s.script}: the firmware logged ${JSON.stringify(recognisedLine ?? 'no recognition')}, expected digit ${s.digit}`);
+    if (inference === null) fail(`script ${s.script}: no inference seen (the LED on GP25 never lit)`);
+    lastGlass = lcd.glass();
+    results.push({ script: s.script, digit: s.digit, polls: settled - startPoll, inference });
+    console.log(`script ${s.script}: drew digit ${s.digit} in ${settled - startPoll} polls; screen = simulator frame (${WIDTH}x${HEIGHT}, pixel for pixel); ${recognisedLine}; inference ${inference.toLocaleString('en')} cycles`);
+    // tap Clear: press for the debounce, release
+    const tap = [clear, clear, null, null, null];
+    let j = 0;
+    setTouch(tap[0]);
+    onPollEnd = () => {
+      j++;
+      setTouch(j < tap.length ? tap[j] : null);
+    };
+    while (j < tap.length) {
+      const before = pollsSeen;
+      run(() => pollsSeen > before, pollBudget, `script ${s.script}: tapping Clear`);
+    }
+    onPollEnd = null;
+  }
+
+  if (args.png) {
+    // the last script's frame, as the glass shows it
+    writeFileSync(args.png, pngFromRgb565(lastGlass, WIDTH, HEIGHT));
+    console.log(`wrote ${args.png}`);
+  }
+
+  const bootMs = (firstFrameAt * NANOS_PER_CYCLE) / 1e6;
+  const maxInference = Math.max(...results.map((r) => r.inference));
+  const meanInference = results.reduce((a, r) => a + r.inference, 0) / results.length;
+  console.log(`boot to first frame: ${firstFrameAt.toLocaleString('en')} cycles = ${bootMs.toFixed(1)} ms emulated at 125 MHz`);
+  console.log(`inference: max ${maxInference.toLocaleString('en')} cycles, mean ${Math.round(meanInference).toLocaleString('en')} cycles over ${results.length} digits (${((maxInference * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)`);
+  console.log(`emulated ${(now() / 1e9).toFixed(2)} s in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const maxBoot = args['max-boot-ms'] && Number(args['max-boot-ms']);
+  if (maxBoot && bootMs > maxBoot) fail(`boot to first frame ${bootMs.toFixed(1)} ms > the maximum ${maxBoot} ms`);
+  const maxInf = args['max-inference-cycles'] && Number(args['max-inference-cycles']);
+  if (maxInf && maxInference > maxInf) fail(`inference ${maxInference} cycles > the maximum ${maxInf}`);
+  console.log(`${results.length} passed, 0 failed`);
+}
+
+let lastGlass = null;
+
+try {
+  main();
+} catch (e) {
+  if (e instanceof Failure) {
+    console.error(`FAIL: ${e.message}`);
+    process.exit(1);
+  }
+  throw e;
+}

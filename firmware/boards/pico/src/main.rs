@@ -1,0 +1,499 @@
+//! # firmware-pico
+//!
+//! The nnet digit recognizer on a Raspberry Pi Pico (RP2040) with Waveshare's
+//! Pico-ResTouch-LCD-2.8 on top: draw a digit on the touchscreen, the on-chip
+//! 784-H-10 network (int8 by default, weights in flash) recognises it when the
+//! pen lifts. The same `firmware` app as the STM32F429I-DISC1 board and the
+//! desktop simulator, unchanged.
+//!
+//! Wiring (Waveshare's pin map for the module):
+//!
+//! | signal | pin | |
+//! | --- | --- | --- |
+//! | SPI1 SCK / MOSI / MISO | GP10 / GP11 / GP12 | shared by the LCD and the touch controller |
+//! | LCD_CS, LCD_DC, LCD_RST, LCD_BL | GP9, GP8, GP15, GP13 | ST7789, 240x320, RGB565, 62.5 MHz SPI |
+//! | TP_CS, TP_IRQ | GP16, GP17 | XPT2046, 2 MHz SPI, pen interrupt active low |
+//! | SD_CS | GP22 | microSD on the same bus: held deselected |
+//! | UART0 TX / RX | GP0 / GP1 | 115200 8N1 log (boot, each recognition, panics) |
+//! | LED | GP25 | the Pico's LED: on while the network runs |
+//!
+//! The app draws into a 150 KiB RAM framebuffer (the same `Framebuffer` the
+//! simulator renders, so the two frames are equal by construction); after each
+//! update only the rectangle that changed goes to the ST7789. The touch
+//! controller is polled every 10 ms; between polls the core sleeps (WFI on a
+//! timer alarm).
+#![no_std]
+#![no_main]
+
+#[cfg(all(feature = "int8", feature = "f32"))]
+compile_error!("choose one model: the default is int8; build the f32 one with `--no-default-features --features f32`");
+#[cfg(not(any(feature = "int8", feature = "f32")))]
+compile_error!("choose a model: the feature `int8` (default) or `f32`");
+
+use core::cell::{Cell, RefCell};
+use core::convert::Infallible;
+use core::fmt::Write as _;
+use core::ptr::addr_of_mut;
+
+use cortex_m_rt::{entry, exception, ExceptionFrame};
+use embedded_graphics::pixelcolor::raw::RawU16;
+use embedded_graphics::pixelcolor::Rgb565;
+use embedded_hal::delay::DelayNs;
+use embedded_hal::digital::{InputPin, OutputPin};
+use embedded_hal::spi::{ErrorKind, ErrorType, Operation, SpiBus, SpiDevice};
+use firmware::app::{App, Status};
+use firmware::framebuffer::{Framebuffer, Tracked};
+use firmware::model::Classifier;
+use firmware::xpt2046::{Calibration, Xpt2046};
+use mipidsi::dcs::{
+    BitsPerPixel, EnterNormalMode, ExitSleepMode, InterfaceExt, PixelFormat, SetAddressMode,
+    SetDisplayOn, SetInvertMode, SetPixelFormat,
+};
+use mipidsi::interface::{Interface, SpiInterface};
+use mipidsi::models::{Model, ModelInitError};
+use mipidsi::options::{ColorInversion, ModelOptions};
+use rp2040_hal as hal;
+use rp2040_hal::fugit::{ExtU32, HertzU32, RateExtU32};
+use rp2040_hal::pac::{self, interrupt};
+use rp2040_hal::timer::{Alarm, Alarm0, Timer};
+use rp2040_hal::Clock;
+
+/// The second-stage bootloader for the Pico's W25Q16 flash (the first 256 bytes of the image).
+#[link_section = ".boot2"]
+#[used]
+pub static BOOT2_FIRMWARE: [u8; 256] = rp2040_boot2::BOOT_LOADER_W25Q080;
+
+/// The Pico's crystal.
+const XOSC_HZ: u32 = 12_000_000;
+/// ST7789 write clock (the RP2040's SPI maximum, clk_peri / 2).
+const LCD_SPI_HZ: u32 = 62_500_000;
+/// XPT2046 clock (2.5 MHz maximum at 2.7 V).
+const TOUCH_SPI_HZ: u32 = 2_000_000;
+/// Touch poll period.
+const POLL_MS: u32 = 10;
+
+/// The app's pixels (150 KiB of the 264 KiB SRAM). Only `main` takes a reference, once.
+static mut FRAMEBUFFER: Framebuffer = Framebuffer::new();
+
+/// Clears the timer alarm's interrupt; the main loop sleeps on it (WFI) and
+/// checks the alarm itself.
+#[interrupt]
+fn TIMER_IRQ_0() {
+    // SAFETY: a write-1-to-clear of alarm 0's own interrupt bit; nothing else uses it.
+    let timer = unsafe { &*pac::TIMER::ptr() };
+    timer.intr().write(|w| w.alarm_0().clear_bit_by_one());
+}
+
+/// A delay that sleeps (WFI on a timer alarm) for anything longer than a few
+/// microseconds: the core idles instead of spinning, and an emulator skips the time.
+struct Sleep {
+    timer: Timer,
+    alarm: Alarm0,
+}
+
+impl Sleep {
+    /// Sleeps until the alarm fires, if it could be armed; else spins for `us`.
+    fn sleep_us(&mut self, us: u32) {
+        if us < 20 || self.alarm.schedule(us.micros()).is_err() {
+            self.timer.delay_us(us);
+            return;
+        }
+        while !self.alarm.finished() {
+            // interrupts masked between the check and the WFI: an alarm that fires
+            // in between still ends the WFI (the handler runs after the block)
+            cortex_m::interrupt::free(|_| {
+                if !self.alarm.finished() {
+                    cortex_m::asm::wfi();
+                }
+            });
+        }
+    }
+}
+
+impl DelayNs for Sleep {
+    fn delay_ns(&mut self, ns: u32) {
+        self.sleep_us(ns.div_ceil(1000));
+    }
+}
+
+/// One chip on the shared SPI1 bus: its own chip select and bus clock. (The
+/// embedded-hal-bus devices share a bus but not a per-device clock; the
+/// ST7789 takes 62.5 MHz, the XPT2046 at most 2.5 MHz.)
+struct BusDevice<'a, B, CS> {
+    bus: &'a RefCell<B>,
+    cs: CS,
+    hz: u32,
+    peri_hz: HertzU32,
+    timer: Timer,
+}
+
+type Spi1<P> = hal::spi::Spi<hal::spi::Enabled, pac::SPI1, P, 8>;
+
+impl<P, CS> ErrorType for BusDevice<'_, Spi1<P>, CS>
+where
+    P: hal::spi::ValidSpiPinout<pac::SPI1>,
+{
+    type Error = ErrorKind;
+}
+
+impl<P, CS> SpiDevice for BusDevice<'_, Spi1<P>, CS>
+where
+    P: hal::spi::ValidSpiPinout<pac::SPI1>,
+    CS: OutputPin<Error = Infallible>,
+{
+    fn transaction(&mut self, operations: &mut [Operation<'_, u8>]) -> Result<(), ErrorKind> {
+        let Ok(mut bus) = self.bus.try_borrow_mut() else {
+            return Err(ErrorKind::Other);
+        };
+        bus.set_baudrate(self.peri_hz, self.hz.Hz());
+        let _ = self.cs.set_low();
+        for op in operations.iter_mut() {
+            // the RP2040's SPI master cannot fail (Infallible)
+            let _ = match op {
+                Operation::Read(buf) => bus.read(buf),
+                Operation::Write(buf) => bus.write(buf),
+                Operation::Transfer(read, write) => bus.transfer(read, write),
+                Operation::TransferInPlace(buf) => bus.transfer_in_place(buf),
+                Operation::DelayNs(ns) => {
+                    let _ = bus.flush();
+                    self.timer.delay_ns(*ns);
+                    Ok(())
+                }
+            };
+        }
+        let _ = bus.flush();
+        let _ = self.cs.set_high();
+        Ok(())
+    }
+}
+
+/// The ST7789 of the Pico-ResTouch-LCD-2.8 for `mipidsi`: the sequence of
+/// mipidsi's `ST7789` model, with the ST7789 datasheet's minimum waits
+/// (120 ms from reset to SLPOUT, 5 ms after it) instead of that model's 300 ms
+/// of margins, so the first frame shows within the boot budget.
+struct St7789;
+
+impl Model for St7789 {
+    type ColorFormat = Rgb565;
+    const FRAMEBUFFER_SIZE: (u16, u16) = (240, 320);
+
+    fn init<DELAY, DI>(
+        &mut self,
+        di: &mut DI,
+        delay: &mut DELAY,
+        options: &ModelOptions,
+    ) -> Result<SetAddressMode, ModelInitError<DI::Error>>
+    where
+        DELAY: DelayNs,
+        DI: Interface,
+    {
+        let madctl = SetAddressMode::from(options);
+        // after a hardware reset (or SWRESET) the panel accepts SLPOUT only after 120 ms
+        delay.delay_ms(120);
+        di.write_command(ExitSleepMode)
+            .map_err(ModelInitError::Interface)?;
+        delay.delay_ms(5);
+        di.write_command(madctl).map_err(ModelInitError::Interface)?;
+        di.write_command(SetInvertMode::new(options.invert_colors))
+            .map_err(ModelInitError::Interface)?;
+        let pf = PixelFormat::with_all(BitsPerPixel::from_rgb_color::<Rgb565>());
+        di.write_command(SetPixelFormat::new(pf))
+            .map_err(ModelInitError::Interface)?;
+        di.write_command(EnterNormalMode)
+            .map_err(ModelInitError::Interface)?;
+        di.write_command(SetDisplayOn)
+            .map_err(ModelInitError::Interface)?;
+        Ok(madctl)
+    }
+}
+
+/// The embedded network, timed: the Pico's LED is on while it runs, and the
+/// last run's duration (µs, from the 1 MHz timer) is kept for the log.
+struct Timed<N, L> {
+    net: N,
+    timer: Timer,
+    led: RefCell<L>,
+    last_us: Cell<u32>,
+}
+
+impl<N: Classifier, L: OutputPin> Classifier for Timed<N, L> {
+    fn predict(&self, x: &nnet_core::Image) -> Result<nnet_core::Prediction, nnet_core::Error> {
+        if let Ok(mut led) = self.led.try_borrow_mut() {
+            let _ = led.set_high();
+        }
+        let t0 = self.timer.get_counter_low();
+        let result = self.net.predict(x);
+        self.last_us
+            .set(self.timer.get_counter_low().wrapping_sub(t0));
+        if let Ok(mut led) = self.led.try_borrow_mut() {
+            let _ = led.set_low();
+        }
+        result
+    }
+}
+
+/// Writes `msg` to UART0 without the HAL (also from the panic and fault
+/// handlers), giving up on a stuck FIFO.
+fn uart_write(msg: &str) {
+    // SAFETY: UART0's data and flag registers; main has configured the UART
+    // before anything is logged, and a write to a disabled UART is harmless.
+    let uart = unsafe { &*pac::UART0::ptr() };
+    for b in msg.bytes() {
+        let mut spins = 0u32;
+        while uart.uartfr().read().txff().bit_is_set() && spins < 100_000 {
+            spins += 1;
+        }
+        uart.uartdr().write(|w| unsafe { w.data().bits(b) });
+    }
+}
+
+/// `core::fmt` onto [`uart_write`].
+struct Log;
+
+impl core::fmt::Write for Log {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        uart_write(s);
+        Ok(())
+    }
+}
+
+macro_rules! log {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(Log, $($arg)*);
+    }};
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    log!("panicked: {info}");
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    log!("hard fault: pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// Stops with a message on the log (start-up failures before the display works).
+fn halt(msg: &str) -> ! {
+    log!("error: {msg}");
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let (Some(mut pac), Some(core)) = (pac::Peripherals::take(), pac::CorePeripherals::take())
+    else {
+        halt("peripherals taken twice");
+    };
+    let _ = core;
+    let mut watchdog = hal::Watchdog::new(pac.WATCHDOG);
+    let Ok(clocks) = hal::clocks::init_clocks_and_plls(
+        XOSC_HZ,
+        pac.XOSC,
+        pac.CLOCKS,
+        pac.PLL_SYS,
+        pac.PLL_USB,
+        &mut pac.RESETS,
+        &mut watchdog,
+    ) else {
+        halt("clock set-up failed (no 12 MHz crystal?)");
+    };
+    let sio = hal::Sio::new(pac.SIO);
+    let pins = hal::gpio::Pins::new(
+        pac.IO_BANK0,
+        pac.PADS_BANK0,
+        sio.gpio_bank0,
+        &mut pac.RESETS,
+    );
+    let peri_hz = clocks.peripheral_clock.freq();
+
+    // the log: UART0 on GP0/GP1
+    let uart_pins = (
+        pins.gpio0.into_function::<hal::gpio::FunctionUart>(),
+        pins.gpio1.into_function::<hal::gpio::FunctionUart>(),
+    );
+    let uart = hal::uart::UartPeripheral::new(pac.UART0, uart_pins, &mut pac.RESETS).enable(
+        hal::uart::UartConfig::new(
+            115_200.Hz(),
+            hal::uart::DataBits::Eight,
+            None,
+            hal::uart::StopBits::One,
+        ),
+        peri_hz,
+    );
+    // kept configured for the whole run; the log writes its registers directly
+    let _uart = uart;
+    log!(
+        "nnet pico: {} model, {} hidden units",
+        if firmware::model::INT8 { "int8" } else { "f32" },
+        firmware::model::HIDDEN
+    );
+
+    let mut timer = Timer::new(pac.TIMER, &mut pac.RESETS, &clocks);
+    let Some(mut alarm) = timer.alarm_0() else {
+        halt("timer alarm 0 taken");
+    };
+    alarm.enable_interrupt();
+    // SAFETY: the handler only clears alarm 0's interrupt flag.
+    unsafe { pac::NVIC::unmask(pac::Interrupt::TIMER_IRQ_0) };
+    let mut sleep = Sleep { timer, alarm };
+
+    // chip selects high before the bus runs: LCD, touch, and the microSD slot
+    let mut lcd_cs = pins.gpio9.into_push_pull_output_in_state(hal::gpio::PinState::High);
+    let tp_cs = pins.gpio16.into_push_pull_output_in_state(hal::gpio::PinState::High);
+    let _sd_cs = pins.gpio22.into_push_pull_output_in_state(hal::gpio::PinState::High);
+    let dc = pins.gpio8.into_push_pull_output();
+    let rst = pins.gpio15.into_push_pull_output_in_state(hal::gpio::PinState::High);
+    let mut backlight = pins.gpio13.into_push_pull_output();
+    let mut tp_irq = pins.gpio17.into_pull_up_input();
+    let led = pins.gpio25.into_push_pull_output();
+
+    let spi_pins = (
+        pins.gpio11.into_function::<hal::gpio::FunctionSpi>(),
+        pins.gpio12.into_function::<hal::gpio::FunctionSpi>(),
+        pins.gpio10.into_function::<hal::gpio::FunctionSpi>(),
+    );
+    let spi = hal::spi::Spi::<_, _, _, 8>::new(pac.SPI1, spi_pins).init(
+        &mut pac.RESETS,
+        peri_hz,
+        LCD_SPI_HZ.Hz(),
+        embedded_hal::spi::MODE_0,
+    );
+    let bus = RefCell::new(spi);
+
+    // ST7789 through mipidsi: a hardware reset pulse, then our model's set-up
+    let _ = lcd_cs.set_high();
+    let lcd_dev = BusDevice {
+        bus: &bus,
+        cs: lcd_cs,
+        hz: LCD_SPI_HZ,
+        peri_hz,
+        timer,
+    };
+    let mut buffer = [0u8; 480];
+    let di = SpiInterface::new(lcd_dev, dc, &mut buffer);
+    let Ok(mut display) = mipidsi::Builder::new(St7789, di)
+        .reset_pin(rst)
+        .invert_colors(ColorInversion::Inverted)
+        .init(&mut sleep)
+    else {
+        halt("ST7789 set-up over SPI1 failed");
+    };
+
+    // the network, borrowed from flash (the checksum is verified here)
+    let Ok(net) = firmware::model::classifier() else {
+        halt("embedded model is invalid");
+    };
+    let timed = Timed {
+        net,
+        timer,
+        led: RefCell::new(led),
+        last_us: Cell::new(0),
+    };
+
+    // SAFETY: the only reference ever taken to FRAMEBUFFER; it lives for the whole program.
+    let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
+    let mut screen = Tracked::new(fb);
+    let mut app = App::new(timed);
+    let Ok(()) = app.draw_update(&mut screen);
+    if flush(&mut display, &mut screen).is_err() {
+        halt("sending the first frame failed");
+    }
+    let _ = backlight.set_high();
+    log!("first frame at {} us", timer.get_counter().ticks());
+
+    let touch_dev = BusDevice {
+        bus: &bus,
+        cs: tp_cs,
+        hz: TOUCH_SPI_HZ,
+        peri_hz,
+        timer,
+    };
+    let mut touch = Xpt2046::new(touch_dev);
+    let calibration = Calibration::RESTOUCH_28;
+    let mut next = timer.get_counter();
+    loop {
+        // the pen counts as down when the pen interrupt line is low AND the
+        // pressure reading agrees; a bus error reads as "not touched"
+        let pen_irq = tp_irq.is_low().unwrap_or(false);
+        let sample = match touch.read() {
+            Ok(Some(raw)) if pen_irq => Some(calibration.to_screen(raw)),
+            _ => None,
+        };
+        if app.touch(sample) {
+            let Ok(()) = app.draw_update(&mut screen);
+            if flush(&mut display, &mut screen).is_err() {
+                log!("error: sending a frame update failed");
+                app.invalidate();
+            }
+            if sample.is_none() {
+                report(&app);
+            }
+        }
+        next += POLL_MS.millis();
+        let now = timer.get_counter();
+        if next > now {
+            let wait = (next - now).to_micros();
+            sleep.sleep_us(u32::try_from(wait).unwrap_or(POLL_MS * 1000));
+        } else {
+            // fell behind (a recognition and a big redraw): poll again now
+            next = now;
+        }
+    }
+}
+
+/// Logs what the app shows after a pen-up.
+fn report<N, L>(app: &App<Timed<N, L>>)
+where
+    N: Classifier,
+    L: OutputPin,
+{
+    match app.status() {
+        Status::Recognised(p) => log!(
+            "recognised {} ({}%), inference {} us",
+            p.digit,
+            (p.confidence() * 100.0) as u32,
+            app.mlp().last_us.get()
+        ),
+        Status::NoDigit => log!("no digit"),
+        Status::Failed(e) => log!("recognition failed: {e}"),
+        Status::Empty | Status::Pending => {}
+    }
+}
+
+/// Sends the rectangle that changed since the last flush to the display.
+fn flush<DI, M, RST>(
+    display: &mut mipidsi::Display<DI, M, RST>,
+    screen: &mut Tracked<'_>,
+) -> Result<(), DI::Error>
+where
+    DI: Interface,
+    M: Model<ColorFormat = Rgb565>,
+    Rgb565: mipidsi::interface::InterfacePixelFormat<DI::Word>,
+    RST: OutputPin,
+{
+    let Some(area) = screen.take_dirty() else {
+        return Ok(());
+    };
+    let Some(br) = area.bottom_right() else {
+        return Ok(());
+    };
+    let (x0, y0) = (area.top_left.x, area.top_left.y);
+    let screen = &*screen;
+    let pixels = (y0..=br.y).flat_map(move |y| {
+        screen
+            .row(y, x0, br.x)
+            .iter()
+            .map(|&v| Rgb565::from(RawU16::new(v)))
+    });
+    // the tracked area lies on the 240x320 screen: the casts are exact
+    display.set_pixels(x0 as u16, y0 as u16, br.x as u16, br.y as u16, pixels)
+}

@@ -1,0 +1,325 @@
+//! A small driver for the XPT2046 (ADS7846-compatible) resistive touch
+//! controller on an embedded-hal 1.0 [`SpiDevice`], as on Waveshare's
+//! Pico-ResTouch-LCD-2.8 (SPI1 shared with the ST7789, chip select GP16,
+//! pen interrupt GP17).
+//!
+//! (The `xpt2046` crate on crates.io is pinned to embedded-hal 1.0.0-alpha.7
+//! and embedded-graphics 0.7, so it cannot share a bus with today's HALs.)
+//!
+//! [`Xpt2046::read`] does one poll in one SPI transaction: the two pressure
+//! conversions Z1 and Z2 (the pen counts as down when `Z1 + 4095 - Z2`
+//! reaches [`Config::pressure_threshold`]), then [`SAMPLES`] conversions of X
+//! and of Y whose medians are the reading (the first conversion after the
+//! multiplexer switches plates is the noisiest; a median drops it), and a
+//! last command that powers the converter down with the pen interrupt
+//! re-enabled. Every conversion is 12-bit, differential reference.
+//! [`Calibration`] maps raw readings to screen pixels, clamped to the screen.
+use embedded_graphics::prelude::Point;
+use embedded_hal::spi::SpiDevice;
+
+/// Control byte: start bit, 12-bit mode, differential reference, and the channel.
+pub mod cmd {
+    /// X position (drives the X plate, measures on Y+).
+    pub const X: u8 = 0xD0;
+    /// Y position.
+    pub const Y: u8 = 0x90;
+    /// Pressure Z1.
+    pub const Z1: u8 = 0xB0;
+    /// Pressure Z2.
+    pub const Z2: u8 = 0xC0;
+    /// Power-down bits PD1..0 = 01: the ADC stays on between conversions
+    /// (the pen interrupt is disabled until a command without it).
+    pub const ADC_ON: u8 = 0x01;
+}
+
+/// Conversions of each axis per poll (odd, for a median).
+pub const SAMPLES: usize = 5;
+
+/// Bytes of one poll's transaction: 3 per conversion (command + 16 clocks),
+/// Z1, Z2, the X and Y samples, and the power-down conversion.
+pub const FRAME_LEN: usize = 3 * (2 + 2 * SAMPLES + 1);
+
+/// One raw reading: 12-bit X and Y (medians) and the pressure indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawTouch {
+    /// Raw X, 0..=4095.
+    pub x: u16,
+    /// Raw Y, 0..=4095.
+    pub y: u16,
+    /// `Z1 + 4095 - Z2`: about 0 with no touch, larger the harder the press.
+    pub pressure: u16,
+}
+
+/// Driver tuning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Pressure indicator from which the pen counts as down.
+    pub pressure_threshold: u16,
+}
+
+impl Config {
+    /// The default: a light stylus or finger press on the 2.8" panel.
+    pub const DEFAULT: Config = Config {
+        pressure_threshold: 400,
+    };
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config::DEFAULT
+    }
+}
+
+/// The XPT2046 on an SPI device (the device owns the chip select and the bus clock).
+#[derive(Debug)]
+pub struct Xpt2046<SPI> {
+    spi: SPI,
+    config: Config,
+}
+
+/// The 12-bit result clocked out after a command: busy bit, 12 bits, 3 zero bits.
+fn result(hi: u8, lo: u8) -> u16 {
+    (u16::from_be_bytes([hi, lo]) >> 3) & 0x0FFF
+}
+
+/// Median of a small odd-length array (sorted in place).
+fn median(v: &mut [u16; SAMPLES]) -> u16 {
+    v.sort_unstable();
+    v[SAMPLES / 2]
+}
+
+impl<SPI: SpiDevice> Xpt2046<SPI> {
+    /// A driver with the default [`Config`]. Does not touch the bus.
+    pub fn new(spi: SPI) -> Self {
+        Self::with_config(spi, Config::DEFAULT)
+    }
+
+    /// A driver with custom tuning.
+    pub fn with_config(spi: SPI, config: Config) -> Self {
+        Xpt2046 { spi, config }
+    }
+
+    /// Gives the SPI device back.
+    pub fn release(self) -> SPI {
+        self.spi
+    }
+
+    /// The command stream of one poll (results are read back in place).
+    pub fn frame() -> [u8; FRAME_LEN] {
+        let mut f = [0u8; FRAME_LEN];
+        let mut commands = [cmd::Y | cmd::ADC_ON; 2 + 2 * SAMPLES + 1];
+        commands[0] = cmd::Z1 | cmd::ADC_ON;
+        commands[1] = cmd::Z2 | cmd::ADC_ON;
+        for c in &mut commands[2..2 + SAMPLES] {
+            *c = cmd::X | cmd::ADC_ON;
+        }
+        // the last conversion powers down with the pen interrupt enabled again
+        commands[2 + 2 * SAMPLES] = cmd::Y;
+        for (chunk, c) in f.chunks_exact_mut(3).zip(commands) {
+            chunk[0] = c;
+        }
+        f
+    }
+
+    /// One poll: `Ok(Some(raw))` when the pen presses at least the threshold,
+    /// `Ok(None)` when it does not, `Err` when the bus failed.
+    pub fn read(&mut self) -> Result<Option<RawTouch>, SPI::Error> {
+        let mut f = Self::frame();
+        self.spi.transfer_in_place(&mut f)?;
+        Ok(Self::decode(&f, self.config))
+    }
+
+    /// Decodes the bytes read back during [`Xpt2046::frame`].
+    pub fn decode(f: &[u8; FRAME_LEN], config: Config) -> Option<RawTouch> {
+        let conv = |i: usize| result(f[3 * i + 1], f[3 * i + 2]);
+        let (z1, z2) = (conv(0), conv(1));
+        let pressure = (z1 + 4095).saturating_sub(z2);
+        if pressure < config.pressure_threshold {
+            return None;
+        }
+        let mut xs = [0u16; SAMPLES];
+        let mut ys = [0u16; SAMPLES];
+        for k in 0..SAMPLES {
+            xs[k] = conv(2 + k);
+            ys[k] = conv(2 + SAMPLES + k);
+        }
+        Some(RawTouch {
+            x: median(&mut xs),
+            y: median(&mut ys),
+            pressure,
+        })
+    }
+}
+
+/// A linear map from raw readings to screen pixels: raw `x0` is the left
+/// edge of column 0, raw `x1` the right edge of the last column (likewise for
+/// y); either may be the larger, for a mirrored panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calibration {
+    /// Raw X at the left edge.
+    pub x0: i32,
+    /// Raw X at the right edge.
+    pub x1: i32,
+    /// Raw Y at the top edge.
+    pub y0: i32,
+    /// Raw Y at the bottom edge.
+    pub y1: i32,
+    /// Screen width in pixels.
+    pub width: i32,
+    /// Screen height in pixels.
+    pub height: i32,
+}
+
+impl Calibration {
+    /// Waveshare Pico-ResTouch-LCD-2.8 in portrait (240x320), from the
+    /// factors of Waveshare's demo code (`x = 0.066626 * raw_x - 20`,
+    /// `y = 0.089779 * raw_y - 34`).
+    pub const RESTOUCH_28: Calibration = Calibration {
+        x0: 300,
+        x1: 3902,
+        y0: 379,
+        y1: 3943,
+        width: 240,
+        height: 320,
+    };
+
+    fn axis(raw: u16, r0: i32, r1: i32, size: i32) -> i32 {
+        let span = r1 - r0;
+        if span == 0 || size <= 0 {
+            return 0;
+        }
+        let v = (i32::from(raw) - r0) * size;
+        // floor division with a positive divisor
+        let (v, span) = if span < 0 { (-v, -span) } else { (v, span) };
+        v.div_euclid(span).clamp(0, size - 1)
+    }
+
+    /// The screen pixel of a raw reading, clamped to the screen.
+    pub fn to_screen(&self, raw: RawTouch) -> Point {
+        Point::new(
+            Self::axis(raw.x, self.x0, self.x1, self.width),
+            Self::axis(raw.y, self.y0, self.y1, self.height),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use embedded_hal_mock::eh1::spi::{Mock, Transaction};
+    use std::vec::Vec;
+
+    /// What the chip answers to [`Xpt2046::frame`] for the given conversions
+    /// (in frame order: Z1, Z2, X samples, Y samples, power-down).
+    fn answer(values: &[u16]) -> Vec<u8> {
+        let f = Xpt2046::<Mock<u8>>::frame();
+        let mut out = f.to_vec();
+        for (i, v) in values.iter().enumerate() {
+            let r = (v & 0xFFF) << 3;
+            out[3 * i] = 0;
+            out[3 * i + 1] = (r >> 8) as u8;
+            out[3 * i + 2] = r as u8;
+        }
+        out
+    }
+
+    fn poll(values: &[u16]) -> Option<RawTouch> {
+        let f = Xpt2046::<Mock<u8>>::frame();
+        let expectations = [
+            Transaction::transaction_start(),
+            Transaction::transfer_in_place(f.to_vec(), answer(values)),
+            Transaction::transaction_end(),
+        ];
+        let mut spi = Mock::new(&expectations);
+        let mut tp = Xpt2046::new(spi.clone());
+        let got = tp.read().unwrap();
+        spi.done();
+        got
+    }
+
+    #[test]
+    fn frame_commands() {
+        let f = Xpt2046::<Mock<u8>>::frame();
+        assert_eq!(f.len(), FRAME_LEN);
+        assert_eq!(f[0], 0xB1);
+        assert_eq!(f[3], 0xC1);
+        assert_eq!(f[6], 0xD1);
+        assert_eq!(f[3 * (2 + SAMPLES)], 0x91);
+        assert_eq!(f[FRAME_LEN - 3], 0x90);
+        assert!(f.iter().enumerate().all(|(i, &b)| i % 3 == 0 || b == 0));
+    }
+
+    #[test]
+    fn a_press_gives_the_medians() {
+        // first X and Y samples off (plate settling), the rest close together
+        let v = [
+            600, 3500, 1500, 2000, 2003, 1999, 2001, 900, 1100, 1102, 1098, 1101, 0,
+        ];
+        assert_eq!(
+            poll(&v),
+            Some(RawTouch {
+                x: 2000,
+                y: 1100,
+                pressure: 1195
+            })
+        );
+    }
+
+    #[test]
+    fn light_or_no_press_is_none() {
+        let mut v = [0u16; 13];
+        v[1] = 4095;
+        assert_eq!(poll(&v), None);
+        v[0] = 300;
+        v[1] = 4000;
+        assert_eq!(poll(&v), None);
+        // garbage (all ones) is a hard press at (4095, 4095): still in range
+        assert_eq!(poll(&[4095; 13]).map(|r| (r.x, r.y)), Some((4095, 4095)));
+    }
+
+    /// A bus whose every transaction fails.
+    struct Broken;
+    impl embedded_hal::spi::ErrorType for Broken {
+        type Error = embedded_hal::spi::ErrorKind;
+    }
+    impl SpiDevice for Broken {
+        fn transaction(
+            &mut self,
+            _: &mut [embedded_hal::spi::Operation<'_, u8>],
+        ) -> Result<(), Self::Error> {
+            Err(embedded_hal::spi::ErrorKind::Other)
+        }
+    }
+
+    #[test]
+    fn bus_errors_are_returned() {
+        assert!(Xpt2046::new(Broken).read().is_err());
+    }
+
+    #[test]
+    fn calibration_maps_pixel_centres_and_clamps() {
+        let c = Calibration::RESTOUCH_28;
+        let raw = |x: u16, y: u16| RawTouch { x, y, pressure: 1000 };
+        assert_eq!(c.to_screen(raw(0, 0)), Point::new(0, 0));
+        assert_eq!(c.to_screen(raw(4095, 4095)), Point::new(239, 319));
+        // the centre of every pixel's raw interval maps back to that pixel
+        for x in 0..240 {
+            let r = 300.0 + (x as f64 + 0.5) * 3602.0 / 240.0;
+            assert_eq!(c.to_screen(raw(r.round() as u16, 2000)).x, x);
+        }
+        for y in 0..320 {
+            let r = 379.0 + (y as f64 + 0.5) * 3564.0 / 320.0;
+            assert_eq!(c.to_screen(raw(2000, r.round() as u16)).y, y);
+        }
+        // a mirrored or degenerate calibration neither panics nor leaves the screen
+        let m = Calibration {
+            x0: 3902,
+            x1: 300,
+            ..c
+        };
+        assert_eq!(m.to_screen(raw(3902, 379)).x, 0);
+        assert_eq!(m.to_screen(raw(300, 379)).x, 239);
+        let d = Calibration { x0: 5, x1: 5, ..c };
+        assert_eq!(d.to_screen(raw(4095, 4095)).x, 0);
+    }
+}
