@@ -146,10 +146,7 @@ impl<'a> Tracked<'a> {
                 let (Some(a), Some(b)) = (d.bottom_right(), area.bottom_right()) else {
                     return;
                 };
-                Rectangle::with_corners(
-                    d.top_left.component_min(area.top_left),
-                    a.component_max(b),
-                )
+                Rectangle::with_corners(d.top_left.component_min(area.top_left), a.component_max(b))
             }
         });
     }
@@ -241,7 +238,9 @@ mod tests {
         assert_eq!(t.take_dirty(), Some(t.bounding_box()));
         assert_eq!(t.take_dirty(), None);
         Pixel(Point::new(10, 20), Rgb565::RED).draw(&mut t).unwrap();
-        Pixel(Point::new(-5, 400), Rgb565::RED).draw(&mut t).unwrap();
+        Pixel(Point::new(-5, 400), Rgb565::RED)
+            .draw(&mut t)
+            .unwrap();
         t.fill_solid(
             &Rectangle::new(Point::new(200, 300), Size::new(100, 100)),
             Rgb565::BLUE,
@@ -258,8 +257,11 @@ mod tests {
         assert!(t.row(20, 11, 9).is_empty() && t.row(-1, 0, 3).is_empty());
         // drawing only outside the screen marks nothing
         Pixel(Point::new(240, 0), Rgb565::RED).draw(&mut t).unwrap();
-        t.fill_solid(&Rectangle::new(Point::new(-9, 0), Size::new(9, 9)), Rgb565::RED)
-            .unwrap();
+        t.fill_solid(
+            &Rectangle::new(Point::new(-9, 0), Size::new(9, 9)),
+            Rgb565::RED,
+        )
+        .unwrap();
         assert_eq!(t.take_dirty(), None);
         t.clear(Rgb565::GREEN).unwrap();
         assert_eq!(t.take_dirty(), Some(t.bounding_box()));

@@ -299,7 +299,11 @@ mod tests {
     #[test]
     fn calibration_maps_pixel_centres_and_clamps() {
         let c = Calibration::RESTOUCH_28;
-        let raw = |x: u16, y: u16| RawTouch { x, y, pressure: 1000 };
+        let raw = |x: u16, y: u16| RawTouch {
+            x,
+            y,
+            pressure: 1000,
+        };
         assert_eq!(c.to_screen(raw(0, 0)), Point::new(0, 0));
         assert_eq!(c.to_screen(raw(4095, 4095)), Point::new(239, 319));
         // the centre of every pixel's raw interval maps back to that pixel

@@ -299,9 +299,12 @@ mod tests {
         assert_eq!(v["digit"], 1);
         let mut replay = App::new(model::classifier().unwrap());
         for p in v["polls"].as_array().unwrap() {
-            let sample = p
-                .as_array()
-                .map(|xy| Point::new(xy[0].as_i64().unwrap() as i32, xy[1].as_i64().unwrap() as i32));
+            let sample = p.as_array().map(|xy| {
+                Point::new(
+                    xy[0].as_i64().unwrap() as i32,
+                    xy[1].as_i64().unwrap() as i32,
+                )
+            });
             replay.touch(sample);
         }
         assert_eq!(replay.ink().point_count(), app.ink().point_count());

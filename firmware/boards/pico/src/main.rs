@@ -193,7 +193,8 @@ impl Model for St7789 {
         di.write_command(ExitSleepMode)
             .map_err(ModelInitError::Interface)?;
         delay.delay_ms(5);
-        di.write_command(madctl).map_err(ModelInitError::Interface)?;
+        di.write_command(madctl)
+            .map_err(ModelInitError::Interface)?;
         di.write_command(SetInvertMode::new(options.invert_colors))
             .map_err(ModelInitError::Interface)?;
         let pf = PixelFormat::with_all(BitsPerPixel::from_rgb_color::<Rgb565>());
@@ -273,7 +274,11 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
-    log!("hard fault: pc={:#010x} lr={:#010x}", frame.pc(), frame.lr());
+    log!(
+        "hard fault: pc={:#010x} lr={:#010x}",
+        frame.pc(),
+        frame.lr()
+    );
     loop {
         cortex_m::asm::wfi();
     }
@@ -347,11 +352,19 @@ fn main() -> ! {
     let mut sleep = Sleep { timer, alarm };
 
     // chip selects high before the bus runs: LCD, touch, and the microSD slot
-    let mut lcd_cs = pins.gpio9.into_push_pull_output_in_state(hal::gpio::PinState::High);
-    let tp_cs = pins.gpio16.into_push_pull_output_in_state(hal::gpio::PinState::High);
-    let _sd_cs = pins.gpio22.into_push_pull_output_in_state(hal::gpio::PinState::High);
+    let mut lcd_cs = pins
+        .gpio9
+        .into_push_pull_output_in_state(hal::gpio::PinState::High);
+    let tp_cs = pins
+        .gpio16
+        .into_push_pull_output_in_state(hal::gpio::PinState::High);
+    let _sd_cs = pins
+        .gpio22
+        .into_push_pull_output_in_state(hal::gpio::PinState::High);
     let dc = pins.gpio8.into_push_pull_output();
-    let rst = pins.gpio15.into_push_pull_output_in_state(hal::gpio::PinState::High);
+    let rst = pins
+        .gpio15
+        .into_push_pull_output_in_state(hal::gpio::PinState::High);
     let mut backlight = pins.gpio13.into_push_pull_output();
     let mut tp_irq = pins.gpio17.into_pull_up_input();
     let led = pins.gpio25.into_push_pull_output();

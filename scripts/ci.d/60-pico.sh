@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The Raspberry Pi Pico binary (firmware/boards/pico) built as a user flashes it and run
+# whole in the rp2040js emulator:
+#   scripts/ci.d/60-pico.sh      (from anywhere; needs node/npm, installed by scripts/setup)
+#   1. fmt + clippy, release builds for thumbv6m-none-eabi (int8 model, then f32), the UF2
+#      made with the documented converter, flash/RAM use checked against the RP2040;
+#   2. the desktop simulator's frames and touch polls of the scripted digits (int8 and f32);
+#   3. npm ci of the harness (rp2040js, pinned), then the harness boots the bootrom and the
+#      UF2, draws every scripted digit through its XPT2046 model (the f32 build: two
+#      digits, its inference is slow to emulate) and requires each ST7789 frame to equal
+#      the simulator's pixel for pixel, no fault/panic/hang, and the int8 build's boot to
+#      first frame within 300 ms of emulated time.
+# PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+case $CARGO_TARGET_DIR in /*) ;; *) CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+out=${PICO_OUT:-$CARGO_TARGET_DIR/pico-ci}
+mkdir -p "$out"
+elf=$CARGO_TARGET_DIR/thumbv6m-none-eabi/release/firmware-pico
+emu=firmware/boards/pico/emulator
+size_tool=$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-size | head -n1)
+
+# build MODEL CARGO-FEATURE-ARGS...: release ELF + UF2 in $out/firmware-pico-MODEL.{elf,uf2}
+build() {
+    local model=$1
+    shift
+    echo "==> firmware-pico ($model model): clippy, release build for thumbv6m-none-eabi, UF2"
+    (
+        cd firmware/boards
+        cargo clippy -q --release --locked -p firmware-pico --target thumbv6m-none-eabi "$@" -- -D warnings
+        cargo build -q --release --locked -p firmware-pico --target thumbv6m-none-eabi "$@"
+    )
+    cp "$elf" "$out/firmware-pico-$model.elf"
+    node "$emu/elf2uf2.mjs" "$out/firmware-pico-$model.elf" "$out/firmware-pico-$model.uf2"
+    local flash ram
+    read -r flash ram < <("$size_tool" -A "$out/firmware-pico-$model.elf" | awk '
+        $1 ~ /^\.(boot2|vector_table|text|rodata)$/ { f += $2 }
+        $1 == ".data" { f += $2; r += $2 }
+        $1 ~ /^\.(bss|uninit)$/ { r += $2 }
+        END { print f, r }')
+    awk -v m="$model" -v f="$flash" -v r="$ram" 'BEGIN {
+        printf "%-4s model: flash %d bytes (%.1f KiB of 2048 KiB), static RAM %d bytes (%.1f KiB of 264 KiB; the rest is stack)\n", m, f, f / 1024, r, r / 1024
+    }'
+    if ((flash > 2048 * 1024 || ram > 240 * 1024)); then
+        echo "error: firmware-pico ($model) does not fit the Pico (2 MiB flash, 264 KiB SRAM with 24 KiB left for the stack)" >&2
+        exit 1
+    fi
+}
+
+# frames MODEL SIM-FEATURES: the simulator's frame and polls of every script into $out/MODEL/
+frames() {
+    local model=$1 features=$2 n=0
+    mkdir -p "$out/$model"
+    cargo build -q -p firmware --features "$features" --bin simulator
+    while "$CARGO_TARGET_DIR/debug/simulator" --script "$n" --raw "$out/$model/script-$n.rgb565" \
+        --polls "$out/$model/script-$n.json" >/dev/null 2>"$out/$model/stderr"; do
+        n=$((n + 1))
+    done
+    grep -q "there are $n scripts" "$out/$model/stderr" || { cat "$out/$model/stderr" >&2; exit 1; }
+    echo "simulator ($model): frames and touch polls of $n scripts"
+}
+
+(cd firmware/boards && cargo fmt -p firmware-pico -- --check)
+echo "==> emulator harness: npm ci (rp2040js)"
+(cd "$emu" && npm ci --no-audit --no-fund --loglevel=error)
+
+build int8
+frames int8 simulator,int8
+echo "==> rp2040js: the int8 UF2 with every scripted digit"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
+    --png "$out/pico-emulated.png" --max-boot-ms 300
+
+build f32 --no-default-features --features f32
+frames f32 simulator
+echo "==> rp2040js: the f32 UF2 with two scripted digits"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2

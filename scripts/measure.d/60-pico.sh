@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Raspberry Pi Pico: flash/RAM of the board binary and emulated cycles (rp2040js) from boot
+# to the first frame and per inference, int8 and f32, from the CI step's own run.
+set -euo pipefail
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+bash scripts/ci.d/60-pico.sh >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+echo '## Raspberry Pi Pico (rp2040js emulation)'
+echo
+echo 'The `firmware-pico` UF2 (release, thumbv6m-none-eabi) run whole in rp2040js 1.4.1 with the'
+echo 'RP2040 B1 bootrom, drawing the scripted digits through the XPT2046 model; every frame equals'
+echo 'the desktop simulator'"'"'s pixel for pixel. Cycles are emulated Cortex-M0+ cycles at 125 MHz'
+echo '(rp2040js charges a fixed cost per instruction and memory access, and does not model the'
+echo 'XIP flash cache: an approximation, not a datasheet figure). An inference is the time the'
+echo 'LED (GP25) is lit around `Classifier::predict`, counted by the emulator. Targets (int8):'
+echo 'one inference <= 600,000 cycles, boot to first frame <= 300 ms.'
+echo
+echo '```'
+grep -E '^(int8|f32 ) model: flash|^==> rp2040js|^script [0-9]+:|^boot to first frame|^inference:|passed, 0 failed' "$log"
+echo '```'
