@@ -44,7 +44,7 @@ use embedded_hal::spi::{ErrorKind, ErrorType, Operation, SpiBus, SpiDevice};
 use firmware::app::{App, Status};
 use firmware::framebuffer::{Framebuffer, Tracked};
 use firmware::model::Classifier;
-use firmware::xpt2046::{Calibration, Xpt2046};
+use firmware::xpt2046::{self, Xpt2046};
 use mipidsi::dcs::{
     BitsPerPixel, EnterNormalMode, ExitSleepMode, InterfaceExt, PixelFormat, SetAddressMode,
     SetDisplayOn, SetInvertMode, SetPixelFormat,
@@ -431,14 +431,13 @@ fn main() -> ! {
         timer,
     };
     let mut touch = Xpt2046::new(touch_dev);
-    let calibration = Calibration::RESTOUCH_28;
     let mut next = timer.get_counter();
     loop {
         // the pen counts as down when the pen interrupt line is low AND the
         // pressure reading agrees; a bus error reads as "not touched"
         let pen_irq = tp_irq.is_low().unwrap_or(false);
         let sample = match touch.read() {
-            Ok(Some(raw)) if pen_irq => Some(calibration.to_screen(raw)),
+            Ok(Some(raw)) if pen_irq => Some(raw.to_screen(&xpt2046::RESTOUCH_28)),
             _ => None,
         };
         if app.touch(sample) {
