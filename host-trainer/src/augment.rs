@@ -18,7 +18,16 @@
 //!   image with [`crate::skeleton`]), warped the same way point by point, and
 //!   rendered through `nnet_core::preprocess::from_strokes_with` with a random
 //!   pen width and edge softness, which is exactly how a drawn digit reaches
-//!   the network.
+//!   the network. Part of the stroke versions are first redrawn in a
+//!   handwriting style MNIST barely contains ([`crate::style::restyle`]: the
+//!   flagged 1, the crossed 7, the open 4, ...) and most get a random
+//!   writer's slant, pen lifts, overshoots, hooks and pen-speed sampling
+//!   ([`crate::style::writer`]).
+//!
+//! Labelled ink drawings (`train --ink`) join the training set as extra
+//! items whose strokes are the drawing itself: they are augmented like the
+//! stroke version (warp, writer, pen) except in the clean share, where they
+//! are rendered as drawn.
 use nnet_core::ink::Strokes;
 use nnet_core::preprocess::{self, StrokeParams};
 use nnet_core::{Image, INPUT, SIDE};
@@ -28,6 +37,7 @@ use rayon::prelude::*;
 
 use crate::idx::Dataset;
 use crate::skeleton::{self, SkeletonParams, Stroke};
+use crate::style::{self, WriterConfig};
 
 /// Oversampling of the raster warp: the digit is resampled at twice its
 /// resolution, so `from_raster`'s area-averaging (not the interpolation)
@@ -77,6 +87,13 @@ pub struct AugmentConfig {
     pub stroke_pen: (f32, f32),
     /// Edge softness range of the stroke version.
     pub stroke_softness: (f32, f32),
+    /// Probability that a stroke version of a digit with styles (see
+    /// [`crate::style::restyle`]) is redrawn in one of them.
+    pub p_style: f32,
+    /// Probability that a stroke version gets a random writer's variation.
+    pub p_writer: f32,
+    /// The writer's variation.
+    pub writer: WriterConfig,
 }
 
 impl Default for AugmentConfig {
@@ -95,6 +112,9 @@ impl Default for AugmentConfig {
             pen_ramp: 0.3,
             stroke_pen: (1.6, 3.8),
             stroke_softness: (0.6, 1.4),
+            p_style: 0.4,
+            p_writer: 0.7,
+            writer: WriterConfig::default(),
         }
     }
 }
@@ -117,8 +137,13 @@ pub struct Augmenter {
     seed: u64,
     /// `FIELDS` fields, each `2 * FIELD * FIELD` (dx then dy), unit std.
     fields: Vec<f32>,
-    /// Skeleton strokes per training image (empty when none could be found).
+    /// Skeleton strokes per training image (empty when none could be found),
+    /// then the strokes of every ink drawing.
     strokes: Vec<Vec<Stroke>>,
+    /// Label of every item.
+    labels: Vec<u8>,
+    /// Items from this index on are ink drawings.
+    drawings_from: usize,
 }
 
 /// A ChaCha8 stream for `(seed, a, b)`: the same numbers wherever and
@@ -136,19 +161,36 @@ impl Augmenter {
     /// Prepares augmentation of `train`: skeletonises every image (in
     /// parallel) and draws the elastic fields from `seed`.
     pub fn new(train: &Dataset, cfg: AugmentConfig, seed: u64) -> Augmenter {
+        Augmenter::with_drawings(train, Vec::new(), cfg, seed)
+    }
+
+    /// Like [`Augmenter::new`] for a training set whose last
+    /// `drawings.len()` items are ink drawings (their images rendered as
+    /// drawn) with these strokes, in the 28x28 frame (see [`drawing_frame`]):
+    /// those are not skeletonised, their strokes are used as they are.
+    pub fn with_drawings(
+        train: &Dataset,
+        drawings: Vec<Vec<Stroke>>,
+        cfg: AugmentConfig,
+        seed: u64,
+    ) -> Augmenter {
         let fields = elastic_fields(seed, cfg.elastic_sigma * OVERSAMPLE as f32);
         let sk = SkeletonParams::default();
-        let strokes = (0..train.len())
+        let drawings_from = train.len().saturating_sub(drawings.len());
+        let mut strokes: Vec<Vec<Stroke>> = (0..drawings_from)
             .into_par_iter()
             .map(|i| {
                 skeleton::strokes_from_raster(train.image(i), SIDE, SIDE, &sk).unwrap_or_default()
             })
             .collect();
+        strokes.extend(drawings);
         Augmenter {
             cfg,
             seed,
             fields,
             strokes,
+            labels: train.labels.clone(),
+            drawings_from,
         }
     }
 
@@ -187,8 +229,19 @@ impl Augmenter {
             return Kind::Clean;
         }
         let warp = Warp::random(c, &mut rng, self.fields.len() / (2 * FIELD * FIELD));
-        if u < c.p_clean + c.p_strokes {
+        let drawing = index >= self.drawings_from;
+        if drawing || u < c.p_clean + c.p_strokes {
             if let Some(strokes) = self.strokes.get(index).filter(|s| !s.is_empty()) {
+                let mut edited = None;
+                if !drawing && rng.gen::<f32>() < c.p_style {
+                    let label = self.labels.get(index).copied().unwrap_or(u8::MAX);
+                    edited = style::restyle(label, strokes, &mut rng);
+                }
+                if rng.gen::<f32>() < c.p_writer {
+                    let s = edited.unwrap_or_else(|| strokes.clone());
+                    edited = Some(style::writer(s, &c.writer, &mut rng));
+                }
+                let strokes = edited.as_deref().unwrap_or(strokes);
                 if let Some(img) = self.render_strokes(strokes, &warp, &mut rng) {
                     *dst = img;
                     return Kind::Strokes;
@@ -292,6 +345,37 @@ impl Augmenter {
             .ok()
             .flatten()
     }
+}
+
+/// An ink drawing's strokes (surface pixels, y down) moved into the 28x28
+/// frame skeletons live in: the larger side of the ink box spans 20 px,
+/// centred at (14, 14). Empty strokes are dropped; `None` without points.
+pub fn drawing_frame(strokes: &[Vec<[f32; 2]>]) -> Option<Vec<Stroke>> {
+    let mut lo = [f32::INFINITY; 2];
+    let mut hi = [f32::NEG_INFINITY; 2];
+    for p in strokes.iter().flatten() {
+        for k in 0..2 {
+            lo[k] = lo[k].min(p[k]);
+            hi[k] = hi[k].max(p[k]);
+        }
+    }
+    if !(lo[0].is_finite() && lo[1].is_finite() && hi[0].is_finite() && hi[1].is_finite()) {
+        return None;
+    }
+    let scale = 20.0 / (hi[0] - lo[0]).max(hi[1] - lo[1]).max(1e-3);
+    let c = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
+    let mid = SIDE as f32 / 2.0;
+    Some(
+        strokes
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.iter()
+                    .map(|p| [(p[0] - c[0]) * scale + mid, (p[1] - c[1]) * scale + mid])
+                    .collect()
+            })
+            .collect(),
+    )
 }
 
 /// One image's random geometry.

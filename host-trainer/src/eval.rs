@@ -371,6 +371,11 @@ pub fn evaluate_dataset<M: Classifier + ?Sized>(m: &M, d: &Dataset, keep: usize)
 
 /// Reads an ink JSON Lines file (one [`InkRecord`] per non-empty line).
 pub fn read_ink(path: &Path) -> Result<Vec<InkRecord>> {
+    Ok(read_ink_lines(path)?.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Like [`read_ink`], with every record's 1-based line number.
+pub fn read_ink_lines(path: &Path) -> Result<Vec<(usize, InkRecord)>> {
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
@@ -392,7 +397,7 @@ pub fn read_ink(path: &Path) -> Result<Vec<InkRecord>> {
                 });
             }
         }
-        out.push(rec);
+        out.push((i + 1, rec));
     }
     Ok(out)
 }

@@ -16,6 +16,10 @@
 //!   and positions ([`HandParams::mnist`]: no rotation or shear, the digits are
 //!   already handwriting), resampled and jittered the same way.
 //!
+//! - `styles.jsonl`: handwriting styles MNIST barely contains, from
+//!   hand-authored stroke templates ([`crate::styleset`]), drawn by the same
+//!   hand as the Hershey set.
+//!
 //! Everything is deterministic: record `i` of a set is drawn from its own
 //! SplitMix64 stream seeded by `(seed, set, i)`, so any slice can be
 //! regenerated on its own (the tests do, to keep the generator from drifting).
@@ -73,6 +77,8 @@ pub struct InksetArgs {
     pub hershey_variants: usize,
     /// Number of MNIST test digits (from the start of the test set).
     pub mnist_count: usize,
+    /// Variants per handwriting-style template ([`crate::styleset`]).
+    pub style_variants: usize,
 }
 
 impl Default for InksetArgs {
@@ -83,6 +89,7 @@ impl Default for InksetArgs {
             seed: DEFAULT_SEED,
             hershey_variants: 8,
             mnist_count: 1000,
+            style_variants: 20,
         }
     }
 }
@@ -109,6 +116,8 @@ pub struct InksetSummary {
     pub hershey: WrittenSet,
     /// The MNIST skeleton set.
     pub mnist: WrittenSet,
+    /// The handwriting-style set.
+    pub styles: WrittenSet,
 }
 
 /// Generates both sets and writes them to `args.out_dir`.
@@ -120,7 +129,14 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     let hershey = write_set(&args.out_dir.join(HERSHEY_FILE), &h, 0)?;
     let (m, skipped) = mnist_records(&test, args.mnist_count, args.seed)?;
     let mnist = write_set(&args.out_dir.join(MNIST_FILE), &m, skipped)?;
-    Ok(InksetSummary { hershey, mnist })
+    let t = crate::styleset::templates()?;
+    let st = crate::styleset::style_records(&t, args.seed, args.style_variants)?;
+    let styles = write_set(&args.out_dir.join(crate::styleset::STYLES_FILE), &st, 0)?;
+    Ok(InksetSummary {
+        hershey,
+        mnist,
+        styles,
+    })
 }
 
 /// The Hershey digit glyphs, with the data error mapped to the crate's error.
@@ -207,7 +223,11 @@ pub fn mnist_records(test: &Dataset, count: usize, seed: u64) -> Result<(Vec<Ink
     Ok((out, skipped))
 }
 
-fn record(label: u8, strokes: Vec<Vec<[f32; 2]>>, what: impl Fn() -> String) -> Result<InkRecord> {
+pub(crate) fn record(
+    label: u8,
+    strokes: Vec<Vec<[f32; 2]>>,
+    what: impl Fn() -> String,
+) -> Result<InkRecord> {
     let points: usize = strokes.iter().map(Vec::len).sum();
     if strokes.is_empty() || strokes.len() > MAX_STROKES || points > MAX_POINTS {
         return Err(Error::Config(format!(
@@ -281,7 +301,11 @@ impl HandParams {
 const MARGIN: f32 = 4.0;
 
 /// Draws `strokes` (any units, y down) with the hand onto the surface.
-fn draw(strokes: &[Vec<[f32; 2]>], hand: &HandParams, rng: &mut Rng) -> Vec<Vec<[f32; 2]>> {
+pub(crate) fn draw(
+    strokes: &[Vec<[f32; 2]>],
+    hand: &HandParams,
+    rng: &mut Rng,
+) -> Vec<Vec<[f32; 2]>> {
     let pts = || strokes.iter().flatten();
     let (lo, hi) = bbox(pts().copied());
     let src_h = (hi[1] - lo[1]).max(hi[0] - lo[0]).max(1e-3);
@@ -429,10 +453,10 @@ fn resample(s: &[[f32; 2]], spacing: f32, rng: &mut Rng) -> Vec<[f32; 2]> {
 
 /// SplitMix64: a tiny, fully specified generator, so the committed sets do not
 /// depend on any crate's RNG algorithm staying the same.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
-    fn for_record(seed: u64, set: u64, index: u64) -> Rng {
+    pub(crate) fn for_record(seed: u64, set: u64, index: u64) -> Rng {
         let mut r = Rng(seed ^ set.wrapping_mul(0xA076_1D64_78BD_642F));
         let s = r.next_u64() ^ index.wrapping_mul(0xE703_7ED1_A0B4_28DB);
         Rng(s)
@@ -447,11 +471,11 @@ impl Rng {
     }
 
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f32 {
+    pub(crate) fn unit(&mut self) -> f32 {
         (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
     }
 
-    fn range(&mut self, lo: f32, hi: f32) -> f32 {
+    pub(crate) fn range(&mut self, lo: f32, hi: f32) -> f32 {
         lo + (hi - lo) * self.unit()
     }
 
@@ -460,7 +484,7 @@ impl Rng {
     }
 
     /// Standard normal (Box–Muller).
-    fn normal(&mut self) -> f32 {
+    pub(crate) fn normal(&mut self) -> f32 {
         let u1 = 1.0 - self.unit(); // (0, 1]
         let u2 = self.unit();
         (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()

@@ -25,6 +25,8 @@ pub mod plot;
 pub mod predict;
 pub mod simd;
 pub mod skeleton;
+pub mod style;
+pub mod styleset;
 pub mod train;
 
 pub use error::{Error, Result};

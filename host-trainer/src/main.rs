@@ -105,6 +105,14 @@ enum Cmd {
         /// Do not write the training-curve PNG.
         #[arg(long)]
         no_plot: bool,
+        /// Labelled ink drawings (JSON Lines, one drawing with a "label" 0-9 per line, e.g. the
+        /// web page's "Download .jsonl") that join the training set, rendered through the core's
+        /// stroke path (and augmented like the stroke version with --augment). Repeatable.
+        #[arg(long)]
+        ink: Vec<PathBuf>,
+        /// How many times each --ink drawing is seen per epoch.
+        #[arg(long, default_value_t = train::DEFAULT_INK_WEIGHT)]
+        ink_weight: usize,
     },
     /// Evaluate a model through nnet-core on an IDX test split (--data) or on ink drawings (--ink):
     /// prints `accuracy: NN.NN%`, per-class precision/recall and the confusion matrix, and writes
@@ -193,8 +201,9 @@ enum Cmd {
         #[arg(long, default_value = "out/augment-preview.png")]
         out: PathBuf,
     },
-    /// Regenerate the committed ink test set (Hershey stroke-font digits and skeletonised MNIST
-    /// test digits drawn by a simulated hand) as JSON Lines files.
+    /// Regenerate the committed ink test sets (Hershey stroke-font digits, skeletonised MNIST
+    /// test digits, and handwriting styles from hand-authored stroke templates, all drawn by a
+    /// simulated hand) as JSON Lines files.
     MakeInkset {
         /// Output directory.
         #[arg(long, default_value = "tests/data/ink")]
@@ -259,6 +268,8 @@ fn main() -> Result<()> {
             quiet,
             log_json,
             no_plot,
+            ink,
+            ink_weight,
         } => {
             let (opt, default_lr) = match optimizer {
                 OptArg::Sgd => (Optimizer::SGD, 0.1),
@@ -286,6 +297,8 @@ fn main() -> Result<()> {
                 log_json,
                 plot: !no_plot,
                 command: format!("host-trainer {command}"),
+                ink,
+                ink_weight,
             };
             let r = train::train(&cfg)?;
             let acc = r.test_accuracy.map_or("no test split".to_string(), |a| {
@@ -520,7 +533,7 @@ fn main() -> Result<()> {
                 ..inkset::InksetArgs::default()
             };
             let s = inkset::run(&args)?;
-            for w in [s.hershey, s.mnist] {
+            for w in [s.hershey, s.mnist, s.styles] {
                 say!(
                     "wrote {}: {} drawings, per digit {:?}, {} bytes, {} skipped",
                     w.path.display(),

@@ -11,7 +11,7 @@ use nnet_core::INPUT;
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
-use crate::augment::{rng_for, AugmentConfig, Augmenter};
+use crate::augment::{self, rng_for, AugmentConfig, Augmenter};
 use crate::eval;
 use crate::idx::{self, Dataset, Split};
 use crate::net::{Optimizer, Params, Trainer};
@@ -82,6 +82,85 @@ pub struct TrainConfig {
     pub plot: bool,
     /// The command line, recorded in the model's notes.
     pub command: String,
+    /// Labelled ink drawings (JSON Lines files) that join the training set.
+    pub ink: Vec<PathBuf>,
+    /// How many times each ink drawing is seen per epoch (each time
+    /// augmented differently when augmenting).
+    pub ink_weight: usize,
+}
+
+/// Default of [`TrainConfig::ink_weight`].
+pub const DEFAULT_INK_WEIGHT: usize = 5;
+/// Largest accepted [`TrainConfig::ink_weight`].
+pub const MAX_INK_WEIGHT: usize = 1000;
+
+/// Labelled ink drawings for training, read from one JSON Lines file.
+#[derive(Debug, Clone)]
+pub struct InkTrainingSet {
+    /// The file.
+    pub path: PathBuf,
+    /// SHA-256 of the file, hex.
+    pub sha256: String,
+    /// The drawings in file order.
+    pub drawings: Vec<InkDrawing>,
+}
+
+/// One labelled training drawing.
+#[derive(Debug, Clone)]
+pub struct InkDrawing {
+    /// The digit.
+    pub label: u8,
+    /// The drawing as the core's stroke path renders it.
+    pub image: nnet_core::Image,
+    /// Its strokes (surface pixels).
+    pub strokes: Vec<Vec<[f32; 2]>>,
+}
+
+/// Reads labelled ink drawings for training: every drawing must have a
+/// label 0..=9 and be a digit for the core's stroke path (not empty, not a
+/// tap); anything else is an error naming the file and line.
+pub fn read_training_ink(path: &Path) -> Result<InkTrainingSet> {
+    use sha2::Digest;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let sha256 = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let bad = |line: usize, msg: String| Error::Ink {
+        path: path.to_path_buf(),
+        line,
+        msg,
+    };
+    let mut drawings = Vec::new();
+    for (line, rec) in eval::read_ink_lines(path)? {
+        let label = rec.label.ok_or_else(|| {
+            bad(
+                line,
+                "drawing has no \"label\" (training needs a digit 0..=9)".into(),
+            )
+        })?;
+        let img = eval::ink_to_image(&rec)
+            .map_err(|e| bad(line, format!("drawing cannot be preprocessed: {e}")))?
+            .ok_or_else(|| {
+                bad(
+                    line,
+                    "drawing is too small to be a digit (\"no digit\")".into(),
+                )
+            })?;
+        drawings.push(InkDrawing {
+            label,
+            image: img,
+            strokes: rec.strokes,
+        });
+    }
+    if drawings.is_empty() {
+        return Err(Error::Dataset(format!("{}: no drawings", path.display())));
+    }
+    Ok(InkTrainingSet {
+        path: path.to_path_buf(),
+        sha256,
+        drawings,
+    })
 }
 
 /// One epoch's numbers (also the `--log-json` record).
@@ -131,7 +210,7 @@ pub fn notes(cfg: &TrainConfig) -> String {
         Optimizer::Adam { beta1, beta2, eps } => format!("adam(b1={beta1},b2={beta2},eps={eps})"),
     };
     format!(
-        "host-trainer {}: hidden={} epochs={} batch={} opt={opt} lr={} schedule={:?} seed={} threads={} augment={} val_split={} limit={}; command: {}",
+        "host-trainer {}: hidden={} epochs={} batch={} opt={opt} lr={} schedule={:?} seed={} threads={} augment={} val_split={} limit={}{}; command: {}",
         env!("CARGO_PKG_VERSION"),
         cfg.hidden,
         cfg.epochs,
@@ -143,6 +222,11 @@ pub fn notes(cfg: &TrainConfig) -> String {
         cfg.augment.is_some(),
         cfg.val_split,
         cfg.limit.map_or("none".to_string(), |l| l.to_string()),
+        if cfg.ink.is_empty() {
+            String::new()
+        } else {
+            format!(" ink_weight={}", cfg.ink_weight)
+        },
         cfg.command
     )
 }
@@ -162,6 +246,16 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
         return Err(Error::Config("--lr must be a positive number".into()));
     }
+    if !(1..=MAX_INK_WEIGHT).contains(&cfg.ink_weight) {
+        return Err(Error::Config(format!(
+            "--ink-weight must be in 1..={MAX_INK_WEIGHT}"
+        )));
+    }
+    let ink = cfg
+        .ink
+        .iter()
+        .map(|p| read_training_ink(p))
+        .collect::<Result<Vec<_>>>()?;
     let mut all = idx::load(&cfg.data, Split::Train)?;
     if let Some(l) = cfg.limit {
         all = all.head(l);
@@ -191,9 +285,23 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     let (val_ix, train_ix) = perm.split_at(n_val.min(all.len().saturating_sub(1)));
     let mut train_ix = train_ix.to_vec();
     train_ix.sort_unstable();
-    let train = pick(&train_ix);
+    let mut train = pick(&train_ix);
     let val = pick(val_ix);
     drop(all);
+    // ink drawings follow the MNIST images, each `ink_weight` times; the
+    // validation split stays MNIST only
+    let mut drawings = Vec::new();
+    for set in &ink {
+        for d in &set.drawings {
+            let framed = augment::drawing_frame(&d.strokes).unwrap_or_default();
+            for _ in 0..cfg.ink_weight {
+                train.images.extend_from_slice(&d.image);
+                train.labels.push(d.label);
+                drawings.push(framed.clone());
+            }
+        }
+    }
+    let n_drawings: usize = ink.iter().map(|s| s.drawings.len()).sum();
 
     let mut trainer = Trainer::new(
         Params::init(cfg.hidden, cfg.seed),
@@ -216,12 +324,19 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         cfg.batch,
         cfg.threads
     ));
+    if n_drawings > 0 {
+        say(format!(
+            "ink: {n_drawings} labelled drawings from {} file(s), each seen {} times per epoch",
+            ink.len(),
+            cfg.ink_weight
+        ));
+    }
     let augmenter = match cfg.augment {
         Some(a) => {
             let t0 = Instant::now();
             let aug = trainer
                 .pool()
-                .install(|| Augmenter::new(&train, a, cfg.seed));
+                .install(|| Augmenter::with_drawings(&train, drawings, a, cfg.seed));
             say(format!(
                 "augmentation: skeleton strokes for {:.1}% of the training digits ({:.1} s)",
                 100.0 * aug.stroke_coverage(),
@@ -319,7 +434,18 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         seed: cfg.seed,
         epochs: cfg.epochs as u32,
         test_accuracy: None,
-        notes: notes(cfg),
+        notes: notes(cfg)
+            + &ink
+                .iter()
+                .map(|s| {
+                    format!(
+                        "; ink {} ({} drawings, sha256 {})",
+                        s.path.display(),
+                        s.drawings.len(),
+                        s.sha256
+                    )
+                })
+                .collect::<String>(),
     });
     let test_accuracy = match &test {
         Some(t) => {

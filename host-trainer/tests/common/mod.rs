@@ -83,5 +83,7 @@ pub fn quick_config(data: &Path, out: &Path) -> TrainConfig {
         log_json: None,
         plot: false,
         command: "test".into(),
+        ink: Vec::new(),
+        ink_weight: host_trainer::train::DEFAULT_INK_WEIGHT,
     }
 }

@@ -1,0 +1,247 @@
+//! `train --ink`: labelled drawings join the training set (CLI and library),
+//! deterministically, and bad files are clear errors naming file and line.
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use host_trainer::train::train;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(args)
+        .output()
+        .expect("run host-trainer")
+}
+
+/// Deterministic pseudo-random numbers in [0, 1).
+fn rnd(state: &mut u64) -> f32 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    (*state >> 40) as f32 / (1u64 << 24) as f32
+}
+
+/// Shapes the synthetic bars of [`common::synthetic`] never look like: a
+/// ring labelled 3 and a plus sign labelled 8, jittered, at varied sizes
+/// and positions on a 280x280 surface.
+fn write_shapes(path: &Path, n: usize, seed: u64) {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut lines = Vec::new();
+    for i in 0..n {
+        let r = 40.0 + 60.0 * rnd(&mut s);
+        let (cx, cy) = (120.0 + 40.0 * rnd(&mut s), 120.0 + 40.0 * rnd(&mut s));
+        let mut j = || 3.0 * (rnd(&mut s) - 0.5);
+        let (label, strokes) = if i % 2 == 0 {
+            let ring: Vec<String> = (0..=24)
+                .map(|k| {
+                    let a = k as f32 / 24.0 * std::f32::consts::TAU;
+                    format!(
+                        "[{:.1},{:.1}]",
+                        cx + r * a.cos() + j(),
+                        cy + r * a.sin() + j()
+                    )
+                })
+                .collect();
+            (3, format!("[[{}]]", ring.join(",")))
+        } else {
+            (
+                8,
+                format!(
+                    "[[[{:.1},{:.1}],[{:.1},{:.1}]],[[{:.1},{:.1}],[{:.1},{:.1}]]]",
+                    cx - r + j(),
+                    cy + j(),
+                    cx + r + j(),
+                    cy + j(),
+                    cx + j(),
+                    cy - r + j(),
+                    cx + j(),
+                    cy + r + j()
+                ),
+            )
+        };
+        lines.push(format!(
+            r#"{{"label":{label},"width":280.0,"height":280.0,"strokes":{strokes}}}"#
+        ));
+    }
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+fn accuracy(out: &str) -> f32 {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("accuracy:"))
+        .unwrap_or_else(|| panic!("no accuracy line in {out}"));
+    line.trim_start_matches("accuracy:")
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn ink_drawings_are_learned_from_the_command_line() {
+    let d = common::tmpdir("ink-cli");
+    common::synthetic(&d, 600, 5);
+    let (a, b) = (d.join("a.jsonl"), d.join("b.jsonl"));
+    write_shapes(&a, 40, 1);
+    write_shapes(&b, 40, 2); // other "writers": other sizes, positions and jitter
+    let data = d.to_str().unwrap();
+    let train_args = |out: &str, ink: bool| -> Vec<String> {
+        let mut v = vec![
+            "train",
+            "--data",
+            data,
+            "--out",
+            out,
+            "--hidden",
+            "32",
+            "--epochs",
+            "4",
+            "--quiet",
+            "--threads",
+            "2",
+            "--no-plot",
+            "--augment",
+        ];
+        if ink {
+            v.extend(["--ink", a.to_str().unwrap(), "--ink-weight", "10"]);
+        }
+        v.into_iter().map(String::from).collect()
+    };
+    let run_s = |v: Vec<String>| run(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    let with = d.join("with.nnet");
+    let without = d.join("without.nnet");
+    for (m, ink) in [(&with, true), (&without, false)] {
+        let o = run_s(train_args(m.to_str().unwrap(), ink));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let eval = |m: &Path| {
+        let o = run(&[
+            "evaluate",
+            "--model",
+            m.to_str().unwrap(),
+            "--ink",
+            b.to_str().unwrap(),
+            "--out-dir",
+            data,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        accuracy(&String::from_utf8_lossy(&o.stdout))
+    };
+    let (acc_with, acc_without) = (eval(&with), eval(&without));
+    assert!(
+        acc_with >= 90.0 && acc_with > acc_without + 30.0,
+        "with --ink {acc_with}%, without {acc_without}%"
+    );
+    // the same command writes the same bytes
+    let first = std::fs::read(&with).unwrap();
+    let o = run_s(train_args(with.to_str().unwrap(), true));
+    assert!(o.status.success());
+    assert!(first == std::fs::read(&with).unwrap(), "model bytes differ");
+}
+
+#[test]
+fn ink_training_is_deterministic_and_recorded() {
+    let d = common::tmpdir("ink-lib");
+    common::synthetic(&d, 300, 9);
+    let ink = d.join("a.jsonl");
+    write_shapes(&ink, 12, 3);
+    let mut cfg = common::quick_config(&d, &d.join("a.nnet"));
+    cfg.ink = vec![ink.clone(), ink.clone()];
+    cfg.ink_weight = 3;
+    let a = train(&cfg).unwrap();
+    cfg.out = d.join("b.nnet");
+    let b = train(&cfg).unwrap();
+    assert_eq!(a.model_bytes, b.model_bytes);
+    let m = nnet_core::format::OwnedModel::from_bytes(&a.model_bytes).unwrap();
+    assert!(
+        m.meta.notes.contains("ink_weight=3") && m.meta.notes.contains("12 drawings, sha256 "),
+        "{}",
+        m.meta.notes
+    );
+    // the drawings change the model; so does their weight
+    cfg.ink_weight = 1;
+    let c = train(&cfg).unwrap();
+    assert_ne!(a.model_bytes, c.model_bytes);
+    cfg.ink.clear();
+    let e = train(&cfg).unwrap();
+    assert_ne!(c.model_bytes, e.model_bytes);
+}
+
+#[test]
+fn bad_ink_files_are_clear_errors() {
+    let d = common::tmpdir("ink-bad");
+    common::synthetic(&d, 100, 4);
+    let good = r#"{"label":1,"width":280,"height":280,"strokes":[[[140,40],[140,240]]]}"#;
+    let cases = [
+        (
+            "unlabelled.jsonl",
+            format!("{good}\n{}\n", good.replace(r#""label":1,"#, "")),
+            ":2:",
+            "label",
+        ),
+        (
+            "label12.jsonl",
+            format!(
+                "{good}\n\n{}\n",
+                good.replace(r#""label":1"#, r#""label":12"#)
+            ),
+            ":3:",
+            "label 12",
+        ),
+        (
+            "tap.jsonl",
+            r#"{"label":4,"width":280,"height":280,"strokes":[[[10,10],[11,10]]]}"#.to_string(),
+            ":1:",
+            "no digit",
+        ),
+        ("broken.jsonl", format!("{good}\n{{\"label\":"), ":2:", ""),
+        ("empty.jsonl", String::new(), "empty.jsonl", "no drawings"),
+    ];
+    for (name, text, where_, what) in cases {
+        let p = d.join(name);
+        std::fs::write(&p, text).unwrap();
+        let o = run(&[
+            "train",
+            "--data",
+            d.to_str().unwrap(),
+            "--out",
+            d.join("x.nnet").to_str().unwrap(),
+            "--ink",
+            p.to_str().unwrap(),
+            "--epochs",
+            "1",
+            "--hidden",
+            "32",
+            "--quiet",
+        ]);
+        assert!(!o.status.success(), "{name} was accepted");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(name) && err.contains(where_) && err.contains(what),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let o = run(&[
+        "train",
+        "--data",
+        d.to_str().unwrap(),
+        "--ink",
+        d.join("missing.jsonl").to_str().unwrap(),
+        "--ink-weight",
+        "0",
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--ink-weight"));
+    let o = run(&[
+        "train",
+        "--data",
+        d.to_str().unwrap(),
+        "--ink",
+        d.join("missing.jsonl").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.jsonl"));
+}
