@@ -6,7 +6,7 @@ use std::path::Path;
 
 use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, WeightType};
 use nnet_core::ink::InkRecord;
-use nnet_core::{Image, Mlp, Prediction, INPUT, OUTPUT};
+use nnet_core::{Classifier, Image, Prediction, INPUT, OUTPUT};
 use rayon::prelude::*;
 
 use crate::idx::Dataset;
@@ -85,42 +85,78 @@ pub fn load_any_model(path: &Path) -> Result<AnyModel> {
     Ok(m)
 }
 
-/// Something that classifies images through nnet-core.
-pub trait Classifier: Sync {
-    /// Classifies every image (in parallel), in order.
-    fn predict_images(&self, images: &[Image]) -> Result<Vec<Prediction>>;
+/// A model file's network, borrowed, of either weight type: what the
+/// functions below classify with. Every `&OwnedModel`, `&OwnedQuantModel` and
+/// `&AnyModel` converts into one.
+#[derive(Debug, Clone, Copy)]
+pub enum ModelRef<'a> {
+    /// 32-bit float weights (`nnet_core::Mlp`).
+    F32(&'a OwnedModel),
+    /// 8-bit integer weights (`nnet_core::QuantMlp`).
+    Int8(&'a OwnedQuantModel),
 }
 
-fn par_predict<F>(images: &[Image], f: F) -> Result<Vec<Prediction>>
-where
-    F: Fn(&Image) -> core::result::Result<Prediction, nnet_core::Error> + Sync,
-{
+impl<'a> From<&'a OwnedModel> for ModelRef<'a> {
+    fn from(m: &'a OwnedModel) -> Self {
+        ModelRef::F32(m)
+    }
+}
+
+impl<'a> From<&'a OwnedQuantModel> for ModelRef<'a> {
+    fn from(m: &'a OwnedQuantModel) -> Self {
+        ModelRef::Int8(m)
+    }
+}
+
+impl<'a> From<&'a AnyModel> for ModelRef<'a> {
+    fn from(m: &'a AnyModel) -> Self {
+        match m {
+            AnyModel::F32(m) => ModelRef::F32(m),
+            AnyModel::Int8(m) => ModelRef::Int8(m),
+        }
+    }
+}
+
+impl ModelRef<'_> {
+    /// Hidden units.
+    pub fn hidden(self) -> usize {
+        match self {
+            ModelRef::F32(m) => m.hidden,
+            ModelRef::Int8(m) => m.hidden,
+        }
+    }
+}
+
+/// Classifies every image with `net` (in parallel), in order.
+fn par_predict<C: Classifier + Sync>(net: &C, images: &[Image]) -> Result<Vec<Prediction>> {
     images
         .par_iter()
         .enumerate()
-        .map(|(i, x)| f(x).map_err(|e| Error::core(format!("image {i}"), e)))
+        .map(|(i, x)| {
+            net.predict(x)
+                .map_err(|e| Error::core(format!("image {i}"), e))
+        })
         .collect()
 }
 
-fn predict_f32<const H: usize>(m: &OwnedModel, images: &[Image]) -> Result<Vec<Prediction>> {
-    let mlp: Mlp<'_, H> = m.mlp::<H>().map_err(|e| Error::core("model", e))?;
-    par_predict(images, |x| mlp.predict(x))
+/// [`par_predict`] with the network of `m` at the compile-time hidden size `H`.
+fn predict_h<const H: usize>(m: ModelRef<'_>, images: &[Image]) -> Result<Vec<Prediction>> {
+    let model = |e| Error::core("model", e);
+    match m {
+        ModelRef::F32(m) => par_predict(&m.mlp::<H>().map_err(model)?, images),
+        ModelRef::Int8(m) => par_predict(&m.quant_mlp::<H>().map_err(model)?, images),
+    }
 }
 
-fn predict_int8<const H: usize>(m: &OwnedQuantModel, images: &[Image]) -> Result<Vec<Prediction>> {
-    let q = m.quant_mlp::<H>().map_err(|e| Error::core("model", e))?;
-    par_predict(images, |x| q.predict(x))
-}
-
-/// Calls `$f::<H>($m, $images)` with the const `H` equal to `$hidden`.
+/// Calls `predict_h::<H>($m, $images)` with the const `H` equal to `$hidden`.
 macro_rules! dispatch_hidden {
-    ($hidden:expr, $f:ident, $m:expr, $images:expr) => {
-        dispatch_hidden!(@ $hidden, $f, $m, $images;
+    ($hidden:expr, $m:expr, $images:expr) => {
+        dispatch_hidden!(@ $hidden, $m, $images;
             8, 16, 32, 50, 64, 100, 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024)
     };
-    (@ $hidden:expr, $f:ident, $m:expr, $images:expr; $($h:literal),*) => {
+    (@ $hidden:expr, $m:expr, $images:expr; $($h:literal),*) => {
         match $hidden {
-            $($h => $f::<$h>($m, $images),)*
+            $($h => predict_h::<$h>($m, $images),)*
             other => Err(Error::Config(format!(
                 "hidden size {other} is not supported; choose one of {SUPPORTED_HIDDEN:?}"
             ))),
@@ -128,41 +164,22 @@ macro_rules! dispatch_hidden {
     };
 }
 
-impl Classifier for OwnedModel {
-    fn predict_images(&self, images: &[Image]) -> Result<Vec<Prediction>> {
-        dispatch_hidden!(self.hidden, predict_f32, self, images)
-    }
-}
-
-impl Classifier for OwnedQuantModel {
-    fn predict_images(&self, images: &[Image]) -> Result<Vec<Prediction>> {
-        dispatch_hidden!(self.hidden, predict_int8, self, images)
-    }
-}
-
-impl Classifier for AnyModel {
-    fn predict_images(&self, images: &[Image]) -> Result<Vec<Prediction>> {
-        match self {
-            AnyModel::F32(m) => m.predict_images(images),
-            AnyModel::Int8(m) => m.predict_images(images),
-        }
-    }
-}
-
-/// Classifies every image with nnet-core (`Mlp` or `QuantMlp`, in parallel).
-pub fn predict<M: Classifier + ?Sized>(m: &M, images: &[Image]) -> Result<Vec<Prediction>> {
-    m.predict_images(images)
+/// Classifies every image with nnet-core (`Mlp` or `QuantMlp` through
+/// [`nnet_core::Classifier`], in parallel), in order.
+pub fn predict<'a>(m: impl Into<ModelRef<'a>>, images: &[Image]) -> Result<Vec<Prediction>> {
+    let m = m.into();
+    dispatch_hidden!(m.hidden(), m, images)
 }
 
 /// How often two models give the same digit on the same images:
 /// `(agreeing, total)`.
-pub fn agreement<A: Classifier + ?Sized, B: Classifier + ?Sized>(
-    a: &A,
-    b: &B,
+pub fn agreement<'a, 'b>(
+    a: impl Into<ModelRef<'a>>,
+    b: impl Into<ModelRef<'b>>,
     images: &[Image],
 ) -> Result<(usize, usize)> {
-    let pa = a.predict_images(images)?;
-    let pb = b.predict_images(images)?;
+    let pa = predict(a, images)?;
+    let pb = predict(b, images)?;
     let same = pa
         .iter()
         .zip(&pb)
@@ -356,7 +373,11 @@ fn ratio(a: u32, b: u32) -> f64 {
 }
 
 /// Evaluates `m` on a data set (images used as they are, like MNIST's test set).
-pub fn evaluate_dataset<M: Classifier + ?Sized>(m: &M, d: &Dataset, keep: usize) -> Result<Report> {
+pub fn evaluate_dataset<'a>(
+    m: impl Into<ModelRef<'a>>,
+    d: &Dataset,
+    keep: usize,
+) -> Result<Report> {
     let images = dataset_images(d);
     let preds = predict(m, &images)?;
     let items: Vec<(u8, Image, Option<Prediction>)> = d
@@ -451,8 +472,8 @@ pub fn ink_to_image(rec: &InkRecord) -> Result<Option<Image>, nnet_core::Error> 
 /// "No digit" counts as wrong; so does a drawing the core rejects (e.g. more
 /// than 64 strokes, a zero-sized surface), which is listed in
 /// [`Report::rejected`] and counted in the "none" column.
-pub fn evaluate_ink<M: Classifier + ?Sized>(
-    m: &M,
+pub fn evaluate_ink<'a>(
+    m: impl Into<ModelRef<'a>>,
     recs: &[InkRecord],
     path: &Path,
     keep: usize,

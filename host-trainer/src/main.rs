@@ -295,7 +295,6 @@ fn main() -> Result<()> {
                 out: out.clone(),
                 quiet,
                 log_json,
-                plot: !no_plot,
                 command: format!("host-trainer {command}"),
                 ink,
                 ink_weight,
@@ -309,7 +308,9 @@ fn main() -> Result<()> {
                 out.display(),
                 r.model_bytes.len()
             );
-            if let Some(p) = r.plot {
+            if !no_plot {
+                let p = plot::curve_path(&out);
+                plot::training_curves(&r.history, r.test_accuracy, &p)?;
                 say!("wrote {}", p.display());
             }
         }
@@ -412,7 +413,7 @@ fn main() -> Result<()> {
         }
         Cmd::Quantize { model, out, data } => {
             let f32_model = eval::load_model(&model)?;
-            let mut q = nnet_core::quant::quantize(&f32_model)
+            let mut q = nnet_core::quantizer::quantize(&f32_model)
                 .map_err(|e| anyhow::anyhow!("quantising {}: {e}", model.display()))?;
             match idx::load(&data, Split::Test) {
                 Ok(test) => {

@@ -3,7 +3,7 @@
 //! `embedded-graphics` (lines, rectangles, a 6x10 bitmap font) onto an
 //! `image` RGB buffer, which keeps the dependency tree small.
 use std::convert::Infallible;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use embedded_graphics::mono_font::ascii::FONT_6X10;
 use embedded_graphics::mono_font::MonoTextStyle;
@@ -139,6 +139,12 @@ fn panel(
         c.rect(x0 + w - 110, ly - 6, 10, 6, *color);
         c.text(label, x0 + w - 96, ly, AXIS, Alignment::Left);
     }
+}
+
+/// The PNG with the training curves that belongs to a model file:
+/// `models/x.nnet` → `models/x.training.png`.
+pub fn curve_path(model: &Path) -> PathBuf {
+    model.with_extension("training.png")
 }
 
 /// The training curves: loss per epoch (left) and validation accuracy per

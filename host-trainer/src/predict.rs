@@ -113,7 +113,8 @@ impl Answer {
 }
 
 /// Classifies a PNG file, or every record of a `.jsonl` ink file.
-pub fn predict_file<M: eval::Classifier + ?Sized>(model: &M, path: &Path) -> Result<Vec<Answer>> {
+pub fn predict_file<'a>(model: impl Into<eval::ModelRef<'a>>, path: &Path) -> Result<Vec<Answer>> {
+    let model = model.into();
     let is_ink = path
         .extension()
         .and_then(|e| e.to_str())

@@ -78,8 +78,6 @@ pub struct TrainConfig {
     pub quiet: bool,
     /// One JSON object per epoch into this file.
     pub log_json: Option<PathBuf>,
-    /// Write the training-curve PNG next to the model.
-    pub plot: bool,
     /// The command line, recorded in the model's notes.
     pub command: String,
     /// Labelled ink drawings (JSON Lines files) that join the training set.
@@ -193,14 +191,6 @@ pub struct TrainOutcome {
     pub test_accuracy: Option<f32>,
     /// The model file bytes as written.
     pub model_bytes: Vec<u8>,
-    /// Path of the training-curve PNG, if written.
-    pub plot: Option<PathBuf>,
-}
-
-/// The PNG with the training curves that belongs to a model file:
-/// `models/x.nnet` → `models/x.training.png`.
-pub fn curve_path(model: &Path) -> PathBuf {
-    model.with_extension("training.png")
 }
 
 /// Hyperparameter summary stored in the model's notes.
@@ -231,8 +221,8 @@ pub fn notes(cfg: &TrainConfig) -> String {
     )
 }
 
-/// Trains a model as configured, writes it (and the curve PNG) and returns
-/// what happened.
+/// Trains a model as configured, writes it and returns what happened (the
+/// per-epoch history included: [`crate::plot::training_curves`] draws it).
 pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     eval::check_hidden(cfg.hidden)?;
     if cfg.epochs == 0 || cfg.batch == 0 || cfg.threads == 0 {
@@ -464,19 +454,11 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
     std::fs::write(&cfg.out, &bytes).map_err(|e| Error::io(&cfg.out, e))?;
-    let plot = if cfg.plot {
-        let p = curve_path(&cfg.out);
-        crate::plot::training_curves(&history, test_accuracy, &p)?;
-        Some(p)
-    } else {
-        None
-    };
     Ok(TrainOutcome {
         params,
         history,
         test_accuracy,
         model_bytes: bytes,
-        plot,
     })
 }
 

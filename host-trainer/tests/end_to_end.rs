@@ -6,7 +6,8 @@ mod common;
 
 use host_trainer::eval;
 use host_trainer::idx::{self, Split};
-use host_trainer::train::{self, train};
+use host_trainer::plot;
+use host_trainer::train::train;
 
 /// What the committed model is documented to reach on the MNIST test set.
 const COMMITTED_MIN_ACCURACY: f64 = 0.985;
@@ -20,7 +21,6 @@ fn small_training_run_reaches_90_percent() {
     cfg.hidden = 100;
     cfg.epochs = 5;
     cfg.augment = None;
-    cfg.plot = true;
     cfg.log_json = Some(d.join("log.jsonl"));
     let r = train(&cfg).unwrap();
     let acc = r.test_accuracy.expect("the MNIST test split is there");
@@ -37,7 +37,9 @@ fn small_training_run_reaches_90_percent() {
     assert_eq!(log.lines().count(), 5);
     let first: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
     assert!(first["train_loss"].as_f64().unwrap() > 0.0);
-    let png = image::open(train::curve_path(&d.join("small.nnet"))).unwrap();
+    let curve = plot::curve_path(&d.join("small.nnet"));
+    plot::training_curves(&r.history, r.test_accuracy, &curve).unwrap();
+    let png = image::open(curve).unwrap();
     assert!(png.width() > 100 && png.height() > 100);
 }
 

@@ -3,7 +3,7 @@
 //! (a real digit, so the int8 pass skips its blank pixels as it would in use).
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use nnet_core::format::{OwnedMetadata, OwnedModel};
-use nnet_core::{quant, Image, INPUT, OUTPUT};
+use nnet_core::{quantizer, Image, INPUT, OUTPUT};
 
 const H: usize = 300;
 const MNIST: &[u8] = include_bytes!("../tests/data/mnist-t10k-0-4.u8");
@@ -27,7 +27,7 @@ fn bench(c: &mut Criterion) {
         w2: weights(OUTPUT * H, 3, 1.0),
         b2: weights(OUTPUT, 4, 1.0),
     };
-    let q = quant::quantize(&model).expect("valid model");
+    let q = quantizer::quantize(&model).expect("valid model");
     let f32_mlp = model.mlp::<H>().expect("valid weights");
     let int8_mlp = q.quant_mlp::<H>().expect("valid weights");
     let x: Image = core::array::from_fn(|i| f32::from(MNIST[i]) / 255.0);

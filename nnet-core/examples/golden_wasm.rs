@@ -13,7 +13,7 @@
 mod golden_net;
 
 use golden_net::H;
-use nnet_core::{quant, Error, Image, Prediction};
+use nnet_core::{quantizer, Error, Image, Prediction};
 
 fn run(predict: impl Fn(&Image) -> Result<Prediction, Error>) -> *const u32 {
     let words: Result<Vec<u32>, Error> = golden_net::inputs()
@@ -41,7 +41,7 @@ pub extern "C" fn golden_f32() -> *const u32 {
 /// Its int8 quantisation.
 #[no_mangle]
 pub extern "C" fn golden_int8() -> *const u32 {
-    let Ok(q) = quant::quantize(&golden_net::model()) else {
+    let Ok(q) = quantizer::quantize(&golden_net::model()) else {
         return std::ptr::null();
     };
     match q.quant_mlp::<H>() {

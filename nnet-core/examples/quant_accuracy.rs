@@ -7,7 +7,7 @@
 //!
 //! (defaults `models/mnist-mlp.nnet`, `data/mnist`; a 784-300-10 f32 model.)
 //! Prints accuracy and digit agreement of
-//! * the int8 model made by `quant::quantize` (the shipped arithmetic), and two
+//! * the int8 model made by `quantizer::quantize` (the shipped arithmetic), and two
 //!   variants of it that were measured to choose that arithmetic: the hidden
 //!   activation rounded from `libm`'s sigmoid instead of the threshold table,
 //!   and a float (unquantised) hidden activation in the output layer;
@@ -25,6 +25,7 @@ use micromath::F32Ext;
 use nnet_core::format::OwnedModel;
 use nnet_core::model::{dot, prediction_from_logits};
 use nnet_core::quant::{self, QuantMlp, INV255};
+use nnet_core::quantizer;
 use nnet_core::{Image, Mlp, OUTPUT};
 
 const H: usize = 300;
@@ -71,7 +72,7 @@ fn run() -> Result<(), String> {
     let model =
         OwnedModel::from_bytes(&bytes).map_err(|e| format!("{}: {e}", model_path.display()))?;
     let mlp = model.mlp::<H>().map_err(|e| e.to_string())?;
-    let qmodel = quant::quantize(&model).map_err(|e| e.to_string())?;
+    let qmodel = quantizer::quantize(&model).map_err(|e| e.to_string())?;
     let q = qmodel.quant_mlp::<H>().map_err(|e| e.to_string())?;
     let (images, labels) = mnist::test_set(&data)?;
     let n = images.len();

@@ -498,7 +498,7 @@ mod write {
 
     use super::{AdaptedMlp, AdaptedQuantMlp};
     use crate::format::{OwnedMetadata, OwnedModel, OwnedQuantModel};
-    use crate::quant::quantizer::quantize_row;
+    use crate::quantizer::quantize_row;
     use crate::Error;
 
     impl<const H: usize> AdaptedMlp<'_, H> {
@@ -522,7 +522,7 @@ mod write {
         /// The adapted network as an int8 model: the borrowed hidden layer
         /// as it is, the output layer turned back into real weights
         /// (`w[k][j] * s2[k]`, one f32 multiply) and requantised per row like
-        /// [`crate::quant::quantize`]. Rounding to 8 bits can change a few
+        /// [`crate::quantizer::quantize`]. Rounding to 8 bits can change a few
         /// answers; `host-trainer adapt` reports the accuracy both ways.
         /// Non-finite weights are [`Error::NonFiniteWeight`].
         pub fn to_model(&self, meta: OwnedMetadata) -> Result<OwnedQuantModel, Error> {

@@ -541,7 +541,7 @@ mod owned {
         }
     }
     /// An int8 model held in owned vectors (host side: the quantiser
-    /// [`crate::quant::quantize`], the web server). Layout of every vector as
+    /// [`crate::quantizer::quantize`], the web server). Layout of every vector as
     /// in the file (see the [module docs](crate::format)).
     #[derive(Debug, Clone, PartialEq)]
     pub struct OwnedQuantModel {

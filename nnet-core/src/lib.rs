@@ -15,7 +15,10 @@
 //!
 //! * [`model`]: the fixed-size 784-H-10 perceptron and its deterministic forward pass.
 //! * [`quant`]: the int8 network (8-bit weights with per-row f32 scales,
-//!   exact integer sums over the inked pixels) and, with `alloc`, the quantiser.
+//!   exact integer sums over the inked pixels).
+//! * [`quantizer`] (feature `alloc`): an f32 model to an int8 model.
+//! * [`Classifier`]: the one interface of both networks (one image in, one
+//!   prediction out).
 //! * [`format`]: the versioned model file (magic, header via postcard, weights,
 //!   f32 or int8).
 //! * [`ink`]: stroke capture in fixed-capacity `heapless` buffers, and the
@@ -40,13 +43,17 @@ extern crate alloc;
 extern crate std;
 
 pub mod adapt;
+mod classifier;
 mod error;
 pub mod format;
 pub mod ink;
 pub mod model;
 pub mod preprocess;
 pub mod quant;
+#[cfg(feature = "alloc")]
+pub mod quantizer;
 
+pub use classifier::Classifier;
 pub use error::Error;
 pub use model::{Mlp, Prediction};
 pub use quant::QuantMlp;

@@ -6,7 +6,7 @@
 //! Cortex-M4F checks compare against).
 use nnet_core::adapt::{AdaptConfig, AdaptedMlp, AdaptedQuantMlp, OutputLayer, MAX_STEPS};
 use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel};
-use nnet_core::{model, quant, Error, INPUT, OUTPUT};
+use nnet_core::{model, quant, quantizer, Error, INPUT, OUTPUT};
 
 #[path = "support/golden_net.rs"]
 #[allow(dead_code)] // each user takes what it needs
@@ -18,7 +18,7 @@ fn fresh_networks_answer_like_the_originals_bit_for_bit() {
     let m = golden_net::model();
     let mlp = m.mlp::<H>().unwrap();
     let adapted = AdaptedMlp::new(mlp);
-    let q = quant::quantize(&m).unwrap();
+    let q = quantizer::quantize(&m).unwrap();
     let qmlp = q.quant_mlp::<H>().unwrap();
     let qadapted = AdaptedQuantMlp::new(qmlp);
     for x in golden_net::inputs() {
@@ -84,7 +84,7 @@ fn the_step_follows_the_documented_order() {
     assert_eq!(net.output().weights().as_flattened(), w.concat().as_slice());
     assert_eq!(net.output().biases().as_slice(), b.as_slice());
     // int8: weights in units of the row scales, hidden values 0..=255
-    let q = quant::quantize(&m).unwrap();
+    let q = quantizer::quantize(&m).unwrap();
     let mut qnet = AdaptedQuantMlp::new(q.quant_mlp::<H>().unwrap());
     let mut hq = [0u8; H];
     qnet.predict_with_hidden(&x, &mut hq).unwrap();
@@ -109,7 +109,7 @@ fn the_step_follows_the_documented_order() {
 #[test]
 fn a_correction_makes_the_drawing_answer_its_label() {
     let m = golden_net::model();
-    let q = quant::quantize(&m).unwrap();
+    let q = quantizer::quantize(&m).unwrap();
     for (i, x) in golden_net::inputs().iter().enumerate() {
         let label = golden_net::CORRECTIONS[i];
         let mut net = AdaptedMlp::new(m.mlp::<H>().unwrap());
@@ -259,7 +259,7 @@ fn written_models_answer_like_the_adapted_network() {
 
     // int8: the file holds the requantised layer; it answers like the model
     // it was written from, and within 8-bit rounding of the f32 RAM layer
-    let q = quant::quantize(&m).unwrap();
+    let q = quantizer::quantize(&m).unwrap();
     let mut qnet = AdaptedQuantMlp::new(q.quant_mlp::<H>().unwrap());
     for (x, &label) in inputs.iter().zip(&golden_net::CORRECTIONS) {
         qnet.adapt(x, label, &cfg).unwrap();

@@ -4,6 +4,7 @@
 //! present) the accuracy requirement on the 10,000 MNIST test images.
 use nnet_core::format::{crc32, ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, ALIGN};
 use nnet_core::quant::{self, QuantMlp, SIGMOID_THRESHOLDS};
+use nnet_core::quantizer;
 use nnet_core::{Error, Image, INPUT, OUTPUT};
 use proptest::prelude::*;
 
@@ -77,7 +78,7 @@ fn payload_start(bytes: &[u8]) -> usize {
 #[test]
 fn int8_file_round_trip_owned_and_view() {
     let m = f32_model(6, 11);
-    let q = quant::quantize(&m).unwrap();
+    let q = quantizer::quantize(&m).unwrap();
     let bytes = q.to_bytes().unwrap();
     assert_eq!(
         bytes.len(),
@@ -117,7 +118,7 @@ fn int8_file_round_trip_owned_and_view() {
 fn weight_type_mismatch_is_rejected_both_ways() {
     let m = f32_model(3, 5);
     let f32_bytes = m.to_bytes().unwrap();
-    let int8_bytes = quant::quantize(&m).unwrap().to_bytes().unwrap();
+    let int8_bytes = quantizer::quantize(&m).unwrap().to_bytes().unwrap();
     let fbuf = aligned(&f32_bytes);
     let ibuf = aligned(&int8_bytes);
     let f32_view = ModelView::parse(as_bytes(&fbuf, f32_bytes.len())).unwrap();
@@ -146,7 +147,7 @@ fn weight_type_mismatch_is_rejected_both_ways() {
 
 #[test]
 fn int8_file_rejections() {
-    let q = quant::quantize(&f32_model(2, 3)).unwrap();
+    let q = quantizer::quantize(&f32_model(2, 3)).unwrap();
     let good = q.to_bytes().unwrap();
     let parse = |b: &[u8]| ModelView::parse(b).map(|_| ());
     let start = payload_start(&good);
@@ -219,7 +220,7 @@ fn int8_file_rejections() {
 
 #[test]
 fn writer_and_constructor_refuse_what_the_reader_refuses() {
-    let q = quant::quantize(&f32_model(2, 8)).unwrap();
+    let q = quantizer::quantize(&f32_model(2, 8)).unwrap();
     let mut bad = q.clone();
     bad.s2[3] = 0.0;
     assert_eq!(bad.to_bytes(), Err(Error::BadScale));
@@ -254,11 +255,11 @@ fn writer_and_constructor_refuse_what_the_reader_refuses() {
     // the quantiser validates its input like the f32 writer
     let mut m = f32_model(2, 8);
     m.w1[7] = f32::NAN;
-    assert_eq!(quant::quantize(&m).unwrap_err(), Error::NonFiniteWeight);
+    assert_eq!(quantizer::quantize(&m).unwrap_err(), Error::NonFiniteWeight);
     let mut m = f32_model(2, 8);
     m.b1.push(0.0);
     assert!(matches!(
-        quant::quantize(&m),
+        quantizer::quantize(&m),
         Err(Error::LengthMismatch { .. })
     ));
 }
@@ -268,7 +269,7 @@ fn quantiser_follows_the_documented_rule() {
     let mut m = f32_model(3, 21);
     m.w1[INPUT..2 * INPUT].fill(0.0); // hidden unit 1: an all-zero row
     m.w1[2 * INPUT + 5] = 0.75; // hidden unit 2: a dominant weight
-    let q = quant::quantize(&m).unwrap();
+    let q = quantizer::quantize(&m).unwrap();
     for j in 0..3 {
         let row = &m.w1[j * INPUT..(j + 1) * INPUT];
         let max = row.iter().fold(0.0f32, |a, w| a.max(w.abs()));
@@ -320,7 +321,7 @@ fn input_quantisation() {
         x[400] = bad;
         assert_eq!(quant::quantize_input(&x), Err(Error::NonFiniteInput));
     }
-    let q = quant::quantize(&f32_model(2, 1)).unwrap();
+    let q = quantizer::quantize(&f32_model(2, 1)).unwrap();
     assert_eq!(
         q.quant_mlp::<2>().unwrap().predict(&x),
         Err(Error::NonFiniteInput)
@@ -380,7 +381,7 @@ fn known_answer_tiny_network() {
         w2,
         b2: vec![0.0; OUTPUT],
     };
-    let q = quant::quantize(&m).unwrap();
+    let q = quantizer::quantize(&m).unwrap();
     // every nonzero weight of a row is the row maximum: quantised to exactly 127
     assert_eq!(q.s1, vec![1.0 / 28.0 / 127.0; 2]);
     assert_eq!(q.w1q[0], 127);
@@ -489,7 +490,7 @@ fn int8_follows_f32_on_random_networks() {
     for seed in 0..4 {
         let m = f32_model(H, 1000 + seed);
         let f = m.mlp::<H>().unwrap();
-        let q = quant::quantize(&m).unwrap();
+        let q = quantizer::quantize(&m).unwrap();
         let qm = q.quant_mlp::<H>().unwrap();
         for c in 0..cases / 4 {
             let x = sparse_input(seed * 100 + c);
@@ -518,7 +519,7 @@ fn int8_follows_f32_on_random_networks() {
 #[test]
 fn golden_bits() {
     use golden_net::H;
-    let q = quant::quantize(&golden_net::model()).unwrap();
+    let q = quantizer::quantize(&golden_net::model()).unwrap();
     let mlp = q.quant_mlp::<H>().unwrap();
     let file_crc = {
         let b = q.to_bytes().unwrap();
@@ -583,7 +584,7 @@ fn mnist_accuracy_and_agreement() {
     let f = m.mlp::<H>().expect("the default model is 784-300-10");
     // the committed int8 model if there is one (it must be the quantisation of
     // the f32 model), else quantise here
-    let q = quant::quantize(&m).unwrap();
+    let q = quantizer::quantize(&m).unwrap();
     let i8_path = root.join("models/mnist-mlp-i8.nnet");
     let mut stated_int8_accuracy = None;
     if let Ok(committed) = std::fs::read(&i8_path) {
@@ -636,7 +637,7 @@ proptest! {
         cut in any::<prop::sample::Index>(),
         noise in proptest::collection::vec(any::<u8>(), 0..1024),
     ) {
-        let good = quant::quantize(&f32_model(2, 4)).unwrap().to_bytes().unwrap();
+        let good = quantizer::quantize(&f32_model(2, 4)).unwrap().to_bytes().unwrap();
         let mut bad = good.clone();
         for (i, b) in &edits {
             let i = i.index(bad.len());
@@ -669,7 +670,7 @@ proptest! {
     /// The int8 pass never panics on any finite or non-finite input.
     #[test]
     fn any_input_is_answered_or_rejected(pixels in proptest::collection::vec(any::<u32>(), INPUT)) {
-        let q = quant::quantize(&f32_model(2, 9)).unwrap();
+        let q = quantizer::quantize(&f32_model(2, 9)).unwrap();
         let mlp = q.quant_mlp::<2>().unwrap();
         let x: Image = core::array::from_fn(|i| f32::from_bits(pixels[i]));
         let finite = x.iter().all(|v| v.is_finite());

@@ -236,7 +236,7 @@ mod tests {
     fn int8_models_are_served_with_the_core_quantised_network() {
         use nnet_core::format::{OwnedModel, OwnedQuantModel};
         let f32_model = OwnedModel::from_bytes(&EMBEDDED.0).unwrap();
-        let q: OwnedQuantModel = nnet_core::quant::quantize(&f32_model).unwrap();
+        let q: OwnedQuantModel = nnet_core::quantizer::quantize(&f32_model).unwrap();
         let bytes = q.to_bytes().unwrap();
         let m = Model::from_bytes(&bytes, "int8").unwrap();
         assert_eq!(m.info().weight_type, "int8");

@@ -81,7 +81,6 @@ pub fn quick_config(data: &Path, out: &Path) -> TrainConfig {
         out: out.to_path_buf(),
         quiet: true,
         log_json: None,
-        plot: false,
         command: "test".into(),
         ink: Vec::new(),
         ink_weight: host_trainer::train::DEFAULT_INK_WEIGHT,

@@ -136,7 +136,7 @@ pub fn adapt_lines(int8: bool) -> Result<Vec<String>, nnet_core::Error> {
         }};
     }
     if int8 {
-        let q = nnet_core::quant::quantize(&m)?;
+        let q = nnet_core::quantizer::quantize(&m)?;
         corrections!(
             AdaptedQuantMlp::new(q.quant_mlp::<H>()?),
             |n: &AdaptedQuantMlp<'_, H>| n.to_model(OwnedMetadata::default())?.to_bytes()
