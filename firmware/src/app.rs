@@ -11,36 +11,13 @@
 //! and releasing [`ui::CLEAR_BUTTON`] wipes the drawing.
 use embedded_graphics::pixelcolor::Rgb565;
 use embedded_graphics::prelude::*;
-use nnet_core::ink::Strokes;
-use nnet_core::{Error, Prediction};
+use nnet_core::Prediction;
 
-use crate::model::Classifier;
+use nnet_core::Classifier;
 
 use crate::touch::{TouchConfig, TouchEvent, TouchFilter};
 use crate::ui::{self, CLEAR_BUTTON, DRAW_AREA};
-
-/// Point capacity of the ink buffer (8 KiB).
-pub const INK_POINTS: usize = 1024;
-/// Stroke capacity of the ink buffer.
-pub const INK_STROKES: usize = 32;
-
-/// The ink buffer: strokes in [`DRAW_AREA`]-local pixels.
-pub type Ink = Strokes<INK_POINTS, INK_STROKES>;
-
-/// What the result panel shows.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Status {
-    /// Nothing drawn: the "draw a digit" state.
-    Empty,
-    /// Ink on the canvas, not recognised yet (the first stroke is being drawn).
-    Pending,
-    /// The network's answer for the drawing as it was at the last pen-up.
-    Recognised(Prediction),
-    /// The drawing was too small or faint to be a digit (preprocessing said so).
-    NoDigit,
-    /// Preprocessing or inference failed.
-    Failed(Error),
-}
+pub use crate::ui::{Ink, Status, INK_POINTS, INK_STROKES};
 
 /// What the pen is doing since its last pen-down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +35,7 @@ enum Gesture {
 /// [`Classifier`]: `Mlp<'_, H>` or `QuantMlp<'_, H>`, see [`crate::model::Net`]).
 #[derive(Debug, Clone)]
 pub struct App<N> {
-    mlp: N,
+    net: N,
     filter: TouchFilter,
     ink: Ink,
     status: Status,
@@ -83,14 +60,14 @@ struct Screen {
 
 impl<N: Classifier> App<N> {
     /// A fresh app with an empty drawing and the default touch tuning.
-    pub fn new(mlp: N) -> Self {
-        Self::with_touch_config(mlp, TouchConfig::DEFAULT)
+    pub fn new(net: N) -> Self {
+        Self::with_touch_config(net, TouchConfig::DEFAULT)
     }
 
     /// A fresh app with custom touch filtering.
-    pub fn with_touch_config(mlp: N, config: TouchConfig) -> Self {
+    pub fn with_touch_config(net: N, config: TouchConfig) -> Self {
         App {
-            mlp,
+            net,
             filter: TouchFilter::new(config),
             ink: Ink::new(),
             status: Status::Empty,
@@ -190,7 +167,7 @@ impl<N: Classifier> App<N> {
             size.width as f32,
             size.height as f32,
         ) {
-            Ok(Some(image)) => match self.mlp.predict(&image) {
+            Ok(Some(image)) => match self.net.predict(&image) {
                 Ok(p) => Status::Recognised(p),
                 Err(e) => Status::Failed(e),
             },
@@ -240,8 +217,8 @@ impl<N: Classifier> App<N> {
     }
 
     /// The network in use.
-    pub fn mlp(&self) -> &N {
-        &self.mlp
+    pub fn net(&self) -> &N {
+        &self.net
     }
 
     /// What [`ui::draw`] paints for the current state.

@@ -9,25 +9,11 @@
 //! type the build embeds ([`Mlp`] or, with `int8`, [`QuantMlp`]); the app is
 //! generic over [`Classifier`], which both implement.
 use nnet_core::format::ModelView;
-use nnet_core::{Error, Image, Mlp, Prediction, QuantMlp};
+use nnet_core::{Error, Mlp, QuantMlp};
 
-/// A network the app can run: one image in, one prediction out.
-pub trait Classifier {
-    /// Classifies one 28x28 image (0.0 background .. 1.0 ink).
-    fn predict(&self, x: &Image) -> Result<Prediction, Error>;
-}
-
-impl<const H: usize> Classifier for Mlp<'_, H> {
-    fn predict(&self, x: &Image) -> Result<Prediction, Error> {
-        Mlp::predict(self, x)
-    }
-}
-
-impl<const H: usize> Classifier for QuantMlp<'_, H> {
-    fn predict(&self, x: &Image) -> Result<Prediction, Error> {
-        QuantMlp::predict(self, x)
-    }
-}
+/// The interface the app runs the network through (nnet-core's, re-exported
+/// for the board binaries).
+pub use nnet_core::Classifier;
 
 /// The embedded network's type: f32 [`Mlp`] (default build).
 #[cfg(not(feature = "int8"))]
@@ -125,7 +111,7 @@ mod tests {
         for (i, v) in x.iter_mut().enumerate() {
             *v = ((i * 37) % 101) as f32 / 100.0;
         }
-        let via_trait = Classifier::predict(&net, &x).unwrap();
+        let via_trait = nnet_core::Classifier::predict(&net, &x).unwrap();
         let inherent = net.predict(&x).unwrap();
         assert_eq!(via_trait.digit, inherent.digit);
         assert_eq!(

@@ -5,9 +5,9 @@
 use embedded_graphics::prelude::*;
 
 use crate::app::{App, Status};
-use crate::model::Classifier;
 use crate::touch::TouchConfig;
 use crate::ui::DRAW_AREA;
+use nnet_core::Classifier;
 
 /// One scripted drawing.
 #[derive(Debug, Clone, Copy)]
@@ -169,17 +169,17 @@ pub fn play<N: Classifier>(app: &mut App<N>, script: &DigitScript) -> usize {
     })
 }
 
-/// Renders the frame for `script`: a fresh [`App`] with `mlp`, the script
+/// Renders the frame for `script`: a fresh [`App`] with `net`, the script
 /// played, the whole frame drawn into `target`. Returns the app's final status.
 pub fn render<N: Classifier, D>(
-    mlp: N,
+    net: N,
     script: &DigitScript,
     target: &mut D,
 ) -> Result<Status, D::Error>
 where
     D: DrawTarget<Color = embedded_graphics::pixelcolor::Rgb565>,
 {
-    let mut app = App::new(mlp);
+    let mut app = App::new(net);
     play(&mut app, script);
     app.draw(target)?;
     Ok(*app.status())

@@ -24,9 +24,8 @@ use embedded_graphics::primitives::{
     Circle, Line, PrimitiveStyle, PrimitiveStyleBuilder, Rectangle, RoundedRectangle,
 };
 use embedded_graphics::text::{Alignment, Baseline, Text, TextStyleBuilder};
-use nnet_core::Prediction;
-
-use crate::app::{Ink, Status};
+use nnet_core::ink::Strokes;
+use nnet_core::{Error, Prediction};
 
 /// Screen width in pixels (portrait).
 pub const WIDTH: u32 = 240;
@@ -89,6 +88,29 @@ pub const ERROR: Rgb565 = Rgb565::new(29, 17, 8);
 
 /// The text shown in the empty drawing area.
 pub const HINT_TEXT: &str = "draw a digit";
+
+/// Point capacity of the ink buffer (8 KiB).
+pub const INK_POINTS: usize = 1024;
+/// Stroke capacity of the ink buffer.
+pub const INK_STROKES: usize = 32;
+
+/// The ink buffer: strokes in [`DRAW_AREA`]-local pixels.
+pub type Ink = Strokes<INK_POINTS, INK_STROKES>;
+
+/// What the result panel shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Status {
+    /// Nothing drawn: the "draw a digit" state.
+    Empty,
+    /// Ink on the canvas, not recognised yet (the first stroke is being drawn).
+    Pending,
+    /// The network's answer for the drawing as it was at the last pen-up.
+    Recognised(Prediction),
+    /// The drawing was too small or faint to be a digit (preprocessing said so).
+    NoDigit,
+    /// Preprocessing or inference failed.
+    Failed(Error),
+}
 
 /// Everything a frame depends on.
 #[derive(Debug, Clone, Copy)]

@@ -473,7 +473,7 @@ where
             "recognised {} ({}%), inference {} us",
             p.digit,
             (p.confidence() * 100.0) as u32,
-            app.mlp().last_us.get()
+            app.net().last_us.get()
         ),
         Status::NoDigit => log!("no digit"),
         Status::Failed(e) => log!("recognition failed: {e}"),
