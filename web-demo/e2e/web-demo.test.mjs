@@ -5,52 +5,23 @@
 //
 //   WEB_DEMO_BIN=target/debug/web-demo npm test
 //
-// Environment: WEB_DEMO_BIN (server binary, default ../../target/debug/web-demo),
-// CHROMIUM (browser, default /usr/bin/chromium), E2E_OUT (screenshot dir, default ../../out).
+// Environment: see lib.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "../..");
-const BIN = process.env.WEB_DEMO_BIN || path.join(repo, "target/debug/web-demo");
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const OUT = process.env.E2E_OUT || path.join(repo, "out");
-const FLAGS = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync",
-];
+import {
+  startServer, launch, OUT, DESKTOP, PHONE, DIGITS, place, densify, padRect, drawMouse, drawTouch, shown,
+  waitFinal, waitEngine, assertRecognised, assertEmpty, watchPage,
+} from "./lib.mjs";
 
 let server, base, browser;
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ["--addr", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "", err = "";
-    const timer = setTimeout(() => reject(new Error("server did not start: " + err)), 20000);
-    proc.stderr.on("data", (d) => { err += d; });
-    proc.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/[\d.:]+)/);
-      if (m) { clearTimeout(timer); resolve({ proc, url: m[1] }); }
-    });
-    proc.on("error", (e) => { clearTimeout(timer); reject(e); });
-    proc.on("exit", (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${err}`)); });
-  });
-}
 
 before(async () => {
   const s = await startServer();
   server = s.proc;
   base = s.url;
-  // --headless comes from `headless: true`; playwright gives every launch a
-  // fresh temporary profile (--user-data-dir) and deletes it on close
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
-  mkdirSync(OUT, { recursive: true });
+  browser = await launch();
 });
 
 after(async () => {
@@ -58,129 +29,14 @@ after(async () => {
   if (server) server.kill("SIGINT");
 });
 
-// ---- digit shapes: strokes in a unit box (x right, y down) ----
-function arc(cx, cy, rx, ry, t0, t1, n = 24) {
-  return Array.from({ length: n + 1 }, (_, i) => {
-    const t = t0 + ((t1 - t0) * i) / n;
-    return [cx + rx * Math.cos(t), cy + ry * Math.sin(t)];
-  });
-}
-const DIGITS = {
-  1: [[[0.52, 0.04], [0.5, 0.5], [0.48, 0.96]]],
-  7: [[[0.12, 0.08], [0.5, 0.07], [0.88, 0.08], [0.66, 0.5], [0.45, 0.95]]],
-  0: [arc(0.5, 0.5, 0.33, 0.46, -Math.PI / 2, 1.5 * Math.PI + 0.2, 36)],
-  3: [[...arc(0.48, 0.27, 0.3, 0.23, -0.8 * Math.PI, 0.5 * Math.PI), ...arc(0.48, 0.73, 0.34, 0.23, -0.5 * Math.PI, 0.8 * Math.PI).slice(1)]],
-};
-
-// place a unit-box drawing inside the pad: box = [x0, y0, x1, y1] as fractions of the pad
-function place(strokes, rect, box) {
-  const [x0, y0, x1, y1] = box;
-  return strokes.map((s) => s.map(([u, v]) => [
-    rect.x + rect.width * (x0 + (x1 - x0) * u),
-    rect.y + rect.height * (y0 + (y1 - y0) * v),
-  ]));
-}
-
-// add intermediate points so the pointer moves like a hand (many pointermove events)
-function densify(stroke, step = 6) {
-  const out = [stroke[0]];
-  for (let i = 1; i < stroke.length; i++) {
-    const [ax, ay] = stroke[i - 1], [bx, by] = stroke[i];
-    const n = Math.max(1, Math.ceil(Math.hypot(bx - ax, by - ay) / step));
-    for (let k = 1; k <= n; k++) out.push([ax + ((bx - ax) * k) / n, ay + ((by - ay) * k) / n]);
-  }
-  return out;
-}
-
-async function padRect(page) {
-  return page.locator("#pad").boundingBox();
-}
-
-async function drawMouse(page, strokes) {
-  for (const s of strokes) {
-    const pts = densify(s);
-    await page.mouse.move(pts[0][0], pts[0][1]);
-    await page.mouse.down();
-    for (const [x, y] of pts.slice(1)) await page.mouse.move(x, y);
-    await page.mouse.up();
-  }
-}
-
-async function drawTouch(cdp, strokes) {
-  for (const s of strokes) {
-    const pts = densify(s);
-    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: pts[0][0], y: pts[0][1], id: 1 }] });
-    for (const [x, y] of pts.slice(1)) {
-      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x, y, id: 1 }] });
-    }
-    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
-  }
-}
-
-// what the page shows, read from the DOM and the 28x28 canvas
-async function shown(page) {
-  return page.evaluate(() => {
-    const r = document.getElementById("result");
-    const bars = [...document.querySelectorAll("#bars .bar")].map((b) => ({
-      value: b.dataset.value === "" ? null : Number(b.dataset.value),
-      width: parseFloat(b.querySelector(".fill").style.width) || 0,
-      top: b.classList.contains("top"),
-      pct: b.querySelector(".pct").textContent,
-    }));
-    const v = document.getElementById("input28").getContext("2d").getImageData(0, 0, 28, 28).data;
-    let ink = 0, lit = 0;
-    for (let i = 0; i < v.length; i += 4) { ink += v[i]; if (v[i] > 0) lit++; }
-    return {
-      state: r.dataset.state, final: r.dataset.final, digit: document.getElementById("digit").textContent,
-      confidence: document.getElementById("confidence").textContent, bars, ink, lit,
-      announce: document.getElementById("announce").textContent, scrollY: window.scrollY,
-      predictions: Number(r.dataset.predictions),
-    };
-  });
-}
-
-async function waitFinal(page) {
-  await page.waitForFunction(() => {
-    const r = document.getElementById("result");
-    return r.dataset.final === "1" && !r.hasAttribute("aria-busy");
-  }, null, { timeout: 15000 });
-  return shown(page);
-}
-
-function assertRecognised(s, digit, what) {
-  assert.equal(s.state, "result", `${what}: a result is shown`);
-  assert.equal(s.digit, String(digit), `${what}: the page shows ${digit} (bars: ${s.bars.map((b) => b.pct).join(" ")})`);
-  assert.match(s.confidence, /^\d+(\.\d)?% sure$/, `${what}: confidence shown`);
-  assert.equal(s.bars.length, 10);
-  const sum = s.bars.reduce((a, b) => a + b.value, 0);
-  assert.ok(Math.abs(sum - 1) < 1e-3, `${what}: probabilities sum to 1 (${sum})`);
-  const top = s.bars.findIndex((b) => b.top);
-  assert.equal(top, digit, `${what}: the highlighted bar is the digit`);
-  assert.ok(s.bars[top].width > 0, `${what}: the top bar is drawn`);
-  assert.ok(s.lit > 20 && s.lit < 500, `${what}: the 28x28 view shows ink (${s.lit} lit pixels)`);
-  assert.match(s.announce, new RegExp(`thinks it is a ${digit}`), `${what}: result announced via aria-live`);
-}
-
-function assertEmpty(s, what) {
-  assert.equal(s.state, "empty", what);
-  assert.equal(s.digit, "draw a digit", what);
-  assert.ok(s.bars.every((b) => b.value === null && b.width === 0 && b.pct === "–"), `${what}: bars reset`);
-  assert.equal(s.lit, 0, `${what}: 28x28 view is blank`);
-}
-
-function watchPage(page, problems) {
-  page.on("pageerror", (e) => problems.push("page error: " + e.message));
-  page.on("console", (m) => { if (m.type() === "error") problems.push("console error: " + m.text()); });
-  page.on("request", (r) => { if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) problems.push("external request: " + r.url()); });
-}
-
 test("mouse: digits drawn large, small in a corner and off-centre are recognised; Clear and Escape reset", async () => {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const context = await browser.newContext(DESKTOP);
   const page = await context.newPage();
   const problems = [];
-  watchPage(page, problems);
+  watchPage(page, problems, base);
   await page.goto(base + "/");
   await page.waitForFunction(() => document.getElementById("model-info").textContent.startsWith("Model:"));
+  assert.deepEqual(await waitEngine(page), { engine: "browser", mode: "server" }, "WebAssembly runs the network");
   assertEmpty(await shown(page), "initial page says draw a digit");
   assert.equal(await page.locator("#save").isDisabled(), true, "nothing to save yet");
 
@@ -260,17 +116,16 @@ test("mouse: digits drawn large, small in a corner and off-centre are recognised
 });
 
 test("touch: a phone-sized page draws with a finger without scrolling, and is recognised", async () => {
-  const context = await browser.newContext({
-    viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2,
-  });
+  const context = await browser.newContext(PHONE);
   const page = await context.newPage();
   const problems = [];
-  watchPage(page, problems);
+  watchPage(page, problems, base);
   await page.goto(base + "/");
+  await waitEngine(page);
   const cdp = await context.newCDPSession(page);
   // responsive: the pad fits the phone's width
   const rect = await padRect(page);
-  assert.ok(rect.width <= 390 && rect.width > 250, `pad fits the phone (${rect.width}px)`);
+  assert.ok(rect.width <= 360 && rect.width > 250, `pad fits the phone (${rect.width}px)`);
   const kinds = await page.evaluate(() => {
     const seen = new Set();
     document.getElementById("pad").addEventListener("pointerdown", (e) => seen.add(e.pointerType));
@@ -292,6 +147,73 @@ test("touch: a phone-sized page draws with a finger without scrolling, and is re
   }
   const pointerTypes = await page.evaluate(() => [...window.__kinds]);
   assert.deepEqual(pointerTypes, ["touch"], "the strokes arrived as touch pointer events");
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
+
+test("phone layout at 360 px: no horizontal scrolling, every control labelled and reachable by keyboard with visible focus, the answer announced", async () => {
+  const context = await browser.newContext(PHONE);
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems, base);
+  await page.goto(base + "/");
+  await waitEngine(page);
+  const noSideScroll = () => page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+    widest: Math.max(...[...document.querySelectorAll("body *")].map((e) => e.getBoundingClientRect().right)),
+  }));
+  let w = await noSideScroll();
+  assert.equal(w.client, 360);
+  assert.ok(w.scroll <= w.client && w.widest <= w.client + 0.5, `no horizontal scrolling: ${JSON.stringify(w)}`);
+
+  // every button, input and the drawing area has an accessible name
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll("button, input, canvas[tabindex], select, textarea")]
+    .filter((e) => {
+      const label = e.getAttribute("aria-label") || (e.labels && [...e.labels].map((l) => l.textContent).join("")) || e.textContent;
+      return !label || !label.trim();
+    }).map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(unnamed, [], "controls without a name");
+
+  // draw, so the answer is announced and the buttons that need ink are enabled
+  const cdp = await context.newCDPSession(page);
+  await drawTouch(cdp, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  const s = await waitFinal(page);
+  assertRecognised(s, 7, "phone 7");
+  const live = await page.evaluate(() => {
+    const a = document.getElementById("announce");
+    return { live: a.getAttribute("aria-live"), atomic: a.getAttribute("aria-atomic"), text: a.textContent };
+  });
+  assert.deepEqual([live.live, live.atomic], ["polite", "true"]);
+  assert.match(live.text, /^The network thinks it is a 7, \d+ percent sure\.$/);
+  await page.getByText("7", { exact: true }).and(page.locator(".labels label")).tap();
+  w = await noSideScroll();
+  assert.ok(w.scroll <= w.client && w.widest <= w.client + 0.5, `no horizontal scrolling with a result: ${JSON.stringify(w)}`);
+
+  // Tab walks through every enabled control; each shows a visible focus ring
+  const expected = await page.evaluate(() => [...document.querySelectorAll("button:not(:disabled), #pad, .labels input")]
+    .filter((e) => !(e.type === "radio" && !e.checked)).map((e) => e.id));
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  const seen = [];
+  for (let i = 0; i < 40 && seen.length < expected.length + 1; i++) {
+    await page.keyboard.press("Tab");
+    const f = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return null;
+      // a radio button shows its focus ring on its label
+      const shown = e.type === "radio" ? e.labels[0] : e;
+      const cs = getComputedStyle(shown);
+      return { id: e.id, outline: cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2, visible: e.matches(":focus-visible") };
+    });
+    if (!f) continue;
+    if (seen.includes(f.id)) break;
+    seen.push(f.id);
+    assert.ok(f.outline && f.visible, `#${f.id} has a visible focus ring`);
+  }
+  assert.deepEqual([...seen].sort(), [...expected].sort(), "Tab reaches every enabled control");
+  // keyboard use: Enter on the focused Clear button clears
+  await page.locator("#clear").focus();
+  await page.keyboard.press("Enter");
+  assertEmpty(await shown(page), "cleared from the keyboard");
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });

@@ -8,6 +8,7 @@
 //! | `POST /estimate` | classic demo API: `{"input": [784 values 0..255]}` → `{"estimated": d}` |
 //! | `GET /api/model` | layer sizes, weight type, accuracy, format version, SHA-256 |
 //! | `GET /healthz` | `{"status": "ok"}` |
+//! | `GET /nnet.wasm`, `GET /api/model/file` | the page's WebAssembly module and the model file ([`crate::assets`]) |
 //!
 //! Status codes: malformed JSON (including the non-JSON literals `NaN` and
 //! `Infinity`) → 400; a `Content-Type` other than `application/json` → 415;
@@ -182,6 +183,7 @@ pub fn app(state: AppState) -> Router {
         .route("/estimate", post(estimate))
         .route("/api/model", get(model_info))
         .route("/healthz", get(healthz))
+        .merge(crate::assets::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -201,7 +203,7 @@ async fn index() -> Response {
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+            "default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; \
              connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
         ),
     );

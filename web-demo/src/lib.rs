@@ -16,10 +16,12 @@
 //!
 //! * [`model`]: the embedded / loaded network and what `GET /api/model` says about it.
 //! * [`api`]: routes, request validation, JSON errors ([`app`]).
+//! * [`assets`]: the page's WebAssembly module and the model file (ETag, gzip), and the static build ([`assets::export`]).
 //! * [`server`]: the connection loop with timeouts ([`serve`]).
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod assets;
 pub mod model;
 pub mod server;
 

@@ -5,21 +5,25 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use web_demo::{AppState, Limits, Model};
 
 /// Draw a digit in the browser and see what the network sees and thinks.
 ///
 /// Serves one self-contained page at / and a JSON API: POST /api/predict
-/// (ink or raster), POST /estimate (classic), GET /api/model, GET /healthz.
+/// (ink or raster), POST /estimate (classic), GET /api/model, GET /healthz;
+/// the page loads /nnet.wasm and /api/model/file and predicts in the browser.
+/// `web-demo export DIR` writes the page as static files instead.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Cmd>,
     /// Address to listen on (port 0 picks a free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:5000")]
     addr: SocketAddr,
-    /// Serve this model file instead of the embedded default (a 784-300-10 nnet model, f32 or int8 weights).
-    #[arg(long, value_name = "PATH")]
+    /// Serve (or export) this model file instead of the embedded default (a 784-300-10 nnet model, f32 or int8 weights).
+    #[arg(long, value_name = "PATH", global = true)]
     model: Option<PathBuf>,
     /// Largest request body in bytes.
     #[arg(long, default_value_t = Limits::default().body_limit)]
@@ -33,6 +37,16 @@ struct Args {
     /// Most simultaneous connections.
     #[arg(long, default_value_t = Limits::default().max_connections)]
     max_connections: usize,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Write the page as static files (index.html, nnet.wasm, model.nnet) into DIR,
+    /// for any static file server: without the API, the page runs fully in the browser.
+    Export {
+        /// Directory to write into (created if missing; other files in it are left alone).
+        dir: PathBuf,
+    },
 }
 
 fn seconds(name: &str, s: f64) -> Result<Duration> {
@@ -57,6 +71,17 @@ fn run(args: Args) -> Result<()> {
         Some(path) => Model::load(path)?,
         None => Model::embedded()?,
     };
+    if let Some(Cmd::Export { dir }) = &args.command {
+        web_demo::assets::export(dir, &model)
+            .with_context(|| format!("cannot write the static page into {}", dir.display()))?;
+        println!(
+            "wrote {} into {} ({} weights); serve the directory with any static file server",
+            web_demo::assets::EXPORT_FILES.join(", "),
+            dir.display(),
+            model.info().weight_type
+        );
+        return Ok(());
+    }
     let limits = Limits {
         body_limit: args.body_limit,
         header_timeout: seconds("header-timeout", args.header_timeout)?,

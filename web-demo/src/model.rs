@@ -2,6 +2,7 @@
 //! loaded with `--model PATH`, validated by `nnet_core::format` and described
 //! for `GET /api/model`.
 use std::path::Path;
+use std::sync::OnceLock;
 
 use nnet_core::format::{self, ModelView, WeightType};
 use nnet_core::{Image, Mlp, Prediction, QuantMlp};
@@ -97,6 +98,8 @@ impl Net {
 pub struct Model {
     net: Net,
     info: ModelInfo,
+    bytes: &'static [u8],
+    gzip: OnceLock<Vec<u8>>,
 }
 
 impl Model {
@@ -141,6 +144,8 @@ impl Model {
         Ok(Model {
             net,
             info: describe(&view, bytes, origin.into()),
+            bytes,
+            gzip: OnceLock::new(),
         })
     }
 
@@ -152,6 +157,16 @@ impl Model {
     /// The description served by `GET /api/model`.
     pub fn info(&self) -> &ModelInfo {
         &self.info
+    }
+
+    /// The model file's bytes, as validated (served by `GET /api/model/file`).
+    pub fn file(&self) -> &'static [u8] {
+        self.bytes
+    }
+
+    /// The model file gzip-compressed, made on first use.
+    pub fn file_gzip(&self) -> &[u8] {
+        self.gzip.get_or_init(|| crate::assets::gzip(self.bytes))
     }
 }
 

@@ -1,0 +1,73 @@
+// The static build: `web-demo export DIR` writes index.html, nnet.wasm and
+// model.nnet; served by a plain static file server (node's http module here,
+// not the axum app), the page finds no API, loads the module and the model
+// beside it and recognises drawn digits in the browser. Also: what the page
+// with the int8 model costs to load from the server.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  BIN, repo, startServer, staticServer, launch, DESKTOP, PHONE, DIGITS, place, padRect, drawMouse, drawTouch,
+  waitFinal, waitEngine, assertRecognised, watchPage, pageWeight,
+} from "./lib.mjs";
+
+let browser, dir;
+before(async () => {
+  browser = await launch();
+  dir = mkdtempSync(path.join(os.tmpdir(), "nnet-static-"));
+});
+after(async () => {
+  if (browser) await browser.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("the exported page runs fully in the browser from a plain static file server", async () => {
+  const out = execFileSync(BIN, ["export", dir, "--model", path.join(repo, "models/mnist-mlp-i8.nnet")], { encoding: "utf8" });
+  assert.match(out, /int8 weights/);
+  assert.deepEqual(readdirSync(dir).sort(), ["index.html", "model.nnet", "nnet.wasm"]);
+  const { server, url, log } = await staticServer(dir);
+  try {
+    for (const [options, how] of [[DESKTOP, "mouse"], [PHONE, "touch"]]) {
+      const context = await browser.newContext(options);
+      const page = await context.newPage();
+      const problems = [];
+      // the probe for the API is the one request a static host answers 404
+      watchPage(page, problems, url, (m) => /404/.test(m.text()));
+      await page.goto(url + "/");
+      assert.deepEqual(await waitEngine(page), { engine: "browser", mode: "static" });
+      const info = await page.locator("#model-info").textContent();
+      assert.match(info, /int8 weights/);
+      assert.match(info, /Static page without a server/);
+      const cdp = how === "touch" ? await context.newCDPSession(page) : null;
+      for (const [digit, box] of [[7, [0.1, 0.1, 0.9, 0.9]], [0, [0.55, 0.08, 0.93, 0.55]], [1, [0.3, 0.1, 0.7, 0.9]], [3, [0.05, 0.45, 0.4, 0.95]]]) {
+        await page.keyboard.press("Escape");
+        const strokes = place(DIGITS[digit], await padRect(page), box);
+        if (cdp) await drawTouch(cdp, strokes, 12); else await drawMouse(page, strokes, 12);
+        assertRecognised(await waitFinal(page), digit, `static page, ${how} ${digit}`);
+      }
+      assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+      await context.close();
+    }
+    const asked = [...new Set(log)].sort();
+    assert.deepEqual(asked, ["GET /api/model", "GET /index.html", "GET /model.nnet", "GET /nnet.wasm"],
+      "the page asked the static host for itself, the module and the model, and probed for the API once");
+  } finally {
+    server.close();
+  }
+});
+
+test("the page with the int8 model loads in at most 300 KB from the server", async () => {
+  const { proc, url } = await startServer(["--model", path.join(repo, "models/mnist-mlp-i8.nnet")]);
+  try {
+    const w = await pageWeight(browser, url + "/");
+    const names = w.files.map(([n]) => n).sort();
+    assert.deepEqual(names, ["/", "/api/model", "/api/model/file", "/nnet.wasm"], JSON.stringify(w.files));
+    assert.ok(w.files.every(([, b]) => b > 0), "every file came over the network: " + JSON.stringify(w.files));
+    assert.ok(w.total <= 300 * 1000, `page weight ${w.total} bytes: ${JSON.stringify(w.files)}`);
+  } finally {
+    proc.kill("SIGINT");
+  }
+});

@@ -1,0 +1,200 @@
+//! What the page loads besides itself, and the static build of the page.
+//!
+//! | route | what |
+//! | --- | --- |
+//! | `GET /nnet.wasm` | the WebAssembly module (`web-demo/wasm`: `nnet-core` for the browser), built by `build.rs` |
+//! | `GET /api/model/file` | the model file the server answers with, byte for byte |
+//!
+//! Both carry a strong `ETag` (from the SHA-256 of the bytes) and
+//! `Cache-Control: no-cache`: a browser keeps its copy and revalidates it, and
+//! a matching `If-None-Match` is answered `304 Not Modified` without a body.
+//! Clients that accept gzip get the bytes gzip-compressed (compressed once,
+//! on first use). [`export`] writes the page, the module and a model file as
+//! plain files that any static file server can host.
+use std::path::Path;
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use sha2::{Digest, Sha256};
+
+use crate::api::{AppState, INDEX_HTML};
+use crate::model::Model;
+
+/// The page's WebAssembly module.
+pub const WASM: &[u8] = include_bytes!(env!("NNET_WASM_PATH"));
+
+/// File names of the static build (the page fetches them relative to itself).
+pub const EXPORT_FILES: [&str; 3] = ["index.html", "nnet.wasm", "model.nnet"];
+
+/// The routes of this module, merged into [`crate::app`].
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/nnet.wasm", get(wasm))
+        .route("/api/model/file", get(model_file))
+}
+
+/// gzip at the best compression level.
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // writing into a Vec cannot fail
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+/// A strong entity tag: a quoted prefix of the SHA-256 in hex.
+pub fn etag(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether the client named `gzip` (or `*`) in `Accept-Encoding` with a non-zero quality.
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("");
+            let zero = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !zero
+        })
+}
+
+/// Whether `If-None-Match` names `etag` (or is `*`).
+fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+/// One file with validators and optional gzip.
+fn serve(
+    headers: &HeaderMap,
+    content_type: &'static str,
+    etag: &str,
+    raw: &'static [u8],
+    gzipped: impl FnOnce() -> Vec<u8>,
+) -> Response {
+    let mut resp = if not_modified(headers, etag) {
+        let mut r = Response::new(Body::empty());
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        r
+    } else if accepts_gzip(headers) {
+        let mut r = Response::new(Body::from(gzipped()));
+        r.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        r
+    } else {
+        Response::new(Body::from(raw))
+    };
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Ok(v) = HeaderValue::from_str(etag) {
+        h.insert(header::ETAG, v);
+    }
+    resp
+}
+
+async fn wasm(headers: HeaderMap) -> Response {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    static GZIP: OnceLock<Vec<u8>> = OnceLock::new();
+    let etag = ETAG.get_or_init(|| etag(WASM));
+    serve(&headers, "application/wasm", etag, WASM, || {
+        GZIP.get_or_init(|| gzip(WASM)).clone()
+    })
+}
+
+async fn model_file(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let model = st.model.clone();
+    let etag = format!("\"{}\"", &model.info().sha256[..32]);
+    serve(
+        &headers,
+        "application/octet-stream",
+        &etag,
+        model.file(),
+        || model.file_gzip().to_vec(),
+    )
+}
+
+/// Writes the static build into `dir` (created if missing): `index.html`
+/// (the very page the server serves), `nnet.wasm` and `model.nnet`. Served
+/// from any static file server, the page finds no API and runs everything
+/// in the browser. Existing files of these names are replaced; nothing else
+/// in `dir` is touched.
+pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let contents: [&[u8]; 3] = [INDEX_HTML.as_bytes(), WASM, model.file()];
+    for (name, bytes) in EXPORT_FILES.iter().zip(contents) {
+        std::fs::write(dir.join(name), bytes)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn gzip_is_chosen_only_when_accepted() {
+        let ae = header::ACCEPT_ENCODING;
+        assert!(accepts_gzip(&headers(&[(ae.clone(), "gzip, deflate, br")])));
+        assert!(accepts_gzip(&headers(&[(ae.clone(), "br;q=1.0, GZIP;q=0.5")])));
+        assert!(accepts_gzip(&headers(&[(ae.clone(), "*")])));
+        assert!(!accepts_gzip(&headers(&[(ae.clone(), "gzip;q=0")])));
+        assert!(!accepts_gzip(&headers(&[(ae.clone(), "br, identity")])));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn if_none_match_compares_entity_tags() {
+        let inm = header::IF_NONE_MATCH;
+        let tag = "\"abc\"";
+        assert!(not_modified(&headers(&[(inm.clone(), "\"abc\"")]), tag));
+        assert!(not_modified(&headers(&[(inm.clone(), "\"x\", W/\"abc\"")]), tag));
+        assert!(not_modified(&headers(&[(inm.clone(), "*")]), tag));
+        assert!(!not_modified(&headers(&[(inm.clone(), "\"abd\"")]), tag));
+        assert!(!not_modified(&HeaderMap::new(), tag));
+    }
+
+    #[test]
+    fn the_module_is_a_small_wasm_binary_and_gzip_round_trips() {
+        assert_eq!(&WASM[..4], b"\0asm");
+        assert!(WASM.len() <= 64 * 1024, "{} bytes", WASM.len());
+        let z = gzip(WASM);
+        let mut back = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&z[..]), &mut back).unwrap();
+        assert_eq!(back, WASM);
+        assert_eq!(etag(WASM).len(), 34);
+    }
+}

@@ -1,0 +1,130 @@
+//! The page's WebAssembly module and the model file over HTTP (validators,
+//! gzip, 304), and the static build written by `web-demo export`.
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::Command;
+
+use axum::body::{to_bytes, Body};
+use axum::http::{header, Request, StatusCode};
+use axum::response::Response;
+use tower::ServiceExt;
+use web_demo::assets::{EXPORT_FILES, WASM};
+use web_demo::{app, AppState, Model};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+async fn get(state: &AppState, path: &str, headers: &[(header::HeaderName, &str)]) -> Response {
+    let mut req = Request::get(path);
+    for (k, v) in headers {
+        req = req.header(k, *v);
+    }
+    app(state.clone())
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+async fn body(resp: Response) -> Vec<u8> {
+    to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec()
+}
+
+fn gunzip(z: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(z).read_to_end(&mut out).unwrap();
+    out
+}
+
+/// Plain, gzip and conditional GETs of one file.
+async fn check_file(state: &AppState, path: &str, content_type: &str, expected: &[u8]) -> String {
+    let resp = get(state, path, &[]).await;
+    assert_eq!(resp.status(), StatusCode::OK, "{path}");
+    let h = resp.headers().clone();
+    assert_eq!(h[header::CONTENT_TYPE], content_type, "{path}");
+    assert_eq!(h[header::CACHE_CONTROL], "no-cache", "{path}");
+    assert!(h.get(header::CONTENT_ENCODING).is_none(), "{path}");
+    let etag = h[header::ETAG].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34, "{etag}");
+    assert_eq!(body(resp).await, expected, "{path}: the bytes");
+
+    let resp = get(state, path, &[(header::ACCEPT_ENCODING, "gzip, deflate, br")]).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(resp.headers()[header::ETAG], etag.as_str());
+    assert_eq!(resp.headers()[header::VARY], "Accept-Encoding");
+    let z = body(resp).await;
+    assert!(z.len() < expected.len(), "{path}: compressed");
+    assert_eq!(gunzip(&z), expected, "{path}: gzip round trip");
+
+    let resp = get(state, path, &[(header::IF_NONE_MATCH, &etag)]).await;
+    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED, "{path}");
+    assert_eq!(resp.headers()[header::ETAG], etag.as_str());
+    assert!(body(resp).await.is_empty());
+    let resp = get(state, path, &[(header::IF_NONE_MATCH, "\"0123\"")]).await;
+    assert_eq!(resp.status(), StatusCode::OK, "{path}: another tag");
+    etag
+}
+
+#[tokio::test]
+async fn module_and_model_file_are_served_with_validators() {
+    for model in [
+        Model::embedded().unwrap(),
+        Model::load(&root().join("models/mnist-mlp-i8.nnet")).unwrap(),
+    ] {
+        let file = model.file().to_vec();
+        let sha = model.info().sha256.clone();
+        let state = AppState::new(model);
+        assert_eq!(&WASM[..4], b"\0asm");
+        let wasm_tag = check_file(&state, "/nnet.wasm", "application/wasm", WASM).await;
+        let tag = check_file(&state, "/api/model/file", "application/octet-stream", &file).await;
+        assert_eq!(tag, format!("\"{}\"", &sha[..32]), "the model's tag is its SHA-256");
+        assert_ne!(tag, wasm_tag);
+        // the page may compile WebAssembly, and only that
+        let page = get(&state, "/", &[]).await;
+        let csp = page.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"), "{csp}");
+    }
+}
+
+#[test]
+fn export_writes_the_page_module_and_model() {
+    let dir = std::env::temp_dir().join(format!("web-demo-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let model = root().join("models/mnist-mlp-i8.nnet");
+    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+        .args(["export", dir.to_str().unwrap(), "--model", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("int8 weights"));
+    let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
+    assert_eq!(read("index.html"), web_demo::api::INDEX_HTML.as_bytes());
+    assert_eq!(read("nnet.wasm"), WASM);
+    assert_eq!(read("model.nnet"), std::fs::read(&model).unwrap());
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    let mut expected = EXPORT_FILES.map(String::from).to_vec();
+    expected.sort();
+    assert_eq!(names, expected);
+
+    // a directory that cannot be made, and a bad model, are clear errors
+    let blocked = dir.join("index.html").join("sub");
+    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+        .args(["export", blocked.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot write the static page"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+        .args(["export", dir.to_str().unwrap(), "--model", "/nonexistent.nnet"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read model file"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,351 @@
+//! # nnet-wasm
+//!
+//! `nnet-core` for the browser: the drawing page loads this crate compiled to
+//! `wasm32-unknown-unknown` and runs every prediction itself, with the very
+//! code the server runs, so both give the same bits.
+//!
+//! The interface is a plain C ABI over fixed buffers in the module's memory
+//! (no allocator, no bindings generator; the page's loader is a few lines of
+//! JavaScript). JavaScript writes into a buffer through the pointer an export
+//! returns, then calls the function that uses it:
+//!
+//! | export | what |
+//! | --- | --- |
+//! | `model_buffer(len) -> *mut u8` | room for a model file of `len` bytes (null if larger than [`MODEL_CAPACITY`]); unloads the current model |
+//! | `model_load(len) -> i32` | validates the file with `nnet_core::format` and keeps it: `0` f32, `1` int8, [`ERROR`] |
+//! | `model_bytes() -> *const u8`, `model_len() -> usize` | the loaded model file |
+//! | `model_sha256() -> *const u8` | SHA-256 of the file as loaded (32 bytes) |
+//! | `ink_points() -> *mut f32`, `ink_ends() -> *mut u32` | strokes: `x, y` pairs ([`MAX_POINTS`]), end index of each stroke ([`MAX_STROKES`]) |
+//! | `predict_ink(width, height, strokes) -> i32` | stroke path (`nnet_core::preprocess::from_strokes`) and prediction |
+//! | `raster_pixels() -> *mut f32` | a raster of up to [`MAX_PIXELS`] values 0..1 |
+//! | `predict_raster(width, height) -> i32` | raster path (`from_raster`) and prediction |
+//! | `input28() -> *mut f32` | the 28x28 input of the last prediction; write it and call `predict_input()` to classify an image directly |
+//! | `probabilities() -> *const f32` | the 10 probabilities of the last prediction |
+//! | `error_message() -> *const u8`, `error_len() -> usize` | UTF-8 text of the last [`ERROR`] |
+//!
+//! A prediction returns the digit (0..=9), [`NO_DIGIT`] when the drawing is
+//! too small to be a digit (the input and probabilities are then zero), or
+//! [`ERROR`]. Nothing here panics on any input.
+#![cfg_attr(target_arch = "wasm32", no_std)]
+#![deny(missing_docs)]
+
+use core::cell::UnsafeCell;
+use core::fmt::{self, Write};
+use core::ptr::{addr_of, addr_of_mut};
+
+use nnet_core::format::{ModelView, WeightType};
+use nnet_core::ink::{Strokes, DEFAULT_POINTS, DEFAULT_STROKES};
+use nnet_core::{preprocess, Image, Mlp, Prediction, QuantMlp, INPUT, OUTPUT};
+use sha2::{Digest, Sha256};
+
+/// Hidden units of the networks this module runs (the shipped 784-300-10 models).
+pub const HIDDEN: usize = 300;
+/// Largest model file, in bytes (the f32 784-300-10 file is about 0.95 MB).
+pub const MODEL_CAPACITY: usize = 1 << 20;
+/// Most points of one drawing (the server's limit too).
+pub const MAX_POINTS: usize = DEFAULT_POINTS;
+/// Most strokes of one drawing.
+pub const MAX_STROKES: usize = DEFAULT_STROKES;
+/// Most raster pixels (`width * height`, the server's limit too).
+pub const MAX_PIXELS: usize = 512 * 512;
+/// Returned by a prediction when there is too little ink to be a digit.
+pub const NO_DIGIT: i32 = -1;
+/// Returned when something failed; `error_message()` says what.
+pub const ERROR: i32 = -2;
+
+/// The loaded network, borrowing the model file where it lies in [`MODEL`].
+#[derive(Clone, Copy)]
+enum Net {
+    F32(Mlp<'static, HIDDEN>),
+    Int8(QuantMlp<'static, HIDDEN>),
+}
+
+impl Net {
+    fn predict(&self, x: &Image) -> Result<Prediction, nnet_core::Error> {
+        match self {
+            Net::F32(m) => m.predict(x),
+            Net::Int8(m) => m.predict(x),
+        }
+    }
+}
+
+#[repr(C, align(16))]
+struct ModelFile([u8; MODEL_CAPACITY]);
+
+struct State {
+    /// The loaded network (`None` while JavaScript may be writing the file).
+    net: Option<Net>,
+    model_len: usize,
+    sha256: [u8; 32],
+    points: [[f32; 2]; MAX_POINTS],
+    ends: [u32; MAX_STROKES],
+    strokes: Strokes<MAX_POINTS, MAX_STROKES>,
+    raster: [f32; MAX_PIXELS],
+    input: Image,
+    probabilities: [f32; OUTPUT],
+    message: [u8; 192],
+    message_len: usize,
+}
+
+/// A global the single wasm thread owns.
+struct Global<T>(UnsafeCell<T>);
+
+// SAFETY: a wasm module instance runs on one thread, and every export takes
+// the state once for the length of the call; the host tests (several
+// threads) take `tests::LOCK` around every call.
+unsafe impl<T> Sync for Global<T> {}
+
+/// The model file, 16-byte aligned so its weights are used in place.
+static MODEL: Global<ModelFile> = Global(UnsafeCell::new(ModelFile([0; MODEL_CAPACITY])));
+
+static STATE: Global<State> = Global(UnsafeCell::new(State {
+    net: None,
+    model_len: 0,
+    sha256: [0; 32],
+    points: [[0.0; 2]; MAX_POINTS],
+    ends: [0; MAX_STROKES],
+    strokes: Strokes::new(),
+    raster: [0.0; MAX_PIXELS],
+    input: [0.0; INPUT],
+    probabilities: [0.0; OUTPUT],
+    message: [0; 192],
+    message_len: 0,
+}));
+
+/// The state, once per export call.
+fn state() -> &'static mut State {
+    // SAFETY: see `Global`: one caller at a time, and no export holds two.
+    unsafe { &mut *STATE.0.get() }
+}
+
+/// Keeps the text of an error (cut to the buffer's size at a character boundary).
+fn fail(st: &mut State, what: impl fmt::Display) -> i32 {
+    struct Cut<'a> {
+        buf: &'a mut [u8],
+        len: usize,
+    }
+    impl Write for Cut<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            for c in s.chars() {
+                let mut tmp = [0; 4];
+                let bytes = c.encode_utf8(&mut tmp).as_bytes();
+                let end = self.len + bytes.len();
+                if end > self.buf.len() {
+                    return Err(fmt::Error);
+                }
+                self.buf[self.len..end].copy_from_slice(bytes);
+                self.len = end;
+            }
+            Ok(())
+        }
+    }
+    let mut cut = Cut {
+        buf: &mut st.message,
+        len: 0,
+    };
+    let _ = write!(cut, "{what}");
+    st.message_len = cut.len;
+    ERROR
+}
+
+/// Room for a model file of `len` bytes, or null when it is larger than
+/// [`MODEL_CAPACITY`]. The current model is unloaded until `model_load`.
+#[no_mangle]
+pub extern "C" fn model_buffer(len: usize) -> *mut u8 {
+    let st = state();
+    st.net = None;
+    st.model_len = 0;
+    if len > MODEL_CAPACITY {
+        fail(
+            st,
+            format_args!("model file of {len} bytes is larger than {MODEL_CAPACITY}"),
+        );
+        return core::ptr::null_mut();
+    }
+    MODEL.0.get().cast()
+}
+
+/// Validates the `len` bytes written at `model_buffer(len)` as a 784-300-10
+/// model file (every check of `nnet_core::format`) and makes it the network:
+/// returns 0 for f32 weights, 1 for int8, or [`ERROR`].
+#[no_mangle]
+pub extern "C" fn model_load(len: usize) -> i32 {
+    let st = state();
+    st.net = None;
+    st.model_len = 0;
+    if len > MODEL_CAPACITY {
+        return fail(st, "model file larger than the module's buffer");
+    }
+    // SAFETY: JavaScript has finished writing; nothing else borrows the file
+    // (`net` is None), and it is only read until the next `model_buffer`.
+    let bytes: &'static [u8] = unsafe { &(&(*MODEL.0.get()).0)[..len] };
+    let net = ModelView::parse(bytes).and_then(|view| match view.header.weight_type {
+        WeightType::F32 => view.mlp::<HIDDEN>().map(Net::F32),
+        WeightType::Int8 => view.quant_mlp::<HIDDEN>().map(Net::Int8),
+    });
+    match net {
+        Ok(net) => {
+            st.sha256 = Sha256::digest(bytes).into();
+            st.model_len = len;
+            st.net = Some(net);
+            match net {
+                Net::F32(_) => 0,
+                Net::Int8(_) => 1,
+            }
+        }
+        Err(e) => fail(st, format_args!("invalid model file: {e}")),
+    }
+}
+
+/// The loaded model file (`model_len()` bytes).
+#[no_mangle]
+pub extern "C" fn model_bytes() -> *const u8 {
+    MODEL.0.get().cast_const().cast()
+}
+
+/// Length of the loaded model file, 0 when none is loaded.
+#[no_mangle]
+pub extern "C" fn model_len() -> usize {
+    state().model_len
+}
+
+/// SHA-256 of the model file as it was loaded (32 bytes).
+#[no_mangle]
+pub extern "C" fn model_sha256() -> *const u8 {
+    // SAFETY: a raw pointer to a field, no reference is made
+    unsafe { addr_of!((*STATE.0.get()).sha256).cast() }
+}
+
+/// Buffer of [`MAX_POINTS`] points, `x, y` interleaved, in drawing-surface pixels.
+#[no_mangle]
+pub extern "C" fn ink_points() -> *mut f32 {
+    // SAFETY: a raw pointer to a field, no reference is made
+    unsafe { addr_of_mut!((*STATE.0.get()).points).cast() }
+}
+
+/// Buffer of [`MAX_STROKES`] stroke ends: stroke `s` is points `ends[s-1]..ends[s]`.
+#[no_mangle]
+pub extern "C" fn ink_ends() -> *mut u32 {
+    // SAFETY: a raw pointer to a field, no reference is made
+    unsafe { addr_of_mut!((*STATE.0.get()).ends).cast() }
+}
+
+/// Buffer of [`MAX_PIXELS`] raster values, row-major, 0.0 background .. 1.0 ink.
+#[no_mangle]
+pub extern "C" fn raster_pixels() -> *mut f32 {
+    // SAFETY: a raw pointer to a field, no reference is made
+    unsafe { addr_of_mut!((*STATE.0.get()).raster).cast() }
+}
+
+/// The 28x28 input of the last prediction (row-major, 0..1).
+#[no_mangle]
+pub extern "C" fn input28() -> *mut f32 {
+    // SAFETY: a raw pointer to a field, no reference is made
+    unsafe { addr_of_mut!((*STATE.0.get()).input).cast() }
+}
+
+/// The 10 probabilities of the last prediction.
+#[no_mangle]
+pub extern "C" fn probabilities() -> *const f32 {
+    // SAFETY: a raw pointer to a field, no reference is made
+    unsafe { addr_of!((*STATE.0.get()).probabilities).cast() }
+}
+
+/// The last error's text (UTF-8, `error_len()` bytes).
+#[no_mangle]
+pub extern "C" fn error_message() -> *const u8 {
+    // SAFETY: a raw pointer to a field, no reference is made
+    unsafe { addr_of!((*STATE.0.get()).message).cast() }
+}
+
+/// Length of the last error's text.
+#[no_mangle]
+pub extern "C" fn error_len() -> usize {
+    state().message_len
+}
+
+/// Classifies `image` (or reports no digit) and keeps input and probabilities.
+fn answer(st: &mut State, image: Option<Image>) -> i32 {
+    let Some(net) = st.net else {
+        return fail(st, "no model loaded");
+    };
+    let Some(x) = image else {
+        st.input = [0.0; INPUT];
+        st.probabilities = [0.0; OUTPUT];
+        return NO_DIGIT;
+    };
+    st.input = x;
+    match net.predict(&x) {
+        Ok(p) => {
+            st.probabilities = p.probabilities;
+            i32::from(p.digit)
+        }
+        Err(e) => fail(st, e),
+    }
+}
+
+/// Stroke path: the first `strokes` strokes of `ink_ends()` / `ink_points()`
+/// on a `width` x `height` surface, preprocessed and classified.
+#[no_mangle]
+pub extern "C" fn predict_ink(width: f32, height: f32, strokes: usize) -> i32 {
+    let st = state();
+    if strokes > MAX_STROKES {
+        return fail(
+            st,
+            format_args!("too many strokes: {strokes} (at most {MAX_STROKES})"),
+        );
+    }
+    st.strokes.clear();
+    let mut start = 0;
+    for s in 0..strokes {
+        let end = st.ends[s] as usize;
+        if end < start || end > MAX_POINTS {
+            return fail(st, "stroke ends must increase and stay within the points");
+        }
+        let pushed = st.strokes.push_stroke(&st.points[start..end]);
+        if let Err(e) = pushed {
+            return fail(st, e);
+        }
+        start = end;
+    }
+    match preprocess::from_strokes(&st.strokes, width, height) {
+        Ok(image) => answer(st, image),
+        Err(e) => fail(st, e),
+    }
+}
+
+/// Raster path: `raster_pixels()` as a `width` x `height` image, preprocessed and classified.
+#[no_mangle]
+pub extern "C" fn predict_raster(width: usize, height: usize) -> i32 {
+    let st = state();
+    let n = match width.checked_mul(height) {
+        Some(n) if n <= MAX_PIXELS => n,
+        _ => {
+            return fail(
+                st,
+                format_args!("raster too large: {width}x{height} (at most {MAX_PIXELS} pixels)"),
+            )
+        }
+    };
+    match preprocess::from_raster(&st.raster[..n], width, height) {
+        Ok(image) => answer(st, image),
+        Err(e) => fail(st, e),
+    }
+}
+
+/// Classifies the 28x28 image in `input28()` as it is (no preprocessing).
+#[no_mangle]
+pub extern "C" fn predict_input() -> i32 {
+    let st = state();
+    let x = st.input;
+    answer(st, Some(x))
+}
+
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,225 @@
+//! The export layer on the host: the same calls the page makes, checked
+//! against `nnet-core` called directly, and every refusal.
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use nnet_core::format::{OwnedModel, OwnedQuantModel};
+
+use super::*;
+
+/// The exports share one state: one test at a time.
+static LOCK: Mutex<()> = Mutex::new(());
+
+fn lock() -> MutexGuard<'static, ()> {
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn shipped(name: &str) -> Vec<u8> {
+    std::fs::read(root().join("models").join(name)).expect("shipped model")
+}
+
+fn load(bytes: &[u8]) -> i32 {
+    let p = model_buffer(bytes.len());
+    assert!(!p.is_null());
+    // SAFETY: model_buffer returned room for bytes.len() bytes
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
+    model_load(bytes.len())
+}
+
+fn message() -> String {
+    // SAFETY: error_message() points at error_len() bytes of UTF-8
+    let bytes = unsafe { std::slice::from_raw_parts(error_message(), error_len()) };
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn probs() -> [f32; OUTPUT] {
+    // SAFETY: probabilities() points at OUTPUT floats
+    unsafe { *probabilities().cast::<[f32; OUTPUT]>() }
+}
+
+fn input() -> Image {
+    // SAFETY: input28() points at INPUT floats
+    unsafe { *input28().cast::<Image>() }
+}
+
+/// A "7" and a "1" as strokes on a 300x300 surface.
+fn seven_and_one() -> Vec<Vec<[f32; 2]>> {
+    vec![
+        vec![[60.0, 50.0], [150.0, 48.0], [240.0, 52.0], [190.0, 150.0], [140.0, 260.0]],
+        vec![[262.0, 150.0], [261.5, 200.5], [263.0, 280.0]],
+    ]
+}
+
+fn write_ink(strokes: &[Vec<[f32; 2]>]) {
+    let mut k = 0;
+    for (s, stroke) in strokes.iter().enumerate() {
+        for &[x, y] in stroke {
+            // SAFETY: fewer than MAX_POINTS points
+            unsafe {
+                *ink_points().add(2 * k) = x;
+                *ink_points().add(2 * k + 1) = y;
+            }
+            k += 1;
+        }
+        // SAFETY: fewer than MAX_STROKES strokes
+        unsafe { *ink_ends().add(s) = k as u32 };
+    }
+}
+
+#[test]
+fn ink_and_raster_answers_are_the_cores() {
+    let _g = lock();
+    for (name, kind) in [("mnist-mlp.nnet", 0), ("mnist-mlp-i8.nnet", 1)] {
+        let bytes = shipped(name);
+        assert_eq!(load(&bytes), kind, "{name}: {}", message());
+        assert_eq!(model_len(), bytes.len());
+        let sha: [u8; 32] = Sha256::digest(&bytes).into();
+        // SAFETY: 32 bytes
+        assert_eq!(unsafe { *model_sha256().cast::<[u8; 32]>() }, sha);
+        // SAFETY: model_len() bytes
+        let kept = unsafe { std::slice::from_raw_parts(model_bytes(), model_len()) };
+        assert_eq!(kept, &bytes[..]);
+
+        let view = ModelView::parse(&bytes).unwrap();
+        let direct = |x: &Image| match kind {
+            0 => view.mlp::<HIDDEN>().unwrap().predict(x).unwrap(),
+            _ => view.quant_mlp::<HIDDEN>().unwrap().predict(x).unwrap(),
+        };
+
+        let strokes = seven_and_one();
+        write_ink(&strokes);
+        let digit = predict_ink(300.0, 300.0, strokes.len());
+        let mut ink: Strokes<MAX_POINTS, MAX_STROKES> = Strokes::new();
+        for s in &strokes {
+            ink.push_stroke(s).unwrap();
+        }
+        let x = preprocess::from_strokes(&ink, 300.0, 300.0).unwrap().unwrap();
+        let p = direct(&x);
+        assert_eq!(digit, i32::from(p.digit), "{name}");
+        assert_eq!(input(), x);
+        assert_eq!(probs().map(f32::to_bits), p.probabilities.map(f32::to_bits));
+
+        // only the first stroke: a different drawing, a different input
+        assert!(predict_ink(300.0, 300.0, 1) >= 0);
+        assert_ne!(input(), x);
+
+        // raster path: a 40x30 bar with a soft edge
+        let (w, h) = (40, 30);
+        let mut px = vec![0.0f32; w * h];
+        for y in 5..25 {
+            for x in 18..23 {
+                px[y * w + x] = if x == 18 { 0.5 } else { 1.0 };
+            }
+        }
+        // SAFETY: w*h < MAX_PIXELS floats
+        unsafe { std::ptr::copy_nonoverlapping(px.as_ptr(), raster_pixels(), px.len()) };
+        let digit = predict_raster(w, h);
+        let x = preprocess::from_raster(&px, w, h).unwrap().unwrap();
+        let p = direct(&x);
+        assert_eq!(digit, i32::from(p.digit));
+        assert_eq!(input(), x);
+        assert_eq!(probs().map(f32::to_bits), p.probabilities.map(f32::to_bits));
+
+        // the 28x28 input directly
+        let mut x = [0.0f32; INPUT];
+        x[14 * 28 + 4..14 * 28 + 24].fill(1.0);
+        // SAFETY: INPUT floats
+        unsafe { *input28().cast::<Image>() = x };
+        assert_eq!(predict_input(), i32::from(direct(&x).digit));
+        assert_eq!(probs(), direct(&x).probabilities);
+    }
+}
+
+#[test]
+fn too_little_ink_is_no_digit() {
+    let _g = lock();
+    assert_eq!(load(&shipped("mnist-mlp-i8.nnet")), 1);
+    write_ink(&[vec![[150.0, 150.0], [151.0, 150.5]]]);
+    assert_eq!(predict_ink(300.0, 300.0, 1), NO_DIGIT);
+    assert_eq!(input(), [0.0; INPUT]);
+    assert_eq!(probs(), [0.0; OUTPUT]);
+    assert_eq!(predict_ink(300.0, 300.0, 0), NO_DIGIT, "no strokes at all");
+}
+
+#[test]
+fn bad_models_and_inputs_are_refused_with_a_reason() {
+    let _g = lock();
+    let good = shipped("mnist-mlp.nnet");
+    let mut flipped = good.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 1;
+    assert_eq!(load(&flipped), ERROR);
+    assert!(message().contains("checksum"), "{}", message());
+    assert_eq!(model_len(), 0);
+    // nothing loaded: predictions say so
+    assert_eq!(predict_input(), ERROR);
+    assert_eq!(message(), "no model loaded");
+    assert_eq!(load(&good[..good.len() - 1]), ERROR);
+    assert!(message().contains("truncated"), "{}", message());
+    assert_eq!(load(b"hello"), ERROR);
+    assert!(message().contains("magic"), "{}", message());
+    // another hidden size than the module's network
+    let small = OwnedModel {
+        hidden: 3,
+        meta: Default::default(),
+        w1: vec![0.0; 3 * INPUT],
+        b1: vec![0.0; 3],
+        w2: vec![0.0; 30],
+        b2: vec![0.0; 10],
+    };
+    assert_eq!(load(&small.to_bytes().unwrap()), ERROR);
+    assert!(message().contains("3 hidden units"), "{}", message());
+    let q = OwnedQuantModel::from_bytes(&shipped("mnist-mlp-i8.nnet")).unwrap();
+    assert_eq!(load(&q.to_bytes().unwrap()), 1);
+    // too large for the buffer
+    assert!(model_buffer(MODEL_CAPACITY + 1).is_null());
+    assert!(message().contains("larger"), "{}", message());
+    assert_eq!(model_load(MODEL_CAPACITY + 1), ERROR);
+
+    assert_eq!(load(&good), 0);
+    // strokes: too many, ends that go backwards or past the buffer
+    assert_eq!(predict_ink(300.0, 300.0, MAX_STROKES + 1), ERROR);
+    assert!(message().contains("too many strokes"), "{}", message());
+    write_ink(&seven_and_one());
+    // SAFETY: within the buffer
+    unsafe { *ink_ends().add(1) = 2 };
+    assert_eq!(predict_ink(300.0, 300.0, 2), ERROR);
+    // SAFETY: within the buffer
+    unsafe { *ink_ends().add(1) = MAX_POINTS as u32 + 1 };
+    assert_eq!(predict_ink(300.0, 300.0, 2), ERROR);
+    write_ink(&seven_and_one());
+    // SAFETY: within the buffer
+    unsafe { *ink_points() = f32::NAN };
+    assert_eq!(predict_ink(300.0, 300.0, 2), ERROR);
+    assert!(message().contains("NaN"), "{}", message());
+    write_ink(&seven_and_one());
+    assert_eq!(predict_ink(0.0, 300.0, 2), ERROR);
+    assert!(predict_ink(300.0, 300.0, 2) >= 0, "{}", message());
+    // rasters: too large, out-of-range pixels
+    assert_eq!(predict_raster(MAX_PIXELS, 2), ERROR);
+    assert!(message().contains("too large"), "{}", message());
+    assert_eq!(predict_raster(usize::MAX, 2), ERROR);
+    // SAFETY: within the buffer
+    unsafe { *raster_pixels() = 2.0 };
+    assert_eq!(predict_raster(28, 28), ERROR);
+    assert!(message().contains("outside"), "{}", message());
+    // a refused input leaves the model loaded
+    // SAFETY: within the buffer
+    unsafe { *input28() = 0.5 };
+    assert!(predict_input() >= 0);
+}
+
+#[test]
+fn long_error_texts_are_cut_at_a_character_boundary() {
+    let _g = lock();
+    let st = state();
+    let long = "é".repeat(200);
+    assert_eq!(fail(st, &long), ERROR);
+    let text = message();
+    assert!(text.len() <= 192 && text.len() >= 190, "{}", text.len());
+    assert!(text.chars().all(|c| c == 'é'));
+}
