@@ -101,7 +101,11 @@ fn build_wasm(root: &Path) {
     }
     let dest = out.join("nnet.wasm");
     if let Err(e) = std::fs::copy(&built, &dest) {
-        eprintln!("\nerror: cannot copy {} to {}: {e}\n", built.display(), dest.display());
+        eprintln!(
+            "\nerror: cannot copy {} to {}: {e}\n",
+            built.display(),
+            dest.display()
+        );
         exit(1);
     }
     println!("cargo:rustc-env=NNET_WASM_PATH={}", dest.display());

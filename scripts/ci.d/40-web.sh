@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# web-demo: real-browser end-to-end test (headless Debian Chromium via
-# playwright-core, node's test runner) and a short load smoke test with wrk.
+# web-demo: real-browser end-to-end tests (headless Debian Chromium via
+# playwright-core, node's test runner: web-demo/e2e/*.test.mjs - drawing, browser/server
+# bit identity of the WebAssembly module, the static export, phone layout) and a
+# short load smoke test with wrk.
 # Run from the repository root by scripts/test; needs chromium, wrk, node/npm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -237,3 +237,14 @@ export async function pageWeight(browser, url) {
   await context.close();
   return { total: files.reduce((n, [, b]) => n + b, 0), files };
 }
+
+// a fresh context and page at `base`/ with problems collected and the network loaded
+export async function openPage(browser, options, base) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems, base);
+  await page.goto(base + "/");
+  const engine = await waitEngine(page);
+  return { context, page, problems, engine };
+}

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   startServer, launch, OUT, DESKTOP, PHONE, DIGITS, place, densify, padRect, drawMouse, drawTouch, shown,
-  waitFinal, waitEngine, assertRecognised, assertEmpty, watchPage,
+  waitFinal, assertRecognised, assertEmpty, openPage,
 } from "./lib.mjs";
 
 let server, base, browser;
@@ -30,13 +30,9 @@ after(async () => {
 });
 
 test("mouse: digits drawn large, small in a corner and off-centre are recognised; Clear and Escape reset", async () => {
-  const context = await browser.newContext(DESKTOP);
-  const page = await context.newPage();
-  const problems = [];
-  watchPage(page, problems, base);
-  await page.goto(base + "/");
-  await page.waitForFunction(() => document.getElementById("model-info").textContent.startsWith("Model:"));
-  assert.deepEqual(await waitEngine(page), { engine: "browser", mode: "server" }, "WebAssembly runs the network");
+  const { context, page, problems, engine } = await openPage(browser, DESKTOP, base);
+  assert.match(await page.locator("#model-info").textContent(), /^Model:/);
+  assert.deepEqual(engine, { engine: "browser", mode: "server" }, "WebAssembly runs the network");
   assertEmpty(await shown(page), "initial page says draw a digit");
   assert.equal(await page.locator("#save").isDisabled(), true, "nothing to save yet");
 
@@ -116,12 +112,7 @@ test("mouse: digits drawn large, small in a corner and off-centre are recognised
 });
 
 test("touch: a phone-sized page draws with a finger without scrolling, and is recognised", async () => {
-  const context = await browser.newContext(PHONE);
-  const page = await context.newPage();
-  const problems = [];
-  watchPage(page, problems, base);
-  await page.goto(base + "/");
-  await waitEngine(page);
+  const { context, page, problems } = await openPage(browser, PHONE, base);
   const cdp = await context.newCDPSession(page);
   // responsive: the pad fits the phone's width
   const rect = await padRect(page);
@@ -152,12 +143,7 @@ test("touch: a phone-sized page draws with a finger without scrolling, and is re
 });
 
 test("phone layout at 360 px: no horizontal scrolling, every control labelled and reachable by keyboard with visible focus, the answer announced", async () => {
-  const context = await browser.newContext(PHONE);
-  const page = await context.newPage();
-  const problems = [];
-  watchPage(page, problems, base);
-  await page.goto(base + "/");
-  await waitEngine(page);
+  const { context, page, problems } = await openPage(browser, PHONE, base);
   const noSideScroll = () => page.evaluate(() => ({
     scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
     widest: Math.max(...[...document.querySelectorAll("body *")].map((e) => e.getBoundingClientRect().right)),

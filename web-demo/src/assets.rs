@@ -169,7 +169,10 @@ mod tests {
     fn gzip_is_chosen_only_when_accepted() {
         let ae = header::ACCEPT_ENCODING;
         assert!(accepts_gzip(&headers(&[(ae.clone(), "gzip, deflate, br")])));
-        assert!(accepts_gzip(&headers(&[(ae.clone(), "br;q=1.0, GZIP;q=0.5")])));
+        assert!(accepts_gzip(&headers(&[(
+            ae.clone(),
+            "br;q=1.0, GZIP;q=0.5"
+        )])));
         assert!(accepts_gzip(&headers(&[(ae.clone(), "*")])));
         assert!(!accepts_gzip(&headers(&[(ae.clone(), "gzip;q=0")])));
         assert!(!accepts_gzip(&headers(&[(ae.clone(), "br, identity")])));
@@ -181,7 +184,10 @@ mod tests {
         let inm = header::IF_NONE_MATCH;
         let tag = "\"abc\"";
         assert!(not_modified(&headers(&[(inm.clone(), "\"abc\"")]), tag));
-        assert!(not_modified(&headers(&[(inm.clone(), "\"x\", W/\"abc\"")]), tag));
+        assert!(not_modified(
+            &headers(&[(inm.clone(), "\"x\", W/\"abc\"")]),
+            tag
+        ));
         assert!(not_modified(&headers(&[(inm.clone(), "*")]), tag));
         assert!(!not_modified(&headers(&[(inm.clone(), "\"abd\"")]), tag));
         assert!(!not_modified(&HeaderMap::new(), tag));

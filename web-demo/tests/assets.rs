@@ -27,12 +27,17 @@ async fn get(state: &AppState, path: &str, headers: &[(header::HeaderName, &str)
 }
 
 async fn body(resp: Response) -> Vec<u8> {
-    to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec()
+    to_bytes(resp.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec()
 }
 
 fn gunzip(z: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(z).read_to_end(&mut out).unwrap();
+    flate2::read::GzDecoder::new(z)
+        .read_to_end(&mut out)
+        .unwrap();
     out
 }
 
@@ -45,10 +50,18 @@ async fn check_file(state: &AppState, path: &str, content_type: &str, expected: 
     assert_eq!(h[header::CACHE_CONTROL], "no-cache", "{path}");
     assert!(h.get(header::CONTENT_ENCODING).is_none(), "{path}");
     let etag = h[header::ETAG].to_str().unwrap().to_owned();
-    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34, "{etag}");
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34,
+        "{etag}"
+    );
     assert_eq!(body(resp).await, expected, "{path}: the bytes");
 
-    let resp = get(state, path, &[(header::ACCEPT_ENCODING, "gzip, deflate, br")]).await;
+    let resp = get(
+        state,
+        path,
+        &[(header::ACCEPT_ENCODING, "gzip, deflate, br")],
+    )
+    .await;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()[header::CONTENT_ENCODING], "gzip");
     assert_eq!(resp.headers()[header::ETAG], etag.as_str());
@@ -78,12 +91,21 @@ async fn module_and_model_file_are_served_with_validators() {
         assert_eq!(&WASM[..4], b"\0asm");
         let wasm_tag = check_file(&state, "/nnet.wasm", "application/wasm", WASM).await;
         let tag = check_file(&state, "/api/model/file", "application/octet-stream", &file).await;
-        assert_eq!(tag, format!("\"{}\"", &sha[..32]), "the model's tag is its SHA-256");
+        assert_eq!(
+            tag,
+            format!("\"{}\"", &sha[..32]),
+            "the model's tag is its SHA-256"
+        );
         assert_ne!(tag, wasm_tag);
         // the page may compile WebAssembly, and only that
         let page = get(&state, "/", &[]).await;
-        let csp = page.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-        assert!(csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"), "{csp}");
+        let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"),
+            "{csp}"
+        );
     }
 }
 
@@ -93,10 +115,19 @@ fn export_writes_the_page_module_and_model() {
     let _ = std::fs::remove_dir_all(&dir);
     let model = root().join("models/mnist-mlp-i8.nnet");
     let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
-        .args(["export", dir.to_str().unwrap(), "--model", model.to_str().unwrap()])
+        .args([
+            "export",
+            dir.to_str().unwrap(),
+            "--model",
+            model.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("int8 weights"));
     let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
     assert_eq!(read("index.html"), web_demo::api::INDEX_HTML.as_bytes());
@@ -121,7 +152,12 @@ fn export_writes_the_page_module_and_model() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot write the static page"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
-        .args(["export", dir.to_str().unwrap(), "--model", "/nonexistent.nnet"])
+        .args([
+            "export",
+            dir.to_str().unwrap(),
+            "--model",
+            "/nonexistent.nnet",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -49,7 +49,13 @@ fn input() -> Image {
 /// A "7" and a "1" as strokes on a 300x300 surface.
 fn seven_and_one() -> Vec<Vec<[f32; 2]>> {
     vec![
-        vec![[60.0, 50.0], [150.0, 48.0], [240.0, 52.0], [190.0, 150.0], [140.0, 260.0]],
+        vec![
+            [60.0, 50.0],
+            [150.0, 48.0],
+            [240.0, 52.0],
+            [190.0, 150.0],
+            [140.0, 260.0],
+        ],
         vec![[262.0, 150.0], [261.5, 200.5], [263.0, 280.0]],
     ]
 }
@@ -97,7 +103,9 @@ fn ink_and_raster_answers_are_the_cores() {
         for s in &strokes {
             ink.push_stroke(s).unwrap();
         }
-        let x = preprocess::from_strokes(&ink, 300.0, 300.0).unwrap().unwrap();
+        let x = preprocess::from_strokes(&ink, 300.0, 300.0)
+            .unwrap()
+            .unwrap();
         let p = direct(&x);
         assert_eq!(digit, i32::from(p.digit), "{name}");
         assert_eq!(input(), x);

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The page's WebAssembly module (raw and gzip) and what the page costs to load.
+set -euo pipefail
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+cargo build -q -p web-demo
+bin=$(realpath "$CARGO_TARGET_DIR/debug/web-demo")
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+"$bin" export "$dir" --model models/mnist-mlp-i8.nnet >/dev/null
+size() { stat -c %s "$1"; }
+commas() { sed ":a;s/\B[0-9]\{3\}\>/,&/;ta"; }
+gz() { gzip -9c "$1" | wc -c; }
+echo '## Web page: WebAssembly module and page weight'
+echo
+echo 'The module is `web-demo/wasm` (nnet-core, no allocator, C-ABI exports) built with the'
+echo '`wasm` profile by `web-demo/build.rs`; the files are those `web-demo export` writes.'
+echo
+echo '| file | bytes | gzip -9 |'
+echo '| --- | --- | --- |'
+for f in nnet.wasm index.html model.nnet; do
+    printf '| `%s` (%s) | %s | %s |\n' "$f" \
+        "$([[ $f == model.nnet ]] && echo int8 model || echo static build)" \
+        "$(size "$dir/$f" | commas)" "$(gz "$dir/$f" | commas)"
+done
+echo
+echo 'The page with the int8 model, loaded from the server by headless Chromium with an'
+echo 'empty cache (`web-demo --model models/mnist-mlp-i8.nnet`; bytes over the wire, headers'
+echo 'included, the module and model gzip-compressed by the server):'
+echo
+echo '| request | bytes transferred |'
+echo '| --- | --- |'
+[[ -d web-demo/e2e/node_modules ]] || (cd web-demo/e2e && npm ci --no-audit --no-fund >/dev/null)
+(cd web-demo/e2e && WEB_DEMO_BIN="$bin" node measure.mjs --model ../../models/mnist-mlp-i8.nnet)
