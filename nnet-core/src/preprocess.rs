@@ -80,10 +80,11 @@ const LAST: f32 = (SIDE - 1) as f32;
 /// Parameters of the stroke path.
 ///
 /// The defaults (pen 2.9 px, soft edge 1.2 px) were calibrated on synthetic
-/// stroke digits (the 0–9 polylines of `tests/preprocess.rs`), which then
-/// average 104.0 units of ink, 147 non-zero pixels of which 104 are ≥ 0.5,
-/// and 20.0 px height; MNIST's test set (all 10,000 images) averages 103.9,
-/// 151, 105 and 19.8. Ink grows about linearly with `pen_width`.
+/// stroke digits (the 0–9 polylines of `tests/preprocess.rs`) so that their
+/// ink sum, inked pixels and height match MNIST's test set; the test
+/// `stroke_digits_have_mnist_like_ink` checks the ranges and prints the means
+/// (`docs/measurements.md`, section "Stroke path ink"). Ink grows about
+/// linearly with `pen_width`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StrokeParams {
     /// Pen width in pixels of the 28x28 image, measured where the ink is at

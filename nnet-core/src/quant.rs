@@ -23,7 +23,7 @@
 //! 3. **Hidden sums**: `acc_j = Σ_i xq_i · w1q[i][j]` in `i32`. Every term and
 //!    every partial sum is an exact integer (`|acc_j| ≤ 784 · 255 · 127 < 2^25`),
 //!    so the order of summation does not matter: the pass skips pixels with
-//!    `xq_i = 0` (about 80% of an MNIST digit) and walks the weights
+//!    `xq_i = 0` (most of an MNIST digit) and walks the weights
 //!    input-major (`w1q` is stored transposed, one contiguous row of `H` bytes
 //!    per pixel), and every target gets the same integers.
 //! 4. **Hidden pre-activation**, one fixed f32 expression (each operation
@@ -33,15 +33,15 @@
 //!    by [`sigmoid_u8`]: the number of [`SIGMOID_THRESHOLDS`] (the 255 values
 //!    of `z` where the rounded sigmoid steps up) at or below `z_j`, found from
 //!    a 400-entry bucket table and a short scan. No `expf`, no division;
-//!    1,420 bytes of flash (1,020 thresholds + 400 buckets), ~47 Cortex-M4F
-//!    instructions per hidden unit including step 4 (measured, against ~66
-//!    for an 8-step binary search). It is the exact rounding of the true
-//!    sigmoid except for `z` within half an f32 ulp of a threshold, so it is
-//!    never more than half a step (`0.5/255 ≈ 0.00196`) from `libm`'s sigmoid
-//!    (checked over a sweep of `z` by `tests/quant.rs`); over `z` in `-8..8`
-//!    (step `1e-5`) it differs from `round(255 · libm sigmoid)` at 13 of
-//!    1,600,001 points, and on the MNIST test set the two give the same digit
-//!    for all 10,000 images (`examples/quant_accuracy.rs`).
+//!    1,420 bytes of flash (1,020 thresholds + 400 buckets), and fewer
+//!    Cortex-M4F instructions per hidden unit than an 8-step binary search.
+//!    It is the exact rounding of the true sigmoid except for `z` within half
+//!    an f32 ulp of a threshold, so it is never more than half a step
+//!    (`0.5/255 ≈ 0.00196`) from `libm`'s sigmoid (checked over a sweep of `z`
+//!    by `tests/quant.rs`). How often it differs from
+//!    `round(255 · libm sigmoid)`, and how often the two give the same digit
+//!    on the MNIST test set, is printed by `examples/quant_accuracy.rs`
+//!    (`docs/measurements.md`, section "int8 and micromath variants").
 //! 6. **Output sums**: `acc2_k = Σ_j hq_j · w2q[k][j]` in `i32`, exact.
 //! 7. **Logits**: `z_k = (acc2_k as f32) * (s2_k * INV255) + b2_k`, then
 //!    [`prediction_from_logits`] (the f32 path's softmax and argmax).
@@ -55,16 +55,16 @@
 //!
 //! Keeping `sigmoid(z_j)` in f32 for the small `10 x H` output layer was
 //! measured against quantising it with `examples/quant_accuracy.rs` (MNIST
-//! test set, 784-300-10 model): both variants, and the variant rounding
-//! `libm`'s sigmoid instead of the table, give exactly the same digits on all
-//! 10,000 images. So the output layer is integer too: no float multiply per
-//! weight, no `expf` anywhere before the softmax.
+//! test set, 784-300-10 model; its output is in `docs/measurements.md`,
+//! section "int8 and micromath variants"): the variants give the same digits,
+//! so the output layer is integer too: no float multiply per weight, no
+//! `expf` anywhere before the softmax.
 //!
 //! ## Cost on the Cortex-M4F
 //!
 //! The hidden layer costs one multiply-accumulate per *inked* pixel and
-//! hidden unit (MNIST: 151 inked pixels on average · 300 ≈ 45,000, against
-//! 235,200 for the dense f32 pass). Blank pixels are skipped four at a time
+//! hidden unit (inked pixels · `H`, against `784 · H` for the dense f32
+//! pass). Blank pixels are skipped four at a time
 //! (one 32-bit compare of four quantised pixels) and the inked ones are taken
 //! in pairs, so one sweep over the `H` accumulators serves two pixels. On
 //! `thumbv7em` (Cortex-M4/M7, which always have the DSP extension; the build
@@ -73,20 +73,16 @@
 //! weights per instruction), eight `smlabb`/`smlabt`/`smlatb`/`smlatt`
 //! (16x16+32 multiply-accumulate, the two pixel values in the two halves of
 //! one register) and one `ldm`/`stm` pair: 18 instructions per 8
-//! multiply-accumulates. LLVM's own code for the portable one-pixel loop
-//! (`ldrsb` + `smlabb` + load and store of the accumulator) is 84
-//! instructions per 20 (read from its assembly listing). Elsewhere the
-//! portable loop computes the same integers.
+//! multiply-accumulates, against an `ldrsb` + `smlabb` + a load and a store
+//! of the accumulator per multiply-accumulate in LLVM's code for the portable
+//! one-pixel loop. The output sums use `uxtb16`/`sxtb16` + `smlad`
+//! (10 instructions per 4). Elsewhere the portable loop computes the same
+//! integers.
 //!
-//! Measured under QEMU mps2-an386 (Cortex-M4F, release, LTO) with the
-//! instruction-count plugin, MNIST test image 0 (116 inked pixels):
-//! 112,365 instructions for one [`QuantMlp::predict`], of which about 83,000
-//! are the hidden sums, 14,000 the hidden activations, 7,600 the output sums
-//! (`uxtb16`/`sxtb16` + `smlad`, 10 instructions per 4) and the rest the
-//! input quantisation and softmax; the f32 `Mlp::predict` of the same model
-//! in the same harness takes 362,897. Over the first 100 MNIST test images
-//! (140 inked pixels on average): mean 129,478, min 63,140, max 219,275
-//! instructions (f32: 362,923 on average).
+//! The executed instructions of one [`QuantMlp::predict`] and of the f32
+//! `Mlp::predict` on MNIST test image 0, counted under QEMU mps2-an386
+//! (Cortex-M4F) and mps2-an385 (Cortex-M3) by `scripts/firmware-cost`, are in
+//! `docs/measurements.md`, section "Firmware cost".
 use crate::model::{array, prediction_from_logits, rows};
 use crate::{Error, Image, Prediction, INPUT, OUTPUT};
 
@@ -166,8 +162,7 @@ const SIGMOID_BUCKETS: [u8; BUCKETS] = {
 /// A bucket table (`z` in steps of 1/32) gives the starting count, then a
 /// short scan over the thresholds (usually zero to two steps, each direction
 /// checked) finds the exact count, instead of an `expf`, a division and a
-/// rounding (with the pre-activation: about 47 Cortex-M4F instructions per
-/// hidden unit, measured under QEMU). The start only affects speed:
+/// rounding. The start only affects speed:
 /// from any start the two scans end at the same count.
 #[inline]
 pub fn sigmoid_u8(z: f32) -> u8 {

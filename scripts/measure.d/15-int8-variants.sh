@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The int8 arithmetic and the micromath sigmoid against the default f32 path on
+# the 10,000 MNIST test images (nnet-core's quant_accuracy example).
+set -euo pipefail
+cmd=(cargo run -q --release -p nnet-core --example quant_accuracy)
+echo '## int8 and micromath variants'
+echo
+echo "Command: \`${cmd[*]}\` (models/mnist-mlp.nnet, data/mnist)"
+echo
+echo '```'
+"${cmd[@]}"
+echo '```'

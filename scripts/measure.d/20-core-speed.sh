@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# nnet-core on the host: criterion medians of every benchmark in nnet-core/benches
+# (inference f32 and int8, preprocessing).
+set -euo pipefail
+echo '## Core speed on the host'
+echo
+echo 'Command: `cargo bench -p nnet-core --bench NAME` for each `nnet-core/benches/NAME.rs`'
+echo '(criterion defaults; the median is the middle value of criterion'"'"'s `time: [low median high]`).'
+echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo
+echo '| bench | benchmark | median | criterion interval |'
+echo '| --- | --- | --- | --- |'
+for f in nnet-core/benches/*.rs; do
+    b=${f##*/}
+    b=${b%.rs}
+    # criterion prints `NAME   time:   [low unit median unit high unit]`, the name on
+    # the line before when it is long
+    cargo bench -q -p nnet-core --bench "$b" 2>/dev/null | awk -v b="$b" '
+        /time:/ {
+            name = $0
+            sub(/[[:space:]]*time:.*/, "", name)
+            if (name == "") name = prev
+            gsub(/^[[:space:]]+|[[:space:]]+$/, "", name)
+            iv = $0
+            sub(/.*time:[[:space:]]*\[/, "", iv)
+            sub(/\].*/, "", iv)
+            split(iv, t, " ")
+            printf "| `%s` | %s | **%s %s** | %s %s – %s %s |\n", b, name, t[3], t[4], t[1], t[2], t[5], t[6]
+        }
+        NF { prev = $0 }'
+done

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Training speed: host-trainer's epoch time against the NumPy baseline
+# (scripts/peers/numpy_mlp.py, NumPy's bundled OpenBLAS) in the same run, same
+# network (784-300-10), batch (64), data (60,000 MNIST images) and thread count.
+set -euo pipefail
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+threads=${THREADS:-2}
+epochs=${EPOCHS:-3}
+out=$CARGO_TARGET_DIR/measure/training-speed
+mkdir -p "$out"
+# NumPy from PyPI (its wheels bundle OpenBLAS) in a virtual environment under the target dir
+venv=$CARGO_TARGET_DIR/venv-numpy
+if ! "$venv/bin/python" -c 'import numpy' 2>/dev/null; then
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q numpy >&2
+fi
+cargo build -q --release -p host-trainer
+ht=$CARGO_TARGET_DIR/release/host-trainer
+bench_cmd=("$ht" bench --data data/mnist --epochs "$epochs" --threads "$threads")
+"${bench_cmd[@]}" | tee "$out/host-trainer.txt" >&2
+for opt in sgd adam; do
+    "$venv/bin/python" scripts/peers/numpy_mlp.py --data data/mnist --opt "$opt" --epochs "$epochs" \
+        --threads "$threads" --no-infer | tee "$out/numpy-$opt.txt" >&2
+done
+ours() { sed -n "s/^$1: \([0-9.]*\) s\/epoch.*/\1/p" "$out/host-trainer.txt"; }
+numpy() { sed -n 's/^# median epoch \([0-9.]*\) s.*/\1/p' "$out/numpy-$1.txt"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
+echo '## Training speed'
+echo
+echo "Commands, back to back: \`host-trainer bench --data data/mnist --epochs $epochs --threads $threads\`"
+echo "(release build), then \`python scripts/peers/numpy_mlp.py --data data/mnist --opt OPT --epochs $epochs --threads $threads --no-infer\`"
+echo "for OPT in sgd, adam ($("$venv/bin/python" -c 'import numpy; print("NumPy", numpy.__version__)'), OpenBLAS from its wheel)."
+echo "784-300-10, batch 64, 60,000 images per epoch; median seconds per epoch of $epochs timed epochs."
+echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo
+echo '| | SGD-momentum s/epoch | Adam s/epoch |'
+echo '| --- | --- | --- |'
+echo "| \`host-trainer bench\` | **$(ours sgd)** | **$(ours adam)** |"
+echo "| NumPy baseline | $(numpy sgd) | $(numpy adam) |"
+echo "| ratio (NumPy / host-trainer) | **$(ratio "$(numpy sgd)" "$(ours sgd)")** | **$(ratio "$(numpy adam)" "$(ours adam)")** |"
+echo
+echo 'Both print the CPU time other processes used during each epoch; an epoch where that'
+echo 'exceeded 10% of its time was contended:'
+echo
+echo '```'
+grep -h -E '^(sgd|adam):|warning' "$out/host-trainer.txt" || true
+for opt in sgd adam; do
+    echo "numpy $opt: $(grep -E '^ +[0-9]+ ' "$out/numpy-$opt.txt" | awk '{ printf "epoch %s %ss (others %ss)  ", $1, $2, $4 }')"
+done
+echo '```'
