@@ -7,6 +7,8 @@ trap 'rm -f "$log"' EXIT
 bash scripts/ci.d/60-pico.sh >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
 echo '## Raspberry Pi Pico (rp2040js emulation)'
 echo
+echo 'Command: `scripts/ci.d/60-pico.sh` (its output, filtered).'
+echo
 echo 'The `firmware-pico` UF2 (release, thumbv6m-none-eabi) run whole in rp2040js 1.4.1 with the'
 echo 'RP2040 B1 bootrom, drawing the scripted digits through the XPT2046 model; every frame equals'
 echo 'the desktop simulator'"'"'s pixel for pixel. Cycles are emulated Cortex-M0+ cycles at 125 MHz'
