@@ -183,6 +183,44 @@ pub fn sigmoid_u8(z: f32) -> u8 {
     count as u8
 }
 
+/// An `i32` that orders finite and infinite `f32` bit patterns like the
+/// numbers they encode (`-0.0` and `+0.0` both 0). Not meaningful for NaN.
+#[inline]
+const fn order_key(bits: u32) -> i32 {
+    let magnitude = (bits & 0x7fff_ffff) as i32;
+    if bits & 0x8000_0000 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+/// [`SIGMOID_THRESHOLDS`] as [`order_key`]s (1 KB of flash).
+const SIGMOID_KEYS: [i32; 255] = {
+    let mut keys = [0i32; 255];
+    let mut k = 0;
+    while k < keys.len() {
+        keys[k] = order_key(SIGMOID_THRESHOLDS[k].to_bits());
+        k += 1;
+    }
+    keys
+};
+
+/// [`sigmoid_u8`] without floating-point operations: a binary search of
+/// `z`'s bit pattern among the thresholds' (8 integer compares). The same
+/// count for every `z` (NaN too): for cores without an FPU (thumbv6m,
+/// `cfg(nnet_soft_float)`), where each float compare or multiply is a
+/// library call, the hidden layer uses this one.
+#[inline]
+pub fn sigmoid_u8_int(z: f32) -> u8 {
+    let bits = z.to_bits();
+    if bits & 0x7fff_ffff > 0x7f80_0000 {
+        return sigmoid_u8(z); // NaN
+    }
+    let key = order_key(bits);
+    SIGMOID_KEYS.partition_point(|&t| t <= key) as u8
+}
+
 /// Quantises one pixel to 8 bits: `floor(clamp(x, 0, 1) * 255 + 0.5)`, or
 /// `None` for NaN and infinities. Decides on the bit pattern first, so a
 /// blank pixel (`+0.0`, most of an MNIST image) costs one integer compare.
@@ -345,7 +383,12 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
         let mut acc = [0i32; H];
         self.hidden_acc_into(xq, &mut acc);
         for (j, (h, &a)) in hidden.iter_mut().zip(acc.iter()).enumerate() {
-            *h = sigmoid_u8(self.hidden_pre_activation(j, a));
+            let z = self.hidden_pre_activation(j, a);
+            #[cfg(not(nnet_soft_float))]
+            let q = sigmoid_u8(z);
+            #[cfg(nnet_soft_float)]
+            let q = sigmoid_u8_int(z);
+            *h = q;
         }
     }
 

@@ -328,6 +328,47 @@ fn input_quantisation() {
     );
 }
 
+/// The float-free sigmoid of cores without an FPU gives `sigmoid_u8`'s count
+/// for every kind of input: at and next to every threshold, signed zeros,
+/// infinities, NaNs, subnormals, and a sweep of bit patterns.
+#[test]
+fn integer_sigmoid_equals_the_float_one() {
+    let same = |z: f32| {
+        assert_eq!(
+            quant::sigmoid_u8_int(z),
+            quant::sigmoid_u8(z),
+            "z = {z:e} ({:#010x})",
+            z.to_bits()
+        )
+    };
+    for &t in &SIGMOID_THRESHOLDS {
+        for z in [t, t.next_down(), t.next_up(), -t] {
+            same(z);
+        }
+    }
+    for z in [
+        0.0,
+        -0.0,
+        f32::MIN_POSITIVE,
+        -f32::MIN_POSITIVE,
+        f32::from_bits(1),
+        f32::from_bits(0x8000_0001),
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        -f32::NAN,
+        f32::from_bits(0x7f80_0001),
+        f32::MAX,
+        f32::MIN,
+    ] {
+        same(z);
+    }
+    for i in 0..200_000u32 {
+        same(f32::from_bits(i.wrapping_mul(0x9e37_79b9) ^ 0x4000_0000));
+        same(i as f32 * 1e-4 - 10.0);
+    }
+}
+
 #[test]
 fn sigmoid_table_is_the_rounding_of_the_true_sigmoid() {
     for (k, &t) in SIGMOID_THRESHOLDS.iter().enumerate() {
