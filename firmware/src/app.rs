@@ -211,6 +211,13 @@ impl<N: Classifier> App<N> {
         self.ink_full
     }
 
+    /// True when no touch is in progress: the pen is up (as filtered) and no
+    /// stroke or Clear press is being tracked. The app returns to this state
+    /// after every release.
+    pub fn is_ready(&self) -> bool {
+        self.gesture == Gesture::Idle && !self.filter.is_down()
+    }
+
     /// The touch filter's configuration.
     pub fn touch_config(&self) -> TouchConfig {
         self.filter.config()

@@ -19,6 +19,9 @@
 //! * [`stmpe811`]: a small driver for the STMPE811 resistive touch controller (embedded-hal 1.0 I2C).
 //! * [`xpt2046`]: a small driver for the XPT2046 resistive touch controller (embedded-hal 1.0 SPI).
 //! * [`model`]: the model file embedded at build time.
+//! * [`disc1`]: the STM32F429I-DISC1's revisions (detected from its gyroscope) and their touch mappings.
+//! * [`i2c_bus`]: recovery of a stuck I2C bus and a bus wrapper that never starts a transfer on one.
+//! * [`notice`]: full-screen errors (start-up, panic) and banners, without allocation.
 #![no_std]
 #![deny(missing_docs)]
 
@@ -26,8 +29,11 @@
 extern crate std;
 
 pub mod app;
+pub mod disc1;
 pub mod framebuffer;
+pub mod i2c_bus;
 pub mod model;
+pub mod notice;
 pub mod script;
 pub mod stmpe811;
 pub mod touch;

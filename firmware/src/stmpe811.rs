@@ -5,9 +5,9 @@
 //! [`Stmpe811::init`] performs the set-up of ST's board support package
 //! (soft reset, clocks, 12-bit ADC, touch controller with 4-sample averaging,
 //! FIFO threshold 1); [`Stmpe811::read`] polls the current touch state.
-//! [`Calibration`] maps raw 12-bit readings to screen pixels;
-//! [`Calibration::DISC1`] holds the constants for the discovery board's panel
-//! in portrait orientation (240x320).
+//! [`Calibration`] maps raw 12-bit readings linearly to screen pixels (the
+//! discovery board's own mapping, which depends on its revision, is
+//! [`crate::disc1::Revision::touch_to_screen`]).
 use embedded_graphics::prelude::Point;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::i2c::I2c;
@@ -214,17 +214,6 @@ pub struct Calibration {
 }
 
 impl Calibration {
-    /// The STM32F429I-DISC1's panel in portrait orientation (from ST's BSP:
-    /// `x = (3870 - raw_x) / 15`, `y = (raw_y - 360) / 11`).
-    pub const DISC1: Calibration = Calibration {
-        x0: 3870,
-        x1: 3870 - 15 * 240,
-        y0: 360,
-        y1: 360 + 11 * 320,
-        width: 240,
-        height: 320,
-    };
-
     /// The screen pixel for a raw sample.
     pub fn to_screen(&self, raw: RawTouch) -> Point {
         Point::new(
@@ -345,8 +334,16 @@ mod tests {
     }
 
     #[test]
-    fn disc1_calibration_maps_corners_and_clamps() {
-        let c = Calibration::DISC1;
+    fn calibration_maps_corners_and_clamps() {
+        // a panel with inverted X, raw 3870..270 over 240 px and 360..3880 over 320 px
+        let c = Calibration {
+            x0: 3870,
+            x1: 3870 - 15 * 240,
+            y0: 360,
+            y1: 360 + 11 * 320,
+            width: 240,
+            height: 320,
+        };
         let raw = |x, y| RawTouch { x, y, z: 0 };
         assert_eq!(c.to_screen(raw(3870, 360)), Point::new(0, 0));
         assert_eq!(

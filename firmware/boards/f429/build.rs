@@ -1,4 +1,5 @@
-//! Puts `memory.x` (the STM32F429ZI memory map) on the linker search path for cortex-m-rt's `link.x`.
+//! Puts `memory.x` (the STM32F429ZI memory map) on the linker search path for cortex-m-rt's `link.x`,
+//! and links the binary with `defmt.x` (the sections of defmt's log strings, read by `probe-rs run`).
 use std::env;
 use std::fs;
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ fn main() {
     fs::write(out.join("memory.x"), include_bytes!("memory.x"))
         .expect("writing memory.x to OUT_DIR");
     println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rustc-link-arg-bins=-Tdefmt.x");
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rerun-if-changed=build.rs");
 }

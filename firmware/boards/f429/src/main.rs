@@ -4,50 +4,90 @@
 //! touchscreen with a finger or stylus, the on-chip 784-H-10 network (weights
 //! in flash) recognises it when the pen lifts.
 //!
-//! Hardware set-up (board wiring per ST's UM1670):
+//! Hardware set-up (board wiring per ST's UM1670 and board support package):
 //! * clocks: 8 MHz HSE -> 180 MHz system clock;
 //! * display: the ILI9341 is configured over SPI5 (PF7 SCK, PF8 MISO, PF9 MOSI,
-//!   PC2 CS, PD13 D/C) for its RGB interface, then the LTDC scans a 240x320
-//!   RGB565 framebuffer in SRAM (150 KiB; the stack lives in CCM, see `memory.x`);
-//! * touch: the STMPE811 on I2C3 (PA8 SCL, PC9 SDA, address 0x41), polled every
-//!   10 ms, raw readings mapped with `Calibration::DISC1`.
+//!   high speed; PC2 CS, PD13 D/C, PD12 RDX held high) for its RGB interface,
+//!   then the LTDC scans a 240x320 RGB565 framebuffer in SRAM (150 KiB; the
+//!   stack lives in CCM, see `memory.x`);
+//! * board revision: the gyroscope on SPI5 (CS PC1) answers `WHO_AM_I` with
+//!   0xD4/0xD5 (L3GD20, revisions B/C) or 0xD3 (I3G4250D, revisions D/E);
+//!   the touch panel's Y axis is mirrored on D/E (`firmware::disc1`). The
+//!   features `rev-bc` / `rev-de` force one;
+//! * touch: the STMPE811 on I2C3 (PA8 SCL, PC9 SDA, address 0x41), polled
+//!   every 10 ms. Its bus is cleared with 9 clock pulses and a STOP before
+//!   the I2C peripheral takes it (the STMPE811 is not reset with the MCU),
+//!   and every transfer first checks the bus is idle, so a stuck bus is an
+//!   error on screen and a new recovery, never a hang;
+//! * an independent watchdog (2 s) restarts the board if the main loop ever
+//!   stops; the next start says so on screen;
+//! * logs (boot, board revision, touch errors, each prediction) go out over
+//!   RTT with `defmt` (`probe-rs run` prints them), and a panic shows its
+//!   message on the LCD and over RTT.
 //!
 //! All application logic (touch filtering, strokes, recognition, drawing) is
 //! the `firmware` library, shared with the simulator and the QEMU self-test.
 #![no_std]
 #![no_main]
 
-use core::convert::Infallible;
-use core::ptr::addr_of_mut;
+use core::fmt::Write as _;
+use core::panic::PanicInfo;
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use cortex_m_rt::entry;
-use embedded_graphics::mono_font::ascii::FONT_6X10;
-use embedded_graphics::mono_font::MonoTextStyle;
+use defmt_rtt as _;
 use embedded_graphics::pixelcolor::raw::RawU16;
 use embedded_graphics::pixelcolor::Rgb565;
 use embedded_graphics::prelude::*;
-use embedded_graphics::text::Text;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::OutputPin;
 use embedded_hal::spi::SpiBus;
-use firmware::app::App;
+use firmware::app::{App, Status};
+use firmware::disc1::{self, Detection, Revision};
 use firmware::framebuffer::Framebuffer;
-use firmware::stmpe811::{self, Calibration, Stmpe811};
+use firmware::i2c_bus::{self, BusMonitor, BusState, CheckedError, CheckedI2c, RecoveryError};
+use firmware::notice::{self, TextBuf};
+use firmware::stmpe811::{self, Stmpe811};
 use firmware::ui;
-use panic_halt as _;
-use stm32f4xx_hal::gpio::Speed;
+use static_cell::ConstStaticCell;
+use stm32f4xx_hal::gpio::{self, OpenDrain, Output, PinState, Speed};
 use stm32f4xx_hal::i2c::{self, I2c};
 use stm32f4xx_hal::ltdc::{DisplayConfig, DisplayController, Layer, PixelFormat};
 use stm32f4xx_hal::pac;
 use stm32f4xx_hal::prelude::*;
-use stm32f4xx_hal::rcc::Config;
+use stm32f4xx_hal::rcc::{Config, Rcc};
 use stm32f4xx_hal::spi::{Mode, Phase, Polarity, Spi};
+use stm32f4xx_hal::timer::SysDelay;
+use stm32f4xx_hal::watchdog::IndependentWatchdog;
 
-/// The LTDC layer's pixels (150 KiB of SRAM). Only `main` takes a reference, once.
-static mut FRAMEBUFFER: Framebuffer = Framebuffer::new();
+#[cfg(all(feature = "rev-bc", feature = "rev-de"))]
+compile_error!("features `rev-bc` and `rev-de` force opposite board revisions: pick one");
+
+/// The revision forced at build time, if any.
+const FORCED_REVISION: Option<Revision> = if cfg!(feature = "rev-bc") {
+    Some(Revision::BC)
+} else if cfg!(feature = "rev-de") {
+    Some(Revision::DE)
+} else {
+    None
+};
+
+/// The LTDC layer's pixels (150 KiB of SRAM, zero-initialised in .bss). Taken once by `main`.
+static FRAMEBUFFER: ConstStaticCell<Framebuffer> = ConstStaticCell::new(Framebuffer::new());
+/// The framebuffer for the panic handler, set once the LTDC scans it; taken (swapped to null) by the first panic.
+static PANIC_SCREEN: AtomicPtr<Framebuffer> = AtomicPtr::new(null_mut());
+/// Set by the first panic: a panic inside the panic handler only stops.
+static PANICKING: AtomicBool = AtomicBool::new(false);
 
 /// Touch poll period.
 const POLL_MS: u32 = 10;
+/// Consecutive failed touch reads before the bus is recovered and the controller set up again.
+const MAX_READ_FAILURES: u8 = 3;
+/// Polls between two recovery attempts while the touch controller is down (1 s).
+const RETRY_POLLS: u32 = 100;
+/// The watchdog's timeout: far above one loop pass (a poll, an inference, a full redraw).
+const WATCHDOG_MS: u32 = 2000;
 
 /// ILI9341 timings in RGB mode (ST BSP `stm32f429i_discovery_lcd.c`).
 const LCD_CONFIG: DisplayConfig = DisplayConfig {
@@ -121,21 +161,21 @@ fn ili9341_init<S, C, P, D>(
 ) -> Result<(), S::Error>
 where
     S: SpiBus<u8>,
-    C: OutputPin<Error = Infallible>,
-    P: OutputPin<Error = Infallible>,
+    C: OutputPin<Error = core::convert::Infallible>,
+    P: OutputPin<Error = core::convert::Infallible>,
     D: DelayNs,
 {
     for &(cmd, params, wait_ms) in ILI9341_INIT {
-        let _ = cs.set_low();
-        let _ = dc.set_low();
+        let Ok(()) = cs.set_low();
+        let Ok(()) = dc.set_low();
         spi.write(&[cmd])?;
         spi.flush()?;
         if !params.is_empty() {
-            let _ = dc.set_high();
+            let Ok(()) = dc.set_high();
             spi.write(params)?;
             spi.flush()?;
         }
-        let _ = cs.set_high();
+        let Ok(()) = cs.set_high();
         if wait_ms > 0 {
             delay.delay_ms(wait_ms);
         }
@@ -156,7 +196,7 @@ impl OriginDimensions for Lcd {
 
 impl DrawTarget for Lcd {
     type Color = Rgb565;
-    type Error = Infallible;
+    type Error = core::convert::Infallible;
 
     fn draw_iter<I>(&mut self, pixels: I) -> Result<(), Self::Error>
     where
@@ -172,18 +212,130 @@ impl DrawTarget for Lcd {
     }
 }
 
-/// Shows `msg` at the bottom of the screen (start-up failures) and stops.
+/// Shows a start-up failure on the whole screen, logs it, and stops (the watchdog is not running yet).
 fn halt_with(lcd: &mut Lcd, msg: &str) -> ! {
-    let _ = lcd.clear(ui::BACKGROUND);
-    let _ = Text::new(
-        msg,
-        Point::new(4, 160),
-        MonoTextStyle::new(&FONT_6X10, ui::ERROR),
-    )
-    .draw(lcd);
+    defmt::error!("{=str}", msg);
+    let Ok(()) = notice::draw_screen("cannot start", msg, lcd);
     loop {
         cortex_m::asm::wfi();
     }
+}
+
+type SclPin = gpio::PA8<Output<OpenDrain>>;
+type SdaPin = gpio::PC9<Output<OpenDrain>>;
+type TouchBus = CheckedI2c<I2c<pac::I2C3>, I2c3Monitor>;
+type Touch = Stmpe811<TouchBus>;
+type TouchError = stmpe811::Error<CheckedError<i2c::Error>>;
+
+/// Reads I2C3's bus state: the SCL (PA8) and SDA (PC9) line levels and the peripheral's BUSY flag.
+struct I2c3Monitor;
+
+impl BusMonitor for I2c3Monitor {
+    fn bus_state(&mut self) -> BusState {
+        // SAFETY: shared references to the register blocks, used only to read
+        // GPIOA/GPIOC IDR (read-only input levels, no side effect) and I2C3 SR2.
+        // Reading SR2 clears ADDR only right after an SR1 read in the address
+        // phase; CheckedI2c calls this between transfers, when no ADDR is pending.
+        let (gpioa, gpioc, i2c3) =
+            unsafe { (&*pac::GPIOA::ptr(), &*pac::GPIOC::ptr(), &*pac::I2C3::ptr()) };
+        BusState {
+            scl_high: gpioa.idr().read().idr(8).bit_is_set(),
+            sda_high: gpioc.idr().read().idr(9).bit_is_set(),
+            busy: i2c3.sr2().read().busy().bit_is_set(),
+        }
+    }
+}
+
+/// What it takes to (re)build the touch controller's bus.
+struct BusParts {
+    i2c3: pac::I2C3,
+    scl: SclPin,
+    sda: SdaPin,
+}
+
+/// Why the touch controller is not usable.
+enum TouchFault {
+    /// The bus could not be freed.
+    Recovery(RecoveryError),
+    /// The controller did not answer or is not an STMPE811.
+    Controller(TouchError),
+}
+
+/// Writes a one-line description of a touch fault.
+fn describe(fault: &TouchFault, out: &mut impl core::fmt::Write) -> core::fmt::Result {
+    match fault {
+        TouchFault::Recovery(RecoveryError::SdaHeldLow) => {
+            out.write_str("touch I2C bus stuck: SDA stays low after 9 clock pulses")
+        }
+        TouchFault::Recovery(RecoveryError::SclHeldLow) => {
+            out.write_str("touch I2C bus stuck: SCL held low")
+        }
+        TouchFault::Controller(stmpe811::Error::WrongChip(id)) => {
+            write!(out, "touch controller: chip id {id:#06X}, not an STMPE811")
+        }
+        TouchFault::Controller(stmpe811::Error::I2c(CheckedError::BusStuck(s))) => write!(
+            out,
+            "touch I2C bus stuck (SCL {}, SDA {}{})",
+            if s.scl_high { "high" } else { "low" },
+            if s.sda_high { "high" } else { "low" },
+            if s.busy { ", busy" } else { "" }
+        ),
+        TouchFault::Controller(stmpe811::Error::I2c(CheckedError::I2c(e))) => {
+            write!(out, "touch controller not answering (I2C {e:?})")
+        }
+    }
+}
+
+/// Frees the bus (clock pulses and a STOP with the pins as GPIOs), hands the
+/// pins to I2C3 and sets the STMPE811 up. On failure the parts come back for
+/// the next attempt.
+fn bring_up(
+    mut parts: BusParts,
+    rcc: &mut Rcc,
+    delay: &mut SysDelay,
+) -> Result<Touch, (TouchFault, BusParts)> {
+    let pulses = match i2c_bus::recover(&mut parts.scl, &mut parts.sda, delay) {
+        Ok(n) => n,
+        Err(e) => return Err((TouchFault::Recovery(e), parts)),
+    };
+    defmt::debug!("touch I2C bus free after {=u8} clock pulse(s)", pulses);
+    let i2c = I2c::new(
+        parts.i2c3,
+        (parts.scl, parts.sda),
+        i2c::Mode::standard(100.kHz()),
+        rcc,
+    );
+    let mut touch = Stmpe811::new(CheckedI2c::new(i2c, I2c3Monitor), stmpe811::ADDRESS);
+    match touch.init(delay) {
+        Ok(()) => Ok(touch),
+        Err(e) => Err((TouchFault::Controller(e), tear_down(touch))),
+    }
+}
+
+/// Takes the bus apart again (the pins back as open-drain GPIOs) for a recovery.
+fn tear_down(touch: Touch) -> BusParts {
+    let (i2c, I2c3Monitor) = touch.release().release();
+    let (i2c3, (scl, sda)) = i2c.release();
+    // I2c::new was given exactly PA8 and PC9, so these conversions cannot fail
+    let (Ok(scl), Ok(sda)) = (SclPin::try_from(scl), SdaPin::try_from(sda)) else {
+        panic!("I2C3 pins are not PA8/PC9");
+    };
+    BusParts { i2c3, scl, sda }
+}
+
+/// The touch controller's state in the main loop.
+enum TouchPort {
+    Up { touch: Touch, failures: u8 },
+    Down { parts: BusParts, since: u32 },
+}
+
+/// Shows `fault` in a banner over the drawing area and logs it.
+fn report(fault: &TouchFault, lcd: &mut Lcd) {
+    let mut msg = TextBuf::<120>::new();
+    let _ = describe(fault, &mut msg);
+    let _ = msg.write_str(" - retrying");
+    defmt::warn!("{=str}", msg.as_str());
+    let Ok(()) = notice::draw_banner(msg.as_str(), lcd);
 }
 
 #[entry]
@@ -194,6 +346,21 @@ fn main() -> ! {
             cortex_m::asm::wfi();
         }
     };
+    let watchdog_reset = dp.RCC.csr().read().wdgrstf().bit_is_set();
+    dp.RCC.csr().modify(|_, w| w.rmvf().set_bit());
+    defmt::info!(
+        "nnet firmware-f429 {=str} starting ({=str} model)",
+        env!("CARGO_PKG_VERSION"),
+        if cfg!(feature = "int8") {
+            "int8"
+        } else {
+            "f32"
+        }
+    );
+    if watchdog_reset {
+        defmt::warn!("the previous run was stopped by the watchdog");
+    }
+
     let mut rcc = dp.RCC.freeze(Config::hse(8.MHz()).sysclk(180.MHz()));
     let mut delay = cp.SYST.delay(&rcc.clocks);
 
@@ -217,13 +384,20 @@ fn main() -> ! {
         gpiog.pg7 => 14, gpiof.pf10 => 14, gpioc.pc6 => 14, gpioa.pa4 => 14,
     );
 
-    // ILI9341 over SPI5
-    let mut cs = gpioc.pc2.into_push_pull_output();
+    // SPI5: the ILI9341's set-up interface and the gyroscope. Both chip selects
+    // high before any traffic (the gyroscope must not answer the LCD's bytes);
+    // RDX (PD12, the LCD's read strobe) held high: the LCD is only written.
+    let mut lcd_cs = gpioc.pc2.into_push_pull_output_in_state(PinState::High);
+    let mut gyro_cs = gpioc.pc1.into_push_pull_output_in_state(PinState::High);
     let mut dc = gpiod.pd13.into_push_pull_output();
-    cs.set_high();
+    let _rdx = gpiod.pd12.into_push_pull_output_in_state(PinState::High);
     let mut spi = Spi::new(
         dp.SPI5,
-        (Some(gpiof.pf7), Some(gpiof.pf8), Some(gpiof.pf9)),
+        (
+            Some(gpiof.pf7.into_alternate::<5>().speed(Speed::High)),
+            Some(gpiof.pf8.into_alternate::<5>().speed(Speed::High)),
+            Some(gpiof.pf9.into_alternate::<5>().speed(Speed::High)),
+        ),
         Mode {
             polarity: Polarity::IdleLow,
             phase: Phase::CaptureOnFirstTransition,
@@ -231,11 +405,23 @@ fn main() -> ! {
         5.MHz(),
         &mut rcc,
     );
-    let lcd_ok = ili9341_init(&mut spi, &mut cs, &mut dc, &mut delay).is_ok();
+
+    // the board revision, from the gyroscope (mode 0 at 5 MHz suits both parts)
+    let who_am_i = disc1::read_gyro_id(&mut spi, &mut gyro_cs).ok();
+    let detection = Detection::new(who_am_i, FORCED_REVISION);
+    let mut line = TextBuf::<64>::new();
+    let _ = write!(line, "{detection}");
+    if detection.needs_warning() {
+        defmt::warn!("{=str}", line.as_str());
+    } else {
+        defmt::info!("{=str}", line.as_str());
+    }
+
+    let lcd_ok = ili9341_init(&mut spi, &mut lcd_cs, &mut dc, &mut delay).is_ok();
 
     // LTDC scanning the framebuffer
-    // SAFETY: the only reference ever taken to FRAMEBUFFER; it lives for the whole program.
-    let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
+    let fb: &'static mut Framebuffer = FRAMEBUFFER.take();
+    PANIC_SCREEN.store(&mut *fb, Ordering::Release);
     let mut ctrl = DisplayController::<u16>::new(
         dp.LTDC,
         dp.DMA2D,
@@ -253,35 +439,152 @@ fn main() -> ! {
     }
 
     // the network, borrowed from flash
-    let Ok(mlp) = firmware::model::classifier() else {
+    let Ok(net) = firmware::model::classifier() else {
         halt_with(&mut lcd, "embedded model is invalid");
     };
 
-    // STMPE811 over I2C3
-    let i2c = I2c::new(
-        dp.I2C3,
-        (gpioa.pa8, gpioc.pc9),
-        i2c::Mode::standard(100.kHz()),
-        &mut rcc,
-    );
-    let mut touch = Stmpe811::new(i2c, stmpe811::ADDRESS);
-    if touch.init(&mut delay).is_err() {
-        halt_with(&mut lcd, "STMPE811 touch controller not found");
-    }
-    let calibration = Calibration::DISC1;
+    let mut watchdog = IndependentWatchdog::new(dp.IWDG);
+    watchdog.stop_on_debug(&dp.DBGMCU, true);
+    watchdog.start(WATCHDOG_MS.millis());
 
-    let mut app = App::new(mlp);
-    // the LCD is single-buffered: repaint only what changed (no flicker while drawing)
-    let _ = app.draw_update(&mut lcd);
-    loop {
-        // a bus error reads as "not touched": the filter then lifts the pen cleanly
-        let sample = match touch.read() {
-            Ok(Some(raw)) => Some(calibration.to_screen(raw)),
-            _ => None,
+    let mut app = App::new(net);
+    let Ok(()) = app.draw_update(&mut lcd);
+    // a warning stays over the empty canvas until the first ink repaints it
+    if watchdog_reset {
+        let Ok(()) = notice::draw_banner(
+            "restarted by the watchdog: the previous run stopped responding",
+            &mut lcd,
+        );
+    } else if detection.needs_warning() {
+        let other = match detection.revision {
+            Revision::BC => "rev-de",
+            Revision::DE => "rev-bc",
         };
-        if app.touch(sample) {
-            let _ = app.draw_update(&mut lcd);
+        let mut msg = TextBuf::<120>::new();
+        let _ = write!(
+            msg,
+            "{detection}; ink upside down? build with --features {other}"
+        );
+        let Ok(()) = notice::draw_banner(msg.as_str(), &mut lcd);
+    }
+
+    // STMPE811 over I2C3, on a freed bus
+    let parts = BusParts {
+        i2c3: dp.I2C3,
+        scl: gpioa.pa8.into_open_drain_output_in_state(PinState::High),
+        sda: gpioc.pc9.into_open_drain_output_in_state(PinState::High),
+    };
+    let mut port = match bring_up(parts, &mut rcc, &mut delay) {
+        Ok(touch) => {
+            defmt::info!("touch controller ready");
+            TouchPort::Up { touch, failures: 0 }
+        }
+        Err((fault, parts)) => {
+            report(&fault, &mut lcd);
+            TouchPort::Down { parts, since: 0 }
+        }
+    };
+
+    let mut last_status = *app.status();
+    loop {
+        watchdog.feed();
+        let mut sample = None;
+        let mut repaint = false;
+        port = match port {
+            TouchPort::Up {
+                mut touch,
+                failures,
+            } => match touch.read() {
+                Ok(raw) => {
+                    sample = raw.map(|r| detection.revision.touch_to_screen(r));
+                    TouchPort::Up { touch, failures: 0 }
+                }
+                Err(e) => {
+                    // a failed read counts as "not touched": the filter lifts the pen cleanly
+                    let failures = failures.saturating_add(1);
+                    let stuck = matches!(e, stmpe811::Error::I2c(CheckedError::BusStuck(_)));
+                    if stuck || failures == MAX_READ_FAILURES {
+                        report(&TouchFault::Controller(e), &mut lcd);
+                        TouchPort::Down {
+                            parts: tear_down(touch),
+                            since: RETRY_POLLS,
+                        }
+                    } else {
+                        TouchPort::Up { touch, failures }
+                    }
+                }
+            },
+            TouchPort::Down { parts, since } if since >= RETRY_POLLS => {
+                match bring_up(parts, &mut rcc, &mut delay) {
+                    Ok(touch) => {
+                        defmt::info!("touch controller back");
+                        // the banner goes: repaint everything
+                        app.invalidate();
+                        repaint = true;
+                        TouchPort::Up { touch, failures: 0 }
+                    }
+                    Err((fault, parts)) => {
+                        report(&fault, &mut lcd);
+                        TouchPort::Down { parts, since: 0 }
+                    }
+                }
+            }
+            TouchPort::Down { parts, since } => TouchPort::Down {
+                parts,
+                since: since + 1,
+            },
+        };
+        if app.touch(sample) || repaint {
+            let Ok(()) = app.draw_update(&mut lcd);
+        }
+        if *app.status() != last_status {
+            last_status = *app.status();
+            log_status(&last_status);
         }
         delay.delay_ms(POLL_MS);
+    }
+}
+
+/// Logs a new result.
+fn log_status(status: &Status) {
+    match status {
+        Status::Recognised(p) => defmt::info!(
+            "prediction: {=u8} ({=u32}%)",
+            p.digit,
+            (p.confidence() * 100.0 + 0.5) as u32
+        ),
+        Status::NoDigit => defmt::info!("prediction: no digit"),
+        Status::Failed(e) => defmt::warn!("recognition failed: {}", defmt::Debug2Format(e)),
+        Status::Empty => defmt::info!("cleared"),
+        Status::Pending => {}
+    }
+}
+
+/// Shows the panic message on the LCD (and over RTT), then waits for a reset.
+/// Allocation-free; interrupts off; a panic while handling a panic only stops.
+#[panic_handler]
+fn panic(info: &PanicInfo) -> ! {
+    cortex_m::interrupt::disable();
+    if !PANICKING.swap(true, Ordering::Relaxed) {
+        let mut msg = TextBuf::<600>::new();
+        let _ = write!(msg, "{info}");
+        let fb = PANIC_SCREEN.swap(null_mut(), Ordering::Acquire);
+        if !fb.is_null() {
+            // SAFETY: `fb` points at the 'static framebuffer. The code that holds
+            // the other reference to it (`main`, through the LTDC driver) never
+            // runs again: this handler does not return, interrupts are off, and
+            // the swap above hands the pointer out at most once. The LTDC only
+            // reads the memory.
+            let screen = unsafe { &mut *fb };
+            let Ok(()) = notice::draw_screen("PANIC - press reset", msg.as_str(), screen);
+        }
+        // logged after drawing: a panic inside the logger must not keep the message off the screen
+        defmt::error!("panic: {=str}", msg.as_str());
+    }
+    loop {
+        // SAFETY: a write of the reload key to IWDG_KR (no effect if the watchdog
+        // is not running); nothing else uses the watchdog any more.
+        unsafe { (*pac::IWDG::ptr()).kr().write(|w| w.key().feed()) };
+        cortex_m::asm::delay(18_000_000); // ~0.1 s at 180 MHz
     }
 }

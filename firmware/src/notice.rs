@@ -1,0 +1,232 @@
+//! Messages for the user that are not part of the app's normal screen: a
+//! full-screen error (start-up failures, a panic) and a banner over the top
+//! of the drawing area (a warning, a touch controller that stopped
+//! answering). Nothing here allocates, so a panic handler can use it.
+use core::fmt;
+
+use embedded_graphics::mono_font::ascii::{FONT_6X10, FONT_8X13_BOLD};
+use embedded_graphics::mono_font::MonoTextStyle;
+use embedded_graphics::pixelcolor::Rgb565;
+use embedded_graphics::prelude::*;
+use embedded_graphics::primitives::{PrimitiveStyleBuilder, Rectangle};
+use embedded_graphics::text::{Baseline, Text};
+
+use crate::ui::{self, DRAW_AREA, HEIGHT, WIDTH};
+
+/// A fixed-size text buffer that keeps what fits: writing more than `N`
+/// bytes cuts the text at a character boundary and marks it truncated
+/// (formatting into it never fails).
+#[derive(Debug, Clone)]
+pub struct TextBuf<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+    truncated: bool,
+}
+
+impl<const N: usize> TextBuf<N> {
+    /// An empty buffer.
+    pub const fn new() -> Self {
+        TextBuf {
+            buf: [0; N],
+            len: 0,
+            truncated: false,
+        }
+    }
+
+    /// The text written so far.
+    pub fn as_str(&self) -> &str {
+        // only whole UTF-8 characters are ever copied in (see `write_str`)
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+
+    /// True if some of the text did not fit.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl<const N: usize> Default for TextBuf<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> fmt::Write for TextBuf<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = N - self.len;
+        let mut take = s.len().min(room);
+        while !s.is_char_boundary(take) {
+            take -= 1;
+        }
+        self.buf[self.len..self.len + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.len += take;
+        if take < s.len() {
+            self.truncated = true;
+        }
+        Ok(())
+    }
+}
+
+/// Splits `text` into lines of at most `cols` characters: at line breaks,
+/// else at the last space that fits, else in the middle of a word.
+pub fn wrap(text: &str, cols: usize) -> impl Iterator<Item = &str> {
+    let cols = cols.max(1);
+    text.split('\n').flat_map(move |mut line| {
+        core::iter::from_fn(move || {
+            if line.is_empty() {
+                return None;
+            }
+            let end = line.char_indices().nth(cols).map_or(line.len(), |(i, _)| i);
+            if end == line.len() {
+                let out = line;
+                line = "";
+                return Some(out);
+            }
+            let cut = if line[end..].starts_with(' ') {
+                end
+            } else {
+                line[..end].rfind(' ').filter(|&i| i > 0).unwrap_or(end)
+            };
+            let out = &line[..cut];
+            line = line[cut..].strip_prefix(' ').unwrap_or(&line[cut..]);
+            Some(out)
+        })
+    })
+}
+
+/// Characters per line of the small font across the screen.
+pub const COLUMNS: usize = (WIDTH as usize - 8) / 6;
+
+/// Paints the whole screen: `title` in bold, then `message` wrapped to the
+/// screen width (lines that do not fit are dropped).
+pub fn draw_screen<D>(title: &str, message: &str, target: &mut D) -> Result<(), D::Error>
+where
+    D: DrawTarget<Color = Rgb565>,
+{
+    target.clear(ui::BACKGROUND)?;
+    Text::with_baseline(
+        title,
+        Point::new(4, 6),
+        MonoTextStyle::new(&FONT_8X13_BOLD, ui::ERROR),
+        Baseline::Top,
+    )
+    .draw(target)?;
+    let style = MonoTextStyle::new(&FONT_6X10, ui::TEXT);
+    let mut y = 26;
+    for line in wrap(message, COLUMNS) {
+        if y + 10 > HEIGHT as i32 {
+            break;
+        }
+        Text::with_baseline(line, Point::new(4, y), style, Baseline::Top).draw(target)?;
+        y += 11;
+    }
+    Ok(())
+}
+
+/// The banner's place: the top of the drawing area, two lines of small text.
+pub const BANNER: Rectangle =
+    Rectangle::new(DRAW_AREA.top_left, Size::new(DRAW_AREA.size.width, 26));
+
+/// Paints a banner with `message` (at most two lines) over the top of the
+/// drawing area. It stays until that area is repainted (e.g. by a full redraw).
+pub fn draw_banner<D>(message: &str, target: &mut D) -> Result<(), D::Error>
+where
+    D: DrawTarget<Color = Rgb565>,
+{
+    BANNER
+        .into_styled(
+            PrimitiveStyleBuilder::new()
+                .fill_color(ui::BACKGROUND)
+                .stroke_color(ui::ERROR)
+                .stroke_width(1)
+                .build(),
+        )
+        .draw(target)?;
+    let style = MonoTextStyle::new(&FONT_6X10, ui::ERROR);
+    let cols = (BANNER.size.width as usize - 6) / 6;
+    for (i, line) in wrap(message, cols).take(2).enumerate() {
+        let at = BANNER.top_left + Point::new(3, 3 + 11 * i as i32);
+        Text::with_baseline(line, at, style, Baseline::Top).draw(target)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framebuffer::Framebuffer;
+    use core::fmt::Write;
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    #[test]
+    fn text_buffer_keeps_what_fits_at_a_char_boundary() {
+        let mut b = TextBuf::<8>::new();
+        write!(b, "ab{}", 12).unwrap();
+        assert_eq!((b.as_str(), b.is_truncated()), ("ab12", false));
+        write!(b, "ü€xyz").unwrap(); // 2 + 3 bytes fit, 'x' does not
+        assert_eq!((b.as_str(), b.is_truncated()), ("ab12ü", true));
+        let mut b = TextBuf::<4>::new();
+        write!(b, "abc€").unwrap();
+        assert_eq!(b.as_str(), "abc");
+    }
+
+    #[test]
+    fn wrap_breaks_at_newlines_spaces_and_long_words() {
+        let lines: Vec<&str> =
+            wrap("panicked at src/main.rs:10:5:\nindex out of bounds", 12).collect();
+        assert_eq!(
+            lines,
+            [
+                "panicked at",
+                "src/main.rs:",
+                "10:5:",
+                "index out of",
+                "bounds"
+            ]
+        );
+        let lines: Vec<&str> = wrap("abcdefghij", 4).collect();
+        assert_eq!(lines, ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4).count(), 0);
+        let lines: Vec<&str> = wrap("äöü äöü", 3).collect();
+        assert_eq!(lines, ["äöü", "äöü"]);
+    }
+
+    fn differs_from_background(fb: &Framebuffer, area: Rectangle) -> usize {
+        area.points()
+            .filter(|p| fb.pixel(p.x, p.y) != Some(ui::BACKGROUND))
+            .count()
+    }
+
+    #[test]
+    fn screen_shows_title_and_wrapped_message() {
+        let mut fb = Box::new(Framebuffer::new());
+        let long = "x".repeat(5000);
+        draw_screen("PANIC", &long, &mut *fb).unwrap();
+        // the title and every text row down to the bottom are painted, nothing overflows
+        assert!(
+            differs_from_background(&fb, Rectangle::new(Point::new(0, 0), Size::new(240, 20))) > 50
+        );
+        assert!(
+            differs_from_background(&fb, Rectangle::new(Point::new(0, 300), Size::new(240, 20)))
+                > 50
+        );
+        let mut fb2 = Box::new(Framebuffer::new());
+        draw_screen("PANIC", "", &mut *fb2).unwrap();
+        assert_eq!(
+            differs_from_background(&fb2, Rectangle::new(Point::new(0, 24), Size::new(240, 296))),
+            0
+        );
+    }
+
+    #[test]
+    fn banner_stays_in_its_rectangle() {
+        let mut fb = Box::new(Framebuffer::new());
+        fb.clear(ui::BACKGROUND).unwrap();
+        draw_banner(&"touch controller not answering ".repeat(5), &mut *fb).unwrap();
+        let inside = differs_from_background(&fb, BANNER);
+        let all = differs_from_background(&fb, Rectangle::new(Point::zero(), Size::new(240, 320)));
+        assert!(inside > 100);
+        assert_eq!(all, inside, "nothing drawn outside the banner");
+    }
+}

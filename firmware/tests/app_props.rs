@@ -1,0 +1,230 @@
+//! Property tests of `firmware::app::App` under random touch streams: whatever a
+//! touch controller reports (coordinates far off the screen, taps, scribbles
+//! much longer than the ink buffer, press/release storms, random filter
+//! tuning), the app never panics, its ink buffer stays within its capacity,
+//! and once the pen has been up long enough it is back in its ready state
+//! (no gesture in progress, Clear not shown pressed, no "pending" panel).
+use embedded_graphics::prelude::*;
+use firmware::app::{App, Status, INK_POINTS, INK_STROKES};
+use firmware::framebuffer::Framebuffer;
+use firmware::touch::TouchConfig;
+use firmware::ui::{CLEAR_BUTTON, DRAW_AREA};
+use nnet_core::format::{OwnedMetadata, OwnedModel};
+use nnet_core::{Mlp, INPUT, OUTPUT};
+use proptest::prelude::*;
+
+const H: usize = 8;
+
+/// A small deterministic network (untrained: these tests check the state machine).
+fn model() -> OwnedModel {
+    let f = |n: usize, k: f32| {
+        (0..n)
+            .map(|i| ((i * 7919 % 23) as f32 - 11.0) * k)
+            .collect::<Vec<f32>>()
+    };
+    OwnedModel {
+        hidden: H,
+        meta: OwnedMetadata::default(),
+        w1: f(H * INPUT, 0.01),
+        b1: f(H, 0.1),
+        w2: f(OUTPUT * H, 0.3),
+        b2: f(OUTPUT, 0.1),
+    }
+}
+
+/// The invariants that hold after every poll.
+fn check_bounds(app: &App<Mlp<'_, H>>) -> Result<(), TestCaseError> {
+    let ink = app.ink();
+    prop_assert!(
+        ink.point_count() <= INK_POINTS,
+        "{} points",
+        ink.point_count()
+    );
+    prop_assert!(
+        ink.stroke_count() <= INK_STROKES,
+        "{} strokes",
+        ink.stroke_count()
+    );
+    let size = DRAW_AREA.size;
+    for p in ink.strokes().flatten() {
+        prop_assert!(
+            (0.0..size.width as f32).contains(&p[0]) && (0.0..size.height as f32).contains(&p[1]),
+            "ink point {p:?} outside the drawing area"
+        );
+    }
+    Ok(())
+}
+
+/// Lifts the pen (enough released polls for any filter tuning) and checks the ready state.
+fn release_and_check_ready(app: &mut App<Mlp<'_, H>>) -> Result<(), TestCaseError> {
+    for _ in 0..=app.touch_config().release_polls.max(1) {
+        app.touch(None);
+        check_bounds(app)?;
+    }
+    prop_assert!(app.is_ready(), "not ready after release");
+    prop_assert!(!app.view().clear_pressed, "Clear still shown pressed");
+    prop_assert!(
+        !matches!(app.status(), Status::Pending),
+        "panel still pending after pen-up"
+    );
+    if app.ink().is_empty() {
+        prop_assert!(
+            matches!(app.status(), Status::Empty),
+            "no ink but status {:?}",
+            app.status()
+        );
+    } else {
+        prop_assert!(
+            !matches!(app.status(), Status::Empty),
+            "ink on the canvas but the panel says 'draw a digit'"
+        );
+    }
+    Ok(())
+}
+
+/// The incremental repaint equals a full frame.
+fn check_frames(app: &mut App<Mlp<'_, H>>, inc: &mut Framebuffer) -> Result<(), TestCaseError> {
+    let mut full = Box::new(Framebuffer::new());
+    app.draw_update(inc).unwrap();
+    app.draw(&mut *full).unwrap();
+    prop_assert!(inc.pixels() == full.pixels(), "incremental frame differs");
+    Ok(())
+}
+
+/// Any coordinate a broken driver might report, biased towards the screen and its edges.
+fn coordinate() -> impl Strategy<Value = i32> {
+    prop_oneof![
+        4 => -20i32..340,
+        1 => any::<i32>(),
+        1 => Just(i32::MIN),
+        1 => Just(i32::MAX),
+    ]
+}
+
+fn sample() -> impl Strategy<Value = Option<Point>> {
+    prop_oneof![
+        2 => Just(None),
+        3 => (coordinate(), coordinate()).prop_map(|(x, y)| Some(Point::new(x, y))),
+        1 => Just(Some(CLEAR_BUTTON.center())),
+    ]
+}
+
+fn config() -> impl Strategy<Value = TouchConfig> {
+    (0u8..4, 0u8..5, -3i32..6).prop_map(|(press_polls, release_polls, min_move)| TouchConfig {
+        press_polls,
+        release_polls,
+        min_move,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Random polls with random filter tuning: bounded, never stuck.
+    #[test]
+    fn random_polls_keep_the_app_bounded_and_ready_after_release(
+        cfg in config(),
+        polls in prop::collection::vec(sample(), 0..600),
+    ) {
+        let m = model();
+        let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), cfg);
+        let mut inc = Box::new(Framebuffer::new());
+        for (i, s) in polls.iter().enumerate() {
+            app.touch(*s);
+            check_bounds(&app)?;
+            if i % 97 == 0 {
+                check_frames(&mut app, &mut inc)?;
+            }
+        }
+        release_and_check_ready(&mut app)?;
+        check_frames(&mut app, &mut inc)?;
+    }
+
+    /// Press/release storms: runs of pressed and released polls of random
+    /// lengths, anywhere (drawing area, Clear button, off-screen).
+    #[test]
+    fn press_release_storms(
+        runs in prop::collection::vec((sample(), 0usize..6, 0usize..5), 1..300),
+    ) {
+        let m = model();
+        let mut app = App::new(m.mlp::<H>().unwrap());
+        for (s, pressed, released) in runs {
+            for _ in 0..pressed {
+                app.touch(s);
+                check_bounds(&app)?;
+            }
+            for _ in 0..released {
+                app.touch(None);
+                check_bounds(&app)?;
+            }
+        }
+        release_and_check_ready(&mut app)?;
+    }
+
+    /// Taps (one poll or a few) all over the drawing area: many one-point
+    /// strokes, more than the buffer holds; the app keeps the strokes it has.
+    #[test]
+    fn taps_fill_the_stroke_buffer(
+        taps in prop::collection::vec((0i32..232, 0i32..212, 1usize..4), 1..120),
+    ) {
+        let m = model();
+        let mut app = App::new(m.mlp::<H>().unwrap());
+        for (x, y, polls) in taps {
+            for _ in 0..polls {
+                app.touch(Some(DRAW_AREA.top_left + Point::new(x, y)));
+            }
+            release_and_check_ready(&mut app)?;
+        }
+    }
+
+    /// A 10,000-point scribble (every poll a new point) overflows the ink
+    /// buffer: the first INK_POINTS points are kept, the pen-up still
+    /// recognises, and Clear empties everything.
+    #[test]
+    fn long_scribbles_fill_the_ink_buffer(
+        seed in any::<u64>(),
+        outside in any::<bool>(),
+    ) {
+        let m = model();
+        let mut app = App::with_touch_config(
+            m.mlp::<H>().unwrap(),
+            TouchConfig { press_polls: 1, release_polls: 2, min_move: 2 },
+        );
+        let mut state = seed | 1;
+        let mut next = move || {
+            // xorshift64: cheap reproducible coordinates
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // the first poll starts the stroke in the drawing area
+        app.touch(Some(DRAW_AREA.center()));
+        for i in 0..10_000u32 {
+            let r = next();
+            let (x, y) = if outside && i % 3 == 0 {
+                // wild coordinates: clamped to the area's edge
+                ((r as i32).wrapping_mul(7), (r >> 32) as i32)
+            } else {
+                // alternate between the two halves so every poll moves >= 2 px
+                let x = (r % 100) as i32 + if i % 2 == 0 { 4 } else { 130 };
+                (x, ((r >> 20) % 212) as i32 + 4)
+            };
+            app.touch(Some(Point::new(x, y)));
+            check_bounds(&app)?;
+        }
+        prop_assert_eq!(app.ink().point_count(), INK_POINTS);
+        prop_assert!(app.ink_full());
+        release_and_check_ready(&mut app)?;
+        prop_assert!(matches!(
+            app.status(),
+            Status::Recognised(_) | Status::NoDigit | Status::Failed(_)
+        ));
+        // Clear: press and release on the button
+        app.touch(Some(CLEAR_BUTTON.center()));
+        release_and_check_ready(&mut app)?;
+        prop_assert!(app.ink().is_empty());
+        prop_assert!(!app.ink_full());
+        prop_assert_eq!(app.status(), &Status::Empty);
+    }
+}
