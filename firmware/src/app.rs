@@ -291,17 +291,17 @@ impl<N: Classifier> App<N> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::script;
     use nnet_core::format::{OwnedMetadata, OwnedModel};
     use nnet_core::{INPUT, OUTPUT};
     use std::vec::Vec;
 
-    const H: usize = 8;
+    pub(crate) const H: usize = 8;
 
     /// A small deterministic network (not trained: the tests check the plumbing).
-    fn model() -> OwnedModel {
+    pub(crate) fn model() -> OwnedModel {
         let f = |n: usize, k: f32| {
             (0..n)
                 .map(|i| ((i * 7919 % 23) as f32 - 11.0) * k)

@@ -29,6 +29,8 @@
 extern crate std;
 
 pub mod app;
+#[cfg(test)]
+mod app_props;
 pub mod disc1;
 pub mod framebuffer;
 pub mod i2c_bus;

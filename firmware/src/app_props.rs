@@ -4,33 +4,18 @@
 //! tuning), the app never panics, its ink buffer stays within its capacity,
 //! and once the pen has been up long enough it is back in its ready state
 //! (no gesture in progress, Clear not shown pressed, no "pending" panel).
+use std::boxed::Box;
+
 use embedded_graphics::prelude::*;
-use firmware::app::{App, Status, INK_POINTS, INK_STROKES};
-use firmware::framebuffer::Framebuffer;
-use firmware::touch::TouchConfig;
-use firmware::ui::{CLEAR_BUTTON, DRAW_AREA};
-use nnet_core::format::{OwnedMetadata, OwnedModel};
-use nnet_core::{Mlp, INPUT, OUTPUT};
+use nnet_core::Mlp;
 use proptest::prelude::*;
 
-const H: usize = 8;
+use crate::app::{App, Status, INK_POINTS, INK_STROKES};
+use crate::framebuffer::Framebuffer;
+use crate::touch::TouchConfig;
+use crate::ui::{CLEAR_BUTTON, DRAW_AREA};
 
-/// A small deterministic network (untrained: these tests check the state machine).
-fn model() -> OwnedModel {
-    let f = |n: usize, k: f32| {
-        (0..n)
-            .map(|i| ((i * 7919 % 23) as f32 - 11.0) * k)
-            .collect::<Vec<f32>>()
-    };
-    OwnedModel {
-        hidden: H,
-        meta: OwnedMetadata::default(),
-        w1: f(H * INPUT, 0.01),
-        b1: f(H, 0.1),
-        w2: f(OUTPUT * H, 0.3),
-        b2: f(OUTPUT, 0.1),
-    }
-}
+use crate::app::tests::{model, H};
 
 /// The invariants that hold after every poll.
 fn check_bounds(app: &App<Mlp<'_, H>>) -> Result<(), TestCaseError> {
