@@ -48,9 +48,7 @@ impl Framebuffer {
     /// The frame as bytes: each pixel's `u16` in native byte order (little-endian on
     /// every target we build for: x86_64, thumbv7em), i.e. raw RGB565 LE.
     pub fn as_bytes(&self) -> &[u8] {
-        // SAFETY: u16 has no padding and every byte pattern is a valid u8; the
-        // length covers exactly the array, and the borrow keeps it alive.
-        unsafe { core::slice::from_raw_parts(self.pixels.as_ptr().cast::<u8>(), PIXELS * 2) }
+        bytemuck::cast_slice(&self.pixels[..])
     }
 }
 

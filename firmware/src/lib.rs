@@ -24,6 +24,7 @@
 //! * [`notice`]: full-screen errors (start-up, panic) and banners, without allocation.
 #![no_std]
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 #[cfg(test)]
 extern crate std;

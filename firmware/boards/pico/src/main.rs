@@ -244,6 +244,7 @@ fn uart_write(msg: &str) {
         while uart.uartfr().read().txff().bit_is_set() && spins < 100_000 {
             spins += 1;
         }
+        // SAFETY: every 8-bit value is a valid UARTDR data field.
         uart.uartdr().write(|w| unsafe { w.data().bits(b) });
     }
 }
