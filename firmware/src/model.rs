@@ -22,6 +22,30 @@ pub type Net = Mlp<'static, HIDDEN>;
 #[cfg(feature = "int8")]
 pub type Net = QuantMlp<'static, HIDDEN>;
 
+/// The embedded network with an output layer that learns from corrections
+/// (`nnet_core::adapt`: a RAM copy of the `10 x H` output layer, the hidden
+/// layer stays in flash): [`AdaptedMlp`](nnet_core::adapt::AdaptedMlp) by default.
+#[cfg(not(feature = "int8"))]
+pub type Adapted = nnet_core::adapt::AdaptedMlp<'static, HIDDEN>;
+/// The embedded network with an output layer that learns from corrections:
+/// [`AdaptedQuantMlp`](nnet_core::adapt::AdaptedQuantMlp) (feature `int8`).
+#[cfg(feature = "int8")]
+pub type Adapted = nnet_core::adapt::AdaptedQuantMlp<'static, HIDDEN>;
+/// The hidden activations [`Adapted`] keeps from a prediction for a later
+/// correction: f32 sigmoid outputs by default.
+#[cfg(not(feature = "int8"))]
+pub type Hidden = [f32; HIDDEN];
+/// The hidden activations [`Adapted`] keeps from a prediction for a later
+/// correction: 8-bit activations (feature `int8`).
+#[cfg(feature = "int8")]
+pub type Hidden = [u8; HIDDEN];
+/// All-zero [`Hidden`] activations (a buffer to predict into).
+#[cfg(not(feature = "int8"))]
+pub const NO_HIDDEN: Hidden = [0.0; HIDDEN];
+/// All-zero [`Hidden`] activations (a buffer to predict into).
+#[cfg(feature = "int8")]
+pub const NO_HIDDEN: Hidden = [0; HIDDEN];
+
 /// True when the build embeds an int8 model (cargo feature `int8`).
 pub const INT8: bool = cfg!(feature = "int8");
 

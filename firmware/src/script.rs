@@ -185,6 +185,18 @@ where
     Ok(*app.status())
 }
 
+/// The label the QEMU self-test's adapt check teaches fixture image `index`
+/// (whose true label is `label`): another digit for even indices (a user
+/// correcting to a wrong answer, so the layer must move far), the true digit
+/// for odd ones. The host check uses the same sequence.
+pub fn correction_label(index: usize, label: u8) -> u8 {
+    if index.is_multiple_of(2) {
+        (label + 1) % 10
+    } else {
+        label
+    }
+}
+
 /// Deterministic test vectors for the QEMU self-test's dot-product check, made
 /// the same way on the board's core and on the host that compares the bits: an
 /// LCG seeded with `N`, weights in [-0.5, 0.5) and inputs in [0, 1).

@@ -23,7 +23,9 @@ use std::path::{Path, PathBuf};
 
 use firmware::app::Status;
 use firmware::framebuffer::Framebuffer;
+use firmware::model::{Adapted, NO_HIDDEN};
 use firmware::script::DIGIT_SCRIPTS;
+use nnet_core::adapt::AdaptConfig;
 use nnet_core::{Image, Prediction, INPUT, OUTPUT};
 
 /// The MNIST images the QEMU binary embeds, read from the same files.
@@ -146,6 +148,10 @@ fn qemu_selftest_is_bit_identical_to_host() {
     let mut failures = Vec::new();
     let mut saw_ok = false;
     let mut summary = None;
+    // the corrections, repeated on this host in the same order
+    let mut adapted = Adapted::new(mlp);
+    let mut adapt_seen = 0usize;
+    let mut adapted_seen = 0usize;
     for line in lines {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
@@ -242,6 +248,47 @@ fn qemu_selftest_is_bit_identical_to_host() {
                 }
                 frames_seen += 1;
             }
+            ["adapt", index, label, rest @ ..] if rest.len() == 1 + OUTPUT + 2 => {
+                let index: usize = index.parse().expect("adapt index");
+                assert_eq!(index, adapt_seen, "adapt lines out of order: {line:?}");
+                let label: u8 = label.parse().expect("adapt label");
+                assert_eq!(
+                    label,
+                    firmware::script::correction_label(index, fixture.labels[index]),
+                    "{line:?}"
+                );
+                let host = adapted
+                    .adapt(&fixture.images[index], label, &AdaptConfig::DEFAULT)
+                    .expect("host adapt");
+                let host_line = format!(
+                    "{} layer {:08x}",
+                    format_prediction(&host),
+                    adapted.output().checksum()
+                );
+                if rest.join(" ") != host_line {
+                    failures.push(format!(
+                        "adapt {index}: qemu {} / host {host_line}",
+                        rest.join(" ")
+                    ));
+                }
+                adapt_seen += 1;
+            }
+            ["adapted", index, rest @ ..] => {
+                let index: usize = index.parse().expect("adapted index");
+                assert_eq!(index, adapted_seen, "adapted lines out of order: {line:?}");
+                let qemu = parse_prediction(rest, line);
+                let host = adapted
+                    .predict(&fixture.images[index])
+                    .expect("host predict");
+                if format_prediction(&qemu) != format_prediction(&host) {
+                    failures.push(format!(
+                        "adapted {index}: qemu {} / host {}",
+                        format_prediction(&qemu),
+                        format_prediction(&host)
+                    ));
+                }
+                adapted_seen += 1;
+            }
             ["summary", ..] => summary = Some(line.to_string()),
             ["selftest", "ok"] => saw_ok = true,
             _ => failures.push(format!("unexpected line in the QEMU output: {line:?}")),
@@ -296,18 +343,35 @@ fn qemu_selftest_is_bit_identical_to_host() {
         "only {mnist_correct}/{mnist_seen} fixture images correct"
     );
     assert!(saw_ok, "the QEMU self-test did not report success");
+    assert!(adapt_seen >= 10, "QEMU made {adapt_seen} corrections");
+    assert_eq!(
+        adapted_seen, adapt_seen,
+        "QEMU answered too few images after adapting"
+    );
 
     // The bench run (instruction counting) classified image 0 between the markers.
     let bench = read_log(&dir.join("bench.log"));
     let host = mlp.predict(&fixture.images[0]).expect("host predict");
+    // ...and corrected that answer to the next digit from its hidden activations
+    let mut net = Adapted::new(mlp);
+    let mut hidden = NO_HIDDEN;
+    net.predict_with_hidden(&fixture.images[0], &mut hidden)
+        .expect("host predict");
+    let label = (host.digit + 1) % 10;
+    let corrected = net
+        .correct(&hidden, label, &AdaptConfig::DEFAULT)
+        .expect("host correction");
     let expected = format!(
-        "bench begin hidden={} model_tail={}\nbench predict {}",
+        "bench begin hidden={} model_tail={}\nbench predict {}\nbench adapt {label} {} layer {:08x}",
         firmware::model::HIDDEN,
         model_tail(),
-        format_prediction(&host)
+        format_prediction(&host),
+        format_prediction(&corrected),
+        net.output().checksum()
     );
-    let (stack, rest): (Vec<&str>, Vec<&str>) =
-        bench.lines().partition(|l| l.starts_with("bench stack "));
+    let (stack, rest): (Vec<&str>, Vec<&str>) = bench
+        .lines()
+        .partition(|l| l.starts_with("bench stack ") || l.starts_with("bench adapt stack "));
     assert_eq!(
         rest.join("\n"),
         expected,
@@ -315,10 +379,10 @@ fn qemu_selftest_is_bit_identical_to_host() {
     );
     let stack_bytes: Vec<usize> = stack
         .iter()
-        .filter_map(|l| l["bench stack ".len()..].parse().ok())
+        .filter_map(|l| l.rsplit(' ').next()?.parse().ok())
         .collect();
     assert!(
-        matches!(stack_bytes.as_slice(), [n] if *n > 0),
+        matches!(stack_bytes.as_slice(), [n, m] if *n > 0 && *m > 0),
         "the bench run reported no stack use: {stack:?}"
     );
 }

@@ -12,6 +12,7 @@
 //! `nnet-core`, so the numbers describe the code that ships.
 #![deny(missing_docs)]
 
+pub mod adapt;
 pub mod augment;
 pub mod bench;
 pub mod error;

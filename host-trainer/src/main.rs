@@ -9,7 +9,7 @@ use host_trainer::fetch::{fetch_mnist, FetchOutcome};
 use host_trainer::idx::{self, Split};
 use host_trainer::net::Optimizer;
 use host_trainer::train::{Schedule, TrainConfig};
-use host_trainer::{bench, eval, inkset, plot, predict, train};
+use host_trainer::{adapt, bench, eval, inkset, plot, predict, train};
 
 /// Train, evaluate and use nnet's 784-H-10 handwritten-digit network.
 ///
@@ -38,6 +38,14 @@ enum ScheduleArg {
     Constant,
     /// Cosine decay from --lr to --lr/100.
     Cosine,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+enum LayersArg {
+    /// Only the 10xH output layer, with nnet-core's adapt step (what the board and the page run).
+    Output,
+    /// Every layer, with the trainer's backward pass (f32 models only).
+    All,
 }
 
 #[derive(Subcommand, Debug)]
@@ -138,6 +146,53 @@ enum Cmd {
         /// accuracy and how often the two give the same digit (`agreement: 99.98%`).
         #[arg(long)]
         compare: Option<PathBuf>,
+    },
+    /// Teach a model the labelled drawings of an ink file, as the page and the board learn from
+    /// corrections: each drawing (through the core's stroke path) is one correction, taken in a
+    /// seeded random order every epoch. Prints the accuracy on the file before and after (and
+    /// the MNIST test accuracy of the result when --data holds MNIST), and writes a model whose
+    /// notes record the ink file's SHA-256 and drawing count.
+    ///
+    /// --layers output (default) runs nnet-core's adapt step on the 10xH output layer: a few
+    /// softmax cross-entropy SGD steps per drawing (--steps, --lr). An int8 model adapts in f32
+    /// and is requantised when written; the accuracy of the written file is printed too.
+    /// --layers all trains every layer of an f32 model with plain SGD, one drawing per step.
+    /// Every line needs a "label" 0..9 and must be a digit; anything else is an error naming
+    /// the line. The same inputs and options give a byte-identical model.
+    Adapt {
+        /// The model to start from (f32 or int8).
+        #[arg(long, default_value = "models/mnist-mlp.nnet")]
+        model: PathBuf,
+        /// Labelled ink drawings (JSON Lines: the page's "Download .jsonl", the board's saved
+        /// drawings, or any ink file with a "label" on every line).
+        #[arg(long)]
+        ink: PathBuf,
+        /// Where to write the adapted model.
+        #[arg(long)]
+        out: PathBuf,
+        /// Passes over the drawings.
+        #[arg(long, default_value_t = adapt::DEFAULT_EPOCHS)]
+        epochs: usize,
+        /// Which weights learn.
+        #[arg(long, value_enum, default_value_t = LayersArg::Output)]
+        layers: LayersArg,
+        /// Seed of the order the drawings are taken in.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Learning rate (default: 0.02 for --layers output, where one correction on the board
+        /// uses 0.1 so that it fixes the drawing at once; 0.01 for --layers all).
+        #[arg(long)]
+        lr: Option<f32>,
+        /// SGD steps per drawing (--layers output; one correction on the board takes 3).
+        #[arg(long, default_value_t = nnet_core::adapt::AdaptConfig::DEFAULT.steps)]
+        steps: u32,
+        /// IDX directory whose test split measures the adapted model for its metadata
+        /// (skipped when the data is not there).
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
+        /// No per-epoch lines.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Turn an f32 model into an int8 model: symmetric per-row weight scales, 8-bit weights,
     /// f32 biases (see `nnet_core::quant`). Deterministic: the same input gives the same bytes.
@@ -410,6 +465,72 @@ fn main() -> Result<()> {
                 };
                 say!("agreement: {pct:.2}% ({same} of {total} inputs give the same digit)");
             }
+        }
+        Cmd::Adapt {
+            model,
+            ink,
+            out,
+            epochs,
+            layers,
+            seed,
+            lr,
+            steps,
+            data,
+            quiet,
+        } => {
+            let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            let args = adapt::AdaptArgs {
+                model,
+                ink,
+                out,
+                epochs,
+                layers: match layers {
+                    LayersArg::Output => adapt::Layers::Output,
+                    LayersArg::All => adapt::Layers::All,
+                },
+                seed,
+                lr,
+                steps,
+                data,
+                command: format!("host-trainer {command}"),
+            };
+            let mut progress = |e: usize, acc: f64| {
+                if !quiet {
+                    println!(
+                        "epoch {e}/{epochs}: accuracy on the drawings {:.2}%",
+                        100.0 * acc
+                    );
+                }
+            };
+            let r = adapt::run(&args, &mut progress)?;
+            let after = r.per_epoch.last().copied().unwrap_or(r.before);
+            say!(
+                "{}: {} drawings, sha256 {}",
+                args.ink.display(),
+                r.drawings,
+                r.sha256
+            );
+            say!("accuracy before: {:.2}%", 100.0 * r.before);
+            say!("accuracy after: {:.2}%", 100.0 * after);
+            if r.weight_type == "int8" {
+                say!(
+                    "accuracy after, as written (output layer requantised to 8 bits): {:.2}%",
+                    100.0 * r.written
+                );
+            }
+            if let Some(t) = r.test_accuracy {
+                say!(
+                    "MNIST test accuracy of the adapted model: {:.2}% ({})",
+                    100.0 * t,
+                    args.data.display()
+                );
+            }
+            say!(
+                "wrote {} ({} bytes, {})",
+                args.out.display(),
+                r.bytes,
+                r.weight_type
+            );
         }
         Cmd::Quantize { model, out, data } => {
             let f32_model = eval::load_model(&model)?;

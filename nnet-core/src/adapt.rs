@@ -124,11 +124,10 @@ pub struct AdaptConfig {
 }
 
 impl AdaptConfig {
-    /// The default: 3 steps of 0.1.
-    ///
-    /// Chosen with `host-trainer adapt` on the Hershey ink set (adapt on
-    /// some font styles, evaluate on the others, MNIST test must stay above
-    /// 98.5%; figures in `docs/measurements.md`).
+    /// The default for one correction by a user: 3 steps of 0.1, enough
+    /// for the corrected drawing to answer its label afterwards
+    /// (`tests/adapt.rs` checks it on the golden network). `host-trainer
+    /// adapt`, which goes over a whole file of drawings, uses a smaller rate.
     pub const DEFAULT: AdaptConfig = AdaptConfig {
         steps: 3,
         learning_rate: 0.1,

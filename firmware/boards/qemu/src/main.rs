@@ -27,10 +27,19 @@
 //!   host file `PREFIX<i>.rgb565`. Fails (exit 1) when an image or script
 //!   cannot be processed, a scripted digit is not recognised as itself, or
 //!   fewer than 95 of the 100 images are classified correctly.
+//!   (d) corrects the first 10 images one after the other with
+//!   `nnet_core::adapt` (`firmware::model::Adapted`, labels from
+//!   `firmware::script::correction_label`), printing each answer and the
+//!   layer's checksum, then every image's answer from the adapted network;
+//!   fails when a correction is refused (the host check compares the bits).
 //! * `bench` — one inference of the embedded model (`Mlp`, or `QuantMlp` with
 //!   the feature `int8`) on MNIST test image 0 between the marker
 //!   functions [`bench_start`] and [`bench_end`], after one empty marker pair
-//!   for calibration; the `insn_count` TCG plugin counts the instructions.
+//!   for calibration; then (region 3) one correction of that answer to the
+//!   next digit with `AdaptConfig::DEFAULT`, from the hidden activations the
+//!   prediction kept (the output layer only: the count covers the range check
+//!   of the activations, the SGD steps, the final logits and softmax, not the
+//!   hidden layer); the `insn_count` TCG plugin counts the instructions.
 //!
 //! Output lines (hex = the 10 probabilities as `f32::to_bits`, 8 hex digits each):
 //!
@@ -40,11 +49,15 @@
 //! mnist <index> <label> <digit> <hex x10>
 //! script <index> <expected digit> <digit> <hex x10>
 //! frame <index> <bytes> <path>
+//! adapt <index> <label> <digit> <hex x10> layer <checksum of the output layer>
+//! adapted <index> <digit> <hex x10>
 //! summary mnist_correct=<n>/<total> scripts_correct=<n>/<total>
 //! selftest ok
 //! bench begin hidden=<H> model_tail=<hex>
 //! bench predict <digit> <hex x10>
 //! bench stack <bytes of stack the inference used>
+//! bench adapt <label> <digit> <hex x10> layer <checksum>
+//! bench adapt stack <bytes of stack the correction used>
 //! ```
 //!
 //! Exit codes: 0 pass, 1 a check failed, 2 panic, 3 hard fault, 4 bad command
@@ -64,8 +77,9 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use cortex_m_rt::{entry, exception, ExceptionFrame};
 use firmware::app::Status;
 use firmware::framebuffer::Framebuffer;
-use firmware::model::{Net, HIDDEN};
+use firmware::model::{Adapted, Hidden, Net, HIDDEN, NO_HIDDEN};
 use firmware::script::DIGIT_SCRIPTS;
+use nnet_core::adapt::AdaptConfig;
 use nnet_core::{Image, Prediction};
 
 use console::Console;
@@ -266,6 +280,11 @@ fn selftest(
         );
     }
 
+    // (d) learning from corrections: the embedded network with a RAM output
+    // layer, one correction per fixture image (firmware::script::correction_label),
+    // one after the other; then the adapted network's answers.
+    ok &= adapt_check(out, mlp, images);
+
     let _ = writeln!(
         out,
         "summary mnist_correct={mnist_correct}/{} scripts_correct={scripts_correct}/{}",
@@ -279,6 +298,49 @@ fn selftest(
         let _ = writeln!(out, "selftest FAILED");
         Err(Failure::Check)
     }
+}
+
+/// Fixture images the adapt check corrects.
+const ADAPT_IMAGES: usize = 10;
+
+/// Part (d) of the self-test: prints `adapt <index> <label> <digit> <hex x10>
+/// layer <checksum>` per correction and `adapted <index> <digit> <hex x10>`
+/// per image afterwards (the host check repeats them bit for bit); fails
+/// when a correction is refused.
+fn adapt_check(out: &mut Console, mlp: &Net, images: &fixture::Fixture) -> bool {
+    let cfg = AdaptConfig::DEFAULT;
+    let mut net = Adapted::new(*mlp);
+    let mut image: Image = [0.0; nnet_core::INPUT];
+    let mut ok = true;
+    for index in 0..ADAPT_IMAGES.min(images.len()) {
+        let label = firmware::script::correction_label(index, images.load(index, &mut image));
+        let _ = write!(out, "adapt {index} {label} ");
+        match net.adapt(&image, label, &cfg) {
+            Ok(p) => {
+                write_prediction(out, &p);
+                let _ = writeln!(out, " layer {:08x}", net.output().checksum());
+            }
+            Err(e) => {
+                let _ = writeln!(out, "error {e}");
+                ok = false;
+            }
+        }
+    }
+    for index in 0..ADAPT_IMAGES.min(images.len()) {
+        images.load(index, &mut image);
+        let _ = write!(out, "adapted {index} ");
+        match net.predict(&image) {
+            Ok(p) => {
+                write_prediction(out, &p);
+                let _ = writeln!(out);
+            }
+            Err(e) => {
+                let _ = writeln!(out, "error {e}");
+                ok = false;
+            }
+        }
+    }
+    ok
 }
 
 /// The input address of the last counted region (written by [`bench_start`]).
@@ -366,16 +428,39 @@ fn bench(out: &mut Console, mlp: &Net, images: &fixture::Fixture) -> Result<(), 
     bench_end(&p);
     let stack_used = stack::used(sp);
 
-    match result {
-        Ok(p) => {
+    // Region 3: one correction of that answer to another digit, from the
+    // hidden activations the prediction kept (what the app does when the
+    // user taps the right digit): only the 10 x H output layer is touched.
+    let mut net = Adapted::new(*mlp);
+    let mut hidden = NO_HIDDEN;
+    let kept = net.predict_with_hidden(&image, &mut hidden);
+    let label = kept.map_or(0, |p| (p.digit + 1) % 10);
+    let cfg = AdaptConfig::DEFAULT;
+    let sp = stack::paint();
+    bench_start(black_box(&hidden as *const Hidden).cast());
+    let corrected = net.correct(black_box(&hidden), label, &cfg);
+    let c = corrected.unwrap_or(empty);
+    bench_end(&c);
+    let adapt_stack = stack::used(sp);
+
+    match (result, kept, corrected) {
+        (Ok(p), Ok(_), Ok(c)) => {
             let _ = write!(out, "bench predict ");
             write_prediction(out, &p);
             let _ = writeln!(out);
             let _ = writeln!(out, "bench stack {stack_used}");
+            let _ = write!(out, "bench adapt {label} ");
+            write_prediction(out, &c);
+            let _ = writeln!(out, " layer {:08x}", net.output().checksum());
+            let _ = writeln!(out, "bench adapt stack {adapt_stack}");
             Ok(())
         }
-        Err(e) => {
+        (Err(e), _, _) => {
             let _ = writeln!(out, "error: bench inference failed: {e}");
+            Err(Failure::Check)
+        }
+        (Ok(_), _, Err(e)) | (Ok(_), Err(e), _) => {
+            let _ = writeln!(out, "error: bench correction failed: {e}");
             Err(Failure::Check)
         }
     }

@@ -1,0 +1,226 @@
+//! `host-trainer adapt`: learns the drawings of an ink file, writes a model
+//! that `evaluate` reads and that answers like the adapted network, records
+//! the file's SHA-256 and drawing count, is deterministic, and rejects
+//! unlabelled lines and labels outside 0..9 naming the line.
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+mod common;
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .output()
+        .unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = run(args);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "{args:?} failed:\n{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+fn err(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(!o.status.success(), "{args:?} should fail");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The first `n` Hershey drawings (all seven styles of digits 0-9 each `n >= 70`).
+fn hershey_head(dir: &Path, n: usize) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = std::fs::read_to_string(root.join("tests/data/ink/hershey.jsonl")).unwrap();
+    let head: Vec<&str> = text.lines().take(n).collect();
+    let p = dir.join("head.jsonl");
+    std::fs::write(&p, head.join("\n") + "\n").unwrap();
+    p
+}
+
+fn percent(out: &str, prefix: &str) -> f64 {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line {prefix:?} in\n{out}"));
+    let v = line.rsplit(": ").next().unwrap();
+    v.split('%').next().unwrap().trim().parse().unwrap()
+}
+
+#[test]
+fn adapt_learns_writes_a_model_evaluate_reads_and_is_deterministic() {
+    let dir = common::tmpdir("adapt-f32");
+    let ink = hershey_head(&dir, 140);
+    let (ink_s, m1, m2) = (
+        ink.to_str().unwrap(),
+        dir.join("a1.nnet"),
+        dir.join("a2.nnet"),
+    );
+    let args = |out: &Path| {
+        vec![
+            "adapt".to_string(),
+            "--model".into(),
+            "models/mnist-mlp.nnet".into(),
+            "--ink".into(),
+            ink_s.into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+            "--epochs".into(),
+            "3".into(),
+            "--data".into(),
+            dir.join("no-mnist").to_str().unwrap().into(),
+        ]
+    };
+    let a1: Vec<String> = args(&m1);
+    let out = ok(&a1.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.contains("epoch 3/3: accuracy on the drawings"), "{out}");
+    let before = percent(&out, "accuracy before:");
+    let after = percent(&out, "accuracy after:");
+    assert!(after > before, "{before} -> {after}");
+    // the written model answers like the adapted network: evaluate agrees
+    let eval = ok(&[
+        "evaluate",
+        "--model",
+        m1.to_str().unwrap(),
+        "--ink",
+        ink_s,
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(percent(&eval, "accuracy:"), after, "{eval}");
+    // the metadata records the ink file
+    let bytes = std::fs::read(&m1).unwrap();
+    let model = nnet_core::format::OwnedModel::from_bytes(&bytes).unwrap();
+    let sha = host_trainer::fetch::sha256_hex(&std::fs::read(&ink).unwrap());
+    assert!(
+        model
+            .meta
+            .notes
+            .contains(&format!("sha256 {sha}, 140 drawings")),
+        "{}",
+        model.meta.notes
+    );
+    assert!(out.contains(&sha));
+    // only the output layer changed
+    let shipped = nnet_core::format::OwnedModel::from_bytes(
+        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/mnist-mlp.nnet"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(model.w1, shipped.w1);
+    assert_ne!(model.w2, shipped.w2);
+    // deterministic: the same run gives the same bytes (the notes hold the
+    // command line, so the same --out too)
+    std::fs::remove_file(&m1).unwrap();
+    ok(&a1.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(std::fs::read(&m1).unwrap(), bytes);
+    // another seed takes the drawings in another order
+    let mut a3 = args(&m2);
+    a3.extend(["--seed".into(), "7".into()]);
+    ok(&a3.iter().map(String::as_str).collect::<Vec<_>>());
+    let other = nnet_core::format::OwnedModel::from_bytes(&std::fs::read(&m2).unwrap()).unwrap();
+    assert_ne!(other.w2, model.w2);
+
+    // every layer: the hidden layer changes too
+    let mut all = args(&m2);
+    all.extend(["--layers".into(), "all".into()]);
+    let out = ok(&all.iter().map(String::as_str).collect::<Vec<_>>());
+    let m = nnet_core::format::OwnedModel::from_bytes(&std::fs::read(&m2).unwrap()).unwrap();
+    assert_ne!(m.w1, shipped.w1);
+    assert!(percent(&out, "accuracy after:") > percent(&out, "accuracy before:"));
+}
+
+#[test]
+fn adapt_int8_reports_the_requantised_file() {
+    let dir = common::tmpdir("adapt-i8");
+    let ink = hershey_head(&dir, 70);
+    let out_m = dir.join("a.nnet");
+    let out = ok(&[
+        "adapt",
+        "--model",
+        "models/mnist-mlp-i8.nnet",
+        "--ink",
+        ink.to_str().unwrap(),
+        "--out",
+        out_m.to_str().unwrap(),
+        "--data",
+        dir.join("none").to_str().unwrap(),
+    ]);
+    let written = percent(&out, "accuracy after, as written");
+    let eval = ok(&[
+        "evaluate",
+        "--model",
+        out_m.to_str().unwrap(),
+        "--ink",
+        ink.to_str().unwrap(),
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(percent(&eval, "accuracy:"), written, "{eval}");
+    assert!(out.contains("int8"), "{out}");
+    let e = err(&[
+        "adapt",
+        "--model",
+        "models/mnist-mlp-i8.nnet",
+        "--ink",
+        ink.to_str().unwrap(),
+        "--out",
+        out_m.to_str().unwrap(),
+        "--layers",
+        "all",
+    ]);
+    assert!(e.contains("--layers all needs an f32 model"), "{e}");
+}
+
+#[test]
+fn bad_drawings_and_options_are_clear_errors() {
+    let dir = common::tmpdir("adapt-bad");
+    let ink = hershey_head(&dir, 3);
+    let text = std::fs::read_to_string(&ink).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let out_m = dir.join("never.nnet");
+    let adapt = |file: &Path, extra: &[&str]| {
+        let mut a = vec![
+            "adapt",
+            "--ink",
+            file.to_str().unwrap(),
+            "--out",
+            out_m.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        err(&a)
+    };
+    let unlabelled = dir.join("unlabelled.jsonl");
+    let stripped = lines[1].replacen("\"label\":1,", "", 1);
+    std::fs::write(&unlabelled, format!("{}\n{stripped}\n", lines[0])).unwrap();
+    let e = adapt(&unlabelled, &[]);
+    assert!(
+        e.contains("unlabelled.jsonl") && e.contains('2') && e.contains("label"),
+        "{e}"
+    );
+    let twelve = dir.join("twelve.jsonl");
+    let bad = lines[2].replacen("\"label\":2,", "\"label\":12,", 1);
+    std::fs::write(&twelve, format!("{}\n{}\n{bad}\n", lines[0], lines[1])).unwrap();
+    let e = adapt(&twelve, &[]);
+    assert!(
+        e.contains("twelve.jsonl") && e.contains('3') && e.contains("12"),
+        "{e}"
+    );
+    let e = adapt(&ink, &["--lr", "0"]);
+    assert!(e.contains("--lr"), "{e}");
+    let e = adapt(&ink, &["--steps", "0"]);
+    assert!(e.contains("--steps"), "{e}");
+    let e = adapt(&ink, &["--epochs", "0"]);
+    assert!(e.contains("--epochs"), "{e}");
+    assert!(!out_m.exists(), "a failed run wrote a model");
+    let help = String::from_utf8_lossy(&run(&["adapt", "--help"]).stdout).into_owned();
+    for word in [
+        "--layers", "--epochs", "--seed", "--lr", "--steps", "SHA-256",
+    ] {
+        assert!(help.contains(word), "help lacks {word}:\n{help}");
+    }
+}
