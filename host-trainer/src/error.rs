@@ -64,9 +64,71 @@ pub enum Error {
         /// What went wrong.
         msg: String,
     },
+    /// The trainer could not be set up (sizes, thread pool).
+    #[error("setting up the trainer")]
+    Trainer(#[source] crate::net::TrainerError),
+    /// Encoding a record as JSON failed.
+    #[error("{context}")]
+    Json {
+        /// What was being encoded.
+        context: String,
+        /// The serde_json error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A raster could not be turned into strokes.
+    #[error("{context}")]
+    Skeleton {
+        /// Which raster.
+        context: String,
+        /// Why.
+        #[source]
+        source: crate::skeleton::SkeletonError,
+    },
+    /// The built-in Hershey digit data could not be parsed.
+    #[error("reading the built-in Hershey digit glyphs")]
+    Hershey(#[source] crate::hershey::HersheyError),
+    /// A training setting is out of range (the CLI names the option).
+    #[error("{setting} {msg}")]
+    Setting {
+        /// Which setting.
+        setting: Setting,
+        /// What it must be.
+        msg: String,
+    },
     /// An option or combination of options is invalid.
     #[error("{0}")]
     Config(String),
+}
+
+/// A training setting checked by the library; the command line maps each to its option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// Number of epochs.
+    Epochs,
+    /// Mini-batch size.
+    BatchSize,
+    /// Worker threads.
+    Threads,
+    /// Fraction held out for validation.
+    ValSplit,
+    /// Peak learning rate.
+    LearningRate,
+    /// Repetitions of the ink training set.
+    InkWeight,
+}
+
+impl std::fmt::Display for Setting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Setting::Epochs => "the number of epochs",
+            Setting::BatchSize => "the batch size",
+            Setting::Threads => "the thread count",
+            Setting::ValSplit => "the validation split",
+            Setting::LearningRate => "the learning rate",
+            Setting::InkWeight => "the ink weight",
+        })
+    }
 }
 
 impl Error {

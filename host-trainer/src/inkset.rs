@@ -141,7 +141,7 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
 
 /// The Hershey digit glyphs, with the data error mapped to the crate's error.
 pub fn glyphs() -> Result<Vec<Glyph>> {
-    hershey::digits().map_err(|e| Error::Config(e.to_string()))
+    hershey::digits().map_err(Error::Hershey)
 }
 
 fn write_set(path: &Path, records: &[InkRecord], skipped: usize) -> Result<WrittenSet> {
@@ -168,7 +168,10 @@ fn write_set(path: &Path, records: &[InkRecord], skipped: usize) -> Result<Writt
 
 /// One JSON Lines line (without the newline).
 pub fn to_line(r: &InkRecord) -> Result<String> {
-    serde_json::to_string(r).map_err(|e| Error::Config(format!("serialising ink record: {e}")))
+    serde_json::to_string(r).map_err(|source| Error::Json {
+        context: "serialising an ink record".into(),
+        source,
+    })
 }
 
 /// Record `index` of the Hershey set: records cycle through styles and digits
@@ -198,8 +201,12 @@ pub fn mnist_record(
     index: usize,
 ) -> Result<Option<InkRecord>> {
     let side = nnet_core::SIDE;
-    let s = skeleton::strokes_from_raster(pixels, side, side, &SkeletonParams::default())
-        .map_err(|e| Error::Config(format!("MNIST test image {index}: {e}")))?;
+    let s = skeleton::strokes_from_raster(pixels, side, side, &SkeletonParams::default()).map_err(
+        |source| Error::Skeleton {
+            context: format!("MNIST test image {index}"),
+            source,
+        },
+    )?;
     if s.is_empty() {
         return Ok(None);
     }

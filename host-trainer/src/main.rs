@@ -5,6 +5,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use host_trainer::augment::AugmentConfig;
+use host_trainer::error::Setting;
 use host_trainer::fetch::{fetch_mnist, FetchOutcome};
 use host_trainer::idx::{self, Split};
 use host_trainer::net::Optimizer;
@@ -293,6 +294,23 @@ fn default_threads() -> usize {
         .unwrap_or(1)
 }
 
+/// A library error, with the command-line option it concerns named when it is
+/// about a training setting.
+fn with_option(e: host_trainer::Error) -> anyhow::Error {
+    let option = match &e {
+        host_trainer::Error::Setting { setting, .. } => match setting {
+            Setting::Epochs => "--epochs",
+            Setting::BatchSize => "--batch-size",
+            Setting::Threads => "--threads",
+            Setting::ValSplit => "--val-split",
+            Setting::LearningRate => "--lr",
+            Setting::InkWeight => "--ink-weight",
+        },
+        _ => return e.into(),
+    };
+    anyhow::Error::new(e).context(format!("invalid {option}"))
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -354,7 +372,7 @@ fn main() -> Result<()> {
                 ink,
                 ink_weight,
             };
-            let r = train::train(&cfg)?;
+            let r = train::train(&cfg).map_err(with_option)?;
             let acc = r.test_accuracy.map_or("no test split".to_string(), |a| {
                 format!("test accuracy {:.2}% (nnet-core)", 100.0 * a)
             });
@@ -590,7 +608,7 @@ fn main() -> Result<()> {
                 train.len(),
                 cfg.epochs
             );
-            for r in bench::run(&train, cfg)? {
+            for r in bench::run(&train, cfg).map_err(with_option)? {
                 let all: Vec<String> = r.epoch_seconds.iter().map(|s| format!("{s:.3}")).collect();
                 let contended = r
                     .other_cpu_seconds

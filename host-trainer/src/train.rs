@@ -12,6 +12,7 @@ use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use crate::augment::{self, rng_for, AugmentConfig, Augmenter};
+use crate::error::Setting;
 use crate::eval;
 use crate::idx::{self, Dataset, Split};
 use crate::net::{Optimizer, Params, Trainer};
@@ -225,21 +226,32 @@ pub fn notes(cfg: &TrainConfig) -> String {
 /// per-epoch history included: [`crate::plot::training_curves`] draws it).
 pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     eval::check_hidden(cfg.hidden)?;
-    if cfg.epochs == 0 || cfg.batch == 0 || cfg.threads == 0 {
-        return Err(Error::Config(
-            "--epochs, --batch-size and --threads must be at least 1".into(),
-        ));
+    let bad = |setting, msg: &str| {
+        Err(Error::Setting {
+            setting,
+            msg: msg.into(),
+        })
+    };
+    if cfg.epochs == 0 {
+        return bad(Setting::Epochs, "must be at least 1");
+    }
+    if cfg.batch == 0 {
+        return bad(Setting::BatchSize, "must be at least 1");
+    }
+    if cfg.threads == 0 {
+        return bad(Setting::Threads, "must be at least 1");
     }
     if !(0.0..1.0).contains(&cfg.val_split) {
-        return Err(Error::Config("--val-split must be in 0..1".into()));
+        return bad(Setting::ValSplit, "must be in 0..1");
     }
     if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
-        return Err(Error::Config("--lr must be a positive number".into()));
+        return bad(Setting::LearningRate, "must be a positive number");
     }
     if !(1..=MAX_INK_WEIGHT).contains(&cfg.ink_weight) {
-        return Err(Error::Config(format!(
-            "--ink-weight must be in 1..={MAX_INK_WEIGHT}"
-        )));
+        return bad(
+            Setting::InkWeight,
+            &format!("must be in 1..={MAX_INK_WEIGHT}"),
+        );
     }
     let ink = cfg
         .ink
@@ -299,7 +311,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         cfg.batch,
         cfg.threads,
     )
-    .map_err(|e| Error::Config(e.to_string()))?;
+    .map_err(Error::Trainer)?;
     let say = |s: String| {
         if !cfg.quiet {
             eprintln!("{s}");
@@ -412,7 +424,10 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             augment_seconds
         ));
         if let (Some(f), Some(p)) = (log_file.as_mut(), cfg.log_json.as_ref()) {
-            let line = serde_json::to_string(&log).map_err(|e| Error::Config(e.to_string()))?;
+            let line = serde_json::to_string(&log).map_err(|source| Error::Json {
+                context: format!("encoding the log of epoch {}", log.epoch),
+                source,
+            })?;
             writeln!(f, "{line}").map_err(|e| Error::io(p, e))?;
         }
         history.push(log);
@@ -471,14 +486,16 @@ pub const MAX_THREADS: usize = 256;
 /// [`MAX_BATCH`] / [`MAX_THREADS`].
 pub fn check_sizes(batch: usize, threads: usize) -> Result<()> {
     if !(1..=MAX_BATCH).contains(&batch) {
-        return Err(Error::Config(format!(
-            "--batch-size must be in 1..={MAX_BATCH}"
-        )));
+        return Err(Error::Setting {
+            setting: Setting::BatchSize,
+            msg: format!("must be in 1..={MAX_BATCH}"),
+        });
     }
     if !(1..=MAX_THREADS).contains(&threads) {
-        return Err(Error::Config(format!(
-            "--threads must be in 1..={MAX_THREADS}"
-        )));
+        return Err(Error::Setting {
+            setting: Setting::Threads,
+            msg: format!("must be in 1..={MAX_THREADS}"),
+        });
     }
     Ok(())
 }
