@@ -1,8 +1,10 @@
-//! One 784-300-10 inference, int8 against f32, in the same run:
+//! One 784-300-10 inference, int8 against f32 (borrowed as on the board, and
+//! repacked for the host by `nnet_core::packed`), in the same run:
 //! `cargo bench -p nnet-core --bench quant`. The image is MNIST test image 0
 //! (a real digit, so the int8 pass skips its blank pixels as it would in use).
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use nnet_core::format::{OwnedMetadata, OwnedModel};
+use nnet_core::packed::{PackedMlp, PackedQuantMlp};
 use nnet_core::{quantizer, Image, INPUT, OUTPUT};
 
 const H: usize = 300;
@@ -30,6 +32,8 @@ fn bench(c: &mut Criterion) {
     let q = quantizer::quantize(&model).expect("valid model");
     let f32_mlp = model.mlp::<H>().expect("valid weights");
     let int8_mlp = q.quant_mlp::<H>().expect("valid weights");
+    let f32_packed = PackedMlp::new(&f32_mlp);
+    let int8_packed = PackedQuantMlp::new(&int8_mlp);
     let x: Image = core::array::from_fn(|i| f32::from(MNIST[i]) / 255.0);
     let inked = MNIST[..INPUT].iter().filter(|&&p| p != 0).count();
     let mut group = c.benchmark_group(format!(
@@ -40,6 +44,12 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("int8", |b| {
         b.iter(|| int8_mlp.predict(black_box(&x)).expect("finite input"))
+    });
+    group.bench_function("f32 packed", |b| {
+        b.iter(|| f32_packed.predict(black_box(&x)).expect("finite input"))
+    });
+    group.bench_function("int8 packed", |b| {
+        b.iter(|| int8_packed.predict(black_box(&x)).expect("finite input"))
     });
     group.finish();
 }

@@ -48,6 +48,8 @@ mod error;
 pub mod format;
 pub mod ink;
 pub mod model;
+#[cfg(feature = "alloc")]
+pub mod packed;
 pub mod preprocess;
 pub mod quant;
 #[cfg(feature = "alloc")]

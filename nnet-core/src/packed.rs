@@ -1,0 +1,586 @@
+//! Host-side networks with their weights repacked at load time for speed
+//! (feature `alloc`): [`PackedMlp`] (f32) and [`PackedQuantMlp`] (int8).
+//!
+//! They give **the same bits** as the borrowed [`Mlp`] and [`QuantMlp`] (the
+//! zero-copy networks the boards run from flash); only the order in which
+//! independent work is done changes.
+//!
+//! ## f32: eight hidden units at once
+//!
+//! [`Mlp`]'s dot product keeps 8 accumulators (element `i` into accumulator
+//! `i % 8`), so one row is one 8-lane vector added to itself chunk after
+//! chunk: every addition waits for the one before it. [`PackedMlp`] stores the
+//! hidden weights in blocks of 8 rows, chunk-major (`w1[block][chunk][row]` is
+//! the 8 weights of `row` for the 8 pixels of `chunk`), and runs the 8 rows of
+//! a block side by side: one load of 8 pixels serves 8 independent
+//! accumulator vectors. Within each row the operations are exactly those of
+//! [`crate::model::dot`]: the same products, each rounded, added to the same
+//! accumulator in the same order, reduced by the same tree, bias last.
+//!
+//! Chunks of 8 pixels that are all zero (most of an MNIST digit) are
+//! skipped. That changes no bit: a finite weight times `±0` is `±0`, and an
+//! accumulator that starts at `+0` is never `-0` (in round-to-nearest a sum is
+//! `-0` only if both terms are), so adding `±0` leaves it as it is.
+//!
+//! ## int8: pixel pairs, 16-bit products
+//!
+//! [`QuantMlp`]'s hidden sums are exact integers, so their order is free.
+//! [`PackedQuantMlp`] stores the hidden weights as 16-bit pairs for the
+//! pixels `(2p, 2p + 1)`, in blocks of 64 hidden units; on x86_64 with AVX2 one
+//! `vpmaddwd` multiplies 8 pairs by the two pixel values and adds each pair in
+//! `i32` (exact: `|255 · 127 · 2| < 2^31`). Pairs of blank pixels are skipped.
+//! The scale, bias, activation table and output layer are those of [`QuantMlp`].
+//!
+//! Both networks answer a whole batch with [`PackedMlp::predict_batch`] /
+//! [`PackedQuantMlp::predict_batch`]: per image the same bits as `predict`.
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::model::{prediction_from_logits, sigmoid};
+use crate::quant::{quantize_input, sigmoid_u8, INV255};
+use crate::{Classifier, Error, Image, Mlp, Prediction, QuantMlp, INPUT, OUTPUT};
+
+/// Lanes of one chunk: the 8 accumulators of the determinism contract.
+const LANES: usize = 8;
+/// 8-pixel chunks of one image.
+const CHUNKS: usize = INPUT / LANES;
+/// The 8 rows of a block, 8 lanes each.
+type Block = [[f32; LANES]; LANES];
+/// Zero weights.
+static ZERO_BLOCK: Block = [[0.0; LANES]; LANES];
+
+/// Runs `f` compiled for AVX2 when the CPU has it (x86_64 with `std`), else
+/// the portable build of the same code. Both compute the same bits: Rust never
+/// contracts a multiply and an add into a fused multiply-add.
+macro_rules! dispatch {
+    ($portable:ident, $avx2:ident, ($($arg:expr),*)) => {{
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        {
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU supports AVX2 (checked just above).
+                unsafe { $avx2($($arg),*) }
+            } else {
+                $portable($($arg),*)
+            }
+        }
+        #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+        {
+            $portable($($arg),*)
+        }
+    }};
+}
+
+/// The reduction of the determinism contract, then the bias.
+#[inline(always)]
+fn reduce(acc: &[f32; LANES], bias: f32) -> f32 {
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + bias
+}
+
+/// The 8 accumulators of the 8 rows of one block over the given chunks, in
+/// given chunks `(c, x_c)` in increasing order (`block[c]` holds the rows'
+/// weights for chunk `c`).
+#[inline(always)]
+fn block_acc<'a>(
+    chunks: impl Iterator<Item = (&'a Block, &'a [f32; LANES])>,
+) -> [[f32; LANES]; LANES] {
+    let mut acc = [[0.0f32; LANES]; LANES];
+    for (w, x) in chunks {
+        for (acc, w) in acc.iter_mut().zip(w.iter()) {
+            for k in 0..LANES {
+                acc[k] += w[k] * x[k];
+            }
+        }
+    }
+    acc
+}
+
+/// [`block_acc`] with explicit 256-bit vectors, then [`reduce`] of the 8
+/// rows: one register per row, one `vmulps` and one `vaddps` per row and
+/// chunk (LLVM's own vectorisation of the portable loop shuffles lanes
+/// between registers). The same IEEE operations in the same order, so the
+/// same bits.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx")]
+#[inline]
+fn block_acc_avx<'a>(
+    chunks: impl Iterator<Item = (&'a Block, &'a [f32; LANES])>,
+    bias: &[f32; LANES],
+) -> [f32; LANES] {
+    use core::arch::x86_64::*;
+    let z = _mm256_setzero_ps();
+    let (mut a0, mut a1, mut a2, mut a3, mut a4, mut a5, mut a6, mut a7) = (z, z, z, z, z, z, z, z);
+    for (w, x) in chunks {
+        // SAFETY: `x` and every `w[r]` are 8 f32 (32 bytes); loadu needs no alignment
+        let (xv, w) = (unsafe { _mm256_loadu_ps(x.as_ptr()) }, w.as_ptr());
+        let row = |r: usize| unsafe { _mm256_mul_ps(_mm256_loadu_ps((*w.add(r)).as_ptr()), xv) };
+        a0 = _mm256_add_ps(a0, row(0));
+        a1 = _mm256_add_ps(a1, row(1));
+        a2 = _mm256_add_ps(a2, row(2));
+        a3 = _mm256_add_ps(a3, row(3));
+        a4 = _mm256_add_ps(a4, row(4));
+        a5 = _mm256_add_ps(a5, row(5));
+        a6 = _mm256_add_ps(a6, row(6));
+        a7 = _mm256_add_ps(a7, row(7));
+    }
+    // the reduction tree of every row at once: `hadd` adds neighbouring
+    // lanes, so two rounds give `(a0+a1)+(a2+a3)` and `(a4+a5)+(a6+a7)` of
+    // four rows in the low and high halves; adding the halves gives the sums
+    let q0 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    let q1 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
+    let low = _mm256_permute2f128_ps(q0, q1, 0x20);
+    let high = _mm256_permute2f128_ps(q0, q1, 0x31);
+    // SAFETY: `bias` is 8 f32 (32 bytes); loadu needs no alignment
+    let z = _mm256_add_ps(_mm256_add_ps(low, high), unsafe { _mm256_loadu_ps(bias.as_ptr()) });
+    let mut out = [0.0f32; LANES];
+    // SAFETY: `out` is 8 f32 (32 bytes); storeu needs no alignment
+    unsafe { _mm256_storeu_ps(out.as_mut_ptr(), z) };
+    out
+}
+
+/// The 8 rows' sums plus biases (`reduce` of [`block_acc`]), through
+/// [`block_acc_avx`] in the code compiled for AVX2 (`AVX` is only `true` there).
+#[inline(always)]
+fn kernel<'a, const AVX: bool>(
+    chunks: impl Iterator<Item = (&'a Block, &'a [f32; LANES])>,
+    bias: &[f32; LANES],
+) -> [f32; LANES] {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if AVX {
+        // SAFETY: `AVX` is `true` only in functions entered after
+        // `is_x86_feature_detected!("avx2")` (see `dispatch!`).
+        return unsafe { block_acc_avx(chunks, bias) };
+    }
+    let acc = block_acc(chunks);
+    core::array::from_fn(|r| reduce(&acc[r], bias[r]))
+}
+
+/// [`sigmoid`] of 8 values, through [`sigmoid8_avx2`] in the code compiled
+/// for AVX2.
+#[inline(always)]
+fn sigmoid8<const AVX: bool>(z: [f32; LANES]) -> [f32; LANES] {
+    #[cfg(all(feature = "std", target_arch = "x86_64", not(feature = "micromath")))]
+    if AVX {
+        // SAFETY: as in `kernel`
+        if let Some(s) = unsafe { sigmoid8_avx2(z) } {
+            return s;
+        }
+    }
+    z.map(sigmoid)
+}
+
+/// `1 / (1 + libm::expf(-z))` for 8 lanes at once, bit for bit: the
+/// FreeBSD `expf` that `libm` implements (argument reduction by `k·ln 2` in
+/// two parts, the degree-2 rational approximation, scaling by `2^k`), every
+/// step the same single f32 operation as in `libm`, for `2^-14 < |z| < 87.3`
+/// (where `libm` takes the same path; `2^k` is then a normal number and its
+/// scaling one multiply). `None` if a lane is outside that range (then the
+/// caller uses the scalar [`sigmoid`]).
+#[cfg(all(feature = "std", target_arch = "x86_64", not(feature = "micromath")))]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn sigmoid8_avx2(z: [f32; LANES]) -> Option<[f32; LANES]> {
+    use core::arch::x86_64::*;
+    // libm's constants, by their bits
+    const LN2_HI: f32 = f32::from_bits(0x3f31_7200);
+    const LN2_LO: f32 = f32::from_bits(0x35bf_be8e);
+    const INV_LN2: f32 = f32::from_bits(0x3fb8_aa3b);
+    const P1: f32 = f32::from_bits(0x3e2a_aa8f);
+    const P2: f32 = f32::from_bits(0xbb35_5215);
+    let f = _mm256_set1_ps;
+    let i = _mm256_set1_epi32;
+    // SAFETY: `z` is 8 f32 (32 bytes); loadu needs no alignment
+    let z = unsafe { _mm256_loadu_ps(z.as_ptr()) };
+    let t = _mm256_xor_ps(z, f(-0.0)); // expf's argument: -z
+    let bits = _mm256_castps_si256(t);
+    let hx = _mm256_and_si256(bits, i(0x7fff_ffff));
+    // libm's special cases (|t| >= 87.34, NaN) and its `1 + t` shortcut (|t| <= 2^-14)
+    let outside = _mm256_or_si256(
+        _mm256_cmpgt_epi32(hx, i(0x42ae_ac4f)),
+        _mm256_cmpgt_epi32(i(0x3900_0001), hx),
+    );
+    if _mm256_movemask_epi8(outside) != 0 {
+        return None;
+    }
+    let negative = _mm256_srai_epi32(bits, 31); // all ones where t < 0
+    // k = (INV_LN2 * t + ±0.5) as i32 for |t| > 1.5 ln 2, ±1 for |t| > 0.5 ln 2, else 0
+    let half = _mm256_or_ps(f(0.5), _mm256_and_ps(t, f(-0.0)));
+    let k_big = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(f(INV_LN2), t), half));
+    let k_mid = _mm256_or_si256(i(1), negative); // 1 or -1
+    let big = _mm256_cmpgt_epi32(hx, i(0x3f85_1592));
+    let mid = _mm256_cmpgt_epi32(hx, i(0x3eb1_7218));
+    let k = _mm256_and_si256(_mm256_blendv_epi8(k_mid, k_big, big), mid);
+    let kf = _mm256_cvtepi32_ps(k);
+    // with k = 0 these are libm's `hi = t, lo = 0` exactly
+    let hi = _mm256_sub_ps(t, _mm256_mul_ps(kf, f(LN2_HI)));
+    let lo = _mm256_mul_ps(kf, f(LN2_LO));
+    let x = _mm256_sub_ps(hi, lo);
+    let xx = _mm256_mul_ps(x, x);
+    let c = _mm256_sub_ps(x, _mm256_mul_ps(xx, _mm256_add_ps(f(P1), _mm256_mul_ps(xx, f(P2)))));
+    let q = _mm256_div_ps(_mm256_mul_ps(x, c), _mm256_sub_ps(f(2.0), c));
+    let y = _mm256_add_ps(f(1.0), _mm256_add_ps(_mm256_sub_ps(q, lo), hi));
+    // scalbnf(y, k) with -126 <= k <= 127: one multiply by 2^k (1.0 for k = 0)
+    let scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, i(0x7f)), 23));
+    let e = _mm256_mul_ps(y, scale);
+    let s = _mm256_div_ps(f(1.0), _mm256_add_ps(f(1.0), e));
+    let mut out = [0.0f32; LANES];
+    // SAFETY: `out` is 8 f32 (32 bytes); storeu needs no alignment
+    unsafe { _mm256_storeu_ps(out.as_mut_ptr(), s) };
+    Some(out)
+}
+
+/// A `784 -> H -> 10` f32 network with its weights repacked for the host
+/// (see the [module docs](self)); the same bits as [`Mlp::predict`].
+#[derive(Debug, Clone)]
+pub struct PackedMlp<const H: usize> {
+    /// Hidden weights: `H.div_ceil(8)` blocks of [`CHUNKS`] chunks (rows past `H` are zero).
+    w1: Vec<Block>,
+    /// Hidden biases in groups of 8 (zero past `H`).
+    b1: Vec<[f32; LANES]>,
+    /// Output weights: 2 blocks (rows 0-7, rows 8-9 and zeros) of `H.div_ceil(8)`
+    /// chunks of hidden units (units past `H` are zero).
+    w2: Vec<Block>,
+    /// Output biases in groups of 8 (zero past 10).
+    b2: [[f32; LANES]; 2],
+}
+
+impl<const H: usize> PackedMlp<H> {
+    const HIDDEN_CHUNKS: usize = H.div_ceil(LANES);
+
+    /// Repacks the weights of `mlp` (a copy: about the size of the model file).
+    pub fn new(mlp: &Mlp<'_, H>) -> Self {
+        let hc = Self::HIDDEN_CHUNKS;
+        let mut w1 = vec![[[0.0f32; LANES]; LANES]; hc * CHUNKS];
+        for (j, row) in mlp.w1().iter().enumerate() {
+            let (chunks, _) = row.as_chunks::<LANES>();
+            for (c, chunk) in chunks.iter().enumerate() {
+                w1[(j / LANES) * CHUNKS + c][j % LANES] = *chunk;
+            }
+        }
+        let mut w2 = vec![[[0.0f32; LANES]; LANES]; 2 * hc];
+        for (k, row) in mlp.w2().iter().enumerate() {
+            for (j, &w) in row.iter().enumerate() {
+                w2[(k / LANES) * hc + j / LANES][k % LANES][j % LANES] = w;
+            }
+        }
+        let mut b1 = vec![[0.0f32; LANES]; hc];
+        for (j, &b) in mlp.b1().iter().enumerate() {
+            b1[j / LANES][j % LANES] = b;
+        }
+        let mut b2 = [[0.0f32; LANES]; 2];
+        for (k, &b) in mlp.b2().iter().enumerate() {
+            b2[k / LANES][k % LANES] = b;
+        }
+        PackedMlp { w1, b1, w2, b2 }
+    }
+
+    /// Output logits for one image; the same bits and errors as [`Mlp::logits`].
+    pub fn logits(&self, x: &Image) -> Result<[f32; OUTPUT], Error> {
+        dispatch!(logits_portable, logits_avx2, (self, x))
+    }
+
+    /// Classifies one 28x28 image; the same bits and errors as [`Mlp::predict`].
+    pub fn predict(&self, x: &Image) -> Result<Prediction, Error> {
+        Ok(prediction_from_logits(&self.logits(x)?))
+    }
+
+    /// Classifies every image; element `n` is exactly `self.predict(&images[n])`.
+    pub fn predict_batch(&self, images: &[Image]) -> Vec<Result<Prediction, Error>> {
+        dispatch!(batch_portable, batch_avx2, (self, images))
+    }
+
+    /// The forward pass (compiled once portably and once for AVX2).
+    #[inline(always)]
+    fn logits_body<const AVX: bool>(&self, x: &Image) -> Result<[f32; OUTPUT], Error> {
+        let (xc, _) = x.as_chunks::<LANES>();
+        // one pass: non-finite pixels are an error; the chunks with ink
+        // (any pixel other than +0 or -0) are listed in increasing order
+        let mut inked = [0u8; CHUNKS];
+        let mut xs = [[0.0f32; LANES]; CHUNKS];
+        let mut n = 0;
+        for (c, chunk) in xc.iter().enumerate() {
+            let (mut any, mut top) = (0u32, 0u32);
+            for v in chunk {
+                let magnitude = v.to_bits() & 0x7fff_ffff;
+                any |= magnitude;
+                top = top.max(magnitude);
+            }
+            if top >= 0x7f80_0000 {
+                return Err(Error::NonFiniteInput);
+            }
+            if any != 0 {
+                inked[n] = c as u8;
+                xs[n] = *chunk;
+                n += 1;
+            }
+        }
+        let (inked, xs) = (&inked[..n], &xs[..n]);
+        let mut hidden = [0.0f32; H];
+        let blocks = self.w1.chunks_exact(CHUNKS).zip(&self.b1);
+        for ((block, bias), h) in blocks.zip(hidden.chunks_mut(LANES)) {
+            // (`c < CHUNKS` always; the zero block only spares a branch)
+            let chunks = inked
+                .iter()
+                .map(|&c| block.get(usize::from(c)).unwrap_or(&ZERO_BLOCK))
+                .zip(xs);
+            let s = sigmoid8::<AVX>(kernel::<AVX>(chunks, bias));
+            h.copy_from_slice(&s[..h.len()]);
+        }
+        // the hidden activations as chunks, the last one padded with zeros
+        let (hc, rest) = hidden.as_chunks::<LANES>();
+        let mut last = [0.0f32; LANES];
+        last[..rest.len()].copy_from_slice(rest);
+        let mut z = [0.0f32; OUTPUT];
+        let blocks = self.w2.chunks_exact(Self::HIDDEN_CHUNKS).zip(&self.b2);
+        for ((block, bias), z) in blocks.zip(z.chunks_mut(LANES)) {
+            let s = kernel::<AVX>(block.iter().zip(hc.iter().chain([&last])), bias);
+            z.copy_from_slice(&s[..z.len()]);
+        }
+        if !z.iter().all(|v| v.is_finite()) {
+            return Err(Error::NonFiniteInput);
+        }
+        Ok(z)
+    }
+}
+
+impl<const H: usize> Classifier for PackedMlp<H> {
+    fn predict(&self, x: &Image) -> Result<Prediction, Error> {
+        PackedMlp::predict(self, x)
+    }
+}
+
+impl<const H: usize> Classifier for PackedQuantMlp<H> {
+    fn predict(&self, x: &Image) -> Result<Prediction, Error> {
+        PackedQuantMlp::predict(self, x)
+    }
+}
+
+fn logits_portable<const H: usize>(m: &PackedMlp<H>, x: &Image) -> Result<[f32; OUTPUT], Error> {
+    m.logits_body::<false>(x)
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn logits_avx2<const H: usize>(m: &PackedMlp<H>, x: &Image) -> Result<[f32; OUTPUT], Error> {
+    m.logits_body::<true>(x)
+}
+
+fn batch_portable<const H: usize>(
+    m: &PackedMlp<H>,
+    images: &[Image],
+) -> Vec<Result<Prediction, Error>> {
+    images
+        .iter()
+        .map(|x| m.logits_body::<false>(x).map(|z| prediction_from_logits(&z)))
+        .collect()
+}
+
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn batch_avx2<const H: usize>(m: &PackedMlp<H>, images: &[Image]) -> Vec<Result<Prediction, Error>> {
+    images
+        .iter()
+        .map(|x| m.logits_body::<true>(x).map(|z| prediction_from_logits(&z)))
+        .collect()
+}
+
+/// Hidden units per block of the int8 hidden layer.
+const QBLOCK: usize = 64;
+/// Pixel pairs of one image.
+const PAIRS: usize = INPUT / 2;
+/// The weights of one pixel pair for one block of hidden units:
+/// `[w1q[2p][j], w1q[2p + 1][j]]` as 16-bit integers.
+type QBlock = [[i16; 2]; QBLOCK];
+
+/// A `784 -> H -> 10` int8 network with its hidden weights repacked for the
+/// host (see the [module docs](self)); the same bits as [`QuantMlp::predict`].
+#[derive(Debug, Clone)]
+pub struct PackedQuantMlp<const H: usize> {
+    /// Hidden weights: `H.div_ceil(64)` blocks of [`PAIRS`] pixel pairs (units past `H` are zero).
+    w1: Vec<QBlock>,
+    /// `s1_j * INV255` (the scale step of the pre-activation, rounded as [`QuantMlp`] rounds it).
+    s1: [f32; H],
+    b1: [f32; H],
+    w2q: [[i8; H]; OUTPUT],
+    s2: [f32; OUTPUT],
+    b2: [f32; OUTPUT],
+}
+
+impl<const H: usize> PackedQuantMlp<H> {
+    const BLOCKS: usize = H.div_ceil(QBLOCK);
+
+    /// Repacks the weights of `q` (16-bit weights: twice its hidden layer).
+    pub fn new(q: &QuantMlp<'_, H>) -> Self {
+        let mut w1 = vec![[[0i16; 2]; QBLOCK]; Self::BLOCKS * PAIRS];
+        for (i, row) in q.w1q().iter().enumerate() {
+            for (j, &w) in row.iter().enumerate() {
+                w1[(j / QBLOCK) * PAIRS + i / 2][j % QBLOCK][i % 2] = i16::from(w);
+            }
+        }
+        PackedQuantMlp {
+            w1,
+            s1: core::array::from_fn(|j| q.s1()[j] * INV255),
+            b1: *q.b1(),
+            w2q: *q.w2q(),
+            s2: *q.s2(),
+            b2: *q.b2(),
+        }
+    }
+
+    /// Output logits for one image; the same bits and errors as [`QuantMlp::logits`].
+    pub fn logits(&self, x: &Image) -> Result<[f32; OUTPUT], Error> {
+        let xq = quantize_input(x)?;
+        let mut acc = [0i32; H];
+        dispatch!(hidden_acc_portable, hidden_acc_avx2, (self, &xq, &mut acc));
+        self.finish(&acc)
+    }
+
+    /// Classifies one 28x28 image; the same bits and errors as [`QuantMlp::predict`].
+    pub fn predict(&self, x: &Image) -> Result<Prediction, Error> {
+        Ok(prediction_from_logits(&self.logits(x)?))
+    }
+
+    /// Classifies every image; element `n` is exactly `self.predict(&images[n])`.
+    pub fn predict_batch(&self, images: &[Image]) -> Vec<Result<Prediction, Error>> {
+        images.iter().map(|x| self.predict(x)).collect()
+    }
+
+    /// The pixel pairs with ink, in increasing order; returns how many.
+    #[inline(always)]
+    fn inked_pairs(xq: &[u8; INPUT], pairs: &mut [u16; PAIRS]) -> usize {
+        let (px, _) = xq.as_chunks::<2>();
+        let mut n = 0;
+        for (p, pair) in px.iter().enumerate() {
+            if u16::from_ne_bytes(*pair) != 0 {
+                pairs[n] = p as u16;
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// Steps 4-7 of [`crate::quant`] from the exact hidden sums.
+    fn finish(&self, acc: &[i32; H]) -> Result<[f32; OUTPUT], Error> {
+        let mut hidden = [0u8; H];
+        for (((h, &a), &s), &b) in hidden.iter_mut().zip(acc).zip(&self.s1).zip(&self.b1) {
+            *h = sigmoid_u8(a as f32 * s + b);
+        }
+        let mut z = [0.0f32; OUTPUT];
+        for (((z, row), &s), &b) in z.iter_mut().zip(&self.w2q).zip(&self.s2).zip(&self.b2) {
+            let a: i32 = hidden
+                .iter()
+                .zip(row.iter())
+                .map(|(&h, &w)| i32::from(h) * i32::from(w))
+                .sum();
+            *z = a as f32 * (s * INV255) + b;
+        }
+        if !z.iter().all(|v| v.is_finite()) {
+            return Err(Error::NonFiniteWeight);
+        }
+        Ok(z)
+    }
+}
+
+/// The exact hidden sums, portable version (the same integers as the AVX2 one).
+fn hidden_acc_portable<const H: usize>(m: &PackedQuantMlp<H>, xq: &[u8; INPUT], acc: &mut [i32; H]) {
+    let mut pairs = [0u16; PAIRS];
+    let n = PackedQuantMlp::<H>::inked_pairs(xq, &mut pairs);
+    let (px, _) = xq.as_chunks::<2>();
+    for (b, block) in m.w1.chunks_exact(PAIRS).enumerate() {
+        let mut sums = [0i32; QBLOCK];
+        for &p in &pairs[..n] {
+            let p = usize::from(p);
+            let (Some(w), Some(x)) = (block.get(p), px.get(p)) else {
+                continue;
+            };
+            let (x0, x1) = (i32::from(x[0]), i32::from(x[1]));
+            for (s, w) in sums.iter_mut().zip(w.iter()) {
+                *s += i32::from(w[0]) * x0 + i32::from(w[1]) * x1;
+            }
+        }
+        for (a, s) in acc.iter_mut().skip(b * QBLOCK).zip(sums) {
+            *a = s;
+        }
+    }
+}
+
+/// The exact hidden sums with AVX2: per pixel pair and 8 hidden units one
+/// `vpmaddwd` (16-bit weight pairs times the two pixel values, each pair of
+/// products added in `i32`) and one `vpaddd`.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn hidden_acc_avx2<const H: usize>(m: &PackedQuantMlp<H>, xq: &[u8; INPUT], acc: &mut [i32; H]) {
+    use core::arch::x86_64::*;
+    let mut pairs = [0u16; PAIRS];
+    let n = PackedQuantMlp::<H>::inked_pairs(xq, &mut pairs);
+    let (px, _) = xq.as_chunks::<2>();
+    for (b, block) in m.w1.chunks_exact(PAIRS).enumerate() {
+        let mut sums = [_mm256_setzero_si256(); QBLOCK / 8];
+        for &p in &pairs[..n] {
+            let p = usize::from(p);
+            let (Some(w), Some(x)) = (block.get(p), px.get(p)) else {
+                continue;
+            };
+            // x0 in the low, x1 in the high 16 bits of every 32-bit lane
+            let xv = _mm256_set1_epi32(i32::from(x[0]) | (i32::from(x[1]) << 16));
+            let (w, _) = w.as_chunks::<8>();
+            for (s, w) in sums.iter_mut().zip(w.iter()) {
+                // SAFETY: `w` is 8 pairs of i16, 32 bytes; loadu needs no alignment
+                let wv = unsafe { _mm256_loadu_si256(w.as_ptr().cast()) };
+                *s = _mm256_add_epi32(*s, _mm256_madd_epi16(wv, xv));
+            }
+        }
+        let mut out = [0i32; QBLOCK];
+        for (o, s) in out.chunks_exact_mut(8).zip(sums) {
+            // SAFETY: `o` is 8 i32, 32 bytes; storeu needs no alignment
+            unsafe { _mm256_storeu_si256(o.as_mut_ptr().cast(), s) };
+        }
+        for (a, s) in acc.iter_mut().skip(b * QBLOCK).zip(out) {
+            *a = s;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The vector sigmoid against the scalar one, bit for bit, over a
+    /// sweep of f32 bit patterns in -100..100 and around every branch point
+    /// of `libm::expf`.
+    #[cfg(all(feature = "std", target_arch = "x86_64", not(feature = "micromath")))]
+    #[test]
+    fn sigmoid8_matches_libm_bits() {
+        if !std::is_x86_feature_detected!("avx2") {
+            return;
+        }
+        let mut values = std::vec::Vec::new();
+        for edge in [0x3900_0000u32, 0x3eb1_7218, 0x3f85_1592, 0x42ae_ac50, 0x42b1_7218, 0] {
+            for d in 0..64u32 {
+                for b in [edge.wrapping_add(d), edge.wrapping_sub(d)] {
+                    values.push(f32::from_bits(b));
+                    values.push(-f32::from_bits(b));
+                }
+            }
+        }
+        let top = 100.0f32.to_bits();
+        let sweep = (0x3800_0000..top).step_by(97);
+        values.extend(sweep.flat_map(|b| [f32::from_bits(b), -f32::from_bits(b)]));
+        values.extend([f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX, f32::MIN]);
+        let (chunks, _) = values.as_chunks::<LANES>();
+        let mut vector = 0;
+        for z in chunks {
+            // SAFETY: AVX2 is present (checked above)
+            let got = match unsafe { sigmoid8_avx2(*z) } {
+                Some(s) => {
+                    vector += 1;
+                    s
+                }
+                None => continue,
+            };
+            for (g, &z) in got.iter().zip(z) {
+                assert_eq!(g.to_bits(), sigmoid(z).to_bits(), "z = {z:e} ({:#x})", z.to_bits());
+            }
+        }
+        assert!(vector * 2 > chunks.len(), "the sweep stays mostly in the vector range");
+    }
+}
