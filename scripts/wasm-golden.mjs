@@ -1,6 +1,6 @@
 // Runs nnet-core compiled to wasm32 (nnet-core/examples/golden_wasm.rs) and
 // prints the golden forward-pass lines in the format of nnet-core/tests/data/*-golden.txt.
-//   node scripts/wasm-golden.mjs path/to/golden_wasm.wasm golden_f32|golden_int8|golden_adapt_f32|golden_adapt_int8
+//   node scripts/wasm-golden.mjs path/to/golden_wasm.wasm golden_f32|golden_int8|golden_f32_packed|golden_int8_packed|golden_adapt_f32|golden_adapt_int8
 // (the golden_adapt_* functions hand back text: one length word, then UTF-8 bytes)
 import { readFileSync } from "node:fs";
 

@@ -13,6 +13,7 @@
 mod golden_net;
 
 use golden_net::H;
+use nnet_core::packed::{PackedMlp, PackedQuantMlp};
 use nnet_core::{quantizer, Error, Image, Prediction};
 
 fn run(predict: impl Fn(&Image) -> Result<Prediction, Error>) -> *const u32 {
@@ -34,6 +35,35 @@ pub extern "C" fn golden_f32() -> *const u32 {
     let m = golden_net::model();
     match m.mlp::<H>() {
         Ok(mlp) => run(|x| mlp.predict(x)),
+        Err(_) => std::ptr::null(),
+    }
+}
+
+/// The f32 golden network repacked for speed (`nnet_core::packed`; its
+/// portable code path on wasm32).
+#[no_mangle]
+pub extern "C" fn golden_f32_packed() -> *const u32 {
+    let m = golden_net::model();
+    match m.mlp::<H>() {
+        Ok(mlp) => {
+            let packed = PackedMlp::new(&mlp);
+            run(|x| packed.predict(x))
+        }
+        Err(_) => std::ptr::null(),
+    }
+}
+
+/// The int8 golden network repacked for speed.
+#[no_mangle]
+pub extern "C" fn golden_int8_packed() -> *const u32 {
+    let Ok(q) = quantizer::quantize(&golden_net::model()) else {
+        return std::ptr::null();
+    };
+    match q.quant_mlp::<H>() {
+        Ok(mlp) => {
+            let packed = PackedQuantMlp::new(&mlp);
+            run(|x| packed.predict(x))
+        }
         Err(_) => std::ptr::null(),
     }
 }

@@ -112,6 +112,7 @@ fn block_acc_avx<'a>(
     for (w, x) in chunks {
         // SAFETY: `x` and every `w[r]` are 8 f32 (32 bytes); loadu needs no alignment
         let (xv, w) = (unsafe { _mm256_loadu_ps(x.as_ptr()) }, w.as_ptr());
+        // SAFETY: `w` points to 8 rows of 8 f32 and `r < 8`; loadu needs no alignment
         let row = |r: usize| unsafe { _mm256_mul_ps(_mm256_loadu_ps((*w.add(r)).as_ptr()), xv) };
         a0 = _mm256_add_ps(a0, row(0));
         a1 = _mm256_add_ps(a1, row(1));
@@ -130,7 +131,9 @@ fn block_acc_avx<'a>(
     let low = _mm256_permute2f128_ps(q0, q1, 0x20);
     let high = _mm256_permute2f128_ps(q0, q1, 0x31);
     // SAFETY: `bias` is 8 f32 (32 bytes); loadu needs no alignment
-    let z = _mm256_add_ps(_mm256_add_ps(low, high), unsafe { _mm256_loadu_ps(bias.as_ptr()) });
+    let z = _mm256_add_ps(_mm256_add_ps(low, high), unsafe {
+        _mm256_loadu_ps(bias.as_ptr())
+    });
     let mut out = [0.0f32; LANES];
     // SAFETY: `out` is 8 f32 (32 bytes); storeu needs no alignment
     unsafe { _mm256_storeu_ps(out.as_mut_ptr(), z) };
@@ -202,7 +205,7 @@ fn sigmoid8_avx2(z: [f32; LANES]) -> Option<[f32; LANES]> {
         return None;
     }
     let negative = _mm256_srai_epi32(bits, 31); // all ones where t < 0
-    // k = (INV_LN2 * t + ±0.5) as i32 for |t| > 1.5 ln 2, ±1 for |t| > 0.5 ln 2, else 0
+                                                // k = (INV_LN2 * t + ±0.5) as i32 for |t| > 1.5 ln 2, ±1 for |t| > 0.5 ln 2, else 0
     let half = _mm256_or_ps(f(0.5), _mm256_and_ps(t, f(-0.0)));
     let k_big = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(f(INV_LN2), t), half));
     let k_mid = _mm256_or_si256(i(1), negative); // 1 or -1
@@ -215,7 +218,10 @@ fn sigmoid8_avx2(z: [f32; LANES]) -> Option<[f32; LANES]> {
     let lo = _mm256_mul_ps(kf, f(LN2_LO));
     let x = _mm256_sub_ps(hi, lo);
     let xx = _mm256_mul_ps(x, x);
-    let c = _mm256_sub_ps(x, _mm256_mul_ps(xx, _mm256_add_ps(f(P1), _mm256_mul_ps(xx, f(P2)))));
+    let c = _mm256_sub_ps(
+        x,
+        _mm256_mul_ps(xx, _mm256_add_ps(f(P1), _mm256_mul_ps(xx, f(P2)))),
+    );
     let q = _mm256_div_ps(_mm256_mul_ps(x, c), _mm256_sub_ps(f(2.0), c));
     let y = _mm256_add_ps(f(1.0), _mm256_add_ps(_mm256_sub_ps(q, lo), hi));
     // scalbnf(y, k) with -126 <= k <= 127: one multiply by 2^k (1.0 for k = 0)
@@ -370,13 +376,19 @@ fn batch_portable<const H: usize>(
 ) -> Vec<Result<Prediction, Error>> {
     images
         .iter()
-        .map(|x| m.logits_body::<false>(x).map(|z| prediction_from_logits(&z)))
+        .map(|x| {
+            m.logits_body::<false>(x)
+                .map(|z| prediction_from_logits(&z))
+        })
         .collect()
 }
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
-fn batch_avx2<const H: usize>(m: &PackedMlp<H>, images: &[Image]) -> Vec<Result<Prediction, Error>> {
+fn batch_avx2<const H: usize>(
+    m: &PackedMlp<H>,
+    images: &[Image],
+) -> Vec<Result<Prediction, Error>> {
     images
         .iter()
         .map(|x| m.logits_body::<true>(x).map(|z| prediction_from_logits(&z)))
@@ -481,7 +493,11 @@ impl<const H: usize> PackedQuantMlp<H> {
 }
 
 /// The exact hidden sums, portable version (the same integers as the AVX2 one).
-fn hidden_acc_portable<const H: usize>(m: &PackedQuantMlp<H>, xq: &[u8; INPUT], acc: &mut [i32; H]) {
+fn hidden_acc_portable<const H: usize>(
+    m: &PackedQuantMlp<H>,
+    xq: &[u8; INPUT],
+    acc: &mut [i32; H],
+) {
     let mut pairs = [0u16; PAIRS];
     let n = PackedQuantMlp::<H>::inked_pairs(xq, &mut pairs);
     let (px, _) = xq.as_chunks::<2>();
@@ -554,7 +570,14 @@ mod tests {
             return;
         }
         let mut values = std::vec::Vec::new();
-        for edge in [0x3900_0000u32, 0x3eb1_7218, 0x3f85_1592, 0x42ae_ac50, 0x42b1_7218, 0] {
+        for edge in [
+            0x3900_0000u32,
+            0x3eb1_7218,
+            0x3f85_1592,
+            0x42ae_ac50,
+            0x42b1_7218,
+            0,
+        ] {
             for d in 0..64u32 {
                 for b in [edge.wrapping_add(d), edge.wrapping_sub(d)] {
                     values.push(f32::from_bits(b));
@@ -565,7 +588,13 @@ mod tests {
         let top = 100.0f32.to_bits();
         let sweep = (0x3800_0000..top).step_by(97);
         values.extend(sweep.flat_map(|b| [f32::from_bits(b), -f32::from_bits(b)]));
-        values.extend([f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX, f32::MIN]);
+        values.extend([
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+        ]);
         let (chunks, _) = values.as_chunks::<LANES>();
         let mut vector = 0;
         for z in chunks {
@@ -578,9 +607,17 @@ mod tests {
                 None => continue,
             };
             for (g, &z) in got.iter().zip(z) {
-                assert_eq!(g.to_bits(), sigmoid(z).to_bits(), "z = {z:e} ({:#x})", z.to_bits());
+                assert_eq!(
+                    g.to_bits(),
+                    sigmoid(z).to_bits(),
+                    "z = {z:e} ({:#x})",
+                    z.to_bits()
+                );
             }
         }
-        assert!(vector * 2 > chunks.len(), "the sweep stays mostly in the vector range");
+        assert!(
+            vector * 2 > chunks.len(),
+            "the sweep stays mostly in the vector range"
+        );
     }
 }

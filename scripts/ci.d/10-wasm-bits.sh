@@ -12,6 +12,9 @@ diff -u nnet-core/tests/data/forward-golden.txt "$CARGO_TARGET_DIR/wasm-golden.t
 node scripts/wasm-golden.mjs "$wasm" golden_int8 >"$CARGO_TARGET_DIR/wasm-quant-golden.txt"
 # the int8 golden file starts with the quantised file's CRC, then the same kind of case lines
 tail -n +2 nnet-core/tests/data/quant-golden.txt | diff -u - "$CARGO_TARGET_DIR/wasm-quant-golden.txt"
+# the packed host networks (nnet_core::packed, portable code on wasm32): the same golden bits
+node scripts/wasm-golden.mjs "$wasm" golden_f32_packed | diff -u nnet-core/tests/data/forward-golden.txt -
+node scripts/wasm-golden.mjs "$wasm" golden_int8_packed | diff -u "$CARGO_TARGET_DIR/wasm-quant-golden.txt" -
 # learning from one correction: adapted weights' checksums, answers and model file CRC
 node scripts/wasm-golden.mjs "$wasm" golden_adapt_f32 >"$CARGO_TARGET_DIR/wasm-adapt-golden.txt"
 diff -u nnet-core/tests/data/adapt-golden.txt "$CARGO_TARGET_DIR/wasm-adapt-golden.txt"

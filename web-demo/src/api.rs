@@ -467,7 +467,7 @@ async fn predict(State(st): State<AppState>, req: Request) -> Result<Response, A
         }
     };
     let prediction = match &image {
-        Some(x) => Some(st.model.net().predict(x)?),
+        Some(x) => Some(st.model.predict(x)?),
         None => None,
     };
     let elapsed_us = start.elapsed().as_micros().min(u128::from(u64::MAX)) as u64;
@@ -500,7 +500,7 @@ async fn estimate(State(st): State<AppState>, req: Request) -> Result<Response, 
     }
     let image = raster_image(SIDE as f64, SIDE as f64, &r.input, 255.0)?;
     let digit = match &image {
-        Some(x) => Some(st.model.net().predict(x)?.digit),
+        Some(x) => Some(st.model.predict(x)?.digit),
         None => None,
     };
     Ok(json_response(
