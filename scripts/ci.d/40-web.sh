@@ -7,11 +7,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build -p web-demo
+cargo build -p web-demo -p host-trainer
 bin="$CARGO_TARGET_DIR/debug/web-demo"
 (cd web-demo/e2e && npm ci --no-audit --no-fund)
 mkdir -p out
 (cd web-demo/e2e && WEB_DEMO_BIN="$(cd ../.. && realpath "$bin")" E2E_OUT="$(cd ../.. && pwd)/out" \
+  HOST_TRAINER_BIN="$(cd ../.. && realpath "$CARGO_TARGET_DIR/debug/host-trainer")" \
   CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" node --test --test-concurrency=1)
 echo "web-demo e2e: screenshots in out/web-demo.png and out/web-demo-phone.png"
 # load smoke test: no errors under concurrent load (the timed benchmark is scripts/loadtest)

@@ -12,7 +12,7 @@ commas() { sed ":a;s/\B[0-9]\{3\}\>/,&/;ta"; }
 gz() { gzip -9c "$1" | wc -c; }
 echo '## Web page: WebAssembly module and page weight'
 echo
-echo 'The module is `web-demo/wasm` (nnet-core, no allocator, C-ABI exports) built with the'
+echo 'The module is `web-demo/wasm` (nnet-core behind C-ABI exports) built with the'
 echo '`wasm` profile by `web-demo/build.rs`; the files are those `web-demo export` writes.'
 echo
 echo '| file | bytes | gzip -9 |'

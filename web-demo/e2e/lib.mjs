@@ -171,7 +171,7 @@ export async function waitFinal(page) {
 // the page has loaded its network (WebAssembly in the browser, or the server as fallback)
 export async function waitEngine(page) {
   await page.waitForFunction(() => document.documentElement.dataset.engine !== undefined, null, { timeout: 15000 });
-  return page.evaluate(() => ({ ...document.documentElement.dataset }));
+  return page.evaluate(() => ({ engine: document.documentElement.dataset.engine, mode: document.documentElement.dataset.mode }));
 }
 
 export function assertRecognised(s, digit, what) {

@@ -4,9 +4,10 @@
 //! `wasm32-unknown-unknown` and runs every prediction itself, with the very
 //! code the server runs, so both give the same bits.
 //!
-//! The interface is a plain C ABI over fixed buffers in the module's memory
-//! (no allocator, no bindings generator; the page's loader is a few lines of
-//! JavaScript). JavaScript writes into a buffer through the pointer an export
+//! The interface is a plain C ABI over buffers in the module's memory (no
+//! bindings generator; the page's loader is a few lines of JavaScript). The
+//! model file and the input buffers are static; only writing an adapted
+//! model file allocates. JavaScript writes into a buffer through the pointer an export
 //! returns, then calls the function that uses it:
 //!
 //! | export | what |
@@ -22,6 +23,15 @@
 //! | `input28() -> *mut f32` | the 28x28 input of the last prediction; write it and call `predict_input()` to classify an image directly |
 //! | `probabilities() -> *const f32` | the 10 probabilities of the last prediction |
 //! | `error_message() -> *const u8`, `error_len() -> usize` | UTF-8 text of the last [`ERROR`] |
+//! | `adapt(label) -> i32` | learns that the last input is `label` (`nnet_core::adapt`, [`AdaptConfig::DEFAULT`]), makes the adapted network the model file (`model_bytes()`), and answers for the last input again |
+//! | `corrections() -> u32` | corrections in the model since the file was loaded with `model_load` |
+//! | `layer_export() -> usize`, `layer_bytes() -> *mut u8` | the output layer of the model as bytes (see [`layer_export`]) |
+//! | `layer_buffer(len) -> *mut u8`, `layer_import(len, corrections) -> i32` | puts an exported output layer into the loaded model (`0`, or [`ERROR`]) |
+//!
+//! After a correction the page answers with the adapted model file itself, so
+//! a downloaded `model_bytes()` gives the page's answers wherever it is loaded
+//! (for an int8 model the adapted output layer is requantised to 8 bits in
+//! the file after every correction).
 //!
 //! A prediction returns the digit (0..=9), [`NO_DIGIT`] when the drawing is
 //! too small to be a digit (the input and probabilities are then zero), or
@@ -29,11 +39,14 @@
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![deny(missing_docs)]
 
+extern crate alloc;
+
 use core::cell::UnsafeCell;
 use core::fmt::{self, Write};
 use core::ptr::{addr_of, addr_of_mut};
 
-use nnet_core::format::{ModelView, WeightType};
+use nnet_core::adapt::{AdaptConfig, AdaptedMlp, AdaptedQuantMlp};
+use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, WeightType};
 use nnet_core::ink::{Strokes, DEFAULT_POINTS, DEFAULT_STROKES};
 use nnet_core::{preprocess, Image, Mlp, Prediction, QuantMlp, INPUT, OUTPUT};
 use sha2::{Digest, Sha256};
@@ -85,6 +98,23 @@ struct State {
     probabilities: [f32; OUTPUT],
     message: [u8; 192],
     message_len: usize,
+    /// Corrections since `model_load`.
+    corrections: u32,
+    /// The notes of the file `model_load` loaded (cut to the buffer).
+    notes: [u8; 256],
+    notes_len: usize,
+    /// The output layer for `layer_export` / `layer_import`.
+    layer: [u8; LAYER_CAPACITY],
+    layer_len: usize,
+}
+
+/// The largest output layer (f32: 10 x 300 weights and 10 biases).
+const LAYER_CAPACITY: usize = (OUTPUT * HIDDEN + OUTPUT) * 4;
+
+impl State {
+    fn notes(&self) -> &str {
+        core::str::from_utf8(&self.notes[..self.notes_len]).unwrap_or("")
+    }
 }
 
 /// A global the single wasm thread owns.
@@ -110,6 +140,11 @@ static STATE: Global<State> = Global(UnsafeCell::new(State {
     probabilities: [0.0; OUTPUT],
     message: [0; 192],
     message_len: 0,
+    corrections: 0,
+    notes: [0; 256],
+    notes_len: 0,
+    layer: [0; LAYER_CAPACITY],
+    layer_len: 0,
 }));
 
 /// The state, once per export call.
@@ -167,17 +202,35 @@ pub extern "C" fn model_buffer(len: usize) -> *mut u8 {
 
 /// Validates the `len` bytes written at `model_buffer(len)` as a 784-300-10
 /// model file (every check of `nnet_core::format`) and makes it the network:
-/// returns 0 for f32 weights, 1 for int8, or [`ERROR`].
+/// returns 0 for f32 weights, 1 for int8, or [`ERROR`]. Counts corrections from zero.
 #[no_mangle]
 pub extern "C" fn model_load(len: usize) -> i32 {
     let st = state();
+    let kind = load_in_place(st, len);
+    st.corrections = 0;
+    let notes = match (kind >= 0).then(|| current_view(st)).flatten() {
+        Some(view) => view.header.meta.notes,
+        None => "",
+    };
+    let mut n = notes.len().min(st.notes.len());
+    while !notes.is_char_boundary(n) {
+        n -= 1;
+    }
+    st.notes[..n].copy_from_slice(&notes.as_bytes()[..n]);
+    st.notes_len = n;
+    kind
+}
+
+/// Validates the first `len` bytes of [`MODEL`] and makes them the network.
+fn load_in_place(st: &mut State, len: usize) -> i32 {
     st.net = None;
     st.model_len = 0;
     if len > MODEL_CAPACITY {
         return fail(st, "model file larger than the module's buffer");
     }
-    // SAFETY: JavaScript has finished writing; nothing else borrows the file
-    // (`net` is None), and it is only read until the next `model_buffer`.
+    // SAFETY: JavaScript (or `install`) has finished writing; nothing else
+    // borrows the file (`net` is None), and it is only read until the next
+    // `model_buffer` or `install`.
     let bytes: &'static [u8] = unsafe { &(&(*MODEL.0.get()).0)[..len] };
     let net = ModelView::parse(bytes).and_then(|view| match view.header.weight_type {
         WeightType::F32 => view.mlp::<HIDDEN>().map(Net::F32),
@@ -195,6 +248,44 @@ pub extern "C" fn model_load(len: usize) -> i32 {
         }
         Err(e) => fail(st, format_args!("invalid model file: {e}")),
     }
+}
+
+/// The loaded file, parsed again (for its metadata).
+fn current_view(st: &State) -> Option<ModelView<'static>> {
+    st.net?;
+    // SAFETY: the loaded file, read only (see `load_in_place`)
+    let bytes: &'static [u8] = unsafe { &(&(*MODEL.0.get()).0)[..st.model_len] };
+    ModelView::parse(bytes).ok()
+}
+
+/// Replaces the model file by `bytes` (a file this module wrote) and loads it.
+fn install(st: &mut State, bytes: &[u8]) -> i32 {
+    st.net = None;
+    if bytes.len() > MODEL_CAPACITY {
+        return fail(
+            st,
+            "the adapted model file is larger than the module's buffer",
+        );
+    }
+    // SAFETY: nothing borrows the file (`net` is None)
+    unsafe {
+        core::ptr::copy_nonoverlapping(bytes.as_ptr(), MODEL.0.get().cast::<u8>(), bytes.len())
+    };
+    load_in_place(st, bytes.len())
+}
+
+/// The metadata of the model after `corrections` corrections in the browser.
+fn adapted_meta(st: &mut State, corrections: u32) -> OwnedMetadata {
+    let mut meta = current_view(st)
+        .map(|v| OwnedMetadata::from(&v.header.meta))
+        .unwrap_or_default();
+    let notes = st.notes();
+    meta.notes = alloc::format!(
+        "{notes}{}adapted in the browser by {corrections} correction{}",
+        if notes.is_empty() { "" } else { "; " },
+        if corrections == 1 { "" } else { "s" }
+    );
+    meta
 }
 
 /// The loaded model file (`model_len()` bytes).
@@ -341,10 +432,235 @@ pub extern "C" fn predict_input() -> i32 {
     answer(st, Some(x))
 }
 
+/// Learns that the input of the last prediction is the digit `label`: one
+/// correction of the output layer (`nnet_core::adapt`, default settings),
+/// written as a model file that becomes the network (`model_bytes()`); then
+/// answers for that input again, like a prediction. A label outside 0..=9 or
+/// no model is [`ERROR`] and changes nothing.
+#[no_mangle]
+pub extern "C" fn adapt(label: u32) -> i32 {
+    let st = state();
+    let Some(net) = st.net else {
+        return fail(st, "no model loaded");
+    };
+    let label = u8::try_from(label).unwrap_or(u8::MAX);
+    let x = st.input;
+    let next = st.corrections + 1;
+    let meta = adapted_meta(st, next);
+    let cfg = AdaptConfig::DEFAULT;
+    let file = match net {
+        Net::F32(m) => {
+            let mut a = AdaptedMlp::new(m);
+            a.adapt(&x, label, &cfg)
+                .and_then(|_| a.to_model(meta).to_bytes())
+        }
+        Net::Int8(m) => {
+            let mut a = AdaptedQuantMlp::new(m);
+            a.adapt(&x, label, &cfg)
+                .and_then(|_| a.to_model(meta))
+                .and_then(|m| m.to_bytes())
+        }
+    };
+    let file = match file {
+        Ok(f) => f,
+        Err(e) => return fail(st, e),
+    };
+    if install(st, &file) < 0 {
+        return ERROR;
+    }
+    st.corrections += 1;
+    answer(st, Some(x))
+}
+
+/// Corrections in the loaded model since `model_load`.
+#[no_mangle]
+pub extern "C" fn corrections() -> u32 {
+    state().corrections
+}
+
+/// Writes the output layer of the loaded model into `layer_bytes()` and
+/// returns its length (0 and an error text when no model is loaded).
+/// Little-endian: f32 models `w2` (10 x 300 f32) then `b2` (10 f32); int8
+/// models `s2` (10 f32), `b2` (10 f32), then `w2q` (10 x 300 i8).
+#[no_mangle]
+pub extern "C" fn layer_export() -> usize {
+    let st = state();
+    let mut out = alloc::vec::Vec::new();
+    let floats = |out: &mut alloc::vec::Vec<u8>, v: &[f32]| {
+        v.iter().for_each(|f| out.extend(f.to_le_bytes()))
+    };
+    match st.net {
+        Some(Net::F32(m)) => {
+            floats(&mut out, m.w2().as_flattened());
+            floats(&mut out, m.b2());
+        }
+        Some(Net::Int8(m)) => {
+            floats(&mut out, m.s2());
+            floats(&mut out, m.b2());
+            out.extend(m.w2q().as_flattened().iter().map(|&w| w as u8));
+        }
+        None => {
+            fail(st, "no model loaded");
+            return 0;
+        }
+    }
+    let n = out.len().min(LAYER_CAPACITY);
+    st.layer[..n].copy_from_slice(&out[..n]);
+    st.layer_len = n;
+    n
+}
+
+/// The bytes of the last `layer_export` or `layer_buffer`.
+#[no_mangle]
+pub extern "C" fn layer_bytes() -> *mut u8 {
+    // SAFETY: a raw pointer to a field, no reference is made
+    unsafe { addr_of_mut!((*STATE.0.get()).layer).cast() }
+}
+
+/// Room for an exported output layer of `len` bytes (for `layer_import`).
+#[no_mangle]
+pub extern "C" fn layer_buffer(len: usize) -> *mut u8 {
+    let st = state();
+    if len > LAYER_CAPACITY {
+        fail(st, "output layer larger than the module's buffer");
+        return core::ptr::null_mut();
+    }
+    st.layer_len = len;
+    st.layer.as_mut_ptr()
+}
+
+/// Puts the output layer written at `layer_buffer(len)` into the loaded
+/// model (same weight type, from `layer_export`), after `corrections`
+/// corrections: the result is validated like any model file and becomes the
+/// network. 0, or [`ERROR`] with the model unchanged.
+#[no_mangle]
+pub extern "C" fn layer_import(len: usize, corrections: u32) -> i32 {
+    let st = state();
+    let Some(net) = st.net else {
+        return fail(st, "no model loaded");
+    };
+    if len != st.layer_len {
+        return fail(st, "layer length differs from the buffer");
+    }
+    let meta = adapted_meta(st, corrections);
+    let layer = &st.layer[..len];
+    let floats = |b: &[u8]| -> alloc::vec::Vec<f32> {
+        b.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
+    };
+    let n = OUTPUT * HIDDEN;
+    let file = match net {
+        Net::F32(m) if len == (n + OUTPUT) * 4 => OwnedModel {
+            hidden: HIDDEN,
+            meta,
+            w1: m.w1().as_flattened().to_vec(),
+            b1: m.b1().to_vec(),
+            w2: floats(&layer[..n * 4]),
+            b2: floats(&layer[n * 4..]),
+        }
+        .to_bytes(),
+        Net::Int8(m) if len == 2 * OUTPUT * 4 + n => OwnedQuantModel {
+            hidden: HIDDEN,
+            meta,
+            s1: m.s1().to_vec(),
+            b1: m.b1().to_vec(),
+            s2: floats(&layer[..OUTPUT * 4]),
+            b2: floats(&layer[OUTPUT * 4..OUTPUT * 8]),
+            w1q: m.w1q().as_flattened().to_vec(),
+            w2q: layer[OUTPUT * 8..].iter().map(|&b| b as i8).collect(),
+        }
+        .to_bytes(),
+        _ => {
+            return fail(
+                st,
+                format_args!("an output layer of {len} bytes does not fit this model"),
+            )
+        }
+    };
+    let file = match file {
+        Ok(f) => f,
+        Err(e) => return fail(st, e),
+    };
+    // keep the current file until the new one is known to be valid
+    if ModelView::parse(&file).is_err() {
+        return fail(
+            st,
+            "the output layer makes an invalid model (non-finite weights or bad scales)",
+        );
+    }
+    if install(st, &file) < 0 {
+        return ERROR;
+    }
+    st.corrections = corrections;
+    0
+}
+
 #[cfg(target_arch = "wasm32")]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
+}
+
+/// The heap of the wasm module. Every allocation lives only within one export
+/// call (writing an adapted model file), so a bump allocator over memory
+/// grown on demand suffices: when the last live allocation is freed, the next
+/// one starts again at the bottom of the heap.
+#[cfg(target_arch = "wasm32")]
+mod heap {
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::arch::wasm32::{memory_grow, memory_size};
+    use core::cell::Cell;
+
+    const PAGE: usize = 65536;
+
+    struct Bump {
+        base: Cell<usize>,
+        next: Cell<usize>,
+        live: Cell<usize>,
+    }
+
+    // SAFETY: the module runs on one thread
+    unsafe impl Sync for Bump {}
+
+    #[global_allocator]
+    static HEAP: Bump = Bump {
+        base: Cell::new(0),
+        next: Cell::new(0),
+        live: Cell::new(0),
+    };
+
+    // SAFETY: blocks never overlap (the bump pointer only moves up while any
+    // block is live) and lie in memory the module owns (grown for them).
+    unsafe impl GlobalAlloc for Bump {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            if self.base.get() == 0 {
+                // the heap starts above everything the module had at start
+                let top = memory_size(0) * PAGE;
+                self.base.set(top);
+                self.next.set(top);
+            }
+            let at = (self.next.get() + layout.align() - 1) & !(layout.align() - 1);
+            let Some(end) = at.checked_add(layout.size()) else {
+                return core::ptr::null_mut();
+            };
+            let have = memory_size(0) * PAGE;
+            if end > have && memory_grow(0, (end - have).div_ceil(PAGE)) == usize::MAX {
+                return core::ptr::null_mut();
+            }
+            self.next.set(end);
+            self.live.set(self.live.get() + 1);
+            at as *mut u8
+        }
+
+        unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {
+            let live = self.live.get().saturating_sub(1);
+            self.live.set(live);
+            if live == 0 {
+                self.next.set(self.base.get());
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -231,3 +231,93 @@ fn long_error_texts_are_cut_at_a_character_boundary() {
     assert!(text.len() <= 192 && text.len() >= 190, "{}", text.len());
     assert!(text.chars().all(|c| c == 'é'));
 }
+
+/// A "1" with a long up-stroke, which the shipped models take for a 7.
+fn flagged_one(x0: f32, y0: f32, side: f32) -> Vec<Vec<[f32; 2]>> {
+    let p = |u: f32, v: f32| [x0 + side * u, y0 + side * v];
+    vec![vec![p(0.15, 0.35), p(0.6, 0.04), p(0.6, 0.96)]]
+}
+
+#[test]
+fn corrections_teach_the_model_and_the_written_file_answers_like_the_module() {
+    let _g = lock();
+    for (name, kind) in [("mnist-mlp.nnet", 0), ("mnist-mlp-i8.nnet", 1)] {
+        let shipped_bytes = shipped(name);
+        assert_eq!(load(&shipped_bytes), kind);
+        // bad labels change nothing
+        write_ink(&flagged_one(30.0, 30.0, 240.0));
+        let before = predict_ink(300.0, 300.0, 1);
+        assert_eq!(adapt(10), ERROR);
+        assert!(message().contains("label"), "{}", message());
+        assert_eq!(corrections(), 0);
+        // SAFETY: model_len() bytes
+        let same = unsafe { std::slice::from_raw_parts(model_bytes(), model_len()) };
+        assert_eq!(same, &shipped_bytes[..]);
+        assert_ne!(before, 1, "{name}: the shipped model misreads this style");
+
+        for (k, (x0, y0, side)) in [
+            (30.0, 30.0, 240.0),
+            (10.0, 120.0, 160.0),
+            (140.0, 20.0, 150.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            write_ink(&flagged_one(x0, y0, side));
+            assert!(predict_ink(300.0, 300.0, 1) >= 0);
+            assert!(adapt(1) >= 0, "{}", message());
+            assert_eq!(corrections(), k as u32 + 1);
+        }
+        write_ink(&flagged_one(80.0, 60.0, 200.0));
+        assert_eq!(predict_ink(300.0, 300.0, 1), 1, "{name}: learned the style");
+        let learned = probs();
+
+        // the module's model file is a valid model that answers with the same bits
+        // SAFETY: model_len() bytes
+        let file = unsafe { std::slice::from_raw_parts(model_bytes(), model_len()) }.to_vec();
+        let view = ModelView::parse(&file).unwrap();
+        assert!(view
+            .header
+            .meta
+            .notes
+            .ends_with("adapted in the browser by 3 corrections"));
+        let x = input();
+        let p = match kind {
+            0 => view.mlp::<HIDDEN>().unwrap().predict(&x).unwrap(),
+            _ => view.quant_mlp::<HIDDEN>().unwrap().predict(&x).unwrap(),
+        };
+        assert_eq!(p.probabilities.map(f32::to_bits), learned.map(f32::to_bits));
+
+        // the output layer alone, put into the shipped model, gives the same file
+        let n = layer_export();
+        assert_eq!(n, if kind == 0 { 3010 * 4 } else { 80 + 3000 });
+        // SAFETY: n bytes
+        let layer = unsafe { std::slice::from_raw_parts(layer_bytes(), n) }.to_vec();
+        assert_eq!(load(&shipped_bytes), kind);
+        assert_eq!(corrections(), 0);
+        let p = layer_buffer(n);
+        // SAFETY: room for n bytes
+        unsafe { std::ptr::copy_nonoverlapping(layer.as_ptr(), p, n) };
+        assert_eq!(layer_import(n, 3), 0, "{}", message());
+        assert_eq!(corrections(), 3);
+        // SAFETY: model_len() bytes
+        let again = unsafe { std::slice::from_raw_parts(model_bytes(), model_len()) };
+        assert_eq!(again, &file[..], "{name}: the same model file");
+
+        // a layer of the wrong size or with a NaN is refused and the model kept
+        let p = layer_buffer(n - 1);
+        // SAFETY: room for n - 1 bytes
+        unsafe { std::ptr::copy_nonoverlapping(layer.as_ptr(), p, n - 1) };
+        assert_eq!(layer_import(n - 1, 4), ERROR);
+        let mut bad = layer.clone();
+        bad[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+        let p = layer_buffer(n);
+        // SAFETY: room for n bytes
+        unsafe { std::ptr::copy_nonoverlapping(bad.as_ptr(), p, n) };
+        assert_eq!(layer_import(n, 4), ERROR);
+        assert_eq!(corrections(), 3);
+        // SAFETY: model_len() bytes
+        let kept = unsafe { std::slice::from_raw_parts(model_bytes(), model_len()) };
+        assert_eq!(kept, &file[..]);
+    }
+}

@@ -1,0 +1,111 @@
+// Teach it your handwriting: a "1" with a long up-stroke, which the shipped
+// model reads as another digit, is corrected a few times with the page's
+// "It is a 1" button (nnet_core::adapt in the browser); a new drawing of that
+// style is then a 1, the other digits still are what they were, a reload keeps
+// the adaptation (localStorage, keyed by the model's SHA-256), the downloaded
+// model gives the page's answers in `host-trainer evaluate`, and "Reset to the
+// shipped model" forgets it all.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  repo, startServer, launch, DESKTOP, DIGITS, place, padRect, drawMouse, waitFinal, openPage,
+} from "./lib.mjs";
+
+const HOST_TRAINER = process.env.HOST_TRAINER_BIN || path.join(repo, "target/debug/host-trainer");
+const FLAGGED_ONE = [[[0.15, 0.35], [0.6, 0.04], [0.6, 0.96]]];
+let server, base, browser, dir;
+
+before(async () => {
+  const s = await startServer();
+  server = s.proc;
+  base = s.url;
+  browser = await launch();
+  dir = mkdtempSync(path.join(os.tmpdir(), "nnet-teach-"));
+});
+after(async () => {
+  if (browser) await browser.close();
+  if (server) server.kill("SIGINT");
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function draw(page, strokes, box) {
+  await page.keyboard.press("Escape");
+  await drawMouse(page, place(strokes, await padRect(page), box), 12);
+  const s = await waitFinal(page);
+  const ink = await page.evaluate(() => window.nnetDemo.lastInk());
+  return { digit: s.state === "result" ? Number(s.digit) : null, ink };
+}
+
+const corrections = (page) => page.evaluate(() => Number(document.documentElement.dataset.corrections));
+
+test("corrections teach the page a handwriting style; kept over a reload, downloadable, and reset", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  const style = [[0.25, 0.1, 0.75, 0.9], [0.05, 0.4, 0.45, 0.95], [0.5, 0.05, 0.95, 0.6], [0.3, 0.3, 0.8, 0.95]];
+  const fresh = [0.2, 0.15, 0.7, 0.85]; // a drawing of the style never corrected
+  const others = [[0, [0.15, 0.08, 0.85, 0.92]], [3, [0.2, 0.1, 0.8, 0.9]], [7, [0.1, 0.1, 0.9, 0.9]], [4, [0.2, 0.1, 0.8, 0.9]]];
+  assert.equal(await corrections(page), 0);
+  assert.equal(await page.getByRole("button", { name: "Reset to the shipped model" }).isDisabled(), true);
+
+  const wrong = (await draw(page, FLAGGED_ONE, fresh)).digit;
+  assert.notEqual(wrong, 1, "the shipped model misreads this style (else the test shows nothing)");
+  const othersBefore = [];
+  for (const [d, box] of others) othersBefore.push((await draw(page, DIGITS[d], box)).digit);
+  assert.deepEqual(othersBefore, others.map(([d]) => d), "the shipped model reads the other digits");
+
+  // teach the style a few times, on different drawings (the first answer is wrong;
+  // after one correction the next may be right already: tapping 1 then confirms it)
+  let taught = 0;
+  for (const box of style) {
+    const { digit } = await draw(page, FLAGGED_ONE, box);
+    if (taught === 0) assert.notEqual(digit, 1, "the first drawing of the style is misread");
+    await page.getByRole("button", { name: "It is a 1" }).click();
+    taught++;
+    await page.getByText(/^Learned that this drawing is a 1/).waitFor();
+    assert.equal(await corrections(page), taught);
+  }
+  assert.equal(taught, style.length);
+  assert.equal((await draw(page, FLAGGED_ONE, fresh)).digit, 1, "a new drawing of the style is now a 1");
+  const drawings = [];
+  for (const [d, box] of others) {
+    const r = await draw(page, DIGITS[d], box);
+    assert.equal(r.digit, d, `the ${d} is still a ${d}`);
+    drawings.push(r);
+  }
+  drawings.push(await draw(page, FLAGGED_ONE, fresh));
+
+  // the download gives the page's answers in host-trainer
+  const [download] = await Promise.all([page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download my model (.nnet)" }).click()]);
+  assert.match(download.suggestedFilename(), /^nnet-adapted-f32\.nnet$/);
+  const model = path.join(dir, "adapted.nnet");
+  copyFileSync(await download.path(), model);
+  const ink = path.join(dir, "page-answers.jsonl");
+  writeFileSync(ink, drawings.map((r) => JSON.stringify({ label: r.digit, ...r.ink })).join("\n") + "\n");
+  const out = execFileSync(HOST_TRAINER, ["evaluate", "--model", model, "--ink", ink, "--out-dir", dir], { encoding: "utf8" });
+  assert.match(out, /accuracy: 100\.00%/, "host-trainer gives the page's answer for every drawing:\n" + out);
+
+  // a reload keeps the adaptation
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await corrections(page), taught, "the corrections survived the reload");
+  assert.match(await page.locator("#teach-status").textContent(), /Using your adapted model/);
+  assert.equal((await draw(page, FLAGGED_ONE, fresh)).digit, 1, "still a 1 after the reload");
+  const key = await page.evaluate(() => Object.keys(localStorage).find((k) => k.startsWith("nnet-adapted-v1:")));
+  const sha = await page.evaluate(() => fetch("/api/model").then((r) => r.json()).then((m) => m.sha256));
+  assert.equal(key, "nnet-adapted-v1:" + sha, "kept under the shipped model's SHA-256");
+
+  // reset: the shipped model again, nothing kept
+  await page.getByRole("button", { name: "Reset to the shipped model" }).click();
+  await page.getByText(/^Back to the shipped model/).waitFor();
+  assert.equal(await corrections(page), 0);
+  assert.equal((await draw(page, FLAGGED_ONE, fresh)).digit, wrong, "the shipped model's answer again");
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await corrections(page), 0, "nothing comes back after a reload");
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
