@@ -3,15 +3,10 @@
 //! and clear errors for bad input.
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Output};
+use common::run;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_host-trainer"))
-        .args(args)
-        .output()
-        .expect("run host-trainer")
-}
+use std::path::Path;
+use std::process::Output;
 
 fn ok(args: &[&str]) -> String {
     let o = run(args);

@@ -2,17 +2,12 @@
 //! deterministically, and bad files are clear errors naming file and line.
 mod common;
 
+use common::run;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use host_trainer::train::train;
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_host-trainer"))
-        .args(args)
-        .output()
-        .expect("run host-trainer")
-}
 
 /// Deterministic pseudo-random numbers in [0, 1).
 fn rnd(state: &mut u64) -> f32 {

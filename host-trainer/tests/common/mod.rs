@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use host_trainer::augment::AugmentConfig;
 use host_trainer::net::Optimizer;
@@ -85,4 +86,12 @@ pub fn quick_config(data: &Path, out: &Path) -> TrainConfig {
         ink: Vec::new(),
         ink_weight: host_trainer::train::DEFAULT_INK_WEIGHT,
     }
+}
+
+/// Runs the `host-trainer` binary with `args`.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(args)
+        .output()
+        .expect("run host-trainer")
 }
