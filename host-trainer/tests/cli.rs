@@ -6,7 +6,6 @@ mod common;
 use common::run;
 
 use std::path::Path;
-use std::process::Output;
 
 fn ok(args: &[&str]) -> String {
     let o = run(args);

@@ -5,7 +5,6 @@ mod common;
 use common::run;
 
 use std::path::Path;
-use std::process::Output;
 
 use host_trainer::train::train;
 
