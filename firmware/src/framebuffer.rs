@@ -52,6 +52,21 @@ impl Framebuffer {
     }
 }
 
+/// FNV-1a 64 of `bytes`: the frame hash the golden checks compare (dependency-free,
+/// the same on the host, in the simulator and on the Cortex-M).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+impl Framebuffer {
+    /// [`fnv1a64`] of the frame's RGB565 bytes ([`Framebuffer::as_bytes`]).
+    pub fn hash(&self) -> u64 {
+        fnv1a64(self.as_bytes())
+    }
+}
+
 impl Default for Framebuffer {
     fn default() -> Self {
         Framebuffer::new()
