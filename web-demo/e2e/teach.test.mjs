@@ -1,7 +1,7 @@
-// Teach it your handwriting: a "1" with a long up-stroke, which the shipped
-// model reads as another digit, is corrected a few times with the page's
-// "It is a 1" button (nnet_core::adapt in the browser); a new drawing of that
-// style is then a 1, the other digits still are what they were, a reload keeps
+// Teach it your handwriting: a square "6" with a top bar (the seven-segment
+// shape), which the shipped model reads as another digit, is corrected a few
+// times with the page's "It is a 6" button (nnet_core::adapt in the browser); a new drawing of that
+// style is then a 6, the other digits still are what they were, a reload keeps
 // the adaptation (localStorage, keyed by the model's SHA-256), the downloaded
 // model gives the page's answers in `host-trainer evaluate`, and "Reset to the
 // shipped model" forgets it all.
@@ -16,7 +16,8 @@ import {
 } from "./lib.mjs";
 
 const HOST_TRAINER = process.env.HOST_TRAINER_BIN || path.join(repo, "target/debug/host-trainer");
-const FLAGGED_ONE = [[[0.15, 0.35], [0.6, 0.04], [0.6, 0.96]]];
+const SQUARE_SIX = [[[0.85, 0.05], [0.15, 0.05], [0.15, 0.95], [0.85, 0.95], [0.85, 0.5], [0.15, 0.5]]];
+const SIX = 6;
 let server, base, browser, dir;
 
 before(async () => {
@@ -50,32 +51,32 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   assert.equal(await corrections(page), 0);
   assert.equal(await page.getByRole("button", { name: "Reset to the shipped model" }).isDisabled(), true);
 
-  const wrong = (await draw(page, FLAGGED_ONE, fresh)).digit;
-  assert.notEqual(wrong, 1, "the shipped model misreads this style (else the test shows nothing)");
+  const wrong = (await draw(page, SQUARE_SIX, fresh)).digit;
+  assert.notEqual(wrong, SIX, "the shipped model misreads this style (else the test shows nothing)");
   const othersBefore = [];
   for (const [d, box] of others) othersBefore.push((await draw(page, DIGITS[d], box)).digit);
   assert.deepEqual(othersBefore, others.map(([d]) => d), "the shipped model reads the other digits");
 
   // teach the style a few times, on different drawings (the first answer is wrong;
-  // after one correction the next may be right already: tapping 1 then confirms it)
+  // after one correction the next may be right already: tapping 6 then confirms it)
   let taught = 0;
   for (const box of style) {
-    const { digit } = await draw(page, FLAGGED_ONE, box);
-    if (taught === 0) assert.notEqual(digit, 1, "the first drawing of the style is misread");
-    await page.getByRole("button", { name: "It is a 1" }).click();
+    const { digit } = await draw(page, SQUARE_SIX, box);
+    if (taught === 0) assert.notEqual(digit, SIX, "the first drawing of the style is misread");
+    await page.getByRole("button", { name: `It is a ${SIX}` }).click();
     taught++;
-    await page.getByText(/^Learned that this drawing is a 1/).waitFor();
+    await page.getByText(new RegExp(`^Learned that this drawing is a ${SIX}`)).waitFor();
     assert.equal(await corrections(page), taught);
   }
   assert.equal(taught, style.length);
-  assert.equal((await draw(page, FLAGGED_ONE, fresh)).digit, 1, "a new drawing of the style is now a 1");
+  assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, SIX, "a new drawing of the style is now a 6");
   const drawings = [];
   for (const [d, box] of others) {
     const r = await draw(page, DIGITS[d], box);
     assert.equal(r.digit, d, `the ${d} is still a ${d}`);
     drawings.push(r);
   }
-  drawings.push(await draw(page, FLAGGED_ONE, fresh));
+  drawings.push(await draw(page, SQUARE_SIX, fresh));
 
   // the download gives the page's answers in host-trainer
   const [download] = await Promise.all([page.waitForEvent("download"),
@@ -93,7 +94,7 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.equal(await corrections(page), taught, "the corrections survived the reload");
   assert.match(await page.locator("#teach-status").textContent(), /Using your adapted model/);
-  assert.equal((await draw(page, FLAGGED_ONE, fresh)).digit, 1, "still a 1 after the reload");
+  assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, SIX, "still a 6 after the reload");
   const key = await page.evaluate(() => Object.keys(localStorage).find((k) => k.startsWith("nnet-adapted-v1:")));
   const sha = await page.evaluate(() => fetch("/api/model").then((r) => r.json()).then((m) => m.sha256));
   assert.equal(key, "nnet-adapted-v1:" + sha, "kept under the shipped model's SHA-256");
@@ -102,7 +103,7 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   await page.getByRole("button", { name: "Reset to the shipped model" }).click();
   await page.getByText(/^Back to the shipped model/).waitFor();
   assert.equal(await corrections(page), 0);
-  assert.equal((await draw(page, FLAGGED_ONE, fresh)).digit, wrong, "the shipped model's answer again");
+  assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, wrong, "the shipped model's answer again");
   await page.reload();
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.equal(await corrections(page), 0, "nothing comes back after a reload");

@@ -232,11 +232,23 @@ fn long_error_texts_are_cut_at_a_character_boundary() {
     assert!(text.chars().all(|c| c == 'é'));
 }
 
-/// A "1" with a long up-stroke, which the shipped models take for a 7.
-fn flagged_one(x0: f32, y0: f32, side: f32) -> Vec<Vec<[f32; 2]>> {
+/// A square "6" with a top bar (the seven-segment shape some people write), which
+/// the shipped models take for a 5.
+fn square_six(x0: f32, y0: f32, side: f32) -> Vec<Vec<[f32; 2]>> {
     let p = |u: f32, v: f32| [x0 + side * u, y0 + side * v];
-    vec![vec![p(0.15, 0.35), p(0.6, 0.04), p(0.6, 0.96)]]
+    vec![vec![
+        p(0.85, 0.05),
+        p(0.15, 0.05),
+        p(0.15, 0.95),
+        p(0.85, 0.95),
+        p(0.85, 0.5),
+        p(0.15, 0.5),
+    ]]
 }
+
+/// The digit [`square_six`] shows, and its number of strokes.
+const SIX: i32 = 6;
+const STROKES: usize = 1;
 
 #[test]
 fn corrections_teach_the_model_and_the_written_file_answers_like_the_module() {
@@ -245,15 +257,15 @@ fn corrections_teach_the_model_and_the_written_file_answers_like_the_module() {
         let shipped_bytes = shipped(name);
         assert_eq!(load(&shipped_bytes), kind);
         // bad labels change nothing
-        write_ink(&flagged_one(30.0, 30.0, 240.0));
-        let before = predict_ink(300.0, 300.0, 1);
+        write_ink(&square_six(30.0, 30.0, 240.0));
+        let before = predict_ink(300.0, 300.0, STROKES);
         assert_eq!(adapt(10), ERROR);
         assert!(message().contains("label"), "{}", message());
         assert_eq!(corrections(), 0);
         // SAFETY: model_len() bytes
         let same = unsafe { std::slice::from_raw_parts(model_bytes(), model_len()) };
         assert_eq!(same, &shipped_bytes[..]);
-        assert_ne!(before, 1, "{name}: the shipped model misreads this style");
+        assert_ne!(before, SIX, "{name}: the shipped model misreads this style");
 
         for (k, (x0, y0, side)) in [
             (30.0, 30.0, 240.0),
@@ -263,13 +275,17 @@ fn corrections_teach_the_model_and_the_written_file_answers_like_the_module() {
         .into_iter()
         .enumerate()
         {
-            write_ink(&flagged_one(x0, y0, side));
-            assert!(predict_ink(300.0, 300.0, 1) >= 0);
-            assert!(adapt(1) >= 0, "{}", message());
+            write_ink(&square_six(x0, y0, side));
+            assert!(predict_ink(300.0, 300.0, STROKES) >= 0);
+            assert!(adapt(SIX as u32) >= 0, "{}", message());
             assert_eq!(corrections(), k as u32 + 1);
         }
-        write_ink(&flagged_one(80.0, 60.0, 200.0));
-        assert_eq!(predict_ink(300.0, 300.0, 1), 1, "{name}: learned the style");
+        write_ink(&square_six(80.0, 60.0, 200.0));
+        assert_eq!(
+            predict_ink(300.0, 300.0, STROKES),
+            SIX,
+            "{name}: learned the style"
+        );
         let learned = probs();
 
         // the module's model file is a valid model that answers with the same bits
