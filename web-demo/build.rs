@@ -3,11 +3,11 @@
 //!
 //! ## The model
 //!
-//! Default: `models/mnist-mlp.nnet` at the workspace root (made by
-//! `host-trainer`). Override with the environment variable `NNET_WEB_MODEL`
-//! (absolute, or relative to the workspace root). A missing file stops the
-//! build with a message saying how to make one; the bytes are validated when
-//! the server starts (and by the crate's tests).
+//! By the workspace's one embedding rule ([`nnet_core::embed`]): the file
+//! named by `NNET_MODEL` (absolute, or relative to the workspace root), else
+//! `models/mnist-mlp.nnet`; validated by `nnet-core` at build time (f32 or
+//! int8 weights, 784-300-10), so a missing or broken file stops the build with
+//! a message saying how to make or choose one.
 //!
 //! ## The WebAssembly module
 //!
@@ -24,34 +24,27 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{exit, Command};
 
+use nnet_core::embed::{self, Request};
+use nnet_core::format::WeightType;
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-env-changed=NNET_WEB_MODEL");
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let root = manifest
         .parent()
         .map_or_else(|| manifest.join(".."), PathBuf::from);
-    let path = match env::var_os("NNET_WEB_MODEL") {
-        Some(p) if !p.is_empty() => root.join(PathBuf::from(p)),
-        _ => root.join("models").join("mnist-mlp.nnet"),
+    let request = Request {
+        workspace_root: &root,
+        default_file: "mnist-mlp.nnet",
+        weight_types: &[WeightType::F32, WeightType::Int8],
+        // the server's network type is 784-300-10 (`model::HIDDEN`)
+        hidden: 300..=300,
     };
-    build_wasm(&root);
-    println!("cargo:rerun-if-changed={}", path.display());
-    match path.canonicalize() {
-        Ok(abs) if abs.is_file() => {
-            println!("cargo:rustc-env=NNET_WEB_MODEL_PATH={}", abs.display());
-        }
-        _ => {
-            eprintln!(
-                "\nerror: web-demo embeds a default model and cannot find it at\n  {}\n\
-                 Make it with the trainer (see README: `cargo run --release -p host-trainer -- ...`,\n\
-                 which writes models/mnist-mlp.nnet), or point the build at another model file with\n\
-                 NNET_WEB_MODEL=/path/to/model.nnet (a 784-300-10 nnet model, f32 or int8 weights).\n",
-                path.display()
-            );
-            exit(1);
-        }
+    if let Err(e) = embed::embed(&request) {
+        eprintln!("\nerror: web-demo: {e}\n  {}\n", embed::hint(&request));
+        exit(1);
     }
+    build_wasm(&root);
 }
 
 /// Settings of the outer build a nested cargo must not inherit.

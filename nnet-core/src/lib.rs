@@ -44,6 +44,8 @@ extern crate std;
 
 pub mod adapt;
 mod classifier;
+#[cfg(feature = "std")]
+pub mod embed;
 mod error;
 pub mod format;
 pub mod ink;

@@ -17,7 +17,7 @@ pub const HIDDEN: usize = 300;
 #[repr(C, align(16))]
 struct Aligned<B: ?Sized>(B);
 
-static EMBEDDED: &Aligned<[u8]> = &Aligned(*include_bytes!(env!("NNET_WEB_MODEL_PATH")));
+static EMBEDDED: &Aligned<[u8]> = &Aligned(*include_bytes!(env!("NNET_MODEL_PATH")));
 
 /// Why a model file was refused.
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +113,7 @@ pub struct Model {
 }
 
 impl Model {
-    /// The model embedded at build time (`models/mnist-mlp.nnet` or `NNET_WEB_MODEL`),
+    /// The model embedded at build time (`models/mnist-mlp.nnet` or `NNET_MODEL`),
     /// used zero-copy from the binary.
     pub fn embedded() -> Result<Self, ModelError> {
         Self::from_static(&EMBEDDED.0, "embedded")

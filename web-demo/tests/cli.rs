@@ -37,7 +37,7 @@ fn help_names_the_options() {
 fn bad_model_files_are_refused_at_start() {
     let dir = std::env::temp_dir().join(format!("web-demo-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let good = std::fs::read(env!("NNET_WEB_MODEL_PATH")).unwrap();
+    let good = std::fs::read(env!("NNET_MODEL_PATH")).unwrap();
 
     let corrupt = dir.join("corrupt.nnet");
     let mut bytes = good.clone();

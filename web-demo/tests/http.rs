@@ -214,7 +214,7 @@ async fn health_model_and_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn model_info_for_a_loaded_file_hashes_its_bytes() {
     use sha2::{Digest, Sha256};
-    let bytes = std::fs::read(env!("NNET_WEB_MODEL_PATH")).unwrap();
+    let bytes = std::fs::read(env!("NNET_MODEL_PATH")).unwrap();
     let model = Model::from_bytes(&bytes, "some/path.nnet").unwrap();
     let hex: String = Sha256::digest(&bytes)
         .iter()
