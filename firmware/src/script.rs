@@ -185,6 +185,80 @@ where
     Ok(*app.status())
 }
 
+/// One screen state the golden frame hashes cover (`tests/data/ui-golden.txt`,
+/// checked on the host, in the desktop simulator and in the QEMU self-test).
+/// Its [`Display`](core::fmt::Display) is the state's name in that file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum UiState {
+    /// Nothing drawn yet.
+    Empty,
+    /// A stroke being drawn: pen down and moving, not lifted yet.
+    Drawing,
+    /// [`DIGIT_SCRIPTS`]`[index]` played into a fresh app: the final screen.
+    Script {
+        /// Index into [`DIGIT_SCRIPTS`].
+        index: usize,
+        /// The digit the script draws.
+        digit: u8,
+        /// What the app ended showing.
+        status: Status,
+    },
+}
+
+impl core::fmt::Display for UiState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            UiState::Empty => f.write_str("empty"),
+            UiState::Drawing => f.write_str("drawing"),
+            UiState::Script {
+                index,
+                digit,
+                status: Status::Recognised(p),
+            } => write!(f, "script{index}-digit{digit}-shows{}", p.digit),
+            UiState::Script {
+                index,
+                digit,
+                status,
+            } => write!(f, "script{index}-digit{digit}-{status:?}"),
+        }
+    }
+}
+
+/// Draws every [`UiState`] in turn into `target` (each a whole frame, from a
+/// fresh [`App`] with `net`) and calls `visit` with the state and the target
+/// after each: the frames the golden hashes are taken of.
+pub fn ui_states<N, D>(
+    net: N,
+    target: &mut D,
+    mut visit: impl FnMut(UiState, &D),
+) -> Result<(), D::Error>
+where
+    N: Classifier + Copy,
+    D: DrawTarget<Color = embedded_graphics::pixelcolor::Rgb565>,
+{
+    App::new(net).draw(target)?;
+    visit(UiState::Empty, target);
+
+    let mut app = App::new(net);
+    let o = DRAW_AREA.top_left;
+    for i in 0..40 {
+        app.touch(Some(o + Point::new(60 + i * 2, 50 + i * 3)));
+    }
+    app.draw(target)?;
+    visit(UiState::Drawing, target);
+
+    for (index, script) in DIGIT_SCRIPTS.iter().enumerate() {
+        let status = render(net, script, target)?;
+        let state = UiState::Script {
+            index,
+            digit: script.digit,
+            status,
+        };
+        visit(state, target);
+    }
+    Ok(())
+}
+
 /// The label the QEMU self-test's adapt check teaches fixture image `index`
 /// (whose true label is `label`): another digit for even indices (a user
 /// correcting to a wrong answer, so the layer must move far), the true digit

@@ -145,6 +145,7 @@ fn qemu_selftest_is_bit_identical_to_host() {
     let mut mnist_correct = 0usize;
     let mut scripts_seen = 0usize;
     let mut frames_seen = 0usize;
+    let mut ui_lines = String::new();
     let mut failures = Vec::new();
     let mut saw_ok = false;
     let mut summary = None;
@@ -209,6 +210,7 @@ fn qemu_selftest_is_bit_identical_to_host() {
                 }
                 scripts_seen += 1;
             }
+            ["ui", name, hash] => ui_lines.push_str(&format!("{name} {hash}\n")),
             ["frame", index, len, path] => {
                 let index: usize = index.parse().expect("frame index");
                 assert_eq!(index, frames_seen, "frame lines out of order: {line:?}");
@@ -343,6 +345,21 @@ fn qemu_selftest_is_bit_identical_to_host() {
         "only {mnist_correct}/{mnist_seen} fixture images correct"
     );
     assert!(saw_ok, "the QEMU self-test did not report success");
+    // every UI state's frame: the same on QEMU as on this host and, with the
+    // shipped f32 model, as the golden file says
+    let mut host_ui = String::new();
+    let mut fb = Box::new(Framebuffer::new());
+    let Ok(()) = firmware::script::ui_states(mlp, &mut *fb, |state, fb| {
+        host_ui.push_str(&format!("{state} {:016x}\n", fb.hash()));
+    });
+    assert_eq!(ui_lines, host_ui, "QEMU's UI frames differ from the host's");
+    if !firmware::model::INT8 && firmware::model::SOURCE_PATH.ends_with("models/mnist-mlp.nnet") {
+        let golden = include_str!("data/ui-golden.txt");
+        assert_eq!(
+            ui_lines, golden,
+            "QEMU's UI frames differ from tests/data/ui-golden.txt"
+        );
+    }
     assert!(adapt_seen >= 10, "QEMU made {adapt_seen} corrections");
     assert_eq!(
         adapted_seen, adapt_seen,

@@ -1,44 +1,23 @@
 //! The app's 240x320 frame in each UI state (empty, drawing, the result of
 //! every scripted digit) must hash (FNV-1a 64 over the RGB565 bytes) to the
-//! values in `tests/data/ui-golden.txt`, so an unintended visual change fails.
+//! values in `tests/data/ui-golden.txt`, so an unintended visual change fails
+//! (`firmware::script::ui_states` draws them; the desktop simulator's
+//! `--ui-hashes` and the QEMU self-test check the same file).
 //! After an intended change (or a retrained shipped model, which changes the
 //! result states), re-bless with
 //! `NNET_BLESS=1 cargo test -p firmware --test ui_golden`.
 #![cfg(not(feature = "int8"))]
 
-use embedded_graphics::prelude::Point;
-use firmware::app::App;
 use firmware::framebuffer::Framebuffer;
-use firmware::{model, script, ui};
+use firmware::{model, script};
 
 fn frames() -> Vec<(String, u64)> {
     let net = model::classifier().expect("the build script validated the model");
     let mut out = Vec::new();
     let mut fb = Box::new(Framebuffer::new());
-
-    let app = App::new(net);
-    app.draw(&mut *fb).unwrap();
-    out.push(("empty".to_string(), fb.hash()));
-
-    // pen down and moving, not lifted yet: the "drawing" state
-    let mut app = App::new(net);
-    let o = ui::DRAW_AREA.top_left;
-    for i in 0..40 {
-        app.touch(Some(o + Point::new(60 + i * 2, 50 + i * 3)));
-    }
-    app.draw(&mut *fb).unwrap();
-    out.push(("drawing".to_string(), fb.hash()));
-
-    for (i, s) in script::DIGIT_SCRIPTS.iter().enumerate() {
-        let status = script::render(net, s, &mut *fb).unwrap();
-        let name = match status {
-            firmware::ui::Status::Recognised(p) => {
-                format!("script{i}-digit{}-shows{}", s.digit, p.digit)
-            }
-            other => format!("script{i}-digit{}-{other:?}", s.digit),
-        };
-        out.push((name, fb.hash()));
-    }
+    let Ok(()) = script::ui_states(net, &mut *fb, |state, fb| {
+        out.push((state.to_string(), fb.hash()));
+    });
     out
 }
 

@@ -19,6 +19,12 @@ out=$CARGO_TARGET_DIR/firmware-ci
 mkdir -p "$out"
 cargo run -q -p firmware --features simulator --bin simulator -- \
     --ink tests/data/ink/hershey.jsonl --index 0 --png "$out/simulator.png"
+# every UI state on the simulator's display hashes as the golden file says
+cargo run -q -p firmware --features simulator --bin simulator -- --ui-hashes >"$out/ui-hashes.txt"
+diff -u firmware/tests/data/ui-golden.txt "$out/ui-hashes.txt" || {
+    echo "error: the simulator's UI frames differ from firmware/tests/data/ui-golden.txt" >&2
+    exit 1
+}
 
 echo "==> firmware (feature int8): clippy, tests"
 cargo clippy -q -p firmware --features int8 --all-targets -- -D warnings

@@ -8,9 +8,11 @@
 #      inference for each and prints flash/RAM figures;
 #   then for the f32 and the int8 model:
 #   2. runs the self-test ELF under qemu-system-arm (100 MNIST images, the scripted
-#      digits through the App, their UI frames written to files over semihosting);
+#      digits through the App, their UI frames written to files over semihosting, the
+#      hash of every UI state's frame);
 #   3. checks on the host that every prediction and probability is bit-identical to
 #      nnet-core on x86_64 and every frame equals the host's, pixel for pixel
+#      and the UI hashes equal the host's and firmware/tests/data/ui-golden.txt
 #      (cargo test -p firmware --test qemu -- --ignored);
 #   4. compares the frames with the desktop simulator's `--raw` output byte for byte.
 # A missing qemu-system-arm is an error, never a skip.

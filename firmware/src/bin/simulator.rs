@@ -7,7 +7,12 @@
 //! simulator --ink FILE.jsonl --png OUT.png [--index N]   play one ink record (JSON Lines), save the frame
 //! simulator --script N [--png OUT.png] [--raw OUT.rgb565] [--polls OUT.json]
 //!                                             play scripted digit N (firmware::script)
+//! simulator --ui-hashes                       print the FNV-1a 64 hash of every UI state's frame
 //! ```
+//!
+//! `--ui-hashes` draws each state of `firmware::script::ui_states` on the
+//! simulator's display and prints `NAME HASH` lines in the format of
+//! `firmware/tests/data/ui-golden.txt`, which CI compares them with.
 //!
 //! `--raw` writes the frame as 240*320 RGB565 little-endian values, row-major:
 //! the format of the QEMU self-test's frame, for pixel-for-pixel comparison.
@@ -25,7 +30,7 @@ use embedded_graphics::pixelcolor::Rgb565;
 use embedded_graphics::prelude::*;
 use embedded_graphics_simulator::{OutputSettingsBuilder, SimulatorDisplay};
 use firmware::app::{App, Status};
-use firmware::framebuffer::Framebuffer;
+use firmware::framebuffer::{fnv1a64, Framebuffer};
 use firmware::model::{self, Net};
 use firmware::script::{self, DIGIT_SCRIPTS};
 use firmware::ui::{CLEAR_BUTTON, DRAW_AREA, HEIGHT, WIDTH};
@@ -53,6 +58,11 @@ struct Args {
     /// Save the touch polls of --script N (and what was recognised) as JSON.
     #[arg(long, value_name = "OUT.json", requires = "script")]
     polls: Option<PathBuf>,
+    /// Print the hash of the frame of every UI state (empty, drawing, each
+    /// scripted result) as drawn on the simulator's display, one `NAME HASH`
+    /// line each: the format of firmware/tests/data/ui-golden.txt.
+    #[arg(long, conflicts_with_all = ["ink", "script", "png", "raw"])]
+    ui_hashes: bool,
     /// Pixel magnification of the PNG and of the window.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     scale: u32,
@@ -61,6 +71,10 @@ struct Args {
 fn main() -> Result<()> {
     let args = Args::parse();
     let mlp = model::classifier().context("the embedded model does not load")?;
+    if args.ui_hashes {
+        print!("{}", ui_hashes(mlp));
+        return Ok(());
+    }
     let mut app = App::new(mlp);
     match (&args.ink, args.script) {
         (Some(path), _) => {
@@ -194,6 +208,29 @@ fn play_record(app: &mut App<Net>, record: &InkRecord) -> Result<()> {
     Ok(())
 }
 
+/// FNV-1a 64 of the display's pixels as RGB565 little-endian, row-major (the
+/// bytes of a `Framebuffer` with the same picture).
+fn display_hash(display: &SimulatorDisplay<Rgb565>) -> u64 {
+    let mut bytes = Vec::with_capacity((WIDTH * HEIGHT * 2) as usize);
+    for y in 0..HEIGHT as i32 {
+        for x in 0..WIDTH as i32 {
+            let raw = display.get_pixel(Point::new(x, y)).into_storage();
+            bytes.extend_from_slice(&raw.to_le_bytes());
+        }
+    }
+    fnv1a64(&bytes)
+}
+
+/// The `--ui-hashes` text: one `NAME HASH` line per UI state.
+fn ui_hashes(net: Net) -> String {
+    let mut display = SimulatorDisplay::new(Size::new(WIDTH, HEIGHT));
+    let mut text = String::new();
+    let Ok(()) = script::ui_states(net, &mut display, |state, display| {
+        text.push_str(&format!("{state} {:016x}\n", display_hash(display)));
+    });
+    text
+}
+
 fn display_of(app: &App<Net>) -> SimulatorDisplay<Rgb565> {
     let mut display = SimulatorDisplay::new(Size::new(WIDTH, HEIGHT));
     let Ok(()) = app.draw(&mut display);
@@ -288,6 +325,15 @@ mod tests {
                 assert_eq!(Some(display.get_pixel(Point::new(x, y))), fb.pixel(x, y));
             }
         }
+    }
+
+    /// The simulator's display shows every UI state exactly as the golden
+    /// hashes say (the f32 default model; int8 builds have other results).
+    #[cfg(not(feature = "int8"))]
+    #[test]
+    fn ui_hashes_match_the_golden_file() {
+        let golden = include_str!("../../tests/data/ui-golden.txt");
+        assert_eq!(ui_hashes(model::classifier().unwrap()), golden);
     }
 
     #[test]

@@ -280,6 +280,12 @@ fn selftest(
         );
     }
 
+    // (c') every UI state's frame hashed, for the golden file
+    // (firmware/tests/data/ui-golden.txt, compared on the host)
+    let Ok(()) = firmware::script::ui_states(*mlp, &mut fb, |state, fb| {
+        let _ = writeln!(out, "ui {state} {:016x}", fb.hash());
+    });
+
     // (d) learning from corrections: the embedded network with a RAM output
     // layer, one correction per fixture image (firmware::script::correction_label),
     // one after the other; then the adapted network's answers.
