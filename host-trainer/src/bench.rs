@@ -1,10 +1,15 @@
 //! `bench`: seconds per training epoch for 784-H-10 on the full training set,
 //! with SGD-momentum and with Adam (same protocol as the NumPy baseline in
 //! `scripts/peers/numpy_mlp.py`: shuffle, gather, forward, backward, update; no evaluation).
+//!
+//! `bench-inference`: microseconds per image of single-image and batch inference
+//! through nnet-core ([`inference`]).
 use std::time::Instant;
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+
+use nnet_core::Image;
 
 use crate::idx::Dataset;
 use crate::net::{Optimizer, Params, Trainer};
@@ -42,13 +47,7 @@ pub struct BenchResult {
 impl BenchResult {
     /// Median seconds per epoch.
     pub fn median(&self) -> f64 {
-        let mut v = self.epoch_seconds.clone();
-        v.sort_by(f64::total_cmp);
-        match v.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => v[n / 2],
-            n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
-        }
+        median(self.epoch_seconds.clone())
     }
 }
 
@@ -118,4 +117,114 @@ fn cpu_seconds() -> Option<(f64, f64)> {
     let ut: f64 = f.get(11)?.parse().ok()?;
     let st: f64 = f.get(12)?.parse().ok()?;
     Some((busy / TICK, (ut + st) / TICK))
+}
+
+/// The hidden size `bench-inference` times (the shipped models').
+pub const INFERENCE_HIDDEN: usize = 300;
+
+/// One network's timings in `bench-inference`.
+#[derive(Debug, Clone)]
+pub struct InferenceTiming {
+    /// What was timed, e.g. `"f32 Mlp (borrowed, as on the board)"`.
+    pub name: &'static str,
+    /// Median microseconds per single-image `predict` call.
+    pub one_us: f64,
+    /// Median milliseconds of one `predict_batch` over the whole batch (one
+    /// thread); `None` for the borrowed networks, which have no batch call.
+    pub batch_ms: Option<f64>,
+}
+
+/// Median of `v` (NaN when empty).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
+}
+
+/// Median per-call microseconds of `f` over `rounds` rounds of `calls`
+/// calls each (cycling through `images`), after one untimed round.
+fn time_one<T>(images: &[Image], rounds: usize, calls: usize, f: impl Fn(&Image) -> T) -> f64 {
+    let mut per_call = Vec::with_capacity(rounds);
+    for round in 0..=rounds {
+        let start = Instant::now();
+        for k in 0..calls {
+            std::hint::black_box(f(std::hint::black_box(&images[k % images.len()])));
+        }
+        if round > 0 {
+            per_call.push(start.elapsed().as_secs_f64() * 1e6 / calls as f64);
+        }
+    }
+    median(per_call)
+}
+
+/// Median milliseconds of `f(images)` over `rounds` runs, after one untimed run.
+fn time_batch<T>(images: &[Image], rounds: usize, f: impl Fn(&[Image]) -> T) -> f64 {
+    let mut ms = Vec::with_capacity(rounds);
+    for round in 0..=rounds {
+        let start = Instant::now();
+        std::hint::black_box(f(std::hint::black_box(images)));
+        if round > 0 {
+            ms.push(start.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    median(ms)
+}
+
+/// Times single-image inference (the borrowed network, as on the board and
+/// in the page, and the host's repacked one) and one-thread `predict_batch`
+/// over all of `images`, for the network of `model` (784-300-10).
+pub fn inference(
+    model: &crate::eval::AnyModel,
+    images: &[Image],
+    rounds: usize,
+) -> Result<Vec<InferenceTiming>> {
+    use crate::eval::AnyModel;
+    use nnet_core::packed::{PackedMlp, PackedQuantMlp};
+    if model.hidden() != INFERENCE_HIDDEN || images.is_empty() {
+        return Err(Error::Config(format!(
+            "bench-inference times 784-{INFERENCE_HIDDEN}-10 models on at least one image \
+             (got 784-{}-10 and {} images)",
+            model.hidden(),
+            images.len()
+        )));
+    }
+    let core = |e| Error::core("model", e);
+    const CALLS: usize = 2000;
+    Ok(match model {
+        AnyModel::F32(m) => {
+            let mlp = m.mlp::<INFERENCE_HIDDEN>().map_err(core)?;
+            let packed = PackedMlp::new(&mlp);
+            vec![
+                InferenceTiming {
+                    name: "f32 Mlp (borrowed, as on the board)",
+                    one_us: time_one(images, rounds, CALLS, |x| mlp.predict(x)),
+                    batch_ms: None,
+                },
+                InferenceTiming {
+                    name: "f32 PackedMlp (host)",
+                    one_us: time_one(images, rounds, CALLS, |x| packed.predict(x)),
+                    batch_ms: Some(time_batch(images, rounds, |b| packed.predict_batch(b))),
+                },
+            ]
+        }
+        AnyModel::Int8(m) => {
+            let q = m.quant_mlp::<INFERENCE_HIDDEN>().map_err(core)?;
+            let packed = PackedQuantMlp::new(&q);
+            vec![
+                InferenceTiming {
+                    name: "int8 QuantMlp (borrowed, as on the board)",
+                    one_us: time_one(images, rounds, CALLS, |x| q.predict(x)),
+                    batch_ms: None,
+                },
+                InferenceTiming {
+                    name: "int8 PackedQuantMlp (host)",
+                    one_us: time_one(images, rounds, CALLS, |x| packed.predict(x)),
+                    batch_ms: Some(time_batch(images, rounds, |b| packed.predict_batch(b))),
+                },
+            ]
+        }
+    })
 }

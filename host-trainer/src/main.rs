@@ -238,6 +238,25 @@ enum Cmd {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Time inference through nnet-core on MNIST test images, one thread: one image at a
+    /// time with the borrowed network (as on the board and in the page) and the host's
+    /// repacked one, and `predict_batch` over the whole batch; prints the median
+    /// `one image: X us` and `batch of N: Y ms` per network. Build with --release;
+    /// `scripts/measure inference-vs-numpy` runs it next to a NumPy baseline.
+    BenchInference {
+        /// Model files (784-300-10, f32 or int8).
+        #[arg(long = "model", default_values = ["models/mnist-mlp.nnet", "models/mnist-mlp-i8.nnet"])]
+        models: Vec<PathBuf>,
+        /// Directory with the IDX files (raw or .gz): the images come from the test split.
+        #[arg(long, default_value = "data/mnist")]
+        data: PathBuf,
+        /// Images in the batch (the first N test images; at most the split's size).
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+        /// Timed rounds (each after one untimed warm-up round); the median is reported.
+        #[arg(long, default_value_t = 15)]
+        rounds: usize,
+    },
     /// Write a PNG grid showing what `train --augment` makes of the first training images
     /// (each shown clean and in several augmented versions), to check the augmentation by eye.
     AugmentPreview {
@@ -631,6 +650,40 @@ fn main() -> Result<()> {
                 );
                 if contended > 0 {
                     say!("# warning: {contended} {} epoch(s) ran while other processes used >10% CPU: rerun on a quiet machine", r.name);
+                }
+            }
+        }
+        Cmd::BenchInference {
+            models,
+            data,
+            batch,
+            rounds,
+        } => {
+            let test = idx::load(&data, Split::Test)?;
+            if batch == 0 || batch > test.len() {
+                anyhow::bail!(
+                    "--batch {batch}: choose 1 to {} (the test split's images)",
+                    test.len()
+                );
+            }
+            let images: Vec<nnet_core::Image> = (0..batch).map(|i| *test.image(i)).collect();
+            say!(
+                "# 784-{}-10 on the first {batch} MNIST test images, one thread, median of {} rounds",
+                bench::INFERENCE_HIDDEN,
+                rounds.max(1)
+            );
+            for path in &models {
+                let model = eval::load_any_model(path)?;
+                for t in bench::inference(&model, &images, rounds.max(1))? {
+                    match t.batch_ms {
+                        Some(ms) => say!(
+                            "{}: one image: {:.2} us; batch of {batch}: {ms:.2} ms ({:.2} us/image)",
+                            t.name,
+                            t.one_us,
+                            ms * 1e3 / batch as f64
+                        ),
+                        None => say!("{}: one image: {:.2} us", t.name, t.one_us),
+                    }
                 }
             }
         }

@@ -228,3 +228,93 @@ fn bad_input_gives_clear_errors() {
         assert!(help.contains(cmd), "{help}");
     }
 }
+
+#[test]
+fn bench_inference_times_every_network_and_refuses_bad_batches() {
+    let d = common::tmpdir("bench-inference");
+    common::synthetic(&d, 200, 5);
+    let data = d.to_str().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let f32_model = root.join("models/mnist-mlp.nnet");
+    let i8_model = root.join("models/mnist-mlp-i8.nnet");
+    let (f, q) = (f32_model.to_str().unwrap(), i8_model.to_str().unwrap());
+    let args = [
+        "bench-inference",
+        "--data",
+        data,
+        "--model",
+        f,
+        "--model",
+        q,
+    ];
+    let out = ok(&[&args[..], &["--batch", "30", "--rounds", "1"]].concat());
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains(": one image: "))
+        .collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split(": one image:").next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "f32 Mlp (borrowed, as on the board)",
+            "f32 PackedMlp (host)",
+            "int8 QuantMlp (borrowed, as on the board)",
+            "int8 PackedQuantMlp (host)"
+        ],
+        "{out}"
+    );
+    for l in &lines {
+        let us: f64 = l
+            .split(": one image: ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(us > 0.0, "{l}");
+    }
+    assert!(lines[1].contains("batch of 30: "), "{out}");
+
+    for bad in ["0", "1000000"] {
+        let o = run(&[&args[..], &["--batch", bad]].concat());
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("--batch {bad}: choose 1 to")),
+            "{err}"
+        );
+    }
+    // a model of another size is refused with a reason
+    let small = d.join("small.nnet");
+    let s = small.to_str().unwrap();
+    ok(&[
+        "train",
+        "--data",
+        data,
+        "--out",
+        s,
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--no-plot",
+    ]);
+    let o = run(&[
+        "bench-inference",
+        "--data",
+        data,
+        "--model",
+        s,
+        "--batch",
+        "5",
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("784-300-10"), "{err}");
+}
