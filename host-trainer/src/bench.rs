@@ -228,3 +228,52 @@ pub fn inference(
         }
     })
 }
+
+/// Timings of `train --augment`'s augmentation (the default settings).
+#[derive(Debug, Clone)]
+pub struct AugmentTiming {
+    /// Seconds to set the augmenter up (skeletonising the training digits), once per run.
+    pub setup_seconds: f64,
+    /// Seconds of each timed epoch of augmented images.
+    pub epoch_seconds: Vec<f64>,
+}
+
+/// Times the augmentation `train --augment` does: the one-time set-up, then
+/// `epochs` epochs of augmented images (after one warm-up epoch) on `threads`
+/// threads, as training runs it (between the epochs' training).
+pub fn augmentation(
+    train: &Dataset,
+    epochs: usize,
+    threads: usize,
+    seed: u64,
+) -> Result<AugmentTiming> {
+    use crate::augment::{AugmentConfig, Augmenter};
+    crate::train::check_sizes(1, threads)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::Trainer(crate::net::TrainerError::Pool(e.to_string())))?;
+    let t0 = Instant::now();
+    let aug = pool.install(|| Augmenter::new(train, AugmentConfig::default(), seed));
+    let setup_seconds = t0.elapsed().as_secs_f64();
+    let mut out = vec![0.0f32; train.len() * nnet_core::INPUT];
+    let mut epoch_seconds = Vec::with_capacity(epochs);
+    for e in 0..=epochs {
+        let t = Instant::now();
+        pool.install(|| aug.epoch(train, e as u64, &mut out));
+        if e > 0 {
+            epoch_seconds.push(t.elapsed().as_secs_f64());
+        }
+    }
+    Ok(AugmentTiming {
+        setup_seconds,
+        epoch_seconds,
+    })
+}
+
+impl AugmentTiming {
+    /// Median seconds per epoch.
+    pub fn median(&self) -> f64 {
+        median(self.epoch_seconds.clone())
+    }
+}

@@ -220,7 +220,8 @@ enum Cmd {
         model: PathBuf,
     },
     /// Time whole training epochs of 784-H-10 on the training set with SGD-momentum and Adam;
-    /// prints `sgd: X s/epoch` and `adam: Y s/epoch` (median of the timed epochs). Build with --release.
+    /// prints `sgd: X s/epoch` and `adam: Y s/epoch` (median of the timed epochs), with --augment also
+    /// `augment: Z s/epoch` (the augmentation `train --augment` adds). Build with --release.
     Bench {
         /// Directory with the IDX files (raw or .gz).
         #[arg(long, default_value = "data/mnist")]
@@ -237,6 +238,10 @@ enum Cmd {
         /// Threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Also time `train --augment`'s augmentation on its own: its one-time set-up and
+        /// `augment: X s/epoch`, the time each augmented epoch adds to training.
+        #[arg(long)]
+        augment: bool,
     },
     /// Time inference through nnet-core on MNIST test images, one thread: one image at a
     /// time with the borrowed network (as on the board and in the page) and the host's
@@ -612,6 +617,7 @@ fn main() -> Result<()> {
             batch_size,
             epochs,
             threads,
+            augment,
         } => {
             let train = idx::load(&data, Split::Train)?;
             let threads = threads.unwrap_or_else(default_threads);
@@ -651,6 +657,17 @@ fn main() -> Result<()> {
                 if contended > 0 {
                     say!("# warning: {contended} {} epoch(s) ran while other processes used >10% CPU: rerun on a quiet machine", r.name);
                 }
+            }
+            if augment {
+                let a = bench::augmentation(&train, cfg.epochs, threads, cfg.seed)
+                    .map_err(with_option)?;
+                let all: Vec<String> = a.epoch_seconds.iter().map(|s| format!("{s:.3}")).collect();
+                say!(
+                    "augment: {:.3} s/epoch   (epochs: {}; set-up once per run {:.2} s)",
+                    a.median(),
+                    all.join(" "),
+                    a.setup_seconds
+                );
             }
         }
         Cmd::BenchInference {

@@ -318,3 +318,49 @@ fn bench_inference_times_every_network_and_refuses_bad_batches() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("784-300-10"), "{err}");
 }
+
+#[test]
+fn bench_reports_training_and_augmentation_per_epoch_separately() {
+    let d = common::tmpdir("bench-augment");
+    common::synthetic(&d, 300, 6);
+    let data = d.to_str().unwrap();
+    let out = ok(&[
+        "bench",
+        "--data",
+        data,
+        "--hidden",
+        "16",
+        "--epochs",
+        "2",
+        "--threads",
+        "2",
+        "--augment",
+    ]);
+    for key in ["sgd: ", "adam: ", "augment: "] {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(key))
+            .unwrap_or_else(|| panic!("{out}"));
+        let secs: f64 = line[key.len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(secs > 0.0, "{line}");
+    }
+    assert!(out.contains("set-up once per run"), "{out}");
+    // without --augment, no augmentation line
+    let out = ok(&[
+        "bench",
+        "--data",
+        data,
+        "--hidden",
+        "16",
+        "--epochs",
+        "1",
+        "--threads",
+        "1",
+    ]);
+    assert!(!out.contains("augment: "), "{out}");
+}

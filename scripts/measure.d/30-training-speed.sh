@@ -16,7 +16,7 @@ if ! "$venv/bin/python" -c 'import numpy' 2>/dev/null; then
 fi
 cargo build -q --release -p host-trainer
 ht=$CARGO_TARGET_DIR/release/host-trainer
-bench_cmd=("$ht" bench --data data/mnist --epochs "$epochs" --threads "$threads")
+bench_cmd=("$ht" bench --data data/mnist --epochs "$epochs" --threads "$threads" --augment)
 "${bench_cmd[@]}" | tee "$out/host-trainer.txt" >&2
 for opt in sgd adam; do
     "$venv/bin/python" scripts/peers/numpy_mlp.py --data data/mnist --opt "$opt" --epochs "$epochs" \
@@ -27,7 +27,7 @@ numpy() { sed -n 's/^# median epoch \([0-9.]*\) s.*/\1/p' "$out/numpy-$1.txt"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
 echo '## Training speed'
 echo
-echo "Commands, back to back: \`host-trainer bench --data data/mnist --epochs $epochs --threads $threads\`"
+echo "Commands, back to back: \`host-trainer bench --data data/mnist --epochs $epochs --threads $threads --augment\`"
 echo "(release build), then \`python scripts/peers/numpy_mlp.py --data data/mnist --opt OPT --epochs $epochs --threads $threads --no-infer\`"
 echo "for OPT in sgd, adam ($("$venv/bin/python" -c 'import numpy; print("NumPy", numpy.__version__)'), OpenBLAS from its wheel)."
 echo "784-300-10, batch 64, 60,000 images per epoch; median seconds per epoch of $epochs timed epochs."
@@ -39,11 +39,16 @@ echo "| \`host-trainer bench\` | **$(ours sgd)** | **$(ours adam)** |"
 echo "| NumPy baseline | $(numpy sgd) | $(numpy adam) |"
 echo "| ratio (NumPy / host-trainer) | **$(ratio "$(numpy sgd)" "$(ours sgd)")** | **$(ratio "$(numpy adam)" "$(ours adam)")** |"
 echo
+aug=$(sed -n 's/^augment: \([0-9.]*\) s\/epoch.*set-up once per run \([0-9.]*\) s.*/\1 \2/p' "$out/host-trainer.txt")
+echo "\`train --augment\` adds its augmentation to each epoch, done between the epochs' training:"
+echo "**${aug% *} s/epoch** with $threads threads, after a set-up of ${aug#* } s once per run"
+echo '(`bench --augment`, the default augmentation settings, the same timed epochs).'
+echo
 echo 'Both print the CPU time other processes used during each epoch; an epoch where that'
 echo 'exceeded 10% of its time was contended:'
 echo
 echo '```'
-grep -h -E '^(sgd|adam):|warning' "$out/host-trainer.txt" || true
+grep -h -E '^(sgd|adam|augment):|warning' "$out/host-trainer.txt" || true
 for opt in sgd adam; do
     echo "numpy $opt: $(grep -E '^ +[0-9]+ ' "$out/numpy-$opt.txt" | awk '{ printf "epoch %s %ss (others %ss)  ", $1, $2, $4 }')"
 done
