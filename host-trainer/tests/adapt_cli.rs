@@ -135,7 +135,7 @@ fn adapt_learns_writes_a_model_evaluate_reads_and_is_deterministic() {
 }
 
 #[test]
-fn adapt_int8_reports_the_requantised_file() {
+fn adapt_int8_reports_the_requantized_file() {
     let dir = common::tmpdir("adapt-i8");
     let ink = hershey_head(&dir, 70);
     let out_m = dir.join("a.nnet");

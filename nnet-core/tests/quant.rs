@@ -265,7 +265,7 @@ fn writer_and_constructor_refuse_what_the_reader_refuses() {
 }
 
 #[test]
-fn quantiser_follows_the_documented_rule() {
+fn quantizer_follows_the_documented_rule() {
     let mut m = f32_model(3, 21);
     m.w1[INPUT..2 * INPUT].fill(0.0); // hidden unit 1: an all-zero row
     m.w1[2 * INPUT + 5] = 0.75; // hidden unit 2: a dominant weight
@@ -299,7 +299,7 @@ fn quantiser_follows_the_documented_rule() {
 }
 
 #[test]
-fn input_quantisation() {
+fn input_quantization() {
     let mut x = [0.0f32; INPUT];
     for n in 0..=255u16 {
         x[usize::from(n)] = f32::from(n) / 255.0;

@@ -273,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn int8_models_are_served_with_the_core_quantised_network() {
+    fn int8_models_are_served_with_the_core_quantized_network() {
         use nnet_core::format::{OwnedModel, OwnedQuantModel};
         let f32_model = OwnedModel::from_bytes(&EMBEDDED.0).unwrap();
         let q: OwnedQuantModel = nnet_core::quantizer::quantize(&f32_model).unwrap();

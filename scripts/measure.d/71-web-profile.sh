@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Where the web server's CPU time per request goes: `perf record` (Debian's linux-perf)
+# on the release server while wrk loads one endpoint at a time (the same wrk scripts as
+# scripts/loadtest), the samples grouped by what the code does.
+set -euo pipefail
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+command -v perf >/dev/null || { echo "web-profile: perf not found (apt-get install linux-perf)" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "web-profile: wrk not found (apt-get install wrk)" >&2; exit 1; }
+cargo build -q --release -p web-demo
+bin=$CARGO_TARGET_DIR/release/web-demo
+out=$CARGO_TARGET_DIR/measure/web-profile
+mkdir -p "$out"
+log=$out/server.log
+"$bin" --addr 127.0.0.1:0 >"$log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 100); do
+    url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log")
+    [[ -n $url ]] && break
+    sleep 0.1
+done
+[[ -n $url ]] || { echo "web-profile: the server did not start" >&2; cat "$log" >&2; exit 1; }
+
+# categories of the flat profile (perf report --no-children), by symbol
+group() {
+    awk '{ p = $1; sub("%", "", p); $1 = ""; s = $0
+        if (s ~ /\[k\]/) c = "kernel: TCP on loopback, epoll, syscalls, scheduling"
+        else if (s ~ /nnet_core::packed|nnet_core::model|nnet_core::quant|expf/) c = "inference (nnet_core::packed)"
+        else if (s ~ /nnet_core::preprocess|nnet_core::ink|raster_image|strokes/) c = "preprocessing (nnet_core::preprocess)"
+        else if (s ~ /serde|json|ryu|itoa|zmij|lexical/) c = "JSON parsing and encoding (serde_json)"
+        else if (s ~ /malloc|free|memmove|memset|memcpy|realloc|alloc::/) c = "allocation and copies"
+        else if (s ~ /hyper|tokio|axum|tower|http|matchit|mio|bytes::/) c = "HTTP server (hyper, axum, tokio)"
+        else c = "other"
+        t[c] += p } END { for (k in t) printf "%.1f\t%s\n", t[k], k }' | sort -rn
+}
+echo '## Web server profile'
+echo
+echo 'Command: `perf record -F 2000 -g -p SERVER -- sleep 8` on the release server while'
+echo '`wrk -t1 -c32 -d10s` loads one endpoint (the wrk scripts of `scripts/loadtest`, f32 model),'
+echo 'then `perf report --no-children --sort dso,symbol`, samples grouped by what the code does.'
+echo 'The server CPU per request of each endpoint is in [Web server load](#web-server-load);'
+echo 'multiply it by a share to get microseconds.'
+echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
+for script in estimate predict-ink; do
+    path=/estimate
+    [[ $script == predict-ink ]] && path=/api/predict
+    wrk -t1 -c32 -d10s -s "web-demo/bench/$script.lua" "$url$path" >"$out/wrk-$script.txt" &
+    wrk_pid=$!
+    sleep 1
+    perf record -q -F 2000 -g -p "$pid" -o "$out/perf-$script.data" -- sleep 8 >/dev/null 2>&1
+    wait "$wrk_pid"
+    perf report -i "$out/perf-$script.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+        grep '%' | grep -v '^#' | group >"$out/groups-$script.txt"
+    echo
+    echo "\`POST $path\`:"
+    echo
+    echo '| share of server CPU | what |'
+    echo '| --- | --- |'
+    awk -F'\t' '{ printf "| %s%% | %s |\n", $1, $2 }' "$out/groups-$script.txt"
+done
