@@ -21,6 +21,7 @@ use nnet_core::format::{OwnedMetadata, OwnedModel, OwnedQuantModel};
 use nnet_core::Image;
 use rand::seq::SliceRandom;
 
+use crate::error::Setting;
 use crate::eval::{self, AnyModel};
 use crate::net::{Optimizer, Params, Trainer};
 use crate::train::{self, InkTrainingSet};
@@ -100,9 +101,10 @@ pub struct AdaptOutcome {
 /// after every epoch.
 pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<AdaptOutcome> {
     if !(1..=MAX_EPOCHS).contains(&args.epochs) {
-        return Err(Error::Config(format!(
-            "--epochs must be in 1..={MAX_EPOCHS}"
-        )));
+        return Err(Error::Setting {
+            setting: Setting::Epochs,
+            msg: format!("must be in 1..={MAX_EPOCHS}"),
+        });
     }
     let lr = args.lr.unwrap_or(match args.layers {
         Layers::Output => DEFAULT_OUTPUT_LR,
@@ -112,12 +114,15 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         steps: args.steps,
         learning_rate: lr,
     };
-    cfg.check().map_err(|_| {
-        Error::Config(format!(
-            "--lr must be in (0, {}] and --steps in 1..={}",
-            nnet_core::adapt::MAX_LEARNING_RATE,
-            nnet_core::adapt::MAX_STEPS
-        ))
+    if !(1..=nnet_core::adapt::MAX_STEPS).contains(&cfg.steps) {
+        return Err(Error::Setting {
+            setting: Setting::Steps,
+            msg: format!("must be in 1..={}", nnet_core::adapt::MAX_STEPS),
+        });
+    }
+    cfg.check().map_err(|_| Error::Setting {
+        setting: Setting::LearningRate,
+        msg: format!("must be in (0, {}]", nnet_core::adapt::MAX_LEARNING_RATE),
     })?;
     let model = eval::load_any_model(&args.model)?;
     let set = train::read_training_ink(&args.ink)?;
@@ -138,9 +143,9 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         (Layers::All, AnyModel::F32(m)) => all_layers(m, job)?,
         (Layers::All, AnyModel::Int8(_)) => {
             return Err(Error::Config(format!(
-                "{}: --layers all needs an f32 model (adapt the f32 model, then quantize it)",
-                args.model.display()
-            )))
+            "{}: adapting all layers needs an f32 model (adapt the f32 model, then quantize it)",
+            args.model.display()
+        )))
         }
     };
     let mut adapted = adapted;

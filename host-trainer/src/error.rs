@@ -116,6 +116,8 @@ pub enum Setting {
     LearningRate,
     /// Repetitions of the ink training set.
     InkWeight,
+    /// SGD steps per correction (`adapt`).
+    Steps,
 }
 
 impl std::fmt::Display for Setting {
@@ -127,6 +129,7 @@ impl std::fmt::Display for Setting {
             Setting::ValSplit => "the validation split",
             Setting::LearningRate => "the learning rate",
             Setting::InkWeight => "the ink weight",
+            Setting::Steps => "the number of steps per correction",
         })
     }
 }

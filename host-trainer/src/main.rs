@@ -329,6 +329,7 @@ fn with_option(e: host_trainer::Error) -> anyhow::Error {
             Setting::ValSplit => "--val-split",
             Setting::LearningRate => "--lr",
             Setting::InkWeight => "--ink-weight",
+            Setting::Steps => "--steps",
         },
         _ => return e.into(),
     };
@@ -544,7 +545,7 @@ fn main() -> Result<()> {
                     );
                 }
             };
-            let r = adapt::run(&args, &mut progress)?;
+            let r = adapt::run(&args, &mut progress).map_err(with_option)?;
             let after = r.per_epoch.last().copied().unwrap_or(r.before);
             say!(
                 "{}: {} drawings, sha256 {}",

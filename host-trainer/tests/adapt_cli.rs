@@ -173,7 +173,7 @@ fn adapt_int8_reports_the_requantized_file() {
         "--layers",
         "all",
     ]);
-    assert!(e.contains("--layers all needs an f32 model"), "{e}");
+    assert!(e.contains("adapting all layers needs an f32 model"), "{e}");
 }
 
 #[test]

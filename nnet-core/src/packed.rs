@@ -5,22 +5,27 @@
 //! zero-copy networks the boards run from flash); only the order in which
 //! independent work is done changes.
 //!
-//! ## f32: eight hidden units at once
+//! ## f32: eight hidden units at once, one inked pixel at a time
 //!
 //! [`Mlp`]'s dot product keeps 8 accumulators (element `i` into accumulator
 //! `i % 8`), so one row is one 8-lane vector added to itself chunk after
-//! chunk: every addition waits for the one before it. [`PackedMlp`] stores the
-//! hidden weights in blocks of 8 rows, chunk-major (`w1[block][chunk][row]` is
-//! the 8 weights of `row` for the 8 pixels of `chunk`), and runs the 8 rows of
-//! a block side by side: one load of 8 pixels serves 8 independent
-//! accumulator vectors. Within each row the operations are exactly those of
-//! [`crate::model::dot`]: the same products, each rounded, added to the same
-//! accumulator in the same order, reduced by the same tree, bias last.
+//! chunk: every addition waits for the one before it. [`PackedMlp`] runs 8
+//! rows (a block) side by side and turns the accumulators around: vector
+//! `A_k` holds accumulator `k` of each of the 8 rows. The hidden weights are
+//! stored lane-major per block, `w1[block][chunk][k]` = the 8 rows' weights
+//! for pixel `8 * chunk + k`, so one inked pixel `x` costs one 8-wide load,
+//! multiply by `x` and add into `A_k`; the reduction tree of every row at once
+//! is `((A0 + A1) + (A2 + A3)) + ((A4 + A5) + (A6 + A7))`, bias last. Within
+//! each row the operations are exactly those of [`crate::model::dot`]: the
+//! same products, each rounded, added to the same accumulator in the same
+//! order (increasing pixel index), reduced by the same tree.
 //!
-//! Chunks of 8 pixels that are all zero (most of an MNIST digit) are
-//! skipped. That changes no bit: a finite weight times `±0` is `±0`, and an
-//! accumulator that starts at `+0` is never `-0` (in round-to-nearest a sum is
-//! `-0` only if both terms are), so adding `±0` leaves it as it is.
+//! Pixels that are zero (most of an MNIST digit) are skipped. That changes
+//! no bit: a finite weight times `±0` is `±0`, and an accumulator that starts
+//! at `+0` is never `-0` (in round-to-nearest a sum is `-0` only if both terms
+//! are), so adding `±0` leaves it as it is. The weights read per image are
+//! then 32 bytes per block and inked pixel (an MNIST digit inks about a fifth
+//! of its pixels).
 //!
 //! ## int8: pixel pairs, 16-bit products
 //!
@@ -140,6 +145,116 @@ fn block_acc_avx<'a>(
     out
 }
 
+/// One image's inked pixels sorted by lane: pixel `8 * chunk + k` with value
+/// `x` is `(chunk, x)` in lane `k`'s list, in increasing chunk order.
+struct Lanes {
+    chunk: [[u8; CHUNKS]; LANES],
+    x: [[f32; CHUNKS]; LANES],
+    len: [usize; LANES],
+}
+
+impl Lanes {
+    /// The inked pixels of `x`, or [`Error::NonFiniteInput`].
+    #[inline(always)]
+    fn of(x: &Image) -> Result<Lanes, Error> {
+        let mut lanes = Lanes {
+            chunk: [[0; CHUNKS]; LANES],
+            x: [[0.0; CHUNKS]; LANES],
+            len: [0; LANES],
+        };
+        let (xc, _) = x.as_chunks::<LANES>();
+        for (c, chunk) in xc.iter().enumerate() {
+            for (k, &v) in chunk.iter().enumerate() {
+                let magnitude = v.to_bits() & 0x7fff_ffff;
+                if magnitude >= 0x7f80_0000 {
+                    return Err(Error::NonFiniteInput);
+                }
+                if magnitude != 0 {
+                    let n = lanes.len[k];
+                    lanes.chunk[k][n] = c as u8;
+                    lanes.x[k][n] = v;
+                    lanes.len[k] = n + 1;
+                }
+            }
+        }
+        Ok(lanes)
+    }
+
+    /// Lane `k`'s `(chunk, x)` pairs.
+    #[inline(always)]
+    fn lane(&self, k: usize) -> impl Iterator<Item = (usize, f32)> + '_ {
+        let n = self.len[k];
+        self.chunk[k][..n]
+            .iter()
+            .zip(&self.x[k][..n])
+            .map(|(&c, &x)| (usize::from(c), x))
+    }
+}
+
+/// The 8 rows' sums plus biases of one lane-major hidden block (`block[c][k]`
+/// = the rows' weights for pixel `8c + k`) over the inked pixels.
+#[inline(always)]
+fn hidden_block<const AVX: bool>(
+    block: &[Block],
+    lanes: &Lanes,
+    bias: &[f32; LANES],
+) -> [f32; LANES] {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if AVX {
+        // SAFETY: `AVX` is `true` only in functions entered after
+        // `is_x86_feature_detected!("avx2")` (see `dispatch!`).
+        return unsafe { hidden_block_avx(block, lanes, bias) };
+    }
+    let lane = |k: usize| {
+        let mut a = [0.0f32; LANES];
+        for (c, x) in lanes.lane(k) {
+            let w = &block.get(c).unwrap_or(&ZERO_BLOCK)[k];
+            for r in 0..LANES {
+                a[r] += w[r] * x;
+            }
+        }
+        a
+    };
+    let a: [[f32; LANES]; LANES] = core::array::from_fn(lane);
+    core::array::from_fn(|r| {
+        ((a[0][r] + a[1][r]) + (a[2][r] + a[3][r]))
+            + ((a[4][r] + a[5][r]) + (a[6][r] + a[7][r]))
+            + bias[r]
+    })
+}
+
+/// [`hidden_block`] with explicit 256-bit vectors: one load, `vmulps` and
+/// `vaddps` per inked pixel. The same IEEE operations in the same order, so
+/// the same bits.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx")]
+#[inline]
+fn hidden_block_avx(block: &[Block], lanes: &Lanes, bias: &[f32; LANES]) -> [f32; LANES] {
+    use core::arch::x86_64::*;
+    let lane = |k: usize| {
+        let mut a = _mm256_setzero_ps();
+        for (c, x) in lanes.lane(k) {
+            let w = &block.get(c).unwrap_or(&ZERO_BLOCK)[k];
+            // SAFETY: `w` is 8 f32 (32 bytes); loadu needs no alignment
+            let w = unsafe { _mm256_loadu_ps(w.as_ptr()) };
+            a = _mm256_add_ps(a, _mm256_mul_ps(w, _mm256_set1_ps(x)));
+        }
+        a
+    };
+    let (a0, a1, a2, a3) = (lane(0), lane(1), lane(2), lane(3));
+    let (a4, a5, a6, a7) = (lane(4), lane(5), lane(6), lane(7));
+    let low = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+    let high = _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7));
+    // SAFETY: `bias` is 8 f32 (32 bytes); loadu needs no alignment
+    let z = _mm256_add_ps(_mm256_add_ps(low, high), unsafe {
+        _mm256_loadu_ps(bias.as_ptr())
+    });
+    let mut out = [0.0f32; LANES];
+    // SAFETY: `out` is 8 f32 (32 bytes); storeu needs no alignment
+    unsafe { _mm256_storeu_ps(out.as_mut_ptr(), z) };
+    out
+}
+
 /// The 8 rows' sums plus biases (`reduce` of [`block_acc`]), through
 /// [`block_acc_avx`] in the code compiled for AVX2 (`AVX` is only `true` there).
 #[inline(always)]
@@ -238,7 +353,8 @@ fn sigmoid8_avx2(z: [f32; LANES]) -> Option<[f32; LANES]> {
 /// (see the [module docs](self)); the same bits as [`Mlp::predict`].
 #[derive(Debug, Clone)]
 pub struct PackedMlp<const H: usize> {
-    /// Hidden weights: `H.div_ceil(8)` blocks of [`CHUNKS`] chunks (rows past `H` are zero).
+    /// Hidden weights: `H.div_ceil(8)` blocks of [`CHUNKS`] chunks, lane-major
+    /// (`[block][chunk][k][row]`; rows past `H` are zero).
     w1: Vec<Block>,
     /// Hidden biases in groups of 8 (zero past `H`).
     b1: Vec<[f32; LANES]>,
@@ -259,7 +375,9 @@ impl<const H: usize> PackedMlp<H> {
         for (j, row) in mlp.w1().iter().enumerate() {
             let (chunks, _) = row.as_chunks::<LANES>();
             for (c, chunk) in chunks.iter().enumerate() {
-                w1[(j / LANES) * CHUNKS + c][j % LANES] = *chunk;
+                for (k, &w) in chunk.iter().enumerate() {
+                    w1[(j / LANES) * CHUNKS + c][k][j % LANES] = w;
+                }
             }
         }
         let mut w2 = vec![[[0.0f32; LANES]; LANES]; 2 * hc];
@@ -297,38 +415,12 @@ impl<const H: usize> PackedMlp<H> {
     /// The forward pass (compiled once portably and once for AVX2).
     #[inline(always)]
     fn logits_body<const AVX: bool>(&self, x: &Image) -> Result<[f32; OUTPUT], Error> {
-        let (xc, _) = x.as_chunks::<LANES>();
-        // one pass: non-finite pixels are an error; the chunks with ink
-        // (any pixel other than +0 or -0) are listed in increasing order
-        let mut inked = [0u8; CHUNKS];
-        let mut xs = [[0.0f32; LANES]; CHUNKS];
-        let mut n = 0;
-        for (c, chunk) in xc.iter().enumerate() {
-            let (mut any, mut top) = (0u32, 0u32);
-            for v in chunk {
-                let magnitude = v.to_bits() & 0x7fff_ffff;
-                any |= magnitude;
-                top = top.max(magnitude);
-            }
-            if top >= 0x7f80_0000 {
-                return Err(Error::NonFiniteInput);
-            }
-            if any != 0 {
-                inked[n] = c as u8;
-                xs[n] = *chunk;
-                n += 1;
-            }
-        }
-        let (inked, xs) = (&inked[..n], &xs[..n]);
+        // one pass: non-finite pixels are an error; the inked pixels by lane
+        let lanes = Lanes::of(x)?;
         let mut hidden = [0.0f32; H];
         let blocks = self.w1.chunks_exact(CHUNKS).zip(&self.b1);
         for ((block, bias), h) in blocks.zip(hidden.chunks_mut(LANES)) {
-            // (`c < CHUNKS` always; the zero block only spares a branch)
-            let chunks = inked
-                .iter()
-                .map(|&c| block.get(usize::from(c)).unwrap_or(&ZERO_BLOCK))
-                .zip(xs);
-            let s = sigmoid8::<AVX>(kernel::<AVX>(chunks, bias));
+            let s = sigmoid8::<AVX>(hidden_block::<AVX>(block, &lanes, bias));
             h.copy_from_slice(&s[..h.len()]);
         }
         // the hidden activations as chunks, the last one padded with zeros
@@ -559,6 +651,65 @@ fn hidden_acc_avx2<const H: usize>(m: &PackedQuantMlp<H>, xq: &[u8; INPUT], acc:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The portable and the AVX2 forward passes against [`Mlp`], bit for bit,
+    /// on images with dense, sparse, negative-zero and single pixels (a hidden
+    /// size that leaves a partial block).
+    #[test]
+    fn both_builds_give_the_bits_of_mlp() {
+        const H: usize = 20;
+        let mut s = 7u32;
+        let mut next = move || {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        };
+        let w1: Vec<f32> = (0..H * INPUT).map(|_| next()).collect();
+        let b1: Vec<f32> = (0..H).map(|_| next()).collect();
+        let w2: Vec<f32> = (0..OUTPUT * H).map(|_| next()).collect();
+        let b2: Vec<f32> = (0..OUTPUT).map(|_| next()).collect();
+        let mlp = Mlp::<H>::from_slices(&w1, &b1, &w2, &b2).unwrap();
+        let packed = PackedMlp::new(&mlp);
+        let mut images: Vec<Image> = Vec::new();
+        images.push(core::array::from_fn(|i| ((i * 7) % 256) as f32 / 255.0));
+        images.push(core::array::from_fn(|i| {
+            if i % 5 == 0 {
+                next() + 0.5
+            } else {
+                0.0
+            }
+        }));
+        images.push(core::array::from_fn(
+            |i| if i % 3 == 0 { -0.0 } else { 0.0 },
+        ));
+        images.push(core::array::from_fn(
+            |i| if i == INPUT - 1 { 1.0 } else { 0.0 },
+        ));
+        images.push([0.0; INPUT]);
+        for _ in 0..20 {
+            images.push(core::array::from_fn(|_| {
+                let v = next();
+                if v > 0.3 {
+                    v + 0.5
+                } else {
+                    0.0
+                }
+            }));
+        }
+        for (n, x) in images.iter().enumerate() {
+            let want = mlp.logits(x).map(|z| z.map(f32::to_bits));
+            let portable = logits_portable(&packed, x).map(|z| z.map(f32::to_bits));
+            assert_eq!(portable, want, "portable, image {n}");
+            #[cfg(all(feature = "std", target_arch = "x86_64"))]
+            if std::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 is present (checked just above)
+                let avx = unsafe { logits_avx2(&packed, x) }.map(|z| z.map(f32::to_bits));
+                assert_eq!(avx, want, "AVX2, image {n}");
+            }
+        }
+        let mut bad = images[1];
+        bad[100] = f32::NAN;
+        assert_eq!(logits_portable(&packed, &bad), Err(Error::NonFiniteInput));
+    }
 
     /// The vector sigmoid against the scalar one, bit for bit, over a
     /// sweep of f32 bit patterns in -100..100 and around every branch point
