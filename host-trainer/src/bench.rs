@@ -192,41 +192,60 @@ pub fn inference(
         )));
     }
     let core = |e| Error::core("model", e);
-    const CALLS: usize = 2000;
     Ok(match model {
         AnyModel::F32(m) => {
             let mlp = m.mlp::<INFERENCE_HIDDEN>().map_err(core)?;
             let packed = PackedMlp::new(&mlp);
-            vec![
-                InferenceTiming {
-                    name: "f32 Mlp (borrowed, as on the board)",
-                    one_us: time_one(images, rounds, CALLS, |x| mlp.predict(x)),
-                    batch_ms: None,
-                },
-                InferenceTiming {
-                    name: "f32 PackedMlp (host)",
-                    one_us: time_one(images, rounds, CALLS, |x| packed.predict(x)),
-                    batch_ms: Some(time_batch(images, rounds, |b| packed.predict_batch(b))),
-                },
-            ]
+            borrowed_and_packed(
+                [
+                    "f32 Mlp (borrowed, as on the board)",
+                    "f32 PackedMlp (host)",
+                ],
+                (images, rounds),
+                |x| mlp.predict(x),
+                |x| packed.predict(x),
+                |b| packed.predict_batch(b),
+            )
         }
         AnyModel::Int8(m) => {
             let q = m.quant_mlp::<INFERENCE_HIDDEN>().map_err(core)?;
             let packed = PackedQuantMlp::new(&q);
-            vec![
-                InferenceTiming {
-                    name: "int8 QuantMlp (borrowed, as on the board)",
-                    one_us: time_one(images, rounds, CALLS, |x| q.predict(x)),
-                    batch_ms: None,
-                },
-                InferenceTiming {
-                    name: "int8 PackedQuantMlp (host)",
-                    one_us: time_one(images, rounds, CALLS, |x| packed.predict(x)),
-                    batch_ms: Some(time_batch(images, rounds, |b| packed.predict_batch(b))),
-                },
-            ]
+            borrowed_and_packed(
+                [
+                    "int8 QuantMlp (borrowed, as on the board)",
+                    "int8 PackedQuantMlp (host)",
+                ],
+                (images, rounds),
+                |x| q.predict(x),
+                |x| packed.predict(x),
+                |b| packed.predict_batch(b),
+            )
         }
     })
+}
+
+/// The timings of a borrowed network (single images) and of its packed
+/// version (single images and the whole batch).
+fn borrowed_and_packed<A, B, C>(
+    names: [&'static str; 2],
+    (images, rounds): (&[Image], usize),
+    borrowed: impl Fn(&Image) -> A,
+    packed: impl Fn(&Image) -> B,
+    packed_batch: impl Fn(&[Image]) -> C,
+) -> Vec<InferenceTiming> {
+    const CALLS: usize = 2000;
+    vec![
+        InferenceTiming {
+            name: names[0],
+            one_us: time_one(images, rounds, CALLS, borrowed),
+            batch_ms: None,
+        },
+        InferenceTiming {
+            name: names[1],
+            one_us: time_one(images, rounds, CALLS, packed),
+            batch_ms: Some(time_batch(images, rounds, packed_batch)),
+        },
+    ]
 }
 
 /// Timings of `train --augment`'s augmentation (the default settings).

@@ -17,6 +17,13 @@ fn ok(args: &[&str]) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// Runs host-trainer with `args`, which must fail; returns its standard error.
+fn err(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(!o.status.success(), "host-trainer {args:?} succeeded");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// Writes one 28x28 synthetic image as PNG in one of three conventions.
 fn write_png(path: &Path, ink: &[f32], style: &str) {
     let mut img = image::RgbaImage::new(28, 28);
@@ -178,10 +185,8 @@ fn train_evaluate_predict() {
     let out = ok(&["predict", "--model", qs, ink.to_str().unwrap()]);
     assert_eq!(out.matches("probabilities").count(), 2, "{out}");
     // an int8 file is not an f32 model: quantizing it again is a clear error
-    let again = run(&["quantize", "--model", qs, "--out", q2.to_str().unwrap()]);
-    assert!(!again.status.success());
-    let err = String::from_utf8_lossy(&again.stderr);
-    assert!(err.contains("weight type"), "{err}");
+    let e = err(&["quantize", "--model", qs, "--out", q2.to_str().unwrap()]);
+    assert!(e.contains("weight type"), "{e}");
 }
 
 #[test]
@@ -189,31 +194,26 @@ fn bad_input_gives_clear_errors() {
     let d = common::tmpdir("cli-bad");
     let junk = d.join("junk.nnet");
     std::fs::write(&junk, b"not a model").unwrap();
-    let o = run(&[
+    let e = err(&[
         "evaluate",
         "--model",
         junk.to_str().unwrap(),
         "--data",
         d.to_str().unwrap(),
     ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("junk.nnet") && err.contains("magic"), "{err}");
+    assert!(e.contains("junk.nnet") && e.contains("magic"), "{e}");
 
-    let o = run(&[
+    let e = err(&[
         "train",
         "--data",
         d.to_str().unwrap(),
         "--out",
         d.join("x.nnet").to_str().unwrap(),
     ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("fetch-mnist"), "{err}");
+    assert!(e.contains("fetch-mnist"), "{e}");
 
-    let o = run(&["train", "--hidden", "301", "--data", d.to_str().unwrap()]);
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("hidden size 301"));
+    let e = err(&["train", "--hidden", "301", "--data", d.to_str().unwrap()]);
+    assert!(e.contains("hidden size 301"), "{e}");
 
     let o = run(&["--help"]);
     let help = String::from_utf8_lossy(&o.stdout);
@@ -281,13 +281,8 @@ fn bench_inference_times_every_network_and_refuses_bad_batches() {
     assert!(lines[1].contains("batch of 30: "), "{out}");
 
     for bad in ["0", "1000000"] {
-        let o = run(&[&args[..], &["--batch", bad]].concat());
-        assert!(!o.status.success());
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            err.contains(&format!("--batch {bad}: choose 1 to")),
-            "{err}"
-        );
+        let e = err(&[&args[..], &["--batch", bad]].concat());
+        assert!(e.contains(&format!("--batch {bad}: choose 1 to")), "{e}");
     }
     // a model of another size is refused with a reason
     let small = d.join("small.nnet");
@@ -305,7 +300,7 @@ fn bench_inference_times_every_network_and_refuses_bad_batches() {
         "--quiet",
         "--no-plot",
     ]);
-    let o = run(&[
+    let e = err(&[
         "bench-inference",
         "--data",
         data,
@@ -314,9 +309,7 @@ fn bench_inference_times_every_network_and_refuses_bad_batches() {
         "--batch",
         "5",
     ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("784-300-10"), "{err}");
+    assert!(e.contains("784-300-10"), "{e}");
 }
 
 #[test]

@@ -8,16 +8,11 @@ batch=${BATCH:-10000}
 rounds=${ROUNDS:-15}
 out=$CARGO_TARGET_DIR/measure/inference-vs-numpy
 mkdir -p "$out"
-# NumPy from PyPI (its wheels bundle OpenBLAS) in a virtual environment under the target dir
-venv=$CARGO_TARGET_DIR/venv-numpy
-if ! "$venv/bin/python" -c 'import numpy' 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install -q numpy >&2
-fi
+python=$(scripts/peers/numpy-venv.sh)
 cargo build -q --release -p host-trainer
 ht=$CARGO_TARGET_DIR/release/host-trainer
 # alternate the two so that a load change hits both
-"$venv/bin/python" scripts/peers/numpy_infer.py --data data/mnist --batch "$batch" --rounds "$rounds" |
+"$python" scripts/peers/numpy_infer.py --data data/mnist --batch "$batch" --rounds "$rounds" |
     tee "$out/numpy.txt" >&2
 "$ht" bench-inference --data data/mnist --batch "$batch" --rounds "$rounds" | tee "$out/nnet.txt" >&2
 
@@ -32,7 +27,7 @@ echo '## Inference against NumPy'
 echo
 echo "Command: \`host-trainer bench-inference --batch $batch --rounds $rounds\` (release build) and"
 echo "\`python scripts/peers/numpy_infer.py --batch $batch --rounds $rounds\`"
-echo "($("$venv/bin/python" -c 'import numpy; print("NumPy", numpy.__version__)'), OpenBLAS from its wheel), run one after"
+echo "($("$python" -c 'import numpy; print("NumPy", numpy.__version__)'), OpenBLAS from its wheel), run one after"
 echo "the other in the same session: one thread each, the first $batch MNIST test images,"
 echo 'median per-call time of single-image calls and median time of one call over the whole batch.'
 echo '"x NumPy" is how many times faster than NumPy in the same run.'

@@ -8,18 +8,13 @@ threads=${THREADS:-2}
 epochs=${EPOCHS:-3}
 out=$CARGO_TARGET_DIR/measure/training-speed
 mkdir -p "$out"
-# NumPy from PyPI (its wheels bundle OpenBLAS) in a virtual environment under the target dir
-venv=$CARGO_TARGET_DIR/venv-numpy
-if ! "$venv/bin/python" -c 'import numpy' 2>/dev/null; then
-    python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install -q numpy >&2
-fi
+python=$(scripts/peers/numpy-venv.sh)
 cargo build -q --release -p host-trainer
 ht=$CARGO_TARGET_DIR/release/host-trainer
 bench_cmd=("$ht" bench --data data/mnist --epochs "$epochs" --threads "$threads" --augment)
 "${bench_cmd[@]}" | tee "$out/host-trainer.txt" >&2
 for opt in sgd adam; do
-    "$venv/bin/python" scripts/peers/numpy_mlp.py --data data/mnist --opt "$opt" --epochs "$epochs" \
+    "$python" scripts/peers/numpy_mlp.py --data data/mnist --opt "$opt" --epochs "$epochs" \
         --threads "$threads" --no-infer | tee "$out/numpy-$opt.txt" >&2
 done
 ours() { sed -n "s/^$1: \([0-9.]*\) s\/epoch.*/\1/p" "$out/host-trainer.txt"; }
@@ -29,7 +24,7 @@ echo '## Training speed'
 echo
 echo "Commands, back to back: \`host-trainer bench --data data/mnist --epochs $epochs --threads $threads --augment\`"
 echo "(release build), then \`python scripts/peers/numpy_mlp.py --data data/mnist --opt OPT --epochs $epochs --threads $threads --no-infer\`"
-echo "for OPT in sgd, adam ($("$venv/bin/python" -c 'import numpy; print("NumPy", numpy.__version__)'), OpenBLAS from its wheel)."
+echo "for OPT in sgd, adam ($("$python" -c 'import numpy; print("NumPy", numpy.__version__)'), OpenBLAS from its wheel)."
 echo "784-300-10, batch 64, 60,000 images per epoch; median seconds per epoch of $epochs timed epochs."
 echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
