@@ -20,6 +20,7 @@ for f in nnet-core/benches/*.rs; do
             name = $0
             sub(/[[:space:]]*time:.*/, "", name)
             if (name == "") name = prev
+            if (name ~ /^[[:space:]]*change:/) next
             gsub(/^[[:space:]]+|[[:space:]]+$/, "", name)
             iv = $0
             sub(/.*time:[[:space:]]*\[/, "", iv)
