@@ -224,6 +224,18 @@ impl core::fmt::Display for UiState {
     }
 }
 
+/// One line of `tests/data/ui-golden.txt`: the state's name and the FNV-1a 64
+/// hash of its frame, `NAME HASH` (16 hex digits). Every check of the golden
+/// file writes its lines with this.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GoldenLine(pub UiState, pub u64);
+
+impl core::fmt::Display for GoldenLine {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} {:016x}", self.0, self.1)
+    }
+}
+
 /// Draws every [`UiState`] in turn into `target` (each a whole frame, from a
 /// fresh [`App`] with `net`) and calls `visit` with the state and the target
 /// after each: the frames the golden hashes are taken of.

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use firmware::app::Status;
 use firmware::framebuffer::Framebuffer;
 use firmware::model::{Adapted, NO_HIDDEN};
-use firmware::script::DIGIT_SCRIPTS;
+use firmware::script::{GoldenLine, DIGIT_SCRIPTS};
 use nnet_core::adapt::AdaptConfig;
 use nnet_core::{Image, Prediction, INPUT, OUTPUT};
 
@@ -350,7 +350,7 @@ fn qemu_selftest_is_bit_identical_to_host() {
     let mut host_ui = String::new();
     let mut fb = Box::new(Framebuffer::new());
     let Ok(()) = firmware::script::ui_states(mlp, &mut *fb, |state, fb| {
-        host_ui.push_str(&format!("{state} {:016x}\n", fb.hash()));
+        host_ui.push_str(&format!("{}\n", GoldenLine(state, fb.hash())));
     });
     assert_eq!(ui_lines, host_ui, "QEMU's UI frames differ from the host's");
     if !firmware::model::INT8 && firmware::model::SOURCE_PATH.ends_with("models/mnist-mlp.nnet") {

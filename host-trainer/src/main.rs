@@ -685,14 +685,14 @@ fn main() -> Result<()> {
                 );
             }
             let images: Vec<nnet_core::Image> = (0..batch).map(|i| *test.image(i)).collect();
+            let rounds = rounds.max(1);
             say!(
-                "# 784-{}-10 on the first {batch} MNIST test images, one thread, median of {} rounds",
+                "# 784-{}-10 on the first {batch} MNIST test images, one thread, median of {rounds} rounds",
                 bench::INFERENCE_HIDDEN,
-                rounds.max(1)
             );
             for path in &models {
                 let model = eval::load_any_model(path)?;
-                for t in bench::inference(&model, &images, rounds.max(1))? {
+                for t in bench::inference(&model, &images, rounds)? {
                     match t.batch_ms {
                         Some(ms) => say!(
                             "{}: one image: {:.2} us; batch of {batch}: {ms:.2} ms ({:.2} us/image)",

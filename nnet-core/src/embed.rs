@@ -75,8 +75,6 @@ pub struct Embedded {
     pub hidden: usize,
     /// The test accuracy recorded in it, if any.
     pub test_accuracy: Option<f32>,
-    /// The whole file.
-    pub bytes: Vec<u8>,
 }
 
 /// Why a model file cannot be embedded. The message names the file and, where
@@ -241,7 +239,6 @@ pub fn validate(path: &Path, request: &Request<'_>) -> Result<Embedded, EmbedErr
         weight_type,
         hidden,
         test_accuracy,
-        bytes,
     })
 }
 

@@ -226,7 +226,8 @@ fn ui_hashes(net: Net) -> String {
     let mut display = SimulatorDisplay::new(Size::new(WIDTH, HEIGHT));
     let mut text = String::new();
     let Ok(()) = script::ui_states(net, &mut display, |state, display| {
-        text.push_str(&format!("{state} {:016x}\n", display_hash(display)));
+        let line = script::GoldenLine(state, display_hash(display));
+        text.push_str(&format!("{line}\n"));
     });
     text
 }

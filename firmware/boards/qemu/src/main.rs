@@ -78,7 +78,7 @@ use cortex_m_rt::{entry, exception, ExceptionFrame};
 use firmware::app::Status;
 use firmware::framebuffer::Framebuffer;
 use firmware::model::{Adapted, Hidden, Net, HIDDEN, NO_HIDDEN};
-use firmware::script::DIGIT_SCRIPTS;
+use firmware::script::{GoldenLine, DIGIT_SCRIPTS};
 use nnet_core::adapt::AdaptConfig;
 use nnet_core::{Image, Prediction};
 
@@ -283,7 +283,7 @@ fn selftest(
     // (c') every UI state's frame hashed, for the golden file
     // (firmware/tests/data/ui-golden.txt, compared on the host)
     let Ok(()) = firmware::script::ui_states(*mlp, &mut fb, |state, fb| {
-        let _ = writeln!(out, "ui {state} {:016x}", fb.hash());
+        let _ = writeln!(out, "ui {}", GoldenLine(state, fb.hash()));
     });
 
     // (d) learning from corrections: the embedded network with a RAM output
