@@ -11,7 +11,7 @@ mkdir -p "$out"
 python=$(scripts/peers/numpy-venv.sh)
 cargo build -q --release -p host-trainer
 ht=$CARGO_TARGET_DIR/release/host-trainer
-# alternate the two so that a load change hits both
+# the peer first, then nnet-core, back to back
 "$python" scripts/peers/numpy_infer.py --data data/mnist --batch "$batch" --rounds "$rounds" |
     tee "$out/numpy.txt" >&2
 "$ht" bench-inference --data data/mnist --batch "$batch" --rounds "$rounds" | tee "$out/nnet.txt" >&2

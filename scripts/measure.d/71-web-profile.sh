@@ -10,17 +10,8 @@ cargo build -q --release -p web-demo
 bin=$CARGO_TARGET_DIR/release/web-demo
 out=$CARGO_TARGET_DIR/measure/web-profile
 mkdir -p "$out"
-log=$out/server.log
-"$bin" --addr 127.0.0.1:0 >"$log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true' EXIT
-url=""
-for _ in $(seq 100); do
-    url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$log")
-    [[ -n $url ]] && break
-    sleep 0.1
-done
-[[ -n $url ]] || { echo "web-profile: the server did not start" >&2; cat "$log" >&2; exit 1; }
+source scripts/lib/web-server.sh
+start_web_demo "$bin"
 
 # categories of the flat profile (perf report --no-children), by symbol
 group() {
@@ -36,7 +27,7 @@ group() {
 }
 echo '## Web server profile'
 echo
-echo 'Command: `perf record -F 2000 -g -p SERVER -- sleep 8` on the release server while'
+echo 'Command: `perf record -F 2000 -p SERVER -- sleep 8` on the release server while'
 echo '`wrk -t1 -c32 -d10s` loads one endpoint (the wrk scripts of `scripts/loadtest`, f32 model),'
 echo 'then `perf report --no-children --sort dso,symbol`, samples grouped by what the code does.'
 echo 'The server CPU per request of each endpoint is in [Web server load](#web-server-load);'
@@ -48,9 +39,9 @@ for script in estimate predict-ink; do
     wrk -t1 -c32 -d10s -s "web-demo/bench/$script.lua" "$url$path" >"$out/wrk-$script.txt" &
     wrk_pid=$!
     sleep 1
-    perf record -q -F 2000 -g -p "$pid" -o "$out/perf-$script.data" -- sleep 8 >/dev/null 2>&1
+    perf record -q -F 2000 -p "$pid" -o "$out/perf-$script.data" -- sleep 8 >/dev/null 2>&1
     wait "$wrk_pid"
-    perf report -i "$out/perf-$script.data" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+    perf report -i "$out/perf-$script.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
         grep '%' | grep -v '^#' | group >"$out/groups-$script.txt"
     echo
     echo "\`POST $path\`:"

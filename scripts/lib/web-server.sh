@@ -1,0 +1,24 @@
+# Sourced by scripts/loadtest and scripts/measure.d/71-web-profile.sh (bash):
+#   start_web_demo BIN [ARGS...]
+# starts the web demo on a free loopback port with ARGS, waits until it listens,
+# and sets `pid`, `url` and `server_log` (the server's output); on exit the
+# server is stopped and its log removed. A server that exits or does not
+# listen within 10 s is an error that shows its log.
+start_web_demo() {
+    local bin=$1
+    shift
+    server_log=$(mktemp)
+    "$bin" --addr 127.0.0.1:0 "$@" >"$server_log" 2>&1 &
+    pid=$!
+    trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$server_log"' EXIT
+    url=""
+    for _ in $(seq 100); do
+        url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$server_log")
+        [[ -n $url ]] && return 0
+        kill -0 "$pid" 2>/dev/null || { cat "$server_log" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "web demo: the server did not start" >&2
+    cat "$server_log" >&2
+    exit 1
+}
