@@ -43,6 +43,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod adapt;
+#[cfg(nnet_armv6m)]
+mod armv6m;
 mod classifier;
 #[cfg(feature = "std")]
 pub mod embed;

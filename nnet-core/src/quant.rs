@@ -221,20 +221,68 @@ pub fn sigmoid_u8_int(z: f32) -> u8 {
     SIGMOID_KEYS.partition_point(|&t| t <= key) as u8
 }
 
+/// `1.0f32`'s bit pattern.
+const ONE_BITS: u32 = 0x3f80_0000;
+
+/// Step 2's expression for one pixel `x` in `(0, 1]`: `x * 255 + 0.5` lies
+/// in `(0.5, 255.5]`, `as u8` truncates (floor).
+#[inline]
+const fn quantize_unit(x: f32) -> u8 {
+    (x * 255.0 + 0.5) as u8
+}
+
+/// `PIXEL_STEPS[k - 1]` is the bit pattern of the smallest `x` in `(0, 1]`
+/// that [`quantize_unit`] maps to `k` or more (`k = 1..=255`), found at
+/// compile time by a binary search over the bit patterns: the expression is
+/// a composition of rounded IEEE-754 operations, so it never decreases as
+/// `x` grows, and positive floats order like their bit patterns (1 KB of flash).
+const PIXEL_STEPS: [u32; 255] = {
+    let mut steps = [0u32; 255];
+    let mut k = 1;
+    while k <= 255 {
+        let (mut lo, mut hi) = (1u32, ONE_BITS); // quantize_unit(1.0) = 255 >= k
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if quantize_unit(f32::from_bits(mid)) as u32 >= k {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        steps[k as usize - 1] = lo;
+        k += 1;
+    }
+    steps
+};
+
+/// [`quantize_unit`] without floating-point operations, from the bit pattern
+/// `bits` of `x` in `(0, 1]`: the number of [`PIXEL_STEPS`] at or below it
+/// (a binary search, 8 integer compares). For cores without an FPU
+/// (`cfg(nnet_soft_float)`), where the float multiply, add and conversion
+/// are three library calls.
+#[cfg_attr(not(nnet_soft_float), allow(dead_code))] // tested on every target
+#[inline]
+fn quantize_unit_int(bits: u32) -> u8 {
+    PIXEL_STEPS.partition_point(|&t| t <= bits) as u8
+}
+
 /// Quantises one pixel to 8 bits: `floor(clamp(x, 0, 1) * 255 + 0.5)`, or
 /// `None` for NaN and infinities. Decides on the bit pattern first, so a
 /// blank pixel (`+0.0`, most of an MNIST image) costs one integer compare.
 #[inline]
 fn quantize_pixel(x: f32) -> Option<u8> {
-    const ONE: u32 = 0x3f80_0000; // 1.0f32
+    const ONE: u32 = ONE_BITS;
     const SIGN: u32 = 0x8000_0000;
     const INF: u32 = 0x7f80_0000;
     let bits = x.to_bits();
     if bits == 0 {
         Some(0)
     } else if bits <= ONE {
-        // 0 < x <= 1: x * 255 + 0.5 lies in (0.5, 255.5], `as u8` truncates (floor)
-        Some((x * 255.0 + 0.5) as u8)
+        #[cfg(not(nnet_soft_float))]
+        let q = quantize_unit(x);
+        #[cfg(nnet_soft_float)]
+        let q = quantize_unit_int(bits);
+        Some(q)
     } else if bits & !SIGN >= INF {
         None
     } else if bits & SIGN != 0 {
@@ -343,6 +391,16 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
     /// The exact integer hidden sums `acc_j = Σ_i xq_i · w1q[i][j]` (step 3 of
     /// the [module docs](self)) for already quantised pixels.
     pub fn hidden_acc_into(&self, xq: &[u8; INPUT], acc: &mut [i32; H]) {
+        #[cfg(nnet_armv6m)]
+        crate::armv6m::hidden_acc(self.w1q, xq, acc);
+        #[cfg(not(nnet_armv6m))]
+        self.hidden_acc_pixelwise(xq, acc);
+    }
+
+    /// [`Self::hidden_acc_into`] pixel by pixel: every inked pixel's weight
+    /// row added to the `H` accumulators, two pixels per sweep.
+    #[cfg(not(nnet_armv6m))]
+    fn hidden_acc_pixelwise(&self, xq: &[u8; INPUT], acc: &mut [i32; H]) {
         acc.fill(0);
         // blank pixels are skipped four at a time; inked ones are paired up so
         // one sweep over the accumulators serves two pixels
@@ -440,7 +498,7 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
 
 /// `acc[j] += x * row[j]` for every hidden unit: the inner loop of the
 /// hidden layer, once per inked pixel. Portable version.
-#[cfg(not(nnet_arm_dsp))]
+#[cfg(not(any(nnet_arm_dsp, nnet_armv6m)))]
 #[inline(always)]
 fn accumulate<const H: usize>(acc: &mut [i32; H], row: &[i8; H], x: u8) {
     let x = i32::from(x);
@@ -509,7 +567,7 @@ fn dot_u8_i8<const H: usize>(h: &[u8; H], w: &[i8; H]) -> i32 {
 
 /// `acc[j] += xa * a[j] + xb * b[j]` for every hidden unit: two inked pixels
 /// in one sweep over the accumulators. Portable version.
-#[cfg(not(nnet_arm_dsp))]
+#[cfg(not(any(nnet_arm_dsp, nnet_armv6m)))]
 #[inline(always)]
 fn accumulate2<const H: usize>(acc: &mut [i32; H], a: &[i8; H], xa: u8, b: &[i8; H], xb: u8) {
     let (xa, xb) = (i32::from(xa), i32::from(xb));
@@ -632,5 +690,45 @@ fn accumulate<const H: usize>(acc: &mut [i32; H], row: &[i8; H], x: u8) {
     let x = i32::from(x);
     for (a, &w) in acc[blocks * 4..].iter_mut().zip(row[blocks * 4..].iter()) {
         *a += x * i32::from(w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The float-free pixel quantiser equals step 2's expression everywhere
+    /// in `(0, 1]`: both are non-decreasing step functions of `x`, so they are
+    /// equal if they agree at every step and just below it (checked here for
+    /// all 255 steps), plus the ends of the range and MNIST's `n/255`.
+    #[test]
+    fn integer_pixel_quantiser_equals_the_float_one() {
+        let same = |bits: u32| {
+            let x = f32::from_bits(bits);
+            assert_eq!(
+                quantize_unit_int(bits),
+                quantize_unit(x),
+                "x = {x:e} ({bits:#010x})"
+            );
+        };
+        for (k, &step) in PIXEL_STEPS.iter().enumerate() {
+            assert!(
+                step > 1 && step <= ONE_BITS,
+                "step {} at {step:#010x}",
+                k + 1
+            );
+            assert_eq!(usize::from(quantize_unit(f32::from_bits(step))), k + 1);
+            same(step);
+            same(step - 1);
+            same(step + 1);
+        }
+        for bits in [1, 2, 0x0080_0000, 0x3b00_0000, ONE_BITS - 1, ONE_BITS] {
+            same(bits);
+        }
+        for n in 1..=255u8 {
+            let x = f32::from(n) / 255.0;
+            same(x.to_bits());
+            assert_eq!(quantize_pixel(x), Some(n));
+        }
     }
 }

@@ -2,14 +2,15 @@
 # The Raspberry Pi Pico binary (firmware/boards/pico) built as a user flashes it and run
 # whole in the rp2040js emulator:
 #   scripts/ci.d/60-pico.sh      (from anywhere; needs node/npm, installed by scripts/setup)
-#   1. fmt + clippy, release builds for thumbv6m-none-eabi (int8 model, then f32), the UF2
+#   1. fmt + clippy (nnet-core for thumbv6m too), release builds for thumbv6m-none-eabi (int8 model, then f32), the UF2
 #      made with the documented converter, flash/RAM use checked against the RP2040;
 #   2. the desktop simulator's frames and touch polls of the scripted digits (int8 and f32);
 #   3. npm ci of the harness (rp2040js, pinned), then the harness boots the bootrom and the
 #      UF2, draws every scripted digit through its XPT2046 model (the f32 build: two
 #      digits, its inference is slow to emulate) and requires each ST7789 frame to equal
 #      the simulator's pixel for pixel, no fault/panic/hang, and the int8 build's boot to
-#      first frame within 300 ms of emulated time.
+#      first frame within 300 ms of emulated time and every inference within 600,000
+#      emulated cycles (the emulator's count is deterministic: a budget, not a timing).
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -63,6 +64,8 @@ frames() {
 }
 
 (cd firmware/boards && cargo fmt -p firmware-pico -- --check)
+echo "==> nnet-core for thumbv6m-none-eabi (its ARMv6-M code): clippy"
+cargo clippy -q --locked -p nnet-core --target thumbv6m-none-eabi --no-default-features -- -D warnings
 echo "==> emulator harness: npm ci (rp2040js)"
 (cd "$emu" && npm ci --no-audit --no-fund --loglevel=error)
 
@@ -70,7 +73,7 @@ build int8
 frames int8 simulator,int8
 echo "==> rp2040js: the int8 UF2 with every scripted digit"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
-    --png "$out/pico-emulated.png" --max-boot-ms 300
+    --png "$out/pico-emulated.png" --max-boot-ms 300 --max-inference-cycles 600000
 
 build f32 --no-default-features --features f32
 frames f32 simulator

@@ -5,7 +5,7 @@
 //
 //   node run.mjs --uf2 firmware-pico.uf2 --scripts DIR [--only 0,2] [--png OUT.png]
 //                [--max-boot-ms 300] [--max-inference-cycles 600000] [--poll-budget-cycles N]
-//                [--profile OUT.txt]   (instructions per address while the network runs)
+//                [--profile OUT.txt]   (emulated cycles per instruction address while the network runs)
 //
 // DIR holds, for each script N, `script-N.json` (the touch polls and what the
 // desktop simulator recognised: `simulator --script N --polls`) and
@@ -211,8 +211,10 @@ function main() {
         }
         clock.tick(dt);
       } else {
-        if (profile && ledOnAt !== null) profile.set(mcu.core.PC, (profile.get(mcu.core.PC) ?? 0) + 1);
-        clock.tick(mcu.core.executeInstruction() * NANOS_PER_CYCLE);
+        const pc = mcu.core.PC;
+        const spent = mcu.core.executeInstruction();
+        if (profile && ledOnAt !== null) profile.set(pc, (profile.get(pc) ?? 0) + spent);
+        clock.tick(spent * NANOS_PER_CYCLE);
       }
       if (mcu.core.IPSR === 3) {
         // let the fault handler print its message
@@ -229,7 +231,7 @@ function main() {
     checkHealth();
   }
 
-  // --profile FILE: instructions executed per address while the network runs (LED on)
+  // --profile FILE: emulated cycles spent per instruction address while the network runs (LED on)
   const profile = args.profile ? new Map() : null;
   const t0 = Date.now();
   const bootBudget = Number(args['boot-budget-cycles']);
@@ -306,7 +308,7 @@ function main() {
 
   if (profile) {
     writeFileSync(args.profile, [...profile].sort((a, b) => b[1] - a[1]).map(([pc, n]) => `${pc.toString(16)} ${n}`).join('\n') + '\n');
-    console.log(`wrote ${args.profile} (address, instructions executed with the LED on)`);
+    console.log(`wrote ${args.profile} (address, emulated cycles spent there with the LED on)`);
   }
 
   if (args.png) {

@@ -1,7 +1,8 @@
 //! Stack high-water mark of one piece of code: [`paint`] fills the free stack
 //! below the current stack pointer with a pattern, the code runs, and
 //! [`used`] finds the lowest word it overwrote. Both are inlined into the
-//! measuring function, so they see its (constant) stack pointer.
+//! measuring function, so they see its (constant) stack pointer. Thumb-1
+//! instructions only, so the same code runs on ARMv6-M (the `thumbv6m` build).
 use core::arch::asm;
 
 /// Bytes painted below the stack pointer: far more than one inference needs.
@@ -19,9 +20,10 @@ pub fn paint() -> usize {
     unsafe {
         asm!(
             "mov {sp}, sp",
-            "sub {p}, {sp}, {len}",
+            "subs {p}, {sp}, {len}",
             "2:",
-            "str {v}, [{p}], #4",
+            "str {v}, [{p}]",
+            "adds {p}, {p}, #4",
             "cmp {p}, {sp}",
             "blo 2b",
             sp = out(reg) sp,
