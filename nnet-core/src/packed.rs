@@ -32,11 +32,13 @@
 //! ## int8: pixel pairs, 16-bit products
 //!
 //! [`QuantMlp`]'s hidden sums are exact integers, so their order is free.
-//! [`PackedQuantMlp`] stores the hidden weights as 16-bit pairs for the
+//! [`PackedQuantMlp`] stores the hidden weights as 8-bit pairs for the
 //! pixels `(2p, 2p + 1)`, in blocks of 64 hidden units; on x86_64 with AVX2 one
-//! `vpmaddwd` multiplies 8 pairs by the two pixel values and adds each pair in
-//! `i32` (exact: `|255 · 127 · 2| < 2^31`). Pairs of blank pixels are skipped.
-//! The scale, bias, activation table and output layer are those of [`QuantMlp`].
+//! `vpmovsxbw` widens 8 pairs to 16 bits as it loads them and one `vpmaddwd`
+//! multiplies them by the two pixel values and adds each pair in `i32` (exact:
+//! `|255 · 127 · 2| < 2^31`). Pairs of blank pixels are skipped. The scale,
+//! bias and activation are [`QuantMlp`]'s (the activation's table search 8
+//! hidden units at a time with AVX2 gathers); the output sums are `vpmaddwd`s too.
 //!
 //! Both networks answer a whole batch with [`PackedMlp::predict_batch`] /
 //! [`PackedQuantMlp::predict_batch`]: per image the same bits as `predict`.
@@ -44,7 +46,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::model::{prediction_from_logits, sigmoid};
-use crate::quant::{quantize_input, sigmoid_u8, INV255};
+use crate::quant::{quantize_into, sigmoid_u8, INV255};
 use crate::{Classifier, Error, Image, Mlp, Prediction, QuantMlp, INPUT, OUTPUT};
 
 /// Lanes of one chunk: the 8 accumulators of the determinism contract.
@@ -504,8 +506,8 @@ const QBLOCK: usize = 64;
 /// Pixel pairs of one image.
 const PAIRS: usize = INPUT / 2;
 /// The weights of one pixel pair for one block of hidden units:
-/// `[w1q[2p][j], w1q[2p + 1][j]]` as 16-bit integers.
-type QBlock = [[i16; 2]; QBLOCK];
+/// `[w1q[2p][j], w1q[2p + 1][j]]`.
+type QBlock = [[i8; 2]; QBLOCK];
 
 /// A `784 -> H -> 10` int8 network with its hidden weights repacked for the
 /// host (see the [module docs](self)); the same bits as [`QuantMlp::predict`].
@@ -516,7 +518,8 @@ pub struct PackedQuantMlp<const H: usize> {
     /// `s1_j * INV255` (the scale step of the pre-activation, rounded as [`QuantMlp`] rounds it).
     s1: [f32; H],
     b1: [f32; H],
-    w2q: [[i8; H]; OUTPUT],
+    /// Output weights as 16-bit integers (pairs of products in one `vpmaddwd`).
+    w2: [[i16; H]; OUTPUT],
     s2: [f32; OUTPUT],
     b2: [f32; OUTPUT],
 }
@@ -524,19 +527,19 @@ pub struct PackedQuantMlp<const H: usize> {
 impl<const H: usize> PackedQuantMlp<H> {
     const BLOCKS: usize = H.div_ceil(QBLOCK);
 
-    /// Repacks the weights of `q` (16-bit weights: twice its hidden layer).
+    /// Repacks the weights of `q` (the same size as its hidden layer).
     pub fn new(q: &QuantMlp<'_, H>) -> Self {
-        let mut w1 = vec![[[0i16; 2]; QBLOCK]; Self::BLOCKS * PAIRS];
+        let mut w1 = vec![[[0i8; 2]; QBLOCK]; Self::BLOCKS * PAIRS];
         for (i, row) in q.w1q().iter().enumerate() {
             for (j, &w) in row.iter().enumerate() {
-                w1[(j / QBLOCK) * PAIRS + i / 2][j % QBLOCK][i % 2] = i16::from(w);
+                w1[(j / QBLOCK) * PAIRS + i / 2][j % QBLOCK][i % 2] = w;
             }
         }
         PackedQuantMlp {
             w1,
             s1: core::array::from_fn(|j| q.s1()[j] * INV255),
             b1: *q.b1(),
-            w2q: *q.w2q(),
+            w2: q.w2q().map(|row| row.map(i16::from)),
             s2: *q.s2(),
             b2: *q.b2(),
         }
@@ -544,10 +547,7 @@ impl<const H: usize> PackedQuantMlp<H> {
 
     /// Output logits for one image; the same bits and errors as [`QuantMlp::logits`].
     pub fn logits(&self, x: &Image) -> Result<[f32; OUTPUT], Error> {
-        let xq = quantize_input(x)?;
-        let mut acc = [0i32; H];
-        dispatch!(hidden_acc_portable, hidden_acc_avx2, (self, &xq, &mut acc));
-        self.finish(&acc)
+        dispatch!(qlogits_portable, qlogits_avx2, (self, x))
     }
 
     /// Classifies one 28x28 image; the same bits and errors as [`QuantMlp::predict`].
@@ -563,25 +563,42 @@ impl<const H: usize> PackedQuantMlp<H> {
     /// The pixel pairs with ink, in increasing order; returns how many.
     #[inline(always)]
     fn inked_pairs(xq: &[u8; INPUT], pairs: &mut [u16; PAIRS]) -> usize {
-        let (px, _) = xq.as_chunks::<2>();
         let mut n = 0;
-        for (p, pair) in px.iter().enumerate() {
-            if u16::from_ne_bytes(*pair) != 0 {
-                pairs[n] = p as u16;
-                n += 1;
+        // 4 pairs (8 pixels) per test: most of a digit's rows are blank
+        let (quads, _) = xq.as_chunks::<8>();
+        for (q, quad) in quads.iter().enumerate() {
+            if u64::from_ne_bytes(*quad) == 0 {
+                continue;
+            }
+            let (px, _) = quad.as_chunks::<2>();
+            for (k, pair) in px.iter().enumerate() {
+                if u16::from_ne_bytes(*pair) != 0 {
+                    if let Some(slot) = pairs.get_mut(n) {
+                        *slot = (4 * q + k) as u16;
+                    }
+                    n += 1;
+                }
             }
         }
         n
     }
 
-    /// Steps 4-7 of [`crate::quant`] from the exact hidden sums.
+    /// Steps 4-7 of [`crate::quant`] from the exact hidden sums (inlined into
+    /// the AVX2 caller, where the output sums become `vpmaddwd`s).
+    #[inline(always)]
     fn finish(&self, acc: &[i32; H]) -> Result<[f32; OUTPUT], Error> {
-        let mut hidden = [0u8; H];
+        let mut hidden = [0i16; H];
         for (((h, &a), &s), &b) in hidden.iter_mut().zip(acc).zip(&self.s1).zip(&self.b1) {
-            *h = sigmoid_u8(a as f32 * s + b);
+            *h = i16::from(sigmoid_u8(a as f32 * s + b));
         }
+        self.output(&hidden)
+    }
+
+    /// Steps 6-7 of [`crate::quant`] from the 8-bit hidden activations.
+    #[inline(always)]
+    fn output(&self, hidden: &[i16; H]) -> Result<[f32; OUTPUT], Error> {
         let mut z = [0.0f32; OUTPUT];
-        for (((z, row), &s), &b) in z.iter_mut().zip(&self.w2q).zip(&self.s2).zip(&self.b2) {
+        for (((z, row), &s), &b) in z.iter_mut().zip(&self.w2).zip(&self.s2).zip(&self.b2) {
             let a: i32 = hidden
                 .iter()
                 .zip(row.iter())
@@ -594,6 +611,68 @@ impl<const H: usize> PackedQuantMlp<H> {
         }
         Ok(z)
     }
+}
+
+/// [`PackedQuantMlp::logits`] without AVX2.
+fn qlogits_portable<const H: usize>(
+    m: &PackedQuantMlp<H>,
+    x: &Image,
+) -> Result<[f32; OUTPUT], Error> {
+    let mut xq = [0u8; INPUT];
+    quantize_into(x, &mut xq)?;
+    let mut acc = [0i32; H];
+    hidden_acc_portable(m, &xq, &mut acc);
+    m.finish(&acc)
+}
+
+/// [`PackedQuantMlp::logits`] with AVX2 (the same bits).
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn qlogits_avx2<const H: usize>(m: &PackedQuantMlp<H>, x: &Image) -> Result<[f32; OUTPUT], Error> {
+    let mut xq = [0u8; INPUT];
+    quantize_into(x, &mut xq)?;
+    let mut acc = [0i32; H];
+    hidden_acc_avx2(m, &xq, &mut acc);
+    m.output(&hidden_avx2(m, &acc))
+}
+
+/// Steps 4-5 of [`crate::quant`] with AVX2, 8 hidden units at a time: the
+/// pre-activation `acc as f32 * s + b` (the same rounded operations, no fused
+/// multiply-add) and [`crate::quant::sigmoid_u8_x8`].
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn hidden_avx2<const H: usize>(m: &PackedQuantMlp<H>, acc: &[i32; H]) -> [i16; H] {
+    use core::arch::x86_64::*;
+    let mut hidden = [0i16; H];
+    let (a8, a_tail) = acc.as_chunks::<8>();
+    let (s8, _) = m.s1.as_chunks::<8>();
+    let (b8, _) = m.b1.as_chunks::<8>();
+    let (h8, h_tail) = hidden.as_chunks_mut::<8>();
+    for (((h, a), s), b) in h8.iter_mut().zip(a8).zip(s8).zip(b8) {
+        // SAFETY: each chunk is 8 elements (32 bytes); loadu/storeu need no alignment
+        let counts = unsafe {
+            let z = _mm256_add_ps(
+                _mm256_mul_ps(
+                    _mm256_cvtepi32_ps(_mm256_loadu_si256(a.as_ptr().cast())),
+                    _mm256_loadu_ps(s.as_ptr()),
+                ),
+                _mm256_loadu_ps(b.as_ptr()),
+            );
+            crate::quant::sigmoid_u8_x8(z)
+        };
+        let mut c = [0i32; 8];
+        // SAFETY: `c` is 8 i32 (32 bytes)
+        unsafe { _mm256_storeu_si256(c.as_mut_ptr().cast(), counts) };
+        for (h, c) in h.iter_mut().zip(c) {
+            *h = c as i16; // a count, 0..=255
+        }
+    }
+    let first = H - a_tail.len();
+    for (j, (h, &a)) in h_tail.iter_mut().zip(a_tail).enumerate() {
+        let (s, b) = (m.s1[first + j], m.b1[first + j]);
+        *h = i16::from(sigmoid_u8(a as f32 * s + b));
+    }
+    hidden
 }
 
 /// The exact hidden sums, portable version (the same integers as the AVX2 one).
@@ -624,8 +703,9 @@ fn hidden_acc_portable<const H: usize>(
 }
 
 /// The exact hidden sums with AVX2: per pixel pair and 8 hidden units one
-/// `vpmaddwd` (16-bit weight pairs times the two pixel values, each pair of
-/// products added in `i32`) and one `vpaddd`.
+/// `vpmovsxbw` (the 8 weight pairs loaded and widened to 16 bits), one
+/// `vpmaddwd` (times the two pixel values, each pair of products added in
+/// `i32`) and one `vpaddd`.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
 fn hidden_acc_avx2<const H: usize>(m: &PackedQuantMlp<H>, xq: &[u8; INPUT], acc: &mut [i32; H]) {
@@ -644,8 +724,8 @@ fn hidden_acc_avx2<const H: usize>(m: &PackedQuantMlp<H>, xq: &[u8; INPUT], acc:
             let xv = _mm256_set1_epi32(i32::from(x[0]) | (i32::from(x[1]) << 16));
             let (w, _) = w.as_chunks::<8>();
             for (s, w) in sums.iter_mut().zip(w.iter()) {
-                // SAFETY: `w` is 8 pairs of i16, 32 bytes; loadu needs no alignment
-                let wv = unsafe { _mm256_loadu_si256(w.as_ptr().cast()) };
+                // SAFETY: `w` is 8 pairs of i8, 16 bytes; loadu needs no alignment
+                let wv = _mm256_cvtepi8_epi16(unsafe { _mm_loadu_si128(w.as_ptr().cast()) });
                 *s = _mm256_add_epi32(*s, _mm256_madd_epi16(wv, xv));
             }
         }

@@ -32,8 +32,8 @@
 //! 5. **Hidden activation** straight to 8 bits: `hq_j = round(255 · sigmoid(z_j))`
 //!    by [`sigmoid_u8`]: the number of [`SIGMOID_THRESHOLDS`] (the 255 values
 //!    of `z` where the rounded sigmoid steps up) at or below `z_j`, found from
-//!    a 400-entry bucket table and a short scan. No `expf`, no division;
-//!    1,420 bytes of flash (1,020 thresholds + 400 buckets), and fewer
+//!    an 800-entry bucket table and one compare. No `expf`, no division, no
+//!    branch; 1,824 bytes of flash (1,024 thresholds + 800 buckets), and fewer
 //!    Cortex-M4F instructions per hidden unit than an 8-step binary search.
 //!    It is the exact rounding of the true sigmoid except for `z` within half
 //!    an f32 ulp of a threshold, so it is never more than half a step
@@ -131,22 +131,72 @@ pub const SIGMOID_THRESHOLDS: [f32; 255] = [
 
 /// Lower end of the bucket index of [`sigmoid_u8`] (just below the first threshold).
 const BUCKET_Z0: f32 = -6.25;
-/// Buckets per unit of `z` (threshold spacing is at least 4/255 ≈ 0.0157, so a
-/// bucket of 1/32 holds at most 2 thresholds).
-const BUCKET_SCALE: f32 = 32.0;
+/// Buckets per unit of `z`: the thresholds are at least 4/255 ≈ 0.01569 apart,
+/// more than a bucket's 1/64 = 0.015625, so a bucket holds at most one.
+const BUCKET_SCALE: f32 = 64.0;
 /// Number of buckets: `z` from -6.25 to 6.25.
-const BUCKETS: usize = 400;
+const BUCKETS: usize = 800;
 
-/// `SIGMOID_BUCKETS[b]` = number of thresholds at or below the lower edge
-/// `-6.25 + b/32` of bucket `b`: where the search of [`sigmoid_u8`] starts.
-/// Computed at compile time from [`SIGMOID_THRESHOLDS`] (400 bytes of flash).
+/// The bucket of `z` in [`SIGMOID_BUCKETS`], `floor((z + 6.25) · 64)` clamped
+/// to the table (NaN: 0), computed in f32. Never decreases as `z` grows.
+#[inline]
+const fn sigmoid_bucket(z: f32) -> usize {
+    let t = (z - BUCKET_Z0) * BUCKET_SCALE;
+    // NaN and negative t go to bucket 0; `as usize` saturates large t
+    if t >= 0.0 {
+        let b = t as usize;
+        if b > BUCKETS - 1 {
+            BUCKETS - 1
+        } else {
+            b
+        }
+    } else {
+        0
+    }
+}
+
+/// The `n`-th f32 in numeric order (`n = 0` is the most negative NaN,
+/// `u32::MAX` the largest positive one): consecutive `n` are neighbouring
+/// floats, `-0.0` just before `+0.0`.
+const fn nth_float(n: u32) -> f32 {
+    f32::from_bits(if n & 0x8000_0000 != 0 {
+        n ^ 0x8000_0000
+    } else {
+        !n
+    })
+}
+
+/// The inverse of [`nth_float`].
+const fn float_index(z: f32) -> u32 {
+    let bits = z.to_bits();
+    if bits & 0x8000_0000 != 0 {
+        !bits
+    } else {
+        bits ^ 0x8000_0000
+    }
+}
+
+/// `SIGMOID_BUCKETS[b]` = number of thresholds at or below the smallest `z`
+/// whose [`sigmoid_bucket`] is `b` (found by a binary search over the floats
+/// in order), so at or below every `z` of bucket `b`: the count [`sigmoid_u8`]
+/// starts from. Computed at compile time from [`SIGMOID_THRESHOLDS`] (800
+/// bytes of flash).
 const SIGMOID_BUCKETS: [u8; BUCKETS] = {
     let mut table = [0u8; BUCKETS];
     let mut b = 0;
     while b < BUCKETS {
-        let edge = BUCKET_Z0 + b as f32 / BUCKET_SCALE;
+        let (mut lo, mut hi) = (float_index(f32::NEG_INFINITY), float_index(f32::INFINITY));
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if sigmoid_bucket(nth_float(mid)) >= b {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        let first = nth_float(lo);
         let mut count = 0;
-        while count < SIGMOID_THRESHOLDS.len() && SIGMOID_THRESHOLDS[count] <= edge {
+        while count < SIGMOID_THRESHOLDS.len() && SIGMOID_THRESHOLDS[count] <= first {
             count += 1;
         }
         table[b] = count as u8;
@@ -155,32 +205,78 @@ const SIGMOID_BUCKETS: [u8; BUCKETS] = {
     table
 };
 
+/// [`SIGMOID_THRESHOLDS`] and a NaN after them: every compare with the NaN
+/// is false, so the step of [`sigmoid_u8`] from a count of 255 stays there.
+const THRESHOLDS_NAN: [f32; 256] = {
+    let mut t = [f32::NAN; 256];
+    let mut k = 0;
+    while k < 255 {
+        t[k] = SIGMOID_THRESHOLDS[k];
+        k += 1;
+    }
+    t
+};
+
 /// `round(255 · sigmoid(z))` for the hidden layer of the int8 network: the
 /// number of [`SIGMOID_THRESHOLDS`] at or below `z`. Monotonic, `0` for very
 /// negative `z` (and NaN), `255` for very positive `z`.
 ///
-/// A bucket table (`z` in steps of 1/32) gives the starting count, then a
-/// short scan over the thresholds (usually zero to two steps, each direction
-/// checked) finds the exact count, instead of an `expf`, a division and a
-/// rounding. The start only affects speed:
-/// from any start the two scans end at the same count.
+/// A bucket table (`z` in steps of 1/64) gives the count at the bucket's
+/// first float, and one compare with the next threshold adds the bucket's
+/// threshold if `z` is past it: no branch (an unpredictable branch per hidden
+/// unit cost more than the search), instead of an `expf`, a division and a
+/// rounding. The unit test `sigmoid_steps_reach_the_count` checks the result
+/// at every float where the bucket or the count changes.
 #[inline]
 pub fn sigmoid_u8(z: f32) -> u8 {
-    let t = (z - BUCKET_Z0) * BUCKET_SCALE;
-    // NaN and negative t go to bucket 0; `as usize` saturates large t
-    let bucket = if t >= 0.0 {
-        (t as usize).min(BUCKETS - 1)
-    } else {
-        0
+    let start = SIGMOID_BUCKETS
+        .get(sigmoid_bucket(z))
+        .map_or(0, |&c| usize::from(c));
+    let step = THRESHOLDS_NAN.get(start).is_some_and(|&t| z >= t);
+    (start + usize::from(step)) as u8
+}
+
+/// [`SIGMOID_BUCKETS`] as 32-bit entries, for AVX2 gathers.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+const SIGMOID_BUCKETS_I32: [i32; BUCKETS] = {
+    let mut t = [0i32; BUCKETS];
+    let mut b = 0;
+    while b < BUCKETS {
+        t[b] = SIGMOID_BUCKETS[b] as i32;
+        b += 1;
+    }
+    t
+};
+
+/// [`sigmoid_u8`] of 8 pre-activations at once with AVX2, as 8 `i32` lanes:
+/// the same bucket and the same step, two gathers and a compare, so the same
+/// count in every lane.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(crate) fn sigmoid_u8_x8(z: core::arch::x86_64::__m256) -> core::arch::x86_64::__m256i {
+    use core::arch::x86_64::*;
+    let t = _mm256_mul_ps(
+        _mm256_sub_ps(z, _mm256_set1_ps(BUCKET_Z0)),
+        _mm256_set1_ps(BUCKET_SCALE),
+    );
+    // `min_ps(a, t)` returns t when t is NaN: the conversion then gives
+    // i32::MIN and the max below 0, as `sigmoid_bucket` does for NaN and t < 0
+    let t = _mm256_min_ps(_mm256_set1_ps((BUCKETS - 1) as f32), t);
+    let bucket = _mm256_max_epi32(_mm256_cvttps_epi32(t), _mm256_setzero_si256());
+    // SAFETY: `bucket` is in 0..BUCKETS and the start in 0..=255, inside their tables
+    let (start, next) = unsafe {
+        let start = _mm256_i32gather_epi32::<4>(SIGMOID_BUCKETS_I32.as_ptr(), bucket);
+        (
+            start,
+            _mm256_i32gather_ps::<4>(THRESHOLDS_NAN.as_ptr(), start),
+        )
     };
-    let mut count = SIGMOID_BUCKETS.get(bucket).map_or(0, |&c| usize::from(c));
-    while count > 0 && SIGMOID_THRESHOLDS.get(count - 1).is_some_and(|&t| z < t) {
-        count -= 1;
-    }
-    while SIGMOID_THRESHOLDS.get(count).is_some_and(|&t| z >= t) {
-        count += 1;
-    }
-    count as u8
+    // a true compare is all ones (-1): subtracting it adds 1
+    _mm256_sub_epi32(
+        start,
+        _mm256_castps_si256(_mm256_cmp_ps::<_CMP_GE_OQ>(z, next)),
+    )
 }
 
 /// An `i32` that orders finite and infinite `f32` bit patterns like the
@@ -301,12 +397,19 @@ pub fn quantize_input(x: &Image) -> Result<[u8; INPUT], Error> {
     Ok(q)
 }
 
-/// [`quantize_input`] into a zeroed buffer (blank pixels are not written).
-fn quantize_into(x: &Image, q: &mut [u8; INPUT]) -> Result<(), Error> {
+/// [`quantize_input`] into a zeroed buffer (blank pixels are not written;
+/// eight blank pixels in a row cost one test).
+#[inline(always)]
+pub(crate) fn quantize_into(x: &Image, q: &mut [u8; INPUT]) -> Result<(), Error> {
     let bits: &[u32] = bytemuck::cast_slice(&x[..]);
-    for (q, &b) in q.iter_mut().zip(bits.iter()) {
-        if b != 0 {
-            *q = quantize_pixel(f32::from_bits(b)).ok_or(Error::NonFiniteInput)?;
+    for (q, bits) in q.chunks_exact_mut(8).zip(bits.chunks_exact(8)) {
+        if bits.iter().fold(0, |any, &b| any | b) == 0 {
+            continue;
+        }
+        for (q, &b) in q.iter_mut().zip(bits.iter()) {
+            if b != 0 {
+                *q = quantize_pixel(f32::from_bits(b)).ok_or(Error::NonFiniteInput)?;
+            }
         }
     }
     Ok(())
@@ -696,6 +799,87 @@ fn accumulate<const H: usize>(acc: &mut [i32; H], row: &[i8; H], x: u8) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `sigmoid_u8`'s bucket start plus one step ends on the number of
+    /// thresholds at or below `z` for every `z`: both are step
+    /// functions of `z` (the bucket never decreases as `z` grows, and the steps
+    /// and the count change only at a threshold), so checking them where either
+    /// the bucket or the count changes, and just before, covers every float.
+    #[test]
+    fn sigmoid_steps_reach_the_count() {
+        let count = |z: f32| SIGMOID_THRESHOLDS.iter().filter(|&&t| t <= z).count();
+        let (first, last) = (float_index(f32::NEG_INFINITY), float_index(f32::INFINITY));
+        // the first float of every bucket after the first
+        let bucket_starts: [u32; BUCKETS - 1] = core::array::from_fn(|b| {
+            let k = b + 1;
+            let (mut lo, mut hi) = (first, last);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if sigmoid_bucket(nth_float(mid)) >= k {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            assert_eq!(
+                sigmoid_bucket(nth_float(lo)),
+                k,
+                "bucket {k} is never reached"
+            );
+            lo
+        });
+        let ends = [first, last, float_index(-0.0), float_index(0.0)];
+        let thresholds = SIGMOID_THRESHOLDS.iter().map(|&t| float_index(t));
+        let points = ends.into_iter().chain(thresholds).chain(bucket_starts);
+        for p in points {
+            for n in [p.saturating_sub(1).max(first), p] {
+                let z = nth_float(n);
+                assert_eq!(
+                    usize::from(sigmoid_u8(z)),
+                    count(z),
+                    "z = {z:e} ({:#010x})",
+                    z.to_bits()
+                );
+                check_x8(z);
+            }
+        }
+        for z in [
+            f32::NAN,
+            -f32::NAN,
+            f32::from_bits(0x7f80_0001),
+            f32::MAX,
+            f32::MIN,
+        ] {
+            assert_eq!(usize::from(sigmoid_u8(z)), count(z), "z = {z:e}");
+            check_x8(z);
+        }
+    }
+
+    /// With AVX2 (when the CPU has it), `sigmoid_u8_x8` gives `sigmoid_u8`'s
+    /// count for `z` in every lane (next to 7 other values).
+    fn check_x8(z: f32) {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("avx2") {
+            use core::arch::x86_64::*;
+            let lanes = [z, 0.0, -z, 1.0, z, f32::NAN, 6.3, -6.3];
+            let mut out = [0i32; 8];
+            // SAFETY: the CPU has AVX2 (checked above); loadu/storeu need no alignment
+            unsafe {
+                let counts = sigmoid_u8_x8(_mm256_loadu_ps(lanes.as_ptr()));
+                _mm256_storeu_si256(out.as_mut_ptr().cast(), counts);
+            }
+            for (&z, &c) in lanes.iter().zip(&out) {
+                assert_eq!(
+                    c,
+                    i32::from(sigmoid_u8(z)),
+                    "z = {z:e} ({:#010x})",
+                    z.to_bits()
+                );
+            }
+        }
+        #[cfg(not(all(feature = "std", target_arch = "x86_64")))]
+        let _ = z;
+    }
 
     /// The float-free pixel quantiser equals step 2's expression everywhere
     /// in `(0, 1]`: both are non-decreasing step functions of `x`, so they are
