@@ -305,8 +305,22 @@ fn pixel_range(lo: f32, hi: f32) -> core::ops::Range<usize> {
     lo..hi + 1
 }
 
-/// Max-blends one pen segment from `a` to `b` (a disc when `a == b`).
+/// Max-blends one pen segment from `a` to `b` (a disc when `a == b`): with
+/// AVX2 on x86_64 hosts ([`segment_avx2`]), else [`segment_portable`]; the
+/// same bits either way.
+#[inline]
 fn segment(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
+    #[cfg(all(feature = "std", target_arch = "x86_64"))]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2 (checked just above).
+        unsafe { segment_avx2(img, a, b, pen) };
+        return;
+    }
+    segment_portable(img, a, b, pen);
+}
+
+/// [`segment`] one pixel at a time.
+fn segment_portable(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
     let r = pen.reach;
     let reach2 = r * r;
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
@@ -327,6 +341,83 @@ fn segment(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
             if v > *cell {
                 *cell = v;
             }
+        }
+    }
+}
+
+/// [`segment_portable`] 8 pixels of a row at a time with AVX2: per lane the
+/// same single-precision operations in the same order (`vsqrtps` is the
+/// correctly rounded square root, like `libm::sqrtf`; the clamps keep
+/// `f32::clamp`'s operand order), the pixels outside the pen or not darker
+/// left as they are, so the same bits. Only the last row's end is read and
+/// written with masked loads and stores.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+fn segment_avx2(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
+    use core::arch::x86_64::*;
+    let r = pen.reach;
+    let reach2 = r * r;
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = dx * dx + dy * dy;
+    let inv_len2 = if len2 > 0.0 { 1.0 / len2 } else { 0.0 };
+    let cols = pixel_range(a[0].min(b[0]) - r, a[0].max(b[0]) + r);
+    let f = _mm256_set1_ps;
+    // max(0, t) then min(1, t): `t < 0` gives 0, `t > 1` gives 1, else t (as `f32::clamp`)
+    let clamp01 = |t: __m256| _mm256_min_ps(f(1.0), _mm256_max_ps(_mm256_setzero_ps(), t));
+    let lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for row in pixel_range(a[1].min(b[1]) - r, a[1].max(b[1]) + r) {
+        let py = f(row as f32 - a[1]);
+        let mut col = cols.start;
+        while col < cols.end {
+            let n = (cols.end - col).min(8);
+            // lanes 0..n are pixels (row, col + lane); col + 8 <= SIDE + 7 fits i32
+            let active = _mm256_cmpgt_epi32(_mm256_set1_epi32(n as i32), lane);
+            let c = _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_set1_epi32(col as i32), lane));
+            let px = _mm256_sub_ps(c, f(a[0]));
+            let t = _mm256_mul_ps(
+                _mm256_add_ps(_mm256_mul_ps(px, f(dx)), _mm256_mul_ps(py, f(dy))),
+                f(inv_len2),
+            );
+            let t = clamp01(t);
+            let ex = _mm256_sub_ps(px, _mm256_mul_ps(t, f(dx)));
+            let ey = _mm256_sub_ps(py, _mm256_mul_ps(t, f(dy)));
+            let d2 = _mm256_add_ps(_mm256_mul_ps(ex, ex), _mm256_mul_ps(ey, ey));
+            let inside = _mm256_cmp_ps::<_CMP_LT_OQ>(d2, f(reach2));
+            let v = _mm256_add_ps(
+                f(0.5),
+                _mm256_mul_ps(
+                    _mm256_sub_ps(f(pen.radius), _mm256_sqrt_ps(d2)),
+                    f(pen.inv_softness),
+                ),
+            );
+            let v = clamp01(v);
+            let at = row * SIDE + col;
+            let write = |old: __m256| {
+                let darker = _mm256_and_ps(inside, _mm256_cmp_ps::<_CMP_GT_OQ>(v, old));
+                _mm256_and_ps(_mm256_castsi256_ps(active), darker)
+            };
+            if at + 8 <= img.len() {
+                // the lanes past the row's group are pixels of the image too,
+                // written back unchanged (plain stores: masked ones are slow).
+                // `max(old, v or 0)`: the image holds values in 0..=1 (never
+                // -0.0 or NaN), so a lane not written keeps its bits
+                // SAFETY: at + 8 <= img.len(): 8 f32 inside `img`
+                unsafe {
+                    let p = img.as_mut_ptr().add(at);
+                    let old = _mm256_loadu_ps(p);
+                    _mm256_storeu_ps(p, _mm256_max_ps(old, _mm256_and_ps(v, write(old))));
+                }
+            } else {
+                // SAFETY: the active lanes are the pixels at..at + n of `img`
+                // (row < SIDE and col + n <= SIDE); masked-off lanes are
+                // neither read nor written
+                unsafe {
+                    let p = img.as_mut_ptr().add(at);
+                    let old = _mm256_maskload_ps(p, active);
+                    _mm256_maskstore_ps(p, _mm256_castps_si256(write(old)), v);
+                }
+            }
+            col += n;
         }
     }
 }
@@ -506,6 +597,51 @@ mod tests {
             s.push_stroke(l).unwrap();
         }
         s
+    }
+
+    /// The AVX2 segment renderer writes the portable one's bits, for
+    /// segments and dots of every length, direction, position (partly off
+    /// the image too) and pen.
+    #[test]
+    fn segment_avx2_equals_portable() {
+        #[cfg(all(feature = "std", target_arch = "x86_64"))]
+        if std::is_x86_feature_detected!("avx2") {
+            let mut state = 0x2545_f491_4f6c_dd1du64;
+            let mut next = move |lo: f32, hi: f32| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                lo + (hi - lo) * ((state >> 40) as f32 / (1u64 << 24) as f32)
+            };
+            for case in 0..4000 {
+                let pen = Pen::new(&StrokeParams {
+                    pen_width: next(0.5, 6.0),
+                    softness: next(0.2, 3.0),
+                });
+                let a = [next(-4.0, 31.0), next(-4.0, 31.0)];
+                let b = match case % 4 {
+                    0 => a, // a dot
+                    1 => [a[0] + next(-1.5, 1.5), a[1] + next(-1.5, 1.5)],
+                    _ => [next(-4.0, 31.0), next(-4.0, 31.0)],
+                };
+                // an image already inked in places, so "not darker" is exercised
+                let mut base = [0.0f32; crate::INPUT];
+                for (i, v) in base.iter_mut().enumerate() {
+                    if i % 7 == case % 7 {
+                        *v = next(0.0, 1.0);
+                    }
+                }
+                let (mut scalar, mut vector) = (base, base);
+                segment_portable(&mut scalar, a, b, &pen);
+                // SAFETY: the CPU supports AVX2 (checked above)
+                unsafe { segment_avx2(&mut vector, a, b, &pen) };
+                let same = scalar
+                    .iter()
+                    .zip(&vector)
+                    .all(|(x, y)| x.to_bits() == y.to_bits());
+                assert!(same, "case {case}: segment {a:?} -> {b:?} differs");
+            }
+        }
     }
 
     #[test]
