@@ -319,13 +319,20 @@ fn segment(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
     segment_portable(img, a, b, pen);
 }
 
-/// [`segment`] one pixel at a time.
-fn segment_portable(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
+/// A segment's pen reach `r`, `r²`, direction `(dx, dy)` and `1 / |d|²`
+/// (0 for a dot), as both renderers compute them.
+#[inline(always)]
+fn segment_geometry(a: [f32; 2], b: [f32; 2], pen: &Pen) -> (f32, f32, f32, f32, f32) {
     let r = pen.reach;
-    let reach2 = r * r;
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
     let inv_len2 = if len2 > 0.0 { 1.0 / len2 } else { 0.0 };
+    (r, r * r, dx, dy, inv_len2)
+}
+
+/// [`segment`] one pixel at a time.
+fn segment_portable(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
+    let (r, reach2, dx, dy, inv_len2) = segment_geometry(a, b, pen);
     for row in pixel_range(a[1].min(b[1]) - r, a[1].max(b[1]) + r) {
         let py = row as f32 - a[1];
         for col in pixel_range(a[0].min(b[0]) - r, a[0].max(b[0]) + r) {
@@ -355,11 +362,7 @@ fn segment_portable(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
 #[target_feature(enable = "avx2")]
 fn segment_avx2(img: &mut Image, a: [f32; 2], b: [f32; 2], pen: &Pen) {
     use core::arch::x86_64::*;
-    let r = pen.reach;
-    let reach2 = r * r;
-    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-    let len2 = dx * dx + dy * dy;
-    let inv_len2 = if len2 > 0.0 { 1.0 / len2 } else { 0.0 };
+    let (r, reach2, dx, dy, inv_len2) = segment_geometry(a, b, pen);
     let cols = pixel_range(a[0].min(b[0]) - r, a[0].max(b[0]) + r);
     let f = _mm256_set1_ps;
     // max(0, t) then min(1, t): `t < 0` gives 0, `t > 1` gives 1, else t (as `f32::clamp`)

@@ -176,6 +176,21 @@ const fn float_index(z: f32) -> u32 {
     }
 }
 
+/// The [`float_index`] of the smallest float whose [`sigmoid_bucket`] is `b`
+/// or more (a binary search over the floats in order; `+inf` if none).
+const fn bucket_start(b: usize) -> u32 {
+    let (mut lo, mut hi) = (float_index(f32::NEG_INFINITY), float_index(f32::INFINITY));
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if sigmoid_bucket(nth_float(mid)) >= b {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    lo
+}
+
 /// `SIGMOID_BUCKETS[b]` = number of thresholds at or below the smallest `z`
 /// whose [`sigmoid_bucket`] is `b` (found by a binary search over the floats
 /// in order), so at or below every `z` of bucket `b`: the count [`sigmoid_u8`]
@@ -185,16 +200,7 @@ const SIGMOID_BUCKETS: [u8; BUCKETS] = {
     let mut table = [0u8; BUCKETS];
     let mut b = 0;
     while b < BUCKETS {
-        let (mut lo, mut hi) = (float_index(f32::NEG_INFINITY), float_index(f32::INFINITY));
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if sigmoid_bucket(nth_float(mid)) >= b {
-                hi = mid;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        let first = nth_float(lo);
+        let first = nth_float(bucket_start(b));
         let mut count = 0;
         while count < SIGMOID_THRESHOLDS.len() && SIGMOID_THRESHOLDS[count] <= first {
             count += 1;
@@ -812,15 +818,7 @@ mod tests {
         // the first float of every bucket after the first
         let bucket_starts: [u32; BUCKETS - 1] = core::array::from_fn(|b| {
             let k = b + 1;
-            let (mut lo, mut hi) = (first, last);
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                if sigmoid_bucket(nth_float(mid)) >= k {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
-                }
-            }
+            let lo = bucket_start(k);
             assert_eq!(
                 sigmoid_bucket(nth_float(lo)),
                 k,
