@@ -49,7 +49,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::model::{prediction_from_logits, sigmoid};
-use crate::quant::{quantize_into, sigmoid_u8, INV255};
+use crate::quant::{quantize_pixel, sigmoid_u8, INV255};
 use crate::{Classifier, Error, Image, Mlp, Prediction, QuantMlp, INPUT, OUTPUT};
 
 /// Lanes of one chunk: the 8 accumulators of the determinism contract.
@@ -660,29 +660,6 @@ impl<const H: usize> PackedQuantMlp<H> {
         images.iter().map(|x| self.predict(x)).collect()
     }
 
-    /// The pixel pairs with ink, in increasing order; returns how many.
-    #[inline(always)]
-    fn inked_pairs(xq: &[u8; INPUT], pairs: &mut [u16; PAIRS]) -> usize {
-        let mut n = 0;
-        // 4 pairs (8 pixels) per test: most of a digit's rows are blank
-        let (quads, _) = xq.as_chunks::<8>();
-        for (q, quad) in quads.iter().enumerate() {
-            if u64::from_ne_bytes(*quad) == 0 {
-                continue;
-            }
-            let (px, _) = quad.as_chunks::<2>();
-            for (k, pair) in px.iter().enumerate() {
-                if u16::from_ne_bytes(*pair) != 0 {
-                    if let Some(slot) = pairs.get_mut(n) {
-                        *slot = (4 * q + k) as u16;
-                    }
-                    n += 1;
-                }
-            }
-        }
-        n
-    }
-
     /// Steps 4-7 of [`crate::quant`] from the exact hidden sums (inlined into
     /// the AVX2 caller, where the output sums become `vpmaddwd`s).
     #[inline(always)]
@@ -713,15 +690,69 @@ impl<const H: usize> PackedQuantMlp<H> {
     }
 }
 
+/// One image's pixel pairs with ink for the int8 hidden layer, quantised
+/// (step 2 of [`crate::quant`]) as they are found, in increasing order.
+struct InkedPairs {
+    /// Pair `p` is pixels `2p` and `2p + 1`.
+    pairs: [u16; PAIRS],
+    /// The pair's two 8-bit values as one `i32`: `x0` in the low, `x1` in the
+    /// high 16 bits (a `vpmaddwd` operand).
+    xs: [i32; PAIRS],
+    len: usize,
+}
+
+impl InkedPairs {
+    /// The inked pairs of `x`, or [`Error::NonFiniteInput`]. Eight blank
+    /// pixels (`+0.0`) in a row cost one test.
+    #[inline(always)]
+    fn of(x: &Image) -> Result<InkedPairs, Error> {
+        let mut inked = InkedPairs {
+            pairs: [0; PAIRS],
+            xs: [0; PAIRS],
+            len: 0,
+        };
+        let bits: &[u32] = bytemuck::cast_slice(&x[..]);
+        for (c, chunk) in bits.chunks_exact(8).enumerate() {
+            if chunk.iter().fold(0, |any, &b| any | b) == 0 {
+                continue;
+            }
+            let mut q = [0u8; 8];
+            for (q, &b) in q.iter_mut().zip(chunk) {
+                if b != 0 {
+                    *q = quantize_pixel(f32::from_bits(b)).ok_or(Error::NonFiniteInput)?;
+                }
+            }
+            let (qp, _) = q.as_chunks::<2>();
+            for (k, pair) in qp.iter().enumerate() {
+                if u16::from_ne_bytes(*pair) != 0 {
+                    let n = inked.len;
+                    if let (Some(p), Some(x)) = (inked.pairs.get_mut(n), inked.xs.get_mut(n)) {
+                        *p = (4 * c + k) as u16;
+                        *x = i32::from(pair[0]) | (i32::from(pair[1]) << 16);
+                    }
+                    inked.len = n + 1;
+                }
+            }
+        }
+        Ok(inked)
+    }
+
+    /// The pairs and their values.
+    #[inline(always)]
+    fn list(&self) -> (&[u16], &[i32]) {
+        let n = self.len.min(PAIRS);
+        (&self.pairs[..n], &self.xs[..n])
+    }
+}
+
 /// [`PackedQuantMlp::logits`] without AVX2.
 fn qlogits_portable<const H: usize>(
     m: &PackedQuantMlp<H>,
     x: &Image,
 ) -> Result<[f32; OUTPUT], Error> {
-    let mut xq = [0u8; INPUT];
-    quantize_into(x, &mut xq)?;
+    let inked = InkedPairs::of(x)?;
     let mut acc = [0i32; H];
-    hidden_acc_portable(m, &xq, &mut acc);
+    hidden_acc_portable(m, &inked, &mut acc);
     m.finish(&acc)
 }
 
@@ -729,10 +760,9 @@ fn qlogits_portable<const H: usize>(
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
 fn qlogits_avx2<const H: usize>(m: &PackedQuantMlp<H>, x: &Image) -> Result<[f32; OUTPUT], Error> {
-    let mut xq = [0u8; INPUT];
-    quantize_into(x, &mut xq)?;
+    let inked = InkedPairs::of(x)?;
     let mut acc = [0i32; H];
-    hidden_acc_avx2(m, &xq, &mut acc);
+    hidden_acc_avx2(m, &inked, &mut acc);
     m.output(&hidden_avx2(m, &acc))
 }
 
@@ -778,20 +808,17 @@ fn hidden_avx2<const H: usize>(m: &PackedQuantMlp<H>, acc: &[i32; H]) -> [i16; H
 /// The exact hidden sums, portable version (the same integers as the AVX2 one).
 fn hidden_acc_portable<const H: usize>(
     m: &PackedQuantMlp<H>,
-    xq: &[u8; INPUT],
+    inked: &InkedPairs,
     acc: &mut [i32; H],
 ) {
-    let mut pairs = [0u16; PAIRS];
-    let n = PackedQuantMlp::<H>::inked_pairs(xq, &mut pairs);
-    let (px, _) = xq.as_chunks::<2>();
+    let (pairs, xs) = inked.list();
     for (b, block) in m.w1.chunks_exact(PAIRS).enumerate() {
         let mut sums = [0i32; QBLOCK];
-        for &p in &pairs[..n] {
-            let p = usize::from(p);
-            let (Some(w), Some(x)) = (block.get(p), px.get(p)) else {
+        for (&p, &x) in pairs.iter().zip(xs) {
+            let Some(w) = block.get(usize::from(p)) else {
                 continue;
             };
-            let (x0, x1) = (i32::from(x[0]), i32::from(x[1]));
+            let (x0, x1) = (x & 0xffff, x >> 16);
             for (s, w) in sums.iter_mut().zip(w.iter()) {
                 *s += i32::from(w[0]) * x0 + i32::from(w[1]) * x1;
             }
@@ -808,20 +835,17 @@ fn hidden_acc_portable<const H: usize>(
 /// `i32`) and one `vpaddd`.
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
-fn hidden_acc_avx2<const H: usize>(m: &PackedQuantMlp<H>, xq: &[u8; INPUT], acc: &mut [i32; H]) {
+fn hidden_acc_avx2<const H: usize>(m: &PackedQuantMlp<H>, inked: &InkedPairs, acc: &mut [i32; H]) {
     use core::arch::x86_64::*;
-    let mut pairs = [0u16; PAIRS];
-    let n = PackedQuantMlp::<H>::inked_pairs(xq, &mut pairs);
-    let (px, _) = xq.as_chunks::<2>();
+    let (pairs, xs) = inked.list();
     for (b, block) in m.w1.chunks_exact(PAIRS).enumerate() {
         let mut sums = [_mm256_setzero_si256(); QBLOCK / 8];
-        for &p in &pairs[..n] {
-            let p = usize::from(p);
-            let (Some(w), Some(x)) = (block.get(p), px.get(p)) else {
+        for (&p, &x) in pairs.iter().zip(xs) {
+            let Some(w) = block.get(usize::from(p)) else {
                 continue;
             };
             // x0 in the low, x1 in the high 16 bits of every 32-bit lane
-            let xv = _mm256_set1_epi32(i32::from(x[0]) | (i32::from(x[1]) << 16));
+            let xv = _mm256_set1_epi32(x);
             let (w, _) = w.as_chunks::<8>();
             for (s, w) in sums.iter_mut().zip(w.iter()) {
                 // SAFETY: `w` is 8 pairs of i8, 16 bytes; loadu needs no alignment

@@ -371,8 +371,8 @@ fn quantize_unit_int(bits: u32) -> u8 {
 /// Quantises one pixel to 8 bits: `floor(clamp(x, 0, 1) * 255 + 0.5)`, or
 /// `None` for NaN and infinities. Decides on the bit pattern first, so a
 /// blank pixel (`+0.0`, most of an MNIST image) costs one integer compare.
-#[inline]
-fn quantize_pixel(x: f32) -> Option<u8> {
+#[inline(always)]
+pub(crate) fn quantize_pixel(x: f32) -> Option<u8> {
     const ONE: u32 = ONE_BITS;
     const SIGN: u32 = 0x8000_0000;
     const INF: u32 = 0x7f80_0000;
@@ -405,8 +405,7 @@ pub fn quantize_input(x: &Image) -> Result<[u8; INPUT], Error> {
 
 /// [`quantize_input`] into a zeroed buffer (blank pixels are not written;
 /// eight blank pixels in a row cost one test).
-#[inline(always)]
-pub(crate) fn quantize_into(x: &Image, q: &mut [u8; INPUT]) -> Result<(), Error> {
+fn quantize_into(x: &Image, q: &mut [u8; INPUT]) -> Result<(), Error> {
     let bits: &[u32] = bytemuck::cast_slice(&x[..]);
     for (q, bits) in q.chunks_exact_mut(8).zip(bits.chunks_exact(8)) {
         if bits.iter().fold(0, |any, &b| any | b) == 0 {
