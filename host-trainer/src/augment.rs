@@ -137,6 +137,8 @@ pub struct Augmenter {
     seed: u64,
     /// `FIELDS` fields, each `2 * FIELD * FIELD` (dx then dy), unit std.
     fields: Vec<f32>,
+    /// Largest magnitude of each field's dx and dy.
+    field_max: Vec<[f32; 2]>,
     /// Skeleton strokes per training image (empty when none could be found),
     /// then the strokes of every ink drawing.
     strokes: Vec<Vec<Stroke>>,
@@ -175,6 +177,14 @@ impl Augmenter {
         seed: u64,
     ) -> Augmenter {
         let fields = elastic_fields(seed, cfg.elastic_sigma * OVERSAMPLE as f32);
+        let field_max = fields
+            .chunks_exact(2 * FIELD * FIELD)
+            .map(|f| {
+                let (fx, fy) = f.split_at(FIELD * FIELD);
+                let max = |g: &[f32]| g.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                [max(fx), max(fy)]
+            })
+            .collect();
         let sk = SkeletonParams::default();
         let drawings_from = train.len().saturating_sub(drawings.len());
         let mut strokes: Vec<Vec<Stroke>> = (0..drawings_from)
@@ -188,6 +198,7 @@ impl Augmenter {
             cfg,
             seed,
             fields,
+            field_max,
             strokes,
             labels: train.labels.clone(),
             drawings_from,
@@ -280,38 +291,18 @@ impl Augmenter {
     }
 
     fn warp_raster(&self, src: &Image, w: &Warp, rng: &mut ChaCha8Rng) -> Option<Image> {
-        // the source with a zero border of PAD pixels, so sampling needs no per-tap bounds checks
-        const PAD: usize = 2;
-        const PS: usize = SIDE + 2 * PAD;
         let mut padded = [0.0f32; PS * PS];
         for (r, row) in src.chunks_exact(SIDE).enumerate() {
             padded[(r + PAD) * PS + PAD..(r + PAD) * PS + PAD + SIDE].copy_from_slice(row);
         }
         let (fx, fy) = self.field(w.field);
         let mut canvas = [0.0f32; CANVAS * CANVAS];
-        let mid = (CANVAS as f32 - 1.0) / 2.0;
-        // source pixel-index coordinates, shifted by the padding
-        let smid = (SIDE as f32 - 1.0) / 2.0 + PAD as f32;
-        let inv_os = 1.0 / OVERSAMPLE as f32;
-        let lim = (PS - 1) as f32;
-        for (i, v) in canvas.iter_mut().enumerate() {
-            let (c, r) = ((i % CANVAS) as f32, (i / CANVAS) as f32);
-            // canvas pixel -> source-pixel units around the centre, plus the elastic field
-            let px = (c - mid) * inv_os + w.elastic * fx[i] - w.shift[0];
-            let py = (r - mid) * inv_os + w.elastic * fy[i] - w.shift[1];
-            // inverse affine: source = A^-1 * p
-            let sx = w.inv[0] * px + w.inv[1] * py + smid;
-            let sy = w.inv[2] * px + w.inv[3] * py + smid;
-            if !(sx >= 0.0 && sy >= 0.0 && sx < lim && sy < lim) {
-                continue; // beyond the zero border
-            }
-            let (x0, y0) = (sx as usize, sy as usize); // non-negative: truncation is floor
-            let (ax, ay) = (sx - x0 as f32, sy - y0 as f32);
-            let k = y0 * PS + x0;
-            let top = padded[k] + ax * (padded[k + 1] - padded[k]);
-            let bot = padded[k + PS] + ax * (padded[k + PS + 1] - padded[k + PS]);
-            *v = top + ay * (bot - top);
-        }
+        let fmax = self
+            .field_max
+            .get(w.field)
+            .copied()
+            .unwrap_or([f32::INFINITY; 2]);
+        warp_canvas(&padded, fx, fy, fmax, w, &mut canvas);
         let (l0, l1) = self.cfg.pen_level;
         reink(&mut canvas, rng.gen_range(l0..=l1), self.cfg.pen_ramp);
         preprocess::from_raster(&canvas, CANVAS, CANVAS)
@@ -344,6 +335,248 @@ impl Augmenter {
         preprocess::from_strokes_with(&out, SURFACE, SURFACE, &params)
             .ok()
             .flatten()
+    }
+}
+
+/// Zero border around a source image in [`warp_canvas`], so sampling needs
+/// no per-tap bounds checks.
+const PAD: usize = 2;
+/// Side of the padded source image.
+const PS: usize = SIDE + 2 * PAD;
+
+/// Samples the padded source (`PS x PS`) through the warp `w` and the
+/// elastic field `(fx, fy)` (largest magnitudes `fmax`) onto the canvas
+/// (bilinear; canvas pixels whose source lies beyond the zero border keep
+/// their 0). With AVX2, 8 canvas pixels at a time, and only where a pixel's
+/// taps can reach the source's ink (see [`InkReach`]); each lane does the
+/// portable version's operations in its order (no contraction), so the
+/// canvas is the same bit for bit.
+fn warp_canvas(
+    padded: &[f32; PS * PS],
+    fx: &[f32],
+    fy: &[f32],
+    fmax: [f32; 2],
+    w: &Warp,
+    canvas: &mut [f32; CANVAS * CANVAS],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        let Some(reach) = InkReach::of(padded) else {
+            return; // no ink: the canvas stays blank
+        };
+        let (rows, cols) = reach.canvas_window(fmax, w);
+        // SAFETY: the CPU supports AVX2.
+        unsafe { warp_canvas_avx2(padded, (fx, fy), w, &reach, rows, cols, canvas) };
+        return;
+    }
+    let _ = fmax;
+    warp_canvas_portable(padded, fx, fy, w, canvas);
+}
+
+/// Where bilinear taps can reach the source's ink: a sample at `(sx, sy)`
+/// reads pixels `floor(s)` and `floor(s) + 1` on each axis, so it can be
+/// non-zero only if `lo - 1 <= s < hi + 1` for the ink box `lo..=hi`.
+/// Outside, all four taps are 0 and so is the portable version's result;
+/// clamped to `0..PS - 1`, the portable version's own range.
+struct InkReach {
+    lo: [f32; 2],
+    hi: [f32; 2],
+}
+
+impl InkReach {
+    fn of(padded: &[f32; PS * PS]) -> Option<InkReach> {
+        // which rows and columns hold a pixel other than ±0 (bit ORs, no branches)
+        let bits = |v: &f32| v.to_bits() << 1;
+        let mut rows = [0u32; PS];
+        let mut cols = [0u32; PS];
+        for (r, row) in rows.iter_mut().zip(padded.chunks_exact(PS)) {
+            *r = row.iter().fold(0, |a, v| a | bits(v));
+            for (c, v) in cols.iter_mut().zip(row) {
+                *c |= bits(v);
+            }
+        }
+        let first = |m: &[u32; PS]| m.iter().position(|b| *b != 0);
+        let last = |m: &[u32; PS]| m.iter().rposition(|b| *b != 0);
+        let lo = [first(&cols)?, first(&rows)?];
+        let hi = [last(&cols)?, last(&rows)?];
+        // clamped to the portable version's range (ink on the border only in tests)
+        Some(InkReach {
+            lo: [(lo[0] as f32 - 1.0).max(0.0), (lo[1] as f32 - 1.0).max(0.0)],
+            hi: [
+                (hi[0] as f32 + 1.0).min(TAP_LIMIT),
+                (hi[1] as f32 + 1.0).min(TAP_LIMIT),
+            ],
+        })
+    }
+
+    /// The canvas rows and columns (the columns whole 8-pixel chunks)
+    /// outside of which no pixel reaches the ink: the reach mapped forward
+    /// through the affine part, grown by the largest elastic displacement
+    /// and 2 pixels for rounding.
+    fn canvas_window(
+        &self,
+        fmax: [f32; 2],
+        w: &Warp,
+    ) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+        // p = fwd * (s - mid): the box's corners bound the parallelogram
+        let (mut p_lo, mut p_hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+        for sx in [self.lo[0], self.hi[0]] {
+            for sy in [self.lo[1], self.hi[1]] {
+                let (sx, sy) = (sx - SOURCE_MID, sy - SOURCE_MID);
+                let p = [w.fwd[0] * sx + w.fwd[1] * sy, w.fwd[2] * sx + w.fwd[3] * sy];
+                for k in 0..2 {
+                    p_lo[k] = p_lo[k].min(p[k]);
+                    p_hi[k] = p_hi[k].max(p[k]);
+                }
+            }
+        }
+        // canvas = (p - elastic * field + shift) / INV_OS + mid
+        let mut range = [0..CANVAS, 0..CANVAS];
+        for k in 0..2 {
+            let e = w.elastic.abs() * fmax[k];
+            let a = (p_lo[k] - e + w.shift[k]) / INV_OS + CANVAS_MID - 2.0;
+            let b = (p_hi[k] + e + w.shift[k]) / INV_OS + CANVAS_MID + 2.0;
+            if a.is_finite() && b.is_finite() {
+                let a = a.floor().clamp(0.0, CANVAS as f32) as usize;
+                let b = (b.ceil() + 1.0).clamp(0.0, CANVAS as f32) as usize;
+                range[k] = a..b.max(a);
+            }
+        }
+        let [cols, rows] = range;
+        let cols = cols.start / 8 * 8..(cols.end.div_ceil(8) * 8).min(CANVAS);
+        (rows, cols)
+    }
+}
+
+/// Constants of the canvas-to-source mapping: canvas centre, source centre
+/// (in padded pixel indices), `1 / OVERSAMPLE` and the last valid tap origin.
+const CANVAS_MID: f32 = (CANVAS as f32 - 1.0) / 2.0;
+const SOURCE_MID: f32 = (SIDE as f32 - 1.0) / 2.0 + PAD as f32;
+const INV_OS: f32 = 1.0 / OVERSAMPLE as f32;
+const TAP_LIMIT: f32 = (PS - 1) as f32;
+
+fn warp_canvas_portable(
+    padded: &[f32; PS * PS],
+    fx: &[f32],
+    fy: &[f32],
+    w: &Warp,
+    canvas: &mut [f32; CANVAS * CANVAS],
+) {
+    for (i, v) in canvas.iter_mut().enumerate() {
+        let (c, r) = ((i % CANVAS) as f32, (i / CANVAS) as f32);
+        // canvas pixel -> source-pixel units around the centre, plus the elastic field
+        let px = (c - CANVAS_MID) * INV_OS + w.elastic * fx[i] - w.shift[0];
+        let py = (r - CANVAS_MID) * INV_OS + w.elastic * fy[i] - w.shift[1];
+        // inverse affine: source = A^-1 * p
+        let sx = w.inv[0] * px + w.inv[1] * py + SOURCE_MID;
+        let sy = w.inv[2] * px + w.inv[3] * py + SOURCE_MID;
+        if !(sx >= 0.0 && sy >= 0.0 && sx < TAP_LIMIT && sy < TAP_LIMIT) {
+            continue; // beyond the zero border
+        }
+        let (x0, y0) = (sx as usize, sy as usize); // non-negative: truncation is floor
+        let (ax, ay) = (sx - x0 as f32, sy - y0 as f32);
+        let k = y0 * PS + x0;
+        let top = padded[k] + ax * (padded[k + 1] - padded[k]);
+        let bot = padded[k + PS] + ax * (padded[k + PS + 1] - padded[k + PS]);
+        *v = top + ay * (bot - top);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn warp_canvas_avx2(
+    padded: &[f32; PS * PS],
+    (fx, fy): (&[f32], &[f32]),
+    w: &Warp,
+    reach: &InkReach,
+    rows: std::ops::Range<usize>,
+    cols: std::ops::Range<usize>,
+    canvas: &mut [f32; CANVAS * CANVAS],
+) {
+    use std::arch::x86_64::*;
+    const _: () = assert!(CANVAS.is_multiple_of(8));
+    assert!(fx.len() >= CANVAS * CANVAS && fy.len() >= CANVAS * CANVAS);
+    let set = |v: f32| _mm256_set1_ps(v);
+    let (mid, inv_os, smid) = (set(CANVAS_MID), set(INV_OS), set(SOURCE_MID));
+    let (lo_x, lo_y, hi_x, hi_y) = (
+        set(reach.lo[0]),
+        set(reach.lo[1]),
+        set(reach.hi[0]),
+        set(reach.hi[1]),
+    );
+    let (el, sh0, sh1) = (set(w.elastic), set(w.shift[0]), set(w.shift[1]));
+    let (i0, i1, i2, i3) = (set(w.inv[0]), set(w.inv[1]), set(w.inv[2]), set(w.inv[3]));
+    let ps = _mm256_set1_epi32(PS as i32);
+    let one = _mm256_set1_epi32(1);
+    let lane = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
+    let base = padded.as_ptr();
+    assert!(
+        rows.end <= CANVAS
+            && cols.end <= CANVAS
+            && cols.start.is_multiple_of(8)
+            && cols.end.is_multiple_of(8)
+    );
+    for r in rows {
+        let rr = set(r as f32);
+        let ry = _mm256_mul_ps(_mm256_sub_ps(rr, mid), inv_os);
+        for c0 in cols.clone().step_by(8) {
+            let i = r * CANVAS + c0;
+            let c = _mm256_add_ps(set(c0 as f32), lane);
+            // SAFETY: i + 8 <= CANVAS * CANVAS <= fx.len(), fy.len() (asserted above)
+            let (efx, efy) = (
+                _mm256_loadu_ps(fx.as_ptr().add(i)),
+                _mm256_loadu_ps(fy.as_ptr().add(i)),
+            );
+            let px = _mm256_sub_ps(
+                _mm256_add_ps(
+                    _mm256_mul_ps(_mm256_sub_ps(c, mid), inv_os),
+                    _mm256_mul_ps(el, efx),
+                ),
+                sh0,
+            );
+            let py = _mm256_sub_ps(_mm256_add_ps(ry, _mm256_mul_ps(el, efy)), sh1);
+            let sx = _mm256_add_ps(
+                _mm256_add_ps(_mm256_mul_ps(i0, px), _mm256_mul_ps(i1, py)),
+                smid,
+            );
+            let sy = _mm256_add_ps(
+                _mm256_add_ps(_mm256_mul_ps(i2, px), _mm256_mul_ps(i3, py)),
+                smid,
+            );
+            // lanes whose taps reach the ink (the others stay 0, like the portable version's)
+            let inside = _mm256_and_ps(
+                _mm256_and_ps(
+                    _mm256_cmp_ps::<_CMP_GE_OQ>(sx, lo_x),
+                    _mm256_cmp_ps::<_CMP_GE_OQ>(sy, lo_y),
+                ),
+                _mm256_and_ps(
+                    _mm256_cmp_ps::<_CMP_LT_OQ>(sx, hi_x),
+                    _mm256_cmp_ps::<_CMP_LT_OQ>(sy, hi_y),
+                ),
+            );
+            if _mm256_movemask_ps(inside) == 0 {
+                continue;
+            }
+            // other lanes tap pixel 0 (a valid address) and are zeroed at the end
+            let m = _mm256_castps_si256(inside);
+            let x0 = _mm256_and_si256(_mm256_cvttps_epi32(sx), m);
+            let y0 = _mm256_and_si256(_mm256_cvttps_epi32(sy), m);
+            let ax = _mm256_sub_ps(sx, _mm256_cvtepi32_ps(x0));
+            let ay = _mm256_sub_ps(sy, _mm256_cvtepi32_ps(y0));
+            let k = _mm256_add_epi32(_mm256_mullo_epi32(y0, ps), x0);
+            // SAFETY: inside lanes have 0 <= s < PS - 1, so x0, y0 <= PS - 2 and
+            // k + PS + 1 < PS * PS; outside lanes k = 0
+            let p00 = _mm256_i32gather_ps::<4>(base, k);
+            let p01 = _mm256_i32gather_ps::<4>(base, _mm256_add_epi32(k, one));
+            let kb = _mm256_add_epi32(k, ps);
+            let p10 = _mm256_i32gather_ps::<4>(base, kb);
+            let p11 = _mm256_i32gather_ps::<4>(base, _mm256_add_epi32(kb, one));
+            let top = _mm256_add_ps(p00, _mm256_mul_ps(ax, _mm256_sub_ps(p01, p00)));
+            let bot = _mm256_add_ps(p10, _mm256_mul_ps(ax, _mm256_sub_ps(p11, p10)));
+            let v = _mm256_add_ps(top, _mm256_mul_ps(ay, _mm256_sub_ps(bot, top)));
+            // SAFETY: i + 8 <= CANVAS * CANVAS
+            _mm256_storeu_ps(canvas.as_mut_ptr().add(i), _mm256_and_ps(v, inside));
+        }
     }
 }
 
@@ -498,4 +731,76 @@ fn elastic_fields(seed: u64, sigma: f32) -> Vec<f32> {
         }
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The AVX2 warp (inside its window) writes the portable warp's canvas bit for bit, over
+    /// random images, fields and warps (strong ones too, so many canvas
+    /// pixels fall beyond the source's border).
+    #[test]
+    fn warp_canvas_fast_path_equals_portable() {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            let mut rng = rng_for(7, 1, 2);
+            let n = CANVAS * CANVAS;
+            let strong = AugmentConfig {
+                rotate_deg: 60.0,
+                shear: 0.8,
+                aspect: 0.6,
+                scale: 0.6,
+                translate: 6.0,
+                elastic: 8.0,
+                ..AugmentConfig::default()
+            };
+            let mut inside = 0usize;
+            for t in 0..400 {
+                // ink in a random box of the source (sometimes one pixel, sometimes none)
+                let mut padded = [0.0f32; PS * PS];
+                // (every 7th trial reaches into the zero border, which warp_raster never inks)
+                let (a, b) = if t % 7 == 0 {
+                    (0, PS)
+                } else {
+                    (PAD, PAD + SIDE)
+                };
+                let (x0, y0) = (rng.gen_range(a..b), rng.gen_range(a..b));
+                let (x1, y1) = (rng.gen_range(x0..b), rng.gen_range(y0..b));
+                let density = [0.0, 0.3, 1.0][t % 3];
+                for r in y0..=y1 {
+                    for c in x0..=x1 {
+                        if rng.gen::<f32>() < density {
+                            padded[r * PS + c] = rng.gen_range(0.01f32..=1.0);
+                        }
+                    }
+                }
+                let field: Vec<f32> = (0..2 * n).map(|_| rng.gen_range(-3.0f32..=3.0)).collect();
+                let (fx, fy) = field.split_at(n);
+                let cfg = if t % 2 == 0 {
+                    AugmentConfig::default()
+                } else {
+                    strong
+                };
+                let w = Warp::random(&cfg, &mut rng, 1);
+                let max = |g: &[f32]| g.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                let mut a = [0.0f32; CANVAS * CANVAS];
+                let mut b = [0.0f32; CANVAS * CANVAS];
+                warp_canvas_portable(&padded, fx, fy, &w, &mut a);
+                warp_canvas(&padded, fx, fy, [max(fx), max(fy)], &w, &mut b);
+                for (k, (x, y)) in a.iter().zip(&b).enumerate() {
+                    assert_eq!(
+                        x.to_bits(),
+                        y.to_bits(),
+                        "trial {t}, canvas pixel {k}: {x} vs {y}"
+                    );
+                }
+                inside += a.iter().filter(|v| **v != 0.0).count();
+            }
+            assert!(
+                inside > 50_000,
+                "the trials sampled too little ink ({inside} pixels)"
+            );
+        }
+    }
 }

@@ -360,7 +360,7 @@ pub struct Trainer {
     steps: u64,
     x_cur: Vec<f32>,
     x_next: Vec<f32>,
-    pool: rayon::ThreadPool,
+    pool: std::sync::Arc<rayon::ThreadPool>,
 }
 
 /// Errors setting up a [`Trainer`].
@@ -392,7 +392,8 @@ impl Trainer {
             .num_threads(threads)
             .start_handler(|_| flush_denormals())
             .build()
-            .map_err(|e| TrainerError::Pool(e.to_string()))?;
+            .map_err(|e| TrainerError::Pool(e.to_string()))?
+            .into();
         let nblocks = threads.min(hidden);
         let adam = matches!(opt, Optimizer::Adam { .. });
         let state = |n: usize, on: bool| if on { vec![0.0f32; n] } else { Vec::new() };
@@ -462,8 +463,9 @@ impl Trainer {
         self.steps
     }
 
-    /// The thread pool the trainer computes in (also handy for data work).
-    pub fn pool(&self) -> &rayon::ThreadPool {
+    /// The thread pool the trainer computes in (also handy for data work,
+    /// and shared, so work can run in it alongside an epoch).
+    pub fn pool(&self) -> &std::sync::Arc<rayon::ThreadPool> {
         &self.pool
     }
 

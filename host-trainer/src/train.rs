@@ -173,11 +173,13 @@ pub struct EpochLog {
     pub val_accuracy: Option<f32>,
     /// Learning rate used.
     pub lr: f32,
-    /// Seconds of the training loop.
+    /// Seconds of the training loop (with `--augment`, the next epoch's
+    /// images were augmented alongside it, in the same threads).
     pub train_seconds: f64,
-    /// Seconds spent augmenting the epoch's images.
+    /// Seconds the augmentation of this epoch's images took (before the
+    /// first epoch, or alongside the previous one).
     pub augment_seconds: f64,
-    /// Training images per second (training loop only).
+    /// Training images per second (`train_seconds`).
     pub images_per_second: f64,
 }
 
@@ -348,11 +350,23 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         }
         None => None,
     };
-    let mut aug_images = if augmenter.is_some() {
-        vec![0.0f32; train.len() * INPUT]
-    } else {
-        Vec::new()
-    };
+    // With augmentation, epoch e + 1's images are made while epoch e trains,
+    // in the same thread pool (a thread the training leaves idle takes
+    // augmentation work): two buffers, the first filled before the loop.
+    let mut aug_bufs = [Vec::new(), Vec::new()];
+    let mut augment_seconds = 0.0;
+    if let Some(aug) = &augmenter {
+        aug_bufs = [
+            vec![0.0f32; train.len() * INPUT],
+            vec![0.0f32; train.len() * INPUT],
+        ];
+        let t = Instant::now();
+        trainer
+            .pool()
+            .install(|| aug.epoch(&train, 0, &mut aug_bufs[0]));
+        augment_seconds = t.elapsed().as_secs_f64();
+    }
+    let pool = std::sync::Arc::clone(trainer.pool());
     let mut log_file = match &cfg.log_json {
         Some(p) => Some(std::fs::File::create(p).map_err(|e| Error::io(p, e))?),
         None => None,
@@ -361,17 +375,13 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     let mut order: Vec<u32> = (0..train.len() as u32).collect();
     for e in 0..cfg.epochs {
         let lr = cfg.schedule.lr(cfg.lr, e, cfg.epochs);
-        let t_aug = Instant::now();
-        let images: &[f32] = match &augmenter {
-            Some(aug) => {
-                trainer
-                    .pool()
-                    .install(|| aug.epoch(&train, e as u64, &mut aug_images));
-                &aug_images
-            }
-            None => &train.images,
+        let [even, odd] = &mut aug_bufs;
+        let (this, next) = if e % 2 == 0 { (even, odd) } else { (odd, even) };
+        let images: &[f32] = if augmenter.is_some() {
+            this.as_slice()
+        } else {
+            &train.images
         };
-        let augment_seconds = t_aug.elapsed().as_secs_f64();
         order.sort_unstable();
         order.shuffle(&mut rng_for(cfg.seed, e as u64, u64::MAX));
         let bar = if cfg.quiet {
@@ -390,9 +400,24 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         };
         let t0 = Instant::now();
         let pb = bar.clone();
-        let st = trainer.train_epoch(images, &train.labels, &order, lr, &mut move |done, loss| {
+        let mut progress = move |done: usize, loss: f64| {
             pb.set_position(done as u64);
             pb.set_message(format!("loss {loss:.4}"));
+        };
+        let (st, next_augment_seconds) = pool.install(|| {
+            rayon::join(
+                || trainer.train_epoch(images, &train.labels, &order, lr, &mut progress),
+                || {
+                    let t = Instant::now();
+                    match &augmenter {
+                        Some(aug) if e + 1 < cfg.epochs => {
+                            aug.epoch(&train, (e + 1) as u64, next);
+                        }
+                        _ => {}
+                    }
+                    t.elapsed().as_secs_f64()
+                },
+            )
         });
         let train_seconds = t0.elapsed().as_secs_f64();
         bar.finish_and_clear();
@@ -411,8 +436,13 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             augment_seconds,
             images_per_second: st.images as f64 / train_seconds.max(1e-9),
         };
+        let augmented = if augmenter.is_some() {
+            format!(", its images augmented in {augment_seconds:.2} s")
+        } else {
+            String::new()
+        };
         say(format!(
-            "epoch {:>3}/{}: train loss {:.4}, val accuracy {}, lr {:.4}, {:.2} s train ({:.0} img/s) + {:.2} s augment",
+            "epoch {:>3}/{}: train loss {:.4}, val accuracy {}, lr {:.4}, {:.2} s ({:.0} img/s){augmented}",
             log.epoch,
             cfg.epochs,
             log.train_loss,
@@ -421,8 +451,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             lr,
             train_seconds,
             log.images_per_second,
-            augment_seconds
         ));
+        augment_seconds = next_augment_seconds;
         if let (Some(f), Some(p)) = (log_file.as_mut(), cfg.log_json.as_ref()) {
             let line = serde_json::to_string(&log).map_err(|source| Error::Json {
                 context: format!("encoding the log of epoch {}", log.epoch),

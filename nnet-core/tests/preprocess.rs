@@ -485,6 +485,29 @@ fn raster_rejects_bad_input() {
 }
 
 #[test]
+fn raster_bad_pixel_found_anywhere_among_blank_ones() {
+    // blank runs are skipped in one test: a bad pixel at any position of a
+    // width that is not a multiple of 8 must still be reported, and -0.0 is blank
+    let (w, h) = (37, 5);
+    let mut px = vec![-0.0f32; w * h];
+    px[3 * w + 20] = 1.0;
+    px[4 * w + 30] = 1.0;
+    assert!(from_raster(&px, w, h).unwrap().is_some());
+    for i in 0..w * h {
+        for (bad, err) in [
+            (f32::NAN, Error::NonFiniteInput),
+            (f32::NEG_INFINITY, Error::NonFiniteInput),
+            (1.0 + f32::EPSILON, Error::InputOutOfRange),
+            (-1e-30, Error::InputOutOfRange),
+        ] {
+            let mut p = vec![0.0f32; w * h];
+            p[i] = bad;
+            assert_eq!(from_raster(&p, w, h), Err(err), "pixel {i} = {bad}");
+        }
+    }
+}
+
+#[test]
 fn both_paths_agree_on_a_rendered_drawing() {
     // render a stroke digit big on a 280 x 280 raster with a fat pen (like a
     // canvas), then send it through the raster path: it must resemble the
