@@ -389,6 +389,7 @@ fn main() -> Result<()> {
                 seed,
                 threads: threads.unwrap_or_else(default_threads),
                 augment: augment.then(AugmentConfig::default),
+                augment_alongside: true,
                 val_split,
                 out: out.clone(),
                 quiet,
@@ -635,7 +636,7 @@ fn main() -> Result<()> {
                 cfg.epochs
             );
             for r in bench::run(&train, cfg).map_err(with_option)? {
-                let all: Vec<String> = r.epoch_seconds.iter().map(|s| format!("{s:.3}")).collect();
+                let all: Vec<String> = r.epoch_seconds.iter().map(|s| seconds(*s)).collect();
                 let contended = r
                     .other_cpu_seconds
                     .iter()
@@ -648,9 +649,9 @@ fn main() -> Result<()> {
                     .map(|o| o.map_or("?".to_string(), |o| format!("{o:.2}")))
                     .collect();
                 say!(
-                    "{}: {:.3} s/epoch   (epochs: {}; CPU s used by other processes: {}; last loss {:.4})",
+                    "{}: {} s/epoch   (epochs: {}; CPU s used by other processes: {}; last loss {:.4})",
                     r.name,
-                    r.median(),
+                    seconds(r.median()),
                     all.join(" "),
                     others.join(" "),
                     r.last_loss
@@ -662,10 +663,10 @@ fn main() -> Result<()> {
             if augment {
                 let a = bench::augmentation(&train, cfg.epochs, threads, cfg.seed)
                     .map_err(with_option)?;
-                let all: Vec<String> = a.epoch_seconds.iter().map(|s| format!("{s:.3}")).collect();
+                let all: Vec<String> = a.epoch_seconds.iter().map(|s| seconds(*s)).collect();
                 say!(
-                    "augment: {:.3} s/epoch   (epochs: {}; set-up once per run {:.2} s)",
-                    a.median(),
+                    "augment: {} s/epoch   (epochs: {}; set-up once per run {:.2} s)",
+                    seconds(a.median()),
                     all.join(" "),
                     a.setup_seconds
                 );
@@ -757,4 +758,15 @@ fn main() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Seconds with 3 decimals, or 3 significant digits below 0.1 s (a tiny
+/// benchmark's epochs would otherwise all print as 0.000).
+fn seconds(s: f64) -> String {
+    let decimals = if s > 0.0 && s < 0.1 {
+        (2.0 - s.log10().floor()).clamp(3.0, 9.0) as usize
+    } else {
+        3
+    };
+    format!("{s:.decimals$}")
 }

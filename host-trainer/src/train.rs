@@ -71,6 +71,10 @@ pub struct TrainConfig {
     pub threads: usize,
     /// Augmentation, if any.
     pub augment: Option<AugmentConfig>,
+    /// Augment the next epoch's images while an epoch trains (the default);
+    /// `false` augments each epoch before training it. Both give the same
+    /// model file: the choice only moves work in time.
+    pub augment_alongside: bool,
     /// Fraction of the training images held out for validation.
     pub val_split: f32,
     /// Where the model file goes.
@@ -352,7 +356,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     };
     // With augmentation, epoch e + 1's images are made while epoch e trains,
     // in the same thread pool (a thread the training leaves idle takes
-    // augmentation work): two buffers, the first filled before the loop.
+    // augmentation work; `augment_alongside` off: each epoch before it
+    // trains): two buffers, the first filled before the loop.
     let mut aug_bufs = [Vec::new(), Vec::new()];
     let mut augment_seconds = 0.0;
     if let Some(aug) = &augmenter {
@@ -377,6 +382,11 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         let lr = cfg.schedule.lr(cfg.lr, e, cfg.epochs);
         let [even, odd] = &mut aug_bufs;
         let (this, next) = if e % 2 == 0 { (even, odd) } else { (odd, even) };
+        if let (Some(aug), false, true) = (&augmenter, cfg.augment_alongside, e > 0) {
+            let t = Instant::now();
+            pool.install(|| aug.epoch(&train, e as u64, this));
+            augment_seconds = t.elapsed().as_secs_f64();
+        }
         let images: &[f32] = if augmenter.is_some() {
             this.as_slice()
         } else {
@@ -410,7 +420,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
                 || {
                     let t = Instant::now();
                     match &augmenter {
-                        Some(aug) if e + 1 < cfg.epochs => {
+                        Some(aug) if cfg.augment_alongside && e + 1 < cfg.epochs => {
                             aug.epoch(&train, (e + 1) as u64, next);
                         }
                         _ => {}

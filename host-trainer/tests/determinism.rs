@@ -40,3 +40,20 @@ fn same_seed_and_threads_give_identical_model_files() {
         );
     }
 }
+
+/// Augmenting the next epoch while one trains (the default) only moves work
+/// in time: the model file equals the one of augmenting each epoch before
+/// training it, over enough epochs that both image buffers are used twice.
+#[test]
+fn augmenting_alongside_training_gives_the_same_model_file() {
+    let d = common::tmpdir("alongside");
+    common::synthetic(&d, 400, 1);
+    let mut cfg = common::quick_config(&d, &d.join("alongside.nnet"));
+    cfg.epochs = 5;
+    assert!(cfg.augment_alongside && cfg.augment.is_some());
+    let alongside = train(&cfg).unwrap();
+    cfg.augment_alongside = false;
+    cfg.out = d.join("before.nnet");
+    let before = train(&cfg).unwrap();
+    assert_eq!(alongside.model_bytes, before.model_bytes);
+}

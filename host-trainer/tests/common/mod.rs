@@ -78,6 +78,7 @@ pub fn quick_config(data: &Path, out: &Path) -> TrainConfig {
         seed: 7,
         threads: 2,
         augment: Some(AugmentConfig::default()),
+        augment_alongside: true,
         val_split: 0.1,
         out: out.to_path_buf(),
         quiet: true,
