@@ -137,8 +137,6 @@ pub struct Augmenter {
     seed: u64,
     /// `FIELDS` fields, each `2 * FIELD * FIELD` (dx then dy), unit std.
     fields: Vec<f32>,
-    /// Largest magnitude of each field's dx and dy.
-    field_max: Vec<[f32; 2]>,
     /// Skeleton strokes per training image (empty when none could be found),
     /// then the strokes of every ink drawing.
     strokes: Vec<Vec<Stroke>>,
@@ -177,14 +175,6 @@ impl Augmenter {
         seed: u64,
     ) -> Augmenter {
         let fields = elastic_fields(seed, cfg.elastic_sigma * OVERSAMPLE as f32);
-        let field_max = fields
-            .chunks_exact(2 * FIELD * FIELD)
-            .map(|f| {
-                let (fx, fy) = f.split_at(FIELD * FIELD);
-                let max = |g: &[f32]| g.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-                [max(fx), max(fy)]
-            })
-            .collect();
         let sk = SkeletonParams::default();
         let drawings_from = train.len().saturating_sub(drawings.len());
         let mut strokes: Vec<Vec<Stroke>> = (0..drawings_from)
@@ -198,7 +188,6 @@ impl Augmenter {
             cfg,
             seed,
             fields,
-            field_max,
             strokes,
             labels: train.labels.clone(),
             drawings_from,
@@ -297,12 +286,7 @@ impl Augmenter {
         }
         let (fx, fy) = self.field(w.field);
         let mut canvas = [0.0f32; CANVAS * CANVAS];
-        let fmax = self
-            .field_max
-            .get(w.field)
-            .copied()
-            .unwrap_or([f32::INFINITY; 2]);
-        warp_canvas(&padded, fx, fy, fmax, w, &mut canvas);
+        warp_canvas(&padded, fx, fy, w, &mut canvas);
         let (l0, l1) = self.cfg.pen_level;
         reink(&mut canvas, rng.gen_range(l0..=l1), self.cfg.pen_ramp);
         preprocess::from_raster(&canvas, CANVAS, CANVAS)
@@ -345,7 +329,7 @@ const PAD: usize = 2;
 const PS: usize = SIDE + 2 * PAD;
 
 /// Samples the padded source (`PS x PS`) through the warp `w` and the
-/// elastic field `(fx, fy)` (largest magnitudes `fmax`) onto the canvas
+/// elastic field `(fx, fy)` onto the canvas
 /// (bilinear; canvas pixels whose source lies beyond the zero border keep
 /// their 0). With AVX2, 8 canvas pixels at a time, and only where a pixel's
 /// taps can reach the source's ink (see [`InkReach`]); each lane does the
@@ -355,7 +339,6 @@ fn warp_canvas(
     padded: &[f32; PS * PS],
     fx: &[f32],
     fy: &[f32],
-    fmax: [f32; 2],
     w: &Warp,
     canvas: &mut [f32; CANVAS * CANVAS],
 ) {
@@ -364,12 +347,10 @@ fn warp_canvas(
         let Some(reach) = InkReach::of(padded) else {
             return; // no ink: the canvas stays blank
         };
-        let (rows, cols) = reach.canvas_window(fmax, w);
         // SAFETY: the CPU supports AVX2.
-        unsafe { warp_canvas_avx2(padded, (fx, fy), w, &reach, rows, cols, canvas) };
+        unsafe { warp_canvas_avx2(padded, fx, fy, w, &reach, canvas) };
         return;
     }
-    let _ = fmax;
     warp_canvas_portable(padded, fx, fy, w, canvas);
 }
 
@@ -407,44 +388,6 @@ impl InkReach {
                 (hi[1] as f32 + 1.0).min(TAP_LIMIT),
             ],
         })
-    }
-
-    /// The canvas rows and columns (the columns whole 8-pixel chunks)
-    /// outside of which no pixel reaches the ink: the reach mapped forward
-    /// through the affine part, grown by the largest elastic displacement
-    /// and 2 pixels for rounding.
-    fn canvas_window(
-        &self,
-        fmax: [f32; 2],
-        w: &Warp,
-    ) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
-        // p = fwd * (s - mid): the box's corners bound the parallelogram
-        let (mut p_lo, mut p_hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
-        for sx in [self.lo[0], self.hi[0]] {
-            for sy in [self.lo[1], self.hi[1]] {
-                let (sx, sy) = (sx - SOURCE_MID, sy - SOURCE_MID);
-                let p = [w.fwd[0] * sx + w.fwd[1] * sy, w.fwd[2] * sx + w.fwd[3] * sy];
-                for k in 0..2 {
-                    p_lo[k] = p_lo[k].min(p[k]);
-                    p_hi[k] = p_hi[k].max(p[k]);
-                }
-            }
-        }
-        // canvas = (p - elastic * field + shift) / INV_OS + mid
-        let mut range = [0..CANVAS, 0..CANVAS];
-        for k in 0..2 {
-            let e = w.elastic.abs() * fmax[k];
-            let a = (p_lo[k] - e + w.shift[k]) / INV_OS + CANVAS_MID - 2.0;
-            let b = (p_hi[k] + e + w.shift[k]) / INV_OS + CANVAS_MID + 2.0;
-            if a.is_finite() && b.is_finite() {
-                let a = a.floor().clamp(0.0, CANVAS as f32) as usize;
-                let b = (b.ceil() + 1.0).clamp(0.0, CANVAS as f32) as usize;
-                range[k] = a..b.max(a);
-            }
-        }
-        let [cols, rows] = range;
-        let cols = cols.start / 8 * 8..(cols.end.div_ceil(8) * 8).min(CANVAS);
-        (rows, cols)
     }
 }
 
@@ -486,11 +429,10 @@ fn warp_canvas_portable(
 #[target_feature(enable = "avx2")]
 unsafe fn warp_canvas_avx2(
     padded: &[f32; PS * PS],
-    (fx, fy): (&[f32], &[f32]),
+    fx: &[f32],
+    fy: &[f32],
     w: &Warp,
     reach: &InkReach,
-    rows: std::ops::Range<usize>,
-    cols: std::ops::Range<usize>,
     canvas: &mut [f32; CANVAS * CANVAS],
 ) {
     use std::arch::x86_64::*;
@@ -510,16 +452,10 @@ unsafe fn warp_canvas_avx2(
     let one = _mm256_set1_epi32(1);
     let lane = _mm256_setr_ps(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0);
     let base = padded.as_ptr();
-    assert!(
-        rows.end <= CANVAS
-            && cols.end <= CANVAS
-            && cols.start.is_multiple_of(8)
-            && cols.end.is_multiple_of(8)
-    );
-    for r in rows {
+    for r in 0..CANVAS {
         let rr = set(r as f32);
         let ry = _mm256_mul_ps(_mm256_sub_ps(rr, mid), inv_os);
-        for c0 in cols.clone().step_by(8) {
+        for c0 in (0..CANVAS).step_by(8) {
             let i = r * CANVAS + c0;
             let c = _mm256_add_ps(set(c0 as f32), lane);
             // SAFETY: i + 8 <= CANVAS * CANVAS <= fx.len(), fy.len() (asserted above)
@@ -737,7 +673,7 @@ fn elastic_fields(seed: u64, sigma: f32) -> Vec<f32> {
 mod tests {
     use super::*;
 
-    /// The AVX2 warp (inside its window) writes the portable warp's canvas bit for bit, over
+    /// The AVX2 warp (gathering only lanes that reach the ink) writes the portable warp's canvas bit for bit, over
     /// random images, fields and warps (strong ones too, so many canvas
     /// pixels fall beyond the source's border).
     #[test]
@@ -783,11 +719,10 @@ mod tests {
                     strong
                 };
                 let w = Warp::random(&cfg, &mut rng, 1);
-                let max = |g: &[f32]| g.iter().fold(0.0f32, |m, v| m.max(v.abs()));
                 let mut a = [0.0f32; CANVAS * CANVAS];
                 let mut b = [0.0f32; CANVAS * CANVAS];
                 warp_canvas_portable(&padded, fx, fy, &w, &mut a);
-                warp_canvas(&padded, fx, fy, [max(fx), max(fy)], &w, &mut b);
+                warp_canvas(&padded, fx, fy, &w, &mut b);
                 for (k, (x, y)) in a.iter().zip(&b).enumerate() {
                     assert_eq!(
                         x.to_bits(),
