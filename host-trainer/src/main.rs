@@ -82,7 +82,7 @@ enum Cmd {
         /// Optimiser.
         #[arg(long, value_enum, default_value_t = OptArg::Sgd)]
         optimizer: OptArg,
-        /// Peak learning rate (default: 0.1 for sgd, 0.001 for adam).
+        /// Peak learning rate (default: 0.2 for sgd, 0.001 for adam).
         #[arg(long)]
         lr: Option<f32>,
         /// Learning-rate schedule over the epochs.
@@ -370,7 +370,7 @@ fn main() -> Result<()> {
             ink_weight,
         } => {
             let (opt, default_lr) = match optimizer {
-                OptArg::Sgd => (Optimizer::SGD, 0.1),
+                OptArg::Sgd => (Optimizer::SGD, train::DEFAULT_SGD_LR),
                 OptArg::Adam => (Optimizer::ADAM, 1e-3),
             };
             let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
