@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# host-trainer: the documented commands on the committed model and data
+# host-trainer: the documented commands on the committed model and data, the
+# shipped model retrained by its README command and compared byte for byte
 # (cargo test --workspace already ran the unit and integration tests,
 # including "the committed model still reaches its stated accuracy").
 #   scripts/ci.d/20-trainer.sh      (from the repository root)
@@ -22,6 +23,30 @@ test -s "$out/mnist-mlp.mnist.confusion.png" && test -s "$out/mnist-mlp.mnist.mi
 echo "==> host-trainer quantize: reproduces the committed int8 model byte for byte"
 ht quantize --model models/mnist-mlp.nnet --out "$out/mnist-mlp-i8.nnet"
 cmp "$out/mnist-mlp-i8.nnet" models/mnist-mlp-i8.nnet
+
+echo "==> the README's command for the shipped model trains models/mnist-mlp.nnet byte for byte"
+# run exactly as documented (the command line is part of the file's notes) in a scratch
+# directory with data/mnist linked in; the dev build trains the same bits as --release
+cmd=$(sed -n 's/^| \*\*train\*\* the shipped model | `cargo run --release -p host-trainer -- \(.*\)` |$/\1/p' README.md)
+[[ -n $cmd ]] || { echo "error: README.md has no row '**train** the shipped model'" >&2; exit 1; }
+read -ra shipped_args <<<"$cmd"
+cargo build -q -p host-trainer
+bin=$CARGO_TARGET_DIR/debug/host-trainer
+[[ $bin == /* ]] || bin=$PWD/$bin
+scratch=$out/shipped
+rm -rf "$scratch" && mkdir -p "$scratch/data" "$scratch/models"
+ln -s "$PWD/data/mnist" "$scratch/data/mnist"
+echo "host-trainer $cmd"
+(cd "$scratch" && "$bin" "${shipped_args[@]}") >"$out/shipped.txt" 2>&1 || {
+    cat "$out/shipped.txt" >&2
+    exit 1
+}
+tail -n 2 "$out/shipped.txt"
+cmp "$scratch/models/mnist-mlp.nnet" models/mnist-mlp.nnet || {
+    echo "error: models/mnist-mlp.nnet is not what its documented command trains today:" >&2
+    echo "  retrain it with that command, then \`host-trainer quantize\` and \`scripts/measure\`" >&2
+    exit 1
+}
 
 echo "==> host-trainer evaluate --compare: int8 within 0.2 points of f32, same digit on >= 99.5%"
 ht evaluate --model models/mnist-mlp.nnet --compare models/mnist-mlp-i8.nnet --data data/mnist \
