@@ -25,24 +25,13 @@ ht quantize --model models/mnist-mlp.nnet --out "$out/mnist-mlp-i8.nnet"
 cmp "$out/mnist-mlp-i8.nnet" models/mnist-mlp-i8.nnet
 
 echo "==> the README's command for the shipped model trains models/mnist-mlp.nnet byte for byte"
-# run exactly as documented (the command line is part of the file's notes) in a scratch
-# directory with data/mnist linked in; the dev build trains the same bits as --release
-cmd=$(sed -n 's/^| \*\*train\*\* the shipped model | `cargo run --release -p host-trainer -- \(.*\)` |$/\1/p' README.md)
-[[ -n $cmd ]] || { echo "error: README.md has no row '**train** the shipped model'" >&2; exit 1; }
-read -ra shipped_args <<<"$cmd"
+# (the dev build trains the same bits as --release)
+source scripts/lib/shipped-model.sh
 cargo build -q -p host-trainer
-bin=$CARGO_TARGET_DIR/debug/host-trainer
-[[ $bin == /* ]] || bin=$PWD/$bin
-scratch=$out/shipped
-rm -rf "$scratch" && mkdir -p "$scratch/data" "$scratch/models"
-ln -s "$PWD/data/mnist" "$scratch/data/mnist"
-echo "host-trainer $cmd"
-(cd "$scratch" && "$bin" "${shipped_args[@]}") >"$out/shipped.txt" 2>&1 || {
-    cat "$out/shipped.txt" >&2
-    exit 1
-}
+train_shipped_model "$CARGO_TARGET_DIR/debug/host-trainer" "$out/shipped" "$out/shipped.txt"
+echo "host-trainer $shipped_cmd"
 tail -n 2 "$out/shipped.txt"
-cmp "$scratch/models/mnist-mlp.nnet" models/mnist-mlp.nnet || {
+cmp "$shipped_model" models/mnist-mlp.nnet || {
     echo "error: models/mnist-mlp.nnet is not what its documented command trains today:" >&2
     echo "  retrain it with that command, then \`host-trainer quantize\` and \`scripts/measure\`" >&2
     exit 1

@@ -17,19 +17,16 @@ for opt in sgd adam; do
     "$python" scripts/peers/numpy_mlp.py --data data/mnist --opt "$opt" --epochs "$epochs" \
         --threads "$threads" --no-infer | tee "$out/numpy-$opt.txt" >&2
 done
-# the shipped model's documented command end to end, run in a scratch directory
-# (data/mnist linked in) so that its file, command line included, must equal the
-# committed models/mnist-mlp.nnet byte for byte (2 threads as documented, whatever THREADS says)
-shipped_args=(train --augment --epochs 100 --seed 1 --threads 2 --out models/mnist-mlp.nnet)
+# the shipped model's documented command end to end, run in a scratch directory so that
+# its file, command line included, must equal the committed models/mnist-mlp.nnet byte for byte
+source scripts/lib/shipped-model.sh
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/data" "$scratch/models"
-ln -s "$PWD/data/mnist" "$scratch/data/mnist"
 t0=$(date +%s.%N)
-(cd "$scratch" && "$ht" "${shipped_args[@]}") > "$out/shipped.txt" 2>&1
+train_shipped_model "$ht" "$scratch/run" "$out/shipped.txt"
 t1=$(date +%s.%N)
 shipped_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
-if cmp -s "$scratch/models/mnist-mlp.nnet" models/mnist-mlp.nnet; then
+if cmp -s "$shipped_model" models/mnist-mlp.nnet; then
     shipped_same="byte for byte the committed \`models/mnist-mlp.nnet\`"
 else
     shipped_same="**not** the committed \`models/mnist-mlp.nnet\` (the committed model is stale)"
@@ -57,7 +54,7 @@ echo "set-up of ${aug#* } s once per run (\`bench --augment\`, the default augme
 echo "timed epochs). \`train\` makes the next epoch's images while an epoch trains, in the same threads,"
 echo 'so an epoch takes less than the sum of the two.'
 echo
-echo "The shipped model's command, \`host-trainer ${shipped_args[*]}\` (release build, in a scratch"
+echo "The shipped model's command, \`host-trainer $shipped_cmd\` (release build, in a scratch"
 epoch_mean=$(sed -n 's/^epoch .*, \([0-9.]*\) s ([0-9]* img\/s).*/\1/p' "$out/shipped.txt" |
     awk '{ s += $1; n++ } END { if (n) printf "%.2f", s / n; else print "?" }')
 echo "directory), end to end: **$shipped_s s** (mean epoch $epoch_mean s), load average after"
