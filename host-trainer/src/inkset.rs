@@ -79,6 +79,9 @@ pub struct InksetArgs {
     pub mnist_count: usize,
     /// Variants per handwriting-style template ([`crate::styleset`]).
     pub style_variants: usize,
+    /// Also write the handwriting-fonts set ([`crate::fontset`], which needs
+    /// the fonts' Debian packages).
+    pub fonts: bool,
 }
 
 impl Default for InksetArgs {
@@ -90,6 +93,7 @@ impl Default for InksetArgs {
             hershey_variants: 8,
             mnist_count: 1000,
             style_variants: 20,
+            fonts: true,
         }
     }
 }
@@ -118,11 +122,19 @@ pub struct InksetSummary {
     pub mnist: WrittenSet,
     /// The handwriting-style set.
     pub styles: WrittenSet,
+    /// The handwriting-fonts set, unless `InksetArgs::fonts` was off.
+    pub fonts: Option<WrittenSet>,
 }
 
-/// Generates both sets and writes them to `args.out_dir`.
+/// Generates the sets and writes them to `args.out_dir`. Every input (MNIST,
+/// the fonts) is read before anything is written.
 pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     let test = idx::load(&args.mnist_dir, idx::Split::Test)?;
+    let fonts = if args.fonts {
+        Some(crate::fontset::load_all()?)
+    } else {
+        None
+    };
     std::fs::create_dir_all(&args.out_dir).map_err(|e| Error::io(&args.out_dir, e))?;
     let glyphs = glyphs()?;
     let h = hershey_records(&glyphs, args.seed, args.hershey_variants)?;
@@ -132,10 +144,22 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     let t = crate::styleset::templates()?;
     let st = crate::styleset::style_records(&t, args.seed, args.style_variants)?;
     let styles = write_set(&args.out_dir.join(crate::styleset::STYLES_FILE), &st, 0)?;
+    let fonts = match fonts {
+        Some(f) => {
+            let r = crate::fontset::records(&f, args.seed, crate::fontset::VARIANTS)?;
+            Some(write_set(
+                &args.out_dir.join(crate::fontset::FONTS_FILE),
+                &r,
+                0,
+            )?)
+        }
+        None => None,
+    };
     Ok(InksetSummary {
         hershey,
         mnist,
         styles,
+        fonts,
     })
 }
 
@@ -144,7 +168,7 @@ pub fn glyphs() -> Result<Vec<Glyph>> {
     hershey::digits().map_err(Error::Hershey)
 }
 
-fn write_set(path: &Path, records: &[InkRecord], skipped: usize) -> Result<WrittenSet> {
+pub(crate) fn write_set(path: &Path, records: &[InkRecord], skipped: usize) -> Result<WrittenSet> {
     let mut text = String::new();
     let mut per_label = [0usize; 10];
     for r in records {
@@ -608,6 +632,32 @@ mod tests {
                 committed[k],
                 to_line(f).unwrap(),
                 "mnist-skeleton.jsonl line {} drifted",
+                k + 1
+            );
+        }
+    }
+
+    #[test]
+    fn committed_fonts_set_is_valid_and_complete() {
+        let n = crate::fontset::FONTS.len() * 10 * crate::fontset::VARIANTS;
+        check_set(crate::fontset::FONTS_FILE, n);
+        assert_eq!(read_lines(crate::fontset::FONTS_FILE).len(), n);
+    }
+
+    #[test]
+    fn fonts_set_regenerates_identically() {
+        let Some(fonts) = crate::fontset::tests::fonts_or_skip() else {
+            return;
+        };
+        let committed = read_lines(crate::fontset::FONTS_FILE);
+        let seed = InksetArgs::default().seed;
+        let fresh = crate::fontset::records(&fonts, seed, crate::fontset::VARIANTS).unwrap();
+        assert_eq!(committed.len(), fresh.len());
+        for (k, (c, f)) in committed.iter().zip(&fresh).enumerate() {
+            assert_eq!(
+                c,
+                &to_line(f).unwrap(),
+                "handwriting-fonts.jsonl line {} drifted",
                 k + 1
             );
         }

@@ -18,6 +18,7 @@ pub mod bench;
 pub mod error;
 pub mod eval;
 pub mod fetch;
+pub mod fontset;
 pub mod hershey;
 pub mod idx;
 pub mod inkset;

@@ -282,8 +282,8 @@ enum Cmd {
         out: PathBuf,
     },
     /// Regenerate the committed ink test sets (Hershey stroke-font digits, skeletonised MNIST
-    /// test digits, and handwriting styles from hand-authored stroke templates, all drawn by a
-    /// simulated hand) as JSON Lines files.
+    /// test digits, handwriting styles from hand-authored stroke templates, and the digits of
+    /// handwriting fonts from Debian packages, all drawn by a simulated hand) as JSON Lines files.
     MakeInkset {
         /// Output directory.
         #[arg(long, default_value = "tests/data/ink")]
@@ -294,6 +294,10 @@ enum Cmd {
         /// Seed of the simulated hand.
         #[arg(long, default_value_t = inkset::DEFAULT_SEED)]
         seed: u64,
+        /// Leave out the handwriting-fonts set, which reads fonts from Debian packages
+        /// (`host_trainer::fontset::FONTS`).
+        #[arg(long)]
+        no_fonts: bool,
     },
 }
 
@@ -737,15 +741,20 @@ fn main() -> Result<()> {
             out_dir,
             mnist_dir,
             seed,
+            no_fonts,
         } => {
             let args = inkset::InksetArgs {
                 out_dir,
                 mnist_dir,
                 seed,
+                fonts: !no_fonts,
                 ..inkset::InksetArgs::default()
             };
             let s = inkset::run(&args)?;
-            for w in [s.hershey, s.mnist, s.styles] {
+            for w in [Some(s.hershey), Some(s.mnist), Some(s.styles), s.fonts]
+                .into_iter()
+                .flatten()
+            {
                 say!(
                     "wrote {}: {} drawings, per digit {:?}, {} bytes, {} skipped",
                     w.path.display(),

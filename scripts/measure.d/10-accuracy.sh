@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Accuracy of the shipped f32 and int8 models on the MNIST test set and on every
-# drawn-digit ink set in tests/data/ink, through nnet-core (host-trainer evaluate).
+# Accuracy of the shipped f32 and int8 models on the MNIST test set, through nnet-core
+# (host-trainer evaluate); the drawn-digit ink sets are in the README's table
+# (scripts/measure.d/30-drawn-digits.sh).
 set -euo pipefail
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 out=$CARGO_TARGET_DIR/measure/accuracy
@@ -18,8 +19,7 @@ acc() {
 }
 echo '## Accuracy'
 echo
-echo "Commands: \`host-trainer evaluate --model MODEL --data data/mnist\` and"
-echo "\`host-trainer evaluate --model MODEL --ink FILE\` for each file of \`tests/data/ink/\`"
+echo "Commands: \`host-trainer evaluate --model MODEL --data data/mnist\`"
 echo "(release build; inference and preprocessing through nnet-core; \"no digit\" counts as wrong),"
 echo "\`host-trainer evaluate --model $f32 --compare $i8 --data data/mnist\` for the agreement."
 echo
@@ -27,10 +27,9 @@ echo "| set | \`$f32\` (f32) | \`$i8\` (int8) |"
 echo '| --- | --- | --- |'
 echo "| model file size | $(stat -c %s "$f32") B | $(stat -c %s "$i8") B |"
 echo "| MNIST test set, 10,000 images | $(acc "$f32" --data data/mnist) | $(acc "$i8" --data data/mnist) |"
-for ink in tests/data/ink/*.jsonl; do
-    n=$(grep -c . "$ink")
-    echo "| \`$ink\`, $n drawings | $(acc "$f32" --ink "$ink") | $(acc "$i8" --ink "$ink") |"
-done
 agree=$("$ht" evaluate --model "$f32" --compare "$i8" --data data/mnist --out-dir "$out" | sed -n 's/^agreement: *//p')
 echo
 echo "Agreement of the int8 model with the f32 model on the MNIST test set: $agree."
+echo
+echo 'Both models on the drawn-digit ink sets of `tests/data/ink/`: the README'"'"'s'
+echo '[table](../README.md#accuracy-by-test-set-before-and-after) (`scripts/measure drawn-digits`).'

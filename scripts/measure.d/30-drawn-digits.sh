@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Accuracy of the shipped models on MNIST and on the three drawn-digit ink sets, next to the
+# Accuracy of the shipped models on MNIST and on the drawn-digit ink sets, next to the
 # model shipped before training covered handwriting styles (taken from git history).
+# home: README.md
 set -euo pipefail
 before_commit=8fe8e24
 ht() { cargo run -q --release -p host-trainer -- "$@"; }
@@ -8,13 +9,13 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git show "$before_commit:models/mnist-mlp.nnet" >"$tmp/before.nnet"
 acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
-echo '## Drawn digits: accuracy by test set'
+echo '### Accuracy by test set, before and after'
 echo
 echo 'Every figure is the `accuracy:` line of `host-trainer evaluate --model M SET`; ink sets go'
 echo 'through the core'"'"'s stroke path like a digit drawn on the page or the board. "before" is'
 echo "\`models/mnist-mlp.nnet\` of commit $before_commit (trained without handwriting styles)."
 echo 'None of the ink sets is used in training; `styles.jsonl` comes from hand-authored templates'
-echo 'independent of the training generator.'
+echo 'independent of the training generator, `handwriting-fonts.jsonl` from real writers'"'"' hands.'
 echo
 echo '| set (`SET`) | before (f32) | now (f32) | now (int8) |'
 echo '| --- | --- | --- | --- |'
@@ -27,3 +28,4 @@ row 'MNIST test, 10,000 images' --data data/mnist
 row 'handwriting styles, 840 drawings' --ink tests/data/ink/styles.jsonl
 row 'MNIST test digits as strokes, 1,000 drawings' --ink tests/data/ink/mnist-skeleton.jsonl
 row 'Hershey stroke fonts, 560 drawings' --ink tests/data/ink/hershey.jsonl
+row 'handwriting fonts of 19 real writers, 760 drawings' --ink tests/data/ink/handwriting-fonts.jsonl

@@ -1,0 +1,500 @@
+//! The handwriting-fonts ink set (`tests/data/ink/handwriting-fonts.jsonl`):
+//! the digits of real people's handwriting, as digitised in the handwriting
+//! fonts that Debian packages.
+//!
+//! Each font in [`FONTS`] is one writer's hand (a person's own writing turned
+//! into a font), most of them from outside MNIST's population: French school
+//! cursive, Japanese longhand, a Polish script, felt-tip and marker hands.
+//! Every digit glyph is rasterised ([`ab_glyph`]) at [`GLYPH_PX`] pixels high,
+//! turned into pen strokes by [`crate::skeleton`] (the same thinning and
+//! tracing as the MNIST skeleton set, its lengths scaled to the larger
+//! raster), and drawn [`VARIANTS`] times onto the 280x280
+//! surface by the MNIST set's hand ([`HandParams::mnist`]: size, position, 60
+//! Hz resampling and sensor noise, no change of shape: the glyph already is
+//! handwriting).
+//!
+//! The fonts are not in the repository; they are read from the paths the
+//! Debian packages install (`apt-get install` the packages in
+//! [`FONTS`]: [`install_command`]). The committed set is a drawing made with
+//! the fonts, the use their licences (SIL OFL, BSD-3-Clause, GPL with the font
+//! exception) allow; the fonts' SHA-256 are pinned in [`FONTS`], so a
+//! different version of a package is an error naming it instead of a
+//! silently different set.
+//!
+//! Record `i` shows digit `i % 10` of font `(i / 10) % FONTS.len()`, variant
+//! `i / (10 * FONTS.len())`, from its own SplitMix64 stream like the other sets.
+
+use std::path::Path;
+
+use ab_glyph::{Font, FontVec, PxScale};
+use nnet_core::ink::InkRecord;
+
+use crate::inkset::{self, HandParams, Rng};
+use crate::skeleton::{self, SkeletonParams};
+use crate::{Error, Result};
+
+/// File name of the set.
+pub const FONTS_FILE: &str = "handwriting-fonts.jsonl";
+/// Stream id of the set (the other sets use 1-3).
+const SET_FONTS: u64 = 4;
+/// Height of the rasterised digit in pixels (about four times MNIST's 20 px).
+pub const GLYPH_PX: f32 = 80.0;
+/// Blank border around the rasterised glyph, px.
+pub const PAD: usize = 4;
+
+/// One handwriting font: one writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FontSpec {
+    /// Short name used in reports.
+    pub name: &'static str,
+    /// Debian package that installs it.
+    pub package: &'static str,
+    /// Installed path.
+    pub path: &'static str,
+    /// SHA-256 of the font file (Debian 12 "bookworm").
+    pub sha256: &'static str,
+    /// Whose hand, and the licence.
+    pub about: &'static str,
+}
+
+/// A digit as pen strokes (points in raster pixels, y down).
+pub type DigitStrokes = Vec<Vec<[f32; 2]>>;
+
+/// The fonts of the set, in record order.
+pub const FONTS: &[FontSpec] = &[
+    FontSpec {
+        name: "dkg",
+        package: "fonts-dkg-handwriting",
+        path: "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
+        sha256: "93eb07f57b84f04fa975ebf49ecec43d9b2c85834a9b63864072c6b993efd131",
+        about: "Daniel Kahn Gillmor's handwriting (US); OFL-1.1",
+    },
+    FontSpec {
+        name: "breip",
+        package: "fonts-breip",
+        path: "/usr/share/fonts/truetype/breip/Breip.ttf",
+        sha256: "cded2aeeeb7d35baa8aa5b57df35a25836910498271d3d2eec502f6aa7033eb7",
+        about: "Adam Breipohl's informal handwriting (US); OFL-1.0",
+    },
+    FontSpec {
+        name: "bw-build",
+        package: "fonts-bwht",
+        path: "/usr/share/fonts/opentype/bwht/BecauseWeBuild-Regular.otf",
+        sha256: "202160d49b0cfbe8a812c5a75487058f7caba2398324214a1e6d34f24b68d855",
+        about: "Because We Had To: six Red Hat associates' handwriting, one font each; OFL-1.1",
+    },
+    FontSpec {
+        name: "bw-connect",
+        package: "fonts-bwht",
+        path: "/usr/share/fonts/opentype/bwht/BecauseWeConnect-Regular.otf",
+        sha256: "c9c7135605a5c8cd143b611881c93383c6804166c4770810ab0c07dbbff3aac9",
+        about: "Because We Had To; OFL-1.1",
+    },
+    FontSpec {
+        name: "bw-create",
+        package: "fonts-bwht",
+        path: "/usr/share/fonts/opentype/bwht/BecauseWeCreate-Regular.otf",
+        sha256: "abdbea89b7de43bccae63975af1714a26a473584341d5c395fca1cb1c51ff48f",
+        about: "Because We Had To (crossed 7); OFL-1.1",
+    },
+    FontSpec {
+        name: "bw-learn",
+        package: "fonts-bwht",
+        path: "/usr/share/fonts/opentype/bwht/BecauseWeLearn-Regular.otf",
+        sha256: "d5551a6a1449de4ee2e8ddcd0bcc3e7d292d24c61fc6515d8db9b03a65b127dd",
+        about: "Because We Had To (crossed 7, heavy pen); OFL-1.1",
+    },
+    FontSpec {
+        name: "bw-mentor",
+        package: "fonts-bwht",
+        path: "/usr/share/fonts/opentype/bwht/BecauseWeMentor-Regular.otf",
+        sha256: "b71888fd9a79936e44a55baf1bf0bb4e594827be890882c4fc9918409e8c2509",
+        about: "Because We Had To (crossed 7); OFL-1.1",
+    },
+    FontSpec {
+        name: "bw-organize",
+        package: "fonts-bwht",
+        path: "/usr/share/fonts/opentype/bwht/BecauseWeOrganize-Regular.otf",
+        sha256: "f97f8557caa4de42f743d8d4ea0851993b12c112e8713fd6d6d08881e6a24c5e",
+        about: "Because We Had To; OFL-1.1",
+    },
+    FontSpec {
+        name: "humor-sans",
+        package: "fonts-humor-sans",
+        path: "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf",
+        sha256: "2ded6a27448c9ed30aaff177744e2bcf1e52e0aab018b2a8be64565df633318f",
+        about: "the xkcd comic's hand lettering; OFL-1.1",
+    },
+    FontSpec {
+        name: "kiloji",
+        package: "fonts-kiloji",
+        path: "/usr/share/fonts/truetype/kiloji/kiloji.ttf",
+        sha256: "f75142c667d7a6ba69d18bd694a4efe68780e607b3c4382e5d30a042c96e9e41",
+        about: "kilo's longhand (Japan); BSD-3-Clause",
+    },
+    FontSpec {
+        name: "klee",
+        package: "fonts-klee",
+        path: "/usr/share/fonts/truetype/klee/KleeOne-Regular.ttf",
+        sha256: "2e466518e3762920add16d542cb73130cbd74968d3b3e92ccbc550c5a76f815b",
+        about: "Klee One, pencil handwriting (Japan, Fontworks); OFL-1.1",
+    },
+    FontSpec {
+        name: "seto",
+        package: "fonts-seto",
+        path: "/usr/share/fonts/truetype/seto/setofont.ttf",
+        sha256: "af54468357473617a77515436f7dca8f9376690aa514f3a7dbfc36a3b3f8229e",
+        about: "setofont, handwriting (Japan); OFL-1.1",
+    },
+    FontSpec {
+        name: "yozfont",
+        package: "fonts-yozvox-yozfont-new-kana",
+        path: "/usr/share/fonts/truetype/yozvox-yozfont/YOzRN_.ttf",
+        sha256: "0f4d23aea18e7e25d592bfec392b3bba97aa1efbe0209f5119ad075856fc5472",
+        about: "Y.Oz's handwriting (Japan); OFL-1.1",
+    },
+    FontSpec {
+        name: "yusei-magic",
+        package: "fonts-yusei-magic",
+        path: "/usr/share/fonts/truetype/yusei-magic/YuseiMagic-Regular.ttf",
+        sha256: "65e62d87973faaa92b473afd8fc36eeb81b738118e80223be0b2ecda74d05cb4",
+        about: "permanent-marker handwriting (Japan); OFL-1.1",
+    },
+    FontSpec {
+        name: "delphine",
+        package: "fonts-sjfonts",
+        path: "/usr/share/fonts/truetype/sjfonts/Delphine.ttf",
+        sha256: "afeea795e392f6b8e0cc4ba3978375908d1f29f8d82f1b7b15d9fdc755a05288",
+        about: "Delphine's handwriting (Switzerland: continental 1, crossed 7); GPL with font exception",
+    },
+    FontSpec {
+        name: "stevehand",
+        package: "fonts-sjfonts",
+        path: "/usr/share/fonts/truetype/sjfonts/SteveHand.ttf",
+        sha256: "51e0820b832b2cd3db9dc9a759520c868166ae291f19afc3d94689e668d0435e",
+        about: "Steve Jordi's handwriting (Switzerland); GPL with font exception",
+    },
+    FontSpec {
+        name: "ecolier",
+        package: "fonts-ecolier-court",
+        path: "/usr/share/fonts/truetype/ecolier-court/Ecolier-court.ttf",
+        sha256: "bdbbded05cbb318d470d36475aefe2435847e025a2c7cd3610f8f13bf8e2a829",
+        about: "French school cursive (Jean-Marie Douteau); OFL-1.1",
+    },
+    FontSpec {
+        name: "kristi",
+        package: "fonts-kristi",
+        path: "/usr/share/fonts/truetype/kristi/Kristi.ttf",
+        sha256: "6c14164cd50b52d03d88728971285fe1dbf0d6ee8af6d29274b5d5026a0fb622",
+        about: "felt-tip cursive (continental 1, open 4); OFL-1.1",
+    },
+    FontSpec {
+        name: "havana",
+        package: "fonts-havana",
+        path: "/usr/share/fonts/opentype/havana/Havana-Regular.otf",
+        sha256: "f0f4e84f9903c32706691df31e422e0ab919eb9569702100dfc1dff7ca184562",
+        about: "Polish script (continental 1, crossed 7); OFL-1.1",
+    },
+];
+
+/// The `apt-get install` command that provides every font of [`FONTS`].
+pub fn install_command() -> String {
+    let mut pkgs: Vec<&str> = FONTS.iter().map(|f| f.package).collect();
+    pkgs.sort_unstable();
+    pkgs.dedup();
+    format!("apt-get install {}", pkgs.join(" "))
+}
+
+/// Drawings per font and digit in the committed set.
+pub const VARIANTS: usize = 4;
+
+/// Skeleton settings for a [`GLYPH_PX`]-high raster: MNIST's (for 20 px high
+/// digits) with every length scaled by 4, more smoothing for the finer pixel
+/// staircase, and no carving: at this size a font's bowls are open, and
+/// carving would cut rings into the junctions of heavy pens.
+pub fn skeleton_params() -> SkeletonParams {
+    let k = GLYPH_PX / 20.0;
+    let d = SkeletonParams::default();
+    SkeletonParams {
+        threshold: 0.5,
+        min_spur: d.min_spur * k,
+        min_length: d.min_length * k,
+        smooth_passes: 4,
+        simplify: d.simplify * k,
+        carve_depth: 0.0,
+    }
+}
+
+/// A loaded font.
+pub struct LoadedFont {
+    /// Which font.
+    pub spec: FontSpec,
+    font: FontVec,
+}
+
+/// Reads and checks one font file.
+pub fn load(spec: &FontSpec) -> Result<LoadedFont> {
+    load_from(spec, Path::new(spec.path))
+}
+
+fn load_from(spec: &FontSpec, path: &Path) -> Result<LoadedFont> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        Error::Dataset(format!(
+            "{}: {e} (font {} of package {}; install every font of the set with `{}`)",
+            path.display(),
+            spec.name,
+            spec.package,
+            install_command()
+        ))
+    })?;
+    let actual = crate::fetch::sha256_hex(&bytes);
+    if actual != spec.sha256 {
+        return Err(Error::Checksum {
+            path: path.to_path_buf(),
+            expected: spec.sha256.to_owned(),
+            actual,
+        });
+    }
+    let font = FontVec::try_from_vec(bytes)
+        .map_err(|e| Error::Dataset(format!("{}: not a usable font: {e}", path.display())))?;
+    Ok(LoadedFont { spec: *spec, font })
+}
+
+/// All fonts of [`FONTS`].
+pub fn load_all() -> Result<Vec<LoadedFont>> {
+    FONTS.iter().map(load).collect()
+}
+
+/// The digit's glyph as a grayscale raster (0.0 background .. 1.0 ink),
+/// [`GLYPH_PX`] high plus [`PAD`] on every side: `(pixels, width, height)`.
+pub fn raster(font: &LoadedFont, digit: u8) -> Result<(Vec<f32>, usize, usize)> {
+    let what = || format!("font {}, digit {digit}", font.spec.name);
+    let ch = char::from(b'0' + digit.min(9));
+    let id = font.font.glyph_id(ch);
+    if id.0 == 0 {
+        return Err(Error::Dataset(format!("{}: no glyph", what())));
+    }
+    // PxScale maps the font's height (ascent - descent) to pixels: pick the
+    // scale that makes the glyph's outline GLYPH_PX high.
+    let outline = font
+        .font
+        .outline(id)
+        .ok_or_else(|| Error::Dataset(format!("{}: empty glyph", what())))?;
+    // (the unscaled bounds are y-up: min.y is the top)
+    let units_high = (outline.bounds.min.y - outline.bounds.max.y).abs().max(1.0);
+    let scale = GLYPH_PX * font.font.height_unscaled() / units_high;
+    let glyph = font
+        .font
+        .outline_glyph(id.with_scale(PxScale::from(scale)))
+        .ok_or_else(|| Error::Dataset(format!("{}: empty glyph", what())))?;
+    let b = glyph.px_bounds();
+    let (gw, gh) = ((b.max.x - b.min.x) as usize, (b.max.y - b.min.y) as usize);
+    let (w, h) = (gw + 2 * PAD, gh + 2 * PAD);
+    if w > skeleton::MAX_SIDE || h > skeleton::MAX_SIDE {
+        return Err(Error::Dataset(format!("{}: glyph of {w}x{h} px", what())));
+    }
+    let mut px = vec![0.0f32; w * h];
+    glyph.draw(|x, y, c| {
+        let (x, y) = (x as usize + PAD, y as usize + PAD);
+        if let Some(p) = (x < w).then(|| px.get_mut(y * w + x)).flatten() {
+            *p = c.clamp(0.0, 1.0);
+        }
+    });
+    Ok((px, w, h))
+}
+
+/// Radius of the box blur whose result is merged (maximum) with the raster
+/// before thresholding: it closes the dry-brush streaks inside the strokes of
+/// marker and brush hands, which would thin into rings, and leaves thin pen
+/// lines as they are.
+const BLUR_RADIUS: usize = 2;
+
+/// Two passes (horizontal, vertical) of a `2r+1` box filter, edges clamped.
+fn box_blur(px: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
+    let n = (2 * r + 1) as f32;
+    let pass = |src: &[f32], stride: usize, len: usize, lines: usize, step: usize| {
+        let mut out = vec![0.0f32; src.len()];
+        for l in 0..lines {
+            for i in 0..len {
+                let lo = i.saturating_sub(r);
+                let hi = (i + r).min(len - 1);
+                let mut acc = 0.0;
+                for j in lo..=hi {
+                    acc += src[l * stride + j * step];
+                }
+                out[l * stride + i * step] = acc / n;
+            }
+        }
+        out
+    };
+    let horizontal = pass(px, w, w, h, 1);
+    pass(&horizontal, 1, h, w, w)
+}
+
+/// The digit's pen strokes (raster pixel coordinates, y down).
+pub fn strokes(font: &LoadedFont, digit: u8) -> Result<DigitStrokes> {
+    let (px, w, h) = raster(font, digit)?;
+    let blurred = box_blur(&px, w, h, BLUR_RADIUS);
+    let px: Vec<f32> = px.iter().zip(&blurred).map(|(a, b)| a.max(*b)).collect();
+    let s = skeleton::strokes_from_raster(&px, w, h, &skeleton_params()).map_err(|source| {
+        Error::Skeleton {
+            context: format!("font {}, digit {digit}", font.spec.name),
+            source,
+        }
+    })?;
+    if s.is_empty() {
+        return Err(Error::Dataset(format!(
+            "font {}, digit {digit}: the skeleton has no strokes",
+            font.spec.name
+        )));
+    }
+    Ok(s)
+}
+
+/// Record `index` of the set, from the strokes of every font's digits
+/// (`glyphs[font][digit]`).
+pub fn record(glyphs: &[[DigitStrokes; 10]], seed: u64, index: usize) -> Result<InkRecord> {
+    let digit = index % 10;
+    let font = glyphs
+        .get((index / 10) % glyphs.len().max(1))
+        .ok_or_else(|| Error::Config("no fonts".into()))?;
+    let mut rng = Rng::for_record(seed, SET_FONTS, index as u64);
+    let drawn = inkset::draw(&font[digit], &HandParams::mnist(), &mut rng);
+    inkset::record(digit as u8, drawn, || {
+        format!("handwriting-fonts record {index}")
+    })
+}
+
+/// Every font's ten digits as strokes.
+pub fn glyph_strokes(fonts: &[LoadedFont]) -> Result<Vec<[DigitStrokes; 10]>> {
+    fonts
+        .iter()
+        .map(|f| {
+            let mut out: [DigitStrokes; 10] = Default::default();
+            for (d, slot) in out.iter_mut().enumerate() {
+                *slot = strokes(f, d as u8)?;
+            }
+            Ok(out)
+        })
+        .collect()
+}
+
+/// The whole set: `fonts * 10 * variants` records.
+pub fn records(fonts: &[LoadedFont], seed: u64, variants: usize) -> Result<Vec<InkRecord>> {
+    let glyphs = glyph_strokes(fonts)?;
+    (0..glyphs.len() * 10 * variants)
+        .map(|i| record(&glyphs, seed, i))
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The fonts, or `None` with a note when they are not installed;
+    /// `NNET_REQUIRE_FONTS=1` (set by scripts/test, which installs them)
+    /// turns a missing font into a failure.
+    pub(crate) fn fonts_or_skip() -> Option<Vec<LoadedFont>> {
+        match load_all() {
+            Ok(f) => Some(f),
+            Err(e) => {
+                let required = std::env::var("NNET_REQUIRE_FONTS").is_ok_and(|v| v == "1");
+                assert!(!required, "NNET_REQUIRE_FONTS=1 but {e}");
+                eprintln!("skipping a handwriting-fonts check: {e}");
+                None
+            }
+        }
+    }
+
+    #[test]
+    fn fonts_are_distinct_and_named_once() {
+        for (i, a) in FONTS.iter().enumerate() {
+            assert_eq!(a.sha256.len(), 64, "{}", a.name);
+            for b in &FONTS[i + 1..] {
+                assert_ne!(a.name, b.name);
+                assert_ne!(a.path, b.path);
+                assert_ne!(a.sha256, b.sha256, "{} and {}", a.name, b.name);
+            }
+        }
+        let cmd = install_command();
+        for f in FONTS {
+            assert_eq!(
+                cmd.matches(&format!(" {} ", f.package)).count()
+                    + usize::from(cmd.ends_with(&format!(" {}", f.package))),
+                1,
+                "{cmd}"
+            );
+        }
+    }
+
+    /// scripts/setup installs the packages of every font (the list there is
+    /// plain shell; this keeps it in step with `FONTS`).
+    #[test]
+    fn setup_installs_every_font_package() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/setup");
+        let setup = std::fs::read_to_string(&path).unwrap();
+        for f in FONTS {
+            assert!(
+                setup
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                    .any(|w| w == f.package),
+                "scripts/setup does not install {} (font {})",
+                f.package,
+                f.name
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_font_names_the_package_to_install() {
+        let spec = FONTS[0];
+        let e = load_from(&spec, Path::new("/nonexistent/font.ttf"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("/nonexistent/font.ttf"), "{e}");
+        assert!(
+            e.contains(spec.package) && e.contains("apt-get install"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn another_version_of_a_font_is_a_checksum_error() {
+        let dir = std::env::temp_dir().join(format!("nnet-fontset-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("other.ttf");
+        std::fs::write(&path, b"not the pinned font").unwrap();
+        let e = load_from(&FONTS[0], &path).err().unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(matches!(e, Error::Checksum { .. }), "{e}");
+    }
+
+    /// Every digit of every font rasterises GLYPH_PX high with ink, and its
+    /// skeleton is a drawing the core's stroke path takes.
+    #[test]
+    fn every_digit_of_every_font_becomes_strokes() {
+        let Some(fonts) = fonts_or_skip() else { return };
+        for f in &fonts {
+            for d in 0..10u8 {
+                let (px, w, h) = raster(f, d).unwrap();
+                let glyph_h = h - 2 * PAD;
+                assert!(
+                    (GLYPH_PX as usize - 1..=GLYPH_PX as usize + 2).contains(&glyph_h),
+                    "{} {d}: {glyph_h} px high",
+                    f.spec.name
+                );
+                assert!(w > 2 * PAD);
+                let ink = px.iter().filter(|&&p| p >= 0.5).count();
+                assert!(ink > 50, "{} {d}: {ink} ink pixels", f.spec.name);
+                let s = strokes(f, d).unwrap();
+                assert!(
+                    !s.is_empty() && s.len() <= 8,
+                    "{} {d}: {} strokes",
+                    f.spec.name,
+                    s.len()
+                );
+            }
+        }
+    }
+}
