@@ -218,6 +218,11 @@ enum Cmd {
         /// Model file.
         #[arg(long, default_value = "models/mnist-mlp.nnet")]
         model: PathBuf,
+        /// Also write a PNG grid of what the network saw (the 28x28 images after the core's
+        /// preprocessing), in file order, each captioned `label->answer confidence` (at most
+        /// the first 500 drawings): to look at a downloaded .jsonl, or at where a model fails.
+        #[arg(long)]
+        sheet: Option<PathBuf>,
     },
     /// Time whole training epochs of 784-H-10 on the training set with SGD-momentum and Adam;
     /// prints `sgd: X s/epoch` and `adam: Y s/epoch` (median of the timed epochs), with --augment also
@@ -611,10 +616,15 @@ fn main() -> Result<()> {
                 before
             );
         }
-        Cmd::Predict { file, model } => {
+        Cmd::Predict { file, model, sheet } => {
             let m = eval::load_any_model(&model)?;
-            for a in predict::predict_file(&m, &file)? {
+            let answers = predict::predict_file(&m, &file)?;
+            for a in &answers {
                 say!("{}", a.render());
+            }
+            if let Some(out) = sheet {
+                predict::write_sheet(&answers, &file, &out)?;
+                say!("wrote {}", out.display());
             }
         }
         Cmd::Bench {

@@ -84,6 +84,8 @@ pub struct Answer {
     pub prediction: Option<Prediction>,
     /// Why the core rejected the input (ink records only), if it did.
     pub rejected: Option<String>,
+    /// The 28x28 image the network saw (after the core's preprocessing).
+    pub image: Option<Image>,
 }
 
 impl Answer {
@@ -138,6 +140,7 @@ pub fn predict_file<'a>(model: impl Into<eval::ModelRef<'a>>, path: &Path) -> Re
                 label,
                 prediction: img.and_then(|_| preds.next()),
                 rejected,
+                image: img,
             })
             .collect())
     } else {
@@ -151,6 +154,82 @@ pub fn predict_file<'a>(model: impl Into<eval::ModelRef<'a>>, path: &Path) -> Re
             label: None,
             prediction,
             rejected: None,
+            image: img,
         }])
+    }
+}
+
+/// Most tiles [`write_sheet`] draws.
+pub const MAX_SHEET: usize = 500;
+
+/// Caption of one tile: `label->digit NN%` (or `digit NN%` without a label),
+/// `no digit`, or `rejected`.
+pub fn caption(a: &Answer) -> String {
+    let label = a.label.map_or(String::new(), |l| format!("{l}->"));
+    match (&a.rejected, &a.prediction) {
+        (Some(_), _) => format!("{label}rejected"),
+        (None, Some(p)) => format!("{label}{} {:.0}%", p.digit, 100.0 * p.confidence()),
+        (None, None) => format!("{label}no digit"),
+    }
+}
+
+/// Writes a PNG grid of what the network saw for the first [`MAX_SHEET`]
+/// answers, in order, each captioned by [`caption`] (a blank tile where
+/// there was no digit).
+pub fn write_sheet(answers: &[Answer], source: &Path, out: &Path) -> Result<()> {
+    let shown = answers.len().min(MAX_SHEET);
+    let tiles: Vec<(Image, String)> = answers[..shown]
+        .iter()
+        .map(|a| (a.image.unwrap_or([0.0; nnet_core::INPUT]), caption(a)))
+        .collect();
+    let more = if shown < answers.len() {
+        format!(" (first {shown} of {})", answers.len())
+    } else {
+        String::new()
+    };
+    let title = format!("{}{more}: label->answer", source.display());
+    crate::plot::image_grid(&tiles, &title, "no inputs", out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(label: Option<u8>, digit: Option<u8>, rejected: bool) -> Answer {
+        let prediction = digit.map(|d| {
+            let mut logits = [0.0f32; nnet_core::OUTPUT];
+            logits[usize::from(d)] = 10.0;
+            nnet_core::model::prediction_from_logits(&logits)
+        });
+        Answer {
+            what: "x".into(),
+            label,
+            prediction,
+            rejected: rejected.then(|| "too many strokes".into()),
+            image: None,
+        }
+    }
+
+    #[test]
+    fn captions_say_label_answer_and_confidence() {
+        assert_eq!(caption(&answer(Some(4), Some(9), false)), "4->9 100%");
+        assert_eq!(caption(&answer(None, Some(3), false)), "3 100%");
+        assert_eq!(caption(&answer(Some(7), None, false)), "7->no digit");
+        assert_eq!(caption(&answer(Some(1), None, true)), "1->rejected");
+    }
+
+    #[test]
+    fn sheets_show_at_most_max_sheet_tiles() {
+        let dir = std::env::temp_dir().join(format!("nnet-sheet-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("s.png");
+        let many: Vec<Answer> = (0..MAX_SHEET + 7)
+            .map(|i| answer(Some((i % 10) as u8), Some(1), false))
+            .collect();
+        write_sheet(&many, Path::new("many.jsonl"), &out).unwrap();
+        let png = image::open(&out).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        // 10 tiles per row, 110 px per row, 40 px of title and margin
+        assert_eq!(png.height(), (MAX_SHEET as u32 / 10) * 110 + 40);
     }
 }

@@ -150,6 +150,19 @@ fn train_evaluate_predict() {
         out.contains("drawing 4 (label 4): rejected by the core:"),
         "{out}"
     );
+    // --sheet: the same answers as a PNG grid, one tile per drawing (one row of ten)
+    let sheet = d.join("sheet.png");
+    let out = ok(&[
+        "predict",
+        "--model",
+        m,
+        ink.to_str().unwrap(),
+        "--sheet",
+        sheet.to_str().unwrap(),
+    ]);
+    assert!(out.contains("wrote ") && out.contains("sheet.png"), "{out}");
+    let png = image::open(&sheet).unwrap();
+    assert_eq!((png.width(), png.height()), (980, 150));
 
     // int8: quantize is deterministic, evaluate and predict take the int8 file,
     // and --compare reports both accuracies and the agreement
