@@ -299,10 +299,23 @@ pub fn mistakes_grid(r: &Report, title: &str, path: &Path) -> Result<()> {
     image_grid(&tiles, title, "no mistakes", path)
 }
 
-/// A grid of 28x28 images (white ink on black, enlarged 3x) with captions,
-/// ten per row.
+/// A grid of 28x28 images (white ink on black, enlarged 3x) with captions in
+/// red, ten per row.
 pub fn image_grid(
     tiles: &[(Image, String)],
+    title: &str,
+    if_empty: &str,
+    path: &Path,
+) -> Result<()> {
+    let marked: Vec<(Image, String, bool)> =
+        tiles.iter().map(|(i, c)| (*i, c.clone(), true)).collect();
+    image_grid_marked(&marked, title, if_empty, path)
+}
+
+/// [`image_grid`] whose captions are red where the tile is marked (a
+/// mistake) and grey where it is not.
+pub fn image_grid_marked(
+    tiles: &[(Image, String, bool)],
     title: &str,
     if_empty: &str,
     path: &Path,
@@ -318,7 +331,7 @@ pub fn image_grid(
     if n == 0 {
         c.text(if_empty, cols * cw / 2 + 10, 34, AXIS, Alignment::Center);
     }
-    for (k, (img, caption)) in tiles.iter().enumerate() {
+    for (k, (img, caption, marked)) in tiles.iter().enumerate() {
         let (gx, gy) = (10 + (k as i32 % cols) * cw, 30 + (k as i32 / cols) * ch);
         for (i, v) in img.iter().enumerate() {
             let g = (v.clamp(0.0, 1.0) * 255.0).round() as u8;
@@ -331,11 +344,16 @@ pub fn image_grid(
                 Rgb888::new(g, g, g),
             );
         }
+        let colour = if *marked {
+            Rgb888::new(200, 0, 0)
+        } else {
+            Rgb888::new(110, 110, 110)
+        };
         c.text(
             caption,
             gx + tile / 2,
             gy + tile + 12,
-            Rgb888::new(200, 0, 0),
+            colour,
             Alignment::Center,
         );
     }

@@ -173,14 +173,24 @@ pub fn caption(a: &Answer) -> String {
     }
 }
 
+/// Whether a labelled answer is wrong ("no digit" and rejected count as
+/// wrong); unlabelled answers are never mistakes.
+pub fn is_mistake(a: &Answer) -> bool {
+    a.label
+        .is_some_and(|l| a.prediction.as_ref().map(|p| p.digit) != Some(l))
+}
+
 /// Writes a PNG grid of what the network saw for the first [`MAX_SHEET`]
 /// answers, in order, each captioned by [`caption`] (a blank tile where
-/// there was no digit).
+/// there was no digit), mistakes ([`is_mistake`]) in red.
 pub fn write_sheet(answers: &[Answer], source: &Path, out: &Path) -> Result<()> {
     let shown = answers.len().min(MAX_SHEET);
-    let tiles: Vec<(Image, String)> = answers[..shown]
+    let tiles: Vec<(Image, String, bool)> = answers[..shown]
         .iter()
-        .map(|a| (a.image.unwrap_or([0.0; nnet_core::INPUT]), caption(a)))
+        .map(|a| {
+            let image = a.image.unwrap_or([0.0; nnet_core::INPUT]);
+            (image, caption(a), is_mistake(a))
+        })
         .collect();
     let more = if shown < answers.len() {
         format!(" (first {shown} of {})", answers.len())
@@ -188,7 +198,7 @@ pub fn write_sheet(answers: &[Answer], source: &Path, out: &Path) -> Result<()> 
         String::new()
     };
     let title = format!("{}{more}: label->answer", source.display());
-    crate::plot::image_grid(&tiles, &title, "no inputs", out)
+    crate::plot::image_grid_marked(&tiles, &title, "no inputs", out)
 }
 
 #[cfg(test)]
@@ -216,6 +226,16 @@ mod tests {
         assert_eq!(caption(&answer(None, Some(3), false)), "3 100%");
         assert_eq!(caption(&answer(Some(7), None, false)), "7->no digit");
         assert_eq!(caption(&answer(Some(1), None, true)), "1->rejected");
+    }
+
+    #[test]
+    fn mistakes_are_wrong_labelled_answers() {
+        assert!(is_mistake(&answer(Some(4), Some(9), false)));
+        assert!(!is_mistake(&answer(Some(4), Some(4), false)));
+        assert!(is_mistake(&answer(Some(7), None, false)));
+        assert!(is_mistake(&answer(Some(1), None, true)));
+        assert!(!is_mistake(&answer(None, Some(3), false)));
+        assert!(!is_mistake(&answer(None, None, false)));
     }
 
     #[test]

@@ -29,3 +29,19 @@ row 'handwriting styles, 840 drawings' --ink tests/data/ink/styles.jsonl
 row 'MNIST test digits as strokes, 1,000 drawings' --ink tests/data/ink/mnist-skeleton.jsonl
 row 'Hershey stroke fonts, 560 drawings' --ink tests/data/ink/hershey.jsonl
 row 'handwriting fonts of 19 real writers, 760 drawings' --ink tests/data/ink/handwriting-fonts.jsonl
+# the real writers' digits as the shipped model sees them: the first drawing of every font and
+# digit (lines 1-190, one row per writer), mistakes captioned in red
+# (run in the scratch directory so the picture's title names the file, not where it is)
+writers=handwriting-fonts-lines-1-190.jsonl
+head -n 190 tests/data/ink/handwriting-fonts.jsonl >"$tmp/$writers"
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release/host-trainer
+cargo build -q --release -p host-trainer
+(cd "$tmp" && "$bin" predict --model "$OLDPWD/models/mnist-mlp.nnet" "$writers" \
+    --sheet "$OLDPWD/docs/handwriting-fonts.png" >/dev/null)
+right=$(ht predict --model models/mnist-mlp.nnet "$tmp/$writers" | grep -c 'drawing .*(label \([0-9]\)): digit \1 ' || true)
+echo
+echo "The 19 writers' digits as the shipped f32 model sees them (one row per writer, the first of"
+echo "the four drawings of each digit, \`head -n 190\` of the file; captions \`label->answer\`,"
+echo "mistakes in red; $((190 - right)) of 190 wrong, written by \`host-trainer predict --sheet\`):"
+echo
+echo '![handwriting fonts as the model sees them](docs/handwriting-fonts.png)'
