@@ -600,6 +600,15 @@ pub(crate) mod tests {
         assert_regenerates(HERSHEY_FILE, &fresh, true);
     }
 
+    /// A check that cannot run for want of `why` (data not installed) skips
+    /// with a note, unless the environment variable `var` is `1` (scripts/test
+    /// sets it after installing the data): then it fails.
+    pub(crate) fn skip_unless_required(var: &str, check: &str, why: &dyn std::fmt::Display) {
+        let required = std::env::var(var).is_ok_and(|v| v == "1");
+        assert!(!required, "{var}=1 but {why}");
+        eprintln!("skipping {check}: {why}");
+    }
+
     /// The committed file `name` is `fresh`, line by line: all of it
     /// (`whole`) or its first `fresh.len()` lines.
     pub(crate) fn assert_regenerates(name: &str, fresh: &[InkRecord], whole: bool) {
@@ -625,9 +634,7 @@ pub(crate) mod tests {
         let test = match idx::load(&dir, idx::Split::Test) {
             Ok(t) => t,
             Err(e) => {
-                let required = std::env::var("NNET_REQUIRE_MNIST").is_ok_and(|v| v == "1");
-                assert!(!required, "NNET_REQUIRE_MNIST=1 but {e}");
-                eprintln!("skipping MNIST regeneration check: {e}");
+                skip_unless_required("NNET_REQUIRE_MNIST", "the MNIST regeneration check", &e);
                 return;
             }
         };

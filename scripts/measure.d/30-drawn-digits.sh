@@ -36,9 +36,9 @@ writers=handwriting-fonts-lines-1-190.jsonl
 head -n 190 tests/data/ink/handwriting-fonts.jsonl >"$tmp/$writers"
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/host-trainer
 cargo build -q --release -p host-trainer
-(cd "$tmp" && "$bin" predict --model "$OLDPWD/models/mnist-mlp.nnet" "$writers" \
-    --sheet "$OLDPWD/docs/handwriting-fonts.png" >/dev/null)
-right=$(ht predict --model models/mnist-mlp.nnet "$tmp/$writers" | grep -c 'drawing .*(label \([0-9]\)): digit \1 ' || true)
+answers=$(cd "$tmp" && "$bin" predict --model "$OLDPWD/models/mnist-mlp.nnet" "$writers" \
+    --sheet "$OLDPWD/docs/handwriting-fonts.png")
+right=$(grep -c 'drawing .*(label \([0-9]\)): digit \1 ' <<<"$answers" || true)
 echo
 echo "The 19 writers' digits as the shipped f32 model sees them (one row per writer, the first of"
 echo "the four drawings of each digit, \`head -n 190\` of the file; captions \`label->answer\`,"
