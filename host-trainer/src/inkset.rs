@@ -111,6 +111,21 @@ pub struct WrittenSet {
     pub bytes: usize,
     /// Source items that gave no strokes and were left out.
     pub skipped: usize,
+    /// Points per record: mean and maximum.
+    pub points: (f32, usize),
+    /// Strokes per record: mean and maximum.
+    pub strokes: (f32, usize),
+}
+
+/// Mean and maximum of `values` (`(0.0, 0)` when there are none).
+fn mean_max(values: impl Iterator<Item = usize>) -> (f32, usize) {
+    let (mut n, mut sum, mut max) = (0usize, 0usize, 0usize);
+    for v in values {
+        n += 1;
+        sum += v;
+        max = max.max(v);
+    }
+    (sum as f32 / n.max(1) as f32, max)
 }
 
 /// What [`run`] wrote.
@@ -187,6 +202,8 @@ pub(crate) fn write_set(path: &Path, records: &[InkRecord], skipped: usize) -> R
         per_label,
         bytes: text.len(),
         skipped,
+        points: mean_max(records.iter().map(|r| r.strokes.iter().map(Vec::len).sum())),
+        strokes: mean_max(records.iter().map(|r| r.strokes.len())),
     })
 }
 
@@ -700,6 +717,27 @@ pub(crate) mod tests {
         let mid_step = r[mid + 1][0] - r[mid][0];
         assert!(first_step < mid_step, "{first_step} vs {mid_step}");
         assert_eq!(resample(&[[3.0, 3.0]], 10.0, &mut rng), vec![[3.0, 3.0]]);
+    }
+
+    #[test]
+    fn written_sets_report_points_and_strokes() {
+        let dir = std::env::temp_dir().join(format!("nnet-inkset-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rec = |strokes: Vec<Vec<[f32; 2]>>| InkRecord {
+            label: Some(3),
+            width: SURFACE,
+            height: SURFACE,
+            strokes,
+        };
+        let recs = [
+            rec(vec![vec![[1.0, 1.0]; 3]]),
+            rec(vec![vec![[1.0, 1.0]; 4], vec![[2.0, 2.0]; 2]]),
+        ];
+        let w = write_set(&dir.join("t.jsonl"), &recs, 0).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!((w.records, w.per_label[3]), (2, 2));
+        assert_eq!(w.points, (4.5, 6));
+        assert_eq!(w.strokes, (1.5, 2));
     }
 
     #[test]

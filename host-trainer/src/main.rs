@@ -766,10 +766,15 @@ fn main() -> Result<()> {
                 .flatten()
             {
                 say!(
-                    "wrote {}: {} drawings, per digit {:?}, {} bytes, {} skipped",
+                    "wrote {}: {} drawings, per digit {:?}, points per drawing {:.0} mean / {} max, \
+                     strokes {:.1} mean / {} max, {} bytes, {} skipped",
                     w.path.display(),
                     w.records,
                     w.per_label,
+                    w.points.0,
+                    w.points.1,
+                    w.strokes.0,
+                    w.strokes.1,
                     w.bytes,
                     w.skipped
                 );
