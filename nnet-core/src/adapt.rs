@@ -415,6 +415,12 @@ impl<'a, const H: usize> AdaptedMlp<'a, H> {
 pub struct AdaptedQuantMlp<'a, const H: usize> {
     net: QuantMlp<'a, H>,
     out: OutputLayer<H>,
+    /// No correction since [`AdaptedQuantMlp::new`] or
+    /// [`AdaptedQuantMlp::reset`]: `out` still equals `net`'s own layer, and
+    /// predictions take `net`'s integer output layer (the same bits, without
+    /// `10 x H` f32 multiply-adds: on a core without an FPU those cost more
+    /// than the whole integer forward pass).
+    fresh: bool,
 }
 
 impl<'a, const H: usize> AdaptedQuantMlp<'a, H> {
@@ -424,6 +430,7 @@ impl<'a, const H: usize> AdaptedQuantMlp<'a, H> {
         AdaptedQuantMlp {
             out: OutputLayer::from_quant(&net),
             net,
+            fresh: true,
         }
     }
 
@@ -440,6 +447,7 @@ impl<'a, const H: usize> AdaptedQuantMlp<'a, H> {
     /// Forgets every correction.
     pub fn reset(&mut self) {
         self.out = OutputLayer::from_quant(&self.net);
+        self.fresh = true;
     }
 
     /// Classifies `x` and leaves its 8-bit hidden activations in `hidden`,
@@ -452,6 +460,11 @@ impl<'a, const H: usize> AdaptedQuantMlp<'a, H> {
     ) -> Result<Prediction, Error> {
         let xq = crate::quant::quantize_input(x)?;
         self.net.hidden_into(&xq, hidden);
+        if self.fresh {
+            return Ok(prediction_from_logits(
+                &self.net.logits_from_hidden(hidden)?,
+            ));
+        }
         let h = widen(hidden);
         Ok(prediction_from_logits(&self.out.logits(&h)?))
     }
@@ -470,7 +483,10 @@ impl<'a, const H: usize> AdaptedQuantMlp<'a, H> {
         label: u8,
         cfg: &AdaptConfig,
     ) -> Result<Prediction, Error> {
-        self.out.correct(&widen(hidden), label, cfg)
+        let answer = self.out.correct(&widen(hidden), label, cfg);
+        // a refused correction leaves the layer as it was
+        self.fresh &= answer.is_err();
+        answer
     }
 
     /// One correction from the image: the hidden layer, then [`AdaptedQuantMlp::correct`].

@@ -277,6 +277,7 @@ fn hidden_block_avx(block: &[Block], lanes: &Lanes, bias: &[f32; LANES]) -> [f32
 }
 
 /// Blocks of hidden rows that [`hidden_blocks_avx`] runs together.
+#[cfg(all(feature = "std", target_arch = "x86_64"))]
 const GROUP: usize = 4;
 
 /// [`hidden_block_avx`] for [`GROUP`] blocks at once: two lanes at a time,
@@ -511,6 +512,8 @@ impl<const H: usize> PackedMlp<H> {
         // one pass: non-finite pixels are an error; the inked pixels by lane
         let lanes = Lanes::of(x)?;
         let mut hidden = [0.0f32; H];
+        // (only the AVX path below advances it)
+        #[cfg_attr(not(all(feature = "std", target_arch = "x86_64")), allow(unused_mut))]
         let mut done = 0; // blocks
         #[cfg(all(feature = "std", target_arch = "x86_64"))]
         if AVX {

@@ -573,7 +573,13 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
     pub fn logits_quantized(&self, xq: &[u8; INPUT]) -> Result<[f32; OUTPUT], Error> {
         let mut hidden = [0u8; H];
         self.hidden_into(xq, &mut hidden);
-        let acc = self.output_acc(&hidden);
+        self.logits_from_hidden(&hidden)
+    }
+
+    /// Output logits from the 8-bit hidden activations of [`QuantMlp::hidden_into`]
+    /// (steps 6-7). Errors as [`QuantMlp::logits_quantized`].
+    pub fn logits_from_hidden(&self, hidden: &[u8; H]) -> Result<[f32; OUTPUT], Error> {
+        let acc = self.output_acc(hidden);
         let mut z = [0.0f32; OUTPUT];
         for (((z, &a), &s), &b) in z.iter_mut().zip(acc.iter()).zip(self.s2).zip(self.b2) {
             *z = a as f32 * (s * INV255) + b;

@@ -24,7 +24,38 @@ fn fresh_networks_answer_like_the_originals_bit_for_bit() {
     for x in golden_net::inputs() {
         assert_eq!(adapted.predict(&x).unwrap(), mlp.predict(&x).unwrap());
         assert_eq!(qadapted.predict(&x).unwrap(), qmlp.predict(&x).unwrap());
+        // a fresh int8 network answers through the integer output layer; its
+        // f32 RAM copy, used from the first correction on, gives the same bits
+        let mut hidden = [0u8; H];
+        let answer = qadapted.predict_with_hidden(&x, &mut hidden).unwrap();
+        let h: [f32; H] = core::array::from_fn(|j| f32::from(hidden[j]));
+        let layer = qadapted.output().logits(&h).unwrap();
+        let int = qmlp.logits_from_hidden(&hidden).unwrap();
+        assert_eq!(layer.map(f32::to_bits), int.map(f32::to_bits));
+        assert_eq!(answer, model::prediction_from_logits(&layer));
     }
+}
+
+#[test]
+fn int8_networks_use_the_ram_layer_from_the_first_correction_until_reset() {
+    let m = golden_net::model();
+    let q = quantizer::quantize(&m).unwrap();
+    let qmlp = q.quant_mlp::<H>().unwrap();
+    let mut net = AdaptedQuantMlp::new(qmlp);
+    let x = golden_net::inputs()[0];
+    let before = net.predict(&x).unwrap();
+    let label = (before.digit + 1) % 10;
+    // a refused correction keeps the original layer in use
+    assert_eq!(
+        net.adapt(&x, 10, &AdaptConfig::DEFAULT),
+        Err(Error::BadLabel(10))
+    );
+    assert_eq!(net.predict(&x).unwrap(), before);
+    let after = net.adapt(&x, label, &AdaptConfig::DEFAULT).unwrap();
+    assert_eq!(net.predict(&x).unwrap(), after);
+    assert_ne!(after, before);
+    net.reset();
+    assert_eq!(net.predict(&x).unwrap(), before);
 }
 
 /// The documented step, spelled out with plain f32 operations.
