@@ -9,15 +9,53 @@
 //! through `nnet_core::preprocess::from_strokes` and the network's
 //! [`Classifier::predict`] (`Mlp`, or `QuantMlp` for an int8 model). Pressing
 //! and releasing [`ui::CLEAR_BUTTON`] wipes the drawing.
+//!
+//! **Teaching.** An app made with [`App::learning`] (a network that can
+//! [`Learn`], such as [`crate::model::Adapted`]) also learns from corrections,
+//! like the web page: when it shows a digit, a tap on the digit
+//! ([`ui::DIGIT_BOX`], captioned "wrong? tap") replaces the drawing with ten
+//! keys ([`ui::key_rect`]); releasing the pen on a key teaches the network that
+//! the drawing is that digit (`nnet_core::adapt`: a few SGD steps on the output
+//! layer in RAM) and shows its new answer. A touch anywhere else leaves the keys
+//! without learning. What was learned lasts until the board is reset.
 use embedded_graphics::pixelcolor::Rgb565;
 use embedded_graphics::prelude::*;
-use nnet_core::Prediction;
+use nnet_core::adapt::{AdaptConfig, AdaptedMlp, AdaptedQuantMlp};
+use nnet_core::{Error, Image, Prediction};
 
 use nnet_core::Classifier;
 
 use crate::touch::{TouchConfig, TouchEvent, TouchFilter};
-use crate::ui::{self, CLEAR_BUTTON, DRAW_AREA};
+use crate::ui::{self, Teach, CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA};
 pub use crate::ui::{Ink, Status, INK_POINTS, INK_STROKES};
+
+/// A network that learns from a correction.
+pub trait Learn: Classifier {
+    /// Teaches the network that the 28x28 image `x` shows digit `label`
+    /// (0..=9) and returns its new answer for `x`. A refused correction
+    /// (label out of range, non-finite input) is an error and changes nothing.
+    fn learn(&mut self, x: &Image, label: u8) -> Result<Prediction, Error>;
+}
+
+impl<const H: usize> Learn for AdaptedMlp<'_, H> {
+    fn learn(&mut self, x: &Image, label: u8) -> Result<Prediction, Error> {
+        self.adapt(x, label, &AdaptConfig::DEFAULT)
+    }
+}
+
+impl<const H: usize> Learn for AdaptedQuantMlp<'_, H> {
+    fn learn(&mut self, x: &Image, label: u8) -> Result<Prediction, Error> {
+        self.adapt(x, label, &AdaptConfig::DEFAULT)
+    }
+}
+
+/// How an app teaches its network: `N::learn`, kept as a function pointer so
+/// that the app itself needs only a [`Classifier`].
+type LearnFn<N> = fn(&mut N, &Image, u8) -> Result<Prediction, Error>;
+
+fn learn_with<N: Learn>(net: &mut N, x: &Image, label: u8) -> Result<Prediction, Error> {
+    net.learn(x, label)
+}
 
 /// What the pen is doing since its last pen-down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +67,9 @@ enum Gesture {
     Inking { recording: bool },
     /// Holding the Clear button; `armed` while the pen is still over it.
     Clearing { armed: bool },
+    /// Holding the key of `digit` on the teaching keypad; `armed` while the
+    /// pen is still over it.
+    Key { digit: u8, armed: bool },
 }
 
 /// The digit recognizer application, generic over the network (any
@@ -41,6 +82,12 @@ pub struct App<N> {
     status: Status,
     gesture: Gesture,
     ink_full: bool,
+    /// Set by [`App::learning`]: how to teach the network.
+    learn: Option<LearnFn<N>>,
+    /// The teaching keypad is shown instead of the drawing.
+    keypad: bool,
+    /// Corrections taught since the start.
+    corrections: u32,
     /// Screen bookkeeping for [`App::draw_update`].
     screen: Screen,
 }
@@ -58,6 +105,22 @@ struct Screen {
     points: usize,
 }
 
+impl<N: Learn> App<N> {
+    /// A fresh app whose network learns from the user's corrections (see the
+    /// [module docs](self)), with the default touch tuning.
+    pub fn learning(net: N) -> Self {
+        Self::learning_with_touch_config(net, TouchConfig::DEFAULT)
+    }
+
+    /// [`App::learning`] with custom touch filtering.
+    pub fn learning_with_touch_config(net: N, config: TouchConfig) -> Self {
+        App {
+            learn: Some(learn_with::<N>),
+            ..Self::with_touch_config(net, config)
+        }
+    }
+}
+
 impl<N: Classifier> App<N> {
     /// A fresh app with an empty drawing and the default touch tuning.
     pub fn new(net: N) -> Self {
@@ -73,6 +136,9 @@ impl<N: Classifier> App<N> {
             status: Status::Empty,
             gesture: Gesture::Idle,
             ink_full: false,
+            learn: None,
+            keypad: false,
+            corrections: 0,
             screen: Screen {
                 stale: true,
                 canvas: true,
@@ -95,6 +161,20 @@ impl<N: Classifier> App<N> {
     /// must be redrawn.
     pub fn handle(&mut self, event: TouchEvent) -> bool {
         match (event, self.gesture) {
+            (TouchEvent::Down(p), _) if self.keypad => {
+                if let Some(digit) = ui::key_at(p) {
+                    self.gesture = Gesture::Key { digit, armed: true };
+                } else if CLEAR_BUTTON.contains(p) {
+                    self.gesture = Gesture::Clearing { armed: true };
+                } else {
+                    // anywhere else: back to the drawing, nothing learned
+                    self.gesture = Gesture::Idle;
+                    self.keypad = false;
+                }
+                self.screen.canvas = true;
+                self.screen.panel = true;
+                true
+            }
             (TouchEvent::Down(p), _) => {
                 if DRAW_AREA.contains(p) {
                     let recording = self.ink.begin_stroke().is_ok();
@@ -112,10 +192,31 @@ impl<N: Classifier> App<N> {
                     self.gesture = Gesture::Clearing { armed: true };
                     self.screen.panel = true;
                     true
+                } else if DIGIT_BOX.contains(p) && self.can_teach() {
+                    self.gesture = Gesture::Idle;
+                    self.keypad = true;
+                    self.screen.canvas = true;
+                    self.screen.panel = true;
+                    true
                 } else {
                     self.gesture = Gesture::Idle;
                     false
                 }
+            }
+            (TouchEvent::Move(p), Gesture::Key { digit, armed }) => {
+                let now = ui::key_rect(digit).contains(p);
+                self.gesture = Gesture::Key { digit, armed: now };
+                self.screen.canvas |= now != armed;
+                now != armed
+            }
+            (TouchEvent::Up(_), Gesture::Key { digit, armed }) => {
+                self.gesture = Gesture::Idle;
+                if armed {
+                    self.teach(digit);
+                }
+                self.screen.canvas = true;
+                self.screen.panel = true;
+                true
             }
             (TouchEvent::Move(p), Gesture::Inking { recording }) => recording && self.add_point(p),
             (TouchEvent::Move(p), Gesture::Clearing { armed }) => {
@@ -176,12 +277,44 @@ impl<N: Classifier> App<N> {
         };
     }
 
-    /// Wipes the drawing and the result.
+    /// True when a tap on the digit would open the teaching keypad: the app
+    /// can teach its network and shows a recognised digit.
+    fn can_teach(&self) -> bool {
+        self.learn.is_some() && matches!(self.status, Status::Recognised(_))
+    }
+
+    /// Teaches the network that the drawing is `label` and shows its new
+    /// answer; closes the keypad.
+    fn teach(&mut self, label: u8) {
+        self.keypad = false;
+        let Some(learn) = self.learn else {
+            return;
+        };
+        let size = DRAW_AREA.size;
+        self.status = match nnet_core::preprocess::from_strokes(
+            &self.ink,
+            size.width as f32,
+            size.height as f32,
+        ) {
+            Ok(Some(image)) => match learn(&mut self.net, &image, label) {
+                Ok(p) => {
+                    self.corrections = self.corrections.saturating_add(1);
+                    Status::Recognised(p)
+                }
+                Err(e) => Status::Failed(e),
+            },
+            Ok(None) => Status::NoDigit,
+            Err(e) => Status::Failed(e),
+        };
+    }
+
+    /// Wipes the drawing and the result (and closes the teaching keypad).
     pub fn clear(&mut self) {
         self.ink.clear();
         self.ink_full = false;
         self.status = Status::Empty;
-        if matches!(self.gesture, Gesture::Inking { .. }) {
+        self.keypad = false;
+        if matches!(self.gesture, Gesture::Inking { .. } | Gesture::Key { .. }) {
             self.gesture = Gesture::Idle;
         }
         self.screen.canvas = true;
@@ -228,12 +361,38 @@ impl<N: Classifier> App<N> {
         &self.net
     }
 
+    /// Corrections taught to the network since the app started.
+    pub fn corrections(&self) -> u32 {
+        self.corrections
+    }
+
+    /// True while the teaching keypad is shown instead of the drawing.
+    pub fn is_teaching(&self) -> bool {
+        self.keypad
+    }
+
+    /// What the screen shows of teaching.
+    fn teach_view(&self) -> Teach {
+        if self.keypad {
+            let pressed = match self.gesture {
+                Gesture::Key { digit, armed: true } => Some(digit),
+                _ => None,
+            };
+            Teach::Keypad { pressed }
+        } else if self.can_teach() {
+            Teach::Offered
+        } else {
+            Teach::Unavailable
+        }
+    }
+
     /// What [`ui::draw`] paints for the current state.
     pub fn view(&self) -> ui::View<'_> {
         ui::View {
             ink: &self.ink,
             status: &self.status,
             clear_pressed: self.gesture == Gesture::Clearing { armed: true },
+            teach: self.teach_view(),
         }
     }
 
@@ -256,11 +415,7 @@ impl<N: Classifier> App<N> {
     where
         D: DrawTarget<Color = Rgb565>,
     {
-        let view = ui::View {
-            ink: &self.ink,
-            status: &self.status,
-            clear_pressed: self.gesture == Gesture::Clearing { armed: true },
-        };
+        let view = self.view();
         let points = self.ink.point_count();
         if self.screen.stale {
             ui::draw(&view, target)?;
@@ -294,6 +449,7 @@ impl<N: Classifier> App<N> {
 pub(crate) mod tests {
     use super::*;
     use crate::script;
+    use crate::ui::Teach;
     use nnet_core::format::{OwnedMetadata, OwnedModel};
     use nnet_core::{INPUT, OUTPUT};
     use std::vec::Vec;
@@ -518,12 +674,12 @@ pub(crate) mod tests {
     #[test]
     fn scripted_frames_are_deterministic() {
         let m = model();
-        let mlp = m.mlp::<H>().unwrap();
+        let net = AdaptedMlp::new(m.mlp::<H>().unwrap());
         let mut a = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
         let mut b = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
         for s in script::DIGIT_SCRIPTS {
-            let sa = script::render(mlp, s, &mut *a).unwrap();
-            let sb = script::render(mlp, s, &mut *b).unwrap();
+            let sa = script::render(net.clone(), s, &mut *a).unwrap();
+            let sb = script::render(net.clone(), s, &mut *b).unwrap();
             assert_eq!(sa, sb);
             assert!(a.pixels() == b.pixels());
             assert!(
@@ -532,5 +688,147 @@ pub(crate) mod tests {
                 s.digit
             );
         }
+    }
+
+    /// A learning app with the test network, a script drawn and recognised.
+    fn drawn(index: usize) -> App<AdaptedMlp<'static, H>> {
+        let m = std::boxed::Box::leak(std::boxed::Box::new(model()));
+        let mut app = App::learning(AdaptedMlp::new(m.mlp::<H>().unwrap()));
+        script::play(&mut app, &script::DIGIT_SCRIPTS[index]);
+        assert!(app.prediction().is_some());
+        app
+    }
+
+    #[test]
+    fn tapping_the_digit_then_a_key_teaches_the_network() {
+        let mut app = drawn(0);
+        let before = *app.prediction().unwrap();
+        let label = (before.digit + 5) % 10;
+        let ink: Vec<Vec<[f32; 2]>> = app.ink().strokes().map(|s| s.to_vec()).collect();
+        assert_eq!(app.view().teach, Teach::Offered);
+        // the tap on the digit opens the keypad, the drawing is kept
+        script::tap(&mut app, DIGIT_BOX.center());
+        assert!(app.is_teaching());
+        assert_eq!(app.view().teach, Teach::Keypad { pressed: None });
+        // the key is shown pressed while the pen is on it
+        let key = ui::key_rect(label).center();
+        app.touch(Some(key));
+        app.touch(Some(key));
+        assert_eq!(
+            app.view().teach,
+            Teach::Keypad {
+                pressed: Some(label)
+            }
+        );
+        for _ in 0..3 {
+            app.touch(None);
+        }
+        assert!(!app.is_teaching());
+        assert_eq!(app.corrections(), 1);
+        // the answer is the network's own after one correction (the core's adapt step)
+        let image = nnet_core::preprocess::from_strokes(app.ink(), 232.0, 212.0)
+            .unwrap()
+            .unwrap();
+        let m = model();
+        let mut expected = AdaptedMlp::new(m.mlp::<H>().unwrap());
+        let want = expected
+            .adapt(&image, label, &AdaptConfig::DEFAULT)
+            .unwrap();
+        assert_eq!(app.prediction(), Some(&want));
+        assert_ne!(want, before, "the correction moved the answer");
+        assert_eq!(app.net().output(), expected.output());
+        assert_eq!(expected.predict(&image).unwrap(), want);
+        // the drawing is unchanged and the app ready for the next one
+        let after: Vec<Vec<[f32; 2]>> = app.ink().strokes().map(|s| s.to_vec()).collect();
+        assert_eq!(after, ink);
+        assert!(app.is_ready());
+        // the learned layer stays for the next drawing (until reset)
+        app.clear();
+        assert_eq!(app.net().output(), expected.output());
+    }
+
+    #[test]
+    fn sliding_off_a_key_or_touching_elsewhere_teaches_nothing() {
+        let mut app = drawn(1);
+        let fresh = app.net().output().clone();
+        let before = *app.status();
+        script::tap(&mut app, DIGIT_BOX.center());
+        // press key 3, slide off onto key 4, lift: nothing learned
+        let (k3, k4) = (ui::key_rect(3).center(), ui::key_rect(4).center());
+        app.touch(Some(k3));
+        app.touch(Some(k3));
+        app.touch(Some(k4));
+        assert_eq!(app.view().teach, Teach::Keypad { pressed: None });
+        for _ in 0..3 {
+            app.touch(None);
+        }
+        assert!(app.is_teaching(), "still choosing");
+        assert_eq!(app.corrections(), 0);
+        // a tap between the keys or on the panel closes the keypad
+        for p in [Point::new(5, 20), DIGIT_BOX.center(), Point::new(100, 260)] {
+            assert!(app.is_teaching());
+            script::tap(&mut app, p);
+            assert!(!app.is_teaching(), "{p:?} leaves the keypad");
+            assert_eq!(app.status(), &before);
+            script::tap(&mut app, DIGIT_BOX.center());
+        }
+        assert_eq!(app.corrections(), 0);
+        assert_eq!(app.net().output(), &fresh);
+        // Clear closes it too, and wipes the drawing
+        assert!(app.is_teaching());
+        script::tap(&mut app, CLEAR_BUTTON.center());
+        assert!(!app.is_teaching());
+        assert!(app.ink().is_empty());
+        assert_eq!(app.status(), &Status::Empty);
+        // no digit shown: the digit box does nothing
+        script::tap(&mut app, DIGIT_BOX.center());
+        assert!(!app.is_teaching());
+        assert_eq!(app.view().teach, Teach::Unavailable);
+    }
+
+    #[test]
+    fn an_app_whose_network_cannot_learn_offers_no_keypad() {
+        let m = model();
+        let mut app = App::new(m.mlp::<H>().unwrap());
+        script::play(&mut app, &script::DIGIT_SCRIPTS[0]);
+        let before = *app.status();
+        assert_eq!(app.view().teach, Teach::Unavailable);
+        script::tap(&mut app, DIGIT_BOX.center());
+        assert!(!app.is_teaching());
+        assert_eq!(app.status(), &before);
+        // a tap where the keys would be draws a dot instead
+        let strokes = app.ink().stroke_count();
+        script::tap(&mut app, ui::key_rect(2).center());
+        assert_eq!(app.ink().stroke_count(), strokes + 1);
+    }
+
+    #[test]
+    fn teaching_frames_update_incrementally_like_full_frames() {
+        let mut app = drawn(2);
+        let mut inc = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        let mut full = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        let key = ui::key_rect(7).center();
+        let polls = [
+            (Some(DIGIT_BOX.center()), "press the digit"),
+            (Some(DIGIT_BOX.center()), "keypad"),
+            (None, ""),
+            (None, ""),
+            (None, "released"),
+            (Some(key), ""),
+            (Some(key), "key held"),
+            (Some(Point::new(3, 300)), "slid off"),
+            (Some(key), "back on"),
+            (None, ""),
+            (None, ""),
+            (None, "taught"),
+        ];
+        app.draw_update(&mut *inc).unwrap();
+        for (sample, what) in polls {
+            app.touch(sample);
+            app.draw_update(&mut *inc).unwrap();
+            app.draw(&mut *full).unwrap();
+            assert!(inc.pixels() == full.pixels(), "{what}");
+        }
+        assert_eq!(app.corrections(), 1);
     }
 }

@@ -4,21 +4,24 @@
 //! tuning), the app never panics, its ink buffer stays within its capacity,
 //! and once the pen has been up long enough it is back in its ready state
 //! (no gesture in progress, Clear not shown pressed, no "pending" panel).
+//! The app learns from corrections (taps on the shown digit and on the
+//! teaching keys are part of the streams); the teaching keypad is only ever
+//! open over a recognised digit.
 use std::boxed::Box;
 
 use embedded_graphics::prelude::*;
-use nnet_core::Mlp;
+use nnet_core::adapt::AdaptedMlp;
 use proptest::prelude::*;
 
 use crate::app::{App, Status, INK_POINTS, INK_STROKES};
 use crate::framebuffer::Framebuffer;
 use crate::touch::TouchConfig;
-use crate::ui::{CLEAR_BUTTON, DRAW_AREA};
+use crate::ui::{self, CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA};
 
 use crate::app::tests::{model, H};
 
 /// The invariants that hold after every poll.
-fn check_bounds(app: &App<Mlp<'_, H>>) -> Result<(), TestCaseError> {
+fn check_bounds(app: &App<AdaptedMlp<'_, H>>) -> Result<(), TestCaseError> {
     let ink = app.ink();
     prop_assert!(
         ink.point_count() <= INK_POINTS,
@@ -37,11 +40,16 @@ fn check_bounds(app: &App<Mlp<'_, H>>) -> Result<(), TestCaseError> {
             "ink point {p:?} outside the drawing area"
         );
     }
+    prop_assert!(
+        !app.is_teaching() || app.prediction().is_some(),
+        "the teaching keypad is open over {:?}",
+        app.status()
+    );
     Ok(())
 }
 
 /// Lifts the pen (enough released polls for any filter tuning) and checks the ready state.
-fn release_and_check_ready(app: &mut App<Mlp<'_, H>>) -> Result<(), TestCaseError> {
+fn release_and_check_ready(app: &mut App<AdaptedMlp<'_, H>>) -> Result<(), TestCaseError> {
     for _ in 0..=app.touch_config().release_polls.max(1) {
         app.touch(None);
         check_bounds(app)?;
@@ -68,7 +76,10 @@ fn release_and_check_ready(app: &mut App<Mlp<'_, H>>) -> Result<(), TestCaseErro
 }
 
 /// The incremental repaint equals a full frame.
-fn check_frames(app: &mut App<Mlp<'_, H>>, inc: &mut Framebuffer) -> Result<(), TestCaseError> {
+fn check_frames(
+    app: &mut App<AdaptedMlp<'_, H>>,
+    inc: &mut Framebuffer,
+) -> Result<(), TestCaseError> {
     let mut full = Box::new(Framebuffer::new());
     app.draw_update(inc).unwrap();
     app.draw(&mut *full).unwrap();
@@ -91,6 +102,8 @@ fn sample() -> impl Strategy<Value = Option<Point>> {
         2 => Just(None),
         3 => (coordinate(), coordinate()).prop_map(|(x, y)| Some(Point::new(x, y))),
         1 => Just(Some(CLEAR_BUTTON.center())),
+        1 => Just(Some(DIGIT_BOX.center())),
+        1 => (0u8..10).prop_map(|d| Some(ui::key_rect(d).center())),
     ]
 }
 
@@ -112,7 +125,7 @@ proptest! {
         polls in prop::collection::vec(sample(), 0..600),
     ) {
         let m = model();
-        let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), cfg);
+        let mut app = App::learning_with_touch_config(AdaptedMlp::new(m.mlp::<H>().unwrap()), cfg);
         let mut inc = Box::new(Framebuffer::new());
         for (i, s) in polls.iter().enumerate() {
             app.touch(*s);
@@ -132,7 +145,7 @@ proptest! {
         runs in prop::collection::vec((sample(), 0usize..6, 0usize..5), 1..300),
     ) {
         let m = model();
-        let mut app = App::new(m.mlp::<H>().unwrap());
+        let mut app = App::learning(AdaptedMlp::new(m.mlp::<H>().unwrap()));
         for (s, pressed, released) in runs {
             for _ in 0..pressed {
                 app.touch(s);
@@ -153,7 +166,7 @@ proptest! {
         taps in prop::collection::vec((0i32..232, 0i32..212, 1usize..4), 1..120),
     ) {
         let m = model();
-        let mut app = App::new(m.mlp::<H>().unwrap());
+        let mut app = App::learning(AdaptedMlp::new(m.mlp::<H>().unwrap()));
         for (x, y, polls) in taps {
             for _ in 0..polls {
                 app.touch(Some(DRAW_AREA.top_left + Point::new(x, y)));
@@ -171,8 +184,8 @@ proptest! {
         outside in any::<bool>(),
     ) {
         let m = model();
-        let mut app = App::with_touch_config(
-            m.mlp::<H>().unwrap(),
+        let mut app = App::learning_with_touch_config(
+            AdaptedMlp::new(m.mlp::<H>().unwrap()),
             TouchConfig { press_polls: 1, release_polls: 2, min_move: 2 },
         );
         let mut state = seed | 1;

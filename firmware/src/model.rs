@@ -78,6 +78,13 @@ pub fn quant_mlp() -> Result<QuantMlp<'static, HIDDEN>, Error> {
     view()?.quant_mlp::<HIDDEN>()
 }
 
+/// The embedded network with a RAM output layer that learns from
+/// corrections ([`Adapted`]), answering exactly like [`classifier`] until the
+/// first correction. This is what the boards run.
+pub fn adapted() -> Result<Adapted, Error> {
+    Ok(Adapted::new(classifier()?))
+}
+
 /// The embedded network as the type this build uses ([`Net`]): [`mlp`] by
 /// default, [`quant_mlp`] with the feature `int8`. Call it once at start-up.
 pub fn classifier() -> Result<Net, Error> {

@@ -4,9 +4,9 @@
 //! pixel for pixel.
 use embedded_graphics::prelude::*;
 
-use crate::app::{App, Status};
+use crate::app::{App, Learn, Status};
 use crate::touch::TouchConfig;
-use crate::ui::DRAW_AREA;
+use crate::ui::{self, DIGIT_BOX, DRAW_AREA};
 use nnet_core::Classifier;
 
 /// One scripted drawing.
@@ -169,17 +169,37 @@ pub fn play<N: Classifier>(app: &mut App<N>, script: &DigitScript) -> usize {
     })
 }
 
-/// Renders the frame for `script`: a fresh [`App`] with `net`, the script
-/// played, the whole frame drawn into `target`. Returns the app's final status.
-pub fn render<N: Classifier, D>(
-    net: N,
-    script: &DigitScript,
-    target: &mut D,
-) -> Result<Status, D::Error>
+/// Taps screen point `p` (pen down, held for the debounce polls, lifted).
+/// Returns the number of touch polls fed.
+pub fn tap<N: Classifier>(app: &mut App<N>, p: Point) -> usize {
+    play_stroke(app, &[p])
+}
+
+/// The touch polls of teaching a shown drawing that it is `label`, as a
+/// user does it, handed to `poll`: a tap on the shown digit opens the keypad,
+/// a tap on the key teaches. Returns the number of polls.
+pub fn teach_polls(label: u8, config: TouchConfig, mut poll: impl FnMut(Option<Point>)) -> usize {
+    stroke_polls(&[DIGIT_BOX.center()], config, &mut poll)
+        + stroke_polls(&[ui::key_rect(label).center()], config, &mut poll)
+}
+
+/// Teaches `app` that its drawing is `label` ([`teach_polls`]). Returns the
+/// number of touch polls fed.
+pub fn teach<N: Classifier>(app: &mut App<N>, label: u8) -> usize {
+    let config = app.touch_config();
+    teach_polls(label, config, |sample| {
+        app.touch(sample);
+    })
+}
+
+/// Renders the frame for `script`: a fresh learning [`App`] with `net` (as on
+/// the boards), the script played, the whole frame drawn into `target`.
+/// Returns the app's final status.
+pub fn render<N: Learn, D>(net: N, script: &DigitScript, target: &mut D) -> Result<Status, D::Error>
 where
     D: DrawTarget<Color = embedded_graphics::pixelcolor::Rgb565>,
 {
-    let mut app = App::new(net);
+    let mut app = App::learning(net);
     play(&mut app, script);
     app.draw(target)?;
     Ok(*app.status())
@@ -203,6 +223,20 @@ pub enum UiState {
         /// What the app ended showing.
         status: Status,
     },
+    /// [`DIGIT_SCRIPTS`]`[0]` played, its digit tapped: the teaching keypad,
+    /// with the key of `pressed` held down, if any.
+    Keypad {
+        /// The key held down.
+        pressed: Option<u8>,
+    },
+    /// [`DIGIT_SCRIPTS`]`[0]` played and taught as `label` ([`teach`]): the
+    /// network's new answer.
+    Taught {
+        /// The digit taught.
+        label: u8,
+        /// What the app ended showing.
+        status: Status,
+    },
 }
 
 impl core::fmt::Display for UiState {
@@ -220,6 +254,13 @@ impl core::fmt::Display for UiState {
                 digit,
                 status,
             } => write!(f, "script{index}-digit{digit}-{status:?}"),
+            UiState::Keypad { pressed: None } => f.write_str("teach-keypad"),
+            UiState::Keypad { pressed: Some(d) } => write!(f, "teach-keypad-holding{d}"),
+            UiState::Taught {
+                label,
+                status: Status::Recognised(p),
+            } => write!(f, "script0-taught{label}-shows{}", p.digit),
+            UiState::Taught { label, status } => write!(f, "script0-taught{label}-{status:?}"),
         }
     }
 }
@@ -236,22 +277,27 @@ impl core::fmt::Display for GoldenLine {
     }
 }
 
+/// The digit [`ui_states`] teaches [`DIGIT_SCRIPTS`]`[0]` as: another digit
+/// than the one drawn, so the network has to move.
+pub const TAUGHT_LABEL: u8 = 6;
+
 /// Draws every [`UiState`] in turn into `target` (each a whole frame, from a
-/// fresh [`App`] with `net`) and calls `visit` with the state and the target
-/// after each: the frames the golden hashes are taken of.
+/// fresh learning [`App`] with a clone of `net`, as on the boards) and calls
+/// `visit` with the state and the target after each: the frames the golden
+/// hashes are taken of.
 pub fn ui_states<N, D>(
-    net: N,
+    net: &N,
     target: &mut D,
     mut visit: impl FnMut(UiState, &D),
 ) -> Result<(), D::Error>
 where
-    N: Classifier + Copy,
+    N: Learn + Clone,
     D: DrawTarget<Color = embedded_graphics::pixelcolor::Rgb565>,
 {
-    App::new(net).draw(target)?;
+    App::learning(net.clone()).draw(target)?;
     visit(UiState::Empty, target);
 
-    let mut app = App::new(net);
+    let mut app = App::learning(net.clone());
     let o = DRAW_AREA.top_left;
     for i in 0..40 {
         app.touch(Some(o + Point::new(60 + i * 2, 50 + i * 3)));
@@ -260,7 +306,7 @@ where
     visit(UiState::Drawing, target);
 
     for (index, script) in DIGIT_SCRIPTS.iter().enumerate() {
-        let status = render(net, script, target)?;
+        let status = render(net.clone(), script, target)?;
         let state = UiState::Script {
             index,
             digit: script.digit,
@@ -268,6 +314,31 @@ where
         };
         visit(state, target);
     }
+
+    let mut app = App::learning(net.clone());
+    play(&mut app, &DIGIT_SCRIPTS[0]);
+    tap(&mut app, DIGIT_BOX.center());
+    app.draw(target)?;
+    visit(UiState::Keypad { pressed: None }, target);
+    let key = ui::key_rect(TAUGHT_LABEL).center();
+    for _ in 0..app.touch_config().press_polls.max(1) {
+        app.touch(Some(key));
+    }
+    app.draw(target)?;
+    let pressed = Some(TAUGHT_LABEL);
+    visit(UiState::Keypad { pressed }, target);
+    for _ in 0..app.touch_config().release_polls.max(1) {
+        app.touch(None);
+    }
+    app.draw(target)?;
+    let status = *app.status();
+    visit(
+        UiState::Taught {
+            label: TAUGHT_LABEL,
+            status,
+        },
+        target,
+    );
     Ok(())
 }
 
@@ -316,10 +387,10 @@ mod tests {
             );
             return;
         }
-        let mlp = crate::model::classifier().unwrap();
+        let net = crate::model::adapted().unwrap();
         let mut fb = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
         for s in DIGIT_SCRIPTS {
-            match render(mlp, s, &mut *fb) {
+            match render(net.clone(), s, &mut *fb) {
                 Ok(Status::Recognised(p)) => assert_eq!(p.digit, s.digit, "{p:?}"),
                 other => panic!("script for {}: {other:?}", s.digit),
             }

@@ -8,8 +8,13 @@
 //! ├──────┬────────────┬──────┤ y 222
 //! │  7   │ ▁▁▇▁▁▁▁▁▁▁ │Clear │   big digit + confidence │ 10 probability bars │ button
 //! │97.3% │ 0123456789 │      │
+//! │wrong?│            │      │   (when the network can learn: tap the digit to teach it)
 //! └──────┴────────────┴──────┘ y 320
 //! ```
+//!
+//! While the user teaches the network ([`Teach::Keypad`]), the drawing area
+//! shows ten keys instead of the ink, two rows of five ([`key_rect`]) under
+//! the line "tap the digit you drew".
 //!
 //! [`draw`] always paints the whole frame from the state it is given, so the
 //! picture depends on nothing but that state (the simulator and the QEMU
@@ -62,6 +67,24 @@ pub const CLEAR_BUTTON: Rectangle = Rectangle::new(Point::new(188, 236), Size::n
 pub const PANEL: Rectangle = Rectangle::new(Point::new(0, 218), Size::new(240, 102));
 /// Width of the ink lines on screen.
 pub const INK_WIDTH: u32 = 9;
+/// Top edge of the teaching hint under the confidence (6x10 font, centred in [`DIGIT_BOX`]).
+pub const TEACH_HINT_TOP: i32 = 305;
+/// The teaching hint while a recognised digit is shown.
+pub const TEACH_HINT: &str = "wrong? tap";
+/// The teaching hint while the keypad is shown.
+pub const TEACH_CANCEL: &str = "cancel";
+/// The line above the teaching keys.
+pub const KEYPAD_TITLE: &str = "tap the digit you drew";
+/// Top edge of [`KEYPAD_TITLE`] (8x13 bold font, centred in [`DRAW_AREA`]).
+pub const KEYPAD_TITLE_TOP: i32 = 12;
+/// Top-left corner of the key for digit 0.
+pub const KEYS_ORIGIN: Point = Point::new(7, 34);
+/// Size of one teaching key.
+pub const KEY_SIZE: Size = Size::new(42, 86);
+/// Distance between neighbouring keys (x: along a row, y: between the rows).
+pub const KEY_PITCH: Point = Point::new(46, 92);
+/// The key glyphs (the panel's digit shapes scaled by 5/4: 30x50) are drawn this wide.
+pub const KEY_STROKE: u32 = 4;
 
 /// Screen background.
 pub const BACKGROUND: Rgb565 = Rgb565::new(1, 5, 5);
@@ -112,6 +135,21 @@ pub enum Status {
     Failed(Error),
 }
 
+/// What the screen shows of teaching the network a correction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Teach {
+    /// Nothing: the network cannot learn, or no digit is shown.
+    Unavailable,
+    /// A digit is shown and the network can learn: [`TEACH_HINT`] under it.
+    Offered,
+    /// The keys are shown instead of the drawing; `pressed` is the key under
+    /// the pen, if any.
+    Keypad {
+        /// The key held down.
+        pressed: Option<u8>,
+    },
+}
+
 /// Everything a frame depends on.
 #[derive(Debug, Clone, Copy)]
 pub struct View<'a> {
@@ -121,6 +159,23 @@ pub struct View<'a> {
     pub status: &'a Status,
     /// True while the pen is down on the Clear button.
     pub clear_pressed: bool,
+    /// Teaching: hint, keypad or nothing.
+    pub teach: Teach,
+}
+
+/// The teaching key of `digit` (0..=9; larger values give the key of 9):
+/// 0-4 in the upper row, 5-9 in the lower.
+pub fn key_rect(digit: u8) -> Rectangle {
+    let d = i32::from(digit.min(9));
+    Rectangle::new(
+        KEYS_ORIGIN + Point::new(d % 5 * KEY_PITCH.x, d / 5 * KEY_PITCH.y),
+        KEY_SIZE,
+    )
+}
+
+/// The teaching key under screen point `p`, if any.
+pub fn key_at(p: Point) -> Option<u8> {
+    (0..10u8).find(|&d| key_rect(d).contains(p))
 }
 
 /// The rectangle of the bar for `digit` (0..=9) at probability `p`
@@ -171,11 +226,51 @@ where
             .build(),
     )
     .draw(target)?;
+    if let Teach::Keypad { pressed } = view.teach {
+        return draw_keypad(pressed, target);
+    }
     if view.ink.is_empty() {
         let c = DRAW_AREA.center();
         return centred_text(HINT_TEXT, c.x, c.y - 10, &FONT_10X20, HINT, target);
     }
     draw_ink(view.ink, 0, target)
+}
+
+/// Draws the teaching keys (`pressed` highlighted) and their title.
+fn draw_keypad<D>(pressed: Option<u8>, target: &mut D) -> Result<(), D::Error>
+where
+    D: DrawTarget<Color = Rgb565>,
+{
+    let c = DRAW_AREA.center();
+    centred_text(
+        KEYPAD_TITLE,
+        c.x,
+        KEYPAD_TITLE_TOP,
+        &FONT_8X13_BOLD,
+        TEXT,
+        target,
+    )?;
+    for d in 0..10u8 {
+        let key = key_rect(d);
+        let (fill, glyph) = if pressed == Some(d) {
+            (BUTTON_PRESSED, Rgb565::BLACK)
+        } else {
+            (BUTTON, TEXT)
+        };
+        RoundedRectangle::with_equal_corners(key, Size::new(6, 6))
+            .into_styled(
+                PrimitiveStyleBuilder::new()
+                    .fill_color(fill)
+                    .stroke_color(FRAME)
+                    .stroke_width(1)
+                    .build(),
+            )
+            .draw(target)?;
+        // the 24x40 glyph grid scaled by 5/4, centred in the key
+        let origin = key.center() - Point::new(15, 25);
+        draw_glyph_at(usize::from(d), origin, 5, 4, KEY_STROKE, glyph, target)?;
+    }
+    Ok(())
 }
 
 /// Draws the ink from point number `from` on (counting over all strokes):
@@ -226,6 +321,7 @@ where
     D: DrawTarget<Color = Rgb565>,
 {
     draw_result(view.status, target)?;
+    draw_teach_hint(view.teach, target)?;
     draw_bars(view.status, target)?;
     draw_clear_button(view.clear_pressed, target)
 }
@@ -394,13 +490,37 @@ fn draw_glyph<D>(index: usize, color: Rgb565, target: &mut D) -> Result<(), D::E
 where
     D: DrawTarget<Color = Rgb565>,
 {
+    draw_glyph_at(
+        index,
+        DIGIT_GLYPH.top_left,
+        3,
+        2,
+        DIGIT_STROKE,
+        color,
+        target,
+    )
+}
+
+/// Draws glyph `index` of [`GLYPHS`] with its grid scaled by `num / den`
+/// (rounded towards zero per coordinate) from `origin`, in strokes `width` wide.
+fn draw_glyph_at<D>(
+    index: usize,
+    origin: Point,
+    num: i32,
+    den: i32,
+    width: u32,
+    color: Rgb565,
+    target: &mut D,
+) -> Result<(), D::Error>
+where
+    D: DrawTarget<Color = Rgb565>,
+{
     let Some(glyph) = GLYPHS.get(index) else {
         return Ok(());
     };
-    let at = |(x, y): (i8, i8)| {
-        DIGIT_GLYPH.top_left + Point::new(i32::from(x) * 3 / 2, i32::from(y) * 3 / 2)
-    };
-    let line = PrimitiveStyle::with_stroke(color, DIGIT_STROKE);
+    let at =
+        |(x, y): (i8, i8)| origin + Point::new(i32::from(x) * num / den, i32::from(y) * num / den);
+    let line = PrimitiveStyle::with_stroke(color, width);
     let dot = PrimitiveStyle::with_fill(color);
     for stroke in *glyph {
         let mut prev: Option<Point> = None;
@@ -409,7 +529,7 @@ where
             if let Some(q) = prev {
                 Line::new(q, p).into_styled(line).draw(target)?;
             }
-            Circle::with_center(p, DIGIT_STROKE)
+            Circle::with_center(p, width)
                 .into_styled(dot)
                 .draw(target)?;
             prev = Some(p);
@@ -441,6 +561,27 @@ where
             draw_glyph(GLYPH_BANG, ERROR, target)?;
             centred_text("error", centre, CONFIDENCE_TOP, &FONT_6X10, ERROR, target)
         }
+    }
+}
+
+fn draw_teach_hint<D>(teach: Teach, target: &mut D) -> Result<(), D::Error>
+where
+    D: DrawTarget<Color = Rgb565>,
+{
+    let centre = DIGIT_BOX.center().x;
+    match teach {
+        Teach::Unavailable => Ok(()),
+        Teach::Offered => {
+            centred_text(TEACH_HINT, centre, TEACH_HINT_TOP, &FONT_6X10, HINT, target)
+        }
+        Teach::Keypad { .. } => centred_text(
+            TEACH_CANCEL,
+            centre,
+            TEACH_HINT_TOP,
+            &FONT_6X10,
+            ACCENT,
+            target,
+        ),
     }
 }
 
@@ -512,6 +653,7 @@ mod tests {
             ink,
             status,
             clear_pressed,
+            teach: Teach::Unavailable,
         };
         draw(&view, &mut *fb).unwrap();
         fb
@@ -738,5 +880,90 @@ mod tests {
         let outside = Rectangle::new(Point::zero(), Size::new(WIDTH, DRAW_AREA.top_left.y as u32));
         assert_eq!(count(&fb, outside, INK), 0);
         assert_eq!(count(&fb, hint_area(), HINT), 0);
+    }
+
+    #[test]
+    fn teaching_keys_fit_the_drawing_area_and_the_hint_its_box() {
+        let title = Rectangle::new(
+            Point::new(DRAW_AREA.top_left.x, KEYPAD_TITLE_TOP),
+            Size::new(DRAW_AREA.size.width, 13),
+        );
+        assert!(KEYPAD_TITLE.len() as u32 * 8 <= DRAW_AREA.size.width);
+        for d in 0..10u8 {
+            let key = key_rect(d);
+            assert_eq!(DRAW_AREA.intersection(&key), key, "key {d} leaves the area");
+            assert!(
+                title.intersection(&key).is_zero_sized(),
+                "key {d} under the title"
+            );
+            for e in d + 1..10 {
+                assert!(
+                    key.intersection(&key_rect(e)).is_zero_sized(),
+                    "keys {d}, {e}"
+                );
+            }
+            assert_eq!(key_at(key.center()), Some(d));
+            assert_eq!(key_at(key.top_left), Some(d));
+            // the gap right of (or below) every key belongs to no key
+            assert_eq!(
+                key_at(key.top_left + Point::new(KEY_SIZE.width as i32, 0)),
+                None
+            );
+            assert_eq!(
+                key_at(key.top_left + Point::new(0, KEY_SIZE.height as i32)),
+                None
+            );
+        }
+        assert_eq!(key_rect(200), key_rect(9));
+        for text in [TEACH_HINT, TEACH_CANCEL] {
+            assert!(text.len() as u32 * 6 <= DIGIT_BOX.size.width, "{text}");
+        }
+        // under the confidence (10 px high), inside the box
+        const {
+            assert!(TEACH_HINT_TOP >= CONFIDENCE_TOP + 10);
+            assert!(TEACH_HINT_TOP + 10 <= DIGIT_BOX.top_left.y + DIGIT_BOX.size.height as i32);
+        }
+    }
+
+    #[test]
+    fn the_keypad_replaces_the_ink_and_shows_the_held_key() {
+        let mut ink = Ink::new();
+        ink.push_stroke(&[[10.0, 10.0], [200.0, 190.0]]).unwrap();
+        let status = Status::Recognised(prediction(4));
+        let frame = |teach: Teach| {
+            let mut fb = Box::new(Framebuffer::new());
+            let view = View {
+                ink: &ink,
+                status: &status,
+                clear_pressed: false,
+                teach,
+            };
+            draw(&view, &mut *fb).unwrap();
+            fb
+        };
+        let drawing = frame(Teach::Offered);
+        assert!(count(&drawing, DRAW_AREA, INK) > 1000);
+        let hint = Rectangle::new(
+            Point::new(DIGIT_BOX.top_left.x, TEACH_HINT_TOP),
+            Size::new(DIGIT_BOX.size.width, 10),
+        );
+        assert!(count(&drawing, hint, HINT) > 30, "the hint under the digit");
+        assert_eq!(count(&frame(Teach::Unavailable), hint, HINT), 0);
+        let keypad = frame(Teach::Keypad { pressed: Some(3) });
+        for d in 0..10u8 {
+            let inner = Rectangle::new(key_rect(d).top_left + Point::new(3, 3), Size::new(4, 4));
+            let (fill, other) = if d == 3 {
+                (BUTTON_PRESSED, BUTTON)
+            } else {
+                (BUTTON, BUTTON_PRESSED)
+            };
+            assert_eq!(count(&keypad, inner, fill), 16, "key {d}");
+            assert_eq!(count(&keypad, key_rect(d), other), 0, "key {d}");
+        }
+        // the ink is hidden, the cancel hint shown in the accent colour
+        assert_eq!(count(&keypad, DRAW_AREA, INK), 0);
+        assert!(count(&keypad, hint, ACCENT) > 20);
+        let none = frame(Teach::Keypad { pressed: None });
+        assert_eq!(count(&none, DRAW_AREA, BUTTON_PRESSED), 0);
     }
 }

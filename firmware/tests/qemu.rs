@@ -186,7 +186,7 @@ fn qemu_selftest_is_bit_identical_to_host() {
                 let script = &DIGIT_SCRIPTS[index];
                 assert_eq!(expected.parse::<u8>().ok(), Some(script.digit), "{line:?}");
                 let mut fb = Framebuffer::new();
-                let Ok(status) = firmware::script::render(mlp, script, &mut fb);
+                let Ok(status) = firmware::script::render(Adapted::new(mlp), script, &mut fb);
                 let Status::Recognised(host) = status else {
                     panic!(
                         "script {index}: the host app ended in {status:?}, QEMU printed {line:?}"
@@ -224,7 +224,8 @@ fn qemu_selftest_is_bit_identical_to_host() {
                 let qemu_frame = std::fs::read(&expected_path)
                     .unwrap_or_else(|e| panic!("read {}: {e}", expected_path.display()));
                 let mut fb = Framebuffer::new();
-                let Ok(_) = firmware::script::render(mlp, &DIGIT_SCRIPTS[index], &mut fb);
+                let Ok(_) =
+                    firmware::script::render(Adapted::new(mlp), &DIGIT_SCRIPTS[index], &mut fb);
                 let host_frame = fb.as_bytes();
                 assert_eq!(
                     len.parse::<usize>().ok(),
@@ -349,7 +350,7 @@ fn qemu_selftest_is_bit_identical_to_host() {
     // shipped f32 model, as the golden file says
     let mut host_ui = String::new();
     let mut fb = Box::new(Framebuffer::new());
-    let Ok(()) = firmware::script::ui_states(mlp, &mut *fb, |state, fb| {
+    let Ok(()) = firmware::script::ui_states(&Adapted::new(mlp), &mut *fb, |state, fb| {
         host_ui.push_str(&format!("{}\n", GoldenLine(state, fb.hash())));
     });
     assert_eq!(ui_lines, host_ui, "QEMU's UI frames differ from the host's");

@@ -13,10 +13,10 @@ use firmware::{model, script};
 
 /// The golden file's text for this build: one line per UI state.
 fn frames() -> String {
-    let net = model::classifier().expect("the build script validated the model");
+    let net = model::adapted().expect("the build script validated the model");
     let mut out = String::new();
     let mut fb = Box::new(Framebuffer::new());
-    let Ok(()) = script::ui_states(net, &mut *fb, |state, fb| {
+    let Ok(()) = script::ui_states(&net, &mut *fb, |state, fb| {
         out.push_str(&format!("{}\n", script::GoldenLine(state, fb.hash())));
     });
     out

@@ -50,7 +50,8 @@ build() {
     fi
 }
 
-# frames MODEL SIM-FEATURES: the simulator's frame and polls of every script into $out/MODEL/
+# frames MODEL SIM-FEATURES SCRIPT LABEL: the simulator's frame and polls of every script into
+# $out/MODEL/, and teach.json/.rgb565: script SCRIPT drawn and corrected to digit LABEL
 frames() {
     local model=$1 features=$2 n=0
     mkdir -p "$out/$model"
@@ -60,7 +61,9 @@ frames() {
         n=$((n + 1))
     done
     grep -q "there are $n scripts" "$out/$model/stderr" || { cat "$out/$model/stderr" >&2; exit 1; }
-    echo "simulator ($model): frames and touch polls of $n scripts"
+    "$CARGO_TARGET_DIR/debug/simulator" --script "$3" --teach "$4" --raw "$out/$model/teach.rgb565" \
+        --polls "$out/$model/teach.json" >/dev/null
+    echo "simulator ($model): frames and touch polls of $n scripts, and of script $3 corrected to $4"
 }
 
 (cd firmware/boards && cargo fmt -p firmware-pico -- --check)
@@ -70,12 +73,14 @@ echo "==> emulator harness: npm ci (rp2040js)"
 (cd "$emu" && npm ci --no-audit --no-fund --loglevel=error)
 
 build int8
-frames int8 simulator,int8
-echo "==> rp2040js: the int8 UF2 with every scripted digit"
+frames int8 simulator,int8 5 1
+echo "==> rp2040js: the int8 UF2 with every scripted digit and a correction"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
+    --teach "$out/int8/teach.json" \
     --png "$out/pico-emulated.png" --max-boot-ms 300 --max-inference-cycles 600000
 
 build f32 --no-default-features --features f32
-frames f32 simulator
-echo "==> rp2040js: the f32 UF2 with two scripted digits"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2
+frames f32 simulator 1 7
+echo "==> rp2040js: the f32 UF2 with two scripted digits and a correction"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2 \
+    --teach "$out/f32/teach.json"

@@ -8,6 +8,8 @@
 //! simulator --script N [--png OUT.png] [--raw OUT.rgb565] [--polls OUT.json]
 //!                                             play scripted digit N (firmware::script)
 //! simulator --ui-hashes                       print the FNV-1a 64 hash of every UI state's frame
+//! ... --teach D                               then teach the drawing as digit D (tap the digit, tap key D)
+//! ... --keypad                                then open the teaching keypad (tap the digit)
 //! ```
 //!
 //! `--ui-hashes` draws each state of `firmware::script::ui_states` on the
@@ -19,7 +21,9 @@
 //! `--polls` writes the script as the touch polls the app was fed, for a
 //! touch-screen model that replays them to a board (the Pico emulation):
 //! `{"script": N, "digit": D, "recognised": R or null, "clear_button": [x, y],
-//! "polls": [[x, y] or null, ...]}` (`null` = pen up; R is what this build's model answered).
+//! "polls": [[x, y] or null, ...]}` (`null` = pen up; R is what this build's model answered);
+//! with `--teach T` also `"teach": {"label": T, "polls": [...], "recognised": R2}`, the
+//! polls of the correction and the answer after it (`--raw` then writes the frame after it).
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -31,9 +35,9 @@ use embedded_graphics::prelude::*;
 use embedded_graphics_simulator::{OutputSettingsBuilder, SimulatorDisplay};
 use firmware::app::{App, Status};
 use firmware::framebuffer::{fnv1a64, Framebuffer};
-use firmware::model::{self, Net};
+use firmware::model::{self, Adapted};
 use firmware::script::{self, DIGIT_SCRIPTS};
-use firmware::ui::{CLEAR_BUTTON, DRAW_AREA, HEIGHT, WIDTH};
+use firmware::ui::{CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA, HEIGHT, WIDTH};
 use nnet_core::ink::InkRecord;
 
 /// Command line of the simulator.
@@ -63,6 +67,15 @@ struct Args {
     /// line each: the format of firmware/tests/data/ui-golden.txt.
     #[arg(long, conflicts_with_all = ["ink", "script", "png", "raw"])]
     ui_hashes: bool,
+    /// After playing --ink or --script, teach the network that the drawing is
+    /// digit D, as a user does on the board (tap the shown digit, then key D),
+    /// and report its new answer.
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u8).range(0..=9))]
+    teach: Option<u8>,
+    /// After playing --ink or --script, open the teaching keypad (tap the
+    /// shown digit), e.g. to save a picture of it with --png.
+    #[arg(long, conflicts_with = "teach")]
+    keypad: bool,
     /// Pixel magnification of the PNG and of the window.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     scale: u32,
@@ -70,12 +83,12 @@ struct Args {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let mlp = model::classifier().context("the embedded model does not load")?;
+    let net = model::adapted().context("the embedded model does not load")?;
     if args.ui_hashes {
-        print!("{}", ui_hashes(mlp));
+        print!("{}", ui_hashes(&net));
         return Ok(());
     }
-    let mut app = App::new(mlp);
+    let mut app = App::learning(net);
     match (&args.ink, args.script) {
         (Some(path), _) => {
             let record = read_record(path, args.index)?;
@@ -94,10 +107,18 @@ fn main() -> Result<()> {
             })?;
             script::play(&mut app, s);
             println!("script {n}: drawn digit {}", s.digit);
+            let mut json = polls_json(n, s, &app);
+            if let Some(label) = args.teach {
+                report(&app);
+                add_teach_polls(&mut json, label, &mut app)?;
+            }
             if let Some(path) = &args.polls {
-                let json = polls_json(n, s, &app);
-                fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
+                fs::write(path, json.to_string())
+                    .with_context(|| format!("writing {}", path.display()))?;
                 println!("wrote {}", path.display());
+            }
+            if let Some(label) = args.teach {
+                print!("taught {label}: ");
             }
         }
         (None, None) => {
@@ -105,8 +126,21 @@ fn main() -> Result<()> {
                 args.png.is_none() && args.raw.is_none(),
                 "--png/--raw need something to draw: --ink FILE or --script N"
             );
+            ensure!(
+                args.teach.is_none() && !args.keypad,
+                "--teach/--keypad need a drawing: --ink FILE or --script N"
+            );
             return interactive(app, args.scale);
         }
+    }
+    if let (Some(_), Some(label)) = (&args.ink, args.teach) {
+        report(&app);
+        teach(&mut app, label)?;
+        print!("taught {label}: ");
+    }
+    if args.keypad {
+        ensure_shows_digit(&app)?;
+        script::tap(&mut app, DIGIT_BOX.center());
     }
     report(&app);
     if let Some(png) = &args.png {
@@ -123,7 +157,7 @@ fn main() -> Result<()> {
 }
 
 /// Prints what the app recognised.
-fn report(app: &App<Net>) {
+fn report(app: &App<Adapted>) {
     match app.status() {
         Status::Recognised(p) => {
             let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:.4}")).collect();
@@ -140,8 +174,47 @@ fn report(app: &App<Net>) {
     }
 }
 
+/// `--teach`/`--keypad` need a recognised digit to correct.
+fn ensure_shows_digit(app: &App<Adapted>) -> Result<()> {
+    ensure!(
+        app.prediction().is_some(),
+        "--teach/--keypad: the drawing shows no digit, so there is nothing to correct"
+    );
+    Ok(())
+}
+
+/// Teaches the drawing `app` shows as `label` (`script::teach`); returns the
+/// touch polls fed.
+fn teach(app: &mut App<Adapted>, label: u8) -> Result<Vec<Option<[i32; 2]>>> {
+    ensure_shows_digit(app)?;
+    let mut polls = Vec::new();
+    script::teach_polls(label, app.touch_config(), |p| {
+        app.touch(p);
+        polls.push(p.map(|p| [p.x, p.y]));
+    });
+    ensure!(
+        app.corrections() == 1,
+        "--teach {label}: the network refused the correction ({:?})",
+        app.status()
+    );
+    Ok(polls)
+}
+
+/// Teaches `app` (which played the script of `json`) its drawing as `label`
+/// and adds `"teach": {"label", "polls", "recognised"}` to the script's JSON:
+/// the polls of the correction and what the network answered after it.
+fn add_teach_polls(json: &mut serde_json::Value, label: u8, app: &mut App<Adapted>) -> Result<()> {
+    let polls = teach(app, label)?;
+    json["teach"] = serde_json::json!({
+        "label": label,
+        "polls": polls,
+        "recognised": app.prediction().map(|p| p.digit),
+    });
+    Ok(())
+}
+
 /// The touch polls of script `n` and what `app` (which played it) recognised, as JSON.
-fn polls_json(n: usize, s: &script::DigitScript, app: &App<Net>) -> String {
+fn polls_json(n: usize, s: &script::DigitScript, app: &App<Adapted>) -> serde_json::Value {
     let mut polls = Vec::new();
     script::script_polls(s, app.touch_config(), |p| {
         polls.push(p.map(|p| [p.x, p.y]));
@@ -154,7 +227,6 @@ fn polls_json(n: usize, s: &script::DigitScript, app: &App<Net>) -> String {
         "clear_button": [c.x, c.y],
         "polls": polls,
     })
-    .to_string()
 }
 
 /// Reads record `index` (0-based, blank lines skipped) of a JSON Lines ink file.
@@ -181,7 +253,7 @@ fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
 /// Plays an ink record through the app: surface coordinates are scaled
 /// (keeping the aspect ratio, centred) onto the drawing area, each stroke fed
 /// as touch polls.
-fn play_record(app: &mut App<Net>, record: &InkRecord) -> Result<()> {
+fn play_record(app: &mut App<Adapted>, record: &InkRecord) -> Result<()> {
     let (w, h) = (record.width, record.height);
     ensure!(
         w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0,
@@ -222,7 +294,7 @@ fn display_hash(display: &SimulatorDisplay<Rgb565>) -> u64 {
 }
 
 /// The `--ui-hashes` text: one `NAME HASH` line per UI state.
-fn ui_hashes(net: Net) -> String {
+fn ui_hashes(net: &Adapted) -> String {
     let mut display = SimulatorDisplay::new(Size::new(WIDTH, HEIGHT));
     let mut text = String::new();
     let Ok(()) = script::ui_states(net, &mut display, |state, display| {
@@ -232,13 +304,13 @@ fn ui_hashes(net: Net) -> String {
     text
 }
 
-fn display_of(app: &App<Net>) -> SimulatorDisplay<Rgb565> {
+fn display_of(app: &App<Adapted>) -> SimulatorDisplay<Rgb565> {
     let mut display = SimulatorDisplay::new(Size::new(WIDTH, HEIGHT));
     let Ok(()) = app.draw(&mut display);
     display
 }
 
-fn save_png(app: &App<Net>, path: &Path, scale: u32) -> Result<()> {
+fn save_png(app: &App<Adapted>, path: &Path, scale: u32) -> Result<()> {
     let settings = OutputSettingsBuilder::new().scale(scale).build();
     display_of(app)
         .to_rgb_output_image(&settings)
@@ -247,7 +319,7 @@ fn save_png(app: &App<Net>, path: &Path, scale: u32) -> Result<()> {
 }
 
 #[cfg(feature = "sdl")]
-fn interactive(mut app: App<Net>, scale: u32) -> Result<()> {
+fn interactive(mut app: App<Adapted>, scale: u32) -> Result<()> {
     use embedded_graphics_simulator::{SimulatorEvent, Window};
     let settings = OutputSettingsBuilder::new().scale(scale.max(2)).build();
     let mut window = Window::new("nnet - draw a digit", &settings);
@@ -280,7 +352,7 @@ fn interactive(mut app: App<Net>, scale: u32) -> Result<()> {
 }
 
 #[cfg(not(feature = "sdl"))]
-fn interactive(_app: App<Net>, _scale: u32) -> Result<()> {
+fn interactive(_app: App<Adapted>, _scale: u32) -> Result<()> {
     bail!(
         "this build has no window: rebuild with `--features sdl` (needs libsdl2-dev), \
          or use the headless modes --ink FILE --png OUT.png / --script N --png OUT.png"
@@ -302,7 +374,7 @@ mod tests {
 
     #[test]
     fn ink_is_scaled_into_the_drawing_area_keeping_aspect() {
-        let mut app = App::new(model::classifier().unwrap());
+        let mut app = App::learning(model::adapted().unwrap());
         // 100x50 surface: scale min(232/100, 212/50) = 2.32, centred vertically (offset 48)
         let r = record(100.0, 50.0, vec![vec![[0.0, 0.0], [100.0, 50.0]]]);
         play_record(&mut app, &r).unwrap();
@@ -316,7 +388,7 @@ mod tests {
 
     #[test]
     fn simulator_display_and_framebuffer_show_the_same_frame() {
-        let mut app = App::new(model::classifier().unwrap());
+        let mut app = App::learning(model::adapted().unwrap());
         script::play(&mut app, &DIGIT_SCRIPTS[2]);
         let display = display_of(&app);
         let mut fb = Box::new(Framebuffer::new());
@@ -334,17 +406,17 @@ mod tests {
     #[test]
     fn ui_hashes_match_the_golden_file() {
         let golden = include_str!("../../tests/data/ui-golden.txt");
-        assert_eq!(ui_hashes(model::classifier().unwrap()), golden);
+        assert_eq!(ui_hashes(&model::adapted().unwrap()), golden);
     }
 
     #[test]
     fn polls_json_replays_to_the_same_app() {
-        let mut app = App::new(model::classifier().unwrap());
+        let mut app = App::learning(model::adapted().unwrap());
         let s = &DIGIT_SCRIPTS[1];
         script::play(&mut app, s);
-        let v: serde_json::Value = serde_json::from_str(&polls_json(1, s, &app)).unwrap();
+        let v = polls_json(1, s, &app);
         assert_eq!(v["digit"], 1);
-        let mut replay = App::new(model::classifier().unwrap());
+        let mut replay = App::learning(model::adapted().unwrap());
         for p in v["polls"].as_array().unwrap() {
             let sample = p.as_array().map(|xy| {
                 Point::new(
@@ -361,8 +433,44 @@ mod tests {
     }
 
     #[test]
+    fn teach_polls_replay_to_the_same_correction() {
+        let mut app = App::learning(model::adapted().unwrap());
+        let s = &DIGIT_SCRIPTS[5];
+        script::play(&mut app, s);
+        let mut v = polls_json(5, s, &app);
+        add_teach_polls(&mut v, 1, &mut app).unwrap();
+        assert_eq!(app.corrections(), 1);
+        assert_eq!(v["teach"]["label"], 1);
+        let answer = app.prediction().map(|p| p.digit);
+        assert_eq!(v["teach"]["recognised"], serde_json::json!(answer));
+        // a board fed the script's polls and then the correction's ends the same
+        let mut board = App::learning(model::adapted().unwrap());
+        for polls in [&v["polls"], &v["teach"]["polls"]] {
+            for p in polls.as_array().unwrap() {
+                let sample = p.as_array().map(|xy| {
+                    Point::new(
+                        xy[0].as_i64().unwrap() as i32,
+                        xy[1].as_i64().unwrap() as i32,
+                    )
+                });
+                board.touch(sample);
+            }
+        }
+        assert_eq!(board.corrections(), 1);
+        assert_eq!(board.status(), app.status());
+        assert_eq!(
+            display_hash(&display_of(&board)),
+            display_hash(&display_of(&app))
+        );
+        // nothing shown, nothing to correct
+        let mut empty = App::learning(model::adapted().unwrap());
+        let e = teach(&mut empty, 3).unwrap_err().to_string();
+        assert!(e.contains("shows no digit"), "{e}");
+    }
+
+    #[test]
     fn bad_records_are_errors() {
-        let mut app = App::new(model::classifier().unwrap());
+        let mut app = App::learning(model::adapted().unwrap());
         assert!(play_record(&mut app, &record(0.0, 10.0, vec![])).is_err());
         assert!(play_record(&mut app, &record(f32::NAN, 10.0, vec![])).is_err());
         let r = record(10.0, 10.0, vec![vec![[1.0, f32::INFINITY]]]);

@@ -438,8 +438,9 @@ fn main() -> ! {
         halt_with(&mut lcd, "ILI9341 set-up over SPI5 failed");
     }
 
-    // the network, borrowed from flash
-    let Ok(net) = firmware::model::classifier() else {
+    // the network: hidden layer borrowed from flash, output layer in RAM
+    // (it learns from the user's corrections until the next reset)
+    let Ok(net) = firmware::model::adapted() else {
         halt_with(&mut lcd, "embedded model is invalid");
     };
 
@@ -447,7 +448,7 @@ fn main() -> ! {
     watchdog.stop_on_debug(&dp.DBGMCU, true);
     watchdog.start(WATCHDOG_MS.millis());
 
-    let mut app = App::new(net);
+    let mut app = App::learning(net);
     let Ok(()) = app.draw_update(&mut lcd);
     // a warning stays over the empty canvas until the first ink repaints it
     if watchdog_reset {
@@ -486,6 +487,7 @@ fn main() -> ! {
     };
 
     let mut last_status = *app.status();
+    let mut corrections = 0;
     loop {
         watchdog.feed();
         let mut sample = None;
@@ -540,6 +542,10 @@ fn main() -> ! {
         if *app.status() != last_status {
             last_status = *app.status();
             log_status(&last_status);
+        }
+        if app.corrections() != corrections {
+            corrections = app.corrections();
+            defmt::info!("learned correction {=u32}", corrections);
         }
         delay.delay_ms(POLL_MS);
     }

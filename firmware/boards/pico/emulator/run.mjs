@@ -6,6 +6,7 @@
 //   node run.mjs --uf2 firmware-pico.uf2 --scripts DIR [--only 0,2] [--png OUT.png]
 //                [--max-boot-ms 300] [--max-inference-cycles 600000] [--poll-budget-cycles N]
 //                [--profile OUT.txt]   (emulated cycles per instruction address while the network runs)
+//                [--teach FILE.json]   (then draw a script again and teach the board a correction)
 //
 // DIR holds, for each script N, `script-N.json` (the touch polls and what the
 // desktop simulator recognised: `simulator --script N --polls`) and
@@ -19,6 +20,12 @@
 // figure over a given maximum. Cycles are emulated core cycles at 125 MHz
 // (rp2040js counts a fixed cost per instruction and memory access: a budget,
 // not a datasheet figure).
+//
+// --teach FILE.json (`simulator --script N --teach T --polls FILE.json --raw
+// FILE.rgb565`): after the scripts, the harness draws script N again and
+// plays the polls of the correction (a tap on the shown digit, a tap on key
+// T); the screen must then equal the simulator's frame after the correction,
+// and the firmware must log the correction with the simulator's new answer.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +64,7 @@ function parse() {
       'poll-budget-cycles': { type: 'string', default: String(250_000_000) },
       quiet: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      teach: { type: 'string' },
     },
   });
   if (!values.uf2 === !values.elf) fail('give the firmware as --uf2 FILE or --elf FILE');
@@ -72,15 +80,25 @@ function loadScripts(dir, only) {
     if (!existsSync(json)) continue;
     if (wanted && !wanted.includes(n)) continue;
     const s = JSON.parse(readFileSync(json, 'utf8'));
-    const raw = readFileSync(join(dir, `script-${n}.rgb565`));
-    if (raw.length !== WIDTH * HEIGHT * 2) fail(`${dir}/script-${n}.rgb565: ${raw.length} bytes, expected ${WIDTH * HEIGHT * 2}`);
-    const frame = new Uint16Array(WIDTH * HEIGHT);
-    for (let i = 0; i < frame.length; i++) frame[i] = raw.readUInt16LE(2 * i);
-    scripts.push({ ...s, frame });
+    scripts.push({ ...s, frame: readFrame(join(dir, `script-${n}.rgb565`)) });
   }
   if (scripts.length === 0) fail(`${dir}: no script-N.json${only ? ` for --only ${only}` : ''}`);
   for (const w of wanted ?? []) if (!scripts.some((s) => s.script === w)) fail(`${dir}: no script-${w}.json`);
   return scripts;
+}
+
+function readFrame(path) {
+  const raw = readFileSync(path);
+  if (raw.length !== WIDTH * HEIGHT * 2) fail(`${path}: ${raw.length} bytes, expected ${WIDTH * HEIGHT * 2}`);
+  const frame = new Uint16Array(WIDTH * HEIGHT);
+  for (let i = 0; i < frame.length; i++) frame[i] = raw.readUInt16LE(2 * i);
+  return frame;
+}
+
+function loadTeach(json) {
+  const t = JSON.parse(readFileSync(json, 'utf8'));
+  if (!t.teach || !Array.isArray(t.teach.polls)) fail(`${json}: no "teach" polls (make it with simulator --script N --teach T --polls)`);
+  return { ...t, frame: readFrame(json.replace(/\.json$/, '.rgb565')) };
 }
 
 function main() {
@@ -256,54 +274,89 @@ function main() {
     onPollEnd = null;
   }
 
-  const results = [];
-  for (const s of scripts) {
-    if (s.recognised !== s.digit) fail(`script ${s.script}: the simulator recognised ${s.recognised}, not the drawn ${s.digit}: the frames would not show the right prediction`);
-    const polls = s.polls.map((p) => (p ? { x: p[0], y: p[1] } : null));
-    const clear = { x: s.clear_button[0], y: s.clear_button[1] };
-    const inferencesBefore = inferences.length;
-    const uartBefore = uart.length;
-    const startPoll = pollsSeen;
-    playPolls(polls, `script ${s.script}`);
-    // the firmware has handled the last poll once it starts the next one
+  // waits until the firmware has handled the last poll fed (it starts the next one)
+  function settle(what) {
     onPollEnd = null;
-    const settled = pollsSeen;
     let started = false;
     onPollStart = () => {
       started = true;
     };
-    run(() => started, pollBudget, `script ${s.script}: handling the pen-up`);
+    run(() => started, pollBudget, what);
     onPollStart = null;
-    // compare the display memory with the simulator's frame
+  }
+
+  // requires the display memory to equal `frame`; on a difference writes both
+  // pictures as `emulated-NAME.png` and `expected-NAME.png` and fails
+  function requireFrame(frame, name, what) {
     let diff = 0;
     let first = null;
     for (let i = 0; i < WIDTH * HEIGHT; i++) {
-      if (lcd.memory[i] !== s.frame[i]) {
+      if (lcd.memory[i] !== frame[i]) {
         if (first === null) first = i;
         diff++;
       }
     }
+    if (diff) {
+      const png = join(args.scripts, `emulated-${name}.png`);
+      writeFileSync(png, pngFromRgb565(lcd.memory, WIDTH, HEIGHT));
+      writeFileSync(join(args.scripts, `expected-${name}.png`), pngFromRgb565(frame, WIDTH, HEIGHT));
+      fail(`${what}: the emulated screen differs from the simulator's frame in ${diff} pixels, first at (${first % WIDTH}, ${Math.floor(first / WIDTH)}): emulated 0x${lcd.memory[first].toString(16)}, simulator 0x${frame[first].toString(16)} (written ${png} and expected-${name}.png)`);
+    }
+  }
+
+  // starts the next polls from the end of the exchange in progress (the
+  // firmware read the pen interrupt line for it before the check)
+  function finishPoll(what) {
+    const inProgress = pollsSeen;
+    run(() => pollsSeen > inProgress, pollBudget, `${what}: finishing a poll`);
+  }
+
+  const toPoints = (polls) => polls.map((p) => (p ? { x: p[0], y: p[1] } : null));
+  const results = [];
+  for (const s of scripts) {
+    if (s.recognised !== s.digit) fail(`script ${s.script}: the simulator recognised ${s.recognised}, not the drawn ${s.digit}: the frames would not show the right prediction`);
+    const clear = { x: s.clear_button[0], y: s.clear_button[1] };
+    const inferencesBefore = inferences.length;
+    const uartBefore = uart.length;
+    const startPoll = pollsSeen;
+    playPolls(toPoints(s.polls), `script ${s.script}`);
+    const settled = pollsSeen;
+    settle(`script ${s.script}: handling the pen-up`);
+    requireFrame(s.frame, String(s.script), `script ${s.script} (digit ${s.digit})`);
     const recognisedLine = uart.slice(uartBefore).map((u) => u.text).filter((t) => t.startsWith('recognised')).pop();
     // every pen-up runs the network (a two-stroke digit: twice); the last one is the answer
     const runs = inferences.slice(inferencesBefore);
     const inference = runs.length ? Math.max(...runs) : null;
-    if (diff) {
-      const png = join(args.scripts, `emulated-${s.script}.png`);
-      writeFileSync(png, pngFromRgb565(lcd.memory, WIDTH, HEIGHT));
-      writeFileSync(join(args.scripts, `expected-${s.script}.png`), pngFromRgb565(s.frame, WIDTH, HEIGHT));
-      fail(`script ${s.script} (digit ${s.digit}): the emulated screen differs from the simulator's frame in ${diff} pixels, first at (${first % WIDTH}, ${Math.floor(first / WIDTH)}): emulated 0x${lcd.memory[first].toString(16)}, simulator 0x${s.frame[first].toString(16)} (written ${png} and expected-${s.script}.png)`);
-    }
     if (!recognisedLine || !recognisedLine.startsWith(`recognised ${s.digit} `)) fail(`script ${s.script}: the firmware logged ${JSON.stringify(recognisedLine ?? 'no recognition')}, expected digit ${s.digit}`);
     if (inference === null) fail(`script ${s.script}: no inference seen (the LED on GP25 never lit)`);
     lastGlass = lcd.glass();
     results.push({ script: s.script, digit: s.digit, polls: settled - startPoll, inference, runs });
     console.log(`script ${s.script}: drew digit ${s.digit} in ${settled - startPoll} polls; screen = simulator frame (${WIDTH}x${HEIGHT}, pixel for pixel); ${recognisedLine}; inference ${inference.toLocaleString('en')} cycles`);
-    // tap Clear (press for the debounce, release) from the end of the exchange in progress
-    // (the firmware read the pen interrupt line for it before the check)
-    const inProgress = pollsSeen;
-    run(() => pollsSeen > inProgress, pollBudget, `script ${s.script}: finishing a poll`);
+    // tap Clear (press for the debounce, release)
+    finishPoll(`script ${s.script}`);
     playPolls([clear, clear, null, null, null], `script ${s.script}: tapping Clear`);
     onPollEnd = null;
+  }
+
+  if (args.teach) {
+    // draw a script again, then correct the board's answer as a user does
+    const t = loadTeach(args.teach);
+    const what = `teach: script ${t.script} (digit ${t.digit}) corrected to ${t.teach.label}`;
+    finishPoll(what);
+    playPolls(toPoints(t.polls), `${what}: drawing`);
+    settle(`${what}: handling the pen-up`);
+    finishPoll(what);
+    const runsBefore = inferences.length;
+    const uartBefore = uart.length;
+    playPolls(toPoints(t.teach.polls), `${what}: tapping the digit and the key`);
+    settle(`${what}: handling the last tap`);
+    requireFrame(t.frame, 'taught', what);
+    const line = uart.slice(uartBefore).map((u) => u.text).filter((l) => l.startsWith('learned')).pop();
+    if (!line || !line.startsWith(`learned correction 1: now ${t.teach.recognised} `)) fail(`${what}: the firmware logged ${JSON.stringify(line ?? 'no correction')}, the simulator answers ${t.teach.recognised} after it`);
+    // the LED is lit while the network learns: the correction's run is the last
+    const learn = inferences.slice(runsBefore).pop();
+    if (learn === undefined) fail(`${what}: the LED on GP25 never lit for the correction`);
+    console.log(`${what}: screen = simulator frame (pixel for pixel); ${line}; correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)`);
   }
 
   if (profile) {

@@ -41,7 +41,7 @@ use embedded_graphics::pixelcolor::Rgb565;
 use embedded_hal::delay::DelayNs;
 use embedded_hal::digital::{InputPin, OutputPin};
 use embedded_hal::spi::{ErrorKind, ErrorType, Operation, SpiBus, SpiDevice};
-use firmware::app::{App, Status};
+use firmware::app::{App, Learn, Status};
 use firmware::framebuffer::{Framebuffer, Tracked};
 use firmware::model::Classifier;
 use firmware::xpt2046::{self, Xpt2046};
@@ -233,6 +233,27 @@ impl<N: Classifier, L: OutputPin> Classifier for Timed<N, L> {
     }
 }
 
+/// Corrections are timed like predictions (the LED is on while it learns).
+impl<N: Learn, L: OutputPin> Learn for Timed<N, L> {
+    fn learn(
+        &mut self,
+        x: &nnet_core::Image,
+        label: u8,
+    ) -> Result<nnet_core::Prediction, nnet_core::Error> {
+        if let Ok(mut led) = self.led.try_borrow_mut() {
+            let _ = led.set_high();
+        }
+        let t0 = self.timer.get_counter_low();
+        let result = self.net.learn(x, label);
+        self.last_us
+            .set(self.timer.get_counter_low().wrapping_sub(t0));
+        if let Ok(mut led) = self.led.try_borrow_mut() {
+            let _ = led.set_low();
+        }
+        result
+    }
+}
+
 /// Writes `msg` to UART0 without the HAL (also from the panic and fault
 /// handlers), giving up on a stuck FIFO.
 fn uart_write(msg: &str) {
@@ -403,7 +424,7 @@ fn main() -> ! {
     };
 
     // the network, borrowed from flash (the checksum is verified here)
-    let Ok(net) = firmware::model::classifier() else {
+    let Ok(net) = firmware::model::adapted() else {
         halt("embedded model is invalid");
     };
     let timed = Timed {
@@ -416,7 +437,7 @@ fn main() -> ! {
     // SAFETY: the only reference ever taken to FRAMEBUFFER; it lives for the whole program.
     let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
     let mut screen = Tracked::new(fb);
-    let mut app = App::new(timed);
+    let mut app = App::learning(timed);
     let Ok(()) = app.draw_update(&mut screen);
     if flush(&mut display, &mut screen).is_err() {
         halt("sending the first frame failed");
@@ -433,6 +454,7 @@ fn main() -> ! {
     };
     let mut touch = Xpt2046::new(touch_dev);
     let mut next = timer.get_counter();
+    let mut corrections = 0;
     loop {
         // the pen counts as down when the pen interrupt line is low AND the
         // pressure reading agrees; a bus error reads as "not touched"
@@ -448,7 +470,7 @@ fn main() -> ! {
                 app.invalidate();
             }
             if sample.is_none() {
-                report(&app);
+                report(&app, &mut corrections);
             }
         }
         next += POLL_MS.millis();
@@ -463,12 +485,26 @@ fn main() -> ! {
     }
 }
 
-/// Logs what the app shows after a pen-up.
-fn report<N, L>(app: &App<Timed<N, L>>)
+/// Logs what the app shows after a pen-up: a correction the user taught
+/// (`corrections` is the count already logged), or the recognition.
+fn report<N, L>(app: &App<Timed<N, L>>, corrections: &mut u32)
 where
     N: Classifier,
     L: OutputPin,
 {
+    if app.corrections() != *corrections {
+        *corrections = app.corrections();
+        if let Status::Recognised(p) = app.status() {
+            log!(
+                "learned correction {}: now {} ({}%), in {} us",
+                *corrections,
+                p.digit,
+                (p.confidence() * 100.0) as u32,
+                app.net().last_us.get()
+            );
+            return;
+        }
+    }
     match app.status() {
         Status::Recognised(p) => log!(
             "recognised {} ({}%), inference {} us",

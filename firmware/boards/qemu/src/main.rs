@@ -231,7 +231,7 @@ fn selftest(
     let mut fb = Framebuffer::new();
     let mut scripts_correct = 0;
     for (index, script) in DIGIT_SCRIPTS.iter().enumerate() {
-        let Ok(status) = firmware::script::render(*mlp, script, &mut fb);
+        let Ok(status) = firmware::script::render(Adapted::new(*mlp), script, &mut fb);
         let _ = write!(out, "script {index} {} ", script.digit);
         match status {
             Status::Recognised(p) => {
@@ -282,7 +282,7 @@ fn selftest(
 
     // (c') every UI state's frame hashed, for the golden file
     // (firmware/tests/data/ui-golden.txt, compared on the host)
-    let Ok(()) = firmware::script::ui_states(*mlp, &mut fb, |state, fb| {
+    let Ok(()) = firmware::script::ui_states(&Adapted::new(*mlp), &mut fb, |state, fb| {
         let _ = writeln!(out, "ui {}", GoldenLine(state, fb.hash()));
     });
 
