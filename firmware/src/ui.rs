@@ -252,20 +252,7 @@ where
     )?;
     for d in 0..10u8 {
         let key = key_rect(d);
-        let (fill, glyph) = if pressed == Some(d) {
-            (BUTTON_PRESSED, Rgb565::BLACK)
-        } else {
-            (BUTTON, TEXT)
-        };
-        RoundedRectangle::with_equal_corners(key, Size::new(6, 6))
-            .into_styled(
-                PrimitiveStyleBuilder::new()
-                    .fill_color(fill)
-                    .stroke_color(FRAME)
-                    .stroke_width(1)
-                    .build(),
-            )
-            .draw(target)?;
+        let glyph = draw_button(key, pressed == Some(d), target)?;
         // the 24x40 glyph grid scaled by 5/4, centred in the key
         let origin = key.center() - Point::new(15, 25);
         draw_glyph_at(usize::from(d), origin, 5, 4, KEY_STROKE, glyph, target)?;
@@ -619,16 +606,18 @@ where
     Ok(())
 }
 
-fn draw_clear_button<D>(pressed: bool, target: &mut D) -> Result<(), D::Error>
+/// Draws a button (a framed rounded rectangle, lit while `pressed`) and
+/// returns the colour of what goes on it.
+fn draw_button<D>(area: Rectangle, pressed: bool, target: &mut D) -> Result<Rgb565, D::Error>
 where
     D: DrawTarget<Color = Rgb565>,
 {
-    let (fill, text) = if pressed {
+    let (fill, content) = if pressed {
         (BUTTON_PRESSED, Rgb565::BLACK)
     } else {
         (BUTTON, TEXT)
     };
-    RoundedRectangle::with_equal_corners(CLEAR_BUTTON, Size::new(6, 6))
+    RoundedRectangle::with_equal_corners(area, Size::new(6, 6))
         .into_styled(
             PrimitiveStyleBuilder::new()
                 .fill_color(fill)
@@ -637,6 +626,14 @@ where
                 .build(),
         )
         .draw(target)?;
+    Ok(content)
+}
+
+fn draw_clear_button<D>(pressed: bool, target: &mut D) -> Result<(), D::Error>
+where
+    D: DrawTarget<Color = Rgb565>,
+{
+    let text = draw_button(CLEAR_BUTTON, pressed, target)?;
     let c = CLEAR_BUTTON.center();
     centred_text("Clear", c.x, c.y - 6, &FONT_8X13_BOLD, text, target)
 }
