@@ -88,6 +88,8 @@ pub struct App<N> {
     keypad: bool,
     /// Corrections taught since the start.
     corrections: u32,
+    /// The digit of the last correction.
+    taught: Option<u8>,
     /// Screen bookkeeping for [`App::draw_update`].
     screen: Screen,
 }
@@ -139,6 +141,7 @@ impl<N: Classifier> App<N> {
             learn: None,
             keypad: false,
             corrections: 0,
+            taught: None,
             screen: Screen {
                 stale: true,
                 canvas: true,
@@ -299,6 +302,7 @@ impl<N: Classifier> App<N> {
             Ok(Some(image)) => match learn(&mut self.net, &image, label) {
                 Ok(p) => {
                     self.corrections = self.corrections.saturating_add(1);
+                    self.taught = Some(label);
                     Status::Recognised(p)
                 }
                 Err(e) => Status::Failed(e),
@@ -364,6 +368,12 @@ impl<N: Classifier> App<N> {
     /// Corrections taught to the network since the app started.
     pub fn corrections(&self) -> u32 {
         self.corrections
+    }
+
+    /// The digit of the last correction taught (its drawing is [`App::ink`]
+    /// until the next stroke or Clear), or `None` before the first.
+    pub fn taught(&self) -> Option<u8> {
+        self.taught
     }
 
     /// True while the teaching keypad is shown instead of the drawing.
@@ -735,6 +745,7 @@ pub(crate) mod tests {
             .adapt(&image, label, &AdaptConfig::DEFAULT)
             .unwrap();
         assert_eq!(app.prediction(), Some(&want));
+        assert_eq!(app.taught(), Some(label));
         assert_ne!(want, before, "the correction moved the answer");
         assert_eq!(app.net().output(), expected.output());
         assert_eq!(expected.predict(&image).unwrap(), want);
@@ -773,6 +784,7 @@ pub(crate) mod tests {
             script::tap(&mut app, DIGIT_BOX.center());
         }
         assert_eq!(app.corrections(), 0);
+        assert_eq!(app.taught(), None);
         assert_eq!(app.net().output(), &fresh);
         // Clear closes it too, and wipes the drawing
         assert!(app.is_teaching());

@@ -22,6 +22,7 @@
 //! * [`disc1`]: the STM32F429I-DISC1's revisions (detected from its gyroscope) and their touch mappings.
 //! * [`i2c_bus`]: recovery of a stuck I2C bus and a bus wrapper that never starts a transfer on one.
 //! * [`notice`]: full-screen errors (start-up, panic) and banners, without allocation.
+//! * [`inklog`]: a drawing as a line of the ink JSON Lines format, for the boards' logs.
 #![no_std]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -35,6 +36,7 @@ mod app_props;
 pub mod disc1;
 pub mod framebuffer;
 pub mod i2c_bus;
+pub mod inklog;
 pub mod model;
 pub mod notice;
 pub mod script;

@@ -9,6 +9,7 @@
 //!                                             play scripted digit N (firmware::script)
 //! simulator --ui-hashes                       print the FNV-1a 64 hash of every UI state's frame
 //! ... --teach D                               then teach the drawing as digit D (tap the digit, tap key D)
+//!                                             and print it as the boards log it (`ink {...}`)
 //! ... --keypad                                then open the teaching keypad (tap the digit)
 //! ```
 //!
@@ -22,8 +23,9 @@
 //! touch-screen model that replays them to a board (the Pico emulation):
 //! `{"script": N, "digit": D, "recognised": R or null, "clear_button": [x, y],
 //! "polls": [[x, y] or null, ...]}` (`null` = pen up; R is what this build's model answered);
-//! with `--teach T` also `"teach": {"label": T, "polls": [...], "recognised": R2}`, the
-//! polls of the correction and the answer after it (`--raw` then writes the frame after it).
+//! with `--teach T` also `"teach": {"label": T, "polls": [...], "recognised": R2, "ink": LINE}`,
+//! the polls of the correction, the answer after it and the drawing as the boards log it
+//! (`--raw` then writes the frame after it).
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -35,6 +37,7 @@ use embedded_graphics::prelude::*;
 use embedded_graphics_simulator::{OutputSettingsBuilder, SimulatorDisplay};
 use firmware::app::{App, Status};
 use firmware::framebuffer::{fnv1a64, Framebuffer};
+use firmware::inklog::InkLine;
 use firmware::model::{self, Adapted};
 use firmware::script::{self, DIGIT_SCRIPTS};
 use firmware::ui::{CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA, HEIGHT, WIDTH};
@@ -118,6 +121,7 @@ fn main() -> Result<()> {
                 println!("wrote {}", path.display());
             }
             if let Some(label) = args.teach {
+                println!("ink {}", ink_line(&app));
                 print!("taught {label}: ");
             }
         }
@@ -136,6 +140,7 @@ fn main() -> Result<()> {
     if let (Some(_), Some(label)) = (&args.ink, args.teach) {
         report(&app);
         teach(&mut app, label)?;
+        println!("ink {}", ink_line(&app));
         print!("taught {label}: ");
     }
     if args.keypad {
@@ -200,6 +205,15 @@ fn teach(app: &mut App<Adapted>, label: u8) -> Result<Vec<Option<[i32; 2]>>> {
     Ok(polls)
 }
 
+/// The corrected drawing as the boards log it (`firmware::inklog`).
+fn ink_line(app: &App<Adapted>) -> String {
+    InkLine {
+        ink: app.ink(),
+        label: app.taught(),
+    }
+    .to_string()
+}
+
 /// Teaches `app` (which played the script of `json`) its drawing as `label`
 /// and adds `"teach": {"label", "polls", "recognised"}` to the script's JSON:
 /// the polls of the correction and what the network answered after it.
@@ -209,6 +223,7 @@ fn add_teach_polls(json: &mut serde_json::Value, label: u8, app: &mut App<Adapte
         "label": label,
         "polls": polls,
         "recognised": app.prediction().map(|p| p.digit),
+        "ink": ink_line(app),
     });
     Ok(())
 }
@@ -443,6 +458,9 @@ mod tests {
         assert_eq!(v["teach"]["label"], 1);
         let answer = app.prediction().map(|p| p.digit);
         assert_eq!(v["teach"]["recognised"], serde_json::json!(answer));
+        let line: InkRecord = serde_json::from_str(v["teach"]["ink"].as_str().unwrap()).unwrap();
+        assert_eq!(line.label, Some(1));
+        assert_eq!(line.strokes.len(), app.ink().stroke_count());
         // a board fed the script's polls and then the correction's ends the same
         let mut board = App::learning(model::adapted().unwrap());
         for polls in [&v["polls"], &v["teach"]["polls"]] {

@@ -47,6 +47,7 @@ use firmware::app::{App, Status};
 use firmware::disc1::{self, Detection, Revision};
 use firmware::framebuffer::Framebuffer;
 use firmware::i2c_bus::{self, BusMonitor, BusState, CheckedError, CheckedI2c, RecoveryError};
+use firmware::inklog::InkLine;
 use firmware::notice::{self, TextBuf};
 use firmware::stmpe811::{self, Stmpe811};
 use firmware::ui;
@@ -546,6 +547,12 @@ fn main() -> ! {
         if app.corrections() != corrections {
             corrections = app.corrections();
             defmt::info!("learned correction {=u32}", corrections);
+            // the corrected drawing, for `host-trainer train --ink`
+            let line = InkLine {
+                ink: app.ink(),
+                label: app.taught(),
+            };
+            defmt::info!("ink {}", defmt::Display2Format(&line));
         }
         delay.delay_ms(POLL_MS);
     }

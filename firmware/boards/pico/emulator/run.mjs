@@ -25,7 +25,8 @@
 // FILE.rgb565`): after the scripts, the harness draws script N again and
 // plays the polls of the correction (a tap on the shown digit, a tap on key
 // T); the screen must then equal the simulator's frame after the correction,
-// and the firmware must log the correction with the simulator's new answer.
+// and the firmware must log the correction with the simulator's new answer and
+// the drawing as the simulator's line of ink JSON.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -351,12 +352,16 @@ function main() {
     playPolls(toPoints(t.teach.polls), `${what}: tapping the digit and the key`);
     settle(`${what}: handling the last tap`);
     requireFrame(t.frame, 'taught', what);
-    const line = uart.slice(uartBefore).map((u) => u.text).filter((l) => l.startsWith('learned')).pop();
+    const lines = uart.slice(uartBefore).map((u) => u.text);
+    const line = lines.filter((l) => l.startsWith('learned')).pop();
     if (!line || !line.startsWith(`learned correction 1: now ${t.teach.recognised} `)) fail(`${what}: the firmware logged ${JSON.stringify(line ?? 'no correction')}, the simulator answers ${t.teach.recognised} after it`);
+    // the corrected drawing, logged as a line of ink JSON for `host-trainer train --ink`
+    const ink = lines.filter((l) => l.startsWith('ink ')).pop();
+    if (ink !== `ink ${t.teach.ink}`) fail(`${what}: the firmware logged the drawing as ${JSON.stringify(ink ?? 'nothing')}, the simulator as ${JSON.stringify(`ink ${t.teach.ink}`)}`);
     // the LED is lit while the network learns: the correction's run is the last
     const learn = inferences.slice(runsBefore).pop();
     if (learn === undefined) fail(`${what}: the LED on GP25 never lit for the correction`);
-    console.log(`${what}: screen = simulator frame (pixel for pixel); ${line}; correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)`);
+    console.log(`${what}: screen = simulator frame (pixel for pixel); ${line}; drawing logged as the simulator's ink line (${ink.length - 4} bytes); correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)`);
   }
 
   if (profile) {

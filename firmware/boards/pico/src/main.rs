@@ -43,6 +43,7 @@ use embedded_hal::digital::{InputPin, OutputPin};
 use embedded_hal::spi::{ErrorKind, ErrorType, Operation, SpiBus, SpiDevice};
 use firmware::app::{App, Learn, Status};
 use firmware::framebuffer::{Framebuffer, Tracked};
+use firmware::inklog::InkLine;
 use firmware::model::Classifier;
 use firmware::xpt2046::{self, Xpt2046};
 use mipidsi::dcs::{
@@ -502,6 +503,12 @@ where
                 (p.confidence() * 100.0) as u32,
                 app.net().last_us.get()
             );
+            // the corrected drawing, for `host-trainer train --ink`
+            let line = InkLine {
+                ink: app.ink(),
+                label: app.taught(),
+            };
+            log!("ink {line}");
             return;
         }
     }
