@@ -265,19 +265,25 @@ impl<N: Classifier> App<N> {
 
     /// Runs preprocessing and the network on the current drawing.
     fn recognise(&mut self) {
+        self.status = self.on_drawing(|net, image| net.predict(image));
+    }
+
+    /// Preprocesses the current drawing and hands its image to `run` (a
+    /// prediction or a correction): the status the panel should show.
+    fn on_drawing(
+        &mut self,
+        run: impl FnOnce(&mut N, &Image) -> Result<Prediction, Error>,
+    ) -> Status {
         let size = DRAW_AREA.size;
-        self.status = match nnet_core::preprocess::from_strokes(
-            &self.ink,
-            size.width as f32,
-            size.height as f32,
-        ) {
-            Ok(Some(image)) => match self.net.predict(&image) {
+        match nnet_core::preprocess::from_strokes(&self.ink, size.width as f32, size.height as f32)
+        {
+            Ok(Some(image)) => match run(&mut self.net, &image) {
                 Ok(p) => Status::Recognised(p),
                 Err(e) => Status::Failed(e),
             },
             Ok(None) => Status::NoDigit,
             Err(e) => Status::Failed(e),
-        };
+        }
     }
 
     /// True when a tap on the digit would open the teaching keypad: the app
@@ -293,23 +299,11 @@ impl<N: Classifier> App<N> {
         let Some(learn) = self.learn else {
             return;
         };
-        let size = DRAW_AREA.size;
-        self.status = match nnet_core::preprocess::from_strokes(
-            &self.ink,
-            size.width as f32,
-            size.height as f32,
-        ) {
-            Ok(Some(image)) => match learn(&mut self.net, &image, label) {
-                Ok(p) => {
-                    self.corrections = self.corrections.saturating_add(1);
-                    self.taught = Some(label);
-                    Status::Recognised(p)
-                }
-                Err(e) => Status::Failed(e),
-            },
-            Ok(None) => Status::NoDigit,
-            Err(e) => Status::Failed(e),
-        };
+        self.status = self.on_drawing(|net, image| learn(net, image, label));
+        if let Status::Recognised(_) = self.status {
+            self.corrections = self.corrections.saturating_add(1);
+            self.taught = Some(label);
+        }
     }
 
     /// Wipes the drawing and the result (and closes the teaching keypad).

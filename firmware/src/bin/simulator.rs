@@ -92,6 +92,8 @@ fn main() -> Result<()> {
         return Ok(());
     }
     let mut app = App::learning(net);
+    // the played script's touch polls (--script), for --polls
+    let mut polls = None;
     match (&args.ink, args.script) {
         (Some(path), _) => {
             let record = read_record(path, args.index)?;
@@ -110,20 +112,7 @@ fn main() -> Result<()> {
             })?;
             script::play(&mut app, s);
             println!("script {n}: drawn digit {}", s.digit);
-            let mut json = polls_json(n, s, &app);
-            if let Some(label) = args.teach {
-                report(&app);
-                add_teach_polls(&mut json, label, &mut app)?;
-            }
-            if let Some(path) = &args.polls {
-                fs::write(path, json.to_string())
-                    .with_context(|| format!("writing {}", path.display()))?;
-                println!("wrote {}", path.display());
-            }
-            if let Some(label) = args.teach {
-                println!("ink {}", ink_line(&app));
-                print!("taught {label}: ");
-            }
+            polls = Some(polls_json(n, s, &app));
         }
         (None, None) => {
             ensure!(
@@ -137,9 +126,21 @@ fn main() -> Result<()> {
             return interactive(app, args.scale);
         }
     }
-    if let (Some(_), Some(label)) = (&args.ink, args.teach) {
-        report(&app);
-        teach(&mut app, label)?;
+    let taught = match args.teach {
+        Some(label) => {
+            report(&app);
+            Some((label, teach(&mut app, label)?))
+        }
+        None => None,
+    };
+    if let (Some(path), Some(mut json)) = (&args.polls, polls) {
+        if let Some((label, teach_polls)) = &taught {
+            json["teach"] = teach_json(*label, teach_polls, &app);
+        }
+        fs::write(path, json.to_string()).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    if let Some((label, _)) = taught {
         println!("ink {}", ink_line(&app));
         print!("taught {label}: ");
     }
@@ -214,18 +215,16 @@ fn ink_line(app: &App<Adapted>) -> String {
     .to_string()
 }
 
-/// Teaches `app` (which played the script of `json`) its drawing as `label`
-/// and adds `"teach": {"label", "polls", "recognised"}` to the script's JSON:
-/// the polls of the correction and what the network answered after it.
-fn add_teach_polls(json: &mut serde_json::Value, label: u8, app: &mut App<Adapted>) -> Result<()> {
-    let polls = teach(app, label)?;
-    json["teach"] = serde_json::json!({
+/// The `"teach"` object of the script's JSON for a correction to `label`
+/// that `app` took from `polls` ([`teach`]): the polls, what the network
+/// answered after it and the drawing as the boards log it.
+fn teach_json(label: u8, polls: &[Option<[i32; 2]>], app: &App<Adapted>) -> serde_json::Value {
+    serde_json::json!({
         "label": label,
         "polls": polls,
         "recognised": app.prediction().map(|p| p.digit),
         "ink": ink_line(app),
-    });
-    Ok(())
+    })
 }
 
 /// The touch polls of script `n` and what `app` (which played it) recognised, as JSON.
@@ -424,6 +423,19 @@ mod tests {
         assert_eq!(ui_hashes(&model::adapted().unwrap()), golden);
     }
 
+    /// Feeds a JSON array of polls (`[x, y]` or `null`) to `app`.
+    fn feed(app: &mut App<Adapted>, polls: &serde_json::Value) {
+        for p in polls.as_array().unwrap() {
+            let sample = p.as_array().map(|xy| {
+                Point::new(
+                    xy[0].as_i64().unwrap() as i32,
+                    xy[1].as_i64().unwrap() as i32,
+                )
+            });
+            app.touch(sample);
+        }
+    }
+
     #[test]
     fn polls_json_replays_to_the_same_app() {
         let mut app = App::learning(model::adapted().unwrap());
@@ -432,15 +444,7 @@ mod tests {
         let v = polls_json(1, s, &app);
         assert_eq!(v["digit"], 1);
         let mut replay = App::learning(model::adapted().unwrap());
-        for p in v["polls"].as_array().unwrap() {
-            let sample = p.as_array().map(|xy| {
-                Point::new(
-                    xy[0].as_i64().unwrap() as i32,
-                    xy[1].as_i64().unwrap() as i32,
-                )
-            });
-            replay.touch(sample);
-        }
+        feed(&mut replay, &v["polls"]);
         assert_eq!(replay.ink().point_count(), app.ink().point_count());
         assert_eq!(replay.status(), app.status());
         let c = CLEAR_BUTTON.center();
@@ -453,7 +457,8 @@ mod tests {
         let s = &DIGIT_SCRIPTS[5];
         script::play(&mut app, s);
         let mut v = polls_json(5, s, &app);
-        add_teach_polls(&mut v, 1, &mut app).unwrap();
+        let polls = teach(&mut app, 1).unwrap();
+        v["teach"] = teach_json(1, &polls, &app);
         assert_eq!(app.corrections(), 1);
         assert_eq!(v["teach"]["label"], 1);
         let answer = app.prediction().map(|p| p.digit);
@@ -463,17 +468,8 @@ mod tests {
         assert_eq!(line.strokes.len(), app.ink().stroke_count());
         // a board fed the script's polls and then the correction's ends the same
         let mut board = App::learning(model::adapted().unwrap());
-        for polls in [&v["polls"], &v["teach"]["polls"]] {
-            for p in polls.as_array().unwrap() {
-                let sample = p.as_array().map(|xy| {
-                    Point::new(
-                        xy[0].as_i64().unwrap() as i32,
-                        xy[1].as_i64().unwrap() as i32,
-                    )
-                });
-                board.touch(sample);
-            }
-        }
+        feed(&mut board, &v["polls"]);
+        feed(&mut board, &v["teach"]["polls"]);
         assert_eq!(board.corrections(), 1);
         assert_eq!(board.status(), app.status());
         assert_eq!(

@@ -313,6 +313,8 @@ function main() {
   }
 
   const toPoints = (polls) => polls.map((p) => (p ? { x: p[0], y: p[1] } : null));
+  // the last UART line starting with `prefix` among those logged since line `since`
+  const lastLogged = (since, prefix) => uart.slice(since).map((u) => u.text).filter((t) => t.startsWith(prefix)).pop();
   const results = [];
   for (const s of scripts) {
     if (s.recognised !== s.digit) fail(`script ${s.script}: the simulator recognised ${s.recognised}, not the drawn ${s.digit}: the frames would not show the right prediction`);
@@ -324,7 +326,7 @@ function main() {
     const settled = pollsSeen;
     settle(`script ${s.script}: handling the pen-up`);
     requireFrame(s.frame, String(s.script), `script ${s.script} (digit ${s.digit})`);
-    const recognisedLine = uart.slice(uartBefore).map((u) => u.text).filter((t) => t.startsWith('recognised')).pop();
+    const recognisedLine = lastLogged(uartBefore, 'recognised');
     // every pen-up runs the network (a two-stroke digit: twice); the last one is the answer
     const runs = inferences.slice(inferencesBefore);
     const inference = runs.length ? Math.max(...runs) : null;
@@ -352,11 +354,10 @@ function main() {
     playPolls(toPoints(t.teach.polls), `${what}: tapping the digit and the key`);
     settle(`${what}: handling the last tap`);
     requireFrame(t.frame, 'taught', what);
-    const lines = uart.slice(uartBefore).map((u) => u.text);
-    const line = lines.filter((l) => l.startsWith('learned')).pop();
+    const line = lastLogged(uartBefore, 'learned');
     if (!line || !line.startsWith(`learned correction 1: now ${t.teach.recognised} `)) fail(`${what}: the firmware logged ${JSON.stringify(line ?? 'no correction')}, the simulator answers ${t.teach.recognised} after it`);
     // the corrected drawing, logged as a line of ink JSON for `host-trainer train --ink`
-    const ink = lines.filter((l) => l.startsWith('ink ')).pop();
+    const ink = lastLogged(uartBefore, 'ink ');
     if (ink !== `ink ${t.teach.ink}`) fail(`${what}: the firmware logged the drawing as ${JSON.stringify(ink ?? 'nothing')}, the simulator as ${JSON.stringify(`ink ${t.teach.ink}`)}`);
     // the LED is lit while the network learns: the correction's run is the last
     const learn = inferences.slice(runsBefore).pop();

@@ -209,22 +209,28 @@ impl Model for St7789 {
     }
 }
 
-/// The embedded network, timed: the Pico's LED is on while it runs, and the
-/// last run's duration (µs, from the 1 MHz timer) is kept for the log.
+/// The embedded network, timed: the Pico's LED is on while it runs (a
+/// prediction or a correction), and the last run's duration is kept for the log.
 struct Timed<N, L> {
     net: N,
+    watch: Stopwatch<L>,
+}
+
+/// Times runs of the network: LED on, the 1 MHz timer read before and after.
+struct Stopwatch<L> {
     timer: Timer,
     led: RefCell<L>,
+    /// The last run's duration in µs.
     last_us: Cell<u32>,
 }
 
-impl<N: Classifier, L: OutputPin> Classifier for Timed<N, L> {
-    fn predict(&self, x: &nnet_core::Image) -> Result<nnet_core::Prediction, nnet_core::Error> {
+impl<L: OutputPin> Stopwatch<L> {
+    fn run<R>(&self, f: impl FnOnce() -> R) -> R {
         if let Ok(mut led) = self.led.try_borrow_mut() {
             let _ = led.set_high();
         }
         let t0 = self.timer.get_counter_low();
-        let result = self.net.predict(x);
+        let result = f();
         self.last_us
             .set(self.timer.get_counter_low().wrapping_sub(t0));
         if let Ok(mut led) = self.led.try_borrow_mut() {
@@ -234,24 +240,19 @@ impl<N: Classifier, L: OutputPin> Classifier for Timed<N, L> {
     }
 }
 
-/// Corrections are timed like predictions (the LED is on while it learns).
+impl<N: Classifier, L: OutputPin> Classifier for Timed<N, L> {
+    fn predict(&self, x: &nnet_core::Image) -> Result<nnet_core::Prediction, nnet_core::Error> {
+        self.watch.run(|| self.net.predict(x))
+    }
+}
+
 impl<N: Learn, L: OutputPin> Learn for Timed<N, L> {
     fn learn(
         &mut self,
         x: &nnet_core::Image,
         label: u8,
     ) -> Result<nnet_core::Prediction, nnet_core::Error> {
-        if let Ok(mut led) = self.led.try_borrow_mut() {
-            let _ = led.set_high();
-        }
-        let t0 = self.timer.get_counter_low();
-        let result = self.net.learn(x, label);
-        self.last_us
-            .set(self.timer.get_counter_low().wrapping_sub(t0));
-        if let Ok(mut led) = self.led.try_borrow_mut() {
-            let _ = led.set_low();
-        }
-        result
+        self.watch.run(|| self.net.learn(x, label))
     }
 }
 
@@ -430,9 +431,11 @@ fn main() -> ! {
     };
     let timed = Timed {
         net,
-        timer,
-        led: RefCell::new(led),
-        last_us: Cell::new(0),
+        watch: Stopwatch {
+            timer,
+            led: RefCell::new(led),
+            last_us: Cell::new(0),
+        },
     };
 
     // SAFETY: the only reference ever taken to FRAMEBUFFER; it lives for the whole program.
@@ -501,7 +504,7 @@ where
                 *corrections,
                 p.digit,
                 (p.confidence() * 100.0) as u32,
-                app.net().last_us.get()
+                app.net().watch.last_us.get()
             );
             // the corrected drawing, for `host-trainer train --ink`
             let line = InkLine {
@@ -517,7 +520,7 @@ where
             "recognised {} ({}%), inference {} us",
             p.digit,
             (p.confidence() * 100.0) as u32,
-            app.net().last_us.get()
+            app.net().watch.last_us.get()
         ),
         Status::NoDigit => log!("no digit"),
         Status::Failed(e) => log!("recognition failed: {e}"),
