@@ -17,7 +17,8 @@
 //! keys ([`ui::key_rect`]); releasing the pen on a key teaches the network that
 //! the drawing is that digit (`nnet_core::adapt`: a few SGD steps on the output
 //! layer in RAM) and shows its new answer. A touch anywhere else leaves the keys
-//! without learning. What was learned lasts until the board is reset.
+//! without learning. The boards keep what the network learned across resets
+//! with [`crate::store`].
 use embedded_graphics::pixelcolor::Rgb565;
 use embedded_graphics::prelude::*;
 use nnet_core::adapt::{AdaptConfig, AdaptedMlp, AdaptedQuantMlp};
@@ -747,7 +748,7 @@ pub(crate) mod tests {
         let after: Vec<Vec<[f32; 2]>> = app.ink().strokes().map(|s| s.to_vec()).collect();
         assert_eq!(after, ink);
         assert!(app.is_ready());
-        // the learned layer stays for the next drawing (until reset)
+        // the learned layer stays for the next drawing
         app.clear();
         assert_eq!(app.net().output(), expected.output());
     }

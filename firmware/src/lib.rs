@@ -23,6 +23,7 @@
 //! * [`i2c_bus`]: recovery of a stuck I2C bus and a bus wrapper that never starts a transfer on one.
 //! * [`notice`]: full-screen errors (start-up, panic) and banners, without allocation.
 //! * [`inklog`]: a drawing as a line of the ink JSON Lines format, for the boards' logs.
+//! * [`store`]: what the board learned, kept in two flash slots across resets.
 #![no_std]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -41,6 +42,7 @@ pub mod model;
 pub mod notice;
 pub mod script;
 pub mod stmpe811;
+pub mod store;
 pub mod touch;
 pub mod ui;
 pub mod xpt2046;

@@ -64,6 +64,16 @@ pub fn view() -> Result<ModelView<'static>, Error> {
     ModelView::parse(BYTES)
 }
 
+/// The model file's own CRC-32 (its last four bytes): what identifies the
+/// model a record of learned values belongs to (see [`crate::store`]).
+pub fn file_checksum() -> u32 {
+    let n = BYTES.len();
+    match BYTES.get(n.saturating_sub(4)..) {
+        Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+        _ => 0,
+    }
+}
+
 /// The embedded f32 network, zero-copy: its weight slices point into [`BYTES`].
 /// Parsing checks the checksum and every weight, so call it once at start-up.
 /// With the feature `int8` the embedded file is int8 and this is
@@ -135,6 +145,12 @@ mod tests {
     }
 
     /// The trait gives exactly the inherent method's answer.
+    #[test]
+    fn the_file_checksum_is_the_one_the_file_ends_with() {
+        let n = BYTES.len();
+        assert_eq!(file_checksum(), nnet_core::format::crc32(&BYTES[..n - 4]));
+    }
+
     #[test]
     fn classifier_predicts_like_the_network() {
         let net = classifier().unwrap();

@@ -233,19 +233,61 @@ impl<const H: usize> OutputLayer<H> {
         &self.c
     }
 
+    /// How many values [`OutputLayer::params`] yields: `10 x H` weights and 10 biases.
+    pub const PARAMS: usize = OUTPUT * (H + 1);
+
+    /// The weights (row by row) then the biases: what a correction changes,
+    /// in the order of [`OutputLayer::checksum`] and of
+    /// [`AdaptedMlp::restore`] / [`AdaptedQuantMlp::restore`].
+    pub fn params(&self) -> impl Iterator<Item = f32> + '_ {
+        self.w.as_flattened().iter().chain(self.b.iter()).copied()
+    }
+
     /// CRC-32 of the weights (row by row) then the biases as little-endian
     /// f32 bytes: a short fingerprint of the adapted layer that every target
     /// computes the same way (the golden files and the QEMU self-test use it).
     pub fn checksum(&self) -> u32 {
-        let c = self
+        let mut c = crate::format::Crc32::new();
+        for v in self.params() {
+            c.update(&v.to_le_bytes());
+        }
+        c.finish()
+    }
+
+    /// Overwrites the weights and biases with `values` (see
+    /// [`OutputLayer::params`]), checking each: exactly [`OutputLayer::PARAMS`]
+    /// of them ([`Error::LengthMismatch`]), finite ([`Error::NonFiniteWeight`])
+    /// and below [`WEIGHT_LIMIT`] ([`Error::WeightLimit`]). On an error the
+    /// layer is partly overwritten: the callers go back to the network's own.
+    fn set_params(&mut self, values: impl IntoIterator<Item = f32>) -> Result<(), Error> {
+        let mut values = values.into_iter();
+        let slots = self
             .w
-            .as_flattened()
-            .iter()
-            .chain(self.b.iter())
-            .fold(!0u32, |c, v| {
-                crate::format::crc32_update(c, &v.to_le_bytes())
+            .as_flattened_mut()
+            .iter_mut()
+            .chain(self.b.iter_mut());
+        for (given, slot) in slots.enumerate() {
+            let v = values.next().ok_or(Error::LengthMismatch {
+                expected: Self::PARAMS,
+                actual: given,
+            })?;
+            if !v.is_finite() {
+                return Err(Error::NonFiniteWeight);
+            }
+            if v.abs() >= WEIGHT_LIMIT {
+                return Err(Error::WeightLimit);
+            }
+            *slot = v;
+        }
+        let extra = values.count();
+        if extra > 0 {
+            return Err(Error::LengthMismatch {
+                expected: Self::PARAMS,
+                actual: Self::PARAMS + extra,
             });
-        !c
+        }
+        self.bound = self.max_abs();
+        Ok(())
     }
 
     /// `z[k] = dot(w[k], h) * c[k] + b[k]` for hidden values in the layer's
@@ -397,6 +439,20 @@ impl<'a, const H: usize> AdaptedMlp<'a, H> {
         self.out.correct(hidden, label, cfg)
     }
 
+    /// Puts back an output layer learned before (the values of
+    /// [`OutputLayer::params`] of this network's adapted layer, say kept in
+    /// flash across a reset). Refused values (see [`OutputLayer::params`]:
+    /// the wrong count, NaN or infinite, beyond [`WEIGHT_LIMIT`]) are an
+    /// error, and the network is then back to its own output layer, as after
+    /// [`AdaptedMlp::reset`].
+    pub fn restore(&mut self, values: impl IntoIterator<Item = f32>) -> Result<(), Error> {
+        let restored = self.out.set_params(values);
+        if restored.is_err() {
+            self.reset();
+        }
+        restored
+    }
+
     /// One correction from the image: the hidden layer, then [`AdaptedMlp::correct`].
     pub fn adapt(&mut self, x: &Image, label: u8, cfg: &AdaptConfig) -> Result<Prediction, Error> {
         if !x.iter().all(|v| v.is_finite()) {
@@ -487,6 +543,18 @@ impl<'a, const H: usize> AdaptedQuantMlp<'a, H> {
         // a refused correction leaves the layer as it was
         self.fresh &= answer.is_err();
         answer
+    }
+
+    /// Puts back an output layer learned before, in the units of
+    /// [`AdaptedQuantMlp::output`]; refused values leave the network with its
+    /// own output layer (see [`AdaptedMlp::restore`]).
+    pub fn restore(&mut self, values: impl IntoIterator<Item = f32>) -> Result<(), Error> {
+        let restored = self.out.set_params(values);
+        match restored {
+            Ok(()) => self.fresh = false,
+            Err(_) => self.reset(),
+        }
+        restored
     }
 
     /// One correction from the image: the hidden layer, then [`AdaptedQuantMlp::correct`].

@@ -347,6 +347,34 @@ pub fn crc32(data: &[u8]) -> u32 {
     !crc32_update(!0, data)
 }
 
+/// [`crc32`] of data that arrives in pieces: `Crc32::new()`, then
+/// [`Crc32::update`] with each piece, then [`Crc32::finish`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Crc32(u32);
+
+impl Crc32 {
+    /// The CRC of nothing so far.
+    pub const fn new() -> Self {
+        Crc32(!0)
+    }
+
+    /// Feeds the next piece of the data.
+    pub fn update(&mut self, data: &[u8]) {
+        self.0 = crc32_update(self.0, data);
+    }
+
+    /// The CRC-32 of everything fed so far.
+    pub const fn finish(&self) -> u32 {
+        !self.0
+    }
+}
+
+impl Default for Crc32 {
+    fn default() -> Self {
+        Crc32::new()
+    }
+}
+
 /// Feeds `data` into a running CRC-32 register `c` (start with `!0`, finish
 /// with `!c`): [`crc32`] of data that arrives in pieces.
 pub(crate) fn crc32_update(mut c: u32, data: &[u8]) -> u32 {
@@ -777,5 +805,17 @@ mod tests {
     fn crc32_known_answer() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
         assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn crc32_in_pieces_equals_crc32_at_once() {
+        let data = b"123456789";
+        for cut in 0..=data.len() {
+            let mut c = Crc32::new();
+            c.update(&data[..cut]);
+            c.update(&data[cut..]);
+            assert_eq!(c.finish(), crc32(data), "cut at {cut}");
+        }
+        assert_eq!(Crc32::default().finish(), 0);
     }
 }

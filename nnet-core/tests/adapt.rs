@@ -58,6 +58,106 @@ fn int8_networks_use_the_ram_layer_from_the_first_correction_until_reset() {
     assert_eq!(net.predict(&x).unwrap(), before);
 }
 
+#[test]
+fn a_restored_layer_answers_like_the_one_it_was_saved_from() {
+    let m = golden_net::model();
+    let q = quantizer::quantize(&m).unwrap();
+    let x = golden_net::inputs()[0];
+    // f32: learn on one network, restore its values into a fresh one
+    let mut taught = AdaptedMlp::new(m.mlp::<H>().unwrap());
+    let label = (taught.predict(&x).unwrap().digit + 1) % 10;
+    let after = taught.adapt(&x, label, &AdaptConfig::DEFAULT).unwrap();
+    assert_eq!(taught.output().params().count(), OutputLayer::<H>::PARAMS);
+    let mut fresh = AdaptedMlp::new(m.mlp::<H>().unwrap());
+    fresh.restore(taught.output().params()).unwrap();
+    // the same values (the layer's internal bound on them may be tighter)
+    assert!(fresh.output().params().eq(taught.output().params()));
+    assert_eq!(fresh.output().checksum(), taught.output().checksum());
+    assert_eq!(fresh.predict(&x).unwrap(), after);
+    // int8: the restored network answers through its RAM layer, like the taught one
+    let mut qtaught = AdaptedQuantMlp::new(q.quant_mlp::<H>().unwrap());
+    let qlabel = (qtaught.predict(&x).unwrap().digit + 1) % 10;
+    let qafter = qtaught.adapt(&x, qlabel, &AdaptConfig::DEFAULT).unwrap();
+    let mut qfresh = AdaptedQuantMlp::new(q.quant_mlp::<H>().unwrap());
+    qfresh.restore(qtaught.output().params()).unwrap();
+    assert!(qfresh.output().params().eq(qtaught.output().params()));
+    for x in golden_net::inputs() {
+        assert_eq!(qfresh.predict(&x).unwrap(), qtaught.predict(&x).unwrap());
+    }
+    assert_eq!(qfresh.predict(&x).unwrap(), qafter);
+    // and a correction continues from there as it would have on the taught one
+    let next = (qlabel + 3) % 10;
+    assert_eq!(
+        qfresh.adapt(&x, next, &AdaptConfig::DEFAULT),
+        qtaught.adapt(&x, next, &AdaptConfig::DEFAULT)
+    );
+    assert_eq!(qfresh.output().checksum(), qtaught.output().checksum());
+}
+
+#[test]
+fn refused_values_leave_the_network_with_its_own_layer() {
+    let m = golden_net::model();
+    let mlp = m.mlp::<H>().unwrap();
+    let x = golden_net::inputs()[1];
+    let mut taught = AdaptedMlp::new(mlp);
+    let own = taught.output().clone();
+    let label = (taught.predict(&x).unwrap().digit + 1) % 10;
+    taught.adapt(&x, label, &AdaptConfig::DEFAULT).unwrap();
+    let good: Vec<f32> = taught.output().params().collect();
+    let n = OutputLayer::<H>::PARAMS;
+    let with = |i: usize, v: f32| {
+        let mut bad = good.clone();
+        bad[i] = v;
+        bad
+    };
+    let cases: Vec<(Vec<f32>, Error)> = vec![
+        (
+            good[..n - 1].to_vec(),
+            Error::LengthMismatch {
+                expected: n,
+                actual: n - 1,
+            },
+        ),
+        (
+            [good.clone(), vec![0.5, 0.5]].concat(),
+            Error::LengthMismatch {
+                expected: n,
+                actual: n + 2,
+            },
+        ),
+        (
+            Vec::new(),
+            Error::LengthMismatch {
+                expected: n,
+                actual: 0,
+            },
+        ),
+        (with(n / 2, f32::NAN), Error::NonFiniteWeight),
+        (with(n - 1, f32::NEG_INFINITY), Error::NonFiniteWeight),
+        (with(7, -1.0e30), Error::WeightLimit),
+    ];
+    for (values, err) in cases {
+        // starting from a taught layer: an error goes back to the network's own
+        let mut net = AdaptedMlp::new(mlp);
+        net.restore(good.iter().copied()).unwrap();
+        assert_ne!(net.output().checksum(), own.checksum());
+        assert_eq!(net.restore(values), Err(err));
+        assert!(net.output() == &own, "after {err:?}");
+        assert_eq!(net.predict(&x).unwrap(), mlp.predict(&x).unwrap());
+    }
+    // int8: an error also goes back to the integer output layer
+    let q = quantizer::quantize(&m).unwrap();
+    let qmlp = q.quant_mlp::<H>().unwrap();
+    let mut qnet = AdaptedQuantMlp::new(qmlp);
+    let qown = qnet.output().clone();
+    assert_eq!(
+        qnet.restore(with(3, f32::INFINITY)),
+        Err(Error::NonFiniteWeight)
+    );
+    assert!(qnet.output() == &qown);
+    assert_eq!(qnet.predict(&x).unwrap(), qmlp.predict(&x).unwrap());
+}
+
 /// The documented step, spelled out with plain f32 operations.
 fn reference_step(
     w: &mut [Vec<f32>],

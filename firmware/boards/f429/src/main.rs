@@ -21,6 +21,9 @@
 //!   error on screen and a new recovery, never a hang;
 //! * an independent watchdog (2 s) restarts the board if the main loop ever
 //!   stops; the next start says so on screen;
+//! * what the board learns from corrections is saved to two 16 KiB flash
+//!   sectors (`firmware::store`, [`learned`]) and comes back at the next start;
+//!   a damaged or foreign record is logged and ignored;
 //! * logs (boot, board revision, touch errors, each prediction) go out over
 //!   RTT with `defmt` (`probe-rs run` prints them), and a panic shows its
 //!   message on the LCD and over RTT.
@@ -29,6 +32,8 @@
 //! the `firmware` library, shared with the simulator and the QEMU self-test.
 #![no_std]
 #![no_main]
+
+mod learned;
 
 use core::fmt::Write as _;
 use core::panic::PanicInfo;
@@ -50,8 +55,10 @@ use firmware::i2c_bus::{self, BusMonitor, BusState, CheckedError, CheckedI2c, Re
 use firmware::inklog::InkLine;
 use firmware::notice::{self, TextBuf};
 use firmware::stmpe811::{self, Stmpe811};
+use firmware::store::{Slot, Store};
 use firmware::ui;
 use static_cell::ConstStaticCell;
+use stm32f4xx_hal::flash::LockedFlash;
 use stm32f4xx_hal::gpio::{self, OpenDrain, Output, PinState, Speed};
 use stm32f4xx_hal::i2c::{self, I2c};
 use stm32f4xx_hal::ltdc::{DisplayConfig, DisplayController, Layer, PixelFormat};
@@ -440,9 +447,40 @@ fn main() -> ! {
     }
 
     // the network: hidden layer borrowed from flash, output layer in RAM
-    // (it learns from the user's corrections until the next reset)
-    let Ok(net) = firmware::model::adapted() else {
+    // (it learns from the user's corrections), with what it learned before
+    let Ok(mut net) = firmware::model::adapted() else {
         halt_with(&mut lcd, "embedded model is invalid");
+    };
+    let mut flash = learned::Learned::new(LockedFlash::new(dp.FLASH));
+    let mut store = Store::open(
+        &mut flash,
+        learned::REGION,
+        firmware::model::file_checksum(),
+        firmware::model::HIDDEN,
+    );
+    let restored = store.restore(&mut flash, &mut net);
+    for (i, slot) in store.slots().iter().enumerate() {
+        if let Slot::Unusable(problem) = slot {
+            defmt::warn!(
+                "learned flash slot {=usize} ignored: {}",
+                i,
+                defmt::Display2Format(problem)
+            );
+        }
+    }
+    let mut learned = match restored {
+        Some(r) => {
+            defmt::info!(
+                "restored {=u32} corrections from flash slot {=usize}",
+                r.corrections,
+                r.slot
+            );
+            r.corrections
+        }
+        None => {
+            defmt::info!("nothing learned in flash: the model as shipped");
+            0
+        }
     };
 
     let mut watchdog = IndependentWatchdog::new(dp.IWDG);
@@ -553,6 +591,17 @@ fn main() -> ! {
                 label: app.taught(),
             };
             defmt::info!("ink {}", defmt::Display2Format(&line));
+            // keep it across resets (a 16 KiB sector erase: far below the watchdog's timeout)
+            watchdog.feed();
+            learned = learned.saturating_add(1);
+            match store.save(&mut flash, app.net(), learned) {
+                Ok(saved) => defmt::info!(
+                    "saved {=u32} corrections to flash slot {=usize}",
+                    learned,
+                    saved.slot
+                ),
+                Err(e) => defmt::warn!("saving to flash failed: {}", defmt::Display2Format(&e)),
+            }
         }
         delay.delay_ms(POLL_MS);
     }

@@ -293,3 +293,212 @@ export class Xpt2046 {
     return rx;
   }
 }
+
+const US = 1e3; // nanoseconds
+// W25Q16JV datasheet, typical times: sector (4 KiB) erase 45 ms, 32/64 KiB block
+// erase 120/150 ms, page program 0.4 ms, write status register 10 ms.
+const FLASH_BUSY_NS = { 0x20: 45 * MS, 0x52: 120 * MS, 0xd8: 150 * MS, 0x02: 400 * US, 0x01: 10 * MS };
+const ERASE_BYTES = { 0x20: 4096, 0x52: 32 * 1024, 0xd8: 64 * 1024 };
+
+/**
+ * The Pico's W25Q16 SPI NOR flash behind the RP2040's SSI, for the bootrom's
+ * erase and program routines: the commands they send with chip select
+ * forced low (write enable, read status, sector/block erase, page program,
+ * read, JEDEC ID) act on `flash` (the emulator's flash array, which
+ * execute-in-place reads) as the chip would. An erase sets bytes to 0xff; a
+ * program can only clear bits and wraps within its 256-byte page; each takes
+ * the datasheet's typical time, during which the status register reads busy.
+ * Protocol mistakes (an erase or program without write enable, a command
+ * while busy, an address that is not 3 bytes) are collected in `errors`.
+ */
+export class W25q16 {
+  constructor(flash, now) {
+    this.flash = flash; // Uint8Array
+    this.now = now; // () => emulated nanoseconds
+    this.size = 2 * 1024 * 1024;
+    this.selected = false;
+    this.bytes = [];
+    this.wel = false;
+    this.busyUntil = 0;
+    this.errors = [];
+    this.erased = 0; // bytes
+    this.programmed = 0; // pages
+    this.unknown = new Set();
+  }
+
+  error(msg) {
+    if (this.errors.length < 20) this.errors.push(`W25Q16: ${msg}`);
+  }
+
+  busy() {
+    return this.now() < this.busyUntil;
+  }
+
+  select() {
+    if (this.selected) return;
+    this.selected = true;
+    this.bytes = [];
+  }
+
+  deselect() {
+    if (!this.selected) return;
+    this.selected = false;
+    this.execute(this.bytes);
+    this.bytes = [];
+  }
+
+  address(b) {
+    return ((b[1] << 16) | (b[2] << 8) | b[3]) % this.size;
+  }
+
+  /** One byte clocked in with chip select low; returns the byte clocked out. */
+  byte(value) {
+    const b = this.bytes;
+    b.push(value);
+    const i = b.length - 1;
+    if (i === 0) return 0xff;
+    switch (b[0]) {
+      case 0x05: // read status register 1: WIP, WEL
+        return (this.busy() ? 1 : 0) | (this.wel ? 2 : 0);
+      case 0x35: // read status register 2: QE set (the Pico's boot2 sets it)
+        return 0x02;
+      case 0x9f: // JEDEC ID: Winbond, W25Q16JV
+        return [0xef, 0x40, 0x15][i - 1] ?? 0xff;
+      case 0x03: // read data
+        return i >= 4 ? this.flash[(this.address(b) + i - 4) % this.size] : 0xff;
+      default:
+        return 0xff;
+    }
+  }
+
+  /** Chip select rose: erase, program and write-enable take effect now. */
+  execute(b) {
+    if (b.length === 0) return;
+    const cmd = b[0];
+    const hex = `0x${cmd.toString(16).padStart(2, '0')}`;
+    if (this.busy() && cmd !== 0x05 && cmd !== 0x35) {
+      this.error(`command ${hex} while an erase or program is in progress (poll status until WIP clears)`);
+      return;
+    }
+    switch (cmd) {
+      case 0x06:
+        this.wel = true;
+        return;
+      case 0x04:
+        this.wel = false;
+        return;
+      case 0x01: // write status register (boot2's quad-enable)
+      case 0x20:
+      case 0x52:
+      case 0xd8:
+      case 0x02: {
+        if (!this.wel) {
+          this.error(`command ${hex} without write enable (0x06) first: the chip ignores it`);
+          return;
+        }
+        this.wel = false;
+        this.busyUntil = this.now() + FLASH_BUSY_NS[cmd];
+        if (cmd === 0x01) return;
+        if (b.length < 4) {
+          this.error(`command ${hex} with ${b.length - 1} address bytes (needs 3)`);
+          return;
+        }
+        const addr = this.address(b);
+        if (cmd === 0x02) {
+          const page = addr & ~0xff;
+          const data = b.slice(4);
+          if (data.length > 256) this.error(`page program of ${data.length} bytes (at most 256: the rest overwrites the page's start)`);
+          for (let k = 0; k < data.length; k++) this.flash[page + ((addr + k) & 0xff)] &= data[k];
+          this.programmed++;
+        } else {
+          const size = ERASE_BYTES[cmd];
+          const start = addr & ~(size - 1);
+          this.flash.fill(0xff, start, start + size);
+          this.erased += size;
+        }
+        return;
+      }
+      case 0x05:
+      case 0x35:
+      case 0x03:
+      case 0x9f:
+      case 0x00: // the bootrom's XIP exit clocks out zero bytes
+      case 0xff: // and 0xff to end continuous-read mode
+        return;
+      default:
+        this.unknown.add(hex);
+    }
+  }
+}
+
+const SSI_TXFLR = 0x20;
+const SSI_RXFLR = 0x24;
+const SSI_SR = 0x28;
+const SSI_SSIENR = 0x08;
+const SSI_DR0 = 0x60;
+const SSI_SR_BITS = { TFNF: 0x2, TFE: 0x4, RFNE: 0x8 };
+const QSPI_SS_CTRL = 0x0c;
+
+/**
+ * Connects `chip` to the emulated RP2040's flash interface: the SSI's data
+ * register and FIFO levels (rp2040js models only what boot2 needs), the
+ * chip select override in IO_QSPI that the bootrom's routines use, and the
+ * XIP cache control registers they touch (as plain registers). With chip
+ * select not forced low (boot2 and XIP set-up), every byte reads 0, as
+ * rp2040js's own SSI answers.
+ */
+export function attachFlash(mcu, chip) {
+  const ssi = mcu.peripherals[0x18000];
+  const read = ssi.readUint32.bind(ssi);
+  const write = ssi.writeUint32.bind(ssi);
+  const rx = [];
+  ssi.readUint32 = (offset) => {
+    switch (offset) {
+      case SSI_DR0:
+        return rx.length ? rx.shift() : 0;
+      case SSI_RXFLR:
+        return rx.length;
+      case SSI_TXFLR:
+        return 0; // every byte goes out at once
+      case SSI_SR:
+        return SSI_SR_BITS.TFNF | SSI_SR_BITS.TFE | (rx.length ? SSI_SR_BITS.RFNE : 0);
+      default:
+        return read(offset);
+    }
+  };
+  ssi.writeUint32 = (offset, value) => {
+    if (offset === SSI_DR0) {
+      rx.push(chip.selected ? chip.byte(value & 0xff) : 0);
+      if (rx.length > 16) chip.error('SSI receive FIFO overflow (more than 16 bytes in flight)');
+      return;
+    }
+    if (offset === SSI_SSIENR && !(value & 1)) rx.length = 0; // disabling empties the FIFOs
+    write(offset, value);
+  };
+
+  const registers = (name, defaults = {}) => {
+    const regs = new Map(Object.entries(defaults).map(([k, v]) => [Number(k), v]));
+    return {
+      name,
+      readUint32: (offset) => regs.get(offset) ?? 0,
+      writeUint32(offset, value) {
+        regs.set(offset, value >>> 0);
+        this.onWrite?.(offset, value >>> 0);
+      },
+      writeUint32Atomic(offset, value, atomicType) {
+        const old = this.readUint32(offset);
+        const v = [value, old ^ value, old | value, old & ~value][atomicType];
+        this.writeUint32(offset, v);
+      },
+    };
+  };
+  const ioQspi = registers('IO_QSPI');
+  ioQspi.onWrite = (offset, value) => {
+    if (offset !== QSPI_SS_CTRL) return;
+    const outover = (value >> 8) & 3; // 2: drive low, 3: drive high
+    if (outover === 2) chip.select();
+    else chip.deselect();
+  };
+  mcu.peripherals[0x40018] = ioQspi;
+  mcu.peripherals[0x14000] = registers('XIP_CTRL', { 0x00: 0x3, 0x08: 0x2 }); // CTRL: enabled; STAT: flush ready
+}

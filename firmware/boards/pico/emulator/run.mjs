@@ -7,6 +7,8 @@
 //                [--max-boot-ms 300] [--max-inference-cycles 600000] [--poll-budget-cycles N]
 //                [--profile OUT.txt]   (emulated cycles per instruction address while the network runs)
 //                [--teach FILE.json]   (then draw a script again and teach the board a correction)
+//                [--restored FILE.json] (instead of the scripts: draw the taught script, expect the taught answer)
+//                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
 //
 // DIR holds, for each script N, `script-N.json` (the touch polls and what the
 // desktop simulator recognised: `simulator --script N --polls`) and
@@ -27,12 +29,23 @@
 // T); the screen must then equal the simulator's frame after the correction,
 // and the firmware must log the correction with the simulator's new answer and
 // the drawing as the simulator's line of ink JSON.
+//
+// The flash is a W25Q16 model (devices.mjs) behind the RP2040's SSI, so the
+// bootrom's erase and program routines work as on the board: what the
+// firmware saves there (what it learned) is in the flash image that
+// --flash-out writes at the end. --flash-in FILE starts from such an image
+// (the firmware image is then written over it, as a UF2 download does), to
+// see the board start again with what it learned; --restored FILE.json then
+// draws the teach file's script once and requires the simulator's frame after
+// the correction and its answer, without teaching. --flip-flash-byte OFFSET
+// damages the flash before the start (one bit of the byte at OFFSET).
+// --expect-log REGEX (repeatable) requires a UART line matching each.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RP2040, GPIOPinState } from 'rp2040js';
-import { St7789, Xpt2046, WIDTH, HEIGHT } from './devices.mjs';
+import { St7789, Xpt2046, W25q16, attachFlash, WIDTH, HEIGHT } from './devices.mjs';
 import { elfFlashSegments, uf2Segments, pngFromRgb565, FLASH_BASE } from './image.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -66,6 +79,11 @@ function parse() {
       quiet: { type: 'boolean', default: false },
       profile: { type: 'string' },
       teach: { type: 'string' },
+      restored: { type: 'string' },
+      'flash-in': { type: 'string' },
+      'flash-out': { type: 'string' },
+      'flip-flash-byte': { type: 'string' },
+      'expect-log': { type: 'string', multiple: true, default: [] },
     },
   });
   if (!values.uf2 === !values.elf) fail('give the firmware as --uf2 FILE or --elf FILE');
@@ -104,7 +122,7 @@ function loadTeach(json) {
 
 function main() {
   const args = parse();
-  const scripts = loadScripts(args.scripts, args.only);
+  const scripts = args.restored ? [] : loadScripts(args.scripts, args.only);
   const image = args.uf2 ? uf2Segments(readFileSync(args.uf2)) : elfFlashSegments(readFileSync(args.elf));
   const bootrom = new Uint8Array(readFileSync(args.bootrom));
   if (bootrom.length !== 16384) fail(`${args.bootrom}: ${bootrom.length} bytes, expected the 16 KiB RP2040 bootrom`);
@@ -113,7 +131,17 @@ function main() {
   mcu.logger = { debug() {}, info() {}, warn() {}, error: (c, m) => emuErrors.push(`${c}: ${m}`) };
   const emuErrors = [];
   mcu.loadBootrom(new Uint32Array(bootrom.buffer));
+  if (args['flash-in']) {
+    const before = readFileSync(args['flash-in']);
+    if (before.length > mcu.flash.length) fail(`${args['flash-in']}: ${before.length} bytes, more than the ${mcu.flash.length}-byte flash`);
+    mcu.flash.set(before);
+  }
   for (const { addr, data } of image) mcu.flash.set(data, addr - FLASH_BASE);
+  if (args['flip-flash-byte']) {
+    const at = Number(args['flip-flash-byte']);
+    if (!(at >= 0 && at < mcu.flash.length)) fail(`--flip-flash-byte ${args['flip-flash-byte']}: not a flash offset`);
+    mcu.flash[at] ^= 0x01;
+  }
   // Start in boot2 as the bootrom's flash boot does: LR = 0 makes boot2 enter
   // the vector table at 0x10000100. (rp2040js does not model the chip-reset
   // register the bootrom's own reset path reads.)
@@ -124,6 +152,8 @@ function main() {
   const clock = mcu.clock;
   const now = () => clock.nanos;
   const cycles = () => Math.round(clock.nanos / NANOS_PER_CYCLE);
+  const chip = new W25q16(mcu.flash, now);
+  attachFlash(mcu, chip);
   const lcd = new St7789(now);
   const tp = new Xpt2046(PANEL, 2046);
   const uart = [];
@@ -211,7 +241,7 @@ function main() {
   }
 
   function checkHealth() {
-    const problems = [...spiErrors, ...lcd.errors, ...tp.errors, ...emuErrors];
+    const problems = [...spiErrors, ...lcd.errors, ...tp.errors, ...chip.errors, ...emuErrors];
     for (const { text } of uart) if (/panicked|hard fault|error/i.test(text)) problems.push(`firmware: ${text}`);
     if (problems.length) fail(problems.join('\n  '));
   }
@@ -362,7 +392,37 @@ function main() {
     // the LED is lit while the network learns: the correction's run is the last
     const learn = inferences.slice(runsBefore).pop();
     if (learn === undefined) fail(`${what}: the LED on GP25 never lit for the correction`);
-    console.log(`${what}: screen = simulator frame (pixel for pixel); ${line}; drawing logged as the simulator's ink line (${ink.length - 4} bytes); correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)`);
+    const saved = lastLogged(uartBefore, 'saved ');
+    console.log(`${what}: screen = simulator frame (pixel for pixel); ${line}; drawing logged as the simulator's ink line (${ink.length - 4} bytes); correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)${saved ? `; ${saved}` : ''}`);
+  }
+
+  if (args.restored) {
+    // started from a flash that holds a correction: the first drawing gets the taught answer
+    const t = loadTeach(args.restored);
+    const what = `restored: script ${t.script} (digit ${t.digit}, taught ${t.teach.label})`;
+    const uartBefore = uart.length;
+    const inferencesBefore = inferences.length;
+    playPolls(toPoints(t.polls), `${what}: drawing`);
+    settle(`${what}: handling the pen-up`);
+    requireFrame(t.frame, 'restored', what);
+    const line = lastLogged(uartBefore, 'recognised');
+    if (!line || !line.startsWith(`recognised ${t.teach.recognised} `)) fail(`${what}: the firmware logged ${JSON.stringify(line ?? 'no recognition')}, the simulator answers ${t.teach.recognised} after the correction`);
+    const runs = inferences.slice(inferencesBefore);
+    results.push({ script: t.script, digit: t.teach.recognised, polls: t.polls.length, inference: Math.max(...runs), runs });
+    lastGlass = lcd.glass();
+    console.log(`${what}: screen = simulator frame after the correction (pixel for pixel); ${line}`);
+  }
+
+  for (const re of args['expect-log']) {
+    const pattern = new RegExp(re);
+    if (!uart.some((u) => pattern.test(u.text))) fail(`no UART line matches /${re}/; the firmware logged:\n  ${uart.map((u) => u.text).join('\n  ')}`);
+  }
+  if (chip.erased || chip.programmed) {
+    console.log(`flash: ${chip.erased / 1024} KiB erased and ${chip.programmed} pages programmed through the bootrom${chip.unknown.size ? `; commands not modelled: ${[...chip.unknown].join(' ')}` : ''}`);
+  }
+  if (args['flash-out']) {
+    writeFileSync(args['flash-out'], mcu.flash.subarray(0, chip.size));
+    console.log(`wrote ${args['flash-out']} (the ${chip.size / 1024 / 1024} MiB flash)`);
   }
 
   if (profile) {

@@ -17,6 +17,11 @@
 //! | UART0 TX / RX | GP0 / GP1 | 115200 8N1 log (boot, each recognition, panics) |
 //! | LED | GP25 | the Pico's LED: on while the network runs |
 //!
+//! What the board learns from corrections is saved in the last 32 KiB of flash
+//! (`firmware::store`, two slots, written through the bootrom: [`flash`]) and
+//! comes back at the next start; a damaged or foreign record is reported on
+//! the log and ignored.
+//!
 //! The app draws into a 150 KiB RAM framebuffer (the same `Framebuffer` the
 //! simulator renders, so the two frames are equal by construction); after each
 //! update only the rectangle that changed goes to the ST7789. The touch
@@ -29,6 +34,8 @@
 compile_error!("choose one model: the default is int8; build the f32 one with `--no-default-features --features f32`");
 #[cfg(not(any(feature = "int8", feature = "f32")))]
 compile_error!("choose a model: the feature `int8` (default) or `f32`");
+
+mod flash;
 
 use core::cell::{Cell, RefCell};
 use core::convert::Infallible;
@@ -45,6 +52,7 @@ use firmware::app::{App, Learn, Status};
 use firmware::framebuffer::{Framebuffer, Tracked};
 use firmware::inklog::InkLine;
 use firmware::model::Classifier;
+use firmware::store::{Region, Slot, Store};
 use firmware::xpt2046::{self, Xpt2046};
 use mipidsi::dcs::{
     BitsPerPixel, EnterNormalMode, ExitSleepMode, InterfaceExt, PixelFormat, SetAddressMode,
@@ -256,6 +264,23 @@ impl<N: Learn, L: OutputPin> Learn for Timed<N, L> {
     }
 }
 
+extern "C" {
+    /// Start of the flash kept for what the board learned (memory.x).
+    static __learned_start: u8;
+    /// End of that flash (the end of the chip).
+    static __learned_end: u8;
+}
+
+/// The two slots of learned values (flash offsets), from memory.x.
+fn learned_flash() -> Region {
+    let start = (&raw const __learned_start) as u32 - flash::XIP_BASE;
+    let end = (&raw const __learned_end) as u32 - flash::XIP_BASE;
+    Region {
+        start,
+        slot_len: (end - start) / 2,
+    }
+}
+
 /// Writes `msg` to UART0 without the HAL (also from the panic and fault
 /// handlers), giving up on a stuck FIFO.
 fn uart_write(msg: &str) {
@@ -426,8 +451,37 @@ fn main() -> ! {
     };
 
     // the network, borrowed from flash (the checksum is verified here)
-    let Ok(net) = firmware::model::adapted() else {
+    let Ok(mut net) = firmware::model::adapted() else {
         halt("embedded model is invalid");
+    };
+    // and what it learned before the last reset
+    let region = learned_flash();
+    let mut flash = flash::Flash::new(region.start..region.start + 2 * region.slot_len);
+    let mut store = Store::open(
+        &mut flash,
+        region,
+        firmware::model::file_checksum(),
+        firmware::model::HIDDEN,
+    );
+    let restored = store.restore(&mut flash, &mut net);
+    for (i, slot) in store.slots().iter().enumerate() {
+        if let Slot::Unusable(problem) = slot {
+            log!("learned flash slot {i} ignored: {problem}");
+        }
+    }
+    let mut learned = match restored {
+        Some(r) => {
+            log!(
+                "restored {} corrections from flash slot {}",
+                r.corrections,
+                r.slot
+            );
+            r.corrections
+        }
+        None => {
+            log!("nothing learned in flash: the model as shipped");
+            0
+        }
     };
     let timed = Timed {
         net,
@@ -473,8 +527,18 @@ fn main() -> ! {
                 log!("error: sending a frame update failed");
                 app.invalidate();
             }
-            if sample.is_none() {
-                report(&app, &mut corrections);
+            if sample.is_none() && report(&app, &mut corrections) {
+                // keep it across resets
+                learned = learned.saturating_add(1);
+                let t0 = timer.get_counter_low();
+                match store.save(&mut flash, &app.net().net, learned) {
+                    Ok(saved) => log!(
+                        "saved {learned} corrections to flash slot {}, in {} us",
+                        saved.slot,
+                        timer.get_counter_low().wrapping_sub(t0)
+                    ),
+                    Err(e) => log!("saving to flash failed: {e}"),
+                }
             }
         }
         next += POLL_MS.millis();
@@ -490,8 +554,8 @@ fn main() -> ! {
 }
 
 /// Logs what the app shows after a pen-up: a correction the user taught
-/// (`corrections` is the count already logged), or the recognition.
-fn report<N, L>(app: &App<Timed<N, L>>, corrections: &mut u32)
+/// (`corrections` is the count already logged; then true), or the recognition.
+fn report<N, L>(app: &App<Timed<N, L>>, corrections: &mut u32) -> bool
 where
     N: Classifier,
     L: OutputPin,
@@ -512,7 +576,7 @@ where
                 label: app.taught(),
             };
             log!("ink {line}");
-            return;
+            return true;
         }
     }
     match app.status() {
@@ -526,6 +590,7 @@ where
         Status::Failed(e) => log!("recognition failed: {e}"),
         Status::Empty | Status::Pending => {}
     }
+    false
 }
 
 /// Sends the rectangle that changed since the last flush to the display.
