@@ -641,6 +641,24 @@ mod tests {
         net.learned().map(f32::to_bits).collect()
     }
 
+    /// Restores into a fresh network: the record of `slot` with
+    /// `corrections`, and the values of `expect`.
+    fn assert_restores(
+        store: &mut Store,
+        flash: &mut MemFlash,
+        slot: usize,
+        corrections: u32,
+        expect: &Adapted,
+    ) -> Adapted {
+        let mut back = model::adapted().unwrap();
+        assert_eq!(
+            store.restore(flash, &mut back),
+            Some(Restored { slot, corrections })
+        );
+        assert_eq!(values(&back), values(expect));
+        back
+    }
+
     #[test]
     fn a_record_fits_the_boards_slots() {
         // the Pico's slots are 16 KiB, the F429's 128 KiB sectors
@@ -678,15 +696,7 @@ mod tests {
                 Slot::Erased
             ]
         );
-        let mut after = model::adapted().unwrap();
-        assert_eq!(
-            store.restore(&mut flash, &mut after),
-            Some(Restored {
-                slot: 0,
-                corrections: 1
-            })
-        );
-        assert_eq!(values(&after), values(&net));
+        let after = assert_restores(&mut store, &mut flash, 0, 1, &net);
         for k in 0..4 {
             assert_eq!(
                 Classifier::predict(&after, &image(k)).unwrap(),
@@ -713,10 +723,8 @@ mod tests {
             let saved = store.save(&mut flash, &net, n).unwrap();
             assert_eq!(saved.slot, (n as usize - 1) % 2);
             assert_eq!(saved.sequence, n);
-            let mut back = model::adapted().unwrap();
-            let restored = open(&mut flash).restore(&mut flash, &mut back).unwrap();
-            assert_eq!(restored.corrections, n);
-            assert_eq!(values(&back), values(&net));
+            let mut store = open(&mut flash);
+            assert_restores(&mut store, &mut flash, saved.slot, n, &net);
         }
     }
 
@@ -743,15 +751,7 @@ mod tests {
                 Slot::Unusable(Problem::Checksum)
             };
             assert_eq!(store.slots()[1], expect, "cut after {cut} pages");
-            let mut back = model::adapted().unwrap();
-            assert_eq!(
-                store.restore(&mut flash, &mut back),
-                Some(Restored {
-                    slot: 0,
-                    corrections: 1
-                })
-            );
-            assert_eq!(values(&back), values(&first));
+            assert_restores(&mut store, &mut flash, 0, 1, &first);
             // and the next save goes to the damaged slot, not over the good one
             assert_eq!(store.save(&mut flash, &second, 2).unwrap().slot, 1);
         }
@@ -789,16 +789,8 @@ mod tests {
             flash.bytes[slot1 + at] ^= 0x10;
             let mut store = open(&mut flash);
             assert_eq!(store.slots()[1], Slot::Unusable(problem), "byte {at}");
-            let mut back = model::adapted().unwrap();
             // the older record is used instead
-            assert_eq!(
-                store.restore(&mut flash, &mut back),
-                Some(Restored {
-                    slot: 0,
-                    corrections: 1
-                })
-            );
-            assert_eq!(values(&back), values(&first));
+            assert_restores(&mut store, &mut flash, 0, 1, &first);
         }
         // both damaged: nothing is loaded, the network keeps its own layer
         let mut flash = clean.clone();
@@ -848,11 +840,8 @@ mod tests {
             store
                 .save(&mut flash, &Poisoned(&first, 77, bad), 2)
                 .unwrap();
-            let mut back = model::adapted().unwrap();
-            let restored = store.restore(&mut flash, &mut back);
+            assert_restores(&mut store, &mut flash, 0, 1, &first);
             assert_eq!(store.slots()[1], Slot::Unusable(Problem::Values(err)));
-            assert_eq!(restored.map(|r| r.slot), Some(0));
-            assert_eq!(values(&back), values(&first));
         }
     }
 
