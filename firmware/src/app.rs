@@ -18,7 +18,9 @@
 //! the drawing is that digit (`nnet_core::adapt`: a few SGD steps on the output
 //! layer in RAM) and shows its new answer. A touch anywhere else leaves the keys
 //! without learning. The boards keep what the network learned across resets
-//! with [`crate::store`].
+//! with [`crate::store`]. Holding Clear for [`FORGET_POLLS`] polls while the
+//! network holds corrections turns the button into "Forget learned";
+//! releasing it there forgets them all (the network's own output layer again).
 use embedded_graphics::pixelcolor::Rgb565;
 use embedded_graphics::prelude::*;
 use nnet_core::adapt::{AdaptConfig, AdaptedMlp, AdaptedQuantMlp};
@@ -30,17 +32,27 @@ use crate::touch::{TouchConfig, TouchEvent, TouchFilter};
 use crate::ui::{self, Teach, CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA};
 pub use crate::ui::{Ink, Status, INK_POINTS, INK_STROKES};
 
+/// Polls (10 ms each on the boards) the Clear button must be held for a
+/// release to forget what the network learned instead of clearing.
+pub const FORGET_POLLS: u16 = 150;
+
 /// A network that learns from a correction.
 pub trait Learn: Classifier {
     /// Teaches the network that the 28x28 image `x` shows digit `label`
     /// (0..=9) and returns its new answer for `x`. A refused correction
     /// (label out of range, non-finite input) is an error and changes nothing.
     fn learn(&mut self, x: &Image, label: u8) -> Result<Prediction, Error>;
+
+    /// Forgets every correction: back to the network as it was made.
+    fn forget(&mut self);
 }
 
 impl<const H: usize> Learn for AdaptedMlp<'_, H> {
     fn learn(&mut self, x: &Image, label: u8) -> Result<Prediction, Error> {
         self.adapt(x, label, &AdaptConfig::DEFAULT)
+    }
+    fn forget(&mut self) {
+        self.reset();
     }
 }
 
@@ -48,14 +60,35 @@ impl<const H: usize> Learn for AdaptedQuantMlp<'_, H> {
     fn learn(&mut self, x: &Image, label: u8) -> Result<Prediction, Error> {
         self.adapt(x, label, &AdaptConfig::DEFAULT)
     }
+    fn forget(&mut self) {
+        self.reset();
+    }
 }
 
-/// How an app teaches its network: `N::learn`, kept as a function pointer so
-/// that the app itself needs only a [`Classifier`].
-type LearnFn<N> = fn(&mut N, &Image, u8) -> Result<Prediction, Error>;
+/// How an app teaches its network and makes it forget: `N::learn` and
+/// `N::forget`, kept as function pointers so that the app itself needs only a
+/// [`Classifier`].
+#[derive(Debug)]
+struct Teacher<N> {
+    learn: fn(&mut N, &Image, u8) -> Result<Prediction, Error>,
+    forget: fn(&mut N),
+}
 
-fn learn_with<N: Learn>(net: &mut N, x: &Image, label: u8) -> Result<Prediction, Error> {
-    net.learn(x, label)
+impl<N> Clone for Teacher<N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<N> Copy for Teacher<N> {}
+
+impl<N: Learn> Teacher<N> {
+    fn new() -> Self {
+        Teacher {
+            learn: |net, x, label| net.learn(x, label),
+            forget: |net| net.forget(),
+        }
+    }
 }
 
 /// What the pen is doing since its last pen-down.
@@ -66,8 +99,9 @@ enum Gesture {
     /// Drawing a stroke; `recording` is false when the ink buffer had no room
     /// for a new stroke (the touch is then ignored, not joined to the last stroke).
     Inking { recording: bool },
-    /// Holding the Clear button; `armed` while the pen is still over it.
-    Clearing { armed: bool },
+    /// Holding the Clear button; `armed` while the pen is still over it,
+    /// `held` the polls it has been held there.
+    Clearing { armed: bool, held: u16 },
     /// Holding the key of `digit` on the teaching keypad; `armed` while the
     /// pen is still over it.
     Key { digit: u8, armed: bool },
@@ -84,11 +118,14 @@ pub struct App<N> {
     gesture: Gesture,
     ink_full: bool,
     /// Set by [`App::learning`]: how to teach the network.
-    learn: Option<LearnFn<N>>,
+    teacher: Option<Teacher<N>>,
     /// The teaching keypad is shown instead of the drawing.
     keypad: bool,
-    /// Corrections taught since the start.
+    /// Corrections the network holds (taught since the start, and any it
+    /// was given with [`App::set_corrections`]).
     corrections: u32,
+    /// Times the user made the network forget.
+    forgets: u32,
     /// The digit of the last correction.
     taught: Option<u8>,
     /// Screen bookkeeping for [`App::draw_update`].
@@ -118,7 +155,7 @@ impl<N: Learn> App<N> {
     /// [`App::learning`] with custom touch filtering.
     pub fn learning_with_touch_config(net: N, config: TouchConfig) -> Self {
         App {
-            learn: Some(learn_with::<N>),
+            teacher: Some(Teacher::new()),
             ..Self::with_touch_config(net, config)
         }
     }
@@ -139,9 +176,10 @@ impl<N: Classifier> App<N> {
             status: Status::Empty,
             gesture: Gesture::Idle,
             ink_full: false,
-            learn: None,
+            teacher: None,
             keypad: false,
             corrections: 0,
+            forgets: 0,
             taught: None,
             screen: Screen {
                 stale: true,
@@ -155,10 +193,23 @@ impl<N: Classifier> App<N> {
     /// Processes one touch poll: `Some(p)` = pressed at screen pixel `p`,
     /// `None` = not pressed. Returns true when the frame must be redrawn.
     pub fn touch(&mut self, sample: Option<Point>) -> bool {
-        match self.filter.update(sample) {
+        let changed = match self.filter.update(sample) {
             Some(event) => self.handle(event),
             None => false,
+        };
+        // the Clear button held: count the polls it is touched, say when a
+        // release would forget
+        if let Gesture::Clearing { armed: true, held } = self.gesture {
+            if sample.is_some() && self.filter.is_down() {
+                let held = held.saturating_add(1);
+                self.gesture = Gesture::Clearing { armed: true, held };
+                if held == FORGET_POLLS && self.can_forget() {
+                    self.screen.panel = true;
+                    return true;
+                }
+            }
         }
+        changed
     }
 
     /// Processes one already-filtered touch event. Returns true when the frame
@@ -169,7 +220,10 @@ impl<N: Classifier> App<N> {
                 if let Some(digit) = ui::key_at(p) {
                     self.gesture = Gesture::Key { digit, armed: true };
                 } else if CLEAR_BUTTON.contains(p) {
-                    self.gesture = Gesture::Clearing { armed: true };
+                    self.gesture = Gesture::Clearing {
+                        armed: true,
+                        held: 0,
+                    };
                 } else {
                     // anywhere else: back to the drawing, nothing learned
                     self.gesture = Gesture::Idle;
@@ -193,7 +247,10 @@ impl<N: Classifier> App<N> {
                     }
                     true
                 } else if CLEAR_BUTTON.contains(p) {
-                    self.gesture = Gesture::Clearing { armed: true };
+                    self.gesture = Gesture::Clearing {
+                        armed: true,
+                        held: 0,
+                    };
                     self.screen.panel = true;
                     true
                 } else if DIGIT_BOX.contains(p) && self.can_teach() {
@@ -223,9 +280,11 @@ impl<N: Classifier> App<N> {
                 true
             }
             (TouchEvent::Move(p), Gesture::Inking { recording }) => recording && self.add_point(p),
-            (TouchEvent::Move(p), Gesture::Clearing { armed }) => {
+            (TouchEvent::Move(p), Gesture::Clearing { armed, held }) => {
                 let now = CLEAR_BUTTON.contains(p);
-                self.gesture = Gesture::Clearing { armed: now };
+                // sliding off the button starts the count again
+                let held = if now { held } else { 0 };
+                self.gesture = Gesture::Clearing { armed: now, held };
                 self.screen.panel |= now != armed;
                 now != armed
             }
@@ -235,10 +294,12 @@ impl<N: Classifier> App<N> {
                 self.screen.panel = true;
                 true
             }
-            (TouchEvent::Up(_), Gesture::Clearing { armed }) => {
+            (TouchEvent::Up(_), Gesture::Clearing { armed, held }) => {
                 self.gesture = Gesture::Idle;
                 self.screen.panel = true;
-                if armed {
+                if armed && held >= FORGET_POLLS && self.can_forget() {
+                    self.forget();
+                } else if armed {
                     self.clear();
                 }
                 true
@@ -290,17 +351,34 @@ impl<N: Classifier> App<N> {
     /// True when a tap on the digit would open the teaching keypad: the app
     /// can teach its network and shows a recognised digit.
     fn can_teach(&self) -> bool {
-        self.learn.is_some() && matches!(self.status, Status::Recognised(_))
+        self.teacher.is_some() && matches!(self.status, Status::Recognised(_))
+    }
+
+    /// True when holding Clear long enough would forget: the app can teach
+    /// its network and the network holds corrections.
+    fn can_forget(&self) -> bool {
+        self.teacher.is_some() && self.corrections > 0
+    }
+
+    /// Makes the network forget every correction, and clears the drawing.
+    fn forget(&mut self) {
+        if let Some(teacher) = self.teacher {
+            (teacher.forget)(&mut self.net);
+        }
+        self.corrections = 0;
+        self.taught = None;
+        self.forgets = self.forgets.saturating_add(1);
+        self.clear();
     }
 
     /// Teaches the network that the drawing is `label` and shows its new
     /// answer; closes the keypad.
     fn teach(&mut self, label: u8) {
         self.keypad = false;
-        let Some(learn) = self.learn else {
+        let Some(teacher) = self.teacher else {
             return;
         };
-        self.status = self.on_drawing(|net, image| learn(net, image, label));
+        self.status = self.on_drawing(|net, image| (teacher.learn)(net, image, label));
         if let Status::Recognised(_) = self.status {
             self.corrections = self.corrections.saturating_add(1);
             self.taught = Some(label);
@@ -360,9 +438,23 @@ impl<N: Classifier> App<N> {
         &self.net
     }
 
-    /// Corrections taught to the network since the app started.
+    /// Corrections the network holds: taught since the app started, plus
+    /// those given with [`App::set_corrections`]; 0 again after it forgot.
     pub fn corrections(&self) -> u32 {
         self.corrections
+    }
+
+    /// Tells the app its network already holds `n` corrections (restored
+    /// from flash at start): counted on from there, and what holding Clear
+    /// forgets.
+    pub fn set_corrections(&mut self, n: u32) {
+        self.corrections = n;
+    }
+
+    /// How many times the user made the network forget (held Clear and
+    /// released it on "Forget learned").
+    pub fn forgets(&self) -> u32 {
+        self.forgets
     }
 
     /// The digit of the last correction taught (its drawing is [`App::ink`]
@@ -396,7 +488,11 @@ impl<N: Classifier> App<N> {
         ui::View {
             ink: &self.ink,
             status: &self.status,
-            clear_pressed: self.gesture == Gesture::Clearing { armed: true },
+            clear_pressed: matches!(self.gesture, Gesture::Clearing { armed: true, .. }),
+            forget: matches!(
+                self.gesture,
+                Gesture::Clearing { armed: true, held } if held >= FORGET_POLLS && self.can_forget()
+            ),
             teach: self.teach_view(),
         }
     }
@@ -807,6 +903,129 @@ pub(crate) mod tests {
         let strokes = app.ink().stroke_count();
         script::tap(&mut app, ui::key_rect(2).center());
         assert_eq!(app.ink().stroke_count(), strokes + 1);
+    }
+
+    /// `app` after a correction of its drawing to `label`.
+    fn taught(mut app: App<AdaptedMlp<'static, H>>, label: u8) -> App<AdaptedMlp<'static, H>> {
+        script::teach(&mut app, label);
+        assert_eq!(app.corrections(), 1);
+        app
+    }
+
+    /// Presses Clear for `polls` polls (the first is the press), then lifts the pen.
+    fn hold_clear(app: &mut App<AdaptedMlp<'static, H>>, polls: u16) {
+        for _ in 0..polls {
+            app.touch(Some(CLEAR_BUTTON.center()));
+        }
+        for _ in 0..app.touch_config().release_polls.max(1) {
+            app.touch(None);
+        }
+    }
+
+    #[test]
+    fn holding_clear_forgets_what_was_learned() {
+        let fresh = drawn(0).net().output().clone();
+        let mut app = taught(drawn(0), 4);
+        assert_ne!(app.net().output(), &fresh);
+        // the press is debounced: the button counts from the poll it is seen pressed
+        let press = app.touch_config().press_polls.max(1);
+        let mut polls = 0;
+        while !app.view().clear_pressed {
+            app.touch(Some(CLEAR_BUTTON.center()));
+            polls += 1;
+            assert!(polls <= press, "Clear never pressed");
+        }
+        // "Forget learned" from FORGET_POLLS polls on the button, not before
+        for _ in 1..FORGET_POLLS {
+            assert!(!app.view().forget);
+            app.touch(Some(CLEAR_BUTTON.center()));
+        }
+        assert!(app.view().forget);
+        assert!(app.view().clear_pressed);
+        for _ in 0..app.touch_config().release_polls.max(1) {
+            app.touch(None);
+        }
+        assert_eq!(app.forgets(), 1);
+        assert_eq!(app.corrections(), 0);
+        assert_eq!(app.taught(), None);
+        assert_eq!(app.net().output(), &fresh);
+        assert!(app.ink().is_empty());
+        assert_eq!(app.status(), &Status::Empty);
+        assert!(!app.view().forget && !app.view().clear_pressed);
+        // nothing left to forget: a long hold only clears
+        script::play(&mut app, &script::DIGIT_SCRIPTS[1]);
+        hold_clear(&mut app, FORGET_POLLS * 2);
+        assert_eq!(app.forgets(), 1);
+        assert!(app.ink().is_empty());
+    }
+
+    #[test]
+    fn a_short_press_or_a_slide_off_clear_keeps_what_was_learned() {
+        let mut app = taught(drawn(0), 4);
+        let learned = app.net().output().clone();
+        // released one poll short: a plain Clear
+        let press = app.touch_config().press_polls.max(1);
+        hold_clear(&mut app, FORGET_POLLS + u16::from(press) - 2);
+        assert_eq!(app.forgets(), 0);
+        assert_eq!(app.corrections(), 1);
+        assert!(app.ink().is_empty());
+        // sliding off the button starts the count again
+        for _ in 0..FORGET_POLLS {
+            app.touch(Some(CLEAR_BUTTON.center()));
+        }
+        app.touch(Some(Point::new(100, 300)));
+        app.touch(Some(CLEAR_BUTTON.center()));
+        assert!(!app.view().forget);
+        for _ in 0..app.touch_config().release_polls.max(1) {
+            app.touch(None);
+        }
+        assert_eq!(app.forgets(), 0);
+        assert_eq!(app.net().output(), &learned);
+        // an app whose network cannot learn never says "Forget"
+        let m = model();
+        let mut plain = App::new(m.mlp::<H>().unwrap());
+        plain.set_corrections(3);
+        for _ in 0..FORGET_POLLS * 2 {
+            plain.touch(Some(CLEAR_BUTTON.center()));
+            assert!(!plain.view().forget);
+        }
+    }
+
+    #[test]
+    fn corrections_restored_at_start_can_be_forgotten() {
+        let mut app = drawn(3);
+        app.set_corrections(5);
+        let before = *app.status();
+        hold_clear(&mut app, FORGET_POLLS + 5);
+        assert_eq!((app.forgets(), app.corrections()), (1, 0));
+        script::play(&mut app, &script::DIGIT_SCRIPTS[3]);
+        assert_eq!(app.status(), &before);
+        // and counting goes on from a given number
+        let mut app = drawn(3);
+        app.set_corrections(5);
+        script::teach(&mut app, 2);
+        assert_eq!(app.corrections(), 6);
+    }
+
+    #[test]
+    fn forgetting_frames_update_incrementally_like_full_frames() {
+        let mut app = taught(drawn(2), 7);
+        let mut inc = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        let mut full = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        app.draw_update(&mut *inc).unwrap();
+        let polls = (0..FORGET_POLLS + 5)
+            .map(|_| Some(CLEAR_BUTTON.center()))
+            .chain([None, None, None]);
+        let mut labels = 0;
+        for sample in polls {
+            let was = app.view().forget;
+            app.touch(sample);
+            labels += usize::from(app.view().forget && !was);
+            app.draw_update(&mut *inc).unwrap();
+            app.draw(&mut *full).unwrap();
+            assert!(inc.pixels() == full.pixels());
+        }
+        assert_eq!((labels, app.forgets()), (1, 1));
     }
 
     #[test]

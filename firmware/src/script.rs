@@ -237,6 +237,11 @@ pub enum UiState {
         /// What the app ended showing.
         status: Status,
     },
+    /// Then the Clear button held for [`crate::app::FORGET_POLLS`] polls: it
+    /// says "Forget learned".
+    ForgetHeld,
+    /// Then released there: the network forgot, the screen is empty.
+    Forgot,
 }
 
 impl core::fmt::Display for UiState {
@@ -261,6 +266,8 @@ impl core::fmt::Display for UiState {
                 status: Status::Recognised(p),
             } => write!(f, "script0-taught{label}-shows{}", p.digit),
             UiState::Taught { label, status } => write!(f, "script0-taught{label}-{status:?}"),
+            UiState::ForgetHeld => f.write_str("clear-held-forget"),
+            UiState::Forgot => f.write_str("forgot"),
         }
     }
 }
@@ -339,6 +346,17 @@ where
         },
         target,
     );
+    let polls = u16::from(app.touch_config().press_polls.max(1)) + crate::app::FORGET_POLLS;
+    for _ in 0..polls {
+        app.touch(Some(ui::CLEAR_BUTTON.center()));
+    }
+    app.draw(target)?;
+    visit(UiState::ForgetHeld, target);
+    for _ in 0..app.touch_config().release_polls.max(1) {
+        app.touch(None);
+    }
+    app.draw(target)?;
+    visit(UiState::Forgot, target);
     Ok(())
 }
 

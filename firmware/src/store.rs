@@ -344,6 +344,21 @@ impl Store {
         }
     }
 
+    /// Erases both slots: nothing learned is kept (after the user made the
+    /// network forget).
+    pub fn forget<F: NorFlash>(&mut self, flash: &mut F) -> Result<(), SaveError> {
+        self.region.check(flash, self.hidden)?;
+        for slot in 0..2 {
+            let start = self.region.slot(slot);
+            self.slots[slot] = Slot::Unusable(Problem::Checksum);
+            flash
+                .erase(start, start + self.region.slot_len)
+                .map_err(|e| SaveError::Flash(e.kind()))?;
+            self.slots[slot] = Slot::Erased;
+        }
+        Ok(())
+    }
+
     /// Reads a slot's header and checks its record's checksum.
     fn scan<F: ReadNorFlash>(&self, flash: &mut F, slot: usize) -> Slot {
         let start = self.region.slot(slot);
@@ -910,6 +925,31 @@ mod tests {
             assert_eq!(store.save(&mut flash, &net, 1), Err(SaveError::Region));
             assert!(flash.bytes.iter().all(|&b| b == 0xff));
         }
+    }
+
+    #[test]
+    fn forgetting_erases_both_slots() {
+        let (mut flash, _, _) = two_saves();
+        let mut store = open(&mut flash);
+        store.forget(&mut flash).unwrap();
+        assert_eq!(store.slots(), [Slot::Erased; 2]);
+        assert!(flash.bytes.iter().all(|&b| b == 0xff));
+        let mut back = model::adapted().unwrap();
+        assert_eq!(open(&mut flash).restore(&mut flash, &mut back), None);
+        // and saving starts again at slot 0
+        assert_eq!(
+            store.save(&mut flash, &taught(1), 1),
+            Ok(Saved {
+                slot: 0,
+                sequence: 1
+            })
+        );
+        let mut failing = MemFlash::new();
+        failing.fail_erase = true;
+        assert_eq!(
+            open(&mut failing).forget(&mut failing),
+            Err(SaveError::Flash(NorFlashErrorKind::Other))
+        );
     }
 
     #[test]

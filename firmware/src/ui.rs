@@ -159,6 +159,9 @@ pub struct View<'a> {
     pub status: &'a Status,
     /// True while the pen is down on the Clear button.
     pub clear_pressed: bool,
+    /// True when releasing the Clear button would forget what the network
+    /// learned (it says "Forget learned" instead of "Clear").
+    pub forget: bool,
     /// Teaching: hint, keypad or nothing.
     pub teach: Teach,
 }
@@ -310,7 +313,7 @@ where
     draw_result(view.status, target)?;
     draw_teach_hint(view.teach, target)?;
     draw_bars(view.status, target)?;
-    draw_clear_button(view.clear_pressed, target)
+    draw_clear_button(view.clear_pressed, view.forget, target)
 }
 
 fn text_style(font: &'static MonoFont<'static>, color: Rgb565) -> MonoTextStyle<'static, Rgb565> {
@@ -629,12 +632,16 @@ where
     Ok(content)
 }
 
-fn draw_clear_button<D>(pressed: bool, target: &mut D) -> Result<(), D::Error>
+fn draw_clear_button<D>(pressed: bool, forget: bool, target: &mut D) -> Result<(), D::Error>
 where
     D: DrawTarget<Color = Rgb565>,
 {
     let text = draw_button(CLEAR_BUTTON, pressed, target)?;
     let c = CLEAR_BUTTON.center();
+    if forget {
+        centred_text("Forget", c.x, c.y - 11, &FONT_6X10, text, target)?;
+        return centred_text("learned", c.x, c.y + 1, &FONT_6X10, text, target);
+    }
     centred_text("Clear", c.x, c.y - 6, &FONT_8X13_BOLD, text, target)
 }
 
@@ -650,6 +657,7 @@ mod tests {
             ink,
             status,
             clear_pressed,
+            forget: false,
             teach: Teach::Unavailable,
         };
         draw(&view, &mut *fb).unwrap();
@@ -923,6 +931,45 @@ mod tests {
     }
 
     #[test]
+    fn the_forget_label_replaces_clear_inside_the_button() {
+        let ink = Ink::new();
+        let status = Status::Empty;
+        let frame = |forget: bool| {
+            let mut fb = Box::new(Framebuffer::new());
+            let view = View {
+                ink: &ink,
+                status: &status,
+                clear_pressed: true,
+                forget,
+                teach: Teach::Unavailable,
+            };
+            draw(&view, &mut *fb).unwrap();
+            fb
+        };
+        let (clear, forget) = (frame(false), frame(true));
+        let inside = Rectangle::new(
+            CLEAR_BUTTON.top_left + Point::new(2, 2),
+            CLEAR_BUTTON.size - Size::new(4, 4),
+        );
+        let mut differ = 0;
+        for y in 0..HEIGHT as i32 {
+            for x in 0..WIDTH as i32 {
+                let p = Point::new(x, y);
+                if clear.pixel(x, y) != forget.pixel(x, y) {
+                    assert!(inside.contains(p), "{p} outside the button changed");
+                    differ += 1;
+                }
+            }
+        }
+        assert!(differ > 50, "the label changed in {differ} pixels");
+        // the two lines of text stay clear of the button's edges
+        assert_eq!(
+            count(&forget, inside, Rgb565::BLACK),
+            count(&forget, CLEAR_BUTTON, Rgb565::BLACK)
+        );
+    }
+
+    #[test]
     fn the_keypad_replaces_the_ink_and_shows_the_held_key() {
         let mut ink = Ink::new();
         ink.push_stroke(&[[10.0, 10.0], [200.0, 190.0]]).unwrap();
@@ -933,6 +980,7 @@ mod tests {
                 ink: &ink,
                 status: &status,
                 clear_pressed: false,
+                forget: false,
                 teach,
             };
             draw(&view, &mut *fb).unwrap();

@@ -13,8 +13,9 @@
 #      emulated cycles (the emulator's count is deterministic: a budget, not a timing);
 #   4. a correction on the board (tap the digit, tap the right key) gives the simulator's
 #      frame and answer and is saved to flash through the bootrom (a W25Q16 model); the
-#      board started again on that flash answers the taught digit at once, and started on
-#      that flash with one byte of the record damaged says so and answers as shipped.
+#      board started again on that flash answers the taught digit at once; holding Clear
+#      there forgets it (shipped answer, slots erased: the next start finds nothing); started
+#      on the taught flash with one byte of the record damaged it says so and answers as shipped.
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -85,10 +86,15 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
     --expect-log '^nothing learned in flash: the model as shipped$' \
     --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$' \
     --png "$out/pico-emulated.png" --max-boot-ms 300 --max-inference-cycles 600000
-echo "==> rp2040js: the int8 UF2 started again on that flash remembers the correction"
+echo "==> rp2040js: the int8 UF2 started again on that flash remembers the correction, then forgets it"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
     --flash-in "$out/int8/flash-taught.bin" --restored "$out/int8/teach.json" \
-    --expect-log '^restored 1 corrections from flash slot 0$'
+    --forget --flash-out "$out/int8/flash-forgot.bin" \
+    --expect-log '^restored 1 corrections from flash slot 0$' \
+    --expect-log '^forgot what it learned: the model as shipped, flash slots erased$'
+echo "==> rp2040js: the int8 UF2 started on the flash it forgot finds nothing learned"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 \
+    --flash-in "$out/int8/flash-forgot.bin" --expect-log '^nothing learned in flash: the model as shipped$'
 # where the learned values start in flash (memory.x), and a byte inside the record's values
 nm_tool=$(dirname "$size_tool")/llvm-nm
 learned=$("$nm_tool" "$out/firmware-pico-int8.elf" | awk '$3 == "__learned_start" { print $1 }')

@@ -11,6 +11,7 @@
 //! ... --teach D                               then teach the drawing as digit D (tap the digit, tap key D)
 //!                                             and print it as the boards log it (`ink {...}`)
 //! ... --keypad                                then open the teaching keypad (tap the digit)
+//! ... --hold-clear                            then hold the Clear button until it says "Forget learned"
 //! ```
 //!
 //! `--ui-hashes` draws each state of `firmware::script::ui_states` on the
@@ -22,7 +23,9 @@
 //! `--polls` writes the script as the touch polls the app was fed, for a
 //! touch-screen model that replays them to a board (the Pico emulation):
 //! `{"script": N, "digit": D, "recognised": R or null, "clear_button": [x, y],
-//! "polls": [[x, y] or null, ...]}` (`null` = pen up; R is what this build's model answered);
+//! "forget_hold_polls": F, "polls": [[x, y] or null, ...]}` (`null` = pen up; R is what this
+//! build's model answered; F the fewest polls the Clear button must be held for a release to
+//! forget what the network learned);
 //! with `--teach T` also `"teach": {"label": T, "polls": [...], "recognised": R2, "ink": LINE}`,
 //! the polls of the correction, the answer after it and the drawing as the boards log it
 //! (`--raw` then writes the frame after it).
@@ -79,6 +82,11 @@ struct Args {
     /// shown digit), e.g. to save a picture of it with --png.
     #[arg(long, conflicts_with = "teach")]
     keypad: bool,
+    /// At the end, hold the Clear button for as long as a release would make
+    /// the network forget what it learned (it then says "Forget learned";
+    /// after --teach), e.g. to save a picture of it with --png.
+    #[arg(long, conflicts_with = "keypad")]
+    hold_clear: bool,
     /// Pixel magnification of the PNG and of the window.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     scale: u32,
@@ -149,6 +157,20 @@ fn main() -> Result<()> {
         script::tap(&mut app, DIGIT_BOX.center());
     }
     report(&app);
+    if args.hold_clear {
+        for _ in 0..forget_hold_polls(&app) {
+            app.touch(Some(CLEAR_BUTTON.center()));
+        }
+        let forget = app.view().forget;
+        println!(
+            "holding Clear: {}",
+            if forget {
+                "\"Forget learned\""
+            } else {
+                "\"Clear\" (nothing learned to forget)"
+            }
+        );
+    }
     if let Some(png) = &args.png {
         save_png(&app, png, args.scale)?;
         println!("wrote {}", png.display());
@@ -227,6 +249,13 @@ fn teach_json(label: u8, polls: &[Option<[i32; 2]>], app: &App<Adapted>) -> serd
     })
 }
 
+/// The fewest polls the pen must stay on the Clear button for a release to
+/// forget: [`firmware::app::FORGET_POLLS`] from the poll the debounced press
+/// is seen.
+fn forget_hold_polls(app: &App<Adapted>) -> u16 {
+    u16::from(app.touch_config().press_polls.max(1)) - 1 + firmware::app::FORGET_POLLS
+}
+
 /// The touch polls of script `n` and what `app` (which played it) recognised, as JSON.
 fn polls_json(n: usize, s: &script::DigitScript, app: &App<Adapted>) -> serde_json::Value {
     let mut polls = Vec::new();
@@ -239,6 +268,7 @@ fn polls_json(n: usize, s: &script::DigitScript, app: &App<Adapted>) -> serde_js
         "digit": s.digit,
         "recognised": app.prediction().map(|p| p.digit),
         "clear_button": [c.x, c.y],
+        "forget_hold_polls": forget_hold_polls(app),
         "polls": polls,
     })
 }
@@ -476,6 +506,21 @@ mod tests {
             display_hash(&display_of(&board)),
             display_hash(&display_of(&app))
         );
+        // the Clear button held for forget_hold_polls, then released: forgotten
+        let hold = v["forget_hold_polls"].as_u64().unwrap();
+        let c = &v["clear_button"];
+        let clear = serde_json::json!([c[0], c[1]]);
+        let mut polls: Vec<_> = (0..hold).map(|_| clear.clone()).collect();
+        polls.extend((0..5).map(|_| serde_json::Value::Null));
+        feed(&mut board, &serde_json::Value::Array(polls.clone()));
+        assert_eq!((board.forgets(), board.corrections()), (1, 0));
+        // one poll less only clears
+        let mut other = App::learning(model::adapted().unwrap());
+        feed(&mut other, &v["polls"]);
+        feed(&mut other, &v["teach"]["polls"]);
+        polls.remove(0);
+        feed(&mut other, &serde_json::Value::Array(polls));
+        assert_eq!((other.forgets(), other.corrections()), (0, 1));
         // nothing shown, nothing to correct
         let mut empty = App::learning(model::adapted().unwrap());
         let e = teach(&mut empty, 3).unwrap_err().to_string();

@@ -468,7 +468,7 @@ fn main() -> ! {
             );
         }
     }
-    let mut learned = match restored {
+    let restored = match restored {
         Some(r) => {
             defmt::info!(
                 "restored {=u32} corrections from flash slot {=usize}",
@@ -488,6 +488,7 @@ fn main() -> ! {
     watchdog.start(WATCHDOG_MS.millis());
 
     let mut app = App::learning(net);
+    app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut lcd);
     // a warning stays over the empty canvas until the first ink repaints it
     if watchdog_reset {
@@ -526,7 +527,8 @@ fn main() -> ! {
     };
 
     let mut last_status = *app.status();
-    let mut corrections = 0;
+    let mut corrections = app.corrections();
+    let mut forgets = 0;
     loop {
         watchdog.feed();
         let mut sample = None;
@@ -582,7 +584,7 @@ fn main() -> ! {
             last_status = *app.status();
             log_status(&last_status);
         }
-        if app.corrections() != corrections {
+        if app.corrections() > corrections {
             corrections = app.corrections();
             defmt::info!("learned correction {=u32}", corrections);
             // the corrected drawing, for `host-trainer train --ink`
@@ -593,14 +595,28 @@ fn main() -> ! {
             defmt::info!("ink {}", defmt::Display2Format(&line));
             // keep it across resets (a 16 KiB sector erase: far below the watchdog's timeout)
             watchdog.feed();
-            learned = learned.saturating_add(1);
-            match store.save(&mut flash, app.net(), learned) {
+            match store.save(&mut flash, app.net(), corrections) {
                 Ok(saved) => defmt::info!(
                     "saved {=u32} corrections to flash slot {=usize}",
-                    learned,
+                    corrections,
                     saved.slot
                 ),
                 Err(e) => defmt::warn!("saving to flash failed: {}", defmt::Display2Format(&e)),
+            }
+        }
+        if app.forgets() != forgets {
+            // Clear held and released on "Forget learned": two sector erases
+            forgets = app.forgets();
+            corrections = 0;
+            watchdog.feed();
+            match store.forget(&mut flash) {
+                Ok(()) => {
+                    defmt::info!("forgot what it learned: the model as shipped, flash slots erased")
+                }
+                Err(e) => defmt::warn!(
+                    "erasing the learned flash failed: {}",
+                    defmt::Display2Format(&e)
+                ),
             }
         }
         delay.delay_ms(POLL_MS);

@@ -8,6 +8,7 @@
 //                [--profile OUT.txt]   (emulated cycles per instruction address while the network runs)
 //                [--teach FILE.json]   (then draw a script again and teach the board a correction)
 //                [--restored FILE.json] (instead of the scripts: draw the taught script, expect the taught answer)
+//                [--forget]            (after --restored: hold Clear to forget, draw again, expect the shipped answer)
 //                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
 //
 // DIR holds, for each script N, `script-N.json` (the touch polls and what the
@@ -39,6 +40,10 @@
 // draws the teach file's script once and requires the simulator's frame after
 // the correction and its answer, without teaching. --flip-flash-byte OFFSET
 // damages the flash before the start (one bit of the byte at OFFSET).
+// --forget then holds the Clear button for the simulator's
+// `forget_hold_polls` and releases it (the board forgets what it learned and
+// erases it from flash), and draws the script again: the simulator's frame of
+// the script and its answer as shipped.
 // --expect-log REGEX (repeatable) requires a UART line matching each.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -80,6 +85,7 @@ function parse() {
       profile: { type: 'string' },
       teach: { type: 'string' },
       restored: { type: 'string' },
+      forget: { type: 'boolean', default: false },
       'flash-in': { type: 'string' },
       'flash-out': { type: 'string' },
       'flip-flash-byte': { type: 'string' },
@@ -411,6 +417,28 @@ function main() {
     results.push({ script: t.script, digit: t.teach.recognised, polls: t.polls.length, inference: Math.max(...runs), runs });
     lastGlass = lcd.glass();
     console.log(`${what}: screen = simulator frame after the correction (pixel for pixel); ${line}`);
+    if (args.forget) {
+      const hold = t.forget_hold_polls;
+      if (!Number.isInteger(hold) || hold < 1) fail(`${args.restored}: no "forget_hold_polls" (make it with the simulator's --polls)`);
+      const clear = { x: t.clear_button[0], y: t.clear_button[1] };
+      const forgetWhat = `${what}: holding Clear for ${hold} polls`;
+      const before = uart.length;
+      finishPoll(forgetWhat);
+      playPolls([...Array(hold).fill(clear), null, null, null, null, null], forgetWhat);
+      settle(`${forgetWhat}: handling the release`);
+      const forgot = lastLogged(before, 'forgot ');
+      if (!forgot) fail(`${forgetWhat}: the firmware did not log that it forgot; it logged:\n  ${uart.slice(before).map((u) => u.text).join('\n  ')}`);
+      // the same drawing again: the answer and the frame as shipped
+      const shipped = readFrame(join(args.scripts, `script-${t.script}.rgb565`));
+      const again = uart.length;
+      finishPoll(forgetWhat);
+      playPolls(toPoints(t.polls), `${forgetWhat}: drawing again`);
+      settle(`${forgetWhat}: handling the pen-up`);
+      requireFrame(shipped, 'forgot', `${what}, forgotten`);
+      const answer = lastLogged(again, 'recognised');
+      if (!answer || !answer.startsWith(`recognised ${t.digit} `)) fail(`${what}, forgotten: the firmware logged ${JSON.stringify(answer ?? 'no recognition')}, the shipped answer is ${t.digit}`);
+      console.log(`${what}: Clear held ${hold} polls: ${forgot}; drawn again: screen = simulator frame of script ${t.script} as shipped; ${answer}`);
+    }
   }
 
   for (const re of args['expect-log']) {

@@ -262,6 +262,10 @@ impl<N: Learn, L: OutputPin> Learn for Timed<N, L> {
     ) -> Result<nnet_core::Prediction, nnet_core::Error> {
         self.watch.run(|| self.net.learn(x, label))
     }
+
+    fn forget(&mut self) {
+        self.net.forget();
+    }
 }
 
 extern "C" {
@@ -469,7 +473,7 @@ fn main() -> ! {
             log!("learned flash slot {i} ignored: {problem}");
         }
     }
-    let mut learned = match restored {
+    let restored = match restored {
         Some(r) => {
             log!(
                 "restored {} corrections from flash slot {}",
@@ -496,6 +500,7 @@ fn main() -> ! {
     let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
     let mut screen = Tracked::new(fb);
     let mut app = App::learning(timed);
+    app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut screen);
     if flush(&mut display, &mut screen).is_err() {
         halt("sending the first frame failed");
@@ -512,7 +517,8 @@ fn main() -> ! {
     };
     let mut touch = Xpt2046::new(touch_dev);
     let mut next = timer.get_counter();
-    let mut corrections = 0;
+    let mut corrections = app.corrections();
+    let mut forgets = 0;
     loop {
         // the pen counts as down when the pen interrupt line is low AND the
         // pressure reading agrees; a bus error reads as "not touched"
@@ -529,15 +535,25 @@ fn main() -> ! {
             }
             if sample.is_none() && report(&app, &mut corrections) {
                 // keep it across resets
-                learned = learned.saturating_add(1);
                 let t0 = timer.get_counter_low();
-                match store.save(&mut flash, &app.net().net, learned) {
+                match store.save(&mut flash, &app.net().net, corrections) {
                     Ok(saved) => log!(
-                        "saved {learned} corrections to flash slot {}, in {} us",
+                        "saved {corrections} corrections to flash slot {}, in {} us",
                         saved.slot,
                         timer.get_counter_low().wrapping_sub(t0)
                     ),
                     Err(e) => log!("saving to flash failed: {e}"),
+                }
+            }
+            if app.forgets() != forgets {
+                // Clear held and released on "Forget learned"
+                forgets = app.forgets();
+                corrections = 0;
+                match store.forget(&mut flash) {
+                    Ok(()) => {
+                        log!("forgot what it learned: the model as shipped, flash slots erased")
+                    }
+                    Err(e) => log!("erasing the learned flash failed: {e}"),
                 }
             }
         }
@@ -560,7 +576,7 @@ where
     N: Classifier,
     L: OutputPin,
 {
-    if app.corrections() != *corrections {
+    if app.corrections() > *corrections {
         *corrections = app.corrections();
         if let Status::Recognised(p) = app.status() {
             log!(
