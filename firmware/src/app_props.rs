@@ -6,14 +6,15 @@
 //! (no gesture in progress, Clear not shown pressed, no "pending" panel).
 //! The app learns from corrections (taps on the shown digit and on the
 //! teaching keys are part of the streams); the teaching keypad is only ever
-//! open over a recognised digit.
+//! open over a recognised digit; holding Clear forgets exactly when the button
+//! said "Forget learned" as the pen lifted.
 use std::boxed::Box;
 
 use embedded_graphics::prelude::*;
 use nnet_core::adapt::AdaptedMlp;
 use proptest::prelude::*;
 
-use crate::app::{App, Status, INK_POINTS, INK_STROKES};
+use crate::app::{App, Status, FORGET_POLLS, INK_POINTS, INK_STROKES};
 use crate::framebuffer::Framebuffer;
 use crate::touch::TouchConfig;
 use crate::ui::{self, CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA};
@@ -157,6 +158,41 @@ proptest! {
             }
         }
         release_and_check_ready(&mut app)?;
+    }
+
+    /// Scripted digits, corrections and holds of the Clear button of any
+    /// length, in any order: a release forgets exactly when the button said
+    /// "Forget learned" on the last poll before it, and then the network is
+    /// back to its own output layer with no corrections.
+    #[test]
+    fn clear_forgets_exactly_when_it_says_so(
+        cfg in config(),
+        steps in prop::collection::vec((0usize..6, 0u8..10, 0u16..2 * FORGET_POLLS), 1..8),
+    ) {
+        let m = model();
+        let own = AdaptedMlp::new(m.mlp::<H>().unwrap());
+        let mut app = App::learning_with_touch_config(own.clone(), cfg);
+        for (script, label, hold) in steps {
+            crate::script::play(&mut app, &crate::script::DIGIT_SCRIPTS[script]);
+            crate::script::teach(&mut app, label);
+            release_and_check_ready(&mut app)?;
+            let (forgets, corrections) = (app.forgets(), app.corrections());
+            let mut said = false;
+            for _ in 0..hold {
+                app.touch(Some(CLEAR_BUTTON.center()));
+                said = app.view().forget;
+                prop_assert!(!said || corrections > 0, "'Forget learned' with nothing learned");
+            }
+            release_and_check_ready(&mut app)?;
+            if said {
+                prop_assert_eq!(app.forgets(), forgets + 1);
+                prop_assert_eq!(app.corrections(), 0);
+                prop_assert!(app.net().output() == own.output());
+            } else {
+                prop_assert_eq!(app.forgets(), forgets);
+                prop_assert_eq!(app.corrections(), corrections);
+            }
+        }
     }
 
     /// Taps (one poll or a few) all over the drawing area: many one-point
