@@ -23,7 +23,8 @@
 //!   stops; the next start says so on screen;
 //! * what the board learns from corrections is saved to two 16 KiB flash
 //!   sectors (`firmware::store`, [`learned`]) and comes back at the next start;
-//!   a damaged or foreign record is logged and ignored;
+//!   a damaged or foreign record is logged and ignored; holding Clear until it
+//!   says "Forget learned" erases it;
 //! * logs (boot, board revision, touch errors, each prediction) go out over
 //!   RTT with `defmt` (`probe-rs run` prints them), and a panic shows its
 //!   message on the LCD and over RTT.

@@ -20,7 +20,7 @@
 //! What the board learns from corrections is saved in the last 32 KiB of flash
 //! (`firmware::store`, two slots, written through the bootrom: [`flash`]) and
 //! comes back at the next start; a damaged or foreign record is reported on
-//! the log and ignored.
+//! the log and ignored. Holding Clear until it says "Forget learned" erases it.
 //!
 //! The app draws into a 150 KiB RAM framebuffer (the same `Framebuffer` the
 //! simulator renders, so the two frames are equal by construction); after each
