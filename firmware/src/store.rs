@@ -190,6 +190,40 @@ pub struct Restored {
     pub corrections: u32,
 }
 
+/// What [`Store::open_and_restore`] found, one item per log line: each
+/// slot it did not use, then what the network now holds. Its
+/// [`Display`](fmt::Display) is the line the boards log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// A slot whose contents were not loaded, and why.
+    Ignored {
+        /// The slot.
+        slot: usize,
+        /// Why.
+        problem: Problem,
+    },
+    /// The values of a record are in the network.
+    Restored(Restored),
+    /// No good record: the network is as shipped.
+    Nothing,
+}
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Found::Ignored { slot, problem } => {
+                write!(f, "learned flash slot {slot} ignored: {problem}")
+            }
+            Found::Restored(r) => write!(
+                f,
+                "restored {} corrections from flash slot {}",
+                r.corrections, r.slot
+            ),
+            Found::Nothing => f.write_str("nothing learned in flash: the model as shipped"),
+        }
+    }
+}
+
 /// A record written by [`Store::save`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Saved {
@@ -243,6 +277,36 @@ impl Store {
             store.slots[slot] = store.scan(flash, slot);
         }
         store
+    }
+
+    /// The start of a board: [`Store::open`] for `net`'s size, then
+    /// [`Store::restore`] into `net`, calling `report` with each [`Found`]
+    /// (the unused slots, then the outcome). Returns the store and the
+    /// corrections `net` now holds.
+    pub fn open_and_restore<F: ReadNorFlash, N: Remember>(
+        flash: &mut F,
+        region: Region,
+        model: u32,
+        net: &mut N,
+        mut report: impl FnMut(&Found),
+    ) -> (Self, u32) {
+        let mut store = Store::open(flash, region, model, N::HIDDEN);
+        let restored = store.restore(flash, net);
+        for (slot, s) in store.slots.iter().enumerate() {
+            if let Slot::Unusable(problem) = *s {
+                report(&Found::Ignored { slot, problem });
+            }
+        }
+        match restored {
+            Some(r) => {
+                report(&Found::Restored(r));
+                (store, r.corrections)
+            }
+            None => {
+                report(&Found::Nothing);
+                (store, 0)
+            }
+        }
     }
 
     /// What each slot holds.
@@ -529,6 +593,7 @@ mod tests {
     use crate::model::{self, Adapted, Classifier};
     use nnet_core::Image;
     use proptest::prelude::*;
+    use std::string::ToString;
     use std::vec;
     use std::vec::Vec;
 
@@ -727,6 +792,33 @@ mod tests {
             .iter()
             .chain(&flash.bytes[b..])
             .all(|&v| v == 0xff));
+    }
+
+    #[test]
+    fn a_start_reports_what_it_found_as_the_boards_log_it() {
+        let lines = |flash: &mut MemFlash, net: &mut Adapted| {
+            let mut lines = Vec::new();
+            let (_, corrections) =
+                Store::open_and_restore(flash, REGION, MODEL, net, |f| lines.push(f.to_string()));
+            (lines, corrections)
+        };
+        let mut net = model::adapted().unwrap();
+        let (found, n) = lines(&mut MemFlash::new(), &mut net);
+        assert_eq!(found, ["nothing learned in flash: the model as shipped"]);
+        assert_eq!(n, 0);
+        // the newer record damaged: reported, the older one restored
+        let (mut flash, first, _) = two_saves();
+        flash.bytes[(REGION.start + REGION.slot_len) as usize + 500] ^= 1;
+        let (found, n) = lines(&mut flash, &mut net);
+        assert_eq!(
+            found,
+            [
+                "learned flash slot 1 ignored: checksum mismatch (a cut-off save or damaged flash)",
+                "restored 1 corrections from flash slot 0",
+            ]
+        );
+        assert_eq!(n, 1);
+        assert_eq!(values(&net), values(&first));
     }
 
     #[test]

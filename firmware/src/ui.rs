@@ -652,15 +652,19 @@ mod tests {
     use std::boxed::Box;
 
     fn render(ink: &Ink, status: &Status, clear_pressed: bool) -> Box<Framebuffer> {
-        let mut fb = Box::new(Framebuffer::new());
-        let view = View {
+        render_view(&View {
             ink,
             status,
             clear_pressed,
             forget: false,
             teach: Teach::Unavailable,
-        };
-        draw(&view, &mut *fb).unwrap();
+        })
+    }
+
+    /// The whole frame of `view`.
+    fn render_view(view: &View<'_>) -> Box<Framebuffer> {
+        let mut fb = Box::new(Framebuffer::new());
+        draw(view, &mut *fb).unwrap();
         fb
     }
 
@@ -935,16 +939,13 @@ mod tests {
         let ink = Ink::new();
         let status = Status::Empty;
         let frame = |forget: bool| {
-            let mut fb = Box::new(Framebuffer::new());
-            let view = View {
+            render_view(&View {
                 ink: &ink,
                 status: &status,
                 clear_pressed: true,
                 forget,
                 teach: Teach::Unavailable,
-            };
-            draw(&view, &mut *fb).unwrap();
-            fb
+            })
         };
         let (clear, forget) = (frame(false), frame(true));
         let inside = Rectangle::new(
@@ -975,16 +976,13 @@ mod tests {
         ink.push_stroke(&[[10.0, 10.0], [200.0, 190.0]]).unwrap();
         let status = Status::Recognised(prediction(4));
         let frame = |teach: Teach| {
-            let mut fb = Box::new(Framebuffer::new());
-            let view = View {
+            render_view(&View {
                 ink: &ink,
                 status: &status,
                 clear_pressed: false,
                 forget: false,
                 teach,
-            };
-            draw(&view, &mut *fb).unwrap();
-            fb
+            })
         };
         let drawing = frame(Teach::Offered);
         assert!(count(&drawing, DRAW_AREA, INK) > 1000);

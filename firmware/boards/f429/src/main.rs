@@ -56,7 +56,7 @@ use firmware::i2c_bus::{self, BusMonitor, BusState, CheckedError, CheckedI2c, Re
 use firmware::inklog::InkLine;
 use firmware::notice::{self, TextBuf};
 use firmware::stmpe811::{self, Stmpe811};
-use firmware::store::{Slot, Store};
+use firmware::store::{Found, Store};
 use firmware::ui;
 use static_cell::ConstStaticCell;
 use stm32f4xx_hal::flash::LockedFlash;
@@ -453,36 +453,16 @@ fn main() -> ! {
         halt_with(&mut lcd, "embedded model is invalid");
     };
     let mut flash = learned::Learned::new(LockedFlash::new(dp.FLASH));
-    let mut store = Store::open(
+    let (mut store, restored) = Store::open_and_restore(
         &mut flash,
         learned::REGION,
         firmware::model::file_checksum(),
-        firmware::model::HIDDEN,
+        &mut net,
+        |found| match found {
+            Found::Ignored { .. } => defmt::warn!("{}", defmt::Display2Format(found)),
+            _ => defmt::info!("{}", defmt::Display2Format(found)),
+        },
     );
-    let restored = store.restore(&mut flash, &mut net);
-    for (i, slot) in store.slots().iter().enumerate() {
-        if let Slot::Unusable(problem) = slot {
-            defmt::warn!(
-                "learned flash slot {=usize} ignored: {}",
-                i,
-                defmt::Display2Format(problem)
-            );
-        }
-    }
-    let restored = match restored {
-        Some(r) => {
-            defmt::info!(
-                "restored {=u32} corrections from flash slot {=usize}",
-                r.corrections,
-                r.slot
-            );
-            r.corrections
-        }
-        None => {
-            defmt::info!("nothing learned in flash: the model as shipped");
-            0
-        }
-    };
 
     let mut watchdog = IndependentWatchdog::new(dp.IWDG);
     watchdog.stop_on_debug(&dp.DBGMCU, true);

@@ -351,26 +351,34 @@ function main() {
   const toPoints = (polls) => polls.map((p) => (p ? { x: p[0], y: p[1] } : null));
   // the last UART line starting with `prefix` among those logged since line `since`
   const lastLogged = (since, prefix) => uart.slice(since).map((u) => u.text).filter((t) => t.startsWith(prefix)).pop();
+  // draws `polls`, waits until the pen-up is handled, and requires the
+  // simulator's `frame` and the firmware's answer `digit` on the UART; returns
+  // the answer's log line, the network runs (LED on) and the polls drawn
+  function drawAndRecognise(polls, frame, name, digit, what) {
+    const uartBefore = uart.length;
+    const inferencesBefore = inferences.length;
+    const startPoll = pollsSeen;
+    playPolls(toPoints(polls), what);
+    const drawn = pollsSeen - startPoll;
+    settle(`${what}: handling the pen-up`);
+    requireFrame(frame, name, what);
+    const line = lastLogged(uartBefore, 'recognised');
+    if (!line || !line.startsWith(`recognised ${digit} `)) fail(`${what}: the firmware logged ${JSON.stringify(line ?? 'no recognition')}, expected digit ${digit}`);
+    return { line, runs: inferences.slice(inferencesBefore), polls: drawn };
+  }
+
   const results = [];
   for (const s of scripts) {
     if (s.recognised !== s.digit) fail(`script ${s.script}: the simulator recognised ${s.recognised}, not the drawn ${s.digit}: the frames would not show the right prediction`);
     const clear = { x: s.clear_button[0], y: s.clear_button[1] };
-    const inferencesBefore = inferences.length;
-    const uartBefore = uart.length;
-    const startPoll = pollsSeen;
-    playPolls(toPoints(s.polls), `script ${s.script}`);
-    const settled = pollsSeen;
-    settle(`script ${s.script}: handling the pen-up`);
-    requireFrame(s.frame, String(s.script), `script ${s.script} (digit ${s.digit})`);
-    const recognisedLine = lastLogged(uartBefore, 'recognised');
+    const drawn = drawAndRecognise(s.polls, s.frame, String(s.script), s.digit, `script ${s.script} (digit ${s.digit})`);
     // every pen-up runs the network (a two-stroke digit: twice); the last one is the answer
-    const runs = inferences.slice(inferencesBefore);
+    const { runs } = drawn;
     const inference = runs.length ? Math.max(...runs) : null;
-    if (!recognisedLine || !recognisedLine.startsWith(`recognised ${s.digit} `)) fail(`script ${s.script}: the firmware logged ${JSON.stringify(recognisedLine ?? 'no recognition')}, expected digit ${s.digit}`);
     if (inference === null) fail(`script ${s.script}: no inference seen (the LED on GP25 never lit)`);
     lastGlass = lcd.glass();
-    results.push({ script: s.script, digit: s.digit, polls: settled - startPoll, inference, runs });
-    console.log(`script ${s.script}: drew digit ${s.digit} in ${settled - startPoll} polls; screen = simulator frame (${WIDTH}x${HEIGHT}, pixel for pixel); ${recognisedLine}; inference ${inference.toLocaleString('en')} cycles`);
+    results.push({ script: s.script, digit: s.digit, polls: drawn.polls, inference, runs });
+    console.log(`script ${s.script}: drew digit ${s.digit} in ${drawn.polls} polls; screen = simulator frame (${WIDTH}x${HEIGHT}, pixel for pixel); ${drawn.line}; inference ${inference.toLocaleString('en')} cycles`);
     // tap Clear (press for the debounce, release)
     finishPoll(`script ${s.script}`);
     playPolls([clear, clear, null, null, null], `script ${s.script}: tapping Clear`);
@@ -406,15 +414,9 @@ function main() {
     // started from a flash that holds a correction: the first drawing gets the taught answer
     const t = loadTeach(args.restored);
     const what = `restored: script ${t.script} (digit ${t.digit}, taught ${t.teach.label})`;
-    const uartBefore = uart.length;
-    const inferencesBefore = inferences.length;
-    playPolls(toPoints(t.polls), `${what}: drawing`);
-    settle(`${what}: handling the pen-up`);
-    requireFrame(t.frame, 'restored', what);
-    const line = lastLogged(uartBefore, 'recognised');
-    if (!line || !line.startsWith(`recognised ${t.teach.recognised} `)) fail(`${what}: the firmware logged ${JSON.stringify(line ?? 'no recognition')}, the simulator answers ${t.teach.recognised} after the correction`);
-    const runs = inferences.slice(inferencesBefore);
-    results.push({ script: t.script, digit: t.teach.recognised, polls: t.polls.length, inference: Math.max(...runs), runs });
+    // the simulator's frame and answer after the correction
+    const { line, runs, polls } = drawAndRecognise(t.polls, t.frame, 'restored', t.teach.recognised, what);
+    results.push({ script: t.script, digit: t.teach.recognised, polls, inference: Math.max(...runs), runs });
     lastGlass = lcd.glass();
     console.log(`${what}: screen = simulator frame after the correction (pixel for pixel); ${line}`);
     if (args.forget) {
@@ -430,14 +432,9 @@ function main() {
       if (!forgot) fail(`${forgetWhat}: the firmware did not log that it forgot; it logged:\n  ${uart.slice(before).map((u) => u.text).join('\n  ')}`);
       // the same drawing again: the answer and the frame as shipped
       const shipped = readFrame(join(args.scripts, `script-${t.script}.rgb565`));
-      const again = uart.length;
       finishPoll(forgetWhat);
-      playPolls(toPoints(t.polls), `${forgetWhat}: drawing again`);
-      settle(`${forgetWhat}: handling the pen-up`);
-      requireFrame(shipped, 'forgot', `${what}, forgotten`);
-      const answer = lastLogged(again, 'recognised');
-      if (!answer || !answer.startsWith(`recognised ${t.digit} `)) fail(`${what}, forgotten: the firmware logged ${JSON.stringify(answer ?? 'no recognition')}, the shipped answer is ${t.digit}`);
-      console.log(`${what}: Clear held ${hold} polls: ${forgot}; drawn again: screen = simulator frame of script ${t.script} as shipped; ${answer}`);
+      const again = drawAndRecognise(t.polls, shipped, 'forgot', t.digit, `${what}, forgotten: drawing again`);
+      console.log(`${what}: Clear held ${hold} polls: ${forgot}; drawn again: screen = simulator frame of script ${t.script} as shipped; ${again.line}`);
     }
   }
 

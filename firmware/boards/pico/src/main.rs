@@ -52,7 +52,7 @@ use firmware::app::{App, Learn, Status};
 use firmware::framebuffer::{Framebuffer, Tracked};
 use firmware::inklog::InkLine;
 use firmware::model::Classifier;
-use firmware::store::{Region, Slot, Store};
+use firmware::store::{Region, Store};
 use firmware::xpt2046::{self, Xpt2046};
 use mipidsi::dcs::{
     BitsPerPixel, EnterNormalMode, ExitSleepMode, InterfaceExt, PixelFormat, SetAddressMode,
@@ -461,32 +461,13 @@ fn main() -> ! {
     // and what it learned before the last reset
     let region = learned_flash();
     let mut flash = flash::Flash::new(region.start..region.start + 2 * region.slot_len);
-    let mut store = Store::open(
+    let (mut store, restored) = Store::open_and_restore(
         &mut flash,
         region,
         firmware::model::file_checksum(),
-        firmware::model::HIDDEN,
+        &mut net,
+        |found| log!("{found}"),
     );
-    let restored = store.restore(&mut flash, &mut net);
-    for (i, slot) in store.slots().iter().enumerate() {
-        if let Slot::Unusable(problem) = slot {
-            log!("learned flash slot {i} ignored: {problem}");
-        }
-    }
-    let restored = match restored {
-        Some(r) => {
-            log!(
-                "restored {} corrections from flash slot {}",
-                r.corrections,
-                r.slot
-            );
-            r.corrections
-        }
-        None => {
-            log!("nothing learned in flash: the model as shipped");
-            0
-        }
-    };
     let timed = Timed {
         net,
         watch: Stopwatch {
