@@ -86,7 +86,7 @@
 //! original row scales, see the table above): an SGD step moves a weight by
 //! far less than one 8-bit step, so requantising after every correction would
 //! round most of the update away. The adapted layer is requantised only when
-//! it is written to a model file ([`AdaptedQuantMlp::to_model`], with the
+//! it is written to a model file (`AdaptedQuantMlp::to_model`, with the
 //! `alloc` feature), which is how the effect of rounding is measured
 //! (`host-trainer adapt` prints the accuracy in memory and after writing).
 //!

@@ -16,7 +16,7 @@
 //! * [`model`]: the fixed-size 784-H-10 perceptron and its deterministic forward pass.
 //! * [`quant`]: the int8 network (8-bit weights with per-row f32 scales,
 //!   exact integer sums over the inked pixels).
-//! * [`quantizer`] (feature `alloc`): an f32 model to an int8 model.
+//! * `quantizer` (feature `alloc`): an f32 model to an int8 model.
 //! * [`Classifier`]: the one interface of both networks (one image in, one
 //!   prediction out).
 //! * [`format`]: the versioned model file (magic, header via postcard, weights,
