@@ -42,7 +42,9 @@ pub const VERSION: u16 = 1;
 const HEADER: usize = 24;
 /// Flash is read and written in pieces of this size (a multiple of every
 /// flash's write size here: 1 on the STM32F4, a 256-byte page on the RP2040).
-const CHUNK: usize = 256;
+/// No write is longer and no erase spans more than one slot, so a driver
+/// can feed a watchdog between them (the F429's does).
+pub const CHUNK: usize = 256;
 
 /// A network whose learned output layer can be saved and put back.
 pub trait Remember {
@@ -608,6 +610,8 @@ mod tests {
         fail_erase: bool,
         /// Writes report success but change nothing (failing flash).
         drop_writes: bool,
+        /// Every erase `(from, to)` and the length of every write, in order.
+        calls: Vec<(&'static str, u32, u32)>,
     }
 
     impl MemFlash {
@@ -618,6 +622,7 @@ mod tests {
                 fail_read: false,
                 fail_erase: false,
                 drop_writes: false,
+                calls: Vec::new(),
             }
         }
     }
@@ -649,6 +654,7 @@ mod tests {
         const WRITE_SIZE: usize = 256;
         const ERASE_SIZE: usize = 4096;
         fn erase(&mut self, from: u32, to: u32) -> Result<(), Self::Error> {
+            self.calls.push(("erase", from, to));
             let (from, to) = (from as usize, to as usize);
             if !from.is_multiple_of(Self::ERASE_SIZE)
                 || !to.is_multiple_of(Self::ERASE_SIZE)
@@ -666,6 +672,8 @@ mod tests {
             Ok(())
         }
         fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
+            self.calls
+                .push(("write", offset, offset + bytes.len() as u32));
             let at = offset as usize;
             if !at.is_multiple_of(Self::WRITE_SIZE) || !bytes.len().is_multiple_of(Self::WRITE_SIZE)
             {
@@ -833,6 +841,29 @@ mod tests {
             let mut store = open(&mut flash);
             assert_restores(&mut store, &mut flash, saved.slot, n, &net);
         }
+    }
+
+    #[test]
+    fn each_flash_call_is_one_page_or_one_slot() {
+        // what lets the F429's driver feed its watchdog between calls
+        let (mut flash, _, _) = two_saves();
+        let mut store = open(&mut flash);
+        store.forget(&mut flash).unwrap();
+        let slots = [0, 1].map(|s| (REGION.slot(s), REGION.slot(s) + REGION.slot_len));
+        let pages = Region::record_len(model::HIDDEN).div_ceil(CHUNK) as u32;
+        let mut expect = Vec::new();
+        for (start, end) in [slots[0], slots[1]] {
+            expect.push(("erase", start, end));
+            expect.extend((0..pages).map(|p| {
+                (
+                    "write",
+                    start + p * CHUNK as u32,
+                    start + (p + 1) * CHUNK as u32,
+                )
+            }));
+        }
+        expect.extend(slots.map(|(start, end)| ("erase", start, end)));
+        assert_eq!(flash.calls, expect);
     }
 
     #[test]

@@ -4,11 +4,22 @@
 //! `firmware::store`.
 //!
 //! Erase and program go through the HAL (`stm32f4xx_hal::flash`), only ever
-//! on these two sectors; a 16 KiB sector erases well within the watchdog's
-//! 2 s (the datasheet's maximum for a 128 KiB sector is longer). While one
-//! erases, code in bank 2 (the end of a program over 1 MiB) waits for it.
-//! The data cache is reset after every change, so reads never see the
-//! sectors' old contents.
+//! on these two sectors. While one erases, code in bank 2 (the end of a
+//! program over 1 MiB) waits for it. The data cache is reset after every
+//! change, so reads never see the sectors' old contents.
+//!
+//! ## The watchdog
+//!
+//! With the HAL's 8-bit parallelism the datasheet allows up to 800 ms for a
+//! 16 KiB sector erase and 100 µs for each byte programmed: a whole save (one
+//! erase, about 12 KiB programmed, read back) may take 2 s, as long as the
+//! watchdog's nominal timeout, which its LSI clock (17 to 47 kHz) can cut to
+//! 1.4 s. So the driver calls its `busy` function (the board feeds the
+//! watchdog there) before every erase of a sector and every write;
+//! `firmware::store` writes at most `CHUNK` = 256 bytes at a time (26 ms at most), so
+//! the longest stretch without a feed is one sector erase, 800 ms. (The
+//! 128 KiB sectors at the end of flash were not used: their erase alone may
+//! take 4 s.)
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
@@ -32,12 +43,15 @@ pub const REGION: Region = Region {
 /// The two sectors; everything else in flash is refused.
 pub struct Learned {
     flash: LockedFlash,
+    /// Called before every sector erase and every write.
+    busy: fn(),
 }
 
 impl Learned {
-    /// The learned-values sectors of the board's flash.
-    pub fn new(flash: LockedFlash) -> Self {
-        Learned { flash }
+    /// The learned-values sectors of the board's flash; `busy` is called
+    /// before every sector erase and every write (see the module docs).
+    pub fn new(flash: LockedFlash, busy: fn()) -> Self {
+        Learned { flash, busy }
     }
 
     /// `offset..offset + len` inside the two sectors.
@@ -102,6 +116,7 @@ impl NorFlash for Learned {
         for at in (from..to).step_by(SECTOR as usize) {
             // at is one of the two sectors: the number is 14 or 15
             let sector = FIRST_SECTOR + ((at - START) / SECTOR) as u8;
+            (self.busy)();
             result = unlocked.erase(sector).map_err(|e| e.kind());
             if result.is_err() {
                 break;
@@ -114,6 +129,7 @@ impl NorFlash for Learned {
 
     fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), Self::Error> {
         Self::check(offset, bytes.len())?;
+        (self.busy)();
         let result = self
             .flash
             .unlocked()

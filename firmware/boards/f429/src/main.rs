@@ -452,7 +452,7 @@ fn main() -> ! {
     let Ok(mut net) = firmware::model::adapted() else {
         halt_with(&mut lcd, "embedded model is invalid");
     };
-    let mut flash = learned::Learned::new(LockedFlash::new(dp.FLASH));
+    let mut flash = learned::Learned::new(LockedFlash::new(dp.FLASH), feed_watchdog);
     let (mut store, restored) = Store::open_and_restore(
         &mut flash,
         learned::REGION,
@@ -574,8 +574,7 @@ fn main() -> ! {
                 label: app.taught(),
             };
             defmt::info!("ink {}", defmt::Display2Format(&line));
-            // keep it across resets (a 16 KiB sector erase: far below the watchdog's timeout)
-            watchdog.feed();
+            // keep it across resets (the flash driver feeds the watchdog while it works)
             match store.save(&mut flash, app.net(), corrections) {
                 Ok(saved) => defmt::info!(
                     "saved {=u32} corrections to flash slot {=usize}",
@@ -589,7 +588,6 @@ fn main() -> ! {
             // Clear held and released on "Forget learned": two sector erases
             forgets = app.forgets();
             corrections = 0;
-            watchdog.feed();
             match store.forget(&mut flash) {
                 Ok(()) => {
                     defmt::info!("forgot what it learned: the model as shipped, flash slots erased")
@@ -641,9 +639,17 @@ fn panic(info: &PanicInfo) -> ! {
         defmt::error!("panic: {=str}", msg.as_str());
     }
     loop {
-        // SAFETY: a write of the reload key to IWDG_KR (no effect if the watchdog
-        // is not running); nothing else uses the watchdog any more.
-        unsafe { (*pac::IWDG::ptr()).kr().write(|w| w.key().feed()) };
+        feed_watchdog();
         cortex_m::asm::delay(18_000_000); // ~0.1 s at 180 MHz
     }
+}
+
+/// Reloads the watchdog's counter: the reload key written to IWDG_KR, as
+/// `IndependentWatchdog::feed` does (no effect before the watchdog starts).
+/// For the flash driver, which works between two passes of the main loop,
+/// and the panic handler.
+fn feed_watchdog() {
+    // SAFETY: one write of the reload key to IWDG_KR, which only reloads the
+    // counter; no read-modify-write, so it cannot race another feed.
+    unsafe { (*pac::IWDG::ptr()).kr().write(|w| w.key().feed()) };
 }
