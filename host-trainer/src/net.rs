@@ -20,6 +20,16 @@
 //!
 //! Given the same thread count (= block count) every floating-point operation
 //! happens in the same order, so training is deterministic.
+//!
+//! ## Same bits on another machine?
+//!
+//! Only with the same [`GemmSetup`]: `gemm` picks its kernels by the CPU's
+//! instruction sets and splits the summation over `k` into blocks sized by
+//! the CPU's caches, and both decide how a sum is rounded. A machine with
+//! another setup trains a model of the same quality from the same command,
+//! but not the same bytes; `train` prints the setup it used.
+use std::fmt;
+
 use gemm::Parallelism;
 use nnet_core::format::{OwnedMetadata, OwnedModel};
 use nnet_core::{INPUT, OUTPUT};
@@ -133,6 +143,71 @@ pub fn matmul(
             false,
             par,
         );
+    }
+}
+
+/// What decides the bits of `gemm`'s sums on this machine: the kernels it
+/// dispatches to (as `gemm` 0.19 picks them, with the `x86-v4` feature on)
+/// and the caches it sizes its blocks by (as it reads them from Linux's
+/// sysfs). Two machines with the same setup train the same bytes; machines
+/// whose setups differ may or may not, depending on whether `gemm` splits a
+/// sum over `k` into other blocks or rounds its products apart from the sums
+/// (its scalar kernels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GemmSetup {
+    /// The kernel family: `avx512f`, `fma`, `neon` or `scalar`.
+    pub kernels: &'static str,
+    /// L1 data, L2 and L3: size in bytes, ways, line size in bytes.
+    pub caches: [[usize; 3]; 3],
+}
+
+impl GemmSetup {
+    /// This machine's setup.
+    pub fn detect() -> GemmSetup {
+        let info = *gemm_common::cache::CACHE_INFO;
+        GemmSetup {
+            kernels: gemm_kernels(),
+            caches: info.map(|c| [c.cache_bytes, c.associativity, c.cache_line_bytes]),
+        }
+    }
+}
+
+impl fmt::Display for GemmSetup {
+    /// `avx512f kernels, caches 32768/8/64 1048576/8/64 33554432/16/64`
+    /// (L1, L2, L3 as bytes/ways/line bytes): the `gemm:` line of `train`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} kernels, caches", self.kernels)?;
+        for [bytes, ways, line] in self.caches {
+            write!(f, " {bytes}/{ways}/{line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The kernel family `gemm` 0.19 dispatches f32 products to (its
+/// `init_gemm_fn`, with the `x86-v4` feature this crate turns on).
+fn gemm_kernels() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("avx512f") {
+            "avx512f"
+        } else if std::is_x86_feature_detected!("fma") {
+            "fma"
+        } else {
+            "scalar"
+        }
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        if std::arch::is_aarch64_feature_detected!("neon") {
+            "neon"
+        } else {
+            "scalar"
+        }
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        "scalar"
     }
 }
 
@@ -764,4 +839,25 @@ fn output_layer(
         }
     }
     loss / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gemm_setup_names_kernels_and_caches() {
+        let s = GemmSetup {
+            kernels: "fma",
+            caches: [[32768, 8, 64], [1048576, 8, 64], [33554432, 16, 64]],
+        };
+        assert_eq!(
+            s.to_string(),
+            "fma kernels, caches 32768/8/64 1048576/8/64 33554432/16/64"
+        );
+        let here = GemmSetup::detect();
+        assert!(["avx512f", "fma", "neon", "scalar"].contains(&here.kernels));
+        // gemm falls back to assumed sizes where the OS does not say: never zero
+        assert!(here.caches.iter().all(|c| c[0] > 0 && c[2] > 0), "{here}");
+    }
 }

@@ -336,6 +336,10 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         cfg.batch,
         cfg.threads
     ));
+    say(format!(
+        "gemm: {} (a model's bytes are reproducible where this line is the same)",
+        crate::net::GemmSetup::detect()
+    ));
     if n_drawings > 0 {
         say(format!(
             "ink: {n_drawings} labelled drawings from {} file(s), each seen {} times per epoch",

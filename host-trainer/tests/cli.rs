@@ -370,3 +370,30 @@ fn bench_reports_training_and_augmentation_per_epoch_separately() {
     ]);
     assert!(!out.contains("augment: "), "{out}");
 }
+
+#[test]
+fn train_names_the_gemm_setup_its_bits_depend_on() {
+    let d = common::tmpdir("cli-gemm");
+    common::synthetic(&d, 200, 2);
+    let data = d.to_str().unwrap();
+    let m = d.join("m.nnet");
+    let o = run(&[
+        "train",
+        "--data",
+        data,
+        "--out",
+        m.to_str().unwrap(),
+        "--hidden",
+        "16",
+        "--epochs",
+        "1",
+    ]);
+    assert!(o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let setup = host_trainer::net::GemmSetup::detect();
+    let line = format!("gemm: {setup} (");
+    assert!(
+        stderr.lines().any(|l| l.starts_with(&line)),
+        "no '{line}' in:\n{stderr}"
+    );
+}
