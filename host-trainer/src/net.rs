@@ -26,8 +26,8 @@
 //! Only with the same [`GemmSetup`]: `gemm` picks its kernels by the CPU's
 //! instruction sets and splits the summation over `k` into blocks sized by
 //! the CPU's caches, and both decide how a sum is rounded. A machine with
-//! another setup trains a model of the same quality from the same command,
-//! but not the same bytes; `train` prints the setup it used.
+//! another setup may train other bytes (a model of the same quality) from the
+//! same command; `train` prints the setup it used.
 use std::fmt;
 
 use gemm::Parallelism;
