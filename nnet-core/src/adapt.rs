@@ -173,43 +173,60 @@ pub struct OutputLayer<const H: usize> {
 impl<const H: usize> OutputLayer<H> {
     /// A copy of the f32 network's output layer (`c = q = 1`).
     pub fn from_mlp(net: &Mlp<'_, H>) -> Self {
-        let mut layer = OutputLayer {
-            w: *net.w2(),
-            b: *net.b2(),
-            c: [1.0; OUTPUT],
-            q: [1.0; OUTPUT],
-            bound: 0.0,
-            h_max: 1.0,
-        };
-        layer.bound = layer.max_abs();
+        let mut layer = OutputLayer::ZERO;
+        layer.load_mlp(net);
         layer
     }
 
     /// The int8 network's output layer in f32: `w[k][j] = w2q[k][j]`,
     /// `c[k] = s2[k] * INV255`, `q[k] = INV255 / s2[k]`.
     pub fn from_quant(net: &QuantMlp<'_, H>) -> Self {
-        let mut w = [[0.0f32; H]; OUTPUT];
-        for (row, qrow) in w.iter_mut().zip(net.w2q().iter()) {
+        let mut layer = OutputLayer::ZERO;
+        layer.load_quant(net);
+        layer
+    }
+
+    /// An all-zero layer, only ever a starting point for the loaders.
+    const ZERO: Self = OutputLayer {
+        w: [[0.0; H]; OUTPUT],
+        b: [0.0; OUTPUT],
+        c: [0.0; OUTPUT],
+        q: [0.0; OUTPUT],
+        bound: 0.0,
+        h_max: 0.0,
+    };
+
+    /// Becomes [`OutputLayer::from_mlp`] in place: forgetting needs no
+    /// second layer on the stack (12 KiB for `H = 300`, too much for a
+    /// board's stack on top of the app).
+    fn load_mlp(&mut self, net: &Mlp<'_, H>) {
+        self.w = *net.w2();
+        self.b = *net.b2();
+        self.c = [1.0; OUTPUT];
+        self.q = [1.0; OUTPUT];
+        self.h_max = 1.0;
+        self.bound = self.max_abs();
+    }
+
+    /// Becomes [`OutputLayer::from_quant`] in place (see [`OutputLayer::load_mlp`]).
+    fn load_quant(&mut self, net: &QuantMlp<'_, H>) {
+        for (row, qrow) in self.w.iter_mut().zip(net.w2q().iter()) {
             for (v, &q) in row.iter_mut().zip(qrow.iter()) {
                 *v = f32::from(q);
             }
         }
-        let mut c = [0.0f32; OUTPUT];
-        let mut q = [0.0f32; OUTPUT];
-        for ((c, q), &s) in c.iter_mut().zip(q.iter_mut()).zip(net.s2().iter()) {
+        self.b = *net.b2();
+        for ((c, q), &s) in self
+            .c
+            .iter_mut()
+            .zip(self.q.iter_mut())
+            .zip(net.s2().iter())
+        {
             *c = s * INV255;
             *q = INV255 / s;
         }
-        let mut layer = OutputLayer {
-            w,
-            b: *net.b2(),
-            c,
-            q,
-            bound: 0.0,
-            h_max: 255.0,
-        };
-        layer.bound = layer.max_abs();
-        layer
+        self.h_max = 255.0;
+        self.bound = self.max_abs();
     }
 
     fn max_abs(&self) -> f32 {
@@ -405,7 +422,7 @@ impl<'a, const H: usize> AdaptedMlp<'a, H> {
 
     /// Forgets every correction: back to the borrowed network's output layer.
     pub fn reset(&mut self) {
-        self.out = OutputLayer::from_mlp(&self.net);
+        self.out.load_mlp(&self.net);
     }
 
     /// Classifies `x` and leaves its hidden activations in `hidden`, ready
@@ -502,7 +519,7 @@ impl<'a, const H: usize> AdaptedQuantMlp<'a, H> {
 
     /// Forgets every correction.
     pub fn reset(&mut self) {
-        self.out = OutputLayer::from_quant(&self.net);
+        self.out.load_quant(&self.net);
         self.fresh = true;
     }
 

@@ -56,21 +56,7 @@ build() {
     fi
 }
 
-# frames MODEL SIM-FEATURES SCRIPT LABEL: the simulator's frame and polls of every script into
-# $out/MODEL/, and teach.json/.rgb565: script SCRIPT drawn and corrected to digit LABEL
-frames() {
-    local model=$1 features=$2 n=0
-    mkdir -p "$out/$model"
-    cargo build -q -p firmware --features "$features" --bin simulator
-    while "$CARGO_TARGET_DIR/debug/simulator" --script "$n" --raw "$out/$model/script-$n.rgb565" \
-        --polls "$out/$model/script-$n.json" >/dev/null 2>"$out/$model/stderr"; do
-        n=$((n + 1))
-    done
-    grep -q "there are $n scripts" "$out/$model/stderr" || { cat "$out/$model/stderr" >&2; exit 1; }
-    "$CARGO_TARGET_DIR/debug/simulator" --script "$3" --teach "$4" --raw "$out/$model/teach.rgb565" \
-        --polls "$out/$model/teach.json" >/dev/null
-    echo "simulator ($model): frames and touch polls of $n scripts, and of script $3 corrected to $4"
-}
+source scripts/lib/simulator-frames.sh
 
 (cd firmware/boards && cargo fmt -p firmware-pico -- --check)
 echo "==> nnet-core for thumbv6m-none-eabi (its ARMv6-M code): clippy"
@@ -79,7 +65,7 @@ echo "==> emulator harness: npm ci (rp2040js)"
 (cd "$emu" && npm ci --no-audit --no-fund --loglevel=error)
 
 build int8
-frames int8 simulator,int8 5 1
+simulator_frames "$out/int8" simulator,int8 5 1
 echo "==> rp2040js: the int8 UF2 with every scripted digit and a correction, saved to flash"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
     --teach "$out/int8/teach.json" --flash-out "$out/int8/flash-taught.bin" \
@@ -107,7 +93,7 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
     --expect-log '^nothing learned in flash: the model as shipped$'
 
 build f32 --no-default-features --features f32
-frames f32 simulator 1 7
+simulator_frames "$out/f32" simulator 1 7
 echo "==> rp2040js: the f32 UF2 with two scripted digits and a correction"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2 \
     --teach "$out/f32/teach.json" --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$'

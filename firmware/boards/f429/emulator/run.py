@@ -1,0 +1,485 @@
+#!/usr/bin/env python3
+"""Runs the STM32F429I-DISC1 board binary (the ELF a user flashes) in an emulator.
+
+The Cortex-M4F core is unicorn's (PyPI `unicorn`); the parts of the board the
+binary talks to are small models here, just enough to behave like the board:
+
+* RCC and PWR: every oscillator, PLL and regulator is ready as soon as it is
+  switched on; the system clock switch follows its request.
+* GPIOA..K: BSRR and ODR drive the pins; IDR reads what a pin is driven to
+  (inputs read high, as the DISC1's pull-ups make the I2C lines).
+* SPI5: the L3GD20 gyroscope answers WHO_AM_I with 0xD4 (a revision B/C
+  board) while its chip select (PC1) is low; the ILI9341's bytes are taken.
+* I2C3 with an STMPE811 at 0x41: the peripheral's START/address/data/STOP
+  flags as stm32f4xx-hal polls them, the controller's registers, and a touch
+  script (screen points per poll, see --touch) fed through its FIFO.
+* FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
+  numbering) and byte programming (PG) on the flash image; programming a
+  byte that is not erased, or writing flash without PG, fails the run.
+* IWDG, SysTick (its COUNTFLAG is always set, so delays take no time),
+  LTDC, DMA2D, SCB, DBGMCU: registers that keep what is written.
+
+A poll is one read of the STMPE811's TSC_CTRL register (the main loop reads it
+once per 10 ms tick). The run stops after --polls polls and writes what the
+screen shows (the framebuffer in SRAM that the LTDC scans) as the FNV-1a 64
+hash the UI goldens use (firmware/tests/data/ui-golden.txt) and, with --png,
+as a picture. Exit status: 0, or 1 with the reason (a wrong frame, a flash
+rule broken, an emulator fault, fewer polls than asked for).
+"""
+import argparse
+import json
+import struct
+import sys
+import zlib
+
+from elftools.elf.elffile import ELFFile
+from unicorn import UC_ARCH_ARM, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UC_MEM_WRITE, UC_MODE_MCLASS, UC_MODE_THUMB, Uc, UcError
+from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4
+
+FLASH = 0x0800_0000
+FLASH_SIZE = 2 << 20
+LEARNED = (0x0810_8000, 0x0811_0000)  # sectors 14 and 15: what the board learned
+SRAM, CCM = 0x2000_0000, 0x1000_0000
+STACK_PAINT = b"\xcd"
+WIDTH, HEIGHT = 240, 320
+
+
+class Fail(Exception):
+    pass
+
+
+def sectors():
+    """(number, start, size) of the 24 sectors of a 2 MiB dual-bank STM32F429."""
+    sizes = [16, 16, 16, 16, 64, 128, 128, 128, 128, 128, 128, 128]
+    out, at = [], FLASH
+    for bank in range(2):
+        for i, kib in enumerate(sizes):
+            out.append((bank * 12 + i, at, kib * 1024))
+            at += kib * 1024
+    return out
+
+
+class Stmpe811:
+    """The touch controller's registers and FIFO; `touch` is the current sample."""
+
+    def __init__(self):
+        self.regs = {0x00: 0x08, 0x01: 0x11, 0x02: 0x03}
+        self.ptr = 0
+        self.touch = None  # (raw x, raw y) or None
+        self.fifo = []
+        self.polls = 0
+
+    def read(self):
+        r = self.ptr
+        if r == 0x40:  # TSC_CTRL: bit 7 while touched; one read per main-loop poll
+            self.polls += 1
+            self.on_poll(self.polls)
+            v = (self.regs.get(r, 0) & 0x7F) | (0x80 if self.touch else 0)
+        elif r == 0x4C:  # FIFO_SIZE
+            v = len(self.fifo)
+        elif r == 0xD7:  # TSC_DATA_XYZ: 4 bytes per sample, the address does not advance
+            if not self.fifo:
+                v = 0
+            else:
+                x, y = self.fifo[0]
+                packed = [x >> 4, ((x & 0xF) << 4) | (y >> 8), y & 0xFF, 0x80]
+                v = packed[self.byte]
+                self.byte += 1
+                if self.byte == 4:
+                    self.byte = 0
+                    self.fifo.pop(0)
+            return v
+        else:
+            v = self.regs.get(r, 0)
+        self.ptr = (self.ptr + 1) & 0xFF
+        return v
+
+    def write(self, value):
+        r = self.ptr
+        if r == 0x4B and value & 1:  # FIFO_STA: reset
+            self.fifo.clear()
+        self.regs[r] = value
+        self.ptr = (self.ptr + 1) & 0xFF
+
+    def on_poll(self, n):
+        pass
+
+
+class Board:
+    def __init__(self, elf_path, touch_script):
+        with open(elf_path, "rb") as f:
+            self.elf = ELFFile(f)
+            self.load(self.elf)
+            self.symbols = {
+                s.name: (s["st_value"], s["st_size"])
+                for s in self.elf.get_section_by_name(".symtab").iter_symbols()
+            }
+        self.regs = {}
+        self.gpio_odr = [0] * 11
+        self.flash_locked = True
+        self.key_step = 0
+        self.program = False
+        self.i2c = {"state": "idle", "sb": False, "addr": False, "read": False, "first": True}
+        self.touch = Stmpe811()
+        self.touch.on_poll = self.on_poll
+        self.script = touch_script
+        self.spi_cmd = None
+        self.spi_rx = 0
+        self.error = None
+        self.erased = []
+        self.programmed = 0
+
+    # -- memory -------------------------------------------------------------------------
+    def load(self, elf):
+        mu = Uc(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS)
+        mu.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M4)
+        mu.mem_map(FLASH, FLASH_SIZE)
+        mu.mem_write(FLASH, b"\xff" * FLASH_SIZE)
+        mu.mem_map(SRAM, 256 << 10)
+        mu.mem_map(CCM, 64 << 10)
+        mu.mem_write(CCM, STACK_PAINT * (64 << 10))  # the stack (all of CCM): painted to find its depth
+        mu.mem_map(0x1FFF_0000, 64 << 10)
+        mu.mem_write(0x1FFF_7A22, struct.pack("<H", 2048))  # flash size register: 2048 KiB
+        for seg in elf.iter_segments():
+            if seg["p_type"] == "PT_LOAD" and seg["p_filesz"]:
+                mu.mem_write(seg["p_paddr"], seg.data())
+        for base, size in [(0x4000_0000, 0x2000_0000), (0xE000_0000, 0x10_0000)]:
+            mu.mem_map(base, size)
+            mu.hook_add(UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, self.mmio, begin=base, end=base + size - 1)
+        mu.hook_add(UC_HOOK_MEM_WRITE, self.flash_write, begin=FLASH, end=FLASH + FLASH_SIZE - 1)
+        self.mu = mu
+
+    def flash_image(self, start, end):
+        return bytes(self.mu.mem_read(start, end - start))
+
+    def set_flash(self, start, data):
+        self.mu.mem_write(start, data)
+
+    def flash_write(self, uc, access, addr, size, value, data):
+        if not self.program or self.flash_locked:
+            self.fail(f"write to flash at {addr:#x} without PG set and the flash unlocked")
+            return
+        old = bytes(uc.mem_read(addr, size))
+        new = value.to_bytes(8, "little")[:size]
+        if any(o != 0xFF and o & n != n for o, n in zip(old, new)):
+            self.fail(f"programming {addr:#x}: {old.hex()} is not erased for {new.hex()}")
+        self.programmed += size
+
+    def fail(self, why):
+        if self.error is None:
+            self.error = why
+        self.mu.emu_stop()
+
+    # -- peripherals --------------------------------------------------------------------
+    def mmio(self, uc, access, addr, size, value, data):
+        if access == UC_MEM_WRITE:
+            self.write(addr, size, value)
+        else:
+            v = self.read(addr, size) & 0xFFFF_FFFF
+            uc.mem_write(addr, v.to_bytes(4, "little")[:size] if size <= 4 else v.to_bytes(size, "little"))
+        return True
+
+    def read(self, addr, size):
+        word = addr & ~3
+        shift = (addr & 3) * 8
+        v = self.read_word(word)
+        return v >> shift
+
+    def write(self, addr, size, value):
+        word = addr & ~3
+        if size < 4:
+            shift = (addr & 3) * 8
+            mask = ((1 << (8 * size)) - 1) << shift
+            value = (self.regs.get(word, 0) & ~mask) | ((value << shift) & mask)
+        self.write_word(word, value & 0xFFFF_FFFF)
+
+    def read_word(self, a):
+        r = self.regs.get(a, 0)
+        if a == 0x4002_3800:  # RCC_CR: HSIRDY, HSERDY, PLLRDY, PLLI2SRDY, PLLSAIRDY follow their ON bits
+            return r | ((r & 0x1501_0001) << 1)
+        if a == 0x4002_3808:  # RCC_CFGR: SWS follows SW
+            return (r & ~0xC) | ((r & 3) << 2)
+        if a == 0x4000_7004:  # PWR_CSR: VOSRDY, ODRDY, ODSWRDY
+            return r | (1 << 14) | (1 << 16) | (1 << 17)
+        if 0x4002_0000 <= a < 0x4002_2C00 and a & 0x3FF == 0x10:  # GPIOx_IDR
+            port = (a - 0x4002_0000) >> 10
+            moder = self.regs.get(a - 0x10, 0)
+            idr = 0
+            for pin in range(16):
+                mode = (moder >> (2 * pin)) & 3
+                level = (self.gpio_odr[port] >> pin) & 1 if mode == 1 else 1
+                idr |= level << pin
+            return idr
+        if 0x4002_0000 <= a < 0x4002_2C00 and a & 0x3FF == 0x14:
+            return self.gpio_odr[(a - 0x4002_0000) >> 10]
+        if a == 0x4001_5008:  # SPI5_SR: TXE, RXNE, never busy
+            return 0x3
+        if a == 0x4001_500C:  # SPI5_DR
+            return self.spi_rx
+        if a == 0x4000_5C00:  # I2C3_CR1: START and STOP are done at once
+            return r & ~((1 << 8) | (1 << 9))
+        if a == 0x4000_5C10:  # I2C3_DR
+            s = self.i2c
+            if not s["read"]:
+                return 0
+            v = self.touch.read()
+            if s.get("stop"):
+                s.update(sb=False, addr=False, state="idle", read=False, stop=False)
+            return v
+        if a == 0x4000_5C14:  # I2C3_SR1
+            s = self.i2c
+            v = 0
+            if s["sb"]:
+                v |= 1
+            if s["addr"]:
+                v |= 1 << 1
+            if s["state"] == "write":
+                v |= (1 << 7) | (1 << 2)  # TXE, BTF
+            if s["state"] == "read":
+                v |= 1 << 6  # RXNE
+            if s["state"] == "nack":
+                v |= 1 << 10  # AF
+            return v
+        if a == 0x4000_5C18:  # I2C3_SR2: reading it clears ADDR
+            s = self.i2c
+            busy = s["state"] != "idle"
+            if s["addr"]:
+                s["addr"] = False
+            return (3 if busy else 0) | (4 if s["state"] == "write" else 0)
+        if a == 0x4002_3C0C:  # FLASH_SR: never busy, no errors
+            return 0
+        if a == 0x4002_3C10:  # FLASH_CR
+            return (r & ~(1 << 31)) | ((1 << 31) if self.flash_locked else 0)
+        if a == 0xE000_E010:  # SYST_CSR: COUNTFLAG always set
+            return r | (1 << 16)
+        if a == 0x4000_300C:  # IWDG_SR: no update pending
+            return 0
+        return r
+
+    def write_word(self, a, v):
+        self.regs[a] = v
+        if 0x4002_0000 <= a < 0x4002_2C00:
+            port = (a - 0x4002_0000) >> 10
+            off = a & 0x3FF
+            if off == 0x14:
+                self.gpio_odr[port] = v & 0xFFFF
+            elif off == 0x18:  # BSRR: set low half, reset high half
+                self.gpio_odr[port] = (self.gpio_odr[port] | (v & 0xFFFF)) & ~(v >> 16)
+                if port == 2 and v & (1 << 1):  # gyroscope deselected (PC1 high)
+                    self.spi_cmd = None
+        elif a == 0x4001_500C:  # SPI5_DR
+            gyro = not (self.gpio_odr[2] >> 1) & 1
+            if gyro and self.spi_cmd is None:
+                self.spi_cmd = v & 0xFF
+                self.spi_rx = 0
+            elif gyro:
+                self.spi_rx = 0xD4 if self.spi_cmd == 0x8F else 0
+            else:
+                self.spi_rx = 0
+        elif a == 0x4000_5C00:  # I2C3_CR1
+            s = self.i2c
+            if v & (1 << 8):  # START
+                s.update(sb=True, addr=False, state="start")
+            if v & (1 << 9):  # STOP: after the byte being received, if reading
+                if s["state"] == "read":
+                    s["stop"] = True
+                else:
+                    s.update(sb=False, addr=False, state="idle", read=False)
+        elif a == 0x4000_5C10:  # I2C3_DR
+            s = self.i2c
+            if s["state"] == "start":
+                s["sb"] = False
+                if (v >> 1) != 0x41:
+                    s["state"] = "nack"
+                    return
+                s["addr"] = True
+                s["read"] = bool(v & 1)
+                s["state"] = "read" if s["read"] else "write"
+                s["first"] = True
+            elif s["state"] == "write":
+                if s["first"]:
+                    self.touch.ptr = v & 0xFF
+                    s["first"] = False
+                else:
+                    self.touch.write(v & 0xFF)
+        elif a == 0x4000_5C14:  # SR1 written: error flags cleared
+            if self.i2c["state"] == "nack":
+                self.i2c["state"] = "idle"
+        elif a == 0x4002_3C04:  # FLASH_KEYR
+            keys = [0x4567_0123, 0xCDEF_89AB]
+            if self.flash_locked and v == keys[self.key_step]:
+                self.key_step += 1
+                if self.key_step == 2:
+                    self.flash_locked, self.key_step = False, 0
+            else:
+                self.fail(f"wrong flash key sequence ({v:#x})")
+        elif a == 0x4002_3C10:  # FLASH_CR
+            was_locked = self.flash_locked
+            if v & (1 << 31):
+                self.flash_locked = True
+            self.regs[a] = v & ~(1 << 16)  # STRT clears when the operation is done
+            if was_locked and v & ~(1 << 31) & 0xFFFF:
+                self.fail(f"FLASH_CR written while locked ({v:#x})")
+                return
+            self.program = bool(v & 1) and not self.flash_locked
+            if self.flash_locked:
+                return
+            if v & (1 << 16) and v & (1 << 1):  # STRT with SER: erase sector SNB
+                snb = (v >> 3) & 0x1F
+                number = snb if snb < 12 else snb - 4 if snb >= 16 else None
+                hit = [s for s in sectors() if s[0] == number]
+                if not hit:
+                    self.fail(f"erase of sector code {snb}: no such sector")
+                    return
+                _, start, size = hit[0]
+                if not (LEARNED[0] <= start and start + size <= LEARNED[1]):
+                    self.fail(f"erase of sector {number} at {start:#x}: the program lives there")
+                    return
+                self.mu.mem_write(start, b"\xff" * size)
+                self.erased.append(number)
+
+    # -- touch script -------------------------------------------------------------------
+    def on_poll(self, n):
+        """Sets the touch of poll `n` (1-based) from the script."""
+        raw = self.script[n - 1] if n - 1 < len(self.script) else None
+        if raw is None:
+            self.touch.touch = None
+        else:
+            self.touch.touch = raw
+            self.touch.fifo.append(raw)
+            self.touch.byte = 0
+        if n >= self.stop_after:
+            self.mu.emu_stop()
+
+    # -- running ------------------------------------------------------------------------
+    def run(self, polls, budget):
+        self.stop_after = polls
+        sp, reset = struct.unpack("<II", self.mu.mem_read(FLASH, 8))
+        self.mu.reg_write(UC_ARM_REG_SP, sp)
+        try:
+            self.mu.emu_start(reset | 1, 0, count=budget)
+        except UcError as e:
+            self.fail(f"emulator fault at pc {self.mu.reg_read(UC_ARM_REG_PC):#x}: {e}")
+        if self.error is None and self.touch.polls < polls:
+            self.fail(f"only {self.touch.polls} of {polls} polls within {budget} instructions")
+
+    def stack_used(self):
+        """Bytes of CCM (the stack, memory.x) ever written: from the lowest one up to the top."""
+        ccm = bytes(self.mu.mem_read(CCM, 64 << 10))
+        untouched = len(ccm) - len(ccm.lstrip(STACK_PAINT))
+        return len(ccm) - untouched
+
+    def framebuffer(self):
+        addr, size = next(v for k, v in self.symbols.items() if "FRAMEBUFFER" in k)
+        pixels = WIDTH * HEIGHT * 2
+        # the ConstStaticCell holds the pixels, then its taken flag
+        assert size >= pixels
+        return bytes(self.mu.mem_read(addr, pixels))
+
+
+def screen_to_raw(x, y):
+    """A raw STMPE811 reading that firmware::disc1 maps to screen point (x, y) on a
+    revision B/C board (ST's BSP formulas: y = (raw_y - 360) / 11, x = (3870 - raw_x) / 15
+    up to raw 3000 and (3800 - raw_x) / 15 above; screen x 54..57 cannot be reached)."""
+    ry = 360 + 11 * y + 5
+    for r in (3870 - 15 * x - 7, 3800 - 15 * x - 7):
+        if ((3870 - r) if r <= 3000 else (3800 - r)) // 15 == x and 0 <= r <= 4095:
+            return (r, ry)
+    raise Fail(f"screen x {x} cannot be touched on a revision B/C board")
+
+
+def fnv1a64(data):
+    h = 0xCBF2_9CE4_8422_2325
+    for b in data:
+        h ^= b
+        h = (h * 0x100_0000_01B3) & 0xFFFF_FFFF_FFFF_FFFF
+    return h
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("elf", help="the firmware-f429 ELF")
+    p.add_argument("--sim", help="the simulator's --polls JSON of a scripted digit: draw it")
+    p.add_argument("--teach", action="store_true", help="then tap the correction in its 'teach' polls")
+    p.add_argument("--forget", action="store_true", help="then hold Clear until it forgets, release, and draw again")
+    p.add_argument("--idle", type=int, default=5, help="untouched polls before and after the drawing (default 5)")
+    p.add_argument("--budget", type=int, default=2_000_000_000, help="instruction budget (default 2e9)")
+    p.add_argument("--expect-frame", help="fail unless the last frame is this RGB565 file (the simulator's --raw)")
+    p.add_argument("--expect-erased", help="fail unless exactly these sectors were erased, in order (e.g. 14 or 14,15; '' for none)")
+    p.add_argument("--expect-hash", help="fail unless the last frame hashes to this (16 hex digits)")
+    p.add_argument("--max-stack", type=int, help="fail if the stack ever grew beyond this many bytes")
+    p.add_argument("--png", help="write the last frame as a PNG")
+    p.add_argument("--flash-in", help="the learned sectors (32 KiB) to start with (default: erased)")
+    p.add_argument("--flash-out", help="write the learned sectors as the run left them")
+    a = p.parse_args()
+    idle = [None] * a.idle
+    script = list(idle)
+    if a.sim:
+        sim = json.load(open(a.sim))
+        drawing = [tuple(p) if p else None for p in sim["polls"]]
+        script += drawing + idle
+        if a.teach:
+            script += [tuple(p) if p else None for p in sim["teach"]["polls"]] + idle
+        if a.forget:
+            clear = tuple(sim["clear_button"])
+            script += [clear] * sim["forget_hold_polls"] + idle + drawing + idle
+    try:
+        raw = [screen_to_raw(*t) if t else None for t in script]
+    except Fail as e:
+        sys.exit(f"error: {e}")
+    board = Board(a.elf, raw)
+    if a.flash_in:
+        data = open(a.flash_in, "rb").read()
+        if len(data) != LEARNED[1] - LEARNED[0]:
+            sys.exit(f"error: {a.flash_in}: {len(data)} bytes, not {LEARNED[1] - LEARNED[0]}")
+        board.set_flash(LEARNED[0], data)
+    board.run(len(script), a.budget)
+    fb = board.framebuffer()
+    h = f"{fnv1a64(fb):016x}"
+    print(
+        f"polls {board.touch.polls}, frame {h}, sectors erased {board.erased}, "
+        f"bytes programmed {board.programmed}, stack {board.stack_used()} of {64 << 10} bytes"
+    )
+    if a.png:
+        write_png(a.png, fb)
+    if a.flash_out:
+        open(a.flash_out, "wb").write(board.flash_image(*LEARNED))
+    if board.error:
+        print(f"error: {board.error}", file=sys.stderr)
+        return 1
+    if a.expect_hash and h != a.expect_hash:
+        print(f"error: frame {h}, expected {a.expect_hash}", file=sys.stderr)
+        return 1
+    if a.expect_frame and fb != open(a.expect_frame, "rb").read():
+        print(f"error: the screen is not {a.expect_frame} (frame {h})", file=sys.stderr)
+        return 1
+    if a.max_stack is not None and board.stack_used() > a.max_stack:
+        print(f"error: the stack grew to {board.stack_used()} bytes, more than {a.max_stack}", file=sys.stderr)
+        return 1
+    if a.expect_erased is not None:
+        want = [int(v) for v in a.expect_erased.split(",") if v]
+        if board.erased != want:
+            print(f"error: sectors erased {board.erased}, expected {want}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def write_png(path, fb):
+    """The RGB565 frame as an 8-bit RGB PNG (no Pillow needed)."""
+    rows = bytearray()
+    for y in range(HEIGHT):
+        rows.append(0)  # filter: none
+        for (v,) in struct.iter_unpack("<H", fb[y * WIDTH * 2:(y + 1) * WIDTH * 2]):
+            rows += bytes(((v >> 11) << 3, ((v >> 5) & 63) << 2, (v & 31) << 3))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 2, 0, 0, 0)
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + chunk(b"IEND", b""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

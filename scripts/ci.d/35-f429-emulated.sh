@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The STM32F429I-DISC1 board binary, built as a user flashes it, run whole in an emulator
+# (firmware/boards/f429/emulator/run.py: unicorn's Cortex-M4 core and small models of the
+# board's parts, see its --help):
+#   scripts/ci.d/35-f429-emulated.sh      (from anywhere; needs python3 with venv and pip)
+#   1. a Python environment with the pinned emulator packages (target/f429-emu/venv);
+#   2. release builds for thumbv7em-none-eabihf (f32 model, then int8) and the desktop
+#      simulator's frames and touch polls of the scripted digits for each;
+#   3. for each build: every scripted digit drawn through the STMPE811 model must leave the
+#      simulator's frame on the screen, pixel for pixel; a correction (tap the digit, tap the
+#      right key) gives the simulator's frame and is saved to flash (sector 14 erased and
+#      programmed through the HAL's driver); started again on that flash the board answers
+#      the taught digit at once; holding Clear there forgets it (sectors 14 and 15 erased,
+#      the shipped answer again); started on the taught flash with one byte of the record
+#      damaged it answers as shipped; and no run lets the stack (all of CCM) grow past 56 KiB.
+# F429_OUT=DIR keeps the artefacts (ELFs, frames, flash images, the emulated screen PNG) there.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+case $CARGO_TARGET_DIR in /*) ;; *) CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+out=${F429_OUT:-$CARGO_TARGET_DIR/f429-emu}
+emu=firmware/boards/f429/emulator
+mkdir -p "$out"
+source scripts/lib/simulator-frames.sh
+
+echo "==> emulator environment: $emu/requirements.txt into $out/venv"
+[[ -x $out/venv/bin/python ]] || python3 -m venv "$out/venv"
+"$out/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$emu/requirements.txt"
+py=$out/venv/bin/python
+
+# The stack is all of CCM (64 KiB, memory.x); an overflow is a fault on the board (and in the
+# emulator: nothing is mapped below CCM). Every run must leave 8 KiB of it untouched.
+max_stack=$((56 * 1024))
+
+# run NAME ARGS...: one emulated start of the board; its output is kept in $out/NAME.txt
+run() {
+    local name=$1
+    shift
+    if ! "$py" "$emu/run.py" "$@" --max-stack "$max_stack" >"$out/$name.txt" 2>&1; then
+        cat "$out/$name.txt" >&2
+        echo "error: F429 emulation '$name' failed" >&2
+        exit 1
+    fi
+    echo "$name: $(cat "$out/$name.txt")"
+}
+
+# check MODEL CARGO-FEATURE-ARGS...: build, then every scenario above
+check() {
+    local model=$1
+    shift
+    echo "==> firmware-f429 ($model model): release build, then the binary in the emulator"
+    (cd firmware/boards && cargo build -q --release --locked -p firmware-f429 "$@")
+    local elf=$out/firmware-f429-$model.elf sim=$out/$model
+    cp "$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/firmware-f429" "$elf"
+    local n
+    for ((n = 0; n < simulator_scripts; n++)); do
+        run "$model-script-$n" "$elf" --sim "$sim/script-$n.json" \
+            --expect-frame "$sim/script-$n.rgb565" --expect-erased ''
+    done
+    local shipped
+    shipped=$(sed -n 's/.*"script":\([0-9]*\).*/\1/p' "$sim/teach.json")
+    shipped=$sim/script-$shipped.rgb565
+    run "$model-teach" "$elf" --sim "$sim/teach.json" --teach --expect-frame "$sim/teach.rgb565" \
+        --expect-erased 14 --flash-out "$out/$model-taught.bin" --png "$out/f429-emulated-$model.png"
+    run "$model-restored" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-taught.bin" \
+        --expect-frame "$sim/teach.rgb565" --expect-erased ''
+    run "$model-forget" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-taught.bin" --forget \
+        --expect-frame "$shipped" --expect-erased 14,15 --flash-out "$out/$model-forgot.bin"
+    run "$model-after-forget" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-forgot.bin" \
+        --expect-frame "$shipped" --expect-erased ''
+    # one byte inside the record's values flipped: its checksum no longer matches
+    "$py" -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[1000] ^= 1; open(sys.argv[2], "wb").write(d)' \
+        "$out/$model-taught.bin" "$out/$model-damaged.bin"
+    run "$model-damaged" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-damaged.bin" \
+        --expect-frame "$shipped" --expect-erased ''
+}
+
+simulator_frames "$out/f32" simulator 1 7
+check f32
+simulator_frames "$out/int8" simulator,int8 5 1
+check int8 --features int8
+echo "F429 emulation: OK"
