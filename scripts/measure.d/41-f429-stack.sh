@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# How deep the STM32F429I-DISC1 binary's stack (all of its 64 KiB CCM) grows, measured by
+# running the release binaries whole in the emulator (scripts/ci.d/35-f429-emulated.sh,
+# which also enforces the 56 KiB limit): the stack is painted before the start and the
+# lowest byte ever written is found at the end.
+set -euo pipefail
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+F429_OUT=$tmp bash scripts/ci.d/35-f429-emulated.sh >"$tmp/log.txt"
+echo '## Stack depth of the F429 binary (emulated)'
+echo
+echo 'Command: `scripts/ci.d/35-f429-emulated.sh` (each run: the release binary started in'
+echo '`firmware/boards/f429/emulator/run.py`, the scripted touches, the stack of CCM painted'
+echo 'before the start and its lowest written byte found after the run). Deepest stack of each'
+echo 'run, bytes of the 65,536; CI fails a run above 57,344 (56 KiB).'
+echo
+echo '| run | f32 build | int8 build |'
+echo '| --- | --- | --- |'
+stack() { sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$tmp/$1.txt"; }
+for run in script-0 script-1 script-2 script-3 script-4 script-5 teach restored forget after-forget damaged; do
+    echo "| $run | $(stack "f32-$run") | $(stack "int8-$run") |"
+done
