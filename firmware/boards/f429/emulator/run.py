@@ -12,7 +12,7 @@ binary talks to are small models here, just enough to behave like the board:
   board) while its chip select (PC1) is low; the ILI9341's bytes are taken.
 * I2C3 with an STMPE811 at 0x41: the peripheral's START/address/data/STOP
   flags as stm32f4xx-hal polls them, the controller's registers, and a touch
-  script (screen points per poll, see --touch) fed through its FIFO.
+  script (screen points per poll, see --sim) fed through its FIFO.
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and byte programming (PG) on the flash image; programming a
   byte that is not erased, or writing flash without PG, fails the run.
@@ -20,11 +20,15 @@ binary talks to are small models here, just enough to behave like the board:
   LTDC, DMA2D, SCB, DBGMCU: registers that keep what is written.
 
 A poll is one read of the STMPE811's TSC_CTRL register (the main loop reads it
-once per 10 ms tick). The run stops after --polls polls and writes what the
-screen shows (the framebuffer in SRAM that the LTDC scans) as the FNV-1a 64
-hash the UI goldens use (firmware/tests/data/ui-golden.txt) and, with --png,
-as a picture. Exit status: 0, or 1 with the reason (a wrong frame, a flash
-rule broken, an emulator fault, fewer polls than asked for).
+once per 10 ms tick). The touch script is --idle untouched polls, the drawing of
+--sim (then its correction with --teach, a held Clear and the drawing again with
+--forget), and --idle untouched polls. The run stops at the script's last poll
+and prints what the screen shows (the framebuffer in SRAM that the LTDC scans)
+as the FNV-1a 64 hash the UI goldens use (firmware/tests/data/ui-golden.txt),
+the flash sectors erased, the bytes programmed and the stack's depth (CCM is
+painted before the start). Exit status: 0, or 1 with the reason (a wrong frame,
+a flash rule broken, an emulator fault such as a stack overflow, a hang: fewer
+polls than the script within the instruction budget).
 """
 import argparse
 import json
@@ -67,6 +71,7 @@ class Stmpe811:
         self.ptr = 0
         self.touch = None  # (raw x, raw y) or None
         self.fifo = []
+        self.byte = 0  # of the FIFO's oldest sample being read
         self.polls = 0
 
     def read(self):
@@ -98,6 +103,7 @@ class Stmpe811:
         r = self.ptr
         if r == 0x4B and value & 1:  # FIFO_STA: reset
             self.fifo.clear()
+            self.byte = 0
         self.regs[r] = value
         self.ptr = (self.ptr + 1) & 0xFF
 
@@ -347,7 +353,6 @@ class Board:
         else:
             self.touch.touch = raw
             self.touch.fifo.append(raw)
-            self.touch.byte = 0
         if n >= self.stop_after:
             self.mu.emu_stop()
 
