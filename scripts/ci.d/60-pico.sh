@@ -15,7 +15,8 @@
 #      frame and answer and is saved to flash through the bootrom (a W25Q16 model); the
 #      board started again on that flash answers the taught digit at once; holding Clear
 #      there forgets it (shipped answer, slots erased: the next start finds nothing); started
-#      on the taught flash with one byte of the record damaged it says so and answers as shipped.
+#      on the taught flash with one byte of the record damaged it says so and answers as shipped;
+#      and in no run the stack (painted from the statics to the top of SRAM) grows past 64 KiB.
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +28,19 @@ mkdir -p "$out"
 elf=$CARGO_TARGET_DIR/thumbv6m-none-eabi/release/firmware-pico
 emu=firmware/boards/pico/emulator
 size_tool=$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-size | head -n1)
+
+# The stack runs from the top of SRAM down to the statics; the emulation paints it and fails a
+# run whose stack grows past this (and the build if the statics leave it less room)
+max_stack_kib=64
+nm_tool=$(dirname "$size_tool")/llvm-nm
+
+# stack MODEL: the harness options that measure and limit the stack of firmware-pico-MODEL.elf
+stack() {
+    local floor
+    floor=$("$nm_tool" "$out/firmware-pico-$1.elf" | awk '$3 == "_stack_end" { print $1 }')
+    [[ -n $floor ]] || { echo "error: no _stack_end in firmware-pico-$1.elf" >&2; exit 1; }
+    echo "--stack-floor 0x$floor --max-stack $((max_stack_kib * 1024))"
+}
 
 # build MODEL CARGO-FEATURE-ARGS...: release ELF + UF2 in $out/firmware-pico-MODEL.{elf,uf2}
 build() {
@@ -50,8 +64,8 @@ build() {
         printf "%-4s model: flash %d bytes (%.1f KiB of 2016 KiB), static RAM %d bytes (%.1f KiB of 264 KiB; the rest is stack)\n", m, f, f / 1024, r, r / 1024
     }'
     # the last 32 KiB of the 2 MiB flash keep what the board learned (memory.x)
-    if ((flash > 2016 * 1024 || ram > 240 * 1024)); then
-        echo "error: firmware-pico ($model) does not fit the Pico (2016 KiB of flash for the program, 264 KiB SRAM with 24 KiB left for the stack)" >&2
+    if ((flash > 2016 * 1024 || ram > (264 - max_stack_kib) * 1024)); then
+        echo "error: firmware-pico ($model) does not fit the Pico (2016 KiB of flash for the program, 264 KiB SRAM with $max_stack_kib KiB left for the stack)" >&2
         exit 1
     fi
 }
@@ -67,19 +81,19 @@ echo "==> emulator harness: npm ci (rp2040js)"
 build int8
 simulator_frames "$out/int8" simulator,int8 5 1
 echo "==> rp2040js: the int8 UF2 with every scripted digit and a correction, saved to flash"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $(stack int8) \
     --teach "$out/int8/teach.json" --flash-out "$out/int8/flash-taught.bin" \
     --expect-log '^nothing learned in flash: the model as shipped$' \
     --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$' \
     --png "$out/pico-emulated.png" --max-boot-ms 300 --max-inference-cycles 600000
 echo "==> rp2040js: the int8 UF2 started again on that flash remembers the correction, then forgets it"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $(stack int8) \
     --flash-in "$out/int8/flash-taught.bin" --restored "$out/int8/teach.json" \
     --forget --flash-out "$out/int8/flash-forgot.bin" \
     --expect-log '^restored 1 corrections from flash slot 0$' \
     --expect-log '^forgot what it learned: the model as shipped, flash slots erased$'
 echo "==> rp2040js: the int8 UF2 started on the flash it forgot finds nothing learned"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
     --flash-in "$out/int8/flash-forgot.bin" --expect-log '^nothing learned in flash: the model as shipped$'
 # where the learned values start in flash (memory.x), and a byte inside the record's values
 nm_tool=$(dirname "$size_tool")/llvm-nm
@@ -87,7 +101,7 @@ learned=$("$nm_tool" "$out/firmware-pico-int8.elf" | awk '$3 == "__learned_start
 [[ -n $learned ]] || { echo "error: no __learned_start in firmware-pico-int8.elf" >&2; exit 1; }
 learned=$((0x$learned - 0x10000000))
 echo "==> rp2040js: the int8 UF2 started on that flash with the record damaged answers as shipped"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
     --flash-in "$out/int8/flash-taught.bin" --flip-flash-byte $((learned + 1000)) \
     --expect-log '^learned flash slot 0 ignored: checksum mismatch' \
     --expect-log '^nothing learned in flash: the model as shipped$'
@@ -95,5 +109,5 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
 build f32 --no-default-features --features f32
 simulator_frames "$out/f32" simulator 1 7
 echo "==> rp2040js: the f32 UF2 with two scripted digits and a correction"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2 \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2 $(stack f32) \
     --teach "$out/f32/teach.json" --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$'

@@ -20,8 +20,11 @@ echo 'a key, as a user does) the time it is lit around `Learn::learn`; saving wh
 echo 'flash (`saved ... in T us`, the firmware'"'"'s 1 MHz timer) goes through the bootrom to a W25Q16'
 echo 'model busy for the datasheet'"'"'s typical erase and program times (45 ms per 4 KiB sector, 0.4 ms'
 echo 'per 256-byte page). `restored:` is the board started again on the flash the correction left.'
-echo 'Targets (int8): one inference <= 600,000 cycles, boot to first frame <= 300 ms.'
+echo '`stack:` is how deep the stack grew in the run (SRAM from the statics to the top painted'
+echo 'before the start, the lowest byte written found at the end).'
+echo 'Targets (int8): one inference <= 600,000 cycles, boot to first frame <= 300 ms; every run:'
+echo 'the stack <= 64 KiB, and the statics leave it that room.'
 echo
 echo '```'
-grep -E '^(int8|f32 ) model: flash|^==> rp2040js|^script [0-9]+:|^teach:|^restored:|^flash:|^boot to first frame|^inference:|passed, 0 failed' "$log"
+grep -E '^(int8|f32 ) model: flash|^==> rp2040js|^script [0-9]+:|^teach:|^restored:|^flash:|^boot to first frame|^inference:|^stack:|passed, 0 failed' "$log"
 echo '```'

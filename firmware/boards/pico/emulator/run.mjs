@@ -5,6 +5,7 @@
 //
 //   node run.mjs --uf2 firmware-pico.uf2 --scripts DIR [--only 0,2] [--png OUT.png]
 //                [--max-boot-ms 300] [--max-inference-cycles 600000] [--poll-budget-cycles N]
+//                [--stack-floor ADDR --max-stack BYTES] (paint the stack, report and limit its depth)
 //                [--profile OUT.txt]   (emulated cycles per instruction address while the network runs)
 //                [--teach FILE.json]   (then draw a script again and teach the board a correction)
 //                [--restored FILE.json] (instead of the scripts: draw the taught script, expect the taught answer)
@@ -62,6 +63,9 @@ const PANEL = { x0: 300, x1: 3902, y0: 379, y1: 3943 };
 const LCD_MAX_HZ = 62.5e6;
 const TOUCH_MAX_HZ = 2.5e6;
 
+const SRAM_BASE = 0x20000000;
+const STACK_PAINT = 0xcd;
+
 class Failure extends Error {}
 
 function fail(msg) {
@@ -90,6 +94,8 @@ function parse() {
       'flash-out': { type: 'string' },
       'flip-flash-byte': { type: 'string' },
       'expect-log': { type: 'string', multiple: true, default: [] },
+      'stack-floor': { type: 'string' },
+      'max-stack': { type: 'string' },
     },
   });
   if (!values.uf2 === !values.elf) fail('give the firmware as --uf2 FILE or --elf FILE');
@@ -154,6 +160,13 @@ function main() {
   mcu.core.SP = 0x20042000;
   mcu.core.LR = 0;
   mcu.core.PC = FLASH_BASE;
+  // --stack-floor ADDR (the ELF's _stack_end: where the statics end): the RAM from there to
+  // the top, the stack's, is painted now and the lowest byte ever written found at the end
+  const stackFloor = args['stack-floor'] === undefined ? null : Number(args['stack-floor']) - SRAM_BASE;
+  if (stackFloor !== null) {
+    if (!(stackFloor >= 0 && stackFloor < mcu.sram.length)) fail(`--stack-floor ${args['stack-floor']}: not an SRAM address`);
+    mcu.sram.fill(STACK_PAINT, stackFloor);
+  }
 
   const clock = mcu.clock;
   const now = () => clock.nanos;
@@ -472,6 +485,15 @@ function main() {
   if (maxBoot && bootMs > maxBoot) fail(`boot to first frame ${bootMs.toFixed(1)} ms > the maximum ${maxBoot} ms`);
   const maxInf = args['max-inference-cycles'] && Number(args['max-inference-cycles']);
   if (maxInf && maxInference > maxInf) fail(`inference ${maxInference} cycles > the maximum ${maxInf}`);
+  if (stackFloor !== null) {
+    let low = stackFloor;
+    while (low < mcu.sram.length && mcu.sram[low] === STACK_PAINT) low++;
+    const depth = mcu.sram.length - low;
+    console.log(`stack: ${depth} bytes at the deepest, of the ${mcu.sram.length - stackFloor} above the statics`);
+    const maxStack = args['max-stack'] && Number(args['max-stack']);
+    if (low === stackFloor) fail('the stack reached the statics (nothing painted is left)');
+    if (maxStack && depth > maxStack) fail(`the stack grew to ${depth} bytes, more than the maximum ${maxStack}`);
+  }
   console.log(`${results.length} passed, 0 failed`);
 }
 
