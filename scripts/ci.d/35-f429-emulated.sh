@@ -12,7 +12,9 @@
 #      programmed through the HAL's driver); started again on that flash the board answers
 #      the taught digit at once; holding Clear there forgets it (sectors 14 and 15 erased,
 #      the shipped answer again); started on the taught flash with one byte of the record
-#      damaged it answers as shipped; and no run lets the stack (all of CCM) grow past 56 KiB.
+#      damaged it answers as shipped; and no run lets the stack (all of CCM) grow past 56 KiB;
+#   4. the f32 build with the touch bus stuck: an error on screen and the main loop running on,
+#      and once the bus is released the touch works again.
 # F429_OUT=DIR keeps the artefacts (ELFs, frames, flash images, the emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -78,6 +80,14 @@ check() {
 
 simulator_frames "$out/f32" simulator 1 7
 check f32
+# the touch bus stuck (a device holding SCL low): the error on screen, the main loop going on
+# (300 passes, each feeding the watchdog), and, once the bus is released, the touch back and a
+# drawing that leaves the simulator's frame
+empty=$(awk '$1 == "empty" { print $2 }' firmware/tests/data/ui-golden.txt)
+run f32-stuck-bus "$out/firmware-f429-f32.elf" --stuck-scl 1000000 --feeds 300 --expect-not-hash "$empty" \
+    --png "$out/f429-stuck-bus.png"
+run f32-bus-recovered "$out/firmware-f429-f32.elf" --stuck-scl 150 --sim "$out/f32/script-1.json" \
+    --expect-frame "$out/f32/script-1.rgb565"
 simulator_frames "$out/int8" simulator,int8 5 1
 check int8 --features int8
 echo "F429 emulation: OK"

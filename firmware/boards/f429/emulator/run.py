@@ -7,7 +7,8 @@ binary talks to are small models here, just enough to behave like the board:
 * RCC and PWR: every oscillator, PLL and regulator is ready as soon as it is
   switched on; the system clock switch follows its request.
 * GPIOA..K: BSRR and ODR drive the pins; IDR reads what a pin is driven to
-  (inputs read high, as the DISC1's pull-ups make the I2C lines).
+  (inputs read high, as the DISC1's pull-ups make the I2C lines; with
+  --stuck-scl, SCL reads low for a while, as when a device holds the bus).
 * SPI5: the L3GD20 gyroscope answers WHO_AM_I with 0xD4 (a revision B/C
   board) while its chip select (PC1) is low; the ILI9341's bytes are taken.
 * I2C3 with an STMPE811 at 0x41: the peripheral's START/address/data/STOP
@@ -134,6 +135,9 @@ class Board:
         self.error = None
         self.erased = []
         self.programmed = 0
+        self.stuck_scl = 0  # SCL held low until this many watchdog feeds
+        self.feeds = 0
+        self.stop_feeds = None
 
     # -- memory -------------------------------------------------------------------------
     def load(self, elf):
@@ -215,6 +219,8 @@ class Board:
                 mode = (moder >> (2 * pin)) & 3
                 level = (self.gpio_odr[port] >> pin) & 1 if mode == 1 else 1
                 idr |= level << pin
+            if port == 0 and self.feeds < self.stuck_scl:  # a device holds SCL (PA8) low
+                idr &= ~(1 << 8)
             return idr
         if 0x4002_0000 <= a < 0x4002_2C00 and a & 0x3FF == 0x14:
             return self.gpio_odr[(a - 0x4002_0000) >> 10]
@@ -311,6 +317,10 @@ class Board:
         elif a == 0x4000_5C14:  # SR1 written: error flags cleared
             if self.i2c["state"] == "nack":
                 self.i2c["state"] = "idle"
+        elif a == 0x4000_3000 and v & 0xFFFF == 0xAAAA:  # IWDG_KR: a feed, once per main-loop pass
+            self.feeds += 1
+            if self.stop_feeds and self.feeds >= self.stop_feeds:
+                self.mu.emu_stop()
         elif a == 0x4002_3C04:  # FLASH_KEYR
             keys = [0x4567_0123, 0xCDEF_89AB]
             if self.flash_locked and v == keys[self.key_step]:
@@ -365,7 +375,9 @@ class Board:
             self.mu.emu_start(reset | 1, 0, count=budget)
         except UcError as e:
             self.fail(f"emulator fault at pc {self.mu.reg_read(UC_ARM_REG_PC):#x}: {e}")
-        if self.error is None and self.touch.polls < polls:
+        if self.error is None and self.stop_feeds and self.feeds < self.stop_feeds:
+            self.fail(f"only {self.feeds} of {self.stop_feeds} watchdog feeds within {budget} instructions")
+        elif self.error is None and not self.stop_feeds and self.touch.polls < polls:
             self.fail(f"only {self.touch.polls} of {polls} polls within {budget} instructions")
 
     def stack_used(self):
@@ -412,6 +424,10 @@ def main():
     p.add_argument("--expect-frame", help="fail unless the last frame is this RGB565 file (the simulator's --raw)")
     p.add_argument("--expect-erased", help="fail unless exactly these sectors were erased, in order (e.g. 14 or 14,15; '' for none)")
     p.add_argument("--expect-hash", help="fail unless the last frame hashes to this (16 hex digits)")
+    p.add_argument("--stuck-scl", type=int, default=0, metavar="FEEDS",
+                   help="a device holds the touch bus's SCL (PA8) low until the main loop has fed the watchdog FEEDS times")
+    p.add_argument("--feeds", type=int, help="run until the main loop has fed the watchdog this often (instead of the script's polls)")
+    p.add_argument("--expect-not-hash", help="fail if the last frame hashes to this (16 hex digits)")
     p.add_argument("--max-stack", type=int, help="fail if the stack ever grew beyond this many bytes")
     p.add_argument("--png", help="write the last frame as a PNG")
     p.add_argument("--flash-in", help="the learned sectors (32 KiB) to start with (default: erased)")
@@ -433,6 +449,8 @@ def main():
     except Fail as e:
         sys.exit(f"error: {e}")
     board = Board(a.elf, raw)
+    board.stuck_scl = a.stuck_scl
+    board.stop_feeds = a.feeds
     if a.flash_in:
         data = open(a.flash_in, "rb").read()
         if len(data) != LEARNED[1] - LEARNED[0]:
@@ -443,7 +461,8 @@ def main():
     h = f"{fnv1a64(fb):016x}"
     print(
         f"polls {board.touch.polls}, frame {h}, sectors erased {board.erased}, "
-        f"bytes programmed {board.programmed}, stack {board.stack_used()} of {64 << 10} bytes"
+        f"bytes programmed {board.programmed}, stack {board.stack_used()} of {64 << 10} bytes, "
+        f"watchdog fed {board.feeds} times"
     )
     if a.png:
         write_png(a.png, fb)
@@ -457,6 +476,9 @@ def main():
         return 1
     if a.expect_frame and fb != open(a.expect_frame, "rb").read():
         print(f"error: the screen is not {a.expect_frame} (frame {h})", file=sys.stderr)
+        return 1
+    if a.expect_not_hash and h == a.expect_not_hash:
+        print(f"error: the frame is {h}", file=sys.stderr)
         return 1
     if a.max_stack is not None and board.stack_used() > a.max_stack:
         print(f"error: the stack grew to {board.stack_used()} bytes, more than {a.max_stack}", file=sys.stderr)
