@@ -122,11 +122,10 @@ class Board:
                 for s in self.elf.get_section_by_name(".symtab").iter_symbols()
             }
         self.regs = {}
-        self.gpio_odr = [0] * 11
         self.flash_locked = True
         self.key_step = 0
         self.program = False
-        self.i2c = {"state": "idle", "sb": False, "addr": False, "read": False, "first": True}
+        self.i2c = {"state": "idle", "sb": False, "addr": False, "read": False, "first": True, "stop": False}
         self.touch = Stmpe811()
         self.touch.on_poll = self.on_poll
         self.script = touch_script
@@ -186,7 +185,7 @@ class Board:
             self.write(addr, size, value)
         else:
             v = self.read(addr, size) & 0xFFFF_FFFF
-            uc.mem_write(addr, v.to_bytes(4, "little")[:size] if size <= 4 else v.to_bytes(size, "little"))
+            uc.mem_write(addr, v.to_bytes(4, "little")[:size])
         return True
 
     def read(self, addr, size):
@@ -217,13 +216,11 @@ class Board:
             idr = 0
             for pin in range(16):
                 mode = (moder >> (2 * pin)) & 3
-                level = (self.gpio_odr[port] >> pin) & 1 if mode == 1 else 1
+                level = (self.odr(port) >> pin) & 1 if mode == 1 else 1
                 idr |= level << pin
             if port == 0 and self.feeds < self.stuck_scl:  # a device holds SCL (PA8) low
                 idr &= ~(1 << 8)
             return idr
-        if 0x4002_0000 <= a < 0x4002_2C00 and a & 0x3FF == 0x14:
-            return self.gpio_odr[(a - 0x4002_0000) >> 10]
         if a == 0x4001_5008:  # SPI5_SR: TXE, RXNE, never busy
             return 0x3
         if a == 0x4001_500C:  # SPI5_DR
@@ -235,7 +232,7 @@ class Board:
             if not s["read"]:
                 return 0
             v = self.touch.read()
-            if s.get("stop"):
+            if s["stop"]:
                 s.update(sb=False, addr=False, state="idle", read=False, stop=False)
             return v
         if a == 0x4000_5C14:  # I2C3_SR1
@@ -268,19 +265,22 @@ class Board:
             return 0
         return r
 
+    def odr(self, port):
+        """GPIO port `port`'s output data register (written directly or through BSRR)."""
+        return self.regs.get(0x4002_0014 + (port << 10), 0) & 0xFFFF
+
     def write_word(self, a, v):
         self.regs[a] = v
         if 0x4002_0000 <= a < 0x4002_2C00:
             port = (a - 0x4002_0000) >> 10
             off = a & 0x3FF
-            if off == 0x14:
-                self.gpio_odr[port] = v & 0xFFFF
-            elif off == 0x18:  # BSRR: set low half, reset high half
-                self.gpio_odr[port] = (self.gpio_odr[port] | (v & 0xFFFF)) & ~(v >> 16)
+            if off == 0x18:  # BSRR: set low half, reset high half of ODR
+                odr = a - 0x18 + 0x14
+                self.regs[odr] = (self.odr(port) | (v & 0xFFFF)) & ~(v >> 16) & 0xFFFF
                 if port == 2 and v & (1 << 1):  # gyroscope deselected (PC1 high)
                     self.spi_cmd = None
         elif a == 0x4001_500C:  # SPI5_DR
-            gyro = not (self.gpio_odr[2] >> 1) & 1
+            gyro = not (self.odr(2) >> 1) & 1
             if gyro and self.spi_cmd is None:
                 self.spi_cmd = v & 0xFF
                 self.spi_rx = 0
