@@ -566,7 +566,7 @@ impl Warp {
         let sc = 1.0 + sym(rng, c.scale);
         let (sx, sy) = (sc * asp, sc / asp);
         // A = R(a) * Shear(sh) * diag(sx, sy)
-        let (ca, sa) = (a.cos(), a.sin());
+        let (ca, sa) = (libm::cosf(a), libm::sinf(a));
         let m = [sx, sh * sy, 0.0, sy];
         let fwd = [
             ca * m[0] - sa * m[2],
@@ -625,7 +625,7 @@ pub fn reink(img: &mut [f32], level: f32, width: f32) {
 fn elastic_fields(seed: u64, sigma: f32) -> Vec<f32> {
     let radius = (3.0 * sigma).ceil().max(1.0) as isize;
     let kernel: Vec<f32> = (-radius..=radius)
-        .map(|i| (-(i * i) as f32 / (2.0 * sigma * sigma)).exp())
+        .map(|i| libm::expf(-(i * i) as f32 / (2.0 * sigma * sigma)))
         .collect();
     let n = FIELD * FIELD;
     let mut out = vec![0.0f32; FIELDS * 2 * n];

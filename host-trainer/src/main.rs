@@ -61,7 +61,8 @@ enum Cmd {
     /// Train a 784-H-10 sigmoid MLP (softmax cross-entropy) and write it as an nnet model file,
     /// plus `<out>.training.png` with the loss and accuracy curves.
     ///
-    /// The same --seed and --threads give a byte-identical model file.
+    /// The same command gives a byte-identical model file on every x86_64
+    /// machine; another --threads gives the same weights.
     Train {
         /// Directory with the IDX files (raw or .gz).
         #[arg(long, default_value = "data/mnist")]
@@ -91,7 +92,7 @@ enum Cmd {
         /// Random seed (initialisation, validation split, shuffling, augmentation).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Threads (default: all cores). Part of the reproducibility key with --seed.
+        /// Threads (default: all cores). Speed only: any number trains the same weights.
         #[arg(long)]
         threads: Option<usize>,
         /// Augment the training images every epoch: rotation, shear, aspect, scale, sub-pixel shift,

@@ -1,7 +1,7 @@
 //! The trainer's own fast batched math for the `784 -> H -> 10` sigmoid MLP
-//! with softmax cross-entropy: GEMMs through the `gemm` crate, elementwise
-//! work through the fused kernels of [`crate::simd`], parallel over hidden
-//! units with rayon.
+//! with softmax cross-entropy: matrix products and elementwise work through
+//! the fixed-order kernels of [`crate::simd`], parallel over hidden units
+//! with rayon.
 //!
 //! ## How a batch is processed
 //!
@@ -14,202 +14,26 @@
 //!    loss, output-layer gradient and update, and the gradient flowing back
 //!    into each block — while another thread gathers the next batch;
 //! 2. *layer 1* (one task per block): sigmoid backward, the block's weight
-//!    gradient (`dZ^T X`, for SGD fused with the momentum update inside the
-//!    GEMM), the update, and right away the block's forward pass for the next
-//!    batch.
+//!    gradient (`dZ^T X`, for SGD fused with the momentum update), the
+//!    update, and right away the block's forward pass for the next batch.
 //!
-//! Given the same thread count (= block count) every floating-point operation
-//! happens in the same order, so training is deterministic.
+//! ## Same bits everywhere
 //!
-//! ## Same bits on another machine?
-//!
-//! Only with the same [`GemmSetup`]: `gemm` picks its kernels by the CPU's
-//! instruction sets and splits the summation over `k` into blocks sized by
-//! the CPU's caches, and both decide how a sum is rounded. A machine with
-//! another setup may train other bytes (a model of the same quality) from the
-//! same command; `train` prints the setup it used.
-use std::fmt;
-
-use gemm::Parallelism;
+//! Every sum has one order, fixed by the data's shape alone: a product's
+//! element adds its terms one after the other along the inner index
+//! ([`simd::matmul`]), and the logits add the hidden units in their global
+//! order, block after block. Neither the thread count (= block count) nor
+//! the CPU's vector width changes a sum, so a run trains the same weights
+//! with any `--threads` on any x86_64 machine.
 use nnet_core::format::{OwnedMetadata, OwnedModel};
 use nnet_core::{INPUT, OUTPUT};
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
-use crate::simd;
+use crate::simd::{self, Init};
 
-/// Shape and strides of a matrix view into a flat slice: element `(i, j)`
-/// lives at `i * rs + j * cs`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mat {
-    /// Number of rows.
-    pub rows: usize,
-    /// Number of columns.
-    pub cols: usize,
-    /// Row stride.
-    pub rs: usize,
-    /// Column stride.
-    pub cs: usize,
-}
-
-impl Mat {
-    /// A contiguous row-major `rows x cols` matrix.
-    pub const fn rm(rows: usize, cols: usize) -> Mat {
-        Mat {
-            rows,
-            cols,
-            rs: cols,
-            cs: 1,
-        }
-    }
-
-    /// The transposed view of the same memory.
-    pub const fn t(self) -> Mat {
-        Mat {
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-        }
-    }
-
-    /// Elements of the underlying slice the view reaches (one past the last).
-    fn extent(&self) -> usize {
-        if self.rows == 0 || self.cols == 0 {
-            0
-        } else {
-            (self.rows - 1) * self.rs + (self.cols - 1) * self.cs + 1
-        }
-    }
-}
-
-/// `dst = keep * dst + scale * lhs * rhs` (`keep: None` overwrites `dst`
-/// without reading it). Shapes and slice lengths are checked; a mismatch is a
-/// bug in the caller and panics.
-#[allow(clippy::too_many_arguments)]
-pub fn matmul(
-    dst: &mut [f32],
-    d: Mat,
-    lhs: &[f32],
-    l: Mat,
-    rhs: &[f32],
-    r: Mat,
-    keep: Option<f32>,
-    scale: f32,
-    par: Parallelism,
-) {
-    assert!(
-        d.rows == l.rows && d.cols == r.cols && l.cols == r.rows,
-        "matmul shapes {d:?} = {l:?} x {r:?}"
-    );
-    assert!(
-        d.extent() <= dst.len() && l.extent() <= lhs.len() && r.extent() <= rhs.len(),
-        "matmul views exceed their slices"
-    );
-    if d.rows == 0 || d.cols == 0 {
-        return;
-    }
-    if l.cols == 0 {
-        let k = keep.unwrap_or(0.0);
-        for i in 0..d.rows {
-            for j in 0..d.cols {
-                let v = &mut dst[i * d.rs + j * d.cs];
-                *v = if keep.is_some() { *v * k } else { 0.0 };
-            }
-        }
-        return;
-    }
-    // SAFETY: the asserts above keep every index the views reach inside the
-    // slices; `dst` is exclusively borrowed, so it cannot alias `lhs`/`rhs`.
-    unsafe {
-        gemm::gemm(
-            d.rows,
-            d.cols,
-            l.cols,
-            dst.as_mut_ptr(),
-            d.cs as isize,
-            d.rs as isize,
-            keep.is_some(),
-            lhs.as_ptr(),
-            l.cs as isize,
-            l.rs as isize,
-            rhs.as_ptr(),
-            r.cs as isize,
-            r.rs as isize,
-            keep.unwrap_or(0.0),
-            scale,
-            false,
-            false,
-            false,
-            par,
-        );
-    }
-}
-
-/// What decides the bits of `gemm`'s sums on this machine: the kernels it
-/// dispatches to (as `gemm` 0.19 picks them, with the `x86-v4` feature on)
-/// and the caches it sizes its blocks by (as it reads them from Linux's
-/// sysfs). Two machines with the same setup train the same bytes; machines
-/// whose setups differ may or may not, depending on whether `gemm` splits a
-/// sum over `k` into other blocks or rounds its products apart from the sums
-/// (its scalar kernels).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GemmSetup {
-    /// The kernel family: `avx512f`, `fma`, `neon` or `scalar`.
-    pub kernels: &'static str,
-    /// L1 data, L2 and L3: size in bytes, ways, line size in bytes.
-    pub caches: [[usize; 3]; 3],
-}
-
-impl GemmSetup {
-    /// This machine's setup.
-    pub fn detect() -> GemmSetup {
-        let info = *gemm_common::cache::CACHE_INFO;
-        GemmSetup {
-            kernels: gemm_kernels(),
-            caches: info.map(|c| [c.cache_bytes, c.associativity, c.cache_line_bytes]),
-        }
-    }
-}
-
-impl fmt::Display for GemmSetup {
-    /// `avx512f kernels, caches 32768/8/64 1048576/8/64 33554432/16/64`
-    /// (L1, L2, L3 as bytes/ways/line bytes): the `gemm:` line of `train`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} kernels, caches", self.kernels)?;
-        for [bytes, ways, line] in self.caches {
-            write!(f, " {bytes}/{ways}/{line}")?;
-        }
-        Ok(())
-    }
-}
-
-/// The kernel family `gemm` 0.19 dispatches f32 products to (its
-/// `init_gemm_fn`, with the `x86-v4` feature this crate turns on).
-fn gemm_kernels() -> &'static str {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("avx512f") {
-            "avx512f"
-        } else if std::is_x86_feature_detected!("fma") {
-            "fma"
-        } else {
-            "scalar"
-        }
-    }
-    #[cfg(target_arch = "aarch64")]
-    {
-        if std::arch::is_aarch64_feature_detected!("neon") {
-            "neon"
-        } else {
-            "scalar"
-        }
-    }
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    {
-        "scalar"
-    }
-}
+/// Images per chunk of [`Params::logits`] (each chunk is one task).
+const LOGITS_CHUNK: usize = 256;
 
 /// The network's parameters in the core's layout: `w1` is `H x 784`
 /// row-major (row `j` feeds hidden unit `j`), `w2` is `10 x H`.
@@ -274,45 +98,51 @@ impl Params {
 
     /// Batched forward pass: logits (`n x 10`, row-major) for `n` images
     /// stored one after the other in `x` (`n * 784` values). Used for
-    /// validation during training; reports use `nnet-core`.
+    /// validation during training; reports use `nnet-core`. The same bits
+    /// with any thread count (chunks of images are independent).
     pub fn logits(&self, x: &[f32]) -> Vec<f32> {
         let n = x.len() / INPUT;
         let h = self.hidden;
-        let par = Parallelism::Rayon(rayon::current_num_threads().max(1));
-        let mut hid = vec![0.0f32; n * h];
-        matmul(
-            &mut hid,
-            Mat::rm(n, h),
-            x,
-            Mat::rm(n, INPUT),
-            &self.w1,
-            Mat::rm(h, INPUT).t(),
-            None,
-            1.0,
-            par,
-        );
-        hid.par_chunks_mut(h.max(1)).for_each(|row| {
-            for (v, b) in row.iter_mut().zip(&self.b1) {
-                *v = simd::fast_sigmoid(*v + b);
-            }
-        });
         let mut z = vec![0.0f32; n * OUTPUT];
-        matmul(
-            &mut z,
-            Mat::rm(n, OUTPUT),
-            &hid,
-            Mat::rm(n, h),
-            &self.w2,
-            Mat::rm(OUTPUT, h).t(),
-            None,
-            1.0,
-            par,
-        );
-        for row in z.chunks_exact_mut(OUTPUT) {
-            for (v, b) in row.iter_mut().zip(&self.b2) {
-                *v += b;
-            }
-        }
+        z.par_chunks_mut(LOGITS_CHUNK * OUTPUT)
+            .zip(x[..n * INPUT].par_chunks(LOGITS_CHUNK * INPUT))
+            .for_each(|(z, x)| {
+                let cn = x.len() / INPUT;
+                let mut xt = vec![0.0f32; INPUT * cn];
+                simd::transpose(&mut xt, x, cn, INPUT);
+                // activations, units x images
+                let mut ht = vec![0.0f32; h * cn];
+                simd::matmul(
+                    &mut ht,
+                    cn,
+                    &self.w1,
+                    [INPUT, 1],
+                    &xt,
+                    cn,
+                    [h, cn, INPUT],
+                    Init::Zero,
+                );
+                for (row, &b) in ht.chunks_exact_mut(cn).zip(&self.b1) {
+                    simd::bias_sigmoid(row, b);
+                }
+                let mut zt = vec![0.0f32; OUTPUT * cn];
+                simd::matmul(
+                    &mut zt,
+                    cn,
+                    &self.w2,
+                    [h, 1],
+                    &ht,
+                    cn,
+                    [OUTPUT, cn, h],
+                    Init::Zero,
+                );
+                simd::transpose(z, &zt, OUTPUT, cn);
+                for row in z.chunks_exact_mut(OUTPUT) {
+                    for (v, b) in row.iter_mut().zip(&self.b2) {
+                        *v += b;
+                    }
+                }
+            });
         z
     }
 
@@ -408,8 +238,10 @@ struct Output {
     v_b: Vec<f32>,
     g_w: Vec<f32>,
     g_b: Vec<f32>,
-    /// `batch x 10` logits, then probabilities, then their gradient.
-    z: Vec<f32>,
+    /// `10 x batch` logits, then probabilities, then their gradient (transposed).
+    zt: Vec<f32>,
+    /// A block's activations as `batch x units` (for the output weights' gradient).
+    h_scratch: Vec<f32>,
 }
 
 /// Statistics of one pass over the data.
@@ -435,6 +267,9 @@ pub struct Trainer {
     steps: u64,
     x_cur: Vec<f32>,
     x_next: Vec<f32>,
+    /// The current and next batch transposed (`784 x batch`), for the forward pass.
+    xt_cur: Vec<f32>,
+    xt_next: Vec<f32>,
     pool: std::sync::Arc<rayon::ThreadPool>,
 }
 
@@ -501,7 +336,8 @@ impl Trainer {
             g_b: vec![0.0; OUTPUT],
             w2: params.w2,
             b2: params.b2,
-            z: vec![0.0; batch * OUTPUT],
+            zt: vec![0.0; OUTPUT * batch],
+            h_scratch: vec![0.0; batch * blocks.iter().map(|b| b.rows).max().unwrap_or(0)],
         };
         Ok(Trainer {
             hidden,
@@ -512,6 +348,8 @@ impl Trainer {
             steps: 0,
             x_cur: vec![0.0; batch * INPUT],
             x_next: vec![0.0; batch * INPUT],
+            xt_cur: vec![0.0; INPUT * batch],
+            xt_next: vec![0.0; INPUT * batch],
             pool,
         })
     }
@@ -575,16 +413,18 @@ impl Trainer {
             steps,
             x_cur,
             x_next,
+            xt_cur,
+            xt_next,
             pool,
             hidden,
             ..
         } = self;
         let hidden = *hidden;
-        gather(x_cur, images, batch_of(0));
+        gather(x_cur, xt_cur, images, batch_of(0));
         pool.install(|| {
             blocks
                 .par_iter_mut()
-                .for_each(|b| b.forward(x_cur, batch_of(0).len()));
+                .for_each(|b| b.forward(xt_cur, batch_of(0).len()));
             for t in 0..nb {
                 let idx = batch_of(t);
                 let n = idx.len();
@@ -595,19 +435,20 @@ impl Trainer {
                     || output_layer(out, blocks, hidden, labels, idx, opt, lr, step),
                     || {
                         if let Some(next) = next {
-                            gather(x_next, images, next);
+                            gather(x_next, xt_next, images, next);
                         }
                     },
                 );
                 loss_sum += loss;
-                let (xc, xn) = (&*x_cur, &*x_next);
+                let (xc, xtn) = (&*x_cur, &*xt_next);
                 blocks.par_iter_mut().for_each(|b| {
                     b.backward_update(xc, n, opt, lr, step);
                     if let Some(next) = next {
-                        b.forward(xn, next.len());
+                        b.forward(xtn, next.len());
                     }
                 });
                 std::mem::swap(x_cur, x_next);
+                std::mem::swap(xt_cur, xt_next);
                 if t % 16 == 15 || t + 1 == nb {
                     progress((t * bs + n).min(order.len()), loss_sum / (t + 1) as f64);
                 }
@@ -641,28 +482,29 @@ pub fn flush_denormals() {
     }
 }
 
-/// Copies the images `idx` into consecutive rows of `x`.
-fn gather(x: &mut [f32], images: &[f32], idx: &[u32]) {
+/// Copies the images `idx` into consecutive rows of `x`, and transposed
+/// (`784 x idx.len()`) into `xt`.
+fn gather(x: &mut [f32], xt: &mut [f32], images: &[f32], idx: &[u32]) {
     for (row, &i) in x.chunks_exact_mut(INPUT).zip(idx) {
         let i = i as usize;
         row.copy_from_slice(&images[i * INPUT..(i + 1) * INPUT]);
     }
+    simd::transpose(xt, x, idx.len(), INPUT);
 }
 
 impl Block {
-    /// `ht = sigmoid(w1 x^T + b1)` for the `n` images in `x`.
-    fn forward(&mut self, x: &[f32], n: usize) {
+    /// `ht = sigmoid(w1 x^T + b1)` for the `n` images in `xt` (`784 x n`).
+    fn forward(&mut self, xt: &[f32], n: usize) {
         let ht = &mut self.ht[..self.rows * n];
-        matmul(
+        simd::matmul(
             ht,
-            Mat::rm(self.rows, n),
+            n,
             &self.w1,
-            Mat::rm(self.rows, INPUT),
-            x,
-            Mat::rm(n, INPUT).t(),
-            None,
-            1.0,
-            Parallelism::None,
+            [INPUT, 1],
+            xt,
+            n,
+            [self.rows, n, INPUT],
+            Init::Zero,
         );
         for (row, &b) in ht.chunks_exact_mut(n).zip(&self.b1) {
             simd::bias_sigmoid(row, b);
@@ -685,21 +527,12 @@ impl Block {
         let dz = &self.dht[..rows * n];
         // the weight gradient dz x: for SGD fused with the momentum update,
         // m_w = momentum * m_w + dz x (first step: m_w = dz x); for Adam into g_w
-        let (dst, keep) = match opt {
-            Optimizer::Sgd { momentum } => (&mut self.m_w, (step > 1).then_some(momentum)),
-            Optimizer::Adam { .. } => (&mut self.g_w, None),
+        let (dst, init) = match opt {
+            Optimizer::Sgd { momentum } if step > 1 => (&mut self.m_w, Init::Scale(momentum)),
+            Optimizer::Sgd { .. } => (&mut self.m_w, Init::Zero),
+            Optimizer::Adam { .. } => (&mut self.g_w, Init::Zero),
         };
-        matmul(
-            dst,
-            Mat::rm(rows, INPUT),
-            dz,
-            Mat::rm(rows, n),
-            x,
-            Mat::rm(n, INPUT),
-            keep,
-            1.0,
-            Parallelism::None,
-        );
+        simd::matmul(dst, INPUT, dz, [n, 1], x, INPUT, [rows, INPUT, n], init);
         match opt {
             Optimizer::Sgd { momentum } => {
                 simd::sgd_apply(&mut self.w1, &self.m_w, lr);
@@ -736,33 +569,30 @@ fn output_layer(
     step: u64,
 ) -> f64 {
     let n = idx.len();
-    let z = &mut out.z[..n * OUTPUT];
-    // z = sum over blocks of H_b W2[:, b]^T
+    // z^T (10 x n) = W2 H^T, the hidden units added in their global order:
+    // each block continues the sums the previous one left
+    let zt = &mut out.zt[..OUTPUT * n];
     for (i, b) in blocks.iter().enumerate() {
-        matmul(
-            z,
-            Mat::rm(n, OUTPUT),
-            &b.ht,
-            Mat::rm(b.rows, n).t(),
+        let init = if i == 0 { Init::Zero } else { Init::Load };
+        simd::matmul(
+            zt,
+            n,
             &out.w2[b.start..],
-            Mat {
-                rows: b.rows,
-                cols: OUTPUT,
-                rs: 1,
-                cs: hidden,
-            },
-            (i > 0).then_some(1.0),
-            1.0,
-            Parallelism::None,
+            [hidden, 1],
+            &b.ht,
+            n,
+            [OUTPUT, n, b.rows],
+            init,
         );
     }
-    // softmax, loss, and dL/dz = (p - onehot) / n
+    // per image (a column of z^T): softmax, loss, and dL/dz = (p - onehot) / n
     let inv_n = 1.0 / n as f32;
     let mut loss = 0.0f64;
-    for (row, &i) in z.chunks_exact_mut(OUTPUT).zip(idx) {
+    for (col, &i) in idx.iter().enumerate() {
         let y = usize::from(labels[i as usize]);
-        for (v, b) in row.iter_mut().zip(&out.b2) {
-            *v += b;
+        let mut row = [0.0f32; OUTPUT];
+        for (o, v) in row.iter_mut().enumerate() {
+            *v = zt[o * n + col] + out.b2[o];
         }
         let m = row.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         let mut s = 0.0f32;
@@ -774,57 +604,41 @@ fn output_layer(
         for v in row.iter_mut() {
             *v *= inv;
         }
-        loss -= f64::from(row[y].max(1e-30)).ln();
+        loss -= libm::log(f64::from(row[y].max(1e-30)));
         row[y] -= 1.0;
-        for v in row.iter_mut() {
-            *v *= inv_n;
+        for (o, v) in row.iter().enumerate() {
+            zt[o * n + col] = v * inv_n;
         }
     }
-    let z = &out.z[..n * OUTPUT];
-    // bias gradient: column sums
-    out.g_b.fill(0.0);
-    for row in z.chunks_exact(OUTPUT) {
-        for (g, v) in out.g_b.iter_mut().zip(row) {
-            *g += v;
-        }
+    let dzt = &out.zt[..OUTPUT * n];
+    // bias gradient: sums over the batch
+    for (g, row) in out.g_b.iter_mut().zip(dzt.chunks_exact(n)) {
+        *g = row.iter().fold(0.0, |a, v| a + v);
     }
-    let w2_mat = |b: &Block| Mat {
-        rows: b.rows,
-        cols: OUTPUT,
-        rs: 1,
-        cs: hidden,
-    };
     for b in blocks.iter_mut() {
-        let wm = w2_mat(b);
-        // dht_b (rows x n) = W2[:, b]^T (rows x 10) * dz^T (10 x n)
-        matmul(
+        // dht_b (rows x n) = W2[:, b]^T (rows x 10) dz^T (10 x n)
+        simd::matmul(
             &mut b.dht,
-            Mat::rm(b.rows, n),
+            n,
             &out.w2[b.start..],
-            wm,
-            z,
-            Mat::rm(n, OUTPUT).t(),
-            None,
-            1.0,
-            Parallelism::None,
+            [1, hidden],
+            dzt,
+            n,
+            [b.rows, n, OUTPUT],
+            Init::Zero,
         );
-        // gradient of W2[:, b] (10 x rows) = dz^T (10 x n) * H_b (n x rows)
-        let g = Mat {
-            rows: OUTPUT,
-            cols: b.rows,
-            rs: hidden,
-            cs: 1,
-        };
-        matmul(
+        // gradient of W2[:, b] (10 x rows) = dz^T (10 x n) H_b (n x rows)
+        let hb = &mut out.h_scratch[..n * b.rows];
+        simd::transpose(hb, &b.ht[..b.rows * n], b.rows, n);
+        simd::matmul(
             &mut out.g_w[b.start..],
-            g,
-            z,
-            Mat::rm(n, OUTPUT).t(),
-            &b.ht,
-            Mat::rm(b.rows, n).t(),
-            None,
-            1.0,
-            Parallelism::None,
+            hidden,
+            dzt,
+            [n, 1],
+            hb,
+            b.rows,
+            [OUTPUT, b.rows, n],
+            Init::Zero,
         );
     }
     match opt {
@@ -839,25 +653,4 @@ fn output_layer(
         }
     }
     loss / n as f64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn gemm_setup_names_kernels_and_caches() {
-        let s = GemmSetup {
-            kernels: "fma",
-            caches: [[32768, 8, 64], [1048576, 8, 64], [33554432, 16, 64]],
-        };
-        assert_eq!(
-            s.to_string(),
-            "fma kernels, caches 32768/8/64 1048576/8/64 33554432/16/64"
-        );
-        let here = GemmSetup::detect();
-        assert!(["avx512f", "fma", "neon", "scalar"].contains(&here.kernels));
-        // gemm falls back to assumed sizes where the OS does not say: never zero
-        assert!(here.caches.iter().all(|c| c[0] > 0 && c[2] > 0), "{here}");
-    }
 }

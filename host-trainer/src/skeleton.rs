@@ -544,7 +544,7 @@ fn neighbour_groups(nb: &[u8; 8]) -> u32 {
 
 fn length(pts: &[[f32; 2]]) -> f32 {
     pts.windows(2)
-        .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+        .map(|w| libm::hypotf(w[1][0] - w[0][0], w[1][1] - w[0][1]))
         .sum()
 }
 
@@ -598,14 +598,14 @@ fn direction(e: &Edge, last: bool) -> [f32; 2] {
     let mut p = o;
     for k in 1..n {
         let q = at(k);
-        acc += (q[0] - p[0]).hypot(q[1] - p[1]);
+        acc += libm::hypotf(q[0] - p[0], q[1] - p[1]);
         p = q;
         if acc >= 3.0 {
             break;
         }
     }
     let (dx, dy) = (p[0] - o[0], p[1] - o[1]);
-    let l = dx.hypot(dy);
+    let l = libm::hypotf(dx, dy);
     if l > 0.0 {
         [dx / l, dy / l]
     } else {
@@ -789,13 +789,13 @@ fn simplify(line: &[[f32; 2]], eps: f32) -> Vec<[f32; 2]> {
         }
         let (pa, pb) = (line[a], line[b]);
         let (dx, dy) = (pb[0] - pa[0], pb[1] - pa[1]);
-        let len = dx.hypot(dy);
+        let len = libm::hypotf(dx, dy);
         let mut best = (0.0f32, a);
         for (k, p) in line.iter().enumerate().take(b).skip(a + 1) {
             let d = if len > 1e-6 {
                 ((p[0] - pa[0]) * dy - (p[1] - pa[1]) * dx).abs() / len
             } else {
-                (p[0] - pa[0]).hypot(p[1] - pa[1])
+                libm::hypotf(p[0] - pa[0], p[1] - pa[1])
             };
             if d > best.0 {
                 best = (d, k);
@@ -875,7 +875,7 @@ mod tests {
         let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
         let l2 = dx * dx + dy * dy;
         let t = (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / l2).clamp(0.0, 1.0);
-        (p[0] - a[0] - t * dx).hypot(p[1] - a[1] - t * dy)
+        libm::hypotf(p[0] - a[0] - t * dx, p[1] - a[1] - t * dy)
     }
 
     fn total_len(s: &[Stroke]) -> f32 {

@@ -57,7 +57,7 @@ fn densify(strokes: &[Stroke], step: f32) -> Vec<Stroke> {
             for (k, &p) in s.iter().enumerate() {
                 if k > 0 {
                     let q = s[k - 1];
-                    let d = (p[0] - q[0]).hypot(p[1] - q[1]);
+                    let d = libm::hypotf(p[0] - q[0], p[1] - q[1]);
                     let n = (d / step).ceil().min(64.0) as usize;
                     for j in 1..n {
                         let t = j as f32 / n as f32;
@@ -182,7 +182,7 @@ pub fn restyle(label: u8, strokes: &[Stroke], rng: &mut ChaCha8Rng) -> Option<Ve
             let at = rng.gen_range(-2.0f32..-1.1); // around straight up (-pi/2)
             let half = rng.gen_range(0.2f32..0.5);
             s = remove(s, |p| {
-                let a = (p[1] - c[1]).atan2(p[0] - c[0]);
+                let a = libm::atan2f(p[1] - c[1], p[0] - c[0]);
                 (a - at).abs() < half && p[1] < c[1]
             });
         }
@@ -194,7 +194,10 @@ pub fn restyle(label: u8, strokes: &[Stroke], rng: &mut ChaCha8Rng) -> Option<Ve
             let dir = if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
             s.push(arc(
                 [t[0] - dir * l * 0.3, t[1] + l * 0.2],
-                [t[0] + dir * l * ang.cos(), t[1] - l * 0.5 * ang.sin()],
+                [
+                    t[0] + dir * l * libm::cosf(ang),
+                    t[1] - l * 0.5 * libm::sinf(ang),
+                ],
                 0.1,
             ));
         }
@@ -205,7 +208,7 @@ pub fn restyle(label: u8, strokes: &[Stroke], rng: &mut ChaCha8Rng) -> Option<Ve
                 // flag: short and steep or a long continental up-stroke
                 let l = h * rng.gen_range(0.15f32..0.6);
                 let ang = rng.gen_range(15.0f32..65.0).to_radians();
-                let start = [top[0] - l * ang.cos(), top[1] + l * ang.sin()];
+                let start = [top[0] - l * libm::cosf(ang), top[1] + l * libm::sinf(ang)];
                 s.push(arc(start, top, rng.gen_range(-0.12..0.12)));
             }
             if k != 0 {
@@ -233,7 +236,7 @@ pub fn restyle(label: u8, strokes: &[Stroke], rng: &mut ChaCha8Rng) -> Option<Ve
             let loop_: Stroke = (0..=14)
                 .map(|i| {
                     let a = std::f32::consts::FRAC_PI_2 + i as f32 / 14.0 * std::f32::consts::TAU;
-                    [c[0] + r * squash * a.cos(), c[1] + r * a.sin()]
+                    [c[0] + r * squash * libm::cosf(a), c[1] + r * libm::sinf(a)]
                 })
                 .collect();
             s.push(loop_);
@@ -296,7 +299,7 @@ pub fn restyle(label: u8, strokes: &[Stroke], rng: &mut ChaCha8Rng) -> Option<Ve
                     let at = rng.gen_range(1.6f32..3.3);
                     let half = rng.gen_range(0.3f32..0.7);
                     s = remove(s, |p| {
-                        let mut d = (p[1] - cc[1]).atan2(p[0] - cc[0]) - at;
+                        let mut d = libm::atan2f(p[1] - cc[1], p[0] - cc[0]) - at;
                         if d < -std::f32::consts::PI {
                             d += std::f32::consts::TAU;
                         }
@@ -439,7 +442,7 @@ pub fn writer(strokes: Vec<Stroke>, cfg: &WriterConfig, rng: &mut ChaCha8Rng) ->
                 (st[n - 1], st[n - 2])
             };
             let (dx, dy) = (p[0] - q[0], p[1] - q[1]);
-            let l = dx.hypot(dy);
+            let l = libm::hypotf(dx, dy);
             if l < 1e-3 {
                 continue;
             }
@@ -453,7 +456,7 @@ pub fn writer(strokes: Vec<Stroke>, cfg: &WriterConfig, rng: &mut ChaCha8Rng) ->
                 let base = *ext.last().unwrap_or(&p);
                 let o = h * cfg.hook * rng.gen_range(0.3f32..1.0);
                 let a = rng.gen_range(1.6f32..2.8) * if rng.gen_bool(0.5) { 1.0 } else { -1.0 };
-                let (c, sn) = (a.cos(), a.sin());
+                let (c, sn) = (libm::cosf(a), libm::sinf(a));
                 ext.push([
                     base[0] + o * (ux * c - uy * sn),
                     base[1] + o * (ux * sn + uy * c),
@@ -484,7 +487,7 @@ fn resample(s: &[[f32; 2]], spacing: f32, rng: &mut ChaCha8Rng) -> Stroke {
     };
     let seg: Vec<f32> = s
         .windows(2)
-        .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+        .map(|w| libm::hypotf(w[1][0] - w[0][0], w[1][1] - w[0][1]))
         .collect();
     let total: f32 = seg.iter().sum();
     if total < 1e-3 || spacing <= 0.0 {
@@ -495,7 +498,7 @@ fn resample(s: &[[f32; 2]], spacing: f32, rng: &mut ChaCha8Rng) -> Stroke {
     let mut d = 0.0f32;
     loop {
         let u = d / total;
-        let speed = 0.35 + 0.65 * (std::f32::consts::PI * u).sin();
+        let speed = 0.35 + 0.65 * libm::sinf(std::f32::consts::PI * u);
         d += spacing * speed * rng.gen_range(0.75f32..1.25);
         if d >= total {
             break;

@@ -39,7 +39,7 @@ impl Schedule {
                     e as f64 / (n - 1) as f64
                 };
                 let min = f64::from(lr) * 0.01;
-                (min + (f64::from(lr) - min) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
+                (min + (f64::from(lr) - min) * 0.5 * (1.0 + libm::cos(std::f64::consts::PI * t)))
                     as f32
             }
         }
@@ -337,8 +337,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         cfg.threads
     ));
     say(format!(
-        "gemm: {} (a model's bytes are reproducible where this line is the same)",
-        crate::net::GemmSetup::detect()
+        "kernels: {} (every instruction set and thread count trains the same weights)",
+        crate::simd::level().name()
     ));
     if n_drawings > 0 {
         say(format!(

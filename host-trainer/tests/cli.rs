@@ -372,28 +372,40 @@ fn bench_reports_training_and_augmentation_per_epoch_separately() {
 }
 
 #[test]
-fn train_names_the_gemm_setup_its_bits_depend_on() {
-    let d = common::tmpdir("cli-gemm");
+fn train_gives_the_same_file_with_every_instruction_set() {
+    // what a machine with fewer instruction sets trains: NNET_SIMD caps the
+    // kernels' variant (AVX-512, AVX2+FMA, baseline with software FMA)
+    let d = common::tmpdir("cli-simd");
     common::synthetic(&d, 200, 2);
     let data = d.to_str().unwrap();
-    let m = d.join("m.nnet");
-    let o = run(&[
-        "train",
-        "--data",
-        data,
-        "--out",
-        m.to_str().unwrap(),
-        "--hidden",
-        "16",
-        "--epochs",
-        "1",
-    ]);
-    assert!(o.status.success());
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    let setup = host_trainer::net::GemmSetup::detect();
-    let line = format!("gemm: {setup} (");
-    assert!(
-        stderr.lines().any(|l| l.starts_with(&line)),
-        "no '{line}' in:\n{stderr}"
-    );
+    let mut files = Vec::new();
+    for level in ["avx512", "avx2", "baseline"] {
+        let m = d.join(format!("{level}.nnet"));
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+            .args(["train", "--data", data, "--out", "m.nnet", "--hidden", "50"])
+            .args(["--epochs", "2", "--augment", "--no-plot", "--threads", "2"])
+            .current_dir(&d)
+            .env("NNET_SIMD", level)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{stderr}");
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("kernels: "))
+            .unwrap_or_else(|| panic!("no kernels line in:\n{stderr}"));
+        // the variant actually used is at most the one asked for
+        let used = line.split_whitespace().nth(1).unwrap();
+        let rank = |l: &str| ["baseline", "avx2", "avx512"].iter().position(|x| *x == l);
+        assert!(rank(used).is_some() && rank(used) <= rank(level), "{line}");
+        std::fs::rename(d.join("m.nnet"), &m).unwrap();
+        files.push((line.to_string(), std::fs::read(&m).unwrap()));
+    }
+    for (line, bytes) in &files[1..] {
+        assert!(
+            bytes == &files[0].1,
+            "{line}: another model file than with {}",
+            files[0].0
+        );
+    }
 }

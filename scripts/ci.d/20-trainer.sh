@@ -31,21 +31,13 @@ cargo build -q -p host-trainer
 train_shipped_model "$CARGO_TARGET_DIR/debug/host-trainer" "$out/shipped" "$out/shipped.txt"
 echo "host-trainer $shipped_cmd"
 tail -n 2 "$out/shipped.txt"
-echo "gemm here: $trained_gemm"
+echo "trained with $trained_kernels (every instruction set trains the same bits)"
 if cmp "$shipped_model" models/mnist-mlp.nnet; then
     echo "byte for byte the committed models/mnist-mlp.nnet"
-elif [[ $trained_gemm == "$shipped_gemm" ]]; then
+else
     echo "error: models/mnist-mlp.nnet is not what its documented command trains today:" >&2
     echo "  retrain it with that command, then \`host-trainer quantize\` and \`scripts/measure\`" >&2
     exit 1
-else
-    # another machine's gemm rounds its sums in another order: same recipe, other bits
-    echo "note: the committed model was trained with gemm setup '$shipped_gemm';"
-    echo "  this machine's setup differs, so its bytes may and do differ. Checking its quality"
-    echo "  instead (MNIST test >= 99.0%); the byte check runs where the setups match."
-    awk '/^wrote .*test accuracy/ { for (i = 1; i <= NF; i++) if ($i == "accuracy") a = $(i + 1) }
-        END { sub("%", "", a); if (a == "" || a + 0 < 99.0) { print "retrained model: " a "% < 99.0%"; exit 1 }
-              print "retrained model: " a "% on MNIST test" }' "$out/shipped.txt"
 fi
 
 echo "==> host-trainer evaluate --compare: int8 within 0.2 points of f32, same digit on >= 99.5%"

@@ -28,10 +28,8 @@ t1=$(date +%s.%N)
 shipped_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
 if cmp -s "$shipped_model" models/mnist-mlp.nnet; then
     shipped_same="byte for byte the committed \`models/mnist-mlp.nnet\`"
-elif [[ $trained_gemm == "$shipped_gemm" ]]; then
-    shipped_same="**not** the committed \`models/mnist-mlp.nnet\` (the committed model is stale)"
 else
-    shipped_same="not the committed \`models/mnist-mlp.nnet\` (this machine's gemm setup, $trained_gemm, is not the one it was trained with)"
+    shipped_same="**not** the committed \`models/mnist-mlp.nnet\` (the committed model is stale)"
 fi
 ours() { sed -n "s/^$1: \([0-9.]*\) s\/epoch.*/\1/p" "$out/host-trainer.txt"; }
 numpy() { sed -n 's/^# median epoch \([0-9.]*\) s.*/\1/p' "$out/numpy-$1.txt"; }
@@ -60,7 +58,7 @@ echo "The shipped model's command, \`host-trainer $shipped_cmd\` (release build,
 epoch_mean=$(sed -n 's/^epoch .*, \([0-9.]*\) s ([0-9]* img\/s).*/\1/p' "$out/shipped.txt" |
     awk '{ s += $1; n++ } END { if (n) printf "%.2f", s / n; else print "?" }')
 echo "directory), end to end: **$shipped_s s** (mean epoch $epoch_mean s), load average after"
-echo "$(cut -d' ' -f1-3 /proc/loadavg); its file is $shipped_same (gemm: $trained_gemm)."
+echo "$(cut -d' ' -f1-3 /proc/loadavg); its file is $shipped_same ($trained_kernels)."
 echo
 echo 'Both print the CPU time other processes used during each epoch; an epoch where that'
 echo 'exceeded 10% of its time was contended:'
