@@ -145,7 +145,7 @@ enum Cmd {
         #[arg(long, default_value_t = 50)]
         mistakes: usize,
         /// A second model (e.g. the int8 version) to evaluate on the same inputs: prints its
-        /// accuracy and how often the two give the same digit (`agreement: 99.98%`).
+        /// accuracy and how often the two give the same digit (`agreement: NN.NN%`).
         #[arg(long)]
         compare: Option<PathBuf>,
     },
