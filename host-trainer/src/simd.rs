@@ -544,6 +544,16 @@ mod tests {
     }
 
     #[test]
+    fn nnet_simd_caps_the_variant() {
+        // (scripts/ci.d/20-trainer.sh runs these tests with each cap)
+        match std::env::var("NNET_SIMD").as_deref() {
+            Ok("baseline") => assert_eq!(level(), Level::Baseline),
+            Ok("avx2") => assert_eq!(level(), detected().min(Level::Avx2)),
+            _ => assert_eq!(level(), detected()),
+        }
+    }
+
+    #[test]
     fn transpose_moves_every_element() {
         for (rows, cols) in [(1, 1), (3, 17), (64, 784), (9, 8), (150, 64)] {
             let src: Vec<f32> = (0..rows * cols).map(|v| v as f32).collect();
