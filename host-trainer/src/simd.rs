@@ -255,19 +255,11 @@ multiversion! {
                 unsafe { strip::<16>(c, ldc, a, a_strides, b, ldb, (m, j, kc), init, wide) };
                 j += 16;
             }
-            for i in 0..m {
-                for j in j..n {
-                    let cv = &mut c[i * ldc + j];
-                    let mut acc = match init {
-                        Init::Zero => 0.0,
-                        Init::Load => *cv,
-                        Init::Scale(s) => s * *cv,
-                    };
-                    for p in 0..kc {
-                        acc = a[i * ars + p * acs].mul_add(b[p * ldb + j], acc);
-                    }
-                    *cv = acc;
-                }
+            // the last columns one at a time (the same tiles, one value wide)
+            while j < n {
+                // SAFETY: as above.
+                unsafe { strip::<1>(c, ldc, a, a_strides, b, ldb, (m, j, kc), init, wide) };
+                j += 1;
             }
             kb += kc;
             if kb >= k {
