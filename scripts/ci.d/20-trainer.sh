@@ -27,9 +27,12 @@ cmp "$out/mnist-mlp-i8.nnet" models/mnist-mlp-i8.nnet
 echo "==> the trainer's kernels with each instruction set: sums bit for bit in the promised order"
 # (cargo test runs them with this CPU's best set; NNET_SIMD caps it, as on an older CPU)
 for level in avx2 baseline; do
-    NNET_SIMD=$level cargo test -q -p host-trainer --lib simd:: 2>&1 | grep -E '^test result' |
-        sed "s/^/NNET_SIMD=$level: /"
-    [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "kernel tests failed with NNET_SIMD=$level" >&2; exit 1; }
+    if ! NNET_SIMD=$level cargo test -q -p host-trainer --lib simd:: >"$out/simd-$level.txt" 2>&1; then
+        cat "$out/simd-$level.txt" >&2
+        echo "error: kernel tests failed with NNET_SIMD=$level" >&2
+        exit 1
+    fi
+    grep -E '^test result' "$out/simd-$level.txt" | sed "s/^/NNET_SIMD=$level: /"
 done
 
 echo "==> the README's command for the shipped model trains models/mnist-mlp.nnet byte for byte"
