@@ -116,6 +116,8 @@ pub enum Setting {
     LearningRate,
     /// Repetitions of the ink training set.
     InkWeight,
+    /// Font digits per training image.
+    FontDigits,
     /// SGD steps per correction (`adapt`).
     Steps,
 }
@@ -129,6 +131,7 @@ impl std::fmt::Display for Setting {
             Setting::ValSplit => "the validation split",
             Setting::LearningRate => "the learning rate",
             Setting::InkWeight => "the ink weight",
+            Setting::FontDigits => "the font digits per image",
             Setting::Steps => "the number of steps per correction",
         })
     }

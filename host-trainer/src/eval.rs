@@ -417,8 +417,13 @@ pub fn read_ink(path: &Path) -> Result<Vec<InkRecord>> {
 /// Like [`read_ink`], with every record's 1-based line number.
 pub fn read_ink_lines(path: &Path) -> Result<Vec<(usize, InkRecord)>> {
     let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    parse_ink_lines(path, std::io::BufReader::new(f))
+}
+
+/// [`read_ink_lines`] of text already read; `path` names it in errors.
+pub fn parse_ink_lines(path: &Path, text: impl BufRead) -> Result<Vec<(usize, InkRecord)>> {
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+    for (i, line) in text.lines().enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
         if line.trim().is_empty() {
             continue;

@@ -37,6 +37,11 @@ use crate::{Error, Result};
 pub const FONTS_FILE: &str = "handwriting-fonts.jsonl";
 /// Stream id of the set (the other sets use 1-3).
 const SET_FONTS: u64 = 4;
+/// File name of the training digits ([`TRAINING_FONTS`]), committed in
+/// `host-trainer/data/` and built into the trainer (`train --augment`).
+pub const TRAINING_FILE: &str = "training-fonts.jsonl";
+/// Stream id of the training digits.
+const SET_TRAINING: u64 = 5;
 /// Height of the rasterised digit in pixels (about four times MNIST's 20 px).
 pub const GLYPH_PX: f32 = 80.0;
 /// Blank border around the rasterised glyph, px.
@@ -197,9 +202,134 @@ pub const FONTS: &[FontSpec] = &[
     },
 ];
 
-/// The `apt-get install` command that provides every font of [`FONTS`].
+/// The fonts of the training digits (`train --augment`), in record order:
+/// other hands than [`FONTS`] (no package, file or digit glyph in common;
+/// tested), handwriting and hand-lettering from Debian packages whose
+/// licences allow drawings made with them (SIL OFL, GPL with the font
+/// exception, public domain).
+pub const TRAINING_FONTS: &[FontSpec] = &[
+    FontSpec {
+        name: "rufscript",
+        package: "fonts-rufscript",
+        path: "/usr/share/fonts/truetype/rufscript/Rufscript010.ttf",
+        sha256: "99b16515f19ab35d18049235797b0dbe3ec73535d455994442b206c96405050f",
+        about: "Rufscript, handwriting-based (Hubert Jocham); GPL-3+ with font exception",
+    },
+    FontSpec {
+        name: "dancing-script",
+        package: "fonts-dancingscript",
+        path: "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
+        sha256: "38178945aaefdea573f4998d8b984985aaebb95964da337b23e77e682d7d3d17",
+        about: "Dancing Script, casual script (Pablo Impallari); OFL-1.1",
+    },
+    FontSpec {
+        name: "kaushan-script",
+        package: "fonts-kaushanscript",
+        path: "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf",
+        sha256: "c007ebe4c813374ed02da003394b73b39fa709ff5891c5613733c96be595ba28",
+        about: "Kaushan Script, quick brush writing (Germany); OFL-1.1",
+    },
+    FontSpec {
+        name: "comic-neue",
+        package: "fonts-comic-neue",
+        path: "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
+        sha256: "2728ee8f303e31934e62bf27b044fd7657b0613412d51f7444db1078cc3a7cb2",
+        about: "Comic Neue, comic lettering; OFL-1.1",
+    },
+    FontSpec {
+        name: "tomson-talks",
+        package: "fonts-tomsontalks",
+        path: "/usr/share/fonts/truetype/tomsontalks/TomsonTalks.ttf",
+        sha256: "f7beeee4f3e11e38281f528dcf8a20218c6ce9b7a5b2acdca9f8bef303dd8526",
+        about: "Tomson Talks, comic lettering; OFL-1.1",
+    },
+    FontSpec {
+        name: "cabin-sketch",
+        package: "fonts-cabinsketch",
+        path: "/usr/share/fonts/truetype/cabinsketch/CabinSketch-Regular.ttf",
+        sha256: "e87bf418e498424284c289c6ba57eaba29f2fc072ee780326823650a67a48f4f",
+        about: "Cabin Sketch, sketched pen lettering; OFL-1.1",
+    },
+    FontSpec {
+        name: "purisa",
+        package: "fonts-tlwg-purisa-ttf",
+        path: "/usr/share/fonts/truetype/tlwg/Purisa.ttf",
+        sha256: "cceae46a2c8862c20971b9e7c5297b4c23decda9a674c0eea7ddbd3c799b14dd",
+        about: "Purisa, handwriting (Thailand, TLWG); GPL-2+ with font exception",
+    },
+    FontSpec {
+        name: "nanum-pen",
+        package: "fonts-nanum-extra",
+        path: "/usr/share/fonts/truetype/nanum/NanumPen.ttf",
+        sha256: "0e1e2cc07fd5c5d181936ecaf97363263a8d4ae6b6151039ea83cb9002b63152",
+        about: "Nanum Pen Script, pen handwriting (Korea, Naver); OFL-1.1",
+    },
+    FontSpec {
+        name: "nanum-brush",
+        package: "fonts-nanum-extra",
+        path: "/usr/share/fonts/truetype/nanum/NanumBrush.ttf",
+        sha256: "5fe0e02f74c58aa25ba49908fb6775bcb7d00d19ddd68b480b51a926f5ca12ec",
+        about: "Nanum Brush Script, brush handwriting (Korea, Naver); OFL-1.1",
+    },
+    FontSpec {
+        name: "nanum-barunpen",
+        package: "fonts-nanum-extra",
+        path: "/usr/share/fonts/truetype/nanum/NanumBarunpenR.ttf",
+        sha256: "f5bd6993e8376e7f0796837ba0e50e006eb1f568f5dbb571e18d66847ff4f9c0",
+        about: "Nanum Barun Pen, neat pen handwriting (Korea, Naver); OFL-1.1",
+    },
+    FontSpec {
+        name: "navilu",
+        package: "fonts-navilu",
+        path: "/usr/share/fonts/truetype/Navilu/Navilu.ttf",
+        sha256: "4d324f4050163d7ac311676ac5038f7866d68170a5a4b60b6cb92866f8f9f647",
+        about: "Navilu, handwriting (India); OFL-1.1",
+    },
+    FontSpec {
+        name: "leckerli-one",
+        package: "fonts-leckerli-one",
+        path: "/usr/share/fonts/truetype/leckerli-one/LeckerliOne-Regular.ttf",
+        sha256: "3f38ed99a07ab426eaa64c7d5773850a5dc8e6719b03125efce2cfbc82b083d7",
+        about: "Leckerli One, bold handwritten display; OFL-1.1",
+    },
+    FontSpec {
+        name: "lobster",
+        package: "fonts-lobster",
+        path: "/usr/share/fonts/opentype/lobster/lobster.otf",
+        sha256: "4605f4c5aac8d4bb55a28a63db6c1dd06394d4b6e0cb157f61603fb26021a617",
+        about: "Lobster, bold script; OFL-1.1",
+    },
+    FontSpec {
+        name: "aoyagi-soseki",
+        package: "fonts-aoyagi-soseki",
+        path: "/usr/share/fonts/truetype/aoyagi-soseki/aoyagi-soseki.ttf",
+        sha256: "40b77688adac33d2a19d080d721afd5cb6b12b7c3ef523c354ed8ec5da4e440f",
+        about: "Aoyagi Soseki, brush handwriting (Japan); public domain",
+    },
+    FontSpec {
+        name: "kouzan-mouhitsu",
+        package: "fonts-kouzan-mouhitsu",
+        path: "/usr/share/fonts/truetype/kouzan-mouhitsu/kouzan-mouhitsu.ttf",
+        sha256: "582f269574e71336f1ee8318664ff6cfafd84293b3267ddf39410015713c951e",
+        about: "Kouzan Mouhitsu, brush handwriting (Japan); public domain",
+    },
+    FontSpec {
+        name: "aoyagi-kouzan-t",
+        package: "fonts-aoyagi-kouzan-t",
+        path: "/usr/share/fonts/truetype/aoyagi-kouzan-t/AoyagiKouzanT.ttf",
+        sha256: "233d623f88c083631521c909950ce3046eb9f89d444a0a8be4c80ac50019fcbd",
+        about: "Aoyagi Kouzan T, brush handwriting (Japan); public domain",
+    },
+];
+
+/// The `apt-get install` command that provides every font of [`FONTS`] and
+/// [`TRAINING_FONTS`].
 pub fn install_command() -> String {
-    let mut pkgs: Vec<&str> = FONTS.iter().map(|f| f.package).collect();
+    let mut pkgs: Vec<&str> = FONTS
+        .iter()
+        .chain(TRAINING_FONTS)
+        .map(|f| f.package)
+        .collect();
     pkgs.sort_unstable();
     pkgs.dedup();
     format!("apt-get install {}", pkgs.join(" "))
@@ -240,7 +370,7 @@ pub fn load(spec: &FontSpec) -> Result<LoadedFont> {
 fn load_from(spec: &FontSpec, path: &Path) -> Result<LoadedFont> {
     let bytes = std::fs::read(path).map_err(|e| {
         Error::Dataset(format!(
-            "{}: {e} (font {} of package {}; install every font of the set with `{}`)",
+            "{}: {e} (font {} of package {}; install every font nnet uses with `{}`)",
             path.display(),
             spec.name,
             spec.package,
@@ -260,9 +390,9 @@ fn load_from(spec: &FontSpec, path: &Path) -> Result<LoadedFont> {
     Ok(LoadedFont { spec: *spec, font })
 }
 
-/// All fonts of [`FONTS`].
-pub fn load_all() -> Result<Vec<LoadedFont>> {
-    FONTS.iter().map(load).collect()
+/// All fonts of a list ([`FONTS`] or [`TRAINING_FONTS`]).
+pub fn load_all(list: &[FontSpec]) -> Result<Vec<LoadedFont>> {
+    list.iter().map(load).collect()
 }
 
 /// The digit's glyph as a grayscale raster (0.0 background .. 1.0 ink),
@@ -354,15 +484,25 @@ pub fn strokes(font: &LoadedFont, digit: u8) -> Result<DigitStrokes> {
 /// Record `index` of the set, from the strokes of every font's digits
 /// (`glyphs[font][digit]`).
 pub fn record(glyphs: &[[DigitStrokes; 10]], seed: u64, index: usize) -> Result<InkRecord> {
+    draw_record(glyphs, SET_FONTS, seed, index, "handwriting-fonts")
+}
+
+/// Record `index` of a set with stream id `set`: digit `index % 10` of font
+/// `(index / 10) % glyphs.len()`, drawn by the MNIST set's hand.
+fn draw_record(
+    glyphs: &[[DigitStrokes; 10]],
+    set: u64,
+    seed: u64,
+    index: usize,
+    name: &str,
+) -> Result<InkRecord> {
     let digit = index % 10;
     let font = glyphs
         .get((index / 10) % glyphs.len().max(1))
         .ok_or_else(|| Error::Config("no fonts".into()))?;
-    let mut rng = Rng::for_record(seed, SET_FONTS, index as u64);
+    let mut rng = Rng::for_record(seed, set, index as u64);
     let drawn = inkset::draw(&font[digit], &HandParams::mnist(), &mut rng);
-    inkset::record(digit as u8, drawn, || {
-        format!("handwriting-fonts record {index}")
-    })
+    inkset::record(digit as u8, drawn, || format!("{name} record {index}"))
 }
 
 /// Every font's ten digits as strokes.
@@ -387,6 +527,16 @@ pub fn records(fonts: &[LoadedFont], seed: u64, variants: usize) -> Result<Vec<I
         .collect()
 }
 
+/// The training digits ([`TRAINING_FILE`]): every digit of every font once
+/// (`fonts * 10` records, font by font), drawn like the evaluation set's
+/// but from their own random stream; training varies them further.
+pub fn training_records(fonts: &[LoadedFont], seed: u64) -> Result<Vec<InkRecord>> {
+    let glyphs = glyph_strokes(fonts)?;
+    (0..glyphs.len() * 10)
+        .map(|i| draw_record(&glyphs, SET_TRAINING, seed, i, "training-fonts"))
+        .collect()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -394,8 +544,8 @@ pub(crate) mod tests {
     /// The fonts, or `None` with a note when they are not installed;
     /// `NNET_REQUIRE_FONTS=1` (set by scripts/test, which installs them)
     /// turns a missing font into a failure.
-    pub(crate) fn fonts_or_skip() -> Option<Vec<LoadedFont>> {
-        match load_all() {
+    pub(crate) fn fonts_or_skip(list: &[FontSpec]) -> Option<Vec<LoadedFont>> {
+        match load_all(list) {
             Ok(f) => Some(f),
             Err(e) => {
                 let check = "a handwriting-fonts check";
@@ -407,28 +557,100 @@ pub(crate) mod tests {
 
     #[test]
     fn fonts_are_distinct_and_named_once() {
-        for (i, a) in FONTS.iter().enumerate() {
+        let all: Vec<&FontSpec> = FONTS.iter().chain(TRAINING_FONTS).collect();
+        for (i, a) in all.iter().enumerate() {
             assert_eq!(a.sha256.len(), 64, "{}", a.name);
-            for b in &FONTS[i + 1..] {
+            for b in &all[i + 1..] {
                 assert_ne!(a.name, b.name);
                 assert_ne!(a.path, b.path);
                 assert_ne!(a.sha256, b.sha256, "{} and {}", a.name, b.name);
             }
         }
         let cmd = install_command();
-        for f in FONTS {
+        for f in &all {
             let times = cmd.split_whitespace().filter(|w| *w == f.package).count();
             assert_eq!(times, 1, "{cmd}");
         }
     }
 
+    /// Training and evaluation fonts come from different packages, so from
+    /// different hands (a package may hold several fonts of one writer).
+    #[test]
+    fn training_fonts_share_no_package_with_the_evaluation_set() {
+        for t in TRAINING_FONTS {
+            assert!(
+                FONTS.iter().all(|f| f.package != t.package),
+                "{} ({}) is also an evaluation font's package",
+                t.name,
+                t.package
+            );
+        }
+    }
+
+    /// No training font is an evaluation font under another name (as the
+    /// variants of one writer's font in several packages would be): compared
+    /// at a common size, their ten digits differ (a plain 1 or 0 may match
+    /// another hand's, so the mean over all ten digits decides).
+    #[test]
+    fn no_training_font_draws_the_evaluation_fonts_digits() {
+        let Some(eval) = fonts_or_skip(FONTS) else {
+            return;
+        };
+        let Some(train) = fonts_or_skip(TRAINING_FONTS) else {
+            return;
+        };
+        // per font: every digit as 16x16 cells of its glyph box, each the
+        // cell's share of the digit's ink
+        let cells = |f: &LoadedFont| -> Vec<[f32; 256]> {
+            (0..10u8)
+                .map(|d| {
+                    let (px, w, h) = raster(f, d).unwrap();
+                    let mut c = [0.0f32; 256];
+                    for y in 0..h {
+                        for x in 0..w {
+                            c[(y * 16 / h) * 16 + x * 16 / w] += px[y * w + x];
+                        }
+                    }
+                    let total: f32 = c.iter().sum();
+                    c.map(|v| v / total.max(1e-6))
+                })
+                .collect()
+        };
+        // mean over the digits of the L1 distance (0 = same drawing, 2 = no overlap)
+        let distance = |a: &[[f32; 256]], b: &[[f32; 256]]| -> f32 {
+            let sum: f32 = a
+                .iter()
+                .zip(b)
+                .map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()).sum::<f32>())
+                .sum();
+            sum / 10.0
+        };
+        let eval: Vec<_> = eval.iter().map(|f| (f.spec.name, cells(f))).collect();
+        let mut nearest = f32::INFINITY;
+        for t in &train {
+            let tc = cells(t);
+            assert_eq!(distance(&tc, &tc), 0.0);
+            for (name, ec) in &eval {
+                let d = distance(&tc, ec);
+                nearest = nearest.min(d);
+                assert!(
+                    d > 0.25,
+                    "training font {} draws the digits of evaluation font {name} \
+                     (distance {d:.3})",
+                    t.spec.name
+                );
+            }
+        }
+        eprintln!("nearest training/evaluation font pair: distance {nearest:.3}");
+    }
+
     /// scripts/setup installs the packages of every font (the list there is
-    /// plain shell; this keeps it in step with `FONTS`).
+    /// plain shell; this keeps it in step with `FONTS` and `TRAINING_FONTS`).
     #[test]
     fn setup_installs_every_font_package() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/setup");
         let setup = std::fs::read_to_string(&path).unwrap();
-        for f in FONTS {
+        for f in FONTS.iter().chain(TRAINING_FONTS) {
             assert!(
                 setup
                     .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
@@ -469,8 +691,13 @@ pub(crate) mod tests {
     /// skeleton is a drawing the core's stroke path takes.
     #[test]
     fn every_digit_of_every_font_becomes_strokes() {
-        let Some(fonts) = fonts_or_skip() else { return };
-        for f in &fonts {
+        let Some(eval) = fonts_or_skip(FONTS) else {
+            return;
+        };
+        let Some(train) = fonts_or_skip(TRAINING_FONTS) else {
+            return;
+        };
+        for f in eval.iter().chain(&train) {
             for d in 0..10u8 {
                 let (px, w, h) = raster(f, d).unwrap();
                 let glyph_h = h - 2 * PAD;

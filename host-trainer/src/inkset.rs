@@ -79,9 +79,11 @@ pub struct InksetArgs {
     pub mnist_count: usize,
     /// Variants per handwriting-style template ([`crate::styleset`]).
     pub style_variants: usize,
-    /// Also write the handwriting-fonts set ([`crate::fontset`], which needs
-    /// the fonts' Debian packages).
+    /// Also write the handwriting-fonts set and the training digits of other
+    /// fonts ([`crate::fontset`], which needs the fonts' Debian packages).
     pub fonts: bool,
+    /// Where the training digits of [`crate::fontset::TRAINING_FONTS`] go.
+    pub training_file: PathBuf,
 }
 
 impl Default for InksetArgs {
@@ -94,6 +96,7 @@ impl Default for InksetArgs {
             mnist_count: 1000,
             style_variants: 20,
             fonts: true,
+            training_file: PathBuf::from("host-trainer/data").join(crate::fontset::TRAINING_FILE),
         }
     }
 }
@@ -139,6 +142,8 @@ pub struct InksetSummary {
     pub styles: WrittenSet,
     /// The handwriting-fonts set, unless `InksetArgs::fonts` was off.
     pub fonts: Option<WrittenSet>,
+    /// The training digits of other fonts, unless `InksetArgs::fonts` was off.
+    pub training_fonts: Option<WrittenSet>,
 }
 
 /// Generates the sets and writes them to `args.out_dir`. Every input (MNIST,
@@ -146,7 +151,10 @@ pub struct InksetSummary {
 pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     let test = idx::load(&args.mnist_dir, idx::Split::Test)?;
     let fonts = if args.fonts {
-        Some(crate::fontset::load_all()?)
+        Some((
+            crate::fontset::load_all(crate::fontset::FONTS)?,
+            crate::fontset::load_all(crate::fontset::TRAINING_FONTS)?,
+        ))
     } else {
         None
     };
@@ -159,22 +167,25 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     let t = crate::styleset::templates()?;
     let st = crate::styleset::style_records(&t, args.seed, args.style_variants)?;
     let styles = write_set(&args.out_dir.join(crate::styleset::STYLES_FILE), &st, 0)?;
-    let fonts = match fonts {
-        Some(f) => {
-            let r = crate::fontset::records(&f, args.seed, crate::fontset::VARIANTS)?;
-            Some(write_set(
-                &args.out_dir.join(crate::fontset::FONTS_FILE),
-                &r,
-                0,
-            )?)
+    let (fonts, training_fonts) = match fonts {
+        Some((eval, train)) => {
+            let r = crate::fontset::records(&eval, args.seed, crate::fontset::VARIANTS)?;
+            let e = write_set(&args.out_dir.join(crate::fontset::FONTS_FILE), &r, 0)?;
+            let r = crate::fontset::training_records(&train, args.seed)?;
+            if let Some(dir) = args.training_file.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            }
+            let t = write_set(&args.training_file, &r, 0)?;
+            (Some(e), Some(t))
         }
-        None => None,
+        None => (None, None),
     };
     Ok(InksetSummary {
         hershey,
         mnist,
         styles,
         fonts,
+        training_fonts,
     })
 }
 
@@ -547,8 +558,14 @@ pub(crate) mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/ink")
     }
 
+    /// `name` is a file of `tests/data/ink`, or a path from the repository
+    /// root when it has a `/`.
     fn read_lines(name: &str) -> Vec<String> {
-        let path = ink_dir().join(name);
+        let path = if name.contains('/') {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name)
+        } else {
+            ink_dir().join(name)
+        };
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
             panic!(
                 "{}: {e} (regenerate with `host-trainer make-inkset`)",
@@ -669,12 +686,37 @@ pub(crate) mod tests {
 
     #[test]
     fn fonts_set_regenerates_identically() {
-        let Some(fonts) = crate::fontset::tests::fonts_or_skip() else {
+        let Some(fonts) = crate::fontset::tests::fonts_or_skip(crate::fontset::FONTS) else {
             return;
         };
         let seed = InksetArgs::default().seed;
         let fresh = crate::fontset::records(&fonts, seed, crate::fontset::VARIANTS).unwrap();
         assert_regenerates(crate::fontset::FONTS_FILE, &fresh, true);
+    }
+
+    fn training_file() -> String {
+        InksetArgs::default()
+            .training_file
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    #[test]
+    fn committed_training_fonts_are_valid_and_complete() {
+        let n = crate::fontset::TRAINING_FONTS.len() * 10;
+        check_set(&training_file(), n);
+        assert_eq!(read_lines(&training_file()).len(), n);
+    }
+
+    #[test]
+    fn training_fonts_regenerate_identically() {
+        let list = crate::fontset::TRAINING_FONTS;
+        let Some(fonts) = crate::fontset::tests::fonts_or_skip(list) else {
+            return;
+        };
+        let seed = InksetArgs::default().seed;
+        let fresh = crate::fontset::training_records(&fonts, seed).unwrap();
+        assert_regenerates(&training_file(), &fresh, true);
     }
 
     #[test]

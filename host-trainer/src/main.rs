@@ -123,6 +123,13 @@ enum Cmd {
         /// How many times each --ink drawing is seen per epoch.
         #[arg(long, default_value_t = train::DEFAULT_INK_WEIGHT)]
         ink_weight: usize,
+        /// With --augment, the digits of 16 handwriting fonts from Debian packages (other writers
+        /// than the evaluation set's; built in, see host-trainer/data/README.md) join the
+        /// training set, this many per MNIST training image: each digit is seen
+        /// round(RATIO * images / 160) times per epoch, augmented like --ink drawings. 0 leaves
+        /// them out.
+        #[arg(long, value_name = "RATIO", default_value_t = train::DEFAULT_FONT_DIGITS)]
+        font_digits: f32,
     },
     /// Evaluate a model through nnet-core on an IDX test split (--data) or on ink drawings (--ink):
     /// prints `accuracy: NN.NN%`, per-class precision/recall and the confusion matrix, and writes
@@ -300,10 +307,13 @@ enum Cmd {
         /// Seed of the simulated hand.
         #[arg(long, default_value_t = inkset::DEFAULT_SEED)]
         seed: u64,
-        /// Leave out the handwriting-fonts set, which reads fonts from Debian packages
-        /// (`host_trainer::fontset::FONTS`).
+        /// Leave out the handwriting-fonts set and the training digits of other fonts, which
+        /// read fonts from Debian packages (`host_trainer::fontset::FONTS`, `TRAINING_FONTS`).
         #[arg(long)]
         no_fonts: bool,
+        /// Where the training digits of other fonts go (built into `train --augment`).
+        #[arg(long, default_value = "host-trainer/data/training-fonts.jsonl")]
+        training_file: PathBuf,
     },
 }
 
@@ -339,6 +349,7 @@ fn with_option(e: host_trainer::Error) -> anyhow::Error {
             Setting::ValSplit => "--val-split",
             Setting::LearningRate => "--lr",
             Setting::InkWeight => "--ink-weight",
+            Setting::FontDigits => "--font-digits",
             Setting::Steps => "--steps",
         },
         _ => return e.into(),
@@ -378,6 +389,7 @@ fn main() -> Result<()> {
             no_plot,
             ink,
             ink_weight,
+            font_digits,
         } => {
             let (opt, default_lr) = match optimizer {
                 OptArg::Sgd => (Optimizer::SGD, train::DEFAULT_SGD_LR),
@@ -407,6 +419,7 @@ fn main() -> Result<()> {
                 command: format!("host-trainer {command}"),
                 ink,
                 ink_weight,
+                font_digits,
             };
             let r = train::train(&cfg).map_err(with_option)?;
             let acc = r.test_accuracy.map_or("no test split".to_string(), |a| {
@@ -753,19 +766,19 @@ fn main() -> Result<()> {
             mnist_dir,
             seed,
             no_fonts,
+            training_file,
         } => {
             let args = inkset::InksetArgs {
                 out_dir,
                 mnist_dir,
                 seed,
                 fonts: !no_fonts,
+                training_file,
                 ..inkset::InksetArgs::default()
             };
             let s = inkset::run(&args)?;
-            for w in [Some(s.hershey), Some(s.mnist), Some(s.styles), s.fonts]
-                .into_iter()
-                .flatten()
-            {
+            let sets = [Some(s.hershey), Some(s.mnist), Some(s.styles), s.fonts];
+            for w in sets.into_iter().chain([s.training_fonts]).flatten() {
                 say!(
                     "wrote {}: {} drawings, per digit {:?}, points per drawing {:.0} mean / {} max, \
                      strokes {:.1} mean / {} max, {} bytes, {} skipped",

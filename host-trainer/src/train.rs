@@ -90,6 +90,11 @@ pub struct TrainConfig {
     /// How many times each ink drawing is seen per epoch (each time
     /// augmented differently when augmenting).
     pub ink_weight: usize,
+    /// With augmentation: the built-in digits of other writers' handwriting
+    /// fonts ([`TRAINING_FONTS_JSONL`]) join the training set, this many per
+    /// MNIST training image (each digit seen `round(font_digits * images /
+    /// digits)` times per epoch, at least once); 0 leaves them out.
+    pub font_digits: f32,
 }
 
 /// Default peak learning rate of SGD with momentum: 0.2 gives the 30-epoch
@@ -100,6 +105,18 @@ pub const DEFAULT_SGD_LR: f32 = 0.2;
 pub const DEFAULT_INK_WEIGHT: usize = 5;
 /// Largest accepted [`TrainConfig::ink_weight`].
 pub const MAX_INK_WEIGHT: usize = 1000;
+/// The training digits of 16 handwriting fonts
+/// ([`crate::fontset::TRAINING_FONTS`], written by `make-inkset`), built into
+/// the trainer so `train --augment` needs nothing installed.
+pub const TRAINING_FONTS_JSONL: &str = include_str!("../data/training-fonts.jsonl");
+/// Where [`TRAINING_FONTS_JSONL`] comes from, for errors and the model's notes.
+pub const TRAINING_FONTS_PATH: &str = "host-trainer/data/training-fonts.jsonl";
+/// Default of [`TrainConfig::font_digits`]: about 80 sightings of every
+/// font digit per epoch of 57,000 MNIST images, 18% of the epoch's items;
+/// docs/measurements.md (section `font-digits`) compares ratios.
+pub const DEFAULT_FONT_DIGITS: f32 = 0.22;
+/// Largest accepted [`TrainConfig::font_digits`].
+pub const MAX_FONT_DIGITS: f32 = 10.0;
 
 /// Labelled ink drawings for training, read from one JSON Lines file.
 #[derive(Debug, Clone)]
@@ -127,9 +144,22 @@ pub struct InkDrawing {
 /// label 0..=9 and be a digit for the core's stroke path (not empty, not a
 /// tap); anything else is an error naming the file and line.
 pub fn read_training_ink(path: &Path) -> Result<InkTrainingSet> {
-    use sha2::Digest;
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let sha256 = sha2::Sha256::digest(&bytes)
+    training_ink_from(path, &bytes)
+}
+
+/// The built-in training digits of handwriting fonts ([`TRAINING_FONTS_JSONL`]).
+pub fn training_fonts() -> Result<InkTrainingSet> {
+    training_ink_from(
+        Path::new(TRAINING_FONTS_PATH),
+        TRAINING_FONTS_JSONL.as_bytes(),
+    )
+}
+
+/// [`read_training_ink`] of a file's bytes; `path` names it.
+fn training_ink_from(path: &Path, bytes: &[u8]) -> Result<InkTrainingSet> {
+    use sha2::Digest;
+    let sha256 = sha2::Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
@@ -139,7 +169,7 @@ pub fn read_training_ink(path: &Path) -> Result<InkTrainingSet> {
         msg,
     };
     let mut drawings = Vec::new();
-    for (line, rec) in eval::read_ink_lines(path)? {
+    for (line, rec) in eval::parse_ink_lines(path, bytes)? {
         let label = rec.label.ok_or_else(|| {
             bad(
                 line,
@@ -211,7 +241,7 @@ pub fn notes(cfg: &TrainConfig) -> String {
         Optimizer::Adam { beta1, beta2, eps } => format!("adam(b1={beta1},b2={beta2},eps={eps})"),
     };
     format!(
-        "host-trainer {}: hidden={} epochs={} batch={} opt={opt} lr={} schedule={:?} seed={} threads={} augment={} val_split={} limit={}{}; command: {}",
+        "host-trainer {}: hidden={} epochs={} batch={} opt={opt} lr={} schedule={:?} seed={} threads={} augment={} val_split={} limit={}{}{}; command: {}",
         env!("CARGO_PKG_VERSION"),
         cfg.hidden,
         cfg.epochs,
@@ -227,6 +257,11 @@ pub fn notes(cfg: &TrainConfig) -> String {
             String::new()
         } else {
             format!(" ink_weight={}", cfg.ink_weight)
+        },
+        if cfg.augment.is_some() {
+            format!(" font_digits={}", cfg.font_digits)
+        } else {
+            String::new()
         },
         cfg.command
     )
@@ -263,11 +298,21 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             &format!("must be in 1..={MAX_INK_WEIGHT}"),
         );
     }
+    if !(cfg.font_digits.is_finite() && (0.0..=MAX_FONT_DIGITS).contains(&cfg.font_digits)) {
+        return bad(
+            Setting::FontDigits,
+            &format!("must be a number in 0..={MAX_FONT_DIGITS}"),
+        );
+    }
     let ink = cfg
         .ink
         .iter()
         .map(|p| read_training_ink(p))
         .collect::<Result<Vec<_>>>()?;
+    let fonts = match cfg.augment {
+        Some(_) if cfg.font_digits > 0.0 => Some(training_fonts()?),
+        _ => None,
+    };
     let mut all = idx::load(&cfg.data, Split::Train)?;
     if let Some(l) = cfg.limit {
         all = all.head(l);
@@ -300,13 +345,21 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     let mut train = pick(&train_ix);
     let val = pick(val_ix);
     drop(all);
-    // ink drawings follow the MNIST images, each `ink_weight` times; the
-    // validation split stays MNIST only
+    // ink drawings follow the MNIST images, each `ink_weight` times, then
+    // the font digits; the validation split stays MNIST only
+    let font_weight = fonts.as_ref().map_or(0, |f| {
+        let per_digit = cfg.font_digits * train.len() as f32 / f.drawings.len() as f32;
+        (per_digit.round() as usize).max(1)
+    });
     let mut drawings = Vec::new();
-    for set in &ink {
+    let weighted = ink
+        .iter()
+        .map(|s| (s, cfg.ink_weight))
+        .chain(fonts.iter().map(|f| (f, font_weight)));
+    for (set, weight) in weighted {
         for d in &set.drawings {
             let framed = augment::drawing_frame(&d.strokes).unwrap_or_default();
-            for _ in 0..cfg.ink_weight {
+            for _ in 0..weight {
                 train.images.extend_from_slice(&d.image);
                 train.labels.push(d.label);
                 drawings.push(framed.clone());
@@ -345,6 +398,13 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             "ink: {n_drawings} labelled drawings from {} file(s), each seen {} times per epoch",
             ink.len(),
             cfg.ink_weight
+        ));
+    }
+    if let Some(f) = &fonts {
+        say(format!(
+            "font digits: {} of {} handwriting fonts ({TRAINING_FONTS_PATH}), each seen {font_weight} times per epoch",
+            f.drawings.len(),
+            f.drawings.len() / 10
         ));
     }
     let augmenter = match cfg.augment {
@@ -490,9 +550,11 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         notes: notes(cfg)
             + &ink
                 .iter()
-                .map(|s| {
+                .map(|s| ("ink", s))
+                .chain(fonts.iter().map(|f| ("font digits", f)))
+                .map(|(what, s)| {
                     format!(
-                        "; ink {} ({} drawings, sha256 {})",
+                        "; {what} {} ({} drawings, sha256 {})",
                         s.path.display(),
                         s.drawings.len(),
                         s.sha256

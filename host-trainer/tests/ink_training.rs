@@ -239,3 +239,97 @@ fn bad_ink_files_are_clear_errors() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.jsonl"));
 }
+
+/// `train --augment` adds the built-in digits of 16 handwriting fonts, as
+/// many per MNIST image as --font-digits says; they are recorded in the
+/// model's notes, change the model, and stay out without augmentation.
+#[test]
+fn font_digits_join_augmented_training() {
+    let d = common::tmpdir("font-digits");
+    common::synthetic(&d, 300, 6);
+    let fonts = host_trainer::train::training_fonts().unwrap();
+    assert_eq!(fonts.drawings.len(), 160);
+    for digit in 0..10u8 {
+        let n = fonts.drawings.iter().filter(|x| x.label == digit).count();
+        assert_eq!(n, 16, "digit {digit}");
+    }
+    let mut cfg = common::quick_config(&d, &d.join("a.nnet"));
+    cfg.epochs = 1;
+    cfg.font_digits = 1.0;
+    let with = train(&cfg).unwrap();
+    let m = nnet_core::format::OwnedModel::from_bytes(&with.model_bytes).unwrap();
+    let recorded = format!(
+        "font digits host-trainer/data/training-fonts.jsonl (160 drawings, sha256 {})",
+        fonts.sha256
+    );
+    assert!(
+        m.meta.notes.contains("font_digits=1") && m.meta.notes.contains(&recorded),
+        "{}",
+        m.meta.notes
+    );
+    cfg.font_digits = 0.0;
+    let without = train(&cfg).unwrap();
+    assert_ne!(with.model_bytes, without.model_bytes);
+    let m = nnet_core::format::OwnedModel::from_bytes(&without.model_bytes).unwrap();
+    assert!(!m.meta.notes.contains("font digits"), "{}", m.meta.notes);
+    // without augmentation the ratio changes nothing
+    cfg.augment = None;
+    let plain = train(&cfg).unwrap();
+    cfg.font_digits = 1.0;
+    assert_eq!(plain.model_bytes, train(&cfg).unwrap().model_bytes);
+}
+
+/// The command line says how often each font digit is seen:
+/// round(ratio * training images / 160), at least once.
+#[test]
+fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
+    let d = common::tmpdir("font-digits-cli");
+    common::synthetic(&d, 400, 8); // 360 training images after the 10% validation split
+    let data = d.to_str().unwrap();
+    let out = d.join("m.nnet");
+    let args = |ratio: &str| {
+        let ratio = format!("--font-digits={ratio}");
+        run(&[
+            "train",
+            "--data",
+            data,
+            "--out",
+            out.to_str().unwrap(),
+            "--hidden",
+            "32",
+            "--epochs",
+            "1",
+            "--val-split",
+            "0.1",
+            "--threads",
+            "2",
+            "--no-plot",
+            "--augment",
+            &ratio,
+        ])
+    };
+    for (ratio, times) in [("2", 5), ("0.01", 1)] {
+        let o = args(ratio);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        let want = "font digits: 160 of 16 handwriting fonts";
+        let line = err
+            .lines()
+            .find(|l| l.contains(want))
+            .unwrap_or_else(|| panic!("no font digits line in {err}"));
+        assert!(
+            line.ends_with(&format!("each seen {times} times per epoch")),
+            "{line}"
+        );
+    }
+    let o = args("0");
+    assert!(o.status.success());
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("font digits:"));
+    for bad in ["-1", "NaN", "11"] {
+        let o = args(bad);
+        assert!(!o.status.success(), "--font-digits {bad} was accepted");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("--font-digits"), "{bad}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
