@@ -24,7 +24,9 @@
 //!   writer's slant, pen lifts, overshoots, hooks and pen-speed sampling
 //!   ([`crate::style::writer`]).
 //!
-//! Labelled ink drawings (`train --ink`) join the training set as extra
+//! Labelled ink drawings (`train --ink`) and the built-in digits of other
+//! writers' handwriting fonts (`train --font-digits`,
+//! [`crate::train::TRAINING_FONTS_JSONL`]) join the training set as extra
 //! items whose strokes are the drawing itself: they are augmented like the
 //! stroke version (warp, writer, pen) except in the clean share, where they
 //! are rendered as drawn.

@@ -555,6 +555,11 @@ pub(crate) mod tests {
         }
     }
 
+    /// The evaluation and the training fonts, or `None` as [`fonts_or_skip`].
+    fn both_or_skip() -> Option<(Vec<LoadedFont>, Vec<LoadedFont>)> {
+        Some((fonts_or_skip(FONTS)?, fonts_or_skip(TRAINING_FONTS)?))
+    }
+
     #[test]
     fn fonts_are_distinct_and_named_once() {
         let all: Vec<&FontSpec> = FONTS.iter().chain(TRAINING_FONTS).collect();
@@ -593,10 +598,7 @@ pub(crate) mod tests {
     /// another hand's, so the mean over all ten digits decides).
     #[test]
     fn no_training_font_draws_the_evaluation_fonts_digits() {
-        let Some(eval) = fonts_or_skip(FONTS) else {
-            return;
-        };
-        let Some(train) = fonts_or_skip(TRAINING_FONTS) else {
+        let Some((eval, train)) = both_or_skip() else {
             return;
         };
         // per font: every digit as 16x16 cells of its glyph box, each the
@@ -691,10 +693,7 @@ pub(crate) mod tests {
     /// skeleton is a drawing the core's stroke path takes.
     #[test]
     fn every_digit_of_every_font_becomes_strokes() {
-        let Some(eval) = fonts_or_skip(FONTS) else {
-            return;
-        };
-        let Some(train) = fonts_or_skip(TRAINING_FONTS) else {
+        let Some((eval, train)) = both_or_skip() else {
             return;
         };
         for f in eval.iter().chain(&train) {

@@ -97,7 +97,9 @@ enum Cmd {
         threads: Option<usize>,
         /// Augment the training images every epoch: rotation, shear, aspect, scale, sub-pixel shift,
         /// elastic distortion, pen width, re-normalised through nnet-core's raster path, and MNIST
-        /// digits turned into strokes and rendered through the core's stroke path.
+        /// digits turned into strokes (some redrawn in handwriting styles MNIST lacks, most by a
+        /// random writer) and rendered through the core's stroke path; adds the digits of 16
+        /// handwriting fonts (--font-digits).
         #[arg(long)]
         augment: bool,
         /// Fraction of the training images held out to report validation accuracy per epoch.
@@ -127,7 +129,7 @@ enum Cmd {
         /// than the evaluation set's; built in, see host-trainer/data/README.md) join the
         /// training set, this many per MNIST training image: each digit is seen
         /// round(RATIO * images / 160) times per epoch, augmented like --ink drawings. 0 leaves
-        /// them out.
+        /// them out; at most 2.
         #[arg(long, value_name = "RATIO", default_value_t = train::DEFAULT_FONT_DIGITS)]
         font_digits: f32,
     },

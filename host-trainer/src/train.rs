@@ -111,12 +111,13 @@ pub const MAX_INK_WEIGHT: usize = 1000;
 pub const TRAINING_FONTS_JSONL: &str = include_str!("../data/training-fonts.jsonl");
 /// Where [`TRAINING_FONTS_JSONL`] comes from, for errors and the model's notes.
 pub const TRAINING_FONTS_PATH: &str = "host-trainer/data/training-fonts.jsonl";
-/// Default of [`TrainConfig::font_digits`]: about 80 sightings of every
-/// font digit per epoch of 57,000 MNIST images, 18% of the epoch's items;
+/// Default of [`TrainConfig::font_digits`]: 78 sightings of every font digit
+/// per epoch of MNIST's 57,000 training images, 18% of the epoch's items;
 /// docs/measurements.md (section `font-digits`) compares ratios.
 pub const DEFAULT_FONT_DIGITS: f32 = 0.22;
-/// Largest accepted [`TrainConfig::font_digits`].
-pub const MAX_FONT_DIGITS: f32 = 10.0;
+/// Largest accepted [`TrainConfig::font_digits`] (font items then outnumber
+/// MNIST's two to one; more would mostly cost memory: every item is an image).
+pub const MAX_FONT_DIGITS: f32 = 2.0;
 
 /// Labelled ink drawings for training, read from one JSON Lines file.
 #[derive(Debug, Clone)]
