@@ -37,9 +37,10 @@ use crate::{Error, Result};
 pub const FONTS_FILE: &str = "handwriting-fonts.jsonl";
 /// Stream id of the set (the other sets use 1-3).
 const SET_FONTS: u64 = 4;
-/// File name of the training digits ([`TRAINING_FONTS`]), committed in
-/// `host-trainer/data/` and built into the trainer (`train --augment`).
-pub const TRAINING_FILE: &str = "training-fonts.jsonl";
+/// The training digits of [`TRAINING_FONTS`], from the repository root:
+/// committed, and built into the trainer (`train --augment`,
+/// [`crate::train::TRAINING_FONTS_JSONL`]).
+pub const TRAINING_PATH: &str = "host-trainer/data/training-fonts.jsonl";
 /// Stream id of the training digits.
 const SET_TRAINING: u64 = 5;
 /// Height of the rasterised digit in pixels (about four times MNIST's 20 px).
@@ -527,7 +528,7 @@ pub fn records(fonts: &[LoadedFont], seed: u64, variants: usize) -> Result<Vec<I
         .collect()
 }
 
-/// The training digits ([`TRAINING_FILE`]): every digit of every font once
+/// The training digits ([`TRAINING_PATH`]): every digit of every font once
 /// (`fonts * 10` records, font by font), drawn like the evaluation set's
 /// but from their own random stream; training varies them further.
 pub fn training_records(fonts: &[LoadedFont], seed: u64) -> Result<Vec<InkRecord>> {

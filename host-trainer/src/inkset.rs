@@ -96,7 +96,7 @@ impl Default for InksetArgs {
             mnist_count: 1000,
             style_variants: 20,
             fonts: true,
-            training_file: PathBuf::from("host-trainer/data").join(crate::fontset::TRAINING_FILE),
+            training_file: PathBuf::from(crate::fontset::TRAINING_PATH),
         }
     }
 }
@@ -694,18 +694,11 @@ pub(crate) mod tests {
         assert_regenerates(crate::fontset::FONTS_FILE, &fresh, true);
     }
 
-    fn training_file() -> String {
-        InksetArgs::default()
-            .training_file
-            .to_string_lossy()
-            .into_owned()
-    }
-
     #[test]
     fn committed_training_fonts_are_valid_and_complete() {
         let n = crate::fontset::TRAINING_FONTS.len() * 10;
-        check_set(&training_file(), n);
-        assert_eq!(read_lines(&training_file()).len(), n);
+        check_set(crate::fontset::TRAINING_PATH, n);
+        assert_eq!(read_lines(crate::fontset::TRAINING_PATH).len(), n);
     }
 
     #[test]
@@ -716,7 +709,7 @@ pub(crate) mod tests {
         };
         let seed = InksetArgs::default().seed;
         let fresh = crate::fontset::training_records(&fonts, seed).unwrap();
-        assert_regenerates(&training_file(), &fresh, true);
+        assert_regenerates(crate::fontset::TRAINING_PATH, &fresh, true);
     }
 
     #[test]

@@ -314,7 +314,7 @@ enum Cmd {
         #[arg(long)]
         no_fonts: bool,
         /// Where the training digits of other fonts go (built into `train --augment`).
-        #[arg(long, default_value = "host-trainer/data/training-fonts.jsonl")]
+        #[arg(long, default_value = host_trainer::fontset::TRAINING_PATH)]
         training_file: PathBuf,
     },
 }

@@ -107,10 +107,9 @@ pub const DEFAULT_INK_WEIGHT: usize = 5;
 pub const MAX_INK_WEIGHT: usize = 1000;
 /// The training digits of 16 handwriting fonts
 /// ([`crate::fontset::TRAINING_FONTS`], written by `make-inkset`), built into
-/// the trainer so `train --augment` needs nothing installed.
+/// the trainer so `train --augment` needs nothing installed: the file at
+/// [`crate::fontset::TRAINING_PATH`] (a unit test checks they are the same).
 pub const TRAINING_FONTS_JSONL: &str = include_str!("../data/training-fonts.jsonl");
-/// Where [`TRAINING_FONTS_JSONL`] comes from, for errors and the model's notes.
-pub const TRAINING_FONTS_PATH: &str = "host-trainer/data/training-fonts.jsonl";
 /// Default of [`TrainConfig::font_digits`]: 78 sightings of every font digit
 /// per epoch of MNIST's 57,000 training images, 18% of the epoch's items;
 /// docs/measurements.md (section `font-digits`) compares ratios.
@@ -152,7 +151,7 @@ pub fn read_training_ink(path: &Path) -> Result<InkTrainingSet> {
 /// The built-in training digits of handwriting fonts ([`TRAINING_FONTS_JSONL`]).
 pub fn training_fonts() -> Result<InkTrainingSet> {
     training_ink_from(
-        Path::new(TRAINING_FONTS_PATH),
+        Path::new(crate::fontset::TRAINING_PATH),
         TRAINING_FONTS_JSONL.as_bytes(),
     )
 }
@@ -403,9 +402,10 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     }
     if let Some(f) = &fonts {
         say(format!(
-            "font digits: {} of {} handwriting fonts ({TRAINING_FONTS_PATH}), each seen {font_weight} times per epoch",
+            "font digits: {} of {} handwriting fonts ({}), each seen {font_weight} times per epoch",
             f.drawings.len(),
-            f.drawings.len() / 10
+            f.drawings.len() / 10,
+            crate::fontset::TRAINING_PATH
         ));
     }
     let augmenter = match cfg.augment {

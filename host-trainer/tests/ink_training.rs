@@ -247,6 +247,12 @@ fn bad_ink_files_are_clear_errors() {
 fn font_digits_join_augmented_training() {
     let d = common::tmpdir("font-digits");
     common::synthetic(&d, 300, 6);
+    // the built-in drawings are the committed file make-inkset writes
+    let committed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(host_trainer::fontset::TRAINING_PATH);
+    let committed = std::fs::read_to_string(committed).unwrap();
+    assert!(committed == host_trainer::train::TRAINING_FONTS_JSONL);
     let fonts = host_trainer::train::training_fonts().unwrap();
     assert_eq!(fonts.drawings.len(), 160);
     for digit in 0..10u8 {
