@@ -321,6 +321,55 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
         sha256: "233d623f88c083631521c909950ce3046eb9f89d444a0a8be4c80ac50019fcbd",
         about: "Aoyagi Kouzan T, brush handwriting (Japan); public domain",
     },
+    FontSpec {
+        name: "chilanka",
+        package: "fonts-smc-chilanka",
+        path: "/usr/share/fonts/opentype/malayalam/Chilanka-Regular.otf",
+        sha256: "a8ac6dd044f5039e2c0de5af84995ff66f5c07e66eb86a59313e5a0fe7c61dfe",
+        about: "Chilanka, handwriting (India, Malayalam; Santhosh Thottingal, SMC); OFL-1.1",
+    },
+    FontSpec {
+        name: "fantasque-sans",
+        package: "fonts-fantasque-sans",
+        path: "/usr/share/fonts/truetype/fantasque-sans/Normal/TTF/FantasqueSansMono-Regular.ttf",
+        sha256: "5fa1f36afb10356186928d801941a059803a6c80a6a7b2fb71f1464494d18b67",
+        about: "Fantasque Sans Mono, handwriting-like lettering (Jany Belluz); OFL-1.1",
+    },
+    FontSpec {
+        name: "bm-kirang-haerang",
+        package: "fonts-woowa-bm",
+        path: "/usr/share/fonts/truetype/woowa-bm/BMKIRANGHAERANG-TTF.ttf",
+        sha256: "d0973f3a497b42d999af2f163c63e2ebe4952c5de645d61228d2dbda13457a3f",
+        about: "BM Kirang Haerang, hand lettering (Korea, Woowa Brothers); OFL-1.1",
+    },
+    FontSpec {
+        name: "bm-yeonsung",
+        package: "fonts-woowa-bm",
+        path: "/usr/share/fonts/truetype/woowa-bm/BMYEONSUNG_ttf.ttf",
+        sha256: "154d22ee908e6d5ac11acb3526a8dd5c6963a9379abe81330df0b1453080f63e",
+        about: "BM Yeonsung, hand lettering (Korea, Woowa Brothers); OFL-1.1",
+    },
+    FontSpec {
+        name: "bm-jua",
+        package: "fonts-woowa-bm",
+        path: "/usr/share/fonts/truetype/woowa-bm/BMJUA_ttf.ttf",
+        sha256: "e8e6aa8b1b662c7bf0d7f136f29e822e0985176458a6e5d0ba08afc4a5c901a9",
+        about: "BM Jua, hand-painted sign lettering (Korea, Woowa Brothers); OFL-1.1",
+    },
+    FontSpec {
+        name: "bm-hanna-pro",
+        package: "fonts-woowa-bm",
+        path: "/usr/share/fonts/truetype/woowa-bm/BMHANNAPro.ttf",
+        sha256: "46dd67f836604840fe5abf9695d7982f396406260465fc225136ea23bed18e0a",
+        about: "BM Hanna Pro, hand-painted sign lettering (Korea, Woowa Brothers); OFL-1.1",
+    },
+    FontSpec {
+        name: "gfs-gazis",
+        package: "fonts-gfs-gazis",
+        path: "/usr/share/fonts/opentype/gazis/GFSGazis.otf",
+        sha256: "5613607179d2aea6bddd7dcd2b1db35d926f80e6f2b3af687dc0f0722dde1bc0",
+        about: "GFS Gazis, cursive hand (Greece, Greek Font Society); OFL-1.1",
+    },
 ];
 
 /// The `apt-get install` command that provides every font of [`FONTS`] and

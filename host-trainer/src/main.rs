@@ -125,11 +125,11 @@ enum Cmd {
         /// How many times each --ink drawing is seen per epoch.
         #[arg(long, default_value_t = train::DEFAULT_INK_WEIGHT)]
         ink_weight: usize,
-        /// With --augment, the digits of 16 handwriting fonts from Debian packages (other writers
+        /// With --augment, the digits 0-9 of handwriting fonts from Debian packages (other writers
         /// than the evaluation set's; built in, see host-trainer/data/README.md) join the
-        /// training set, this many per MNIST training image: each digit is seen
-        /// round(RATIO * images / 160) times per epoch, augmented like --ink drawings. 0 leaves
-        /// them out; at most 2.
+        /// training set, this many per MNIST training image: each of the D drawings is seen
+        /// round(RATIO * images / D) times per epoch (train prints it), augmented like --ink
+        /// drawings. 0 leaves them out; at most 2.
         #[arg(long, value_name = "RATIO", default_value_t = train::DEFAULT_FONT_DIGITS)]
         font_digits: f32,
     },

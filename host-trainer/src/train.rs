@@ -105,13 +105,14 @@ pub const DEFAULT_SGD_LR: f32 = 0.2;
 pub const DEFAULT_INK_WEIGHT: usize = 5;
 /// Largest accepted [`TrainConfig::ink_weight`].
 pub const MAX_INK_WEIGHT: usize = 1000;
-/// The training digits of 16 handwriting fonts
+/// The training digits of 23 handwriting fonts
 /// ([`crate::fontset::TRAINING_FONTS`], written by `make-inkset`), built into
 /// the trainer so `train --augment` needs nothing installed: the file at
 /// [`crate::fontset::TRAINING_PATH`] (a unit test checks they are the same).
 pub const TRAINING_FONTS_JSONL: &str = include_str!("../data/training-fonts.jsonl");
-/// Default of [`TrainConfig::font_digits`]: 78 sightings of every font digit
-/// per epoch of MNIST's 57,000 training images, 18% of the epoch's items;
+/// Default of [`TrainConfig::font_digits`]: 55 sightings of every one of the
+/// 230 font digits per epoch of MNIST's 57,000 training images, 18% of the
+/// epoch's items;
 /// docs/measurements.md (section `font-digits`) compares ratios.
 pub const DEFAULT_FONT_DIGITS: f32 = 0.22;
 /// Largest accepted [`TrainConfig::font_digits`] (font items then outnumber

@@ -240,7 +240,7 @@ fn bad_ink_files_are_clear_errors() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.jsonl"));
 }
 
-/// `train --augment` adds the built-in digits of 16 handwriting fonts, as
+/// `train --augment` adds the built-in digits of 23 handwriting fonts, as
 /// many per MNIST image as --font-digits says; they are recorded in the
 /// model's notes, change the model, and stay out without augmentation.
 #[test]
@@ -254,10 +254,10 @@ fn font_digits_join_augmented_training() {
     let committed = std::fs::read_to_string(committed).unwrap();
     assert!(committed == host_trainer::train::TRAINING_FONTS_JSONL);
     let fonts = host_trainer::train::training_fonts().unwrap();
-    assert_eq!(fonts.drawings.len(), 160);
+    assert_eq!(fonts.drawings.len(), 230);
     for digit in 0..10u8 {
         let n = fonts.drawings.iter().filter(|x| x.label == digit).count();
-        assert_eq!(n, 16, "digit {digit}");
+        assert_eq!(n, 23, "digit {digit}");
     }
     let mut cfg = common::quick_config(&d, &d.join("a.nnet"));
     cfg.epochs = 1;
@@ -265,7 +265,7 @@ fn font_digits_join_augmented_training() {
     let with = train(&cfg).unwrap();
     let m = nnet_core::format::OwnedModel::from_bytes(&with.model_bytes).unwrap();
     let recorded = format!(
-        "font digits host-trainer/data/training-fonts.jsonl (160 drawings, sha256 {})",
+        "font digits host-trainer/data/training-fonts.jsonl (230 drawings, sha256 {})",
         fonts.sha256
     );
     assert!(
@@ -286,7 +286,7 @@ fn font_digits_join_augmented_training() {
 }
 
 /// The command line says how often each font digit is seen:
-/// round(ratio * training images / 160), at least once.
+/// round(ratio * training images / 230), at least once.
 #[test]
 fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
     let d = common::tmpdir("font-digits-cli");
@@ -314,11 +314,11 @@ fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
             &ratio,
         ])
     };
-    for (ratio, times) in [("2", 5), ("0.01", 1)] {
+    for (ratio, times) in [("2", 3), ("0.01", 1)] {
         let o = args(ratio);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "{err}");
-        let want = "font digits: 160 of 16 handwriting fonts";
+        let want = "font digits: 230 of 23 handwriting fonts";
         let line = err
             .lines()
             .find(|l| l.contains(want))

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Accuracy of the shipped models on MNIST and on the drawn-digit ink sets, next to the
-# model shipped before training covered handwriting styles and the one shipped before it
-# trained on the digits of other handwriting fonts (both taken from git history).
+# model shipped before training covered handwriting styles, the one shipped before it
+# trained on the digits of other handwriting fonts, and the one trained on 16 of today's 23
+# fonts (all taken from git history).
 # home: README.md
 set -euo pipefail
 before_commit=8fe8e24
 styles_commit=a16d55c
+fonts16_commit=0fb5531
 ht() { cargo run -q --release -p host-trainer -- "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git show "$before_commit:models/mnist-mlp.nnet" >"$tmp/before.nnet"
 git show "$styles_commit:models/mnist-mlp.nnet" >"$tmp/styles.nnet"
+git show "$fonts16_commit:models/mnist-mlp.nnet" >"$tmp/fonts16.nnet"
 acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
 echo '### Accuracy by test set, before and after'
 echo
@@ -18,18 +21,19 @@ echo 'Every figure is the `accuracy:` line of `host-trainer evaluate --model M S
 echo 'through the core'"'"'s stroke path like a digit drawn on the page or the board. "before" is'
 echo "\`models/mnist-mlp.nnet\` of commit $before_commit (trained on MNIST alone), \"styles\" the one of"
 echo "commit $styles_commit (with handwriting styles and writer variation, without the digits of"
-echo 'other handwriting fonts), "now" the shipped models (with both:'
+echo "other handwriting fonts), \"16 fonts\" the one of commit $fonts16_commit (with both, the digits of 16"
+echo 'handwriting fonts), "now" the shipped models (the digits of 23 handwriting fonts:'
 echo '[training data](host-trainer/README.md#digits-of-other-writers-fonts---font-digits)).'
 echo 'None of the ink sets is used in training; `styles.jsonl` comes from hand-authored templates'
 echo 'independent of the training generator, `handwriting-fonts.jsonl` from real writers'"'"' hands'
 echo 'that are not among the training fonts.'
 echo
-echo '| set (`SET`) | before (f32) | styles (f32) | now (f32) | now (int8) |'
-echo '| --- | --- | --- | --- | --- |'
+echo '| set (`SET`) | before (f32) | styles (f32) | 16 fonts (f32) | now (f32) | now (int8) |'
+echo '| --- | --- | --- | --- | --- | --- |'
 row() {
     local name=$1
     shift
-    echo "| $name (\`$*\`) | $(acc "$tmp/before.nnet" "$@") | $(acc "$tmp/styles.nnet" "$@") | $(acc models/mnist-mlp.nnet "$@") | $(acc models/mnist-mlp-i8.nnet "$@") |"
+    echo "| $name (\`$*\`) | $(acc "$tmp/before.nnet" "$@") | $(acc "$tmp/styles.nnet" "$@") | $(acc "$tmp/fonts16.nnet" "$@") | $(acc models/mnist-mlp.nnet "$@") | $(acc models/mnist-mlp-i8.nnet "$@") |"
 }
 row 'MNIST test, 10,000 images' --data data/mnist
 row 'handwriting styles, 840 drawings' --ink tests/data/ink/styles.jsonl

@@ -10,10 +10,13 @@ acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy
 sets=(styles mnist-skeleton hershey handwriting-fonts)
 echo '## Font digits in training (`--font-digits`)'
 echo
-echo 'The shipped model'"'"'s recipe with the digits of 16 handwriting fonts'
+drawings=$(wc -l <host-trainer/data/training-fonts.jsonl)
+# each drawing's sightings per epoch at the default ratio, with MNIST's 57,000 training images
+seen=$(awk -v d="$drawings" 'BEGIN { printf "%d", 0.22 * 57000 / d + 0.5 }')
+echo "The shipped model's recipe with the digits of $((drawings / 10)) handwriting fonts"
 echo '([host-trainer/data](../host-trainer/data/README.md)) at several ratios:'
 echo '`host-trainer train --augment --epochs 100 --seed S --threads 2 --font-digits RATIO --out M`'
-echo '(RATIO 0.22 is the default: each of the 160 digits seen 78 times per epoch; 0 leaves them out),'
+echo "(RATIO 0.22 is the default: each of the $drawings digits seen $seen times per epoch; 0 leaves them out),"
 echo 'then `host-trainer evaluate --model M --data data/mnist` and `--ink tests/data/ink/SET.jsonl`.'
 echo 'The real writers of `handwriting-fonts.jsonl` are other hands than the training fonts.'
 echo

@@ -232,10 +232,11 @@ fn long_error_texts_are_cut_at_a_character_boundary() {
     assert!(text.chars().all(|c| c == 'é'));
 }
 
-/// A square "6" with a top bar (the seven-segment shape some people write), which
-/// the shipped models take for a 5.
+/// A square "6" with a top bar (the seven-segment shape some people write),
+/// `side` wide and 0.7 times as tall, which the shipped models take for a 5
+/// (drawn as tall as wide, they read it as a 6).
 fn square_six(x0: f32, y0: f32, side: f32) -> Vec<Vec<[f32; 2]>> {
-    let p = |u: f32, v: f32| [x0 + side * u, y0 + side * v];
+    let p = |u: f32, v: f32| [x0 + side * u, y0 + 0.7 * side * v];
     vec![vec![
         p(0.85, 0.05),
         p(0.15, 0.05),
