@@ -5,9 +5,7 @@
 #   scripts/ci.d/30-firmware-f429.sh      (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-case $CARGO_TARGET_DIR in /*) ;; *) CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+source scripts/lib/target-dir.sh
 
 features=simulator
 # the interactive window needs SDL2 (libsdl2-dev, installed by scripts/test)

@@ -18,9 +18,7 @@
 # F429_OUT=DIR keeps the artefacts (ELFs, frames, flash images, the emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-case $CARGO_TARGET_DIR in /*) ;; *) CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+source scripts/lib/target-dir.sh
 out=${F429_OUT:-$CARGO_TARGET_DIR/f429-emu}
 emu=firmware/boards/f429/emulator
 mkdir -p "$out"

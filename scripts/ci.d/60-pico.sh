@@ -20,9 +20,7 @@
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-case $CARGO_TARGET_DIR in /*) ;; *) CARGO_TARGET_DIR=$root/$CARGO_TARGET_DIR ;; esac
+source scripts/lib/target-dir.sh
 out=${PICO_OUT:-$CARGO_TARGET_DIR/pico-ci}
 mkdir -p "$out"
 elf=$CARGO_TARGET_DIR/thumbv6m-none-eabi/release/firmware-pico
