@@ -98,7 +98,7 @@ enum Cmd {
         /// Augment the training images every epoch: rotation, shear, aspect, scale, sub-pixel shift,
         /// elastic distortion, pen width, re-normalised through nnet-core's raster path, and MNIST
         /// digits turned into strokes (some redrawn in handwriting styles MNIST lacks, most by a
-        /// random writer) and rendered through the core's stroke path; adds the digits of 16
+        /// random writer) and rendered through the core's stroke path; adds the digits of
         /// handwriting fonts (--font-digits).
         #[arg(long)]
         augment: bool,

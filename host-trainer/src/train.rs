@@ -110,10 +110,9 @@ pub const MAX_INK_WEIGHT: usize = 1000;
 /// the trainer so `train --augment` needs nothing installed: the file at
 /// [`crate::fontset::TRAINING_PATH`] (a unit test checks they are the same).
 pub const TRAINING_FONTS_JSONL: &str = include_str!("../data/training-fonts.jsonl");
-/// Default of [`TrainConfig::font_digits`]: 55 sightings of every one of the
-/// 230 font digits per epoch of MNIST's 57,000 training images, 18% of the
-/// epoch's items;
-/// docs/measurements.md (section `font-digits`) compares ratios.
+/// Default of [`TrainConfig::font_digits`]: font digits make up 18% of an
+/// epoch's items (`train` prints how often each is seen); docs/measurements.md
+/// (section `font-digits`) compares ratios.
 pub const DEFAULT_FONT_DIGITS: f32 = 0.22;
 /// Largest accepted [`TrainConfig::font_digits`] (font items then outnumber
 /// MNIST's two to one; more would mostly cost memory: every item is an image).

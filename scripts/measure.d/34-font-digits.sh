@@ -8,11 +8,24 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
 sets=(styles mnist-skeleton hershey handwriting-fonts)
+rows=()
+for run in "0 1" "0 2" "0 3" "0.05 1" "0.22 1" "0.22 2" "0.22 3" "0.5 1"; do
+    read -r ratio seed <<<"$run"
+    ht train --augment --epochs 100 --seed "$seed" --threads 2 --font-digits "$ratio" \
+        --no-plot --out "$tmp/m.nnet" >/dev/null 2>"$tmp/train-$ratio-$seed.log"
+    row="| $ratio | $seed | $(acc "$tmp/m.nnet" --data data/mnist) |"
+    for set in "${sets[@]}"; do
+        row="$row $(acc "$tmp/m.nnet" --ink "tests/data/ink/$set.jsonl") |"
+    done
+    rows+=("$row")
+done
+# how many font digits there are and how often each is seen at the default ratio: the
+# trainer's own line ("font digits: D of F handwriting fonts (...), each seen N times per epoch")
+read -r drawings seen < <(sed -n 's/^font digits: \([0-9]*\) of .*each seen \([0-9]*\) times per epoch$/\1 \2/p' \
+    "$tmp/train-0.22-1.log")
+[[ -n ${seen:-} ]] || { echo "error: no font digits line in the default-ratio run" >&2; exit 1; }
 echo '## Font digits in training (`--font-digits`)'
 echo
-drawings=$(wc -l <host-trainer/data/training-fonts.jsonl)
-# each drawing's sightings per epoch at the default ratio, with MNIST's 57,000 training images
-seen=$(awk -v d="$drawings" 'BEGIN { printf "%d", 0.22 * 57000 / d + 0.5 }')
 echo "The shipped model's recipe with the digits of $((drawings / 10)) handwriting fonts"
 echo '([host-trainer/data](../host-trainer/data/README.md)) at several ratios:'
 echo '`host-trainer train --augment --epochs 100 --seed S --threads 2 --font-digits RATIO --out M`'
@@ -22,13 +35,4 @@ echo 'The real writers of `handwriting-fonts.jsonl` are other hands than the tra
 echo
 echo '| `--font-digits` | seed | MNIST test | styles | mnist-skeleton | hershey | handwriting-fonts |'
 echo '| --- | --- | --- | --- | --- | --- | --- |'
-for run in "0 1" "0 2" "0 3" "0.05 1" "0.22 1" "0.22 2" "0.22 3" "0.5 1"; do
-    read -r ratio seed <<<"$run"
-    ht train --augment --epochs 100 --seed "$seed" --threads 2 --font-digits "$ratio" \
-        --quiet --no-plot --out "$tmp/m.nnet" >/dev/null
-    row="| $ratio | $seed | $(acc "$tmp/m.nnet" --data data/mnist) |"
-    for set in "${sets[@]}"; do
-        row="$row $(acc "$tmp/m.nnet" --ink "tests/data/ink/$set.jsonl") |"
-    done
-    echo "$row"
-done
+printf '%s\n' "${rows[@]}"
