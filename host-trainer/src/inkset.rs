@@ -23,7 +23,8 @@
 //! Everything is deterministic: record `i` of a set is drawn from its own
 //! SplitMix64 stream seeded by `(seed, set, i)`, so any slice can be
 //! regenerated on its own (the tests do, to keep the generator from drifting).
-//! Coordinates are rounded to 0.1 px.
+//! Its maths comes from the `libm` crate, not the platform's maths library, so
+//! every platform writes the same bytes. Coordinates are rounded to 0.1 px.
 //!
 //! # Entry point
 //!
@@ -375,12 +376,9 @@ pub(crate) fn draw(
         .range(-hand.max_rotation_deg, hand.max_rotation_deg)
         .to_radians();
     let shear = rng.range(-hand.max_shear, hand.max_shear);
-    let aspect = rng
-        .range(-hand.max_log_aspect, hand.max_log_aspect)
-        .exp()
-        .sqrt();
+    let aspect = libm::expf(rng.range(-hand.max_log_aspect, hand.max_log_aspect)).sqrt();
     let target_h = rng.log_range(hand.height_px.0, hand.height_px.1);
-    let (sin, cos) = rot.sin_cos();
+    let (sin, cos) = (libm::sinf(rot), libm::cosf(rot));
     let (sx, sy) = (aspect / src_h, 1.0 / (aspect * src_h));
     let shape = |p: [f32; 2]| {
         let x = (p[0] - c[0]) * sx;
@@ -411,7 +409,10 @@ pub(crate) fn draw(
         let q = shape(p);
         let (x, y) = (q[0] * scale, q[1] * scale);
         match wobble {
-            Some((a, f1, f2, p1, p2)) => [x + a * (f1 * y + p1).sin(), y + a * (f2 * x + p2).sin()],
+            Some((a, f1, f2, p1, p2)) => [
+                x + a * libm::sinf(f1 * y + p1),
+                y + a * libm::sinf(f2 * x + p2),
+            ],
             None => [x, y],
         }
     };
@@ -499,7 +500,7 @@ fn resample(s: &[[f32; 2]], spacing: f32, rng: &mut Rng) -> Vec<[f32; 2]> {
     // each step advances by at least 0.32 * spacing > 0: bounded
     loop {
         let u = (d / total).clamp(0.0, 1.0);
-        let speed = 0.4 + 0.6 * (std::f32::consts::PI * u).sin();
+        let speed = 0.4 + 0.6 * libm::sinf(std::f32::consts::PI * u);
         d += spacing * speed * rng.range(0.8, 1.2);
         if d >= total {
             break;
@@ -539,14 +540,14 @@ impl Rng {
     }
 
     fn log_range(&mut self, lo: f32, hi: f32) -> f32 {
-        (lo.ln() + (hi.ln() - lo.ln()) * self.unit()).exp()
+        libm::expf(libm::logf(lo) + (libm::logf(hi) - libm::logf(lo)) * self.unit())
     }
 
     /// Standard normal (Box–Muller).
     pub(crate) fn normal(&mut self) -> f32 {
         let u1 = 1.0 - self.unit(); // (0, 1]
         let u2 = self.unit();
-        (-2.0 * u1.ln()).sqrt() * (std::f32::consts::TAU * u2).cos()
+        (-2.0 * libm::logf(u1)).sqrt() * libm::cosf(std::f32::consts::TAU * u2)
     }
 }
 
