@@ -361,11 +361,13 @@ fn warp_canvas(
 /// non-zero only if `lo - 1 <= s < hi + 1` for the ink box `lo..=hi`.
 /// Outside, all four taps are 0 and so is the portable version's result;
 /// clamped to `0..PS - 1`, the portable version's own range.
+#[cfg(target_arch = "x86_64")]
 struct InkReach {
     lo: [f32; 2],
     hi: [f32; 2],
 }
 
+#[cfg(target_arch = "x86_64")]
 impl InkReach {
     fn of(padded: &[f32; PS * PS]) -> Option<InkReach> {
         // which rows and columns hold a pixel other than ±0 (bit ORs, no branches)

@@ -62,3 +62,29 @@ fn augmenting_alongside_training_gives_the_same_model_file() {
     let before = train(&cfg).unwrap();
     assert_eq!(alongside.model_bytes, before.model_bytes);
 }
+
+/// A thread that trains flushes subnormals to zero on x86_64 and aarch64 alike,
+/// so both architectures train the same bits (`scripts/ci.d/25-trainer-aarch64.sh`
+/// compares the model files of the two).
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+#[test]
+fn training_threads_flush_subnormals_to_zero() {
+    let half_of_smallest_normal = std::thread::spawn(|| {
+        host_trainer::net::flush_denormals();
+        std::hint::black_box(f32::MIN_POSITIVE) * std::hint::black_box(0.5f32)
+    })
+    .join()
+    .expect("the thread runs");
+    assert_eq!(
+        half_of_smallest_normal.to_bits(),
+        0,
+        "a subnormal result was kept"
+    );
+    // and a thread that did not ask keeps them
+    let kept = std::thread::spawn(|| {
+        std::hint::black_box(f32::MIN_POSITIVE) * std::hint::black_box(0.5f32)
+    })
+    .join()
+    .expect("the thread runs");
+    assert_eq!(kept, f32::MIN_POSITIVE / 2.0);
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# host-trainer on aarch64 (Apple silicon, Raspberry Pi, Arm servers) trains the same bytes as
+# on x86_64: the trainer built for aarch64-unknown-linux-gnu runs under qemu-aarch64 (user
+# mode) and must write the same model file as this machine's build for a short run of the
+# shipped model's recipe with ink drawings, and its `evaluate` must print the same report;
+# its training threads must flush subnormals to zero as x86_64's do.
+#   scripts/ci.d/25-trainer-aarch64.sh      (from the repository root; scripts/setup installs
+#   gcc-aarch64-linux-gnu, qemu-user and the Rust target)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/lib/target-dir.sh
+target=aarch64-unknown-linux-gnu
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+out=$CARGO_TARGET_DIR/trainer-aarch64
+rm -rf "$out"
+
+echo "==> host-trainer for $target; its flush-to-zero test under qemu-aarch64"
+cargo build -q --release -p host-trainer --target $target
+cargo test -q --release -p host-trainer --target $target --test determinism \
+    -- training_threads_flush_subnormals_to_zero 2>&1 | grep -E '^test result'
+cargo build -q -p host-trainer # this machine's build (the dev build trains the bits --release does)
+
+# the same relative paths in both runs: the command line is part of the model's notes
+args=(train --augment --epochs 2 --limit 3000 --seed 1 --threads 2 --ink ink.jsonl
+    --out model.nnet --no-plot --quiet)
+run() { # ARCH COMMAND...: train and evaluate in $out/ARCH
+    local dir=$out/$1
+    shift
+    mkdir -p "$dir/data"
+    ln -s "$PWD/data/mnist" "$dir/data/mnist"
+    head -n 200 tests/data/ink/styles.jsonl >"$dir/ink.jsonl"
+    (cd "$dir" && "$@" "${args[@]}" >train.txt 2>&1 &&
+        "$@" evaluate --model model.nnet --ink ink.jsonl --out-dir . >evaluate.txt) ||
+        { cat "$dir/train.txt" >&2; exit 1; }
+}
+echo "==> host-trainer ${args[*]}: on x86_64, then on aarch64"
+SECONDS=0
+run x86_64 "$CARGO_TARGET_DIR/debug/host-trainer"
+run aarch64 qemu-aarch64 -L /usr/aarch64-linux-gnu "$CARGO_TARGET_DIR/$target/release/host-trainer"
+tail -n 1 "$out/aarch64/train.txt"
+if ! cmp "$out/x86_64/model.nnet" "$out/aarch64/model.nnet"; then
+    echo "error: aarch64 trained another model file than x86_64" >&2
+    exit 1
+fi
+diff -u "$out/x86_64/evaluate.txt" "$out/aarch64/evaluate.txt"
+echo "aarch64: the same model file and evaluation as x86_64 ($(head -n 1 "$out/aarch64/evaluate.txt"); ${SECONDS} s)"
