@@ -14,7 +14,9 @@
 #      the shipped answer again); started on the taught flash with one byte of the record
 #      damaged it answers as shipped; and no run lets the stack (all of CCM) grow past 56 KiB;
 #   4. the f32 build with the touch bus stuck: an error on screen and the main loop running on,
-#      and once the bus is released the touch works again.
+#      and once the bus is released the touch works again;
+#   5. after every run, the display set-up as ST's board support package makes it (LTDC clock,
+#      pins, timings, polarities and layer; the ILI9341's RGB interface commands; see run.py).
 # F429_OUT=DIR keeps the artefacts (ELFs, frames, flash images, the emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,7 +44,7 @@ run() {
         echo "error: F429 emulation '$name' failed" >&2
         exit 1
     fi
-    echo "$name: $(cat "$out/$name.txt")"
+    echo "$name: $(grep -v '^display:' "$out/$name.txt")"
 }
 
 # check MODEL CARGO-FEATURE-ARGS...: build, then every scenario above
@@ -58,6 +60,7 @@ check() {
         run "$model-script-$n" "$elf" --sim "$sim/script-$n.json" \
             --expect-frame "$sim/script-$n.rgb565" --expect-erased ''
     done
+    grep '^display:' "$out/$model-script-0.txt" # (every run checks the display set-up)
     local shipped
     shipped=$(sed -n 's/.*"script":\([0-9]*\).*/\1/p' "$sim/teach.json")
     shipped=$sim/script-$shipped.rgb565

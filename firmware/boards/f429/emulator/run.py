@@ -10,15 +10,33 @@ binary talks to are small models here, just enough to behave like the board:
   (inputs read high, as the DISC1's pull-ups make the I2C lines; with
   --stuck-scl, SCL reads low for a while, as when a device holds the bus).
 * SPI5: the L3GD20 gyroscope answers WHO_AM_I with 0xD4 (a revision B/C
-  board) while its chip select (PC1) is low; the ILI9341's bytes are taken.
+  board) while its chip select (PC1) is low; the ILI9341's bytes, sent while
+  its chip select (PC2) is low, are commands or parameters by its D/C line
+  (PD13), and are kept for the display check below.
 * I2C3 with an STMPE811 at 0x41: the peripheral's START/address/data/STOP
   flags as stm32f4xx-hal polls them, the controller's registers, and a touch
   script (screen points per poll, see --sim) fed through its FIFO.
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and byte programming (PG) on the flash image; programming a
   byte that is not erased, or writing flash without PG, fails the run.
+* LTDC: registers that keep what is written; a shadow reload (SRCR) is done
+  at once, and layer registers written after the last reload do not count.
 * IWDG, SysTick (its COUNTFLAG is always set, so delays take no time),
-  LTDC, DMA2D, SCB, DBGMCU: registers that keep what is written.
+  DMA2D, SCB, DBGMCU: registers that keep what is written; the peripherals'
+  bit-band alias sets and clears single bits of them.
+
+The display check, after every run, holds the set-up to the panel's needs as
+ST's board support package (32f429idiscovery-bsp, BSP_LCD_Init and
+ili9341_Init) meets them: the LTDC's clock and the 22 pins of the board's
+RGB666 wiring in their alternate functions; its timings (sync 10/2, back
+porch 20/2, 240x320 active, front porch 10/4); sync, data-enable and clock
+polarities that agree with the ILI9341's RGB interface set-up (command 0xB0,
+DE mode), which must also select the RGB interface (0xF6), address all
+240x320 pixels and end with sleep out and display on; a pixel clock from
+PLLSAI within its VCO's limits, at most the panel's 10 MHz and at least 50
+frames a second; and layer 1 enabled, opaque, 240x320 RGB565 over the whole
+active area, from a framebuffer in SRAM. The screen printed is what layer 1
+scans from that address.
 
 A poll is one read of the STMPE811's TSC_CTRL register (the main loop reads it
 once per 10 ms tick). The touch script is --idle untouched polls, the drawing of
@@ -27,8 +45,9 @@ once per 10 ms tick). The touch script is --idle untouched polls, the drawing of
 and prints what the screen shows (the framebuffer in SRAM that the LTDC scans)
 as the FNV-1a 64 hash the UI goldens use (firmware/tests/data/ui-golden.txt),
 the flash sectors erased, the bytes programmed and the stack's depth (CCM is
-painted before the start). Exit status: 0, or 1 with the reason (a wrong frame,
-a flash rule broken, an emulator fault such as a stack overflow, a hang: fewer
+painted before the start), after a line on the display set-up. Exit status: 0,
+or 1 with the reason (a wrong frame, a flash rule broken, a display set-up the
+panel cannot use, an emulator fault such as a stack overflow, a hang: fewer
 polls than the script within the instruction budget).
 """
 import argparse
@@ -47,6 +66,20 @@ LEARNED = (0x0810_8000, 0x0811_0000)  # sectors 14 and 15: what the board learne
 SRAM, CCM = 0x2000_0000, 0x1000_0000
 STACK_PAINT = b"\xcd"
 WIDTH, HEIGHT = 240, 320
+LTDC, RCC, GPIO = 0x4001_6800, 0x4002_3800, 0x4002_0000
+BITBAND = 0x4200_0000  # the peripherals' bit-band alias region
+HSE_HZ = 8_000_000
+# the board's RGB666 wiring of the ILI9341 to the LTDC (UM1670; the BSP's BSP_LCD_MspInit):
+# (port, pin) -> alternate function
+LCD_PINS = {
+    **{p: 14 for p in [("A", 3), ("A", 4), ("A", 6), ("A", 11), ("A", 12), ("B", 8), ("B", 9),
+                       ("B", 10), ("B", 11), ("C", 6), ("C", 7), ("C", 10), ("D", 3), ("D", 6),
+                       ("F", 10), ("G", 6), ("G", 7), ("G", 11)]},
+    **{p: 9 for p in [("B", 0), ("B", 1), ("G", 10), ("G", 12)]},
+}
+# the BSP's LTDC timings for the ILI9341 (sync 10/2, back porch 20/2, 240x320, front porch 10/4),
+# as register values: SSCR, BPCR, AWCR, TWCR
+LCD_TIMINGS = {0x08: (9 << 16) | 1, 0x0C: (29 << 16) | 3, 0x10: (269 << 16) | 323, 0x14: (279 << 16) | 327}
 
 
 class Fail(Exception):
@@ -117,10 +150,6 @@ class Board:
         with open(elf_path, "rb") as f:
             self.elf = ELFFile(f)
             self.load(self.elf)
-            self.symbols = {
-                s.name: (s["st_value"], s["st_size"])
-                for s in self.elf.get_section_by_name(".symtab").iter_symbols()
-            }
         self.regs = {}
         self.flash_locked = True
         self.key_step = 0
@@ -131,6 +160,8 @@ class Board:
         self.script = touch_script
         self.spi_cmd = None
         self.spi_rx = 0
+        self.lcd_bytes = []  # (D/C level, byte) sent to the ILI9341
+        self.layer_pending = False  # layer 1 written since the last shadow reload
         self.error = None
         self.erased = []
         self.programmed = 0
@@ -189,12 +220,20 @@ class Board:
         return True
 
     def read(self, addr, size):
+        if BITBAND <= addr < BITBAND + (32 << 20):  # one bit of a peripheral register
+            word, bit = bitband(addr)
+            return self.read_word(word) >> bit & 1
         word = addr & ~3
         shift = (addr & 3) * 8
         v = self.read_word(word)
         return v >> shift
 
     def write(self, addr, size, value):
+        if BITBAND <= addr < BITBAND + (32 << 20):  # one bit of a peripheral register
+            word, bit = bitband(addr)
+            old = self.regs.get(word, 0)
+            self.write_word(word, old | (1 << bit) if value & 1 else old & ~(1 << bit))
+            return
         word = addr & ~3
         if size < 4:
             shift = (addr & 3) * 8
@@ -255,6 +294,8 @@ class Board:
             if s["addr"]:
                 s["addr"] = False
             return (3 if busy else 0) | (4 if s["state"] == "write" else 0)
+        if a == LTDC + 0x24:  # LTDC_SRCR: a requested reload is done at once
+            return 0
         if a == 0x4002_3C0C:  # FLASH_SR: never busy, no errors
             return 0
         if a == 0x4002_3C10:  # FLASH_CR
@@ -281,6 +322,12 @@ class Board:
                     self.spi_cmd = None
         elif a == 0x4001_500C:  # SPI5_DR
             gyro = not (self.odr(2) >> 1) & 1
+            lcd = not (self.odr(2) >> 2) & 1
+            if gyro and lcd:
+                self.fail("both chip selects of SPI5 (PC1, PC2) are low")
+                return
+            if lcd:
+                self.lcd_bytes.append(((self.odr(3) >> 13) & 1, v & 0xFF))
             if gyro and self.spi_cmd is None:
                 self.spi_cmd = v & 0xFF
                 self.spi_rx = 0
@@ -288,6 +335,10 @@ class Board:
                 self.spi_rx = 0xD4 if self.spi_cmd == 0x8F else 0
             else:
                 self.spi_rx = 0
+        elif LTDC + 0x84 <= a < LTDC + 0xC8:  # layer 1: takes effect at the next reload
+            self.layer_pending = True
+        elif a == LTDC + 0x24 and v & 3:  # LTDC_SRCR: IMR or VBR
+            self.layer_pending = False
         elif a == 0x4000_5C00:  # I2C3_CR1
             s = self.i2c
             if v & (1 << 8):  # START
@@ -380,6 +431,106 @@ class Board:
         elif self.error is None and not self.stop_feeds and self.touch.polls < polls:
             self.fail(f"only {self.touch.polls} of {polls} polls within {budget} instructions")
 
+    def display(self):
+        """(summary, problems) of the display set-up as the run left it (see the module docs)."""
+        def r(a):
+            return self.regs.get(a, 0)
+
+        def l1(off):  # layer 1's registers
+            return r(LTDC + 0x84 + off)
+
+        bad = []
+        # clocks and pins
+        if not r(RCC + 0x44) >> 26 & 1:
+            bad.append("the LTDC's clock is off (RCC_APB2ENR.LTDCEN)")
+        for (port, pin), af in LCD_PINS.items():
+            n = ord(port) - ord("A")
+            base = GPIO + (n << 10)
+            mode = r(base) >> (2 * pin) & 3
+            got = r(base + 0x20 + 4 * (pin >> 3)) >> (4 * (pin & 7)) & 0xF
+            if not r(RCC + 0x30) >> n & 1:
+                bad.append(f"GPIO{port}'s clock is off (RCC_AHB1ENR)")
+            if mode != 2 or got != af:
+                bad.append(f"P{port}{pin}: mode {mode}, AF{got}; the LCD needs alternate function {af}")
+        # timings and polarities
+        for off, want in LCD_TIMINGS.items():
+            if r(LTDC + off) != want:
+                bad.append(f"LTDC register {off:#04x} is {r(LTDC + off):#010x}, the ILI9341 needs {want:#010x}")
+        gcr = r(LTDC + 0x18)
+        if not gcr & 1:
+            bad.append("the LTDC is not enabled (GCR.LTDCEN)")
+        # pixel clock: HSE / PLLM * PLLSAIN / PLLSAIR / PLLSAIDIVR
+        pll, sai, dck = r(RCC + 0x04), r(RCC + 0x88), r(RCC + 0x8C)
+        m, n, rdiv, div = pll & 0x3F, sai >> 6 & 0x1FF, sai >> 28 & 7, 2 << (dck >> 16 & 3)
+        pclk = frames = 0.0
+        if not r(RCC) >> 28 & 1:
+            bad.append("PLLSAI is off (RCC_CR.PLLSAION)")
+        elif not pll >> 22 & 1 or m < 2:
+            bad.append(f"PLL input: source {'HSE' if pll >> 22 & 1 else 'HSI'}, PLLM {m}")
+        else:
+            vin = HSE_HZ / m
+            vco = vin * n
+            pclk = vco / max(rdiv, 1) / div
+            frames = pclk / (280 * 328)
+            if not (0.95e6 <= vin <= 2.1e6 and 100e6 <= vco <= 432e6 and 2 <= rdiv <= 7):
+                bad.append(f"PLLSAI out of range: input {vin / 1e6:.2f} MHz, VCO {vco / 1e6:.1f} MHz, R {rdiv}")
+            if pclk > 10e6 or frames < 50:
+                bad.append(f"pixel clock {pclk / 1e6:.2f} MHz ({frames:.1f} frames/s): "
+                           "the ILI9341 takes at most 10 MHz, and under 50 frames/s flickers")
+        # layer 1
+        want_layer = {
+            0x00: ("enabled (LEN)", lambda v: v & 1 == 1),
+            0x04: ("horizontal window 30..269", lambda v: v == (269 << 16) | 30),
+            0x08: ("vertical window 4..323", lambda v: v == (323 << 16) | 4),
+            0x10: ("pixel format RGB565 (2)", lambda v: v & 7 == 2),
+            0x14: ("constant alpha 255", lambda v: v & 0xFF == 255),
+            0x2C: ("line pitch and length 480, 483 bytes", lambda v: v == (480 << 16) | 483),
+            0x30: ("320 lines", lambda v: v & 0x7FF == 320),
+        }
+        for off, (what, ok) in want_layer.items():
+            if not ok(l1(off)):
+                bad.append(f"layer 1 register {0x84 + off:#04x} is {l1(off):#010x}, not {what}")
+        if self.layer_pending:
+            bad.append("layer 1 was written after the last shadow reload (SRCR): the LTDC does not use it")
+        fb = l1(0x28)
+        if not (SRAM <= fb and fb + WIDTH * HEIGHT * 2 <= SRAM + (192 << 10)):
+            bad.append(f"layer 1 scans {fb:#010x}, not a framebuffer in SRAM")
+        # the ILI9341: commands (D/C low) and their parameters (D/C high)
+        cmds = []
+        for dc, b in self.lcd_bytes:
+            if dc:
+                if not cmds:
+                    bad.append("the ILI9341 got a parameter before any command")
+                    break
+                cmds[-1][1].append(b)
+            else:
+                cmds.append((b, []))
+        last = {c: ps for c, ps in cmds}
+        order = [c for c, _ in cmds]
+        b0 = last.get(0xB0, [None])[0]
+        if b0 is None:
+            bad.append("no RGB interface signal control (0xB0) sent to the ILI9341")
+        else:
+            if b0 >> 5 & 3 != 2:
+                bad.append(f"ILI9341 0xB0 {b0:#04x}: not DE mode (the LTDC drives DE)")
+            # VSPL/HSPL/EPL 0 = active low syncs, high DE: as GCR's VSPOL/HSPOL/DEPOL 0; data
+            # sampled on DOTCLK's falling edge (DPL 1) when the LTDC's clock is not inverted
+            pol = [(b0 >> 3 & 1, gcr >> 30 & 1, "VSYNC"), (b0 >> 2 & 1, gcr >> 31 & 1, "HSYNC"),
+                   (b0 & 1, gcr >> 29 & 1, "DE"), (b0 >> 1 & 1, 1 - (gcr >> 28 & 1), "DOTCLK edge")]
+            for lcd, ltdc, name in pol:
+                if lcd != ltdc:
+                    bad.append(f"{name} polarity: the ILI9341's (0xB0 {b0:#04x}) and the LTDC's (GCR {gcr:#010x}) differ")
+        f6 = last.get(0xF6, [])
+        if len(f6) != 3 or f6[2] >> 2 & 3 != 1 or not f6[2] >> 1 & 1:
+            bad.append(f"ILI9341 interface control (0xF6) {f6}: not the RGB interface")
+        if last.get(0x2A) != [0, 0, 0, WIDTH - 1] or last.get(0x2B) != [0, 0, (HEIGHT - 1) >> 8, (HEIGHT - 1) & 0xFF]:
+            bad.append(f"ILI9341 columns {last.get(0x2A)} and pages {last.get(0x2B)}: not 240x320")
+        if 0x11 not in order or 0x29 not in order[order.index(0x11):]:
+            bad.append("the ILI9341 was not sent sleep out (0x11), then display on (0x29)")
+        summary = (f"display: ILI9341 {len(cmds)} commands, RGB interface; LTDC {WIDTH}x{HEIGHT} RGB565 "
+                   f"from {fb:#010x}, pixel clock {pclk / 1e6:.2f} MHz ({frames:.1f} frames/s)")
+        return summary, bad
+
     def stack_used(self):
         """Bytes of CCM (the stack, memory.x) ever written: from the lowest one up to the top."""
         ccm = bytes(self.mu.mem_read(CCM, 64 << 10))
@@ -387,11 +538,20 @@ class Board:
         return len(ccm) - untouched
 
     def framebuffer(self):
-        addr, size = next(v for k, v in self.symbols.items() if "FRAMEBUFFER" in k)
-        pixels = WIDTH * HEIGHT * 2
-        # the ConstStaticCell holds the pixels, then its taken flag
-        assert size >= pixels
-        return bytes(self.mu.mem_read(addr, pixels))
+        """The 240x320 RGB565 pixels layer 1 scans (black if it points nowhere)."""
+        addr = self.regs.get(LTDC + 0x84 + 0x28, 0)
+        try:
+            return bytes(self.mu.mem_read(addr, WIDTH * HEIGHT * 2))
+        except UcError:
+            return bytes(WIDTH * HEIGHT * 2)
+
+
+def bitband(addr):
+    """(word address, bit) of a peripheral bit-band alias address (the HAL sets RCC's enable bits there)."""
+    off = addr - BITBAND
+    byte, bit = off >> 5, (off >> 2) & 7
+    periph = 0x4000_0000 + byte
+    return periph & ~3, (periph & 3) * 8 + bit
 
 
 def screen_to_raw(x, y):
@@ -457,6 +617,10 @@ def main():
             sys.exit(f"error: {a.flash_in}: {len(data)} bytes, not {LEARNED[1] - LEARNED[0]}")
         board.set_flash(LEARNED[0], data)
     board.run(len(script), a.budget)
+    display, problems = board.display()
+    print(display)
+    if problems and board.error is None:
+        board.error = "the display set-up: " + "; ".join(problems)
     fb = board.framebuffer()
     h = f"{fnv1a64(fb):016x}"
     print(
