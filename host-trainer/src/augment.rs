@@ -673,7 +673,8 @@ fn elastic_fields(seed: u64, sigma: f32) -> Vec<f32> {
     out
 }
 
-#[cfg(test)]
+// (the AVX2 warp exists on x86_64 only)
+#[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
 
@@ -682,7 +683,6 @@ mod tests {
     /// pixels fall beyond the source's border).
     #[test]
     fn warp_canvas_fast_path_equals_portable() {
-        #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("avx2") {
             let mut rng = rng_for(7, 1, 2);
             let n = CANVAS * CANVAS;

@@ -12,6 +12,8 @@ source scripts/lib/target-dir.sh
 target=aarch64-unknown-linux-gnu
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+# code for aarch64 only (no x86_64 kernels) builds without warnings too
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-D warnings"
 out=$CARGO_TARGET_DIR/trainer-aarch64
 rm -rf "$out"
 
