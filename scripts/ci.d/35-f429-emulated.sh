@@ -16,7 +16,9 @@
 #   4. the f32 build with the touch bus stuck: an error on screen and the main loop running on,
 #      and once the bus is released the touch works again;
 #   5. after every run, the display set-up as ST's board support package makes it (LTDC clock,
-#      pins, timings, polarities and layer; the ILI9341's RGB interface commands; see run.py).
+#      pins, timings, polarities and layer; the ILI9341's RGB interface commands) and the timing
+#      in emulated time (the ILI9341's wait after sleep out, the 10 ms touch poll, no stretch
+#      without a watchdog feed as long as its shortest timeout, flash at its slowest; see run.py).
 # F429_OUT=DIR keeps the artefacts (ELFs, frames, flash images, the emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,7 +46,7 @@ run() {
         echo "error: F429 emulation '$name' failed" >&2
         exit 1
     fi
-    echo "$name: $(grep -v '^display:' "$out/$name.txt")"
+    echo "$name: $(grep -v '^display:\|^time:' "$out/$name.txt")"
 }
 
 # check MODEL CARGO-FEATURE-ARGS...: build, then every scenario above
@@ -60,7 +62,6 @@ check() {
         run "$model-script-$n" "$elf" --sim "$sim/script-$n.json" \
             --expect-frame "$sim/script-$n.rgb565" --expect-erased ''
     done
-    grep '^display:' "$out/$model-script-0.txt" # (every run checks the display set-up)
     local shipped
     shipped=$(sed -n 's/.*"script":\([0-9]*\).*/\1/p' "$sim/teach.json")
     shipped=$sim/script-$shipped.rgb565
@@ -77,6 +78,8 @@ check() {
         "$out/$model-taught.bin" "$out/$model-damaged.bin"
     run "$model-damaged" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-damaged.bin" \
         --expect-frame "$shipped" --expect-erased ''
+    # every run checked the display set-up and its timing; the correction's run, with a flash save:
+    sed -n 's/^\(display\|time\):/teach \1:/p' "$out/$model-teach.txt"
 }
 
 simulator_frames "$out/f32" simulator 1 7

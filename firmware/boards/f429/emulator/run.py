@@ -18,12 +18,17 @@ binary talks to are small models here, just enough to behave like the board:
   script (screen points per poll, see --sim) fed through its FIFO.
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and byte programming (PG) on the flash image; programming a
-  byte that is not erased, or writing flash without PG, fails the run.
+  byte that is not erased, or writing flash without PG, fails the run. Each
+  takes the datasheet's longest time: a 16 KiB sector erase 800, 600 or
+  500 ms (x8, x16, x32 parallelism), a write 100 us.
 * LTDC: registers that keep what is written; a shadow reload (SRCR) is done
   at once, and layer registers written after the last reload do not count.
-* IWDG, SysTick (its COUNTFLAG is always set, so delays take no time),
-  DMA2D, SCB, DBGMCU: registers that keep what is written; the peripherals'
-  bit-band alias sets and clears single bits of them.
+* SysTick: COUNTFLAG is always set, so a wait ends at its first look; when
+  the counter is then switched off, the emulated clock moves on by the period
+  the wait asked for (its reload value, at the core clock that RCC's PLL
+  set-up gives, or an eighth of it).
+* IWDG, DMA2D, SCB, DBGMCU: registers that keep what is written; the
+  peripherals' bit-band alias sets and clears single bits of them.
 
 The display check, after every run, holds the set-up to the panel's needs as
 ST's board support package (32f429idiscovery-bsp, BSP_LCD_Init and
@@ -38,6 +43,13 @@ frames a second; and layer 1 enabled, opaque, 240x320 RGB565 over the whole
 active area, from a framebuffer in SRAM. The screen printed is what layer 1
 scans from that address.
 
+The timing check holds the emulated clock (delays and flash operations; the
+instructions in between take no time) to what the parts need: 5 ms from the
+ILI9341's sleep out to its next command, the touch polled no more often than
+every 10 ms (the app's gesture thresholds count polls), and no stretch
+without a watchdog feed as long as the watchdog's shortest timeout (its
+reload and prescaler at the LSI's fastest, 47 kHz).
+
 A poll is one read of the STMPE811's TSC_CTRL register (the main loop reads it
 once per 10 ms tick). The touch script is --idle untouched polls, the drawing of
 --sim (then its correction with --teach, a held Clear and the drawing again with
@@ -45,9 +57,10 @@ once per 10 ms tick). The touch script is --idle untouched polls, the drawing of
 and prints what the screen shows (the framebuffer in SRAM that the LTDC scans)
 as the FNV-1a 64 hash the UI goldens use (firmware/tests/data/ui-golden.txt),
 the flash sectors erased, the bytes programmed and the stack's depth (CCM is
-painted before the start), after a line on the display set-up. Exit status: 0,
-or 1 with the reason (a wrong frame, a flash rule broken, a display set-up the
-panel cannot use, an emulator fault such as a stack overflow, a hang: fewer
+painted before the start), after a line each on the display set-up and the
+timing. Exit status: 0, or 1 with the reason (a wrong frame, a flash rule
+broken, a display set-up the panel cannot use, a wait too short, a watchdog
+that may fire, an emulator fault such as a stack overflow, a hang: fewer
 polls than the script within the instruction budget).
 """
 import argparse
@@ -68,6 +81,8 @@ STACK_PAINT = b"\xcd"
 WIDTH, HEIGHT = 240, 320
 LTDC, RCC, GPIO = 0x4001_6800, 0x4002_3800, 0x4002_0000
 BITBAND = 0x4200_0000  # the peripherals' bit-band alias region
+POLL_US = 10_000  # the main loop's touch poll period (firmware-f429's POLL_MS)
+LSI_MAX_HZ = 47_000  # the watchdog's clock at its fastest (datasheet: 17 to 47 kHz)
 HSE_HZ = 8_000_000
 # the board's RGB666 wiring of the ILI9341 to the LTDC (UM1670; the BSP's BSP_LCD_MspInit):
 # (port, pin) -> alternate function
@@ -161,6 +176,11 @@ class Board:
         self.spi_cmd = None
         self.spi_rx = 0
         self.lcd_bytes = []  # (D/C level, byte) sent to the ILI9341
+        self.lcd_times = []  # emulated time (us) of each ILI9341 command
+        self.now_us = 0.0  # emulated time: SysTick delays and flash operations
+        self.poll_times = []  # emulated time of each TSC_CTRL poll
+        self.watchdog_started = None  # emulated time the IWDG was started, then of its last feed
+        self.longest_unfed_us = 0.0
         self.layer_pending = False  # layer 1 written since the last shadow reload
         self.error = None
         self.erased = []
@@ -204,6 +224,7 @@ class Board:
         if any(o != 0xFF and o & n != n for o, n in zip(old, new)):
             self.fail(f"programming {addr:#x}: {old.hex()} is not erased for {new.hex()}")
         self.programmed += size
+        self.now_us += 100  # the datasheet's longest programming time, per write
 
     def fail(self, why):
         if self.error is None:
@@ -311,6 +332,7 @@ class Board:
         return self.regs.get(0x4002_0014 + (port << 10), 0) & 0xFFFF
 
     def write_word(self, a, v):
+        old = self.regs.get(a, 0)
         self.regs[a] = v
         if 0x4002_0000 <= a < 0x4002_2C00:
             port = (a - 0x4002_0000) >> 10
@@ -327,7 +349,10 @@ class Board:
                 self.fail("both chip selects of SPI5 (PC1, PC2) are low")
                 return
             if lcd:
-                self.lcd_bytes.append(((self.odr(3) >> 13) & 1, v & 0xFF))
+                dc = (self.odr(3) >> 13) & 1
+                self.lcd_bytes.append((dc, v & 0xFF))
+                if not dc:
+                    self.lcd_times.append(self.now_us)
             if gyro and self.spi_cmd is None:
                 self.spi_cmd = v & 0xFF
                 self.spi_rx = 0
@@ -368,7 +393,17 @@ class Board:
         elif a == 0x4000_5C14:  # SR1 written: error flags cleared
             if self.i2c["state"] == "nack":
                 self.i2c["state"] = "idle"
+        elif a == 0xE000_E010 and old & 1 and not v & 1:  # SYST_CSR: a delay's wait ends
+            # (the HAL's delays enable the counter, wait for COUNTFLAG, disable it: one period)
+            ticks = (self.regs.get(0xE000_E014, 0) & 0xFF_FFFF) + 1
+            hz = self.hclk() / (1 if old & 4 else 8)
+            self.now_us += ticks / hz * 1e6
+        elif a == 0x4000_3000 and v & 0xFFFF == 0xCCCC:  # IWDG_KR: start
+            self.watchdog_started = self.now_us
         elif a == 0x4000_3000 and v & 0xFFFF == 0xAAAA:  # IWDG_KR: a feed, once per main-loop pass
+            if self.watchdog_started is not None:
+                self.longest_unfed_us = max(self.longest_unfed_us, self.now_us - self.watchdog_started)
+                self.watchdog_started = self.now_us
             self.feeds += 1
             if self.stop_feeds and self.feeds >= self.stop_feeds:
                 self.mu.emu_stop()
@@ -404,10 +439,13 @@ class Board:
                     return
                 self.mu.mem_write(start, b"\xff" * size)
                 self.erased.append(number)
+                # the datasheet's longest 16 KiB sector erase, by parallelism (PSIZE x8, x16, x32)
+                self.now_us += [800e3, 600e3, 500e3, 500e3][(v >> 8) & 3]
 
     # -- touch script -------------------------------------------------------------------
     def on_poll(self, n):
         """Sets the touch of poll `n` (1-based) from the script."""
+        self.poll_times.append(self.now_us)
         raw = self.script[n - 1] if n - 1 < len(self.script) else None
         if raw is None:
             self.touch.touch = None
@@ -531,6 +569,44 @@ class Board:
                    f"from {fb:#010x}, pixel clock {pclk / 1e6:.2f} MHz ({frames:.1f} frames/s)")
         return summary, bad
 
+    def hclk(self):
+        """The core's clock (Hz) as RCC was set: HSI, HSE or the main PLL, through the AHB prescaler."""
+        cfgr, pll = self.regs.get(RCC + 0x08, 0), self.regs.get(RCC + 0x04, 0x2400_3010)
+        if cfgr & 3 == 0:
+            hz = 16e6
+        elif cfgr & 3 == 1:
+            hz = HSE_HZ
+        else:
+            src = HSE_HZ if pll >> 22 & 1 else 16e6
+            hz = src / max(pll & 0x3F, 1) * (pll >> 6 & 0x1FF) / (2 * ((pll >> 16 & 3) + 1))
+        hpre = cfgr >> 4 & 0xF
+        return hz / ([2, 4, 8, 16, 64, 128, 256, 512][hpre - 8] if hpre >= 8 else 1)
+
+    def timing(self):
+        """(summary, problems) of the run's emulated time (see the module docs)."""
+        bad = []
+        cmds = [b for dc, b in self.lcd_bytes if not dc]
+        for i in range(len(cmds) - 1):
+            gap = self.lcd_times[i + 1] - self.lcd_times[i]
+            if cmds[i] == 0x11 and gap < 5000:
+                bad.append(f"the ILI9341 got a command {gap / 1e3:.1f} ms after sleep out, not 5 ms")
+        gaps = [b - a for a, b in zip(self.poll_times, self.poll_times[1:])]
+        poll = min(gaps) if gaps else 0.0
+        if gaps and poll < POLL_US:
+            bad.append(f"the touch was polled {poll / 1e3:.1f} ms apart, not every {POLL_US / 1e3:.0f} ms")
+        pr, rlr = self.regs.get(0x4000_3004, 0) & 7, self.regs.get(0x4000_3008, 0xFFF) & 0xFFF
+        shortest = (rlr + 1) * (4 << min(pr, 6)) / LSI_MAX_HZ * 1e6
+        if self.watchdog_started is None:
+            bad.append("the independent watchdog was never started")
+        elif self.longest_unfed_us >= shortest:
+            bad.append(f"{self.longest_unfed_us / 1e3:.0f} ms without a watchdog feed: the watchdog may "
+                       f"reset the board after {shortest / 1e3:.0f} ms (LSI at 47 kHz)")
+        summary = (f"time: {self.now_us / 1e6:.2f} s emulated (delays, flash at its slowest), core "
+                   f"{self.hclk() / 1e6:.0f} MHz; touch polled at least {poll / 1e3:.1f} ms apart; "
+                   f"longest without a watchdog feed {self.longest_unfed_us / 1e3:.0f} ms of the "
+                   f"{shortest / 1e3:.0f} ms it may allow")
+        return summary, bad
+
     def stack_used(self):
         """Bytes of CCM (the stack, memory.x) ever written: from the lowest one up to the top."""
         ccm = bytes(self.mu.mem_read(CCM, 64 << 10))
@@ -621,6 +697,10 @@ def main():
     print(display)
     if problems and board.error is None:
         board.error = "the display set-up: " + "; ".join(problems)
+    timing, problems = board.timing()
+    print(timing)
+    if problems and board.error is None:
+        board.error = "timing: " + "; ".join(problems)
     fb = board.framebuffer()
     h = f"{fnv1a64(fb):016x}"
     print(

@@ -19,7 +19,8 @@
 //! `firmware::store` writes at most `CHUNK` = 256 bytes at a time (26 ms at most), so
 //! the longest stretch without a feed is one sector erase, 800 ms. (The
 //! 128 KiB sectors at the end of flash were not used: their erase alone may
-//! take 4 s.)
+//! take 4 s.) The F429 emulator times a save with these worst cases and fails
+//! the run if a stretch without a feed reaches the watchdog's shortest timeout.
 use embedded_storage::nor_flash::{
     ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };

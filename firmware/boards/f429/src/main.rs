@@ -67,7 +67,7 @@ use stm32f4xx_hal::pac;
 use stm32f4xx_hal::prelude::*;
 use stm32f4xx_hal::rcc::{Config, Rcc};
 use stm32f4xx_hal::spi::{Mode, Phase, Polarity, Spi};
-use stm32f4xx_hal::timer::SysDelay;
+use stm32f4xx_hal::timer::{SysDelay, Timer};
 use stm32f4xx_hal::watchdog::IndependentWatchdog;
 
 #[cfg(all(feature = "rev-bc", feature = "rev-de"))]
@@ -371,7 +371,9 @@ fn main() -> ! {
     }
 
     let mut rcc = dp.RCC.freeze(Config::hse(8.MHz()).sysclk(180.MHz()));
-    let mut delay = cp.SYST.delay(&rcc.clocks);
+    // SysTick on the core clock: the HAL's delays count whole ticks per microsecond, 180 here
+    // (on HCLK/8 they would count 22 of its 22.5, and every delay would be 2% short)
+    let mut delay = Timer::syst(cp.SYST, &rcc.clocks).delay();
 
     let gpioa = dp.GPIOA.split(&mut rcc);
     let gpiob = dp.GPIOB.split(&mut rcc);
