@@ -11,7 +11,8 @@ cd "$(dirname "$0")/../.."
 source scripts/lib/target-dir.sh
 target=aarch64-unknown-linux-gnu
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu"
+qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu) # user mode, with the cross C library's loader
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="${qemu[*]}"
 # code for aarch64 only (no x86_64 kernels) builds without warnings too
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-D warnings"
 out=$CARGO_TARGET_DIR/trainer-aarch64
@@ -39,7 +40,7 @@ run() { # ARCH COMMAND...: train and evaluate in $out/ARCH
 echo "==> host-trainer ${args[*]}: on x86_64, then on aarch64"
 SECONDS=0
 run x86_64 "$CARGO_TARGET_DIR/debug/host-trainer"
-run aarch64 qemu-aarch64 -L /usr/aarch64-linux-gnu "$CARGO_TARGET_DIR/$target/release/host-trainer"
+run aarch64 "${qemu[@]}" "$CARGO_TARGET_DIR/$target/release/host-trainer"
 tail -n 1 "$out/aarch64/train.txt"
 if ! cmp "$out/x86_64/model.nnet" "$out/aarch64/model.nnet"; then
     echo "error: aarch64 trained another model file than x86_64" >&2

@@ -28,11 +28,14 @@ recognised() {
 }
 sim_answer=$(recognised "$tmp/sim.txt")
 sim_label=$(sed -n 's/^label: \([0-9]\)$/\1/p' "$tmp/sim.txt")
+# the scripted digit 0's label ("script 0: drawn digit D")
+script0=$(sed -n 's/^script 0: drawn digit \([0-9]\)$/\1/p' "$tmp/keypad.txt")
 forget_before=$(recognised "$tmp/forget.txt")
 forget_after=$(recognised "$tmp/forget.txt" 'taught 6: ')
 keypad_answer=$(recognised "$tmp/keypad.txt")
 teach=$(sed -n 's/.*"digit":\([0-9]\).*/\1/p' "$tmp/f429/f32/teach.json")
-[[ -n $teach ]] || { echo "error: no drawn digit in the F429 run's teach.json" >&2; exit 1; }
+[[ -n $teach && -n $script0 && -n $sim_label ]] ||
+    { echo "error: a drawn digit's label is missing from the tools' output" >&2; exit 1; }
 echo '## Pictures in the documents'
 echo
 echo 'The screenshots in the documents, taken with the shipped models by'
@@ -42,8 +45,8 @@ echo
 echo '| picture | what it shows | command |'
 echo '| --- | --- | --- |'
 echo "| [simulator.png](simulator.png) | Hershey drawing 50, a $sim_label, recognised as $sim_answer | \`simulator --ink tests/data/ink/hershey.jsonl --index 49 --png docs/simulator.png --scale 2\` |"
-echo "| [simulator-forget.png](simulator-forget.png) | scripted digit 0, recognised as $forget_before, taught as 6, then recognised as $forget_after, and Clear held | \`simulator --script 0 --teach 6 --hold-clear --png docs/simulator-forget.png --scale 2\` |"
-echo "| [simulator-keypad.png](simulator-keypad.png) | scripted digit 0, recognised as $keypad_answer, and the teaching keys | \`simulator --script 0 --keypad --png docs/simulator-keypad.png --scale 2\` |"
+echo "| [simulator-forget.png](simulator-forget.png) | scripted digit 0 (a $script0), recognised as $forget_before, taught as 6, then recognised as $forget_after, and Clear held | \`simulator --script 0 --teach 6 --hold-clear --png docs/simulator-forget.png --scale 2\` |"
+echo "| [simulator-keypad.png](simulator-keypad.png) | scripted digit 0 (a $script0), recognised as $keypad_answer, and the teaching keys | \`simulator --script 0 --keypad --png docs/simulator-keypad.png --scale 2\` |"
 echo "| [f429-emulated.png](f429-emulated.png) | the F429 binary (f32) in its emulator after the scripted $teach was corrected | \`scripts/ci.d/35-f429-emulated.sh\` (\`f429-emulated-f32.png\`) |"
 echo "| [pico-emulated.png](pico-emulated.png) | the Pico binary (int8) in rp2040js, the emulated ST7789's last frame | \`scripts/ci.d/60-pico.sh\` (\`pico-emulated.png\`) |"
 echo "| [web-demo.png](web-demo.png), [web-demo-phone.png](web-demo-phone.png) | the web page in headless Chromium on a desktop and a phone, a 7 drawn | \`scripts/ci.d/40-web.sh\` (\`out/\`) |"

@@ -80,6 +80,7 @@ SRAM, CCM = 0x2000_0000, 0x1000_0000
 STACK_PAINT = b"\xcd"
 WIDTH, HEIGHT = 240, 320
 LTDC, RCC, GPIO = 0x4001_6800, 0x4002_3800, 0x4002_0000
+LTDC_L1 = LTDC + 0x84  # layer 1's registers (L1CR first)
 BITBAND = 0x4200_0000  # the peripherals' bit-band alias region
 POLL_US = 10_000  # the main loop's touch poll period (firmware-f429's POLL_MS)
 LSI_MAX_HZ = 47_000  # the watchdog's clock at its fastest (datasheet: 17 to 47 kHz)
@@ -175,8 +176,10 @@ class Board:
         self.script = touch_script
         self.spi_cmd = None
         self.spi_rx = 0
-        self.lcd_bytes = []  # (D/C level, byte) sent to the ILI9341
-        self.lcd_times = []  # emulated time (us) of each ILI9341 command
+        # the ILI9341's commands as they arrive: (emulated time in us, command, parameters);
+        # a parameter (D/C high) before any command is counted in lcd_stray
+        self.lcd_cmds = []
+        self.lcd_stray = 0
         self.now_us = 0.0  # emulated time: SysTick delays and flash operations
         self.poll_times = []  # emulated time of each TSC_CTRL poll
         self.watchdog_started = None  # emulated time the IWDG was started, then of its last feed
@@ -348,11 +351,12 @@ class Board:
             if gyro and lcd:
                 self.fail("both chip selects of SPI5 (PC1, PC2) are low")
                 return
-            if lcd:
-                dc = (self.odr(3) >> 13) & 1
-                self.lcd_bytes.append((dc, v & 0xFF))
-                if not dc:
-                    self.lcd_times.append(self.now_us)
+            if lcd and not (self.odr(3) >> 13) & 1:  # D/C low: a command
+                self.lcd_cmds.append((self.now_us, v & 0xFF, []))
+            elif lcd and self.lcd_cmds:  # D/C high: a parameter of the last command
+                self.lcd_cmds[-1][2].append(v & 0xFF)
+            elif lcd:
+                self.lcd_stray += 1
             if gyro and self.spi_cmd is None:
                 self.spi_cmd = v & 0xFF
                 self.spi_rx = 0
@@ -360,7 +364,7 @@ class Board:
                 self.spi_rx = 0xD4 if self.spi_cmd == 0x8F else 0
             else:
                 self.spi_rx = 0
-        elif LTDC + 0x84 <= a < LTDC + 0xC8:  # layer 1: takes effect at the next reload
+        elif LTDC_L1 <= a < LTDC + 0xC8:  # layer 1: takes effect at the next reload
             self.layer_pending = True
         elif a == LTDC + 0x24 and v & 3:  # LTDC_SRCR: IMR or VBR
             self.layer_pending = False
@@ -475,19 +479,19 @@ class Board:
             return self.regs.get(a, 0)
 
         def l1(off):  # layer 1's registers
-            return r(LTDC + 0x84 + off)
+            return r(LTDC_L1 + off)
 
         bad = []
         # clocks and pins
         if not r(RCC + 0x44) >> 26 & 1:
             bad.append("the LTDC's clock is off (RCC_APB2ENR.LTDCEN)")
+        for port in sorted({port for port, _ in LCD_PINS}):
+            if not r(RCC + 0x30) >> (ord(port) - ord("A")) & 1:
+                bad.append(f"GPIO{port}'s clock is off (RCC_AHB1ENR)")
         for (port, pin), af in LCD_PINS.items():
-            n = ord(port) - ord("A")
-            base = GPIO + (n << 10)
+            base = GPIO + ((ord(port) - ord("A")) << 10)
             mode = r(base) >> (2 * pin) & 3
             got = r(base + 0x20 + 4 * (pin >> 3)) >> (4 * (pin & 7)) & 0xF
-            if not r(RCC + 0x30) >> n & 1:
-                bad.append(f"GPIO{port}'s clock is off (RCC_AHB1ENR)")
             if mode != 2 or got != af:
                 bad.append(f"P{port}{pin}: mode {mode}, AF{got}; the LCD needs alternate function {af}")
         # timings and polarities
@@ -527,24 +531,17 @@ class Board:
         }
         for off, (what, ok) in want_layer.items():
             if not ok(l1(off)):
-                bad.append(f"layer 1 register {0x84 + off:#04x} is {l1(off):#010x}, not {what}")
+                bad.append(f"layer 1 register {LTDC_L1 - LTDC + off:#04x} is {l1(off):#010x}, not {what}")
         if self.layer_pending:
             bad.append("layer 1 was written after the last shadow reload (SRCR): the LTDC does not use it")
         fb = l1(0x28)
         if not (SRAM <= fb and fb + WIDTH * HEIGHT * 2 <= SRAM + (192 << 10)):
             bad.append(f"layer 1 scans {fb:#010x}, not a framebuffer in SRAM")
         # the ILI9341: commands (D/C low) and their parameters (D/C high)
-        cmds = []
-        for dc, b in self.lcd_bytes:
-            if dc:
-                if not cmds:
-                    bad.append("the ILI9341 got a parameter before any command")
-                    break
-                cmds[-1][1].append(b)
-            else:
-                cmds.append((b, []))
-        last = {c: ps for c, ps in cmds}
-        order = [c for c, _ in cmds]
+        if self.lcd_stray:
+            bad.append("the ILI9341 got a parameter before any command")
+        last = {c: ps for _, c, ps in self.lcd_cmds}
+        order = [c for _, c, _ in self.lcd_cmds]
         b0 = last.get(0xB0, [None])[0]
         if b0 is None:
             bad.append("no RGB interface signal control (0xB0) sent to the ILI9341")
@@ -565,7 +562,7 @@ class Board:
             bad.append(f"ILI9341 columns {last.get(0x2A)} and pages {last.get(0x2B)}: not 240x320")
         if 0x11 not in order or 0x29 not in order[order.index(0x11):]:
             bad.append("the ILI9341 was not sent sleep out (0x11), then display on (0x29)")
-        summary = (f"display: ILI9341 {len(cmds)} commands, RGB interface; LTDC {WIDTH}x{HEIGHT} RGB565 "
+        summary = (f"display: ILI9341 {len(self.lcd_cmds)} commands, RGB interface; LTDC {WIDTH}x{HEIGHT} RGB565 "
                    f"from {fb:#010x}, pixel clock {pclk / 1e6:.2f} MHz ({frames:.1f} frames/s)")
         return summary, bad
 
@@ -585,10 +582,9 @@ class Board:
     def timing(self):
         """(summary, problems) of the run's emulated time (see the module docs)."""
         bad = []
-        cmds = [b for dc, b in self.lcd_bytes if not dc]
-        for i in range(len(cmds) - 1):
-            gap = self.lcd_times[i + 1] - self.lcd_times[i]
-            if cmds[i] == 0x11 and gap < 5000:
+        for (at, cmd, _), (then, _, _) in zip(self.lcd_cmds, self.lcd_cmds[1:]):
+            gap = then - at
+            if cmd == 0x11 and gap < 5000:
                 bad.append(f"the ILI9341 got a command {gap / 1e3:.1f} ms after sleep out, not 5 ms")
         gaps = [b - a for a, b in zip(self.poll_times, self.poll_times[1:])]
         poll = min(gaps) if gaps else 0.0
@@ -615,7 +611,7 @@ class Board:
 
     def framebuffer(self):
         """The 240x320 RGB565 pixels layer 1 scans (black if it points nowhere)."""
-        addr = self.regs.get(LTDC + 0x84 + 0x28, 0)
+        addr = self.regs.get(LTDC_L1 + 0x28, 0)
         try:
             return bytes(self.mu.mem_read(addr, WIDTH * HEIGHT * 2))
         except UcError:
