@@ -9,7 +9,7 @@
 #   3. for each build: every scripted digit drawn through the STMPE811 model must leave the
 #      simulator's frame on the screen, pixel for pixel; a correction (tap the digit, tap the
 #      right key) gives the simulator's frame and is saved to flash (sector 14 erased and
-#      programmed through the HAL's driver); started again on that flash the board answers
+#      programmed 4 bytes at a time, x32); started again on that flash the board answers
 #      the taught digit at once; holding Clear there forgets it (sectors 14 and 15 erased,
 #      the shipped answer again); started on the taught flash with one byte of the record
 #      damaged it answers as shipped; and no run lets the stack (all of CCM) grow past 56 KiB;

@@ -17,10 +17,11 @@ binary talks to are small models here, just enough to behave like the board:
   flags as stm32f4xx-hal polls them, the controller's registers, and a touch
   script (screen points per poll, see --sim) fed through its FIFO.
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
-  numbering) and byte programming (PG) on the flash image; programming a
-  byte that is not erased, or writing flash without PG, fails the run. Each
-  takes the datasheet's longest time: a 16 KiB sector erase 800, 600 or
-  500 ms (x8, x16, x32 parallelism), a write 100 us.
+  numbering) and programming (PG) on the flash image; programming bits that
+  are not erased, a write whose width is not the parallelism PSIZE sets, or
+  writing flash without PG, fails the run. Each takes the datasheet's longest
+  time: a 16 KiB sector erase 800, 600 or 500 ms (x8, x16, x32 parallelism),
+  a write 100 us.
 * LTDC: registers that keep what is written; a shadow reload (SRCR) is done
   at once, and layer registers written after the last reload do not count.
 * SysTick: COUNTFLAG is always set, so a wait ends at its first look; when
@@ -75,6 +76,7 @@ from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4
 
 FLASH = 0x0800_0000
 FLASH_SIZE = 2 << 20
+FLASH_CR = 0x4002_3C10
 LEARNED = (0x0810_8000, 0x0811_0000)  # sectors 14 and 15: what the board learned
 SRAM, CCM = 0x2000_0000, 0x1000_0000
 STACK_PAINT = b"\xcd"
@@ -222,6 +224,10 @@ class Board:
         if not self.program or self.flash_locked:
             self.fail(f"write to flash at {addr:#x} without PG set and the flash unlocked")
             return
+        width = 1 << ((self.regs.get(FLASH_CR, 0) >> 8) & 3)  # PSIZE: x8, x16, x32, x64
+        if size != width:  # the flash sets PGPERR and programs nothing
+            self.fail(f"programming {size} bytes at {addr:#x} with PSIZE x{8 * width}")
+            return
         old = bytes(uc.mem_read(addr, size))
         new = value.to_bytes(8, "little")[:size]
         if any(o != 0xFF and o & n != n for o, n in zip(old, new)):
@@ -322,7 +328,7 @@ class Board:
             return 0
         if a == 0x4002_3C0C:  # FLASH_SR: never busy, no errors
             return 0
-        if a == 0x4002_3C10:  # FLASH_CR
+        if a == FLASH_CR:
             return (r & ~(1 << 31)) | ((1 << 31) if self.flash_locked else 0)
         if a == 0xE000_E010:  # SYST_CSR: COUNTFLAG always set
             return r | (1 << 16)
@@ -419,7 +425,7 @@ class Board:
                     self.flash_locked, self.key_step = False, 0
             else:
                 self.fail(f"wrong flash key sequence ({v:#x})")
-        elif a == 0x4002_3C10:  # FLASH_CR
+        elif a == FLASH_CR:
             was_locked = self.flash_locked
             if v & (1 << 31):
                 self.flash_locked = True

@@ -59,7 +59,6 @@ use firmware::stmpe811::{self, Stmpe811};
 use firmware::store::{Found, Store};
 use firmware::ui;
 use static_cell::ConstStaticCell;
-use stm32f4xx_hal::flash::LockedFlash;
 use stm32f4xx_hal::gpio::{self, OpenDrain, Output, PinState, Speed};
 use stm32f4xx_hal::i2c::{self, I2c};
 use stm32f4xx_hal::ltdc::{DisplayConfig, DisplayController, Layer, PixelFormat};
@@ -454,7 +453,7 @@ fn main() -> ! {
     let Ok(mut net) = firmware::model::adapted() else {
         halt_with(&mut lcd, "embedded model is invalid");
     };
-    let mut flash = learned::Learned::new(LockedFlash::new(dp.FLASH), feed_watchdog);
+    let mut flash = learned::Learned::new(dp.FLASH, feed_watchdog);
     let (mut store, restored) = Store::open_and_restore(
         &mut flash,
         learned::REGION,
