@@ -17,6 +17,6 @@ echo
 echo '| run | f32 build | int8 build |'
 echo '| --- | --- | --- |'
 stack() { sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$tmp/$1.txt"; }
-for run in script-0 script-1 script-2 script-3 script-4 script-5 teach restored forget after-forget damaged; do
+for run in script-0 script-1 script-2 script-3 script-4 script-5 teach teach-flags-left restored forget after-forget damaged; do
     echo "| $run | $(stack "f32-$run") | $(stack "int8-$run") |"
 done

@@ -21,7 +21,9 @@ binary talks to are small models here, just enough to behave like the board:
   are not erased, a write whose width is not the parallelism PSIZE sets, or
   writing flash without PG, fails the run. Each takes the datasheet's longest
   time: a 16 KiB sector erase 800, 600 or 500 ms (x8, x16, x32 parallelism),
-  a write 100 us.
+  a write 100 us. FLASH_SR's error flags stay set until written with 1, as
+  on the chip; --flash-sr starts with flags set, as a debugger's failed
+  programming can leave them.
 * LTDC: registers that keep what is written; a shadow reload (SRCR) is done
   at once, and layer registers written after the last reload do not count.
 * SysTick: COUNTFLAG is always set, so a wait ends at its first look; when
@@ -76,6 +78,7 @@ from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4
 
 FLASH = 0x0800_0000
 FLASH_SIZE = 2 << 20
+FLASH_SR = 0x4002_3C0C
 FLASH_CR = 0x4002_3C10
 LEARNED = (0x0810_8000, 0x0811_0000)  # sectors 14 and 15: what the board learned
 SRAM, CCM = 0x2000_0000, 0x1000_0000
@@ -191,6 +194,7 @@ class Board:
         self.erased = []
         self.programmed = 0
         self.stuck_scl = 0  # SCL held low until this many watchdog feeds
+        self.flash_sr = 0  # FLASH_SR's error flags (never busy)
         self.feeds = 0
         self.stop_feeds = None
 
@@ -326,8 +330,8 @@ class Board:
             return (3 if busy else 0) | (4 if s["state"] == "write" else 0)
         if a == LTDC + 0x24:  # LTDC_SRCR: a requested reload is done at once
             return 0
-        if a == 0x4002_3C0C:  # FLASH_SR: never busy, no errors
-            return 0
+        if a == FLASH_SR:
+            return self.flash_sr
         if a == FLASH_CR:
             return (r & ~(1 << 31)) | ((1 << 31) if self.flash_locked else 0)
         if a == 0xE000_E010:  # SYST_CSR: COUNTFLAG always set
@@ -417,6 +421,8 @@ class Board:
             self.feeds += 1
             if self.stop_feeds and self.feeds >= self.stop_feeds:
                 self.mu.emu_stop()
+        elif a == FLASH_SR:  # error flags (EOP, OPERR, WRPERR, PGAERR, PGPERR, PGSERR, RDERR): cleared by writing 1
+            self.flash_sr &= ~(v & 0x1F3)
         elif a == 0x4002_3C04:  # FLASH_KEYR
             keys = [0x4567_0123, 0xCDEF_89AB]
             if self.flash_locked and v == keys[self.key_step]:
@@ -670,6 +676,8 @@ def main():
     p.add_argument("--png", help="write the last frame as a PNG")
     p.add_argument("--flash-in", help="the learned sectors (32 KiB) to start with (default: erased)")
     p.add_argument("--flash-out", help="write the learned sectors as the run left them")
+    p.add_argument("--flash-sr", type=lambda v: int(v, 0), default=0, metavar="BITS",
+                   help="FLASH_SR's flags at the start (e.g. 0xC0: PGSERR and PGPERR, as a failed programming leaves them)")
     a = p.parse_args()
     idle = [None] * a.idle
     script = list(idle)
@@ -688,6 +696,7 @@ def main():
         sys.exit(f"error: {e}")
     board = Board(a.elf, raw)
     board.stuck_scl = a.stuck_scl
+    board.flash_sr = a.flash_sr & 0x1F3
     board.stop_feeds = a.feeds
     if a.flash_in:
         data = open(a.flash_in, "rb").read()
