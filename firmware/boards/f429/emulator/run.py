@@ -514,15 +514,16 @@ class Board:
         if not gcr & 1:
             bad.append("the LTDC is not enabled (GCR.LTDCEN)")
         # pixel clock: HSE / PLLM * PLLSAIN / PLLSAIR / PLLSAIDIVR
-        pll, sai, dck = r(RCC + 0x04), r(RCC + 0x88), r(RCC + 0x8C)
-        m, n, rdiv, div = pll & 0x3F, sai >> 6 & 0x1FF, sai >> 28 & 7, 2 << (dck >> 16 & 3)
+        source, src, m = self.pll_input()
+        sai, dck = r(RCC + 0x88), r(RCC + 0x8C)
+        n, rdiv, div = sai >> 6 & 0x1FF, sai >> 28 & 7, 2 << (dck >> 16 & 3)
         pclk = frames = 0.0
         if not r(RCC) >> 28 & 1:
             bad.append("PLLSAI is off (RCC_CR.PLLSAION)")
-        elif not pll >> 22 & 1 or m < 2:
-            bad.append(f"PLL input: source {'HSE' if pll >> 22 & 1 else 'HSI'}, PLLM {m}")
+        elif source != "HSE" or m < 2:
+            bad.append(f"PLL input: source {source}, PLLM {m}")
         else:
-            vin = HSE_HZ / m
+            vin = src / m
             vco = vin * n
             pclk = vco / max(rdiv, 1) / div
             frames = pclk / (280 * 328)
@@ -578,6 +579,12 @@ class Board:
                    f"from {fb:#010x}, pixel clock {pclk / 1e6:.2f} MHz ({frames:.1f} frames/s)")
         return summary, bad
 
+    def pll_input(self):
+        """The main PLL's input as RCC_PLLCFGR sets it (PLLSAI shares it): (source, its Hz, PLLM)."""
+        pll = self.regs.get(RCC + 0x04, 0x2400_3010)
+        hse = pll >> 22 & 1
+        return ("HSE" if hse else "HSI"), (HSE_HZ if hse else 16e6), pll & 0x3F
+
     def hclk(self):
         """The core's clock (Hz) as RCC was set: HSI, HSE or the main PLL, through the AHB prescaler."""
         cfgr, pll = self.regs.get(RCC + 0x08, 0), self.regs.get(RCC + 0x04, 0x2400_3010)
@@ -586,8 +593,8 @@ class Board:
         elif cfgr & 3 == 1:
             hz = HSE_HZ
         else:
-            src = HSE_HZ if pll >> 22 & 1 else 16e6
-            hz = src / max(pll & 0x3F, 1) * (pll >> 6 & 0x1FF) / (2 * ((pll >> 16 & 3) + 1))
+            _, src, m = self.pll_input()
+            hz = src / max(m, 1) * (pll >> 6 & 0x1FF) / (2 * ((pll >> 16 & 3) + 1))
         hpre = cfgr >> 4 & 0xF
         return hz / ([2, 4, 8, 16, 64, 128, 256, 512][hpre - 8] if hpre >= 8 else 1)
 
