@@ -5,13 +5,14 @@ use std::path::PathBuf;
 /// variant that concerns a file names it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing a file failed. (The message includes the I/O
+    /// error's, so it is not a `source`: the CLI would print it twice.)
+    #[error("{path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// An IDX file is malformed (truncated, wrong magic, wrong sizes).
     #[error("{path}: {msg}")]
@@ -39,12 +40,13 @@ pub enum Error {
     #[error("{0}")]
     Command(String),
     /// `nnet-core` rejected something (model file, input, preprocessing).
-    #[error("{context}: {source}")]
+    /// (The message includes the core's, which is therefore not a `source`.)
+    #[error("{context}: {cause}")]
     Core {
         /// What was being done.
         context: String,
         /// The core's error.
-        source: nnet_core::Error,
+        cause: nnet_core::Error,
     },
     /// A line of an ink JSON Lines file could not be parsed.
     #[error("{path}:{line}: {msg}")]
@@ -142,7 +144,7 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 
@@ -150,7 +152,7 @@ impl Error {
     pub fn core(context: impl Into<String>, source: nnet_core::Error) -> Self {
         Error::Core {
             context: context.into(),
-            source,
+            cause: source,
         }
     }
 }

@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, WeightType};
-use nnet_core::ink::InkRecord;
+use nnet_core::ink::{self, InkRecord};
 use nnet_core::packed::{PackedMlp, PackedQuantMlp};
 use nnet_core::{Image, Prediction, INPUT, OUTPUT};
 use rayon::prelude::*;
@@ -33,11 +33,35 @@ pub fn check_hidden(hidden: usize) -> Result<()> {
 
 /// Reads and validates an f32 model file (the trainer's own output).
 pub fn load_model(path: &Path) -> Result<OwnedModel> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_model_file(path)?;
+    if let Ok(view) = ModelView::parse(&bytes) {
+        if view.header.weight_type == WeightType::Int8 {
+            return Err(Error::Config(format!(
+                "{}: an int8 model; this takes an f32 model (such as models/mnist-mlp.nnet)",
+                path.display()
+            )));
+        }
+    }
     let m = OwnedModel::from_bytes(&bytes)
         .map_err(|e| Error::core(format!("{}", path.display()), e))?;
     check_hidden(m.hidden)?;
     Ok(m)
+}
+
+/// A model file's bytes; a relative path that is not there gets a hint
+/// (the default model paths are relative to the repository's root).
+fn read_model_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound && path.is_relative() {
+            Error::Config(format!(
+                "{}: no such model file here (relative to the current directory; run from the \
+                 repository's root or pass --model with the file's path)",
+                path.display()
+            ))
+        } else {
+            Error::io(path, e)
+        }
+    })
 }
 
 /// A model file of either weight type, for evaluation and prediction.
@@ -77,7 +101,7 @@ impl AnyModel {
 
 /// Reads and validates a model file of either weight type.
 pub fn load_any_model(path: &Path) -> Result<AnyModel> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_model_file(path)?;
     let core = |e| Error::core(format!("{}", path.display()), e);
     let m = match ModelView::parse(&bytes).map_err(core)?.header.weight_type {
         WeightType::F32 => AnyModel::F32(OwnedModel::from_bytes(&bytes).map_err(core)?),
@@ -349,13 +373,22 @@ impl Report {
             );
         }
         let _ = writeln!(s, "\nclass  precision  recall   count");
+        // a ratio with nothing to count (no answer k, no example of k) is "-", not 0%
+        let pct = |v: f64, of: u32| {
+            if of == 0 {
+                format!("{:>7}", "-")
+            } else {
+                format!("{:6.2}%", 100.0 * v)
+            }
+        };
         for k in 0..OUTPUT {
             let count: u32 = self.confusion[k].iter().sum::<u32>() + self.no_digit[k];
+            let predicted: u32 = (0..OUTPUT).map(|t| self.confusion[t][k]).sum();
             let _ = writeln!(
                 s,
-                "  {k}     {:6.2}%   {:6.2}%  {count:6}",
-                100.0 * self.precision(k),
-                100.0 * self.recall(k)
+                "  {k}     {}   {}  {count:6}",
+                pct(self.precision(k), predicted),
+                pct(self.recall(k), count)
             );
         }
         let _ = writeln!(
@@ -433,14 +466,33 @@ pub fn parse_ink_lines(path: &Path, text: impl BufRead) -> Result<Vec<(usize, In
             line: i + 1,
             msg: e.to_string(),
         })?;
+        let bad = |msg: String| Error::Ink {
+            path: path.to_path_buf(),
+            line: i + 1,
+            msg,
+        };
         if let Some(l) = rec.label {
             if l > 9 {
-                return Err(Error::Ink {
-                    path: path.to_path_buf(),
-                    line: i + 1,
-                    msg: format!("label {l} is not a digit 0..=9"),
-                });
+                return Err(bad(format!("label {l} is not a digit 0..=9")));
             }
+        }
+        // the core's rule for drawings, which the web server applies too
+        let (w, h) = (rec.width, rec.height);
+        if !ink::surface_ok(w, h) {
+            return Err(bad(format!(
+                "\"width\" {w} and \"height\" {h} are not a drawing surface: each must be a number in (0, {}]",
+                ink::MAX_SURFACE_SIDE
+            )));
+        }
+        let far = rec
+            .strokes
+            .iter()
+            .flatten()
+            .find(|p| !ink::point_ok(**p, w, h));
+        if let Some([x, y]) = far {
+            return Err(bad(format!(
+                "ink point [{x}, {y}] lies far outside the {w}x{h} surface (at most one surface size beyond its edges)"
+            )));
         }
         out.push((i + 1, rec));
     }
@@ -494,7 +546,7 @@ pub fn ink_to_image(rec: &InkRecord) -> Result<Option<Image>, nnet_core::Error> 
 
 /// Evaluates `m` on ink records through `nnet_core::preprocess::from_strokes`.
 /// "No digit" counts as wrong; so does a drawing the core rejects (e.g. more
-/// than 64 strokes, a zero-sized surface), which is listed in
+/// than 64 strokes; the readers refuse bad surfaces and wild points), which is listed in
 /// [`Report::rejected`] and counted in the "none" column.
 pub fn evaluate_ink<'a>(
     m: impl Into<ModelRef<'a>>,
@@ -574,6 +626,20 @@ mod tests {
         let text = r.render();
         assert!(text.starts_with("accuracy: 40.00%\n"), "{text}");
         assert!(text.contains("1 \"no digit\" counted as wrong, 2 unlabeled skipped"));
+        // class 7: precision and recall; 3: never answered, its precision "-";
+        // 5: neither answered nor present, both "-"
+        assert!(
+            text.contains("\n  7      50.00%    50.00%       2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  3           -     0.00%       1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n  5           -         -       0\n"),
+            "{text}"
+        );
         assert_eq!(Report::new(&items, 0, 1).mistakes.len(), 1);
     }
 

@@ -61,14 +61,16 @@ enum Cmd {
     /// Train a 784-H-10 sigmoid MLP (softmax cross-entropy) and write it as an nnet model file,
     /// plus `<out>.training.png` with the loss and accuracy curves.
     ///
-    /// The same command gives a byte-identical model file on every x86_64
+    /// The same command gives a byte-identical model file on every x86_64 and aarch64
     /// machine; another --threads gives the same weights.
     Train {
         /// Directory with the IDX files (raw or .gz).
         #[arg(long, default_value = "data/mnist")]
         data: PathBuf,
-        /// Output model file.
-        #[arg(long, default_value = "models/mnist-mlp.nnet")]
+        /// Output model file (required, so that no run overwrites the shipped
+        /// models/mnist-mlp.nnet unasked). Checked before training starts: a path that cannot be
+        /// written is an error at once, not after the last epoch.
+        #[arg(long)]
         out: PathBuf,
         /// Hidden units (must be one nnet-core can be instantiated with: 8, 16, 32, 50, 64, 100,
         /// 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024).
@@ -84,7 +86,7 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = OptArg::Sgd)]
         optimizer: OptArg,
         /// Peak learning rate (default: 0.2 for sgd, 0.001 for adam).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         lr: Option<f32>,
         /// Learning-rate schedule over the epochs.
         #[arg(long, value_enum, default_value_t = ScheduleArg::Cosine)]
@@ -103,12 +105,12 @@ enum Cmd {
         #[arg(long)]
         augment: bool,
         /// Fraction of the training images held out to report validation accuracy per epoch.
-        #[arg(long, default_value_t = 0.05)]
+        #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
         val_split: f32,
         /// Use only the first N training images (quick experiments).
         #[arg(long)]
         limit: Option<usize>,
-        /// No progress bar and no per-epoch lines (errors and the final line only).
+        /// No progress bar and no per-epoch lines (errors and the lines naming the files written).
         #[arg(long)]
         quiet: bool,
         /// Write one JSON object per epoch to this file.
@@ -130,7 +132,8 @@ enum Cmd {
         /// training set, this many per MNIST training image: each of the D drawings is seen
         /// round(RATIO * images / D) times per epoch (train prints it), augmented like --ink
         /// drawings. 0 leaves them out; at most 2.
-        #[arg(long, value_name = "RATIO", default_value_t = train::DEFAULT_FONT_DIGITS)]
+        #[arg(long, value_name = "RATIO", default_value_t = train::DEFAULT_FONT_DIGITS,
+              allow_negative_numbers = true, requires = "augment")]
         font_digits: f32,
     },
     /// Evaluate a model through nnet-core on an IDX test split (--data) or on ink drawings (--ink):
@@ -140,7 +143,8 @@ enum Cmd {
         /// Model file.
         #[arg(long, default_value = "models/mnist-mlp.nnet")]
         model: PathBuf,
-        /// Directory with the test split's IDX files (raw or .gz).
+        /// Directory with the test split's IDX files (raw or .gz) [default: data/mnist, when
+        /// --ink is not given].
         #[arg(long, conflicts_with = "ink")]
         data: Option<PathBuf>,
         /// Ink JSON Lines file (one drawing per line, see docs/ink-format.md), run through the core's
@@ -151,8 +155,8 @@ enum Cmd {
         #[arg(long)]
         out_dir: Option<PathBuf>,
         /// How many mistakes to show in the PNG grid (at most 1000).
-        #[arg(long, default_value_t = 50)]
-        mistakes: usize,
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(0..=1000))]
+        mistakes: u16,
         /// A second model (e.g. the int8 version) to evaluate on the same inputs: prints its
         /// accuracy and how often the two give the same digit (`agreement: NN.NN%`).
         #[arg(long)]
@@ -192,7 +196,7 @@ enum Cmd {
         seed: u64,
         /// Learning rate (default: 0.02 for --layers output, where one correction on the board
         /// uses 0.1 so that it fixes the drawing at once; 0.01 for --layers all).
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         lr: Option<f32>,
         /// SGD steps per drawing (--layers output; one correction on the board takes 3).
         #[arg(long, default_value_t = nnet_core::adapt::AdaptConfig::DEFAULT.steps)]
@@ -336,8 +340,8 @@ macro_rules! say {
 /// Number of threads when `--threads` is not given: all available cores.
 fn default_threads() -> usize {
     std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+        .map_or(1, |n| n.get())
+        .min(train::MAX_THREADS)
 }
 
 /// A library error, with the command-line option it concerns named when it is
@@ -451,7 +455,7 @@ fn main() -> Result<()> {
                 .as_deref()
                 .map(|p| eval::load_any_model(p).map(|m| (p.to_path_buf(), m)))
                 .transpose()?;
-            let mistakes = mistakes.min(1000);
+            let mistakes = usize::from(mistakes);
             let out_dir = out_dir.unwrap_or_else(|| {
                 model
                     .parent()
@@ -505,7 +509,7 @@ fn main() -> Result<()> {
                 }
             };
             if report.total == 0 {
-                bail!("nothing to evaluate: no labelled examples");
+                bail!("nothing to evaluate in {title}: no labelled examples");
             }
             say!("{}", report.render().trim_end());
             let conf = out_dir.join(format!("{stem}.{tag}.confusion.png"));
@@ -602,6 +606,7 @@ fn main() -> Result<()> {
             );
         }
         Cmd::Quantize { model, out, data } => {
+            let before = std::fs::metadata(&model).map(|m| m.len()).unwrap_or(0);
             let f32_model = eval::load_model(&model)?;
             let mut q = nnet_core::quantizer::quantize(&f32_model)
                 .map_err(|e| anyhow::anyhow!("quantising {}: {e}", model.display()))?;
@@ -623,7 +628,6 @@ fn main() -> Result<()> {
                 .to_bytes()
                 .map_err(|e| anyhow::anyhow!("encoding the int8 model: {e}"))?;
             std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
-            let before = std::fs::metadata(&model).map(|m| m.len()).unwrap_or(0);
             say!(
                 "wrote {} ({} bytes, int8; {} had {} bytes)",
                 out.display(),
@@ -715,15 +719,30 @@ fn main() -> Result<()> {
                     test.len()
                 );
             }
+            if rounds == 0 {
+                anyhow::bail!("--rounds 0: at least one timed round");
+            }
             let images: Vec<nnet_core::Image> = (0..batch).map(|i| *test.image(i)).collect();
-            let rounds = rounds.max(1);
+            // every model is read and checked before anything is timed
+            let mut loaded = Vec::with_capacity(models.len());
+            for path in &models {
+                let model = eval::load_any_model(path)?;
+                if model.hidden() != bench::INFERENCE_HIDDEN {
+                    anyhow::bail!(
+                        "{}: a 784-{}-10 model; bench-inference times 784-{}-10 models",
+                        path.display(),
+                        model.hidden(),
+                        bench::INFERENCE_HIDDEN
+                    );
+                }
+                loaded.push(model);
+            }
             say!(
                 "# 784-{}-10 on the first {batch} MNIST test images, one thread, median of {rounds} rounds",
                 bench::INFERENCE_HIDDEN,
             );
-            for path in &models {
-                let model = eval::load_any_model(path)?;
-                for t in bench::inference(&model, &images, rounds)? {
+            for model in &loaded {
+                for t in bench::inference(model, &images, rounds)? {
                     match t.batch_ms {
                         Some(ms) => say!(
                             "{}: one image: {:.2} us; batch of {batch}: {ms:.2} ms ({:.2} us/image)",
@@ -743,7 +762,9 @@ fn main() -> Result<()> {
             seed,
             out,
         } => {
-            let (count, versions) = (count.min(100), versions.min(29));
+            if !(1..=100).contains(&count) || !(1..=29).contains(&versions) {
+                anyhow::bail!("--count must be in 1..=100 and --versions in 1..=29 (got {count} and {versions})");
+            }
             let train = idx::load(&data, Split::Train)?.head(count);
             let aug = host_trainer::augment::Augmenter::new(&train, AugmentConfig::default(), seed);
             let mut tiles = Vec::new();

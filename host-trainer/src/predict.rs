@@ -121,8 +121,21 @@ pub fn predict_file<'a>(model: impl Into<eval::ModelRef<'a>>, path: &Path) -> Re
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("jsonl") || e.eq_ignore_ascii_case("json"));
+    let is_png = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if !is_ink && !is_png {
+        return Err(Error::Config(format!(
+            "{}: expected a .png image or a .jsonl ink file",
+            path.display()
+        )));
+    }
     if is_ink {
         let recs = eval::read_ink(path)?;
+        if recs.is_empty() {
+            return Err(Error::Dataset(format!("{}: no drawings", path.display())));
+        }
         let mut out = Vec::with_capacity(recs.len());
         for (i, r) in recs.iter().enumerate() {
             let what = format!("{} drawing {}", path.display(), i + 1);

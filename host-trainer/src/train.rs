@@ -280,12 +280,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     if cfg.epochs == 0 {
         return bad(Setting::Epochs, "must be at least 1");
     }
-    if cfg.batch == 0 {
-        return bad(Setting::BatchSize, "must be at least 1");
-    }
-    if cfg.threads == 0 {
-        return bad(Setting::Threads, "must be at least 1");
-    }
+    check_sizes(cfg.batch, cfg.threads)?;
     if !(0.0..1.0).contains(&cfg.val_split) {
         return bad(Setting::ValSplit, "must be in 0..1");
     }
@@ -304,6 +299,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             &format!("must be a number in 0..={MAX_FONT_DIGITS}"),
         );
     }
+    // a run that cannot write its model is refused before it trains
+    check_output(&cfg.out)?;
     let ink = cfg
         .ink
         .iter()
@@ -402,7 +399,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     }
     if let Some(f) = &fonts {
         say(format!(
-            "font digits: {} of {} handwriting fonts ({}), each seen {font_weight} times per epoch",
+            "font digits: {} drawings, the digits 0-9 of {} handwriting fonts ({}), each seen {font_weight} times per epoch",
             f.drawings.len(),
             f.drawings.len() / 10,
             crate::fontset::TRAINING_PATH
@@ -576,9 +573,6 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     let bytes = model
         .to_bytes()
         .map_err(|e| Error::core("encoding the model file", e))?;
-    if let Some(dir) = cfg.out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
     std::fs::write(&cfg.out, &bytes).map_err(|e| Error::io(&cfg.out, e))?;
     Ok(TrainOutcome {
         params,
@@ -586,6 +580,36 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         test_accuracy,
         model_bytes: bytes,
     })
+}
+
+/// Checks that a model file can be written at `out` without writing it:
+/// not a directory, its directory created if missing and writable (a file
+/// is created there and removed), and an existing file open for writing
+/// (left as it is). `train` calls it before it trains, so that a run is
+/// never lost to an output path it cannot write.
+pub fn check_output(out: &Path) -> Result<()> {
+    if out.is_dir() {
+        return Err(Error::Config(format!(
+            "{}: is a directory; --out names the model file to write",
+            out.display()
+        )));
+    }
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
+    let probe = dir.join(format!(".{name}.{}.write-check", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| Error::io(dir, e))?;
+    std::fs::remove_file(&probe).map_err(|e| Error::io(&probe, e))?;
+    if out.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(out)
+            .map_err(|e| Error::io(out, e))?;
+    }
+    Ok(())
 }
 
 /// Largest accepted mini-batch.

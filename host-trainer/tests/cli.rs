@@ -62,6 +62,15 @@ fn train_evaluate_predict() {
     ]);
     assert!(out.contains("test accuracy"), "{out}");
     assert!(d.join("m.training.png").exists());
+    // an output path that cannot be written is refused before the first epoch
+    let o = run(&["train", "--data", data, "--out", data, "--hidden", "32"]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("is a directory; --out names the model file"),
+        "{e}"
+    );
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("epoch"));
 
     let out = ok(&["evaluate", "--model", m, "--data", data, "--out-dir", data]);
     let line = out
@@ -110,22 +119,52 @@ fn train_evaluate_predict() {
     let out = ok(&["predict", "--model", m, blank.to_str().unwrap()]);
     assert!(out.contains("no digit"), "{out}");
 
-    // ink: a vertical stroke, a tap (no digit) and an unlabeled drawing
+    // ink: a vertical stroke, a tap (no digit), an unlabeled drawing and one with more
+    // strokes than the core holds
     let ink = d.join("ink.jsonl");
+    let too_many = vec!["[[1, 1]]"; 65].join(", ");
     std::fs::write(
         &ink,
-        concat!(
+        [
             r#"{"label": 1, "width": 280, "height": 280, "strokes": [[[140, 40], [141, 120], [142, 240]]]}"#,
-            "\n",
             r#"{"label": 7, "width": 280, "height": 280, "strokes": [[[100, 100]]]}"#,
-            "\n\n",
+            "",
             r#"{"width": 280, "height": 280, "strokes": [[[40, 140], [240, 141]]]}"#,
-            "\n",
-            r#"{"label": 4, "width": 0, "height": 280, "strokes": [[[1, 1], [2, 2]]]}"#,
-            "\n"
-        ),
+            &format!(r#"{{"label": 4, "width": 280, "height": 280, "strokes": [{too_many}]}}"#),
+            "",
+        ]
+        .join("\n"),
     )
     .unwrap();
+    // a bad surface or a wild point is an error naming the line, for every reader
+    let bad = d.join("bad.jsonl");
+    for (record, why) in [
+        (
+            r#"{"label": 4, "width": 0, "height": 280, "strokes": [[[1, 1], [2, 2]]]}"#,
+            r#":2: "width" 0 and "height" 280 are not a drawing surface"#,
+        ),
+        (
+            r#"{"label": 4, "width": 280, "height": 280, "strokes": [[[10, 10], [1000000, 10]]]}"#,
+            ":2: ink point [1000000, 10] lies far outside the 280x280 surface",
+        ),
+    ] {
+        let line =
+            r#"{"label": 1, "width": 280, "height": 280, "strokes": [[[140, 40], [142, 240]]]}"#;
+        std::fs::write(&bad, format!("{line}\n{record}\n")).unwrap();
+        let bad = bad.to_str().unwrap();
+        let never = d.join("never.nnet");
+        let never = never.to_str().unwrap();
+        for args in [
+            &["evaluate", "--model", m, "--ink", bad][..],
+            &["predict", "--model", m, bad],
+            &["adapt", "--model", m, "--ink", bad, "--out", never],
+            &["train", "--data", data, "--ink", bad, "--out", never],
+        ] {
+            let e = err(args);
+            assert!(e.contains(why), "{args:?}: {e}");
+        }
+        assert!(!Path::new(never).exists());
+    }
     let out = ok(&[
         "evaluate",
         "--model",
@@ -199,7 +238,7 @@ fn train_evaluate_predict() {
     assert_eq!(out.matches("probabilities").count(), 2, "{out}");
     // an int8 file is not an f32 model: quantizing it again is a clear error
     let e = err(&["quantize", "--model", qs, "--out", q2.to_str().unwrap()]);
-    assert!(e.contains("weight type"), "{e}");
+    assert!(e.contains("an int8 model; this takes an f32 model"), "{e}");
 }
 
 #[test]
@@ -225,8 +264,18 @@ fn bad_input_gives_clear_errors() {
     ]);
     assert!(e.contains("fetch-mnist"), "{e}");
 
-    let e = err(&["train", "--hidden", "301", "--data", d.to_str().unwrap()]);
+    let x = d.join("x.nnet");
+    let (data, x) = (d.to_str().unwrap(), x.to_str().unwrap());
+    let e = err(&["train", "--hidden", "301", "--data", data, "--out", x]);
     assert!(e.contains("hidden size 301"), "{e}");
+    // no default output: a run never overwrites the shipped model unasked
+    let e = err(&["train", "--data", data]);
+    assert!(e.contains("--out"), "{e}");
+    // sizes the trainer cannot take are refused before anything is loaded
+    for (option, value) in [("--batch-size", "100000000"), ("--threads", "5000")] {
+        let e = err(&["train", "--data", data, "--out", x, option, value]);
+        assert!(e.contains(&format!("invalid {option}")), "{e}");
+    }
 
     let o = run(&["--help"]);
     let help = String::from_utf8_lossy(&o.stdout);
@@ -408,4 +457,84 @@ fn train_gives_the_same_file_with_every_instruction_set() {
             files[0].0
         );
     }
+}
+
+/// What a user gets wrong on the command line is named, before any work: values out of range
+/// (negative numbers included), a file type
+/// `predict` does not read, an empty ink file, a default model path from another directory.
+#[test]
+fn mistakes_on_the_command_line_are_named() {
+    let d = common::tmpdir("cli-mistakes");
+    common::synthetic(&d, 100, 20);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let f32_model = root.join("models/mnist-mlp.nnet");
+    let m = f32_model.to_str().unwrap();
+    let out = d.join("never.nnet");
+    let (data, out) = (d.to_str().unwrap(), out.to_str().unwrap());
+    let train = ["train", "--data", data, "--out", out];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["--lr", "-1"],
+            "the learning rate must be a positive number",
+        ),
+        (
+            vec!["--val-split", "-0.5"],
+            "the validation split must be in 0..1",
+        ),
+        (vec!["--font-digits", "0.5"], "--augment"),
+    ];
+    for (extra, says) in cases {
+        let e = err(&[&train[..], &extra].concat());
+        assert!(e.contains(says), "{extra:?}: {e}");
+    }
+    let e = err(&[
+        "evaluate",
+        "--model",
+        m,
+        "--data",
+        data,
+        "--mistakes",
+        "5000",
+    ]);
+    assert!(e.contains("--mistakes"), "{e}");
+    let bin = d.join("seven.bin");
+    std::fs::write(&bin, b"not an image").unwrap();
+    let e = err(&["predict", "--model", m, bin.to_str().unwrap()]);
+    assert!(
+        e.contains("expected a .png image or a .jsonl ink file"),
+        "{e}"
+    );
+    let empty = d.join("empty.jsonl");
+    std::fs::write(&empty, "\n").unwrap();
+    let e = err(&["predict", "--model", m, empty.to_str().unwrap()]);
+    assert!(e.contains("empty.jsonl: no drawings"), "{e}");
+    let e = err(&["evaluate", "--model", m, "--ink", empty.to_str().unwrap()]);
+    assert!(
+        e.contains("empty.jsonl") && e.contains("no labelled examples"),
+        "{e}"
+    );
+    let e = err(&[
+        "bench-inference",
+        "--data",
+        data,
+        "--model",
+        m,
+        "--batch",
+        "5",
+        "--rounds",
+        "0",
+    ]);
+    assert!(e.contains("--rounds 0"), "{e}");
+    // the default model path is relative to the repository's root
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(["predict", empty.to_str().unwrap()])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("run from the repository's root or pass --model"),
+        "{e}"
+    );
+    assert!(!Path::new(out).exists());
 }

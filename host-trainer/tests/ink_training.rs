@@ -226,6 +226,8 @@ fn bad_ink_files_are_clear_errors() {
         d.join("missing.jsonl").to_str().unwrap(),
         "--ink-weight",
         "0",
+        "--out",
+        d.join("never.nnet").to_str().unwrap(),
     ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--ink-weight"));
@@ -235,6 +237,8 @@ fn bad_ink_files_are_clear_errors() {
         d.to_str().unwrap(),
         "--ink",
         d.join("missing.jsonl").to_str().unwrap(),
+        "--out",
+        d.join("never.nnet").to_str().unwrap(),
     ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.jsonl"));
@@ -318,7 +322,7 @@ fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
         let o = args(ratio);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "{err}");
-        let want = "font digits: 230 of 23 handwriting fonts";
+        let want = "font digits: 230 drawings, the digits 0-9 of 23 handwriting fonts";
         let line = err
             .lines()
             .find(|l| l.contains(want))

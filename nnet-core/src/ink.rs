@@ -20,6 +20,34 @@ pub const DEFAULT_POINTS: usize = 2048;
 /// Default stroke capacity of [`Strokes`].
 pub const DEFAULT_STROKES: usize = 64;
 
+/// Largest drawing surface side an ink drawing may give, in pixels (the
+/// JSON Lines readers of `host-trainer` and the web server's API both refuse
+/// larger ones, see [`surface_ok`]).
+pub const MAX_SURFACE_SIDE: f32 = 4096.0;
+
+/// How far beyond its surface an ink point may lie, in surface sizes: a
+/// stroke may leave the canvas a little, wild values are refused (see
+/// [`point_ok`]).
+pub const COORD_SLACK: f32 = 1.0;
+
+/// Whether `width x height` is a drawing surface an ink drawing may give:
+/// both finite, above 0 and at most [`MAX_SURFACE_SIDE`].
+pub fn surface_ok(width: f32, height: f32) -> bool {
+    let side = |v: f32| v.is_finite() && v > 0.0 && v <= MAX_SURFACE_SIDE;
+    side(width) && side(height)
+}
+
+/// Whether `p` is an ink point a drawing on a `width x height` surface may
+/// hold: finite, and at most [`COORD_SLACK`] surface sizes beyond its edges.
+/// The one rule of every reader of ink drawings (`host-trainer`'s, the web
+/// server's), so that a drawing one accepts the other accepts too.
+pub fn point_ok(p: Point, width: f32, height: f32) -> bool {
+    let within = |v: f32, side: f32| {
+        v.is_finite() && v >= -COORD_SLACK * side && v <= side + COORD_SLACK * side
+    };
+    within(p[0], width) && within(p[1], height)
+}
+
 /// Up to `P` points in up to `S` strokes, stored without allocation.
 /// Every point must be finite; pushing past capacity is an error, never a panic.
 #[derive(Debug, Clone, Default)]
@@ -106,16 +134,62 @@ impl<const P: usize, const S: usize> Strokes<P, S> {
 }
 
 #[cfg(feature = "alloc")]
-pub use record::InkRecord;
+pub use record::{InkRecord, Xy};
 
 #[cfg(feature = "alloc")]
 mod record {
     use alloc::vec::Vec;
+    use core::fmt;
+    use core::marker::PhantomData;
 
-    use serde::{Deserialize, Serialize};
+    use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize};
 
     use super::{Point, Strokes};
     use crate::Error;
+
+    /// One point `[x, y]` as it is read: a list of another length is an
+    /// error that says what a point is (some ink formats add pressure or
+    /// time), where a plain `[T; 2]` would report "trailing characters".
+    /// The web server reads its requests' points with it too.
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub struct Xy<T>(pub [T; 2]);
+
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Xy<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Pair<T>(PhantomData<T>);
+            impl<'de, T: Deserialize<'de>> Visitor<'de> for Pair<T> {
+                type Value = Xy<T>;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a point [x, y]")
+                }
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Xy<T>, A::Error> {
+                    let x = seq
+                        .next_element()?
+                        .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                    let y = seq
+                        .next_element()?
+                        .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                    if seq.next_element::<IgnoredAny>()?.is_some() {
+                        return Err(de::Error::custom(
+                            "a point has two numbers, [x, y] (the ink format has no pressure or time)",
+                        ));
+                    }
+                    Ok(Xy([x, y]))
+                }
+            }
+            d.deserialize_seq(Pair(PhantomData))
+        }
+    }
+
+    /// `strokes` read through [`Xy`].
+    fn strokes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<Point>>, D::Error> {
+        let read: Vec<Vec<Xy<f32>>> = Deserialize::deserialize(d)?;
+        Ok(read
+            .into_iter()
+            .map(|s| s.into_iter().map(|p| p.0).collect())
+            .collect())
+    }
 
     /// One drawing of the JSON Lines ink format (`docs/ink-format.md`).
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -128,6 +202,7 @@ mod record {
         /// Drawing surface height in pixels.
         pub height: f32,
         /// Strokes, each a list of `[x, y]` points.
+        #[serde(deserialize_with = "strokes")]
         pub strokes: Vec<Vec<Point>>,
     }
 
@@ -149,6 +224,53 @@ mod record {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn a_point_is_two_numbers() {
+        let parse = |strokes: &str| {
+            let line = alloc::format!(r#"{{"width": 280, "height": 280, "strokes": {strokes}}}"#);
+            serde_json::from_str::<InkRecord>(&line)
+                .map_err(|e| alloc::string::ToString::to_string(&e))
+        };
+        let ok = parse("[[[1, 2], [3.5, 4]], []]").unwrap();
+        assert_eq!(
+            ok.strokes,
+            [alloc::vec![[1.0, 2.0], [3.5, 4.0]], alloc::vec![]]
+        );
+        let e = parse("[[[1, 2, 0.5]]]").unwrap_err();
+        assert!(e.contains("a point has two numbers, [x, y]"), "{e}");
+        let e = parse("[[[1]]]").unwrap_err();
+        assert!(e.contains("expected a point [x, y]"), "{e}");
+    }
+
+    #[test]
+    fn surfaces_and_points_have_one_rule() {
+        assert!(surface_ok(280.0, 280.0));
+        assert!(surface_ok(MAX_SURFACE_SIDE, 1.0));
+        for (w, h) in [
+            (0.0, 280.0),
+            (280.0, -1.0),
+            (4097.0, 280.0),
+            (f32::NAN, 280.0),
+            (280.0, f32::INFINITY),
+        ] {
+            assert!(!surface_ok(w, h), "{w}x{h}");
+        }
+        // up to one surface size beyond each edge
+        for p in [[0.0, 0.0], [280.0, 280.0], [-280.0, 560.0], [560.0, -280.0]] {
+            assert!(point_ok(p, 280.0, 280.0), "{p:?}");
+        }
+        for p in [
+            [-280.5, 0.0],
+            [0.0, 560.5],
+            [1e30, 10.0],
+            [f32::NAN, 0.0],
+            [0.0, f32::NEG_INFINITY],
+        ] {
+            assert!(!point_ok(p, 280.0, 280.0), "{p:?}");
+        }
+    }
 
     #[test]
     fn strokes_are_split_and_bounded() {

@@ -28,7 +28,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use nnet_core::ink::{Strokes, DEFAULT_POINTS, DEFAULT_STROKES};
+use nnet_core::ink::{self, Strokes, Xy, DEFAULT_POINTS, DEFAULT_STROKES};
 use nnet_core::{preprocess, Image, INPUT, SIDE};
 use serde::{Deserialize, Serialize};
 
@@ -41,13 +41,11 @@ pub const INDEX_HTML: &str = include_str!("../static/index.html");
 pub const MAX_POINTS: usize = DEFAULT_POINTS;
 /// Most strokes an ink drawing may have.
 pub const MAX_STROKES: usize = DEFAULT_STROKES;
-/// Largest drawing surface / raster side accepted, in pixels.
-pub const MAX_SIDE: f64 = 4096.0;
+/// Largest drawing surface / raster side accepted, in pixels (the core's
+/// rule for ink drawings, which `host-trainer` applies too).
+pub const MAX_SIDE: f64 = ink::MAX_SURFACE_SIDE as f64;
 /// Most raster pixels accepted (`width * height`).
 pub const MAX_PIXELS: usize = 512 * 512;
-/// Ink coordinates must lie within this many surface sizes of the surface
-/// (a stroke may leave the canvas a little; wild values are refused).
-const COORD_SLACK: f64 = 1.0;
 
 /// Request limits and timeouts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -345,15 +343,24 @@ async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes,
 /// anything), so a body that is both malformed and of the wrong shape is 400.
 fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError> {
     let malformed = |e: serde_json::Error| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("malformed JSON: {e} (NaN and Infinity are not valid JSON)"),
-        )
+        let has = |word: &[u8]| bytes.windows(word.len()).any(|w| w == word);
+        let msg = if bytes.iter().all(u8::is_ascii_whitespace) {
+            "malformed JSON: the body is empty (expected a JSON object)".to_string()
+        } else if has(b"NaN") || has(b"Infinity") {
+            format!("malformed JSON: {e} (NaN and Infinity are not valid JSON)")
+        } else {
+            format!("malformed JSON: {e}")
+        };
+        ApiError::new(StatusCode::BAD_REQUEST, msg)
     };
     serde_json::from_slice(bytes).map_err(|e| {
         // IgnoredAny checks the grammar only: a body it accepts is well-formed
         // JSON (numbers like 1e999 included, whose values are out of range)
         match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            // every request is an object (serde would read an array as a struct's fields)
+            Ok(_) if bytes.trim_ascii_start().first() != Some(&b'{') => {
+                ApiError::unprocessable("invalid request: the body must be a JSON object")
+            }
             Ok(_) => ApiError::unprocessable(format!("invalid request: {e}")),
             Err(syntax) => malformed(syntax),
         }
@@ -365,7 +372,7 @@ fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError>
 struct PredictRequest {
     width: Option<f64>,
     height: Option<f64>,
-    strokes: Option<Vec<Vec<[f64; 2]>>>,
+    strokes: Option<Vec<Vec<Xy<f64>>>>,
     pixels: Option<Vec<f64>>,
     /// Ink records may carry a label; it is ignored here.
     #[serde(default)]
@@ -448,11 +455,7 @@ fn dimension(name: &str, v: Option<f64>) -> Result<f64, ApiError> {
     Ok(v)
 }
 
-fn ink_image(
-    width: f64,
-    height: f64,
-    strokes: &[Vec<[f64; 2]>],
-) -> Result<Option<Image>, ApiError> {
+fn ink_image(width: f64, height: f64, strokes: &[Vec<Xy<f64>>]) -> Result<Option<Image>, ApiError> {
     let points: usize = strokes.iter().map(Vec::len).sum();
     if points > MAX_POINTS {
         return Err(ApiError::unprocessable(format!(
@@ -465,25 +468,29 @@ fn ink_image(
             "too many strokes: {count} (at most {MAX_STROKES})"
         )));
     }
-    let (xr, yr) = (COORD_SLACK * width, COORD_SLACK * height);
-    let mut ink: Strokes<MAX_POINTS, MAX_STROKES> = Strokes::new();
+    let mut drawn: Strokes<MAX_POINTS, MAX_STROKES> = Strokes::new();
     for stroke in strokes.iter().filter(|s| !s.is_empty()) {
-        ink.begin_stroke()?;
-        for &[x, y] in stroke {
+        drawn.begin_stroke()?;
+        for &Xy([x, y]) in stroke {
             if !(x.is_finite() && y.is_finite()) {
                 return Err(ApiError::unprocessable("ink coordinate is not finite"));
             }
-            if !((-xr..=width + xr).contains(&x) && (-yr..=height + yr).contains(&y)) {
+            // the core's rule (a point at most one surface size beyond the edges)
+            if !ink::point_ok([x as f32, y as f32], width as f32, height as f32) {
                 return Err(ApiError::unprocessable(format!(
                     "ink point [{}, {}] lies far outside the {width}x{height} surface",
                     num(x),
                     num(y)
                 )));
             }
-            ink.push([x as f32, y as f32])?;
+            drawn.push([x as f32, y as f32])?;
         }
     }
-    Ok(preprocess::from_strokes(&ink, width as f32, height as f32)?)
+    Ok(preprocess::from_strokes(
+        &drawn,
+        width as f32,
+        height as f32,
+    )?)
 }
 
 fn raster_image(

@@ -1,10 +1,9 @@
 //! `web-demo`: serves the drawing page and the JSON API (see the library docs).
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use web_demo::{AppState, Limits, Model};
 
@@ -19,9 +18,10 @@ use web_demo::{AppState, Limits, Model};
 struct Args {
     #[command(subcommand)]
     command: Option<Cmd>,
-    /// Address to listen on (port 0 picks a free port; the chosen address is printed).
+    /// Address to listen on, HOST:PORT (a name such as localhost is looked up; port 0 picks a
+    /// free port; the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:5000")]
-    addr: SocketAddr,
+    addr: String,
     /// Serve (or export) this model file instead of the embedded default (a 784-300-10 nnet model, f32 or int8 weights).
     #[arg(long, value_name = "PATH", global = true)]
     model: Option<PathBuf>,
@@ -86,7 +86,10 @@ fn run(args: Args) -> Result<()> {
         body_limit: args.body_limit,
         header_timeout: seconds("header-timeout", args.header_timeout)?,
         request_timeout: seconds("request-timeout", args.request_timeout)?,
-        max_connections: args.max_connections.max(1),
+        max_connections: match args.max_connections {
+            0 => bail!("--max-connections must be at least 1"),
+            n => n,
+        },
     };
     let mut state = AppState::new(model);
     state.limits = limits;
@@ -95,7 +98,7 @@ fn run(args: Args) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.addr)
+        let listener = tokio::net::TcpListener::bind(args.addr.as_str())
             .await
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;

@@ -540,6 +540,30 @@ async fn every_class_of_bad_input_is_a_json_error() {
         let r = post_json(addr, path, body).await;
         assert_json_error(&r, *status, what);
     }
+    // the messages say what is wrong with this body, and only that
+    for (body, says, not) in [
+        ("", "the body is empty", "NaN"),
+        ("{\"width\": 280,", "malformed JSON: EOF", "NaN"),
+        (
+            r#"{"width": NaN}"#,
+            "NaN and Infinity are not valid JSON",
+            "empty",
+        ),
+        (
+            "[280, 280, []]",
+            "the body must be a JSON object",
+            "sequence",
+        ),
+        (
+            r#"{"width": 280, "height": 280, "strokes": [[[10, 10, 5], [20, 20]]]}"#,
+            "a point has two numbers, [x, y]",
+            "trailing",
+        ),
+    ] {
+        let r = post_json(addr, "/api/predict", body).await;
+        let text = String::from_utf8_lossy(&r.body);
+        assert!(text.contains(says) && !text.contains(not), "{body}: {text}");
+    }
 
     // content type → 415
     let body = ink(json!({}));
