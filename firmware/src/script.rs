@@ -116,10 +116,15 @@ pub fn stroke_polls(
     }
     for pair in polyline.windows(2) {
         let (a, b) = (pair[0], pair[1]);
-        let d = b - a;
-        let n = (d.x.abs().max(d.y.abs()) + STEP - 1) / STEP;
+        // in i64: a segment across the whole i32 range does not overflow
+        let (dx, dy) = (
+            i64::from(b.x) - i64::from(a.x),
+            i64::from(b.y) - i64::from(a.y),
+        );
+        let n = (dx.abs().max(dy.abs()) + i64::from(STEP) - 1) / i64::from(STEP);
         for k in 1..=n {
-            poll(Some(a + d * k / n));
+            let at = |from: i32, d: i64| (i64::from(from) + d * k / n) as i32;
+            poll(Some(Point::new(at(a.x, dx), at(a.y, dy))));
             polls += 1;
         }
     }

@@ -44,7 +44,7 @@ use firmware::inklog::InkLine;
 use firmware::model::{self, Adapted};
 use firmware::script::{self, DIGIT_SCRIPTS};
 use firmware::ui::{CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA, HEIGHT, WIDTH};
-use nnet_core::ink::InkRecord;
+use nnet_core::ink::{self, InkRecord};
 
 /// Command line of the simulator.
 #[derive(Parser, Debug)]
@@ -54,7 +54,7 @@ struct Args {
     #[arg(long, value_name = "FILE.jsonl", conflicts_with = "script")]
     ink: Option<PathBuf>,
     /// Which record (0-based line, blank lines skipped) of the --ink file to play.
-    #[arg(long, default_value_t = 0, requires = "ink")]
+    #[arg(long, default_value_t = 0, requires = "ink", conflicts_with = "script")]
     index: usize,
     /// Play scripted digit drawing N of firmware::script::DIGIT_SCRIPTS (headless).
     #[arg(long, value_name = "N")]
@@ -66,12 +66,17 @@ struct Args {
     #[arg(long, value_name = "OUT.rgb565")]
     raw: Option<PathBuf>,
     /// Save the touch polls of --script N (and what was recognised) as JSON.
-    #[arg(long, value_name = "OUT.json", requires = "script")]
+    #[arg(
+        long,
+        value_name = "OUT.json",
+        requires = "script",
+        conflicts_with = "ink"
+    )]
     polls: Option<PathBuf>,
     /// Print the hash of the frame of every UI state (empty, drawing, each
     /// scripted result) as drawn on the simulator's display, one `NAME HASH`
     /// line each: the format of firmware/tests/data/ui-golden.txt.
-    #[arg(long, conflicts_with_all = ["ink", "script", "png", "raw"])]
+    #[arg(long, conflicts_with_all = ["ink", "script", "png", "raw", "polls", "teach", "keypad", "hold_clear"])]
     ui_hashes: bool,
     /// After playing --ink or --script, teach the network that the drawing is
     /// digit D, as a user does on the board (tap the shown digit, then key D),
@@ -128,8 +133,8 @@ fn main() -> Result<()> {
                 "--png/--raw need something to draw: --ink FILE or --script N"
             );
             ensure!(
-                args.teach.is_none() && !args.keypad,
-                "--teach/--keypad need a drawing: --ink FILE or --script N"
+                args.teach.is_none() && !args.keypad && !args.hold_clear,
+                "--teach/--keypad/--hold-clear need a drawing: --ink FILE or --script N"
             );
             return interactive(app, args.scale);
         }
@@ -298,11 +303,16 @@ fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
 /// (keeping the aspect ratio, centred) onto the drawing area, each stroke fed
 /// as touch polls.
 fn play_record(app: &mut App<Adapted>, record: &InkRecord) -> Result<()> {
+    // the rule every reader of ink applies (nnet_core::ink, docs/ink-format.md)
     let (w, h) = (record.width, record.height);
     ensure!(
-        w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0,
-        "ink record: width/height must be positive, got {w}x{h}"
+        ink::surface_ok(w, h),
+        "ink record: \"width\" {w} and \"height\" {h} are not a drawing surface: each must be a number in (0, {}]",
+        ink::MAX_SURFACE_SIDE
     );
+    if let Some(label) = record.label {
+        ensure!(label <= 9, "ink record: label {label} is not a digit 0..=9");
+    }
     let (aw, ah) = (DRAW_AREA.size.width as f32, DRAW_AREA.size.height as f32);
     let s = (aw / w).min(ah / h);
     let (ox, oy) = ((aw - w * s) / 2.0, (ah - h * s) / 2.0);
@@ -310,8 +320,9 @@ fn play_record(app: &mut App<Adapted>, record: &InkRecord) -> Result<()> {
         let mut points = Vec::with_capacity(stroke.len());
         for &[x, y] in stroke {
             ensure!(
-                x.is_finite() && y.is_finite(),
-                "ink record: stroke {i} has a non-finite point"
+                ink::point_ok([x, y], w, h),
+                "ink record: stroke {i} has the point [{x}, {y}], far outside the {w}x{h} surface \
+                 (at most one surface size beyond its edges)"
             );
             let local = Point::new((x * s + ox).round() as i32, (y * s + oy).round() as i32);
             points.push(DRAW_AREA.top_left + local);

@@ -10,11 +10,17 @@ if (!input || !output) {
   console.error('usage: elf2uf2.mjs IN.elf OUT.uf2');
   process.exit(2);
 }
+let uf2;
 try {
-  const uf2 = uf2FromSegments(elfFlashSegments(readFileSync(input)));
-  writeFileSync(output, uf2);
-  console.log(`wrote ${output}: ${uf2.length / 512} blocks of 256 bytes (${(uf2.length / 2048).toFixed(1)} KiB of flash)`);
+  uf2 = uf2FromSegments(elfFlashSegments(readFileSync(input)));
 } catch (e) {
   console.error(`elf2uf2: ${input}: ${e.message}`);
   process.exit(1);
 }
+try {
+  writeFileSync(output, uf2);
+} catch (e) {
+  console.error(`elf2uf2: ${output}: ${e.message}`);
+  process.exit(1);
+}
+console.log(`wrote ${output}: ${uf2.length / 512} blocks of 256 bytes (${(uf2.length / 2048).toFixed(1)} KiB of flash)`);

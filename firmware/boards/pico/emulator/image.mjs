@@ -25,6 +25,11 @@ export function elfFlashSegments(buf) {
   if (buf.length < 52 || buf.readUInt32BE(0) !== 0x7f454c46) throw new Error('not an ELF file');
   if (buf[4] !== 1 || buf[5] !== 1) throw new Error('not a 32-bit little-endian ELF');
   if (buf.readUInt16LE(18) !== 40) throw new Error('not an ARM ELF (e_machine != 40)');
+  // EF_ARM_ABI_FLOAT_HARD: code for a core with an FPU, which the RP2040's Cortex-M0+ has not
+  if (buf.readUInt32LE(36) & 0x400) {
+    throw new Error('built for a core with an FPU (hard-float ABI, such as thumbv7em-none-eabihf); '
+      + 'the RP2040 is a Cortex-M0+: build with --target thumbv6m-none-eabi');
+  }
   const phoff = buf.readUInt32LE(28);
   const phentsize = buf.readUInt16LE(42);
   const phnum = buf.readUInt16LE(44);

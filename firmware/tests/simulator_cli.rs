@@ -1,0 +1,56 @@
+//! The desktop simulator's command line: bad ink and option combinations it
+//! cannot honour are errors that say why (exit status 1 or clap's 2), never a
+//! panic or a silently ignored option.
+#![cfg(feature = "simulator")]
+
+use std::process::Command;
+
+/// Runs the simulator with `args`, which must fail; returns its standard error.
+fn refused(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(args)
+        .output()
+        .expect("run the simulator");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "{args:?} succeeded");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    err
+}
+
+#[test]
+fn bad_ink_and_ignored_options_are_refused() {
+    let dir = std::env::temp_dir().join(format!("nnet-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, line: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, format!("{line}\n")).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    // the ink rule of every reader (nnet_core::ink), and labels 0..=9
+    let far = file(
+        "far.jsonl",
+        r#"{"width": 280, "height": 280, "strokes": [[[140, 140], [1e9, 140]]]}"#,
+    );
+    assert!(refused(&["--ink", &far]).contains("far outside the 280x280 surface"));
+    let tiny = file(
+        "tiny.jsonl",
+        r#"{"width": 1e-30, "height": 1, "strokes": [[[0, 0], [1, 1]]]}"#,
+    );
+    assert!(refused(&["--ink", &tiny]).contains("far outside the"));
+    let flat = file(
+        "flat.jsonl",
+        r#"{"width": 0, "height": 280, "strokes": [[[0, 0], [1, 1]]]}"#,
+    );
+    assert!(refused(&["--ink", &flat]).contains("are not a drawing surface"));
+    let twelve = file(
+        "twelve.jsonl",
+        r#"{"label": 12, "width": 280, "height": 280, "strokes": [[[10, 10], [100, 100]]]}"#,
+    );
+    assert!(refused(&["--ink", &twelve]).contains("label 12 is not a digit"));
+    // options that only mean something with another one
+    assert!(refused(&["--ink", &far, "--polls", "p.json"]).contains("cannot be used with"));
+    assert!(refused(&["--script", "2", "--index", "7"]).contains("cannot be used with"));
+    assert!(refused(&["--ui-hashes", "--teach", "3"]).contains("cannot be used with"));
+    assert!(refused(&["--hold-clear"]).contains("need a drawing"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
