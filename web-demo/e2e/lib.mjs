@@ -185,7 +185,7 @@ export function assertRecognised(s, digit, what) {
   assert.equal(top, digit, `${what}: the highlighted bar is the digit`);
   assert.ok(s.bars[top].width > 0, `${what}: the top bar is drawn`);
   assert.ok(s.lit > 20 && s.lit < 500, `${what}: the 28x28 view shows ink (${s.lit} lit pixels)`);
-  assert.match(s.announce, new RegExp(`thinks it is a ${digit}`), `${what}: result announced via aria-live`);
+  assert.match(s.announce, new RegExp(`thinks it is an? ${digit}`), `${what}: result announced via aria-live`);
   assert.equal(s.where, "browser", `${what}: computed in the browser`);
   assert.match(s.detail, /^Computed in your browser \(WebAssembly\)/, `${what}: the answer says where it was computed`);
 }

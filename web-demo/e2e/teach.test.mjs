@@ -3,8 +3,9 @@
 // times with the page's "It is a 6" button (nnet_core::adapt in the browser); a new drawing of that
 // style is then a 6, the other digits still are what they were, a reload keeps
 // the adaptation (localStorage, keyed by the model's SHA-256), the downloaded
-// model gives the page's answers in `host-trainer evaluate`, and "Reset to the
-// shipped model" forgets it all.
+// model gives the page's answers in `host-trainer evaluate`, a second tab takes
+// the corrections of the first and gives back its own, and "Reset to the
+// shipped model" asks, then forgets it all.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -12,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  repo, startServer, launch, DESKTOP, DIGITS, place, padRect, drawMouse, waitFinal, openPage,
+  repo, startServer, launch, DESKTOP, DIGITS, place, padRect, drawMouse, waitFinal, openPage, watchPage,
 } from "./lib.mjs";
 
 const HOST_TRAINER = process.env.HOST_TRAINER_BIN || path.join(repo, "target/debug/host-trainer");
@@ -100,7 +101,24 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   const sha = await page.evaluate(() => fetch("/api/model").then((r) => r.json()).then((m) => m.sha256));
   assert.equal(key, "nnet-adapted-v1:" + sha, "kept under the shipped model's SHA-256");
 
+  // another tab of the page takes what this one learned, and what it learns comes back here
+  // (neither overwrites the other's corrections in localStorage)
+  const other = await context.newPage();
+  watchPage(other, problems, base);
+  await other.goto(base + "/");
+  await other.waitForFunction((n) => document.documentElement.dataset.corrections === String(n), taught);
+  await draw(other, SQUARE_SIX, style[0]);
+  await other.getByRole("button", { name: `It is a ${SIX}` }).click();
+  await page.waitForFunction((n) => document.documentElement.dataset.corrections === String(n), taught + 1);
+  assert.match(await page.locator("#teach-status").textContent(), /^Updated from another tab/);
+  await other.close();
+
+  // reset asks first: dismissed, nothing is forgotten
+  page.once("dialog", (d) => d.dismiss());
+  await page.getByRole("button", { name: "Reset to the shipped model" }).click();
+  assert.equal(await corrections(page), taught + 1, "a dismissed reset keeps the corrections");
   // reset: the shipped model again, nothing kept
+  page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: "Reset to the shipped model" }).click();
   await page.getByText(/^Back to the shipped model/).waitFor();
   assert.equal(await corrections(page), 0);

@@ -111,6 +111,46 @@ test("mouse: digits drawn large, small in a corner and off-centre are recognised
   await context.close();
 });
 
+test("past the ink buffer the page says the drawing is full, without script errors; a stroke that leaves the pad ends at its edge; each drawing is labelled afresh for saving", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  const r = await padRect(page);
+  const at = (u, v) => [r.x + r.width * u, r.y + r.height * v];
+  // one scribble of 2,300 moves 2 px and more apart: more points than the 2,048 the core holds
+  const scribble = Array.from({ length: 2300 }, (_, i) => at(0.2 + 0.6 * (i % 2), 0.1 + (0.8 * i) / 2300));
+  await drawMouse(page, [scribble], 1e6);
+  await waitFinal(page);
+  await drawMouse(page, [[at(0.1, 0.1), at(0.3, 0.3)]], 6); // a stroke on a full drawing
+  await page.waitForTimeout(300);
+  assert.match((await shown(page)).detail, /The drawing is full \(2048 points \/ 64 strokes\): clear to start again\./);
+  assert.deepEqual(problems, [], "no script errors on a full drawing");
+
+  // out of the pad on the right, down outside it, back in: two strokes, nothing along the edge
+  await page.keyboard.press("Escape");
+  await drawMouse(page, [[at(0.3, 0.3), at(1.3, 0.3), at(1.3, 0.7), at(0.6, 0.7), at(0.4, 0.7)]], 6);
+  await waitFinal(page);
+  const ink = await page.evaluate(() => window.nnetDemo.lastInk());
+  assert.equal(ink.strokes.length, 2, "the stroke ended where it left the pad and began again where it came back");
+  const onEdge = ink.strokes.flat().filter(([x, y]) => x >= ink.width - 0.5 && y > ink.height * 0.35 && y < ink.height * 0.65);
+  assert.deepEqual(onEdge, [], "no ink smeared along the pad's edge");
+
+  // saving: the label is picked for each drawing, and one drawing is saved once
+  await drawMouse(page, place(DIGITS[7], r, [0.2, 0.1, 0.8, 0.9]), 6);
+  await page.keyboard.press("Escape");
+  await drawMouse(page, place(DIGITS[7], r, [0.2, 0.1, 0.8, 0.9]), 6);
+  await waitFinal(page);
+  const save = page.getByRole("button", { name: "Save drawing" });
+  assert.equal(await save.isDisabled(), true, "no label picked yet");
+  await page.locator("label[for=label-7]").click();
+  await save.click();
+  await page.getByText(/^Saved a 7\. 1 drawing kept in this browser\.$/).waitFor();
+  assert.equal(await save.isDisabled(), true, "the same drawing is not saved twice");
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator("#labels input:checked").count(), 0, "Clear unpicks the label");
+  assert.equal(await page.locator("#save-status").textContent(), "1 drawing kept in this browser.");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("touch: a phone-sized page draws with a finger without scrolling, and is recognised", async () => {
   const { context, page, problems } = await openPage(browser, PHONE, base);
   const cdp = await context.newCDPSession(page);
