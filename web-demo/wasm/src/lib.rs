@@ -100,13 +100,19 @@ struct State {
     message_len: usize,
     /// Corrections since `model_load`.
     corrections: u32,
-    /// The notes of the file `model_load` loaded (cut to the buffer).
-    notes: [u8; 256],
+    /// The notes of the file `model_load` loaded (cut to the buffer, at a
+    /// character's boundary; `notes_cut` says so).
+    notes: [u8; NOTES_CAPACITY],
     notes_len: usize,
+    notes_cut: bool,
     /// The output layer for `layer_export` / `layer_import`.
     layer: [u8; LAYER_CAPACITY],
     layer_len: usize,
 }
+
+/// The longest notes an adapted model file carries over from its model (the
+/// shipped model's are about 400 bytes).
+const NOTES_CAPACITY: usize = 2048;
 
 /// The largest output layer (f32: 10 x 300 weights and 10 biases).
 const LAYER_CAPACITY: usize = (OUTPUT * HIDDEN + OUTPUT) * 4;
@@ -141,8 +147,9 @@ static STATE: Global<State> = Global(UnsafeCell::new(State {
     message: [0; 192],
     message_len: 0,
     corrections: 0,
-    notes: [0; 256],
+    notes: [0; NOTES_CAPACITY],
     notes_len: 0,
+    notes_cut: false,
     layer: [0; LAYER_CAPACITY],
     layer_len: 0,
 }));
@@ -218,6 +225,7 @@ pub extern "C" fn model_load(len: usize) -> i32 {
     }
     st.notes[..n].copy_from_slice(&notes.as_bytes()[..n]);
     st.notes_len = n;
+    st.notes_cut = n < notes.len();
     kind
 }
 
@@ -274,17 +282,21 @@ fn install(st: &mut State, bytes: &[u8]) -> i32 {
     load_in_place(st, bytes.len())
 }
 
-/// The metadata of the model after `corrections` corrections in the browser.
+/// The metadata of the model after `corrections` corrections in the browser:
+/// the model's own, its notes followed by the corrections, and no test
+/// accuracy (the shipped model's was measured, the adapted one's is not).
 fn adapted_meta(st: &mut State, corrections: u32) -> OwnedMetadata {
     let mut meta = current_view(st)
         .map(|v| OwnedMetadata::from(&v.header.meta))
         .unwrap_or_default();
     let notes = st.notes();
     meta.notes = alloc::format!(
-        "{notes}{}adapted in the browser by {corrections} correction{}",
+        "{notes}{}{}adapted in the browser by {corrections} correction{}",
+        if st.notes_cut { "…" } else { "" },
         if notes.is_empty() { "" } else { "; " },
         if corrections == 1 { "" } else { "s" }
     );
+    meta.test_accuracy = None;
     meta
 }
 
