@@ -182,7 +182,7 @@ test("touch: a phone-sized page draws with a finger without scrolling, and is re
   await context.close();
 });
 
-test("phone layout at 360 px: no horizontal scrolling, every control labelled and reachable by keyboard with visible focus, the answer announced", async () => {
+test("phone layout at 360 px: no horizontal scrolling, digit buttons a finger wide, every control labelled and reachable by keyboard with visible focus, the answer announced", async () => {
   const { context, page, problems } = await openPage(browser, PHONE, base);
   const noSideScroll = () => page.evaluate(() => ({
     scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
@@ -212,6 +212,10 @@ test("phone layout at 360 px: no horizontal scrolling, every control labelled an
   assert.deepEqual([live.live, live.atomic], ["polite", "true"]);
   assert.match(live.text, /^The network thinks it is a 7, \d+ percent sure\.$/);
   await page.getByText("7", { exact: true }).and(page.locator(".labels label")).tap();
+  // the digit buttons (save label, teach) are a finger wide: two rows of five
+  const small = await page.evaluate(() => [...document.querySelectorAll(".labels label, #teach button")]
+    .map((e) => e.getBoundingClientRect()).filter((r) => r.width < 44 || r.height < 44).length);
+  assert.equal(small, 0, "every digit button is at least 44x44 px");
   w = await noSideScroll();
   assert.ok(w.scroll <= w.client && w.widest <= w.client + 0.5, `no horizontal scrolling with a result: ${JSON.stringify(w)}`);
 
