@@ -21,34 +21,34 @@ fn refused(args: &[&str]) -> String {
 fn bad_ink_and_ignored_options_are_refused() {
     let dir = std::env::temp_dir().join(format!("nnet-sim-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = |name: &str, line: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, format!("{line}\n")).unwrap();
-        p.to_str().unwrap().to_string()
-    };
     // the ink rule of every reader (nnet_core::ink), and labels 0..=9
-    let far = file(
-        "far.jsonl",
-        r#"{"width": 280, "height": 280, "strokes": [[[140, 140], [1e9, 140]]]}"#,
-    );
-    assert!(refused(&["--ink", &far]).contains("far outside the 280x280 surface"));
-    let tiny = file(
-        "tiny.jsonl",
-        r#"{"width": 1e-30, "height": 1, "strokes": [[[0, 0], [1, 1]]]}"#,
-    );
-    assert!(refused(&["--ink", &tiny]).contains("far outside the"));
-    let flat = file(
-        "flat.jsonl",
-        r#"{"width": 0, "height": 280, "strokes": [[[0, 0], [1, 1]]]}"#,
-    );
-    assert!(refused(&["--ink", &flat]).contains("are not a drawing surface"));
-    let twelve = file(
-        "twelve.jsonl",
-        r#"{"label": 12, "width": 280, "height": 280, "strokes": [[[10, 10], [100, 100]]]}"#,
-    );
-    assert!(refused(&["--ink", &twelve]).contains("label 12 is not a digit"));
+    let cases = [
+        (
+            r#"{"width": 280, "height": 280, "strokes": [[[140, 140], [1e9, 140]]]}"#,
+            "far outside the 280x280 surface",
+        ),
+        (
+            r#"{"width": 1e-30, "height": 1, "strokes": [[[0, 0], [1, 1]]]}"#,
+            "far outside the",
+        ),
+        (
+            r#"{"width": 0, "height": 280, "strokes": [[[0, 0], [1, 1]]]}"#,
+            "are not a drawing surface",
+        ),
+        (
+            r#"{"label": 12, "width": 280, "height": 280, "strokes": [[[10, 10], [100, 100]]]}"#,
+            "label 12 is not a digit",
+        ),
+    ];
+    let ink = dir.join("ink.jsonl");
+    let ink = ink.to_str().unwrap();
+    for (line, says) in cases {
+        std::fs::write(ink, format!("{line}\n")).unwrap();
+        let e = refused(&["--ink", ink]);
+        assert!(e.contains(says), "{line}: {e}");
+    }
     // options that only mean something with another one
-    assert!(refused(&["--ink", &far, "--polls", "p.json"]).contains("cannot be used with"));
+    assert!(refused(&["--ink", ink, "--polls", "p.json"]).contains("cannot be used with"));
     assert!(refused(&["--script", "2", "--index", "7"]).contains("cannot be used with"));
     assert!(refused(&["--ui-hashes", "--teach", "3"]).contains("cannot be used with"));
     assert!(refused(&["--hold-clear"]).contains("need a drawing"));
