@@ -151,6 +151,21 @@ test("past the ink buffer the page says the drawing is full, without script erro
   await context.close();
 });
 
+test("without WebAssembly the server answers, and the page says so where it speaks of the network", async () => {
+  const context = await browser.newContext(DESKTOP);
+  const page = await context.newPage();
+  await page.route("**/nnet.wasm", (r) => r.abort());
+  await page.goto(base + "/");
+  await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  const s = await waitFinal(page);
+  assert.equal([s.state, s.digit, s.where].join(" "), "result 7 server");
+  assert.match(await page.locator("#sees-where").textContent(), /^here on the server/);
+  assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and WebAssembly cannot run here/);
+  assert.equal(await page.getByRole("button", { name: "It is a 7" }).isDisabled(), true);
+  await context.close();
+});
+
 test("touch: a phone-sized page draws with a finger without scrolling, and is recognised", async () => {
   const { context, page, problems } = await openPage(browser, PHONE, base);
   const cdp = await context.newCDPSession(page);

@@ -139,14 +139,26 @@ async fn model_file(State(st): State<AppState>, headers: HeaderMap) -> Response 
     )
 }
 
+/// The tag [`static_index_html`] adds to the page's head: it tells the page
+/// that no API is there to probe for.
+pub const STATIC_MARK: &str = r#"<meta name="nnet-host" content="static">"#;
+
+/// The page as [`export`] writes it: the very page the server serves, with
+/// [`STATIC_MARK`] after `<head>`, so that on a static host it does not ask
+/// for the API (a request every static host answers 404, logged by browsers
+/// as an error).
+pub fn static_index_html() -> String {
+    INDEX_HTML.replacen("<head>", &format!("<head>\n{STATIC_MARK}"), 1)
+}
+
 /// Writes the static build into `dir` (created if missing): `index.html`
-/// (the very page the server serves), `nnet.wasm` and `model.nnet`. Served
-/// from any static file server, the page finds no API and runs everything
-/// in the browser. Existing files of these names are replaced; nothing else
-/// in `dir` is touched.
+/// ([`static_index_html`]), `nnet.wasm` and `model.nnet`. Served from any
+/// static file server, the page runs everything in the browser. Existing
+/// files of these names are replaced; nothing else in `dir` is touched.
 pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let contents: [&[u8]; 3] = [INDEX_HTML.as_bytes(), WASM, model.file()];
+    let page = static_index_html();
+    let contents: [&[u8]; 3] = [page.as_bytes(), WASM, model.file()];
     for (name, bytes) in EXPORT_FILES.iter().zip(contents) {
         std::fs::write(dir.join(name), bytes)?;
     }

@@ -130,7 +130,14 @@ fn export_writes_the_page_module_and_model() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("int8 weights"));
     let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
-    assert_eq!(read("index.html"), web_demo::api::INDEX_HTML.as_bytes());
+    // the served page with the static mark after <head>, and nothing else changed
+    let page = String::from_utf8(read("index.html")).unwrap();
+    assert_eq!(page, web_demo::assets::static_index_html());
+    assert_eq!(
+        page.replacen(&format!("\n{}", web_demo::assets::STATIC_MARK), "", 1),
+        web_demo::api::INDEX_HTML
+    );
+    assert!(page.contains(&format!("<head>\n{}", web_demo::assets::STATIC_MARK)));
     assert_eq!(read("nnet.wasm"), WASM);
     assert_eq!(read("model.nnet"), std::fs::read(&model).unwrap());
     let mut names: Vec<_> = std::fs::read_dir(&dir)
