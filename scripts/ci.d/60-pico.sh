@@ -16,7 +16,8 @@
 #      board started again on that flash answers the taught digit at once; holding Clear
 #      there forgets it (shipped answer, slots erased: the next start finds nothing); started
 #      on the taught flash with one byte of the record damaged it says so and answers as shipped;
-#      and in no run the stack (painted from the statics to the top of SRAM) grows past 64 KiB.
+#      and in no run the stack (painted from the statics to the top of SRAM) grows past 64 KiB,
+#      the firmware's watchdog restarts the board, or the watchdog is off at the end.
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

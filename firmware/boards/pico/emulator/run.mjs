@@ -46,6 +46,8 @@
 // erases it from flash), and draws the script again: the simulator's frame of
 // the script and its answer as shipped.
 // --expect-log REGEX (repeatable) requires a UART line matching each.
+// Every run requires the firmware's watchdog running at the end and never
+// restarting the board (its timer on the emulated clock, as on the chip).
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,6 +169,10 @@ function main() {
     if (!(stackFloor >= 0 && stackFloor < mcu.sram.length)) fail(`--stack-floor ${args['stack-floor']}: not an SRAM address`);
     mcu.sram.fill(STACK_PAINT, stackFloor);
   }
+
+  // the watchdog (rp2040js's model, on the emulated clock) must never restart the board
+  const watchdog = mcu.peripherals[0x40058];
+  watchdog.onWatchdogTrigger = () => fail('the watchdog restarted the board: the main loop stopped feeding it');
 
   const clock = mcu.clock;
   const now = () => clock.nanos;
@@ -450,6 +456,9 @@ function main() {
       console.log(`${what}: Clear held ${hold} polls: ${forgot}; drawn again: screen = simulator frame of script ${t.script} as shipped; ${again.line}`);
     }
   }
+
+  // after the first frame the firmware runs its watchdog, so that a hang restarts the board
+  if (!watchdog.enable) fail('the watchdog is not running: a hang would not restart the board');
 
   for (const re of args['expect-log']) {
     const pattern = new RegExp(re);

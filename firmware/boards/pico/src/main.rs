@@ -80,6 +80,11 @@ const LCD_SPI_HZ: u32 = 62_500_000;
 const TOUCH_SPI_HZ: u32 = 2_000_000;
 /// Touch poll period.
 const POLL_MS: u32 = 10;
+/// The watchdog restarts the board when the main loop has not fed it for this
+/// long (at most 8.3 s on the RP2040). A save's longest stretch without a
+/// feed, forgetting's two 16 KiB erases, takes at most 3.2 s by the W25Q16's
+/// datasheet (400 ms a 4 KiB sector).
+const WATCHDOG_US: u32 = 6_000_000;
 
 /// The app's pixels (150 KiB of the 264 KiB SRAM). Only `main` takes a reference, once.
 static mut FRAMEBUFFER: Framebuffer = Framebuffer::new();
@@ -352,6 +357,8 @@ fn main() -> ! {
         halt("peripherals taken twice");
     };
     let _ = core;
+    // read before anything resets it: did the watchdog restart the board?
+    let watchdog_reset = pac.WATCHDOG.reason().read().timer().bit_is_set();
     let mut watchdog = hal::Watchdog::new(pac.WATCHDOG);
     let Ok(clocks) = hal::clocks::init_clocks_and_plls(
         XOSC_HZ,
@@ -488,6 +495,11 @@ fn main() -> ! {
     }
     let _ = backlight.set_high();
     log!("first frame at {} us", timer.get_counter().ticks());
+    if watchdog_reset {
+        log!("restarted by the watchdog: the main loop had stopped");
+    }
+    // from here a main loop that stops (a hang) restarts the board
+    watchdog.start(WATCHDOG_US.micros());
 
     let touch_dev = BusDevice {
         bus: &bus,
@@ -501,6 +513,7 @@ fn main() -> ! {
     let mut corrections = app.corrections();
     let mut forgets = 0;
     loop {
+        watchdog.feed();
         // the pen counts as down when the pen interrupt line is low AND the
         // pressure reading agrees; a bus error reads as "not touched"
         let pen_irq = tp_irq.is_low().unwrap_or(false);
