@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, WeightType};
-use nnet_core::ink::{self, InkRecord};
+use nnet_core::ink::InkRecord;
 use nnet_core::packed::{PackedMlp, PackedQuantMlp};
 use nnet_core::{Image, Prediction, INPUT, OUTPUT};
 use rayon::prelude::*;
@@ -34,16 +34,13 @@ pub fn check_hidden(hidden: usize) -> Result<()> {
 /// Reads and validates an f32 model file (the trainer's own output).
 pub fn load_model(path: &Path) -> Result<OwnedModel> {
     let bytes = read_model_file(path)?;
-    if let Ok(view) = ModelView::parse(&bytes) {
-        if view.header.weight_type == WeightType::Int8 {
-            return Err(Error::Config(format!(
-                "{}: an int8 model; this takes an f32 model (such as models/mnist-mlp.nnet)",
-                path.display()
-            )));
-        }
-    }
-    let m = OwnedModel::from_bytes(&bytes)
-        .map_err(|e| Error::core(format!("{}", path.display()), e))?;
+    let m = OwnedModel::from_bytes(&bytes).map_err(|e| match e {
+        nnet_core::Error::WrongWeightType => Error::Config(format!(
+            "{}: an int8 model; this takes an f32 model (such as models/mnist-mlp.nnet)",
+            path.display()
+        )),
+        e => Error::core(format!("{}", path.display()), e),
+    })?;
     check_hidden(m.hidden)?;
     Ok(m)
 }
@@ -466,34 +463,12 @@ pub fn parse_ink_lines(path: &Path, text: impl BufRead) -> Result<Vec<(usize, In
             line: i + 1,
             msg: e.to_string(),
         })?;
-        let bad = |msg: String| Error::Ink {
+        // the core's rule for drawings, which the web server applies too
+        rec.check().map_err(|e| Error::Ink {
             path: path.to_path_buf(),
             line: i + 1,
-            msg,
-        };
-        if let Some(l) = rec.label {
-            if l > 9 {
-                return Err(bad(format!("label {l} is not a digit 0..=9")));
-            }
-        }
-        // the core's rule for drawings, which the web server applies too
-        let (w, h) = (rec.width, rec.height);
-        if !ink::surface_ok(w, h) {
-            return Err(bad(format!(
-                "\"width\" {w} and \"height\" {h} are not a drawing surface: each must be a number in (0, {}]",
-                ink::MAX_SURFACE_SIDE
-            )));
-        }
-        let far = rec
-            .strokes
-            .iter()
-            .flatten()
-            .find(|p| !ink::point_ok(**p, w, h));
-        if let Some([x, y]) = far {
-            return Err(bad(format!(
-                "ink point [{x}, {y}] lies far outside the {w}x{h} surface (at most one surface size beyond its edges)"
-            )));
-        }
+            msg: e.to_string(),
+        })?;
         out.push((i + 1, rec));
     }
     Ok(out)

@@ -134,7 +134,7 @@ impl<const P: usize, const S: usize> Strokes<P, S> {
 }
 
 #[cfg(feature = "alloc")]
-pub use record::{InkRecord, Xy};
+pub use record::{InkRecord, RecordError, Xy};
 
 #[cfg(feature = "alloc")]
 mod record {
@@ -206,7 +206,80 @@ mod record {
         pub strokes: Vec<Vec<Point>>,
     }
 
+    /// Why a drawing breaks the rule of [`InkRecord::check`]; its message
+    /// is what the readers report (with their file and line).
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    pub enum RecordError {
+        /// A label outside `0..=9`.
+        Label(u8),
+        /// A surface that [`surface_ok`](super::surface_ok) refuses.
+        Surface {
+            /// `width`.
+            width: f32,
+            /// `height`.
+            height: f32,
+        },
+        /// The first point that [`point_ok`](super::point_ok) refuses.
+        FarPoint {
+            /// The point.
+            point: Point,
+            /// `width`.
+            width: f32,
+            /// `height`.
+            height: f32,
+        },
+    }
+
+    impl fmt::Display for RecordError {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match *self {
+                RecordError::Label(l) => write!(f, "label {l} is not a digit 0..=9"),
+                RecordError::Surface { width, height } => write!(
+                    f,
+                    "\"width\" {width} and \"height\" {height} are not a drawing surface: each must be a number in (0, {}]",
+                    super::MAX_SURFACE_SIDE
+                ),
+                RecordError::FarPoint {
+                    point: [x, y],
+                    width,
+                    height,
+                } => write!(
+                    f,
+                    "ink point [{x}, {y}] lies far outside the {width}x{height} surface (at most one surface size beyond its edges)"
+                ),
+            }
+        }
+    }
+
     impl InkRecord {
+        /// The rule every reader of drawings applies (`host-trainer`'s, the
+        /// desktop simulator's; the web server checks its requests by the same
+        /// [`surface_ok`](super::surface_ok) and [`point_ok`](super::point_ok)):
+        /// a label in `0..=9` when there is one, a drawing surface, and no
+        /// point far outside it.
+        pub fn check(&self) -> Result<(), RecordError> {
+            if let Some(l) = self.label.filter(|&l| l > 9) {
+                return Err(RecordError::Label(l));
+            }
+            let (width, height) = (self.width, self.height);
+            if !super::surface_ok(width, height) {
+                return Err(RecordError::Surface { width, height });
+            }
+            let far = self
+                .strokes
+                .iter()
+                .flatten()
+                .find(|p| !super::point_ok(**p, width, height));
+            match far {
+                Some(&point) => Err(RecordError::FarPoint {
+                    point,
+                    width,
+                    height,
+                }),
+                None => Ok(()),
+            }
+        }
+
         /// Copies the strokes into fixed-capacity [`Strokes`]; too many points or
         /// strokes is [`Error::CapacityExceeded`], a NaN coordinate [`Error::NonFiniteInput`].
         pub fn to_strokes<const P: usize, const S: usize>(&self) -> Result<Strokes<P, S>, Error> {

@@ -44,7 +44,7 @@ use firmware::inklog::InkLine;
 use firmware::model::{self, Adapted};
 use firmware::script::{self, DIGIT_SCRIPTS};
 use firmware::ui::{CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA, HEIGHT, WIDTH};
-use nnet_core::ink::{self, InkRecord};
+use nnet_core::ink::InkRecord;
 
 /// Command line of the simulator.
 #[derive(Parser, Debug)]
@@ -304,26 +304,16 @@ fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
 /// as touch polls.
 fn play_record(app: &mut App<Adapted>, record: &InkRecord) -> Result<()> {
     // the rule every reader of ink applies (nnet_core::ink, docs/ink-format.md)
+    record
+        .check()
+        .map_err(|e| anyhow::anyhow!("ink record: {e}"))?;
     let (w, h) = (record.width, record.height);
-    ensure!(
-        ink::surface_ok(w, h),
-        "ink record: \"width\" {w} and \"height\" {h} are not a drawing surface: each must be a number in (0, {}]",
-        ink::MAX_SURFACE_SIDE
-    );
-    if let Some(label) = record.label {
-        ensure!(label <= 9, "ink record: label {label} is not a digit 0..=9");
-    }
     let (aw, ah) = (DRAW_AREA.size.width as f32, DRAW_AREA.size.height as f32);
     let s = (aw / w).min(ah / h);
     let (ox, oy) = ((aw - w * s) / 2.0, (ah - h * s) / 2.0);
-    for (i, stroke) in record.strokes.iter().enumerate() {
+    for stroke in &record.strokes {
         let mut points = Vec::with_capacity(stroke.len());
         for &[x, y] in stroke {
-            ensure!(
-                ink::point_ok([x, y], w, h),
-                "ink record: stroke {i} has the point [{x}, {y}], far outside the {w}x{h} surface \
-                 (at most one surface size beyond its edges)"
-            );
             let local = Point::new((x * s + ox).round() as i32, (y * s + oy).round() as i32);
             points.push(DRAW_AREA.top_left + local);
         }
