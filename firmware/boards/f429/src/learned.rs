@@ -118,10 +118,10 @@ impl Learned {
             || sr.pgserr().bit_is_set()
     }
 
-    /// Ends an erase or a write begun by [`Learned::begin`]: SER and PG off,
-    /// FLASH_CR locked, the data cache reset; the result of the operation.
+    /// Ends an erase or a write begun by [`Learned::begin`] (each of its
+    /// operations was waited for): SER and PG off, FLASH_CR locked, the data
+    /// cache reset; the result of the operation.
     fn end(&mut self, result: Result<(), NorFlashErrorKind>) -> Result<(), NorFlashErrorKind> {
-        self.wait();
         let f = &self.flash;
         f.cr().modify(|_, w| w.ser().clear_bit().pg().clear_bit());
         f.cr().modify(|_, w| w.lock().set_bit());
