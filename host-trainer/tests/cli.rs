@@ -129,7 +129,7 @@ fn train_evaluate_predict() {
             r#"{"label": 1, "width": 280, "height": 280, "strokes": [[[140, 40], [141, 120], [142, 240]]]}"#,
             r#"{"label": 7, "width": 280, "height": 280, "strokes": [[[100, 100]]]}"#,
             "",
-            r#"{"width": 280, "height": 280, "strokes": [[[40, 140], [240, 141]]]}"#,
+            r#"{"width": 280, "height": 280, "strokes": [[[40, 40], [240, 240]]]}"#,
             &format!(r#"{{"label": 4, "width": 280, "height": 280, "strokes": [{too_many}]}}"#),
             "",
         ]

@@ -12,7 +12,11 @@
 //!
 //! 1. Bounding box of all points. No point, or a drawing whose larger extent is
 //!    below [`MIN_EXTENT_FRACTION`] (2 %) of the surface's larger side, is
-//!    "no digit" (`Ok(None)`); a single tap is therefore `None`.
+//!    "no digit" (`Ok(None)`); a single tap is therefore `None`. So is, in
+//!    [`from_strokes`] (what the page, the board and the server call), a
+//!    drawing more than [`MAX_FLATNESS`] (4) times as wide as it is tall: a
+//!    dash. [`from_strokes_with`], which training renders its augmented
+//!    digits with, keeps those: their labels are known.
 //! 2. The *vector* strokes are scaled uniformly (aspect ratio kept) so the
 //!    rendered ink spans [`BOX`] (20) pixels along the larger side: the centre
 //!    line spans `20 - pen_width - softness`, the pen adds the rest.
@@ -40,7 +44,8 @@
 //! 2. Ink bounding box of the pixels above [`RASTER_INK_THRESHOLD`]. Total ink
 //!    (sum of those pixels) below [`RASTER_MIN_INK`], or a box whose larger side
 //!    is below `max(2 px, MIN_EXTENT_FRACTION * max(width, height))` (so a
-//!    single pixel is never blown up to a 20x20 square), is "no digit".
+//!    single pixel is never blown up to a 20x20 square), or that is more than
+//!    [`MAX_FLATNESS`] times as wide as it is tall (a dash), is "no digit".
 //! 3. Area-averaged resize of the box so its larger side becomes 20 px and the
 //!    other `round(side * 20 / larger)` px (≥ 1): every output pixel is the
 //!    exact mean of the input over its preimage rectangle, fractional pixel
@@ -64,6 +69,13 @@ pub const CENTER: f32 = 14.0;
 /// A drawing whose larger extent is below this fraction of the drawing
 /// surface's (or raster's) larger side is "no digit".
 pub const MIN_EXTENT_FRACTION: f32 = 0.02;
+/// A drawing more than this many times as wide as it is tall (a dash, an
+/// underline, a stray horizontal stroke, up to 14° off the horizontal) is
+/// "no digit" in [`from_strokes`] and [`from_raster`]: fitted to the 20x20
+/// box, a dash would read as a confident 4 or 2. Digits are far from that
+/// flat: MNIST's flattest (of 70,000) is 2.2 times as wide as tall, the
+/// committed drawn-digit sets' 1.8. A tall, thin drawing (a 1) is a digit.
+pub const MAX_FLATNESS: f32 = 4.0;
 /// In the stroke path, points closer than this (in 28x28 pixels) to the
 /// previous kept point are dropped before rendering.
 pub const MIN_SEGMENT: f32 = 0.3;
@@ -120,22 +132,42 @@ impl StrokeParams {
 
 /// Stroke path with the default [`StrokeParams`]: strokes in drawing-surface
 /// pixels on a `surface_width` x `surface_height` surface to an MNIST-style
-/// image, or `Ok(None)` for an empty or near-empty drawing (see the module
-/// docs for the exact rule).
+/// image, or `Ok(None)` for an empty or near-empty drawing or a dash (more
+/// than [`MAX_FLATNESS`] times as wide as tall; see the module docs for the
+/// exact rule). What the page, the board and the server run a drawing
+/// through.
 pub fn from_strokes<const P: usize, const S: usize>(
     strokes: &Strokes<P, S>,
     surface_width: f32,
     surface_height: f32,
 ) -> Result<Option<Image>, Error> {
-    from_strokes_with(
+    let image = from_strokes_with(
         strokes,
         surface_width,
         surface_height,
         &StrokeParams::default(),
-    )
+    )?;
+    Ok(image.filter(|_| !is_dash(strokes)))
 }
 
-/// Stroke path with explicit parameters (see the module docs).
+/// Whether the drawing's points span more than [`MAX_FLATNESS`] times as
+/// much horizontally as vertically (a drawing without points is no dash).
+fn is_dash<const P: usize, const S: usize>(strokes: &Strokes<P, S>) -> bool {
+    let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+    for p in strokes.strokes().flatten() {
+        for a in 0..2 {
+            lo[a] = lo[a].min(p[a]);
+            hi[a] = hi[a].max(p[a]);
+        }
+    }
+    // halves, as in `from_strokes_with`, so that no extent overflows
+    let half = |a: usize| hi[a] * 0.5 - lo[a] * 0.5;
+    half(0) > MAX_FLATNESS * half(1)
+}
+
+/// Stroke path with explicit parameters (see the module docs). Unlike
+/// [`from_strokes`], it renders a dash too: training renders its augmented
+/// digits with it, and their labels are known.
 ///
 /// Errors: non-finite surface size or parameters → [`Error::NonFiniteInput`];
 /// a surface side `<= 0` → [`Error::BadDimensions`]; parameters outside their
@@ -505,7 +537,7 @@ pub fn from_raster(pixels: &[f32], width: usize, height: usize) -> Result<Option
     let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
     let larger = bw.max(bh);
     let min_extent = (MIN_EXTENT_FRACTION * width.max(height) as f32).max(2.0);
-    if (larger as f32) < min_extent {
+    if (larger as f32) < min_extent || bw as f32 > MAX_FLATNESS * bh as f32 {
         return Ok(None);
     }
 
@@ -724,7 +756,9 @@ mod tests {
         }
         let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
         let larger = bw.max(bh);
-        if (larger as f32) < (MIN_EXTENT_FRACTION * width.max(height) as f32).max(2.0) {
+        if (larger as f32) < (MIN_EXTENT_FRACTION * width.max(height) as f32).max(2.0)
+            || bw as f32 > MAX_FLATNESS * bh as f32
+        {
             return Ok(None);
         }
         let scaled = |side: usize| ((side * 2 * BOX_PX + larger) / (2 * larger)).clamp(1, BOX_PX);

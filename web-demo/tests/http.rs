@@ -257,11 +257,15 @@ async fn predict_ink_runs_the_core_stroke_path() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn empty_drawings_are_no_digit() {
+async fn empty_drawings_and_dashes_are_no_digit() {
     let addr = start_default().await;
+    let mut dash = vec![0.0; 28 * 28];
+    dash[14 * 28 + 4..14 * 28 + 24].fill(1.0);
     for body in [
         json!({"width": 280, "height": 280, "strokes": []}),
         json!({"width": 280, "height": 280, "strokes": [[], []]}),
+        json!({"width": 280, "height": 280, "strokes": [[[60, 140], [220, 150]]]}),
+        json!({"width": 28, "height": 28, "pixels": dash}),
         json!({"width": 28, "height": 28, "pixels": vec![0.0; INPUT]}),
     ] {
         let r = post_json(addr, "/api/predict", &body.to_string()).await;
