@@ -97,6 +97,16 @@ pub fn wrap(text: &str, cols: usize) -> impl Iterator<Item = &str> {
 /// Characters per line of the small font across the screen.
 pub const COLUMNS: usize = (WIDTH as usize - 8) / 6;
 
+/// The title of [`draw_screen`] when a board cannot start.
+pub const CANNOT_START: &str = "cannot start";
+/// Why a board cannot start when the model embedded in its flash fails its
+/// checks (a damaged or half-written flash): shown under [`CANNOT_START`].
+pub const MODEL_INVALID: &str = "embedded model is invalid: flash the firmware again";
+
+/// The banner over the empty canvas after the watchdog restarted the board.
+pub const WATCHDOG_RESTARTED: &str =
+    "restarted by the watchdog: the previous run stopped responding";
+
 /// Paints the whole screen: `title` in bold, then `message` wrapped to the
 /// screen width (lines that do not fit are dropped).
 pub fn draw_screen<D>(title: &str, message: &str, target: &mut D) -> Result<(), D::Error>

@@ -247,6 +247,12 @@ pub enum UiState {
     ForgetHeld,
     /// Then released there: the network forgot, the screen is empty.
     Forgot,
+    /// A board started again by its watchdog: the empty screen with the
+    /// [`notice::WATCHDOG_RESTARTED`](crate::notice::WATCHDOG_RESTARTED) banner.
+    WatchdogRestarted,
+    /// A board whose embedded model fails its checks: the whole-screen
+    /// [`notice::CANNOT_START`](crate::notice::CANNOT_START) notice.
+    ModelInvalid,
 }
 
 impl core::fmt::Display for UiState {
@@ -273,6 +279,8 @@ impl core::fmt::Display for UiState {
             UiState::Taught { label, status } => write!(f, "script0-taught{label}-{status:?}"),
             UiState::ForgetHeld => f.write_str("clear-held-forget"),
             UiState::Forgot => f.write_str("forgot"),
+            UiState::WatchdogRestarted => f.write_str("empty-restarted-by-watchdog"),
+            UiState::ModelInvalid => f.write_str("cannot-start-model-invalid"),
         }
     }
 }
@@ -362,6 +370,15 @@ where
     }
     app.draw(target)?;
     visit(UiState::Forgot, target);
+    App::learning(net.clone()).draw(target)?;
+    crate::notice::draw_banner(crate::notice::WATCHDOG_RESTARTED, target)?;
+    visit(UiState::WatchdogRestarted, target);
+    crate::notice::draw_screen(
+        crate::notice::CANNOT_START,
+        crate::notice::MODEL_INVALID,
+        target,
+    )?;
+    visit(UiState::ModelInvalid, target);
     Ok(())
 }
 

@@ -141,17 +141,35 @@ pub fn from_strokes<const P: usize, const S: usize>(
     surface_width: f32,
     surface_height: f32,
 ) -> Result<Option<Image>, Error> {
-    let image = from_strokes_with(
+    check_surface(surface_width, surface_height)?;
+    if is_dash(strokes) {
+        return Ok(None);
+    }
+    // (a tail call: the image is not copied again on the way out, which a
+    // board's stack would feel)
+    from_strokes_with(
         strokes,
         surface_width,
         surface_height,
         &StrokeParams::default(),
-    )?;
-    Ok(image.filter(|_| !is_dash(strokes)))
+    )
+}
+
+/// A drawing surface's size: finite ([`Error::NonFiniteInput`]) and above 0
+/// ([`Error::BadDimensions`]).
+fn check_surface(width: f32, height: f32) -> Result<(), Error> {
+    if !(width.is_finite() && height.is_finite()) {
+        return Err(Error::NonFiniteInput);
+    }
+    if !(width > 0.0 && height > 0.0) {
+        return Err(Error::BadDimensions);
+    }
+    Ok(())
 }
 
 /// Whether the drawing's points span more than [`MAX_FLATNESS`] times as
-/// much horizontally as vertically (a drawing without points is no dash).
+/// much horizontally as vertically (a drawing without points is no dash;
+/// [`Strokes`] holds finite points only).
 fn is_dash<const P: usize, const S: usize>(strokes: &Strokes<P, S>) -> bool {
     let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
     for p in strokes.strokes().flatten() {
@@ -179,12 +197,7 @@ pub fn from_strokes_with<const P: usize, const S: usize>(
     surface_height: f32,
     params: &StrokeParams,
 ) -> Result<Option<Image>, Error> {
-    if !(surface_width.is_finite() && surface_height.is_finite()) {
-        return Err(Error::NonFiniteInput);
-    }
-    if !(surface_width > 0.0 && surface_height > 0.0) {
-        return Err(Error::BadDimensions);
-    }
+    check_surface(surface_width, surface_height)?;
     params.validate()?;
 
     // 1. bounding box

@@ -15,7 +15,10 @@
 #      again); started on the taught flash with one byte of the record damaged it answers as
 #      shipped; and no run lets the stack (all of CCM) grow past 56 KiB;
 #   4. the f32 build with the touch bus stuck: an error on screen and the main loop running on,
-#      and once the bus is released the touch works again;
+#      and once the bus is released the touch works again; restarted by its watchdog, the UI
+#      goldens' banner frame until the first ink; with a byte of its embedded model
+#      damaged, it stops at start-up and its screen says why (the frame of
+#      firmware/tests/data/ui-golden.txt's cannot-start-model-invalid);
 #   5. after every run, the display set-up as ST's board support package makes it (LTDC clock,
 #      pins, timings, polarities and layer; the ILI9341's RGB interface commands) and the timing
 #      in emulated time (the ILI9341's wait after sleep out, the 10 ms touch poll, no stretch
@@ -100,6 +103,21 @@ run f32-stuck-bus "$out/firmware-f429-f32.elf" --stuck-scl 1000000 --feeds 300 -
     --png "$out/f429-stuck-bus.png"
 run f32-bus-recovered "$out/firmware-f429-f32.elf" --stuck-scl 150 --sim "$out/f32/script-1.json" \
     --expect-frame "$out/f32/script-1.rgb565"
+# restarted by the watchdog: a banner over the empty canvas says so (the UI goldens' frame), and
+# the first ink takes it away (the simulator's frame of the drawn script)
+restarted=$(awk '$1 == "empty-restarted-by-watchdog" { print $2 }' firmware/tests/data/ui-golden.txt)
+run f32-watchdog-restart "$out/firmware-f429-f32.elf" --restarted-by-watchdog --expect-hash "$restarted"
+run f32-watchdog-restart-ink "$out/firmware-f429-f32.elf" --restarted-by-watchdog --sim "$out/f32/script-1.json" \
+    --expect-frame "$out/f32/script-1.rgb565"
+# one byte of the embedded model's weights damaged (firmware::model::ALIGNED is the model file):
+# it stops at start-up, says why on the screen (the UI goldens' frame), polls nothing and leaves
+# the watchdog off
+nm_tool=$(dirname "$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-size | head -n1)")/llvm-nm
+model=$("$nm_tool" -C "$out/firmware-f429-f32.elf" | awk 'index($3, "firmware::model::ALIGNED") == 1 { print $1 }')
+[[ -n $model ]] || { echo "error: no firmware::model::ALIGNED in firmware-f429-f32.elf" >&2; exit 1; }
+cannot_start=$(awk '$1 == "cannot-start-model-invalid" { print $2 }' firmware/tests/data/ui-golden.txt)
+run f32-model-damaged "$out/firmware-f429-f32.elf" --cannot-start --flip-flash-byte $((0x$model - 0x08000000 + 4096)) \
+    --expect-hash "$cannot_start" --budget 100000000 --png "$out/f429-cannot-start.png"
 simulator_frames "$out/int8" simulator,int8 5 1
 check int8 --features int8
 echo "F429 emulation: OK"

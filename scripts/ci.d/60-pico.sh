@@ -16,6 +16,9 @@
 #      board started again on that flash answers the taught digit at once; holding Clear
 #      there forgets it (shipped answer, slots erased: the next start finds nothing); started
 #      on the taught flash with one byte of the record damaged it says so and answers as shipped;
+#      restarted by its watchdog it shows the UI goldens' banner frame, gone with the first ink;
+#      with one byte of its embedded model damaged it stops at start-up and its screen says so
+#      (the frame of firmware/tests/data/ui-golden.txt's cannot-start-model-invalid);
 #      and in no run the stack (painted from the statics to the top of SRAM) grows past 64 KiB,
 #      the firmware's watchdog restarts the board, or the watchdog is off at the end.
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
@@ -95,7 +98,6 @@ echo "==> rp2040js: the int8 UF2 started on the flash it forgot finds nothing le
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
     --flash-in "$out/int8/flash-forgot.bin" --expect-log '^nothing learned in flash: the model as shipped$'
 # where the learned values start in flash (memory.x), and a byte inside the record's values
-nm_tool=$(dirname "$size_tool")/llvm-nm
 learned=$("$nm_tool" "$out/firmware-pico-int8.elf" | awk '$3 == "__learned_start" { print $1 }')
 [[ -n $learned ]] || { echo "error: no __learned_start in firmware-pico-int8.elf" >&2; exit 1; }
 learned=$((0x$learned - 0x10000000))
@@ -104,6 +106,18 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
     --flash-in "$out/int8/flash-taught.bin" --flip-flash-byte $((learned + 1000)) \
     --expect-log '^learned flash slot 0 ignored: checksum mismatch' \
     --expect-log '^nothing learned in flash: the model as shipped$'
+echo "==> rp2040js: the int8 UF2 restarted by its watchdog says so over the empty canvas until the first ink"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
+    --restarted-by-watchdog --expect-log '^restarted by the watchdog' \
+    --first-frame-hash "$(awk '$1 == "empty-restarted-by-watchdog" { print $2 }' firmware/tests/data/ui-golden.txt)"
+# a byte inside the embedded model's weights (firmware::model::ALIGNED, the model file)
+model=$("$nm_tool" -C "$out/firmware-pico-int8.elf" | awk 'index($3, "firmware::model::ALIGNED") == 1 { print $1 }')
+[[ -n $model ]] || { echo "error: no firmware::model::ALIGNED in firmware-pico-int8.elf" >&2; exit 1; }
+model=$((0x$model - 0x10000000))
+cannot_start=$(awk '$1 == "cannot-start-model-invalid" { print $2 }' firmware/tests/data/ui-golden.txt)
+echo "==> rp2040js: the int8 UF2 with its embedded model damaged says so on the screen and stops"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --flip-flash-byte $((model + 4096)) \
+    --cannot-start 'embedded model is invalid: flash the firmware again' --screen-hash "$cannot_start" --png "$out/pico-cannot-start.png"
 
 build f32 --no-default-features --features f32
 simulator_frames "$out/f32" simulator 1 7

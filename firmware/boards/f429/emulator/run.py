@@ -65,6 +65,11 @@ timing. Exit status: 0, or 1 with the reason (a wrong frame, a flash rule
 broken, a display set-up the panel cannot use, a wait too short, a watchdog
 that may fire, an emulator fault such as a stack overflow, a hang: fewer
 polls than the script within the instruction budget).
+
+With --cannot-start the run plays no script: the firmware must stop at start-up
+(--flip-flash-byte damages the program's flash first, say a byte of the
+embedded model) without polling the touch or starting the watchdog, and show
+why on the screen (--expect-hash: the UI goldens' frame of that notice).
 """
 import argparse
 import json
@@ -197,6 +202,7 @@ class Board:
         self.flash_sr = 0  # FLASH_SR's error flags (never busy)
         self.feeds = 0
         self.stop_feeds = None
+        self.stops_at_start = False  # --cannot-start: no watchdog is expected
 
     # -- memory -------------------------------------------------------------------------
     def load(self, elf):
@@ -611,7 +617,7 @@ class Board:
             bad.append(f"the touch was polled {poll / 1e3:.1f} ms apart, not every {POLL_US / 1e3:.0f} ms")
         pr, rlr = self.regs.get(0x4000_3004, 0) & 7, self.regs.get(0x4000_3008, 0xFFF) & 0xFFF
         shortest = (rlr + 1) * (4 << min(pr, 6)) / LSI_MAX_HZ * 1e6
-        if self.watchdog_started is None:
+        if self.watchdog_started is None and not self.stops_at_start:
             bad.append("the independent watchdog was never started")
         elif self.longest_unfed_us >= shortest:
             bad.append(f"{self.longest_unfed_us / 1e3:.0f} ms without a watchdog feed: the watchdog may "
@@ -685,7 +691,17 @@ def main():
     p.add_argument("--flash-out", help="write the learned sectors as the run left them")
     p.add_argument("--flash-sr", type=lambda v: int(v, 0), default=0, metavar="BITS",
                    help="FLASH_SR's flags at the start (e.g. 0xC0: PGSERR and PGPERR, as a failed programming leaves them)")
+    p.add_argument("--flip-flash-byte", type=lambda v: int(v, 0), metavar="OFFSET",
+                   help="damage the program's flash before the start: one bit of the byte at OFFSET from its start")
+    p.add_argument("--restarted-by-watchdog", action="store_true",
+                   help="start as the watchdog restarts the board (RCC_CSR's WDGRSTF set)")
+    p.add_argument("--cannot-start", action="store_true",
+                   help="the firmware must stop at start-up (say, on a model damaged with --flip-flash-byte): "
+                        "it shows the last frame (check it with --expect-hash), never polls the touch and never "
+                        "starts the watchdog; no script is played")
     a = p.parse_args()
+    if a.cannot_start and (a.sim or a.feeds or a.flash_out):
+        sys.exit("error: --cannot-start plays no script: leave out --sim, --feeds and --flash-out")
     idle = [None] * a.idle
     script = list(idle)
     if a.sim:
@@ -701,7 +717,18 @@ def main():
         raw = [screen_to_raw(*t) if t else None for t in script]
     except Fail as e:
         sys.exit(f"error: {e}")
+    if a.cannot_start:
+        # untouched polls that never come: the run spends the budget stopped
+        raw = [None]
     board = Board(a.elf, raw)
+    board.stops_at_start = a.cannot_start
+    if a.restarted_by_watchdog:
+        board.regs[RCC + 0x74] = board.regs.get(RCC + 0x74, 0) | 1 << 29  # RCC_CSR.WDGRSTF
+    if a.flip_flash_byte is not None:
+        if not 0 <= a.flip_flash_byte < FLASH_SIZE:
+            sys.exit(f"error: --flip-flash-byte {a.flip_flash_byte:#x}: not an offset in the {FLASH_SIZE >> 20} MiB flash")
+        at = FLASH + a.flip_flash_byte
+        board.set_flash(at, bytes([board.flash_image(at, at + 1)[0] ^ 1]))
     board.stuck_scl = a.stuck_scl
     board.flash_sr = a.flash_sr & 0x1F3
     board.stop_feeds = a.feeds
@@ -710,7 +737,14 @@ def main():
         if len(data) != LEARNED[1] - LEARNED[0]:
             sys.exit(f"error: {a.flash_in}: {len(data)} bytes, not {LEARNED[1] - LEARNED[0]}")
         board.set_flash(LEARNED[0], data)
-    board.run(len(script), a.budget)
+    board.run(len(raw), a.budget)
+    if a.cannot_start:
+        if board.touch.polls:
+            board.fail(f"it should have stopped at start-up, but it polled the touch {board.touch.polls} times")
+        elif board.watchdog_started is not None:
+            board.fail("it stopped at start-up with the watchdog running: it would restart into the same failure")
+        elif board.error and board.error.startswith("only 0 of 1 polls"):
+            board.error = None  # stopped, as it should
     display, problems = board.display()
     print(display)
     if problems and board.error is None:

@@ -223,7 +223,7 @@ impl DrawTarget for Lcd {
 /// Shows a start-up failure on the whole screen, logs it, and stops (the watchdog is not running yet).
 fn halt_with(lcd: &mut Lcd, msg: &str) -> ! {
     defmt::error!("{=str}", msg);
-    let Ok(()) = notice::draw_screen("cannot start", msg, lcd);
+    let Ok(()) = notice::draw_screen(notice::CANNOT_START, msg, lcd);
     loop {
         cortex_m::asm::wfi();
     }
@@ -451,7 +451,7 @@ fn main() -> ! {
     // the network: hidden layer borrowed from flash, output layer in RAM
     // (it learns from the user's corrections), with what it learned before
     let Ok(mut net) = firmware::model::adapted() else {
-        halt_with(&mut lcd, "embedded model is invalid");
+        halt_with(&mut lcd, notice::MODEL_INVALID);
     };
     let mut flash = learned::Learned::new(dp.FLASH, feed_watchdog);
     let (mut store, restored) = Store::open_and_restore(
@@ -474,10 +474,7 @@ fn main() -> ! {
     let Ok(()) = app.draw_update(&mut lcd);
     // a warning stays over the empty canvas until the first ink repaints it
     if watchdog_reset {
-        let Ok(()) = notice::draw_banner(
-            "restarted by the watchdog: the previous run stopped responding",
-            &mut lcd,
-        );
+        let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut lcd);
     } else if detection.needs_warning() {
         let other = match detection.revision {
             Revision::BC => "rev-de",

@@ -11,6 +11,8 @@
 //                [--restored FILE.json] (instead of the scripts: draw the taught script, expect the taught answer)
 //                [--forget]            (after --restored: hold Clear to forget, draw again, expect the shipped answer)
 //                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
+//                [--restarted-by-watchdog] [--first-frame-hash HEX]
+//   node run.mjs --uf2 firmware-pico.uf2 --cannot-start REASON [--screen-hash HEX] [--flip-flash-byte OFFSET]
 //
 // DIR holds, for each script N, `script-N.json` (the touch polls and what the
 // desktop simulator recognised: `simulator --script N --polls`) and
@@ -46,9 +48,21 @@
 // erases it from flash), and draws the script again: the simulator's frame of
 // the script and its answer as shipped.
 // --expect-log REGEX (repeatable) requires a UART line matching each.
+// --restarted-by-watchdog starts the board as its watchdog restarts it (the
+// watchdog's REASON register says so); --first-frame-hash HEX requires the
+// first frame's FNV-1a 64 (a line of firmware/tests/data/ui-golden.txt).
 // Every run requires the firmware's watchdog running at the end and never
 // restarting the board (its timer on the emulated clock, as on the chip).
+//
+// --cannot-start REASON is a run in which the firmware must stop at start-up
+// (say, on a flash damaged with --flip-flash-byte): it logs `error: REASON`,
+// the core then sleeps for good, the display is on and lit and shows it, with
+// --screen-hash HEX the frame whose FNV-1a 64 the UI goldens give (a line of
+// firmware/tests/data/ui-golden.txt), and the watchdog is not running (it
+// would restart the board into the same failure again and again). No script
+// is drawn.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -98,11 +112,36 @@ function parse() {
       'expect-log': { type: 'string', multiple: true, default: [] },
       'stack-floor': { type: 'string' },
       'max-stack': { type: 'string' },
+      'cannot-start': { type: 'string' },
+      'restarted-by-watchdog': { type: 'boolean', default: false },
+      'first-frame-hash': { type: 'string' },
+      'screen-hash': { type: 'string' },
     },
   });
   if (!values.uf2 === !values.elf) fail('give the firmware as --uf2 FILE or --elf FILE');
-  if (!values.scripts) fail('give --scripts DIR (script-N.json and script-N.rgb565 from the simulator)');
+  if (values['cannot-start'] === undefined) {
+    if (!values.scripts) fail('give --scripts DIR (script-N.json and script-N.rgb565 from the simulator)');
+    if (values['screen-hash'] !== undefined) fail('--screen-hash goes with --cannot-start');
+  } else {
+    for (const o of ['scripts', 'teach', 'restored', 'forget', 'flash-out', 'profile', 'max-boot-ms', 'max-inference-cycles', 'first-frame-hash']) {
+      if (values[o] !== undefined && values[o] !== false) fail(`--${o} does not go with --cannot-start (the firmware stops before it draws anything)`);
+    }
+  }
+  for (const o of ['screen-hash', 'first-frame-hash']) {
+    if (values[o] !== undefined && !/^[0-9a-f]{16}$/i.test(values[o])) fail(`--${o} ${values[o]}: not 16 hex digits`);
+  }
   return values;
+}
+
+// FNV-1a 64 of RGB565 pixels as little-endian bytes: the UI goldens' frame hash
+// (firmware::framebuffer::fnv1a64), as 16 hex digits
+function fnv1a64(pixels) {
+  const mask = (1n << 64n) - 1n;
+  let h = 0xcbf29ce484222325n;
+  for (const v of pixels) {
+    for (const b of [v & 0xff, v >> 8]) h = ((h ^ BigInt(b)) * 0x100000001b3n) & mask;
+  }
+  return h.toString(16).padStart(16, '0');
 }
 
 function loadScripts(dir, only) {
@@ -136,7 +175,8 @@ function loadTeach(json) {
 
 function main() {
   const args = parse();
-  const scripts = args.restored ? [] : loadScripts(args.scripts, args.only);
+  const halting = args['cannot-start'] === undefined ? null : `error: ${args['cannot-start']}`;
+  const scripts = args.restored || halting ? [] : loadScripts(args.scripts, args.only);
   const image = args.uf2 ? uf2Segments(readFileSync(args.uf2)) : elfFlashSegments(readFileSync(args.elf));
   const bootrom = new Uint8Array(readFileSync(args.bootrom));
   if (bootrom.length !== 16384) fail(`${args.bootrom}: ${bootrom.length} bytes, expected the 16 KiB RP2040 bootrom`);
@@ -172,6 +212,7 @@ function main() {
 
   // the watchdog (rp2040js's model, on the emulated clock) must never restart the board
   const watchdog = mcu.peripherals[0x40058];
+  if (args['restarted-by-watchdog']) watchdog.reason = 1; // REASON.TIMER: the last reset was the watchdog's
   watchdog.onWatchdogTrigger = () => fail('the watchdog restarted the board: the main loop stopped feeding it');
 
   const clock = mcu.clock;
@@ -267,7 +308,7 @@ function main() {
 
   function checkHealth() {
     const problems = [...spiErrors, ...lcd.errors, ...tp.errors, ...chip.errors, ...emuErrors];
-    for (const { text } of uart) if (/panicked|hard fault|error/i.test(text)) problems.push(`firmware: ${text}`);
+    for (const { text } of uart) if (text !== halting && /panicked|hard fault|error/i.test(text)) problems.push(`firmware: ${text}`);
     if (problems.length) fail(problems.join('\n  '));
   }
 
@@ -305,12 +346,48 @@ function main() {
     checkHealth();
   }
 
+  // --cannot-start: the firmware logs `line`, sleeps for good, and its screen says why
+  function stopsAtStart(line, budget) {
+    run(() => uart.some((u) => u.text === line), budget, `boot to "${line}"`);
+    run(() => mcu.core.waiting, 1_000_000, `after "${line}": stopping`);
+    // still asleep a while later: nothing wakes it (no alarm, no interrupt)
+    if (clock.nanosToNextAlarm > 0) clock.tick(clock.nanosToNextAlarm);
+    mcu.core.executeInstruction();
+    if (!mcu.core.waiting) fail(`after "${line}": the core runs on instead of stopping`);
+    if (!(backlightOn && lcd.displayOn && !lcd.sleeping && lcd.complete)) {
+      fail(`"${line}", but the screen does not show it (backlight ${backlightOn ? 'on' : 'off'}, display ${lcd.displayOn && !lcd.sleeping ? 'on' : 'off or asleep'}, ${lcd.complete ? 'every' : 'not every'} pixel written)`);
+    }
+    const hash = fnv1a64(lcd.memory);
+    const png = args.png ?? join(tmpdir(), 'pico-cannot-start.png');
+    writeFileSync(png, pngFromRgb565(lcd.glass(), WIDTH, HEIGHT));
+    const want = args['screen-hash']?.toLowerCase();
+    if (want && hash !== want) fail(`"${line}": the screen's FNV-1a 64 is ${hash}, the UI goldens' ${want} (the screen: ${png})`);
+    if (watchdog.enable) fail(`"${line}", but the watchdog runs: it would restart the board into the same failure again and again`);
+    for (const re of args['expect-log']) {
+      const pattern = new RegExp(re);
+      if (!uart.some((u) => pattern.test(u.text))) fail(`no UART line matches /${re}/; the firmware logged:\n  ${uart.map((u) => u.text).join('\n  ')}`);
+    }
+    console.log(`stopped at start-up: "${line}" on the UART; the screen shows it${want ? ' (the UI goldens\' frame)' : ''}, FNV-1a 64 ${hash}, written to ${png}; the core sleeps for good, the watchdog is off`);
+  }
+
   // --profile FILE: emulated cycles spent per instruction address while the network runs (LED on)
   const profile = args.profile ? new Map() : null;
   const t0 = Date.now();
   const bootBudget = Number(args['boot-budget-cycles']);
   const pollBudget = Number(args['poll-budget-cycles']);
+  if (halting) {
+    stopsAtStart(halting, bootBudget);
+    return;
+  }
   run(() => firstFrameAt !== null, bootBudget, 'boot to the first frame');
+  const firstFrame = fnv1a64(lcd.memory);
+  const wantFirst = args['first-frame-hash']?.toLowerCase();
+  if (wantFirst && firstFrame !== wantFirst) {
+    const png = join(args.scripts, 'emulated-first-frame.png');
+    writeFileSync(png, pngFromRgb565(lcd.memory, WIDTH, HEIGHT));
+    fail(`the first frame's FNV-1a 64 is ${firstFrame}, the UI goldens' ${wantFirst} (written ${png})`);
+  }
+  if (wantFirst) console.log(`first frame: the UI goldens' ${wantFirst}`);
   // the firmware polls the touch controller right after the first frame
   run(() => pollsSeen > 0, pollBudget, 'first touch poll');
 

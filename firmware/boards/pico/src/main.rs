@@ -52,6 +52,7 @@ use firmware::app::{App, Learn, Status};
 use firmware::framebuffer::{Framebuffer, Tracked};
 use firmware::inklog::InkLine;
 use firmware::model::Classifier;
+use firmware::notice;
 use firmware::store::{Region, Store};
 use firmware::xpt2046::{self, Xpt2046};
 use mipidsi::dcs::{
@@ -342,7 +343,8 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     }
 }
 
-/// Stops with a message on the log (start-up failures before the display works).
+/// Stops with `error: MSG` on the log: a start-up failure (once the display works, the caller
+/// has shown it on the screen too).
 fn halt(msg: &str) -> ! {
     log!("error: {msg}");
     loop {
@@ -461,9 +463,18 @@ fn main() -> ! {
         halt("ST7789 set-up over SPI1 failed");
     };
 
-    // the network, borrowed from flash (the checksum is verified here)
+    // SAFETY: the only reference ever taken to FRAMEBUFFER; it lives for the whole program.
+    let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
+    let mut screen = Tracked::new(fb);
+
+    // the network, borrowed from flash (the checksum is verified here); a
+    // damaged one (a flash written halfway) is said on the screen too
     let Ok(mut net) = firmware::model::adapted() else {
-        halt("embedded model is invalid");
+        let Ok(()) = notice::draw_screen(notice::CANNOT_START, notice::MODEL_INVALID, &mut screen);
+        if flush(&mut display, &mut screen).is_ok() {
+            let _ = backlight.set_high();
+        }
+        halt(notice::MODEL_INVALID);
     };
     // and what it learned before the last reset
     let region = learned_flash();
@@ -484,12 +495,13 @@ fn main() -> ! {
         },
     };
 
-    // SAFETY: the only reference ever taken to FRAMEBUFFER; it lives for the whole program.
-    let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
-    let mut screen = Tracked::new(fb);
     let mut app = App::learning(timed);
     app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut screen);
+    // a warning stays over the empty canvas until the first ink repaints it, as on the F429
+    if watchdog_reset {
+        let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut screen);
+    }
     if flush(&mut display, &mut screen).is_err() {
         halt("sending the first frame failed");
     }
