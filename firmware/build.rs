@@ -43,7 +43,10 @@ fn main() -> ExitCode {
         Ok(m) => m,
         Err(e) => {
             let feature = if int8 {
-                "this build has the cargo feature `int8`; drop it to embed an f32 model"
+                "this build has the cargo feature `int8` (the Pico's default) and embeds int8 \
+                 models: make one from an f32 model with `host-trainer quantize --model M` (it \
+                 writes M's name with `-i8`), or build for an f32 model (F429: without \
+                 `--features int8`; Pico: `--no-default-features --features f32`)"
             } else {
                 "build with the cargo feature `int8` (`--features int8`) to embed an int8 model"
             };

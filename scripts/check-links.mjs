@@ -8,12 +8,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SKIP = new Set(["target", "node_modules", ".git", "out", "data"]);
+// skipped anywhere: build output and packages; at the top only: MNIST (data/) and
+// scratch output (out/), while tests/data and host-trainer/data hold READMEs to check
+const SKIP = new Set(["target", "node_modules", ".git"]);
+const SKIP_TOP = new Set(["out", "data"]);
 
 function markdownFiles(dir) {
   const found = [];
   for (const name of readdirSync(dir)) {
     if (SKIP.has(name) || name.startsWith(".")) continue;
+    if (dir === root && SKIP_TOP.has(name)) continue;
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) found.push(...markdownFiles(p));
     else if (name.endsWith(".md")) found.push(p);

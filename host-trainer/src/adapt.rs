@@ -43,6 +43,9 @@ pub enum Layers {
 pub const DEFAULT_OUTPUT_LR: f32 = 0.02;
 /// Default learning rate of `--layers all` (plain SGD, one drawing per step).
 pub const DEFAULT_ALL_LR: f32 = 0.01;
+/// A fall in MNIST test accuracy (as a fraction) beyond which `adapt` says
+/// what keeps more of what the model knew.
+pub const MNIST_DROP_NOTE: f64 = 0.005;
 /// Default number of passes over the drawings.
 pub const DEFAULT_EPOCHS: usize = 2;
 /// Most epochs `adapt` accepts.
@@ -93,6 +96,8 @@ pub struct AdaptOutcome {
     pub written: f64,
     /// MNIST test accuracy of the written model, when the data is there.
     pub test_accuracy: Option<f64>,
+    /// MNIST test accuracy of the model it started from, when the data is there.
+    pub test_accuracy_before: Option<f64>,
     /// Size of the written file.
     pub bytes: usize,
 }
@@ -124,6 +129,8 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         setting: Setting::LearningRate,
         msg: format!("must be in (0, {}]", nnet_core::adapt::MAX_LEARNING_RATE),
     })?;
+    // a run that cannot write its model is refused before it works
+    train::check_output(&args.out)?;
     let model = eval::load_any_model(&args.model)?;
     let set = train::read_training_ink(&args.ink)?;
     let images: Vec<Image> = set.drawings.iter().map(|d| d.image).collect();
@@ -149,10 +156,14 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         }
     };
     let mut adapted = adapted;
-    let test_accuracy = match crate::idx::load(&args.data, crate::idx::Split::Test) {
-        Ok(test) => Some(eval::evaluate_dataset(&adapted, &test, 0)?.accuracy()),
-        Err(_) => None,
-    };
+    let (test_accuracy_before, test_accuracy) =
+        match crate::idx::load(&args.data, crate::idx::Split::Test) {
+            Ok(test) => (
+                Some(eval::evaluate_dataset(&model, &test, 0)?.accuracy()),
+                Some(eval::evaluate_dataset(&adapted, &test, 0)?.accuracy()),
+            ),
+            Err(_) => (None, None),
+        };
     set_meta(&mut adapted, args, &set, lr, test_accuracy);
     let bytes = match &adapted {
         AnyModel::F32(m) => m.to_bytes(),
@@ -170,6 +181,7 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         per_epoch,
         written,
         test_accuracy,
+        test_accuracy_before,
         bytes: bytes.len(),
     })
 }

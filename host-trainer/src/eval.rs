@@ -455,13 +455,19 @@ pub fn parse_ink_lines(path: &Path, text: impl BufRead) -> Result<Vec<(usize, In
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.map_err(|e| Error::io(path, e))?;
+        // a byte order mark, as some Windows editors write, is not part of the record
+        let line = if i == 0 {
+            line.strip_prefix('\u{feff}').unwrap_or(&line)
+        } else {
+            &line
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let rec: InkRecord = serde_json::from_str(&line).map_err(|e| Error::Ink {
+        let rec: InkRecord = serde_json::from_str(line).map_err(|e| Error::Ink {
             path: path.to_path_buf(),
             line: i + 1,
-            msg: e.to_string(),
+            msg: format!("{e}{}", json_lines_hint(line, &e)),
         })?;
         // the core's rule for drawings, which the web server applies too
         rec.check().map_err(|e| Error::Ink {
@@ -472,6 +478,23 @@ pub fn parse_ink_lines(path: &Path, text: impl BufRead) -> Result<Vec<(usize, In
         out.push((i + 1, rec));
     }
     Ok(out)
+}
+
+/// What to do when a line is not one record: the usual ways a file is not
+/// JSON Lines (a JSON array, a record spread over several lines).
+fn json_lines_hint(line: &str, e: &serde_json::Error) -> &'static str {
+    let start = line.trim_start();
+    if start.starts_with('[') {
+        " (JSON Lines: one drawing per line, each a JSON object, not an array of them)"
+    } else if e.to_string().contains("expected u8") {
+        // the record's only integer field
+        " (\"label\" is a whole number 0..=9, as in \"label\": 7)"
+    } else if e.is_eof() || !start.starts_with('{') || start.trim_end() == "{" {
+        " (JSON Lines: one drawing per line, each a whole JSON object on its line; \
+         a pretty-printed record spread over several lines is not read)"
+    } else {
+        ""
+    }
 }
 
 /// Runs one ink record through the core's stroke path; `Ok(None)` is "no digit".

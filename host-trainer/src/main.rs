@@ -215,9 +215,10 @@ enum Cmd {
         /// The f32 model file.
         #[arg(long, default_value = "models/mnist-mlp.nnet")]
         model: PathBuf,
-        /// Where to write the int8 model.
-        #[arg(long, default_value = "models/mnist-mlp-i8.nnet")]
-        out: PathBuf,
+        /// Where to write the int8 model [default: next to --model, its name with `-i8`:
+        /// models/mnist-mlp.nnet -> models/mnist-mlp-i8.nnet].
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// IDX directory whose test split measures the int8 model's accuracy for its
         /// metadata (left empty, with a warning, when the data is not there).
         #[arg(long, default_value = "data/mnist")]
@@ -363,7 +364,29 @@ fn with_option(e: host_trainer::Error) -> anyhow::Error {
     anyhow::Error::new(e).context(format!("invalid {option}"))
 }
 
-fn main() -> Result<()> {
+/// The int8 model's default name: `--model`'s with `-i8` before the extension.
+fn int8_name(model: &Path) -> PathBuf {
+    let stem = model
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("model");
+    model.with_file_name(format!("{stem}-i8.nnet"))
+}
+
+/// Runs the command; an error is printed as one line, `error: ` and its
+/// causes joined by `: ` (no backtrace, whatever RUST_BACKTRACE says: the
+/// message is the user's answer, not a debugging aid).
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Cmd::FetchMnist { dir } => match fetch_mnist(&dir)? {
@@ -462,6 +485,12 @@ fn main() -> Result<()> {
                     .filter(|p| !p.as_os_str().is_empty())
                     .map_or_else(|| PathBuf::from("out"), Path::to_path_buf)
             });
+            if out_dir.exists() && !out_dir.is_dir() {
+                bail!(
+                    "{}: is a file; --out-dir names the directory the PNGs go to",
+                    out_dir.display()
+                );
+            }
             let stem = model
                 .file_stem()
                 .and_then(|s| s.to_str())
@@ -591,12 +620,21 @@ fn main() -> Result<()> {
                     100.0 * r.written
                 );
             }
-            if let Some(t) = r.test_accuracy {
+            if let (Some(b), Some(t)) = (r.test_accuracy_before, r.test_accuracy) {
                 say!(
-                    "MNIST test accuracy of the adapted model: {:.2}% ({})",
+                    "MNIST test accuracy: {:.2}% before, {:.2}% after ({})",
+                    100.0 * b,
                     100.0 * t,
                     args.data.display()
                 );
+                if b - t > adapt::MNIST_DROP_NOTE {
+                    say!(
+                        "note: the adapted model reads MNIST {:.2} points worse: it leans to the \
+                         file's digits; drawings of digits it already reads right in the file, \
+                         a lower --lr or fewer --epochs keep more of what it knew",
+                        100.0 * (b - t)
+                    );
+                }
             }
             say!(
                 "wrote {} ({} bytes, {})",
@@ -606,6 +644,14 @@ fn main() -> Result<()> {
             );
         }
         Cmd::Quantize { model, out, data } => {
+            let out = out.unwrap_or_else(|| int8_name(&model));
+            if out == model {
+                bail!(
+                    "{}: --out names the f32 model itself; give the int8 model another name",
+                    out.display()
+                );
+            }
+            train::check_output(&out)?;
             let before = std::fs::metadata(&model).map(|m| m.len()).unwrap_or(0);
             let f32_model = eval::load_model(&model)?;
             let mut q = nnet_core::quantizer::quantize(&f32_model)

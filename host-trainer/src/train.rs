@@ -181,7 +181,11 @@ fn training_ink_from(path: &Path, bytes: &[u8]) -> Result<InkTrainingSet> {
             .ok_or_else(|| {
                 bad(
                     line,
-                    "drawing is too small to be a digit (\"no digit\")".into(),
+                    format!(
+                        "the core reads this drawing as no digit (empty, too small, or more than \
+                         {} times as wide as it is tall: a dash); fix or remove the line",
+                        nnet_core::preprocess::MAX_FLATNESS
+                    ),
                 )
             })?;
         drawings.push(InkDrawing {
@@ -340,6 +344,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     let mut train_ix = train_ix.to_vec();
     train_ix.sort_unstable();
     let mut train = pick(&train_ix);
+    let mnist_images = train.len();
     let val = pick(val_ix);
     drop(all);
     // ink drawings follow the MNIST images, each `ink_weight` times, then
@@ -377,14 +382,21 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             eprintln!("{s}");
         }
     };
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let drawn = train.len() - mnist_images;
     say(format!(
-        "training 784-{}-10 on {} images ({} validation), {} epochs, batch {}, {} threads",
+        "training 784-{}-10 on {}{} per epoch ({} more held out for validation), {}, batch {}, {}",
         cfg.hidden,
-        train.len(),
+        plural(mnist_images, "MNIST image"),
+        if drawn > 0 {
+            format!(" + {}", plural(drawn, "drawing sighting"))
+        } else {
+            String::new()
+        },
         val.len(),
-        cfg.epochs,
+        plural(cfg.epochs, "epoch"),
         cfg.batch,
-        cfg.threads
+        plural(cfg.threads, "thread")
     ));
     say(format!(
         "kernels: {} (every instruction set and thread count trains the same weights)",
@@ -466,9 +478,15 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             let b = ProgressBar::new(order.len() as u64);
             b.set_style(
                 ProgressStyle::with_template(
-                    "epoch {prefix} [{bar:30}] {pos}/{len} {per_sec} ETA {eta} {msg}",
+                    "epoch {prefix} [{bar:30}] {pos}/{len} {rate} ETA {eta} {msg}",
                 )
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0} img/s", s.per_sec());
+                    },
+                )
                 .progress_chars("=> "),
             );
             b.set_prefix(format!("{}/{}", e + 1, cfg.epochs));

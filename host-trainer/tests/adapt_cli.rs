@@ -224,3 +224,212 @@ fn bad_drawings_and_options_are_clear_errors() {
         assert!(help.contains(word), "help lacks {word}:\n{help}");
     }
 }
+
+/// The line `MNIST test accuracy: B% before, A% after (...)` of `adapt`, as (B, A).
+fn mnist_before_after(out: &str) -> (f64, f64) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("MNIST test accuracy: "))
+        .unwrap_or_else(|| panic!("no MNIST line in\n{out}"));
+    let nums: Vec<f64> = line
+        .split('%')
+        .filter_map(|s| s.rsplit(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(nums.len(), 2, "{line}");
+    (nums[0], nums[1])
+}
+
+#[test]
+fn adapt_shows_what_it_costs_on_mnist_and_refuses_a_bad_out_before_working() {
+    let dir = common::tmpdir("adapt-journey");
+    let ink = hershey_head(&dir, 70);
+    let ink_s = ink.to_str().unwrap();
+    let mnist = common::mnist_dir();
+    let data = mnist.to_str().unwrap();
+    // a new directory for --out is made, as `train` makes it
+    let out_path = dir.join("new/dir/m.nnet");
+    let out = ok(&[
+        "adapt",
+        "--model",
+        "models/mnist-mlp.nnet",
+        "--ink",
+        ink_s,
+        "--out",
+        out_path.to_str().unwrap(),
+        "--data",
+        data,
+        "--lr",
+        "0.2",
+        "--epochs",
+        "20",
+    ]);
+    assert!(out_path.exists());
+    // MNIST before (the model it started from, as `evaluate` measures it) and after
+    let (before, after) = mnist_before_after(&out);
+    let shipped = ok(&[
+        "evaluate",
+        "--model",
+        "models/mnist-mlp.nnet",
+        "--data",
+        data,
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(before, percent(&shipped, "accuracy:"), "{out}");
+    let adapted = ok(&[
+        "evaluate",
+        "--model",
+        out_path.to_str().unwrap(),
+        "--data",
+        data,
+        "--out-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(after, percent(&adapted, "accuracy:"), "{out}");
+    // a fall of more than half a point comes with what to do about it (the harder
+    // run falls further: one of the two has the note)
+    let noted = |out: &str| {
+        let (before, after) = mnist_before_after(out);
+        let noted = out.contains("note: the adapted model reads MNIST");
+        let fell = before - after > 100.0 * host_trainer::adapt::MNIST_DROP_NOTE;
+        assert_eq!(noted, fell, "{out}");
+        noted
+    };
+    let harder = ok(&[
+        "adapt",
+        "--model",
+        "models/mnist-mlp.nnet",
+        "--ink",
+        ink_s,
+        "--out",
+        dir.join("harder.nnet").to_str().unwrap(),
+        "--data",
+        data,
+        "--lr",
+        "0.5",
+        "--epochs",
+        "50",
+    ]);
+    assert!(noted(&out) | noted(&harder), "{out}\n{harder}");
+
+    // --out naming a directory is refused before any work, in one line without a backtrace
+    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args([
+            "adapt",
+            "--model",
+            "models/mnist-mlp.nnet",
+            "--ink",
+            ink_s,
+            "--out",
+        ])
+        .arg(&dir)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        e.trim_end(),
+        format!(
+            "error: {}: is a directory; --out names the model file to write",
+            dir.display()
+        )
+    );
+    assert!(
+        !String::from_utf8_lossy(&o.stdout).contains("epoch"),
+        "it worked first"
+    );
+
+    // evaluate's --out-dir naming a file is refused before any work
+    let e = err(&[
+        "evaluate",
+        "--model",
+        "models/mnist-mlp.nnet",
+        "--ink",
+        ink_s,
+        "--out-dir",
+        ink_s,
+    ]);
+    assert_eq!(
+        e.trim_end(),
+        format!("error: {ink_s}: is a file; --out-dir names the directory the PNGs go to")
+    );
+
+    // quantize writes next to --model by default, and never over it
+    let q = ok(&[
+        "quantize",
+        "--model",
+        out_path.to_str().unwrap(),
+        "--data",
+        data,
+    ]);
+    assert!(dir.join("new/dir/m-i8.nnet").exists(), "{q}");
+    let e = err(&[
+        "quantize",
+        "--model",
+        out_path.to_str().unwrap(),
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(e.contains("--out names the f32 model itself"), "{e}");
+
+    // a dash is no digit to the core: the line is named, with what is wrong with it
+    let dash = dir.join("dash.jsonl");
+    std::fs::write(
+        &dash,
+        "{\"label\": 1, \"width\": 280, \"height\": 280, \"strokes\": [[[140, 20], [141, 250]]]}\n\
+         {\"label\": 1, \"width\": 280, \"height\": 280, \"strokes\": [[[40, 140], [240, 150]]]}\n",
+    )
+    .unwrap();
+    let e = err(&[
+        "adapt",
+        "--model",
+        "models/mnist-mlp.nnet",
+        "--ink",
+        dash.to_str().unwrap(),
+        "--out",
+        dir.join("x.nnet").to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("dash.jsonl:2: the core reads this drawing as no digit"),
+        "{e}"
+    );
+    assert!(
+        e.contains("more than 4 times as wide as it is tall: a dash"),
+        "{e}"
+    );
+}
+
+#[test]
+fn files_that_are_not_json_lines_say_so() {
+    let dir = common::tmpdir("jsonl-hints");
+    let rec = r#"{"label": 1, "width": 280, "height": 280, "strokes": [[[140, 20], [141, 250]]]}"#;
+    let write = |name: &str, text: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let array = write("array.json", format!("[{rec}, {rec}]\n"));
+    let e = err(&["predict", &array]);
+    assert!(
+        e.contains("array.json:1:") && e.contains("not an array of them"),
+        "{e}"
+    );
+    let pretty = write("pretty.jsonl", rec.replace(", ", ",\n  ") + "\n");
+    let e = err(&["predict", &pretty]);
+    assert!(
+        e.contains("pretty.jsonl:1:") && e.contains("pretty-printed record"),
+        "{e}"
+    );
+    let text_label = write(
+        "text-label.jsonl",
+        rec.replace("\"label\": 1", "\"label\": \"1\"") + "\n",
+    );
+    let e = err(&["predict", &text_label]);
+    assert!(e.contains("\"label\" is a whole number 0..=9"), "{e}");
+    // a byte order mark before the first record is not part of it
+    let bom = write("bom.jsonl", format!("\u{feff}{rec}\n{rec}\n"));
+    let out = ok(&["predict", &bom]);
+    assert_eq!(out.matches("digit 1 (").count(), 2, "{out}");
+}

@@ -27,7 +27,7 @@ echo 'The 19 writers of `tests/data/ink/handwriting-fonts.jsonl` (real people'"'
 echo 'fonts; 4 drawings of every digit each, the same glyph at another size, position and'
 echo 'sampling). Writers are numbered 0-18 in record order; the splits below go by that number'
 echo 'alone. Commands: `host-trainer train --augment --epochs 30 --seed 1 --threads 2 [--ink A.jsonl]'
-echo '--out M` (the issue'"'"'s recipe; "before" is the same command without `--ink`) and'
+echo '--out M` (the 30-epoch recipe of [Learning from labelled drawings](#learning-from-labelled-drawings-train---ink); "before" is the same command without `--ink`) and'
 echo '`host-trainer adapt --model models/mnist-mlp.nnet --ink A.jsonl --out M2` (default options),'
 echo 'then `host-trainer evaluate --model M --ink B.jsonl` and `--data data/mnist`.'
 echo

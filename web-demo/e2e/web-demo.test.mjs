@@ -83,6 +83,18 @@ test("mouse: digits drawn large, small in a corner and off-centre are recognised
   assert.equal(dot.state, "empty");
   await page.keyboard.press("Escape");
 
+  // nor is a dash, at any length: no confident 4 or 2
+  for (const [x0, x1] of [[0.45, 0.55], [0.15, 0.85]]) {
+    const r3 = await padRect(page);
+    const y = r3.y + r3.height / 2;
+    await drawMouse(page, [[[r3.x + x0 * r3.width, y], [r3.x + x1 * r3.width, y + 3]]]);
+    await page.waitForFunction(() => document.getElementById("result").dataset.final === "1", null, { timeout: 10000 });
+    const dash = await shown(page);
+    assert.equal(dash.state, "empty", `a dash across ${Math.round((x1 - x0) * 100)}% of the pad is no digit`);
+    assert.equal(await page.locator("#detail").textContent(), "No digit here: too little ink, or a dash.");
+    await page.keyboard.press("Escape");
+  }
+
   // save this drawing: a JSONL line with the chosen label, kept in localStorage and downloadable
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
   await waitFinal(page);

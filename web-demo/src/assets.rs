@@ -156,6 +156,11 @@ pub fn static_index_html() -> String {
 /// static file server, the page runs everything in the browser. Existing
 /// files of these names are replaced; nothing else in `dir` is touched.
 pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(std::io::Error::other(
+            "a file of that name is there; give a directory",
+        ));
+    }
     std::fs::create_dir_all(dir)?;
     let page = static_index_html();
     let contents: [&[u8]; 3] = [page.as_bytes(), WASM, model.file()];

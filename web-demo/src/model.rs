@@ -31,13 +31,24 @@ pub enum ModelError {
         error: std::io::Error,
     },
     /// The bytes are not a valid model for this server.
-    #[error("invalid model {origin}: {reason}")]
+    #[error("invalid model {origin}: {reason}{}", hidden_note(reason))]
     Invalid {
         /// Where the bytes came from (a path or "embedded").
         origin: String,
         /// What `nnet-core` found wrong.
         reason: nnet_core::Error,
     },
+}
+
+/// Says, after a model of another size, that the size is this server's limit.
+fn hidden_note(reason: &nnet_core::Error) -> String {
+    match reason {
+        nnet_core::Error::SizeMismatch { .. } => std::format!(
+            " (the web demo and its WebAssembly module are built for 784-{HIDDEN}-10 \
+             models: host-trainer train --hidden {HIDDEN})"
+        ),
+        _ => String::new(),
+    }
 }
 
 /// What `GET /api/model` reports about the loaded model.
@@ -268,6 +279,7 @@ mod tests {
         };
         let err = Model::from_bytes(&small.to_bytes().unwrap(), "small").unwrap_err();
         assert!(err.to_string().contains("3 hidden units"), "{err}");
+        assert!(err.to_string().contains("built for 784-300-10"), "{err}");
         let err = Model::load(Path::new("/nonexistent/model.nnet")).unwrap_err();
         assert!(matches!(err, ModelError::Io { .. }));
     }

@@ -158,6 +158,18 @@ fn export_writes_the_page_module_and_model() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot write the static page"), "{err}");
+    // a file where the directory should be is named as such
+    let file = dir.join("index.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+        .args(["export", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a file of that name is there; give a directory"),
+        "{err}"
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
         .args([
             "export",

@@ -53,7 +53,8 @@ struct Args {
     /// Play the strokes of an ink JSON Lines file (headless).
     #[arg(long, value_name = "FILE.jsonl", conflicts_with = "script")]
     ink: Option<PathBuf>,
-    /// Which record (0-based line, blank lines skipped) of the --ink file to play.
+    /// Which record of the --ink file to play, counted from 0 (blank lines skipped): what
+    /// `host-trainer predict` calls drawing N is --index N-1.
     #[arg(long, default_value_t = 0, requires = "ink", conflicts_with = "script")]
     index: usize,
     /// Play scripted digit drawing N of firmware::script::DIGIT_SCRIPTS (headless).
