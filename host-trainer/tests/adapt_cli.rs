@@ -246,46 +246,46 @@ fn adapt_shows_what_it_costs_on_mnist_and_refuses_a_bad_out_before_working() {
     let ink_s = ink.to_str().unwrap();
     let mnist = common::mnist_dir();
     let data = mnist.to_str().unwrap();
+    // the shipped model adapted to the drawings into `out`, with --lr and --epochs
+    let adapt = |out: &Path, lr: &str, epochs: &str| {
+        let out = out.to_str().unwrap();
+        ok(&[
+            "adapt",
+            "--model",
+            "models/mnist-mlp.nnet",
+            "--ink",
+            ink_s,
+            "--out",
+            out,
+            "--data",
+            data,
+            "--lr",
+            lr,
+            "--epochs",
+            epochs,
+        ])
+    };
     // a new directory for --out is made, as `train` makes it
     let out_path = dir.join("new/dir/m.nnet");
-    let out = ok(&[
-        "adapt",
-        "--model",
-        "models/mnist-mlp.nnet",
-        "--ink",
-        ink_s,
-        "--out",
-        out_path.to_str().unwrap(),
-        "--data",
-        data,
-        "--lr",
-        "0.2",
-        "--epochs",
-        "20",
-    ]);
+    let out = adapt(&out_path, "0.2", "20");
     assert!(out_path.exists());
     // MNIST before (the model it started from, as `evaluate` measures it) and after
+    let mnist_accuracy = |model: &str| {
+        let out_dir = dir.to_str().unwrap();
+        let e = ok(&[
+            "evaluate",
+            "--model",
+            model,
+            "--data",
+            data,
+            "--out-dir",
+            out_dir,
+        ]);
+        percent(&e, "accuracy:")
+    };
     let (before, after) = mnist_before_after(&out);
-    let shipped = ok(&[
-        "evaluate",
-        "--model",
-        "models/mnist-mlp.nnet",
-        "--data",
-        data,
-        "--out-dir",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(before, percent(&shipped, "accuracy:"), "{out}");
-    let adapted = ok(&[
-        "evaluate",
-        "--model",
-        out_path.to_str().unwrap(),
-        "--data",
-        data,
-        "--out-dir",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(after, percent(&adapted, "accuracy:"), "{out}");
+    assert_eq!(before, mnist_accuracy("models/mnist-mlp.nnet"), "{out}");
+    assert_eq!(after, mnist_accuracy(out_path.to_str().unwrap()), "{out}");
     // a fall of more than half a point comes with what to do about it (the harder
     // run falls further: one of the two has the note)
     let noted = |out: &str| {
@@ -295,21 +295,7 @@ fn adapt_shows_what_it_costs_on_mnist_and_refuses_a_bad_out_before_working() {
         assert_eq!(noted, fell, "{out}");
         noted
     };
-    let harder = ok(&[
-        "adapt",
-        "--model",
-        "models/mnist-mlp.nnet",
-        "--ink",
-        ink_s,
-        "--out",
-        dir.join("harder.nnet").to_str().unwrap(),
-        "--data",
-        data,
-        "--lr",
-        "0.5",
-        "--epochs",
-        "50",
-    ]);
+    let harder = adapt(&dir.join("harder.nnet"), "0.5", "50");
     assert!(noted(&out) | noted(&harder), "{out}\n{harder}");
 
     // --out naming a directory is refused before any work, in one line without a backtrace
