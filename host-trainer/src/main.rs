@@ -688,6 +688,9 @@ fn run() -> Result<()> {
             for a in &answers {
                 say!("{}", a.render());
             }
+            if let Some(s) = predict::summary(&answers) {
+                say!("{s}");
+            }
             if let Some(out) = sheet {
                 predict::write_sheet(&answers, &file, &out)?;
                 say!("wrote {}", out.display());

@@ -193,6 +193,45 @@ pub fn is_mistake(a: &Answer) -> bool {
         .is_some_and(|l| a.prediction.as_ref().map(|p| p.digit) != Some(l))
 }
 
+/// Most wrong drawings [`summary`] names.
+pub const MAX_NAMED_MISTAKES: usize = 10;
+
+/// The count of labelled answers read right, and which are wrong
+/// (`drawing N`, counted from 1 as [`Answer::render`] does; at most
+/// [`MAX_NAMED_MISTAKES`]), or `None` when no answer has a label.
+pub fn summary(answers: &[Answer]) -> Option<String> {
+    let labelled = answers.iter().filter(|a| a.label.is_some()).count();
+    if labelled == 0 {
+        return None;
+    }
+    let wrong: Vec<usize> = (0..answers.len())
+        .filter(|&i| is_mistake(&answers[i]))
+        .map(|i| i + 1)
+        .collect();
+    let mut out = format!(
+        "labelled drawings: {} of {labelled} answered right",
+        labelled - wrong.len()
+    );
+    if !wrong.is_empty() {
+        let named: Vec<String> = wrong
+            .iter()
+            .take(MAX_NAMED_MISTAKES)
+            .map(usize::to_string)
+            .collect();
+        let more = wrong.len().saturating_sub(MAX_NAMED_MISTAKES);
+        out += &format!(
+            "; wrong: drawing {}{}",
+            named.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Some(out)
+}
+
 /// Writes a PNG grid of what the network saw for the first [`MAX_SHEET`]
 /// answers, in order, each captioned by [`caption`] (a blank tile where
 /// there was no digit), mistakes ([`is_mistake`]) in red.
@@ -249,6 +288,30 @@ mod tests {
         assert!(is_mistake(&answer(Some(1), None, true)));
         assert!(!is_mistake(&answer(None, Some(3), false)));
         assert!(!is_mistake(&answer(None, None, false)));
+    }
+
+    #[test]
+    fn the_summary_counts_labelled_answers_and_names_the_wrong_ones() {
+        assert_eq!(summary(&[answer(None, Some(3), false)]), None);
+        let answers = [
+            answer(Some(4), Some(4), false),
+            answer(None, Some(3), false),
+            answer(Some(4), Some(9), false),
+            answer(Some(7), None, false),
+        ];
+        assert_eq!(
+            summary(&answers).unwrap(),
+            "labelled drawings: 1 of 3 answered right; wrong: drawing 3, 4"
+        );
+        let many: Vec<Answer> = (0..MAX_NAMED_MISTAKES + 2)
+            .map(|_| answer(Some(1), Some(2), false))
+            .collect();
+        assert!(summary(&many).unwrap().ends_with("9, 10 and 2 more"));
+        let right = [answer(Some(5), Some(5), false)];
+        assert_eq!(
+            summary(&right).unwrap(),
+            "labelled drawings: 1 of 1 answered right"
+        );
     }
 
     #[test]

@@ -418,4 +418,8 @@ fn files_that_are_not_json_lines_say_so() {
     let bom = write("bom.jsonl", format!("\u{feff}{rec}\n{rec}\n"));
     let out = ok(&["predict", &bom]);
     assert_eq!(out.matches("digit 1 (").count(), 2, "{out}");
+    assert!(
+        out.ends_with("labelled drawings: 2 of 2 answered right\n"),
+        "{out}"
+    );
 }
