@@ -464,17 +464,15 @@ pub fn parse_ink_lines(path: &Path, text: impl BufRead) -> Result<Vec<(usize, In
         if line.trim().is_empty() {
             continue;
         }
-        let rec: InkRecord = serde_json::from_str(line).map_err(|e| Error::Ink {
+        let bad = |msg: String| Error::Ink {
             path: path.to_path_buf(),
             line: i + 1,
-            msg: format!("{e}{}", json_lines_hint(line, &e)),
-        })?;
+            msg,
+        };
+        let rec: InkRecord = serde_json::from_str(line)
+            .map_err(|e| bad(format!("{e}{}", json_lines_hint(line, &e))))?;
         // the core's rule for drawings, which the web server applies too
-        rec.check().map_err(|e| Error::Ink {
-            path: path.to_path_buf(),
-            line: i + 1,
-            msg: e.to_string(),
-        })?;
+        rec.check().map_err(|e| bad(e.to_string()))?;
         out.push((i + 1, rec));
     }
     Ok(out)
