@@ -107,6 +107,14 @@ pub const MODEL_INVALID: &str = "embedded model is invalid: flash the firmware a
 pub const WATCHDOG_RESTARTED: &str =
     "restarted by the watchdog: the previous run stopped responding";
 
+/// The banner over the answer when a board could not save a correction to
+/// flash: it answers with it until it is switched off.
+pub const NOT_SAVED: &str = "saving to flash failed: this is learned until the power goes off";
+
+/// The banner over the empty canvas when a board forgot what it learned but
+/// could not erase it from flash.
+pub const NOT_ERASED: &str = "erasing the flash failed: the next start may bring it back";
+
 /// Paints the whole screen: `title` in bold, then `message` wrapped to the
 /// screen width (lines that do not fit are dropped).
 pub fn draw_screen<D>(title: &str, message: &str, target: &mut D) -> Result<(), D::Error>
@@ -137,6 +145,9 @@ where
 pub const BANNER: Rectangle =
     Rectangle::new(DRAW_AREA.top_left, Size::new(DRAW_AREA.size.width, 26));
 
+/// Characters per line of a banner.
+pub const BANNER_COLUMNS: usize = (BANNER.size.width as usize - 6) / 6;
+
 /// Paints a banner with `message` (at most two lines) over the top of the
 /// drawing area. It stays until that area is repainted (e.g. by a full redraw).
 pub fn draw_banner<D>(message: &str, target: &mut D) -> Result<(), D::Error>
@@ -153,7 +164,7 @@ where
         )
         .draw(target)?;
     let style = MonoTextStyle::new(&FONT_6X10, ui::ERROR);
-    let cols = (BANNER.size.width as usize - 6) / 6;
+    let cols = BANNER_COLUMNS;
     for (i, line) in wrap(message, cols).take(2).enumerate() {
         let at = BANNER.top_left + Point::new(3, 3 + 11 * i as i32);
         Text::with_baseline(line, at, style, Baseline::Top).draw(target)?;
@@ -227,6 +238,19 @@ mod tests {
             differs_from_background(&fb2, Rectangle::new(Point::new(0, 24), Size::new(240, 296))),
             0
         );
+    }
+
+    #[test]
+    fn every_banner_message_fits_its_two_lines() {
+        for message in [WATCHDOG_RESTARTED, NOT_SAVED, NOT_ERASED] {
+            assert!(
+                wrap(message, BANNER_COLUMNS).count() <= 2,
+                "{message:?} needs more than two lines of {BANNER_COLUMNS}"
+            );
+        }
+        // the check can fail: a message one line longer does not fit
+        let longer = std::format!("{NOT_SAVED} {NOT_SAVED}");
+        assert!(wrap(&longer, BANNER_COLUMNS).count() > 2);
     }
 
     #[test]

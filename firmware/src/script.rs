@@ -242,11 +242,20 @@ pub enum UiState {
         /// What the app ended showing.
         status: Status,
     },
+    /// That answer with the [`notice::NOT_SAVED`](crate::notice::NOT_SAVED)
+    /// banner: the board could not save the correction to flash.
+    NotSaved {
+        /// The digit taught.
+        label: u8,
+    },
     /// Then the Clear button held for [`crate::app::FORGET_POLLS`] polls: it
     /// says "Forget learned".
     ForgetHeld,
     /// Then released there: the network forgot, the screen is empty.
     Forgot,
+    /// That empty screen with the [`notice::NOT_ERASED`](crate::notice::NOT_ERASED)
+    /// banner: the board could not erase what it learned from flash.
+    NotErased,
     /// A board started again by its watchdog: the empty screen with the
     /// [`notice::WATCHDOG_RESTARTED`](crate::notice::WATCHDOG_RESTARTED) banner.
     WatchdogRestarted,
@@ -277,8 +286,10 @@ impl core::fmt::Display for UiState {
                 status: Status::Recognised(p),
             } => write!(f, "script0-taught{label}-shows{}", p.digit),
             UiState::Taught { label, status } => write!(f, "script0-taught{label}-{status:?}"),
+            UiState::NotSaved { label } => write!(f, "script0-taught{label}-not-saved"),
             UiState::ForgetHeld => f.write_str("clear-held-forget"),
             UiState::Forgot => f.write_str("forgot"),
+            UiState::NotErased => f.write_str("forgot-not-erased"),
             UiState::WatchdogRestarted => f.write_str("empty-restarted-by-watchdog"),
             UiState::ModelInvalid => f.write_str("cannot-start-model-invalid"),
         }
@@ -359,6 +370,13 @@ where
         },
         target,
     );
+    crate::notice::draw_banner(crate::notice::NOT_SAVED, target)?;
+    visit(
+        UiState::NotSaved {
+            label: TAUGHT_LABEL,
+        },
+        target,
+    );
     let polls = u16::from(app.touch_config().press_polls.max(1)) + crate::app::FORGET_POLLS;
     for _ in 0..polls {
         app.touch(Some(ui::CLEAR_BUTTON.center()));
@@ -370,6 +388,8 @@ where
     }
     app.draw(target)?;
     visit(UiState::Forgot, target);
+    crate::notice::draw_banner(crate::notice::NOT_ERASED, target)?;
+    visit(UiState::NotErased, target);
     App::learning(net.clone()).draw(target)?;
     crate::notice::draw_banner(crate::notice::WATCHDOG_RESTARTED, target)?;
     visit(UiState::WatchdogRestarted, target);

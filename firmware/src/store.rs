@@ -410,8 +410,9 @@ impl Store {
         }
     }
 
-    /// Erases both slots: nothing learned is kept (after the user made the
-    /// network forget).
+    /// Erases both slots and reads them back: nothing learned is kept (after
+    /// the user made the network forget). A slot that does not read back
+    /// erased (a flash that ignores erases) is [`SaveError::Verify`].
     pub fn forget<F: NorFlash>(&mut self, flash: &mut F) -> Result<(), SaveError> {
         self.region.check(flash, self.hidden)?;
         for slot in 0..2 {
@@ -420,7 +421,10 @@ impl Store {
             flash
                 .erase(start, start + self.region.slot_len)
                 .map_err(|e| SaveError::Flash(e.kind()))?;
-            self.slots[slot] = Slot::Erased;
+            self.slots[slot] = self.scan(flash, slot);
+            if self.slots[slot] != Slot::Erased {
+                return Err(SaveError::Verify(self.slots[slot]));
+            }
         }
         Ok(())
     }
@@ -610,6 +614,8 @@ mod tests {
         fail_erase: bool,
         /// Writes report success but change nothing (failing flash).
         drop_writes: bool,
+        /// Erases report success but change nothing (write-protected flash).
+        drop_erases: bool,
         /// Every erase `(from, to)` and the length of every write, in order.
         calls: Vec<(&'static str, u32, u32)>,
     }
@@ -622,6 +628,7 @@ mod tests {
                 fail_read: false,
                 fail_erase: false,
                 drop_writes: false,
+                drop_erases: false,
                 calls: Vec::new(),
             }
         }
@@ -664,6 +671,9 @@ mod tests {
             }
             if self.fail_erase {
                 return Err(NorFlashErrorKind::Other);
+            }
+            if self.drop_erases {
+                return Ok(());
             }
             self.bytes
                 .get_mut(from..to)
@@ -1073,6 +1083,14 @@ mod tests {
             open(&mut failing).forget(&mut failing),
             Err(SaveError::Flash(NorFlashErrorKind::Other))
         );
+        // a flash that ignores erases: the first slot reads back as the record it still holds
+        let (mut protected, _, _) = two_saves();
+        protected.drop_erases = true;
+        let mut store = open(&mut protected);
+        let kept = store.slots()[0];
+        assert!(matches!(kept, Slot::Record { .. }));
+        assert_eq!(store.forget(&mut protected), Err(SaveError::Verify(kept)));
+        assert_eq!(store.slots()[0], kept);
     }
 
     #[test]

@@ -15,7 +15,9 @@
 #      again); started on the taught flash with one byte of the record damaged it answers as
 #      shipped; and no run lets the stack (all of CCM) grow past 56 KiB;
 #   4. the f32 build with the touch bus stuck: an error on screen and the main loop running on,
-#      and once the bus is released the touch works again; restarted by its watchdog, the UI
+#      and once the bus is released the touch works again; with the flash interface stuck busy,
+#      a correction and a forget each give up before the watchdog fires and leave the UI goldens'
+#      banner frame (not saved, not erased); restarted by its watchdog, the UI
 #      goldens' banner frame until the first ink; with a byte of its embedded model
 #      damaged, it stops at start-up and its screen says why (the frame of
 #      firmware/tests/data/ui-golden.txt's cannot-start-model-invalid);
@@ -95,17 +97,30 @@ check() {
 
 simulator_frames "$out/f32" simulator 1 7
 check f32
+# golden STATE: the frame hash of a UI state in the UI goldens
+golden() { awk -v state="$1" '$1 == state { print $2 }' firmware/tests/data/ui-golden.txt; }
 # the touch bus stuck (a device holding SCL low): the error on screen, the main loop going on
 # (300 passes, each feeding the watchdog), and, once the bus is released, the touch back and a
 # drawing that leaves the simulator's frame
-empty=$(awk '$1 == "empty" { print $2 }' firmware/tests/data/ui-golden.txt)
+empty=$(golden empty)
 run f32-stuck-bus "$out/firmware-f429-f32.elf" --stuck-scl 1000000 --feeds 300 --expect-not-hash "$empty" \
     --png "$out/f429-stuck-bus.png"
 run f32-bus-recovered "$out/firmware-f429-f32.elf" --stuck-scl 150 --sim "$out/f32/script-1.json" \
     --expect-frame "$out/f32/script-1.rgb565"
+# the flash interface stuck busy: the driver gives up before the watchdog fires, the main loop runs
+# on, and a banner says what was not kept: over the taught answer (the UI goldens' frame of their
+# taught script and digit, drawn and corrected here) and over the empty canvas after forgetting
+not_saved=$(awk '$1 ~ /^script[0-9]+-taught[0-9]-not-saved$/ { print $1 }' firmware/tests/data/ui-golden.txt)
+[[ $not_saved =~ ^script([0-9]+)-taught([0-9])- ]] || { echo "error: no not-saved state in the UI goldens" >&2; exit 1; }
+"$CARGO_TARGET_DIR/debug/simulator" --script "${BASH_REMATCH[1]}" --teach "${BASH_REMATCH[2]}" \
+    --polls "$out/f32/teach-not-saved.json" >/dev/null
+run f32-not-saved "$out/firmware-f429-f32.elf" --sim "$out/f32/teach-not-saved.json" --teach --flash-stuck-busy \
+    --expect-hash "$(golden "$not_saved")" --expect-erased '' --png "$out/f429-not-saved.png"
+run f32-not-erased "$out/firmware-f429-f32.elf" --sim "$out/f32/teach.json" --flash-in "$out/f32-taught.bin" \
+    --hold-clear --flash-stuck-busy --expect-hash "$(golden forgot-not-erased)" --expect-erased ''
 # restarted by the watchdog: a banner over the empty canvas says so (the UI goldens' frame), and
 # the first ink takes it away (the simulator's frame of the drawn script)
-restarted=$(awk '$1 == "empty-restarted-by-watchdog" { print $2 }' firmware/tests/data/ui-golden.txt)
+restarted=$(golden empty-restarted-by-watchdog)
 run f32-watchdog-restart "$out/firmware-f429-f32.elf" --restarted-by-watchdog --expect-hash "$restarted"
 run f32-watchdog-restart-ink "$out/firmware-f429-f32.elf" --restarted-by-watchdog --sim "$out/f32/script-1.json" \
     --expect-frame "$out/f32/script-1.rgb565"
@@ -115,7 +130,7 @@ run f32-watchdog-restart-ink "$out/firmware-f429-f32.elf" --restarted-by-watchdo
 nm_tool=$(dirname "$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-size | head -n1)")/llvm-nm
 model=$("$nm_tool" -C "$out/firmware-f429-f32.elf" | awk 'index($3, "firmware::model::ALIGNED") == 1 { print $1 }')
 [[ -n $model ]] || { echo "error: no firmware::model::ALIGNED in firmware-f429-f32.elf" >&2; exit 1; }
-cannot_start=$(awk '$1 == "cannot-start-model-invalid" { print $2 }' firmware/tests/data/ui-golden.txt)
+cannot_start=$(golden cannot-start-model-invalid)
 run f32-model-damaged "$out/firmware-f429-f32.elf" --cannot-start --flip-flash-byte $((0x$model - 0x08000000 + 4096)) \
     --expect-hash "$cannot_start" --budget 100000000 --png "$out/f429-cannot-start.png"
 simulator_frames "$out/int8" simulator,int8 5 1

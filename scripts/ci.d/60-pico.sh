@@ -16,6 +16,8 @@
 #      board started again on that flash answers the taught digit at once; holding Clear
 #      there forgets it (shipped answer, slots erased: the next start finds nothing); started
 #      on the taught flash with one byte of the record damaged it says so and answers as shipped;
+#      on a flash that ignores erases and programs, a correction and a forget say on the screen
+#      what was not kept (the UI goldens' banner frames, the correction's on the f32 build);
 #      restarted by its watchdog it shows the UI goldens' banner frame, gone with the first ink;
 #      with one byte of its embedded model damaged it stops at start-up and its screen says so
 #      (the frame of firmware/tests/data/ui-golden.txt's cannot-start-model-invalid);
@@ -97,6 +99,13 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
 echo "==> rp2040js: the int8 UF2 started on the flash it forgot finds nothing learned"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
     --flash-in "$out/int8/flash-forgot.bin" --expect-log '^nothing learned in flash: the model as shipped$'
+# golden STATE: the frame hash of a UI state in the UI goldens
+golden() { awk -v state="$1" '$1 == state { print $2 }' firmware/tests/data/ui-golden.txt; }
+echo "==> rp2040js: the int8 UF2 on a flash that ignores erases forgets in RAM and says the flash still holds it"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $(stack int8) \
+    --flash-in "$out/int8/flash-taught.bin" --restored "$out/int8/teach.json" --forget --flash-fails \
+    --forgot-hash "$(golden forgot-not-erased)" \
+    --expect-log '^erasing the learned flash failed: the slot read back as save 1, 1 corrections$'
 # where the learned values start in flash (memory.x), and a byte inside the record's values
 learned=$("$nm_tool" "$out/firmware-pico-int8.elf" | awk '$3 == "__learned_start" { print $1 }')
 [[ -n $learned ]] || { echo "error: no __learned_start in firmware-pico-int8.elf" >&2; exit 1; }
@@ -109,12 +118,12 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
 echo "==> rp2040js: the int8 UF2 restarted by its watchdog says so over the empty canvas until the first ink"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
     --restarted-by-watchdog --expect-log '^restarted by the watchdog' \
-    --first-frame-hash "$(awk '$1 == "empty-restarted-by-watchdog" { print $2 }' firmware/tests/data/ui-golden.txt)"
+    --first-frame-hash "$(golden empty-restarted-by-watchdog)"
 # a byte inside the embedded model's weights (firmware::model::ALIGNED, the model file)
 model=$("$nm_tool" -C "$out/firmware-pico-int8.elf" | awk 'index($3, "firmware::model::ALIGNED") == 1 { print $1 }')
 [[ -n $model ]] || { echo "error: no firmware::model::ALIGNED in firmware-pico-int8.elf" >&2; exit 1; }
 model=$((0x$model - 0x10000000))
-cannot_start=$(awk '$1 == "cannot-start-model-invalid" { print $2 }' firmware/tests/data/ui-golden.txt)
+cannot_start=$(golden cannot-start-model-invalid)
 echo "==> rp2040js: the int8 UF2 with its embedded model damaged says so on the screen and stops"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --flip-flash-byte $((model + 4096)) \
     --cannot-start 'embedded model is invalid: flash the firmware again' --screen-hash "$cannot_start" --png "$out/pico-cannot-start.png"
@@ -124,3 +133,12 @@ simulator_frames "$out/f32" simulator 1 7
 echo "==> rp2040js: the f32 UF2 with two scripted digits and a correction"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2 $(stack f32) \
     --teach "$out/f32/teach.json" --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$'
+# the UI goldens' taught script and digit (their frame of the answer is the f32 model's)
+not_saved=$(awk '$1 ~ /^script[0-9]+-taught[0-9]-not-saved$/ { print $1 }' firmware/tests/data/ui-golden.txt)
+[[ $not_saved =~ ^script([0-9]+)-taught([0-9])- ]] || { echo "error: no not-saved state in the UI goldens" >&2; exit 1; }
+"$CARGO_TARGET_DIR/debug/simulator" --script "${BASH_REMATCH[1]}" --teach "${BASH_REMATCH[2]}" \
+    --polls "$out/f32/teach-not-saved.json" --raw "$out/f32/teach-not-saved.rgb565" >/dev/null
+echo "==> rp2040js: the f32 UF2 on a flash that ignores programs answers as taught and says it is not saved"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1 $(stack f32) \
+    --teach "$out/f32/teach-not-saved.json" --flash-fails --taught-hash "$(golden "$not_saved")" \
+    --expect-log '^saving to flash failed: the slot read back as empty$'

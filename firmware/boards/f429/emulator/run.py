@@ -23,13 +23,18 @@ binary talks to are small models here, just enough to behave like the board:
   time: a 16 KiB sector erase 800, 600 or 500 ms (x8, x16, x32 parallelism),
   a write 100 us. FLASH_SR's error flags stay set until written with 1, as
   on the chip; --flash-sr starts with flags set, as a debugger's failed
-  programming can leave them.
+  programming can leave them. With --flash-stuck-busy its BSY flag never
+  clears, and each look at FLASH_SR takes 10 us of emulated time (a stand-in
+  for the polling loop's instructions, which take no time here), so that a
+  driver's timeout on the cycle counter expires.
 * LTDC: registers that keep what is written; a shadow reload (SRCR) is done
   at once, and layer registers written after the last reload do not count.
 * SysTick: COUNTFLAG is always set, so a wait ends at its first look; when
   the counter is then switched off, the emulated clock moves on by the period
   the wait asked for (its reload value, at the core clock that RCC's PLL
   set-up gives, or an eighth of it).
+* DWT: CYCCNT counts the emulated clock's core cycles while DEMCR's TRCENA
+  and DWT_CTRL's CYCCNTENA are set.
 * IWDG, DMA2D, SCB, DBGMCU: registers that keep what is written; the
   peripherals' bit-band alias sets and clears single bits of them.
 
@@ -55,8 +60,8 @@ reload and prescaler at the LSI's fastest, 47 kHz).
 
 A poll is one read of the STMPE811's TSC_CTRL register (the main loop reads it
 once per 10 ms tick). The touch script is --idle untouched polls, the drawing of
---sim (then its correction with --teach, a held Clear and the drawing again with
---forget), and --idle untouched polls. The run stops at the script's last poll
+--sim (then its correction with --teach, a held Clear with --hold-clear, a held
+Clear and the drawing again with --forget), and --idle untouched polls. The run stops at the script's last poll
 and prints what the screen shows (the framebuffer in SRAM that the LTDC scans)
 as the FNV-1a 64 hash the UI goldens use (firmware/tests/data/ui-golden.txt),
 the flash sectors erased, the bytes programmed and the stack's depth (CCM is
@@ -85,6 +90,9 @@ FLASH = 0x0800_0000
 FLASH_SIZE = 2 << 20
 FLASH_SR = 0x4002_3C0C
 FLASH_CR = 0x4002_3C10
+FLASH_BSY = 1 << 16
+STUCK_LOOK_US = 10  # emulated time a look at a stuck FLASH_SR takes (--flash-stuck-busy)
+DEMCR, DWT_CTRL, DWT_CYCCNT = 0xE000_EDFC, 0xE000_1000, 0xE000_1004
 LEARNED = (0x0810_8000, 0x0811_0000)  # sectors 14 and 15: what the board learned
 SRAM, CCM = 0x2000_0000, 0x1000_0000
 STACK_PAINT = b"\xcd"
@@ -199,7 +207,8 @@ class Board:
         self.erased = []
         self.programmed = 0
         self.stuck_scl = 0  # SCL held low until this many watchdog feeds
-        self.flash_sr = 0  # FLASH_SR's error flags (never busy)
+        self.flash_sr = 0  # FLASH_SR's error flags
+        self.flash_stuck_busy = False  # --flash-stuck-busy: BSY never clears
         self.feeds = 0
         self.stop_feeds = None
         self.stops_at_start = False  # --cannot-start: no watchdog is expected
@@ -337,7 +346,15 @@ class Board:
         if a == LTDC + 0x24:  # LTDC_SRCR: a requested reload is done at once
             return 0
         if a == FLASH_SR:
+            if self.flash_stuck_busy:
+                self.now_us += STUCK_LOOK_US
+                if self.watchdog_started is not None and self.now_us - self.watchdog_started >= self.watchdog_shortest_us():
+                    self.fail("waiting for the stuck flash interface (BSY) outlasted the watchdog: "
+                              "it would have restarted the board")
+                return self.flash_sr | FLASH_BSY
             return self.flash_sr
+        if a == DWT_CYCCNT and self.regs.get(DEMCR, 0) >> 24 & 1 and self.regs.get(DWT_CTRL, 0) & 1:
+            return int(self.now_us * self.hclk() / 1e6) & 0xFFFF_FFFF
         if a == FLASH_CR:
             return (r & ~(1 << 31)) | ((1 << 31) if self.flash_locked else 0)
         if a == 0xE000_E010:  # SYST_CSR: COUNTFLAG always set
@@ -615,8 +632,7 @@ class Board:
         poll = min(gaps) if gaps else 0.0
         if gaps and poll < POLL_US:
             bad.append(f"the touch was polled {poll / 1e3:.1f} ms apart, not every {POLL_US / 1e3:.0f} ms")
-        pr, rlr = self.regs.get(0x4000_3004, 0) & 7, self.regs.get(0x4000_3008, 0xFFF) & 0xFFF
-        shortest = (rlr + 1) * (4 << min(pr, 6)) / LSI_MAX_HZ * 1e6
+        shortest = self.watchdog_shortest_us()
         if self.watchdog_started is None and not self.stops_at_start:
             bad.append("the independent watchdog was never started")
         elif self.longest_unfed_us >= shortest:
@@ -627,6 +643,11 @@ class Board:
                    f"longest without a watchdog feed {self.longest_unfed_us / 1e3:.0f} ms of the "
                    f"{shortest / 1e3:.0f} ms it may allow")
         return summary, bad
+
+    def watchdog_shortest_us(self):
+        """The watchdog's shortest timeout: its reload and prescaler at the LSI's fastest."""
+        pr, rlr = self.regs.get(0x4000_3004, 0) & 7, self.regs.get(0x4000_3008, 0xFFF) & 0xFFF
+        return (rlr + 1) * (4 << min(pr, 6)) / LSI_MAX_HZ * 1e6
 
     def stack_used(self):
         """Bytes of CCM (the stack, memory.x) ever written: from the lowest one up to the top."""
@@ -676,6 +697,7 @@ def main():
     p.add_argument("--sim", help="the simulator's --polls JSON of a scripted digit: draw it")
     p.add_argument("--teach", action="store_true", help="then tap the correction in its 'teach' polls")
     p.add_argument("--forget", action="store_true", help="then hold Clear until it forgets, release, and draw again")
+    p.add_argument("--hold-clear", action="store_true", help="then hold Clear until it forgets and release (the run ends there)")
     p.add_argument("--idle", type=int, default=5, help="untouched polls before and after the drawing (default 5)")
     p.add_argument("--budget", type=int, default=2_000_000_000, help="instruction budget (default 2e9)")
     p.add_argument("--expect-frame", help="fail unless the last frame is this RGB565 file (the simulator's --raw)")
@@ -691,6 +713,8 @@ def main():
     p.add_argument("--flash-out", help="write the learned sectors as the run left them")
     p.add_argument("--flash-sr", type=lambda v: int(v, 0), default=0, metavar="BITS",
                    help="FLASH_SR's flags at the start (e.g. 0xC0: PGSERR and PGPERR, as a failed programming leaves them)")
+    p.add_argument("--flash-stuck-busy", action="store_true",
+                   help="the flash interface stays busy (FLASH_SR's BSY never clears): no erase or write can start")
     p.add_argument("--flip-flash-byte", type=lambda v: int(v, 0), metavar="OFFSET",
                    help="damage the program's flash before the start: one bit of the byte at OFFSET from its start")
     p.add_argument("--restarted-by-watchdog", action="store_true",
@@ -700,6 +724,8 @@ def main():
                         "it shows the last frame (check it with --expect-hash), never polls the touch and never "
                         "starts the watchdog; no script is played")
     a = p.parse_args()
+    if a.forget and a.hold_clear:
+        sys.exit("error: --forget already holds Clear: give --forget or --hold-clear")
     if a.cannot_start and (a.sim or a.feeds or a.flash_out):
         sys.exit("error: --cannot-start plays no script: leave out --sim, --feeds and --flash-out")
     idle = [None] * a.idle
@@ -710,9 +736,11 @@ def main():
         script += drawing + idle
         if a.teach:
             script += [tuple(p) if p else None for p in sim["teach"]["polls"]] + idle
-        if a.forget:
+        if a.forget or a.hold_clear:
             clear = tuple(sim["clear_button"])
-            script += [clear] * sim["forget_hold_polls"] + idle + drawing + idle
+            script += [clear] * sim["forget_hold_polls"] + idle
+        if a.forget:
+            script += drawing + idle
     try:
         raw = [screen_to_raw(*t) if t else None for t in script]
     except Fail as e:
@@ -731,6 +759,7 @@ def main():
         board.set_flash(at, bytes([board.flash_image(at, at + 1)[0] ^ 1]))
     board.stuck_scl = a.stuck_scl
     board.flash_sr = a.flash_sr & 0x1F3
+    board.flash_stuck_busy = a.flash_stuck_busy
     board.stop_feeds = a.feeds
     if a.flash_in:
         data = open(a.flash_in, "rb").read()

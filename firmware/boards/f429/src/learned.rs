@@ -12,9 +12,11 @@
 //! starts by clearing the error flags an earlier one left (the HAL never
 //! clears them, so after one error every later operation failed too) and ends
 //! with the interface locked again; a locked-out interface (a wrong unlock
-//! sequence locks it until the next reset) is an error, not a panic. The data
-//! cache is reset after every change, so reads never see the sectors' old
-//! contents.
+//! sequence locks it until the next reset) is an error, not a panic, and so
+//! is an interface that stays busy (BSY) for twice the datasheet's longest
+//! time (timed with the core's cycle counter, DWT CYCCNT): the board says it
+//! could not save and runs on. The data cache is reset after every change,
+//! so reads never see the sectors' old contents.
 //!
 //! ## The watchdog
 //!
@@ -23,13 +25,19 @@
 //! programmed, read back) may take 0.8 s, and forgetting (two erases) 1 s,
 //! against the watchdog's nominal 2 s, which its LSI clock (17 to 47 kHz)
 //! can cut to 1.4 s. So the driver calls its `busy` function (the board
-//! feeds the watchdog there) before every erase of a sector and every write;
-//! `firmware::store` writes at most `CHUNK` = 256 bytes at a time (6.4 ms at
-//! most), so the longest stretch without a feed is one sector erase, 500 ms.
+//! feeds the watchdog there) before it waits for an operation in progress,
+//! before every erase of a sector and before every write; `firmware::store`
+//! writes at most `CHUNK` = 256 bytes at a time (6.4 ms at most), so the
+//! longest stretch without a feed is one sector erase, 500 ms. A stuck
+//! interface is given up on after [`ERASE_TIMEOUT_MS`], still before the
+//! watchdog's shortest timeout.
 //! (The 128 KiB sectors at the end of flash were not used: their erase alone
 //! may take 2 s.) The F429 emulator times a save with these worst cases,
 //! fails a write whose width is not the parallelism set, and fails the run
-//! if a stretch without a feed reaches the watchdog's shortest timeout.
+//! if a stretch without a feed reaches the watchdog's shortest timeout; with
+//! the interface stuck busy it checks that the board gives up in time and
+//! says so on its screen.
+use cortex_m::peripheral::{DCB, DWT};
 use embedded_storage::nor_flash::{ErrorType, NorFlash, NorFlashErrorKind, ReadNorFlash};
 use firmware::store::Region;
 use stm32f4xx_hal::flash::FlashExt;
@@ -46,6 +54,15 @@ const FLASH_BASE: usize = 0x0800_0000;
 /// FLASH_KEYR's unlock sequence (RM0090 3.5.1).
 const KEYS: [u32; 2] = [0x4567_0123, 0xCDEF_89AB];
 
+/// How long an erase (or an operation in progress) may keep the interface
+/// busy before it counts as failed: twice the datasheet's longest 16 KiB
+/// sector erase at x32 (500 ms), and still less than the watchdog's shortest
+/// timeout (1.4 s) after the feed before it.
+pub const ERASE_TIMEOUT_MS: u32 = 1000;
+/// How long one 4-byte write may keep it busy: ten times the datasheet's
+/// longest (100 µs).
+pub const WRITE_TIMEOUT_MS: u32 = 1;
+
 /// The two slots: one sector each.
 pub const REGION: Region = Region {
     start: START,
@@ -55,15 +72,26 @@ pub const REGION: Region = Region {
 /// The two sectors; everything else in flash is refused.
 pub struct Learned {
     flash: pac::FLASH,
-    /// Called before every sector erase and every write.
+    /// Called before every wait, sector erase and write.
     busy: fn(),
+    /// Core clock cycles (DWT CYCCNT counts) per millisecond.
+    cycles_per_ms: u32,
 }
 
 impl Learned {
     /// The learned-values sectors of the board's flash; `busy` is called
-    /// before every sector erase and every write (see the module docs).
-    pub fn new(flash: pac::FLASH, busy: fn()) -> Self {
-        Learned { flash, busy }
+    /// before every wait, sector erase and write (see the module docs). The
+    /// waits are timed with the core's cycle counter, which this starts
+    /// (`dcb` and `dwt` are taken so that nothing else stops it), at
+    /// `core_hz`.
+    pub fn new(flash: pac::FLASH, mut dcb: DCB, mut dwt: DWT, core_hz: u32, busy: fn()) -> Self {
+        dcb.enable_trace();
+        dwt.enable_cycle_counter();
+        Learned {
+            flash,
+            busy,
+            cycles_per_ms: core_hz / 1000,
+        }
     }
 
     /// `offset..offset + len` inside the two sectors.
@@ -79,7 +107,8 @@ impl Learned {
     }
 
     /// Unlocks FLASH_CR, waits for an operation in progress and clears the
-    /// error flags; a locked-out interface is an error.
+    /// error flags; a locked-out interface is an error, and so is one that
+    /// stays busy (it is locked again).
     fn begin(&mut self) -> Result<(), NorFlashErrorKind> {
         let f = &self.flash;
         if f.cr().read().lock().bit_is_set() {
@@ -90,7 +119,11 @@ impl Learned {
                 return Err(NorFlashErrorKind::Other);
             }
         }
-        self.wait();
+        (self.busy)();
+        if let Err(e) = self.wait(ERASE_TIMEOUT_MS) {
+            return self.end(Err(e));
+        }
+        let f = &self.flash;
         f.sr().write(|w| {
             w.eop().clear_bit_by_one();
             w.operr().clear_bit_by_one();
@@ -102,10 +135,19 @@ impl Learned {
         Ok(())
     }
 
-    /// Waits while an operation is in progress (BSY). A stuck interface is
-    /// left to the watchdog: the busy function was called just before.
-    fn wait(&self) {
-        while self.flash.sr().read().bsy().bit_is_set() {}
+    /// Waits while an operation is in progress (BSY), at most `timeout_ms`
+    /// (a stuck interface is an error; the busy function was called before,
+    /// and the timeouts end before the watchdog's).
+    fn wait(&self, timeout_ms: u32) -> Result<(), NorFlashErrorKind> {
+        let start = DWT::cycle_count();
+        let limit = timeout_ms.saturating_mul(self.cycles_per_ms);
+        while self.flash.sr().read().bsy().bit_is_set() {
+            // the counter wraps every 23.8 s at 180 MHz: the difference is right across a wrap
+            if DWT::cycle_count().wrapping_sub(start) > limit {
+                return Err(NorFlashErrorKind::Other);
+            }
+        }
+        Ok(())
     }
 
     /// Whether the last operation set an error flag.
@@ -119,8 +161,8 @@ impl Learned {
     }
 
     /// Ends an erase or a write begun by [`Learned::begin`] (each of its
-    /// operations was waited for): SER and PG off, FLASH_CR locked, the data
-    /// cache reset; the result of the operation.
+    /// operations was waited for, or given up on): SER and PG off, FLASH_CR
+    /// locked, the data cache reset; the result of the operation.
     fn end(&mut self, result: Result<(), NorFlashErrorKind>) -> Result<(), NorFlashErrorKind> {
         let f = &self.flash;
         f.cr().modify(|_, w| w.ser().clear_bit().pg().clear_bit());
@@ -146,7 +188,7 @@ impl Learned {
                     .bits(snb)
             });
             self.flash.cr().modify(|_, w| w.strt().set_bit());
-            self.wait();
+            self.wait(ERASE_TIMEOUT_MS)?;
             if self.failed() {
                 return Err(NorFlashErrorKind::Other);
             }
@@ -165,7 +207,7 @@ impl Learned {
             // (checked by the caller), which the program never occupies; with
             // PG set the write programs the word.
             unsafe { core::ptr::write_volatile(at as *mut u32, value) };
-            self.wait();
+            self.wait(WRITE_TIMEOUT_MS)?;
             if self.failed() {
                 return Err(NorFlashErrorKind::Other);
             }
@@ -228,7 +270,6 @@ impl NorFlash for Learned {
         if !offset.is_multiple_of(4) || !bytes.len().is_multiple_of(4) {
             return Err(NorFlashErrorKind::NotAligned);
         }
-        (self.busy)();
         self.begin()?;
         let result = self.program(offset, bytes);
         self.end(result)

@@ -24,7 +24,9 @@
 //! * what the board learns from corrections is saved to two 16 KiB flash
 //!   sectors (`firmware::store`, [`learned`]) and comes back at the next start;
 //!   a damaged or foreign record is logged and ignored; holding Clear until it
-//!   says "Forget learned" erases it;
+//!   says "Forget learned" erases it; a save or an erase that fails (the flash
+//!   interface stuck busy, say) says so in a banner on the screen, and the
+//!   board answers with what it learned until it is switched off;
 //! * logs (boot, board revision, touch errors, each prediction) go out over
 //!   RTT with `defmt` (`probe-rs run` prints them), and a panic shows its
 //!   message on the LCD and over RTT.
@@ -453,7 +455,13 @@ fn main() -> ! {
     let Ok(mut net) = firmware::model::adapted() else {
         halt_with(&mut lcd, notice::MODEL_INVALID);
     };
-    let mut flash = learned::Learned::new(dp.FLASH, feed_watchdog);
+    let mut flash = learned::Learned::new(
+        dp.FLASH,
+        cp.DCB,
+        cp.DWT,
+        rcc.clocks.hclk().raw(),
+        feed_watchdog,
+    );
     let (mut store, restored) = Store::open_and_restore(
         &mut flash,
         learned::REGION,
@@ -579,7 +587,11 @@ fn main() -> ! {
                     corrections,
                     saved.slot
                 ),
-                Err(e) => defmt::warn!("saving to flash failed: {}", defmt::Display2Format(&e)),
+                Err(e) => {
+                    defmt::warn!("saving to flash failed: {}", defmt::Display2Format(&e));
+                    // over the answer, until the next drawing repaints the canvas
+                    let Ok(()) = notice::draw_banner(notice::NOT_SAVED, &mut lcd);
+                }
             }
         }
         if app.forgets() != forgets {
@@ -590,10 +602,13 @@ fn main() -> ! {
                 Ok(()) => {
                     defmt::info!("forgot what it learned: the model as shipped, flash slots erased")
                 }
-                Err(e) => defmt::warn!(
-                    "erasing the learned flash failed: {}",
-                    defmt::Display2Format(&e)
-                ),
+                Err(e) => {
+                    defmt::warn!(
+                        "erasing the learned flash failed: {}",
+                        defmt::Display2Format(&e)
+                    );
+                    let Ok(()) = notice::draw_banner(notice::NOT_ERASED, &mut lcd);
+                }
             }
         }
         delay.delay_ms(POLL_MS);

@@ -324,6 +324,10 @@ export class W25q16 {
     this.erased = 0; // bytes
     this.programmed = 0; // pages
     this.unknown = new Set();
+    // writeProtected: erases and page programs are taken (write enable, then the command)
+    // and change nothing, as on a chip whose status register protects it; counted in `ignored`
+    this.writeProtected = false;
+    this.ignored = 0;
   }
 
   error(msg) {
@@ -397,6 +401,10 @@ export class W25q16 {
           return;
         }
         this.wel = false;
+        if (this.writeProtected && cmd !== 0x01) {
+          this.ignored++;
+          return;
+        }
         this.busyUntil = this.now() + FLASH_BUSY_NS[cmd];
         if (cmd === 0x01) return;
         if (b.length < 4) {

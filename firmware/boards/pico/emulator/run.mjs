@@ -12,6 +12,7 @@
 //                [--forget]            (after --restored: hold Clear to forget, draw again, expect the shipped answer)
 //                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
 //                [--restarted-by-watchdog] [--first-frame-hash HEX]
+//                [--flash-fails] [--taught-hash HEX] [--forgot-hash HEX]
 //   node run.mjs --uf2 firmware-pico.uf2 --cannot-start REASON [--screen-hash HEX] [--flip-flash-byte OFFSET]
 //
 // DIR holds, for each script N, `script-N.json` (the touch polls and what the
@@ -47,6 +48,14 @@
 // `forget_hold_polls` and releases it (the board forgets what it learned and
 // erases it from flash), and draws the script again: the simulator's frame of
 // the script and its answer as shipped.
+// --flash-fails makes the flash ignore every erase and program (as a chip
+// whose status register write-protects it): the firmware must say on its
+// screen that it could not keep what it learned. --taught-hash HEX then
+// requires the screen after the correction to have that FNV-1a 64 (a line of
+// firmware/tests/data/ui-golden.txt) instead of the simulator's frame, and
+// --forgot-hash HEX the screen after Clear is released (with --forget;
+// without --flash-fails the firmware must log that it forgot, with it that
+// erasing failed).
 // --expect-log REGEX (repeatable) requires a UART line matching each.
 // --restarted-by-watchdog starts the board as its watchdog restarts it (the
 // watchdog's REASON register says so); --first-frame-hash HEX requires the
@@ -116,6 +125,9 @@ function parse() {
       'restarted-by-watchdog': { type: 'boolean', default: false },
       'first-frame-hash': { type: 'string' },
       'screen-hash': { type: 'string' },
+      'flash-fails': { type: 'boolean', default: false },
+      'taught-hash': { type: 'string' },
+      'forgot-hash': { type: 'string' },
     },
   });
   if (!values.uf2 === !values.elf) fail('give the firmware as --uf2 FILE or --elf FILE');
@@ -127,7 +139,9 @@ function parse() {
       if (values[o] !== undefined && values[o] !== false) fail(`--${o} does not go with --cannot-start (the firmware stops before it draws anything)`);
     }
   }
-  for (const o of ['screen-hash', 'first-frame-hash']) {
+  if (values['taught-hash'] !== undefined && !values.teach) fail('--taught-hash goes with --teach');
+  if (values['forgot-hash'] !== undefined && !values.forget) fail('--forgot-hash goes with --forget');
+  for (const o of ['screen-hash', 'first-frame-hash', 'taught-hash', 'forgot-hash']) {
     if (values[o] !== undefined && !/^[0-9a-f]{16}$/i.test(values[o])) fail(`--${o} ${values[o]}: not 16 hex digits`);
   }
   return values;
@@ -219,6 +233,7 @@ function main() {
   const now = () => clock.nanos;
   const cycles = () => Math.round(clock.nanos / NANOS_PER_CYCLE);
   const chip = new W25q16(mcu.flash, now);
+  chip.writeProtected = args['flash-fails'];
   attachFlash(mcu, chip);
   const lcd = new St7789(now);
   const tp = new Xpt2046(PANEL, 2046);
@@ -437,6 +452,16 @@ function main() {
     }
   }
 
+  // requires the display memory's FNV-1a 64 to be `want` (a UI goldens' frame); on a difference
+  // writes the screen as `emulated-NAME.png` and fails
+  function requireHash(want, name, what) {
+    const hash = fnv1a64(lcd.memory);
+    if (hash === want.toLowerCase()) return;
+    const png = join(args.scripts, `emulated-${name}.png`);
+    writeFileSync(png, pngFromRgb565(lcd.memory, WIDTH, HEIGHT));
+    fail(`${what}: the screen's FNV-1a 64 is ${hash}, the UI goldens' ${want} (written ${png})`);
+  }
+
   // starts the next polls from the end of the exchange in progress (the
   // firmware read the pen interrupt line for it before the check)
   function finishPoll(what) {
@@ -493,7 +518,8 @@ function main() {
     const uartBefore = uart.length;
     playPolls(toPoints(t.teach.polls), `${what}: tapping the digit and the key`);
     settle(`${what}: handling the last tap`);
-    requireFrame(t.frame, 'taught', what);
+    if (args['taught-hash']) requireHash(args['taught-hash'], 'taught', what);
+    else requireFrame(t.frame, 'taught', what);
     const line = lastLogged(uartBefore, 'learned');
     if (!line || !line.startsWith(`learned correction 1: now ${t.teach.recognised} `)) fail(`${what}: the firmware logged ${JSON.stringify(line ?? 'no correction')}, the simulator answers ${t.teach.recognised} after it`);
     // the corrected drawing, logged as a line of ink JSON for `host-trainer train --ink`
@@ -503,7 +529,8 @@ function main() {
     const learn = inferences.slice(runsBefore).pop();
     if (learn === undefined) fail(`${what}: the LED on GP25 never lit for the correction`);
     const saved = lastLogged(uartBefore, 'saved ');
-    console.log(`${what}: screen = simulator frame (pixel for pixel); ${line}; drawing logged as the simulator's ink line (${ink.length - 4} bytes); correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)${saved ? `; ${saved}` : ''}`);
+    const shown = args['taught-hash'] ? `the UI goldens' ${args['taught-hash']}` : 'simulator frame (pixel for pixel)';
+    console.log(`${what}: screen = ${shown}; ${line}; drawing logged as the simulator's ink line (${ink.length - 4} bytes); correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)${saved ? `; ${saved}` : ''}`);
   }
 
   if (args.restored) {
@@ -524,8 +551,10 @@ function main() {
       finishPoll(forgetWhat);
       playPolls([...Array(hold).fill(clear), null, null, null, null, null], forgetWhat);
       settle(`${forgetWhat}: handling the release`);
-      const forgot = lastLogged(before, 'forgot ');
-      if (!forgot) fail(`${forgetWhat}: the firmware did not log that it forgot; it logged:\n  ${uart.slice(before).map((u) => u.text).join('\n  ')}`);
+      if (args['forgot-hash']) requireHash(args['forgot-hash'], 'forgot', forgetWhat);
+      const said = args['flash-fails'] ? ['erasing the learned flash failed', 'that erasing failed'] : ['forgot ', 'that it forgot'];
+      const forgot = lastLogged(before, said[0]);
+      if (!forgot) fail(`${forgetWhat}: the firmware did not log ${said[1]}; it logged:\n  ${uart.slice(before).map((u) => u.text).join('\n  ')}`);
       // the same drawing again: the answer and the frame as shipped
       const shipped = readFrame(join(args.scripts, `script-${t.script}.rgb565`));
       finishPoll(forgetWhat);
@@ -541,8 +570,8 @@ function main() {
     const pattern = new RegExp(re);
     if (!uart.some((u) => pattern.test(u.text))) fail(`no UART line matches /${re}/; the firmware logged:\n  ${uart.map((u) => u.text).join('\n  ')}`);
   }
-  if (chip.erased || chip.programmed) {
-    console.log(`flash: ${chip.erased / 1024} KiB erased and ${chip.programmed} pages programmed through the bootrom${chip.unknown.size ? `; commands not modelled: ${[...chip.unknown].join(' ')}` : ''}`);
+  if (chip.erased || chip.programmed || chip.ignored) {
+    console.log(`flash: ${chip.erased / 1024} KiB erased and ${chip.programmed} pages programmed through the bootrom${chip.ignored ? `; ${chip.ignored} erases and programs ignored (--flash-fails)` : ''}${chip.unknown.size ? `; commands not modelled: ${[...chip.unknown].join(' ')}` : ''}`);
   }
   if (args['flash-out']) {
     writeFileSync(args['flash-out'], mcu.flash.subarray(0, chip.size));

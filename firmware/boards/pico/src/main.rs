@@ -21,6 +21,8 @@
 //! (`firmware::store`, two slots, written through the bootrom: [`flash`]) and
 //! comes back at the next start; a damaged or foreign record is reported on
 //! the log and ignored. Holding Clear until it says "Forget learned" erases it.
+//! A save or an erase that fails (read back, the flash does not hold what was
+//! written) says so in a banner on the screen.
 //!
 //! The app draws into a 150 KiB RAM framebuffer (the same `Framebuffer` the
 //! simulator renders, so the two frames are equal by construction); after each
@@ -548,7 +550,11 @@ fn main() -> ! {
                         saved.slot,
                         timer.get_counter_low().wrapping_sub(t0)
                     ),
-                    Err(e) => log!("saving to flash failed: {e}"),
+                    Err(e) => {
+                        log!("saving to flash failed: {e}");
+                        // over the answer, until the next drawing repaints the canvas
+                        banner(notice::NOT_SAVED, &mut display, &mut screen, &mut app);
+                    }
                 }
             }
             if app.forgets() != forgets {
@@ -559,7 +565,10 @@ fn main() -> ! {
                     Ok(()) => {
                         log!("forgot what it learned: the model as shipped, flash slots erased")
                     }
-                    Err(e) => log!("erasing the learned flash failed: {e}"),
+                    Err(e) => {
+                        log!("erasing the learned flash failed: {e}");
+                        banner(notice::NOT_ERASED, &mut display, &mut screen, &mut app);
+                    }
                 }
             }
         }
@@ -616,6 +625,27 @@ where
 }
 
 /// Sends the rectangle that changed since the last flush to the display.
+/// Shows `message` in a banner over the drawing area (see
+/// `notice::draw_banner`) and sends it to the display.
+fn banner<DI, M, RST, N>(
+    message: &str,
+    display: &mut mipidsi::Display<DI, M, RST>,
+    screen: &mut Tracked<'_>,
+    app: &mut App<N>,
+) where
+    DI: Interface,
+    M: Model<ColorFormat = Rgb565>,
+    Rgb565: mipidsi::interface::InterfacePixelFormat<DI::Word>,
+    RST: OutputPin,
+    N: Classifier,
+{
+    let Ok(()) = notice::draw_banner(message, screen);
+    if flush(display, screen).is_err() {
+        log!("error: sending a frame update failed");
+        app.invalidate();
+    }
+}
+
 fn flush<DI, M, RST>(
     display: &mut mipidsi::Display<DI, M, RST>,
     screen: &mut Tracked<'_>,
