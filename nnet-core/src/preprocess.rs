@@ -141,46 +141,13 @@ pub fn from_strokes<const P: usize, const S: usize>(
     surface_width: f32,
     surface_height: f32,
 ) -> Result<Option<Image>, Error> {
-    check_surface(surface_width, surface_height)?;
-    if is_dash(strokes) {
-        return Ok(None);
-    }
-    // (a tail call: the image is not copied again on the way out, which a
-    // board's stack would feel)
-    from_strokes_with(
+    stroke_image(
         strokes,
         surface_width,
         surface_height,
         &StrokeParams::default(),
+        Dash::NoDigit,
     )
-}
-
-/// A drawing surface's size: finite ([`Error::NonFiniteInput`]) and above 0
-/// ([`Error::BadDimensions`]).
-fn check_surface(width: f32, height: f32) -> Result<(), Error> {
-    if !(width.is_finite() && height.is_finite()) {
-        return Err(Error::NonFiniteInput);
-    }
-    if !(width > 0.0 && height > 0.0) {
-        return Err(Error::BadDimensions);
-    }
-    Ok(())
-}
-
-/// Whether the drawing's points span more than [`MAX_FLATNESS`] times as
-/// much horizontally as vertically (a drawing without points is no dash;
-/// [`Strokes`] holds finite points only).
-fn is_dash<const P: usize, const S: usize>(strokes: &Strokes<P, S>) -> bool {
-    let (mut lo, mut hi) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
-    for p in strokes.strokes().flatten() {
-        for a in 0..2 {
-            lo[a] = lo[a].min(p[a]);
-            hi[a] = hi[a].max(p[a]);
-        }
-    }
-    // halves, as in `from_strokes_with`, so that no extent overflows
-    let half = |a: usize| hi[a] * 0.5 - lo[a] * 0.5;
-    half(0) > MAX_FLATNESS * half(1)
 }
 
 /// Stroke path with explicit parameters (see the module docs). Unlike
@@ -197,7 +164,34 @@ pub fn from_strokes_with<const P: usize, const S: usize>(
     surface_height: f32,
     params: &StrokeParams,
 ) -> Result<Option<Image>, Error> {
-    check_surface(surface_width, surface_height)?;
+    stroke_image(strokes, surface_width, surface_height, params, Dash::Render)
+}
+
+/// What the stroke path does with a dash (a drawing more than
+/// [`MAX_FLATNESS`] times as wide as tall).
+#[derive(Clone, Copy, PartialEq)]
+enum Dash {
+    /// No digit: what a user's drawing gets.
+    NoDigit,
+    /// Rendered like any drawing: training's, whose labels are known.
+    Render,
+}
+
+/// The stroke path of [`from_strokes`] and [`from_strokes_with`]: the steps
+/// of the module docs, with `dash` deciding what a dash gets.
+fn stroke_image<const P: usize, const S: usize>(
+    strokes: &Strokes<P, S>,
+    surface_width: f32,
+    surface_height: f32,
+    params: &StrokeParams,
+    dash: Dash,
+) -> Result<Option<Image>, Error> {
+    if !(surface_width.is_finite() && surface_height.is_finite()) {
+        return Err(Error::NonFiniteInput);
+    }
+    if !(surface_width > 0.0 && surface_height > 0.0) {
+        return Err(Error::BadDimensions);
+    }
     params.validate()?;
 
     // 1. bounding box
@@ -220,6 +214,9 @@ pub fn from_strokes_with<const P: usize, const S: usize>(
     let half_extent = half[0].max(half[1]);
     let surface = surface_width.max(surface_height);
     if half_extent <= 0.0 || half_extent < 0.5 * MIN_EXTENT_FRACTION * surface {
+        return Ok(None);
+    }
+    if dash == Dash::NoDigit && half[0] > MAX_FLATNESS * half[1] {
         return Ok(None);
     }
 
