@@ -64,6 +64,28 @@ pub fn view() -> Result<ModelView<'static>, Error> {
     ModelView::parse(BYTES)
 }
 
+/// The embedded model in one line, as the boards log it at start (its
+/// [`Display`](core::fmt::Display)): the file's name as built, its weights,
+/// its shape and the MNIST test accuracy the file records, e.g.
+/// `mnist-mlp-i8.nnet: int8, 784-300-10, MNIST test NN.NN%`. After a build
+/// with `NNET_MODEL`, the log says which file the board answers with.
+pub struct Summary;
+
+impl core::fmt::Display for Summary {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let name = SOURCE_PATH
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(SOURCE_PATH);
+        let weights = if INT8 { "int8" } else { "f32" };
+        write!(f, "{name}: {weights}, 784-{HIDDEN}-10")?;
+        match TEST_ACCURACY {
+            Some(a) => write!(f, ", MNIST test {:.2}%", a * 100.0),
+            None => f.write_str(", no test accuracy recorded"),
+        }
+    }
+}
+
 /// The model file's own CRC-32 (its last four bytes): what identifies the
 /// model a record of learned values belongs to (see [`crate::store`]).
 pub fn file_checksum() -> u32 {
@@ -107,6 +129,23 @@ pub fn classifier() -> Result<Net, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_names_the_file_its_weights_and_shape() {
+        use std::string::ToString;
+        let line = Summary.to_string();
+        let name = std::path::Path::new(SOURCE_PATH).file_name().unwrap();
+        let weights = if INT8 { "int8" } else { "f32" };
+        let start = std::format!("{}: {weights}, 784-{HIDDEN}-10", name.to_string_lossy());
+        assert!(
+            line.starts_with(&start),
+            "{line:?} does not start with {start:?}"
+        );
+        match TEST_ACCURACY {
+            Some(a) => assert!(line.ends_with(&std::format!(", MNIST test {:.2}%", a * 100.0))),
+            None => assert!(line.ends_with(", no test accuracy recorded")),
+        }
+    }
 
     #[test]
     #[cfg(not(feature = "int8"))]

@@ -359,13 +359,9 @@ fn main() -> ! {
     let watchdog_reset = dp.RCC.csr().read().wdgrstf().bit_is_set();
     dp.RCC.csr().modify(|_, w| w.rmvf().set_bit());
     defmt::info!(
-        "nnet firmware-f429 {=str} starting ({=str} model)",
+        "nnet firmware-f429 {=str} starting: model {}",
         env!("CARGO_PKG_VERSION"),
-        if cfg!(feature = "int8") {
-            "int8"
-        } else {
-            "f32"
-        }
+        defmt::Display2Format(&firmware::model::Summary)
     );
     if watchdog_reset {
         defmt::warn!("the previous run was stopped by the watchdog");

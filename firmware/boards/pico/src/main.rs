@@ -400,11 +400,7 @@ fn main() -> ! {
     );
     // kept configured for the whole run; the log writes its registers directly
     let _uart = uart;
-    log!(
-        "nnet pico: {} model, {} hidden units",
-        if firmware::model::INT8 { "int8" } else { "f32" },
-        firmware::model::HIDDEN
-    );
+    log!("nnet pico: model {}", firmware::model::Summary);
 
     let mut timer = Timer::new(pac.TIMER, &mut pac.RESETS, &clocks);
     let Some(mut alarm) = timer.alarm_0() else {
