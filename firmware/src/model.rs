@@ -80,8 +80,12 @@ impl core::fmt::Display for Summary {
         let weights = if INT8 { "int8" } else { "f32" };
         write!(f, "{name}: {weights}, 784-{HIDDEN}-10")?;
         match TEST_ACCURACY {
-            Some(a) => write!(f, ", MNIST test {:.2}%", a * 100.0),
-            None => f.write_str(", no test accuracy recorded"),
+            // in hundredths of a percent, as integers: float formatting would add 20 KiB of code
+            Some(a) if (0.0..=1.0).contains(&a) => {
+                let bp = (a * 10_000.0 + 0.5) as u32;
+                write!(f, ", MNIST test {}.{:02}%", bp / 100, bp % 100)
+            }
+            _ => f.write_str(", no test accuracy recorded"),
         }
     }
 }
@@ -142,7 +146,22 @@ mod tests {
             "{line:?} does not start with {start:?}"
         );
         match TEST_ACCURACY {
-            Some(a) => assert!(line.ends_with(&std::format!(", MNIST test {:.2}%", a * 100.0))),
+            Some(a) => {
+                let shown = line
+                    .rsplit_once(", MNIST test ")
+                    .and_then(|(_, p)| p.strip_suffix('%'))
+                    .unwrap_or_else(|| panic!("{line:?}: no test accuracy"));
+                assert_eq!(
+                    shown.split_once('.').map(|(_, d)| d.len()),
+                    Some(2),
+                    "{line:?}"
+                );
+                let shown: f32 = shown.parse().unwrap();
+                assert!(
+                    (shown - a * 100.0).abs() <= 0.005 + 1e-4,
+                    "{line:?} for {a}"
+                );
+            }
             None => assert!(line.ends_with(", no test accuracy recorded")),
         }
     }
