@@ -129,8 +129,13 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         setting: Setting::LearningRate,
         msg: format!("must be in (0, {}]", nnet_core::adapt::MAX_LEARNING_RATE),
     })?;
-    // a run that cannot write its model is refused before it works
+    // a run that cannot write its model, or would write over an input, is refused before it works
     train::check_output(&args.out)?;
+    train::check_not_input(
+        &args.out,
+        "--out",
+        &[("--model", &args.model), ("--ink", &args.ink)],
+    )?;
     let model = eval::load_any_model(&args.model)?;
     let set = train::read_training_ink(&args.ink)?;
     let images: Vec<Image> = set.drawings.iter().map(|d| d.image).collect();

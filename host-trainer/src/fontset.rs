@@ -693,7 +693,9 @@ pub(crate) mod tests {
                 );
             }
         }
-        eprintln!("nearest training/evaluation font pair: distance {nearest:.3}");
+        crate::note(format_args!(
+            "nearest training/evaluation font pair: distance {nearest:.3}"
+        ));
     }
 
     /// scripts/setup installs the packages of every font (the list there is

@@ -211,7 +211,8 @@ pub fn find_split(dir: &Path, split: Split) -> Result<(PathBuf, PathBuf)> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+        // files, and links to files (a directory of links to a shared copy of MNIST)
+        .filter(|e| e.path().is_file())
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
     names.sort();

@@ -641,7 +641,7 @@ pub(crate) mod tests {
     pub(crate) fn skip_unless_required(var: &str, check: &str, why: &dyn std::fmt::Display) {
         let required = std::env::var(var).is_ok_and(|v| v == "1");
         assert!(!required, "{var}=1 but {why}");
-        eprintln!("skipping {check}: {why}");
+        crate::note(format_args!("skipping {check}: {why}"));
     }
 
     /// The committed file `name` is `fresh`, line by line: all of it

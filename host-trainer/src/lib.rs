@@ -32,3 +32,18 @@ pub mod styleset;
 pub mod train;
 
 pub use error::{Error, Result};
+
+/// Writes one line of progress or a note to stderr. A closed or failing
+/// stderr (`2>&1 | head`, say) loses the line, not the run: the work goes on
+/// and its files are still written.
+pub fn note(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Writes one line to stdout, as [`note`] does to stderr: a closed stdout
+/// (`| head`) loses the line, not the run.
+pub fn tell(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}

@@ -318,24 +318,22 @@ enum Cmd {
         /// read fonts from Debian packages (`host_trainer::fontset::FONTS`, `TRAINING_FONTS`).
         #[arg(long)]
         no_fonts: bool,
-        /// Where the training digits of other fonts go (built into `train --augment`).
-        #[arg(long, default_value = host_trainer::fontset::TRAINING_PATH)]
-        training_file: PathBuf,
+        /// Where the training digits of other fonts go. Default: the file built into
+        /// `train --augment` (host-trainer/data/training-fonts.jsonl) when --out-dir is the
+        /// default, else training-fonts.jsonl in --out-dir, so a trial run never writes into
+        /// the repository.
+        #[arg(long)]
+        training_file: Option<PathBuf>,
     },
 }
 
-/// `println!` that ends the program quietly when stdout is closed (e.g. piped into `head`).
+/// `println!` that never ends the run: a closed stdout (piped into `head`,
+/// say) loses the line, and the command still finishes its work and writes
+/// its files.
 macro_rules! say {
-    ($($t:tt)*) => {{
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        if let Err(e) = writeln!(out, $($t)*) {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
-            }
-            return Err(e.into());
-        }
-    }};
+    ($($t:tt)*) => {
+        host_trainer::tell(format_args!($($t)*))
+    };
 }
 
 /// Number of threads when `--threads` is not given: all available cores.
@@ -380,7 +378,7 @@ fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            host_trainer::note(format_args!("error: {e:#}"));
             std::process::ExitCode::FAILURE
         }
     }
@@ -598,7 +596,7 @@ fn run() -> Result<()> {
             };
             let mut progress = |e: usize, acc: f64| {
                 if !quiet {
-                    println!(
+                    say!(
                         "epoch {e}/{epochs}: accuracy on the drawings {:.2}%",
                         100.0 * acc
                     );
@@ -645,13 +643,8 @@ fn run() -> Result<()> {
         }
         Cmd::Quantize { model, out, data } => {
             let out = out.unwrap_or_else(|| int8_name(&model));
-            if out == model {
-                bail!(
-                    "{}: --out names the f32 model itself; give the int8 model another name",
-                    out.display()
-                );
-            }
             train::check_output(&out)?;
+            train::check_not_input(&out, "--out", &[("--model", &model)])?;
             let before = std::fs::metadata(&model).map(|m| m.len()).unwrap_or(0);
             let f32_model = eval::load_model(&model)?;
             let mut q = nnet_core::quantizer::quantize(&f32_model)
@@ -665,10 +658,10 @@ fn run() -> Result<()> {
                         100.0 * r.accuracy()
                     );
                 }
-                Err(e) => eprintln!(
+                Err(e) => host_trainer::note(format_args!(
                     "warning: no test split in {} ({e}); the int8 model's accuracy is left unset",
                     data.display()
-                ),
+                )),
             }
             let bytes = q
                 .to_bytes()
@@ -683,6 +676,13 @@ fn run() -> Result<()> {
             );
         }
         Cmd::Predict { file, model, sheet } => {
+            if let Some(out) = &sheet {
+                train::check_not_input(
+                    out,
+                    "--sheet",
+                    &[("the input", &file), ("--model", &model)],
+                )?;
+            }
             let m = eval::load_any_model(&model)?;
             let answers = predict::predict_file(&m, &file)?;
             for a in &answers {
@@ -840,13 +840,35 @@ fn run() -> Result<()> {
             no_fonts,
             training_file,
         } => {
+            let defaults = inkset::InksetArgs::default();
+            let training_file = training_file.unwrap_or_else(|| {
+                if out_dir == defaults.out_dir {
+                    defaults.training_file.clone()
+                } else {
+                    let name = Path::new(host_trainer::fontset::TRAINING_PATH).file_name();
+                    out_dir.join(name.unwrap_or_default())
+                }
+            });
+            // every output is checked before the work, so a bad one leaves nothing half-written
+            if out_dir.exists() && !out_dir.is_dir() {
+                bail!(
+                    "{}: is a file; --out-dir names the directory the sets go to",
+                    out_dir.display()
+                );
+            }
+            if !no_fonts && training_file.is_dir() {
+                bail!(
+                    "{}: is a directory; --training-file names the file the training digits go to",
+                    training_file.display()
+                );
+            }
             let args = inkset::InksetArgs {
                 out_dir,
                 mnist_dir,
                 seed,
                 fonts: !no_fonts,
                 training_file,
-                ..inkset::InksetArgs::default()
+                ..defaults
             };
             let s = inkset::run(&args)?;
             let sets = [Some(s.hershey), Some(s.mnist), Some(s.styles), s.fonts];

@@ -6,6 +6,10 @@ use nnet_core::{Image, Prediction};
 
 use crate::{eval, Error, Result};
 
+/// The largest width or height of an image `predict` reads: a 16-megapixel
+/// image takes about 250 MB on the way to 28x28.
+pub const MAX_PNG_SIDE: u32 = 4096;
+
 /// Reads a PNG as ink intensities (0.0 background .. 1.0 ink), row-major,
 /// with its width and height.
 ///
@@ -15,11 +19,34 @@ use crate::{eval, Error, Result};
 ///   drawings both work).
 /// * Otherwise the grey level is used, inverted when the border of the image
 ///   is mostly light (dark ink on light paper, like a scan).
+///
+/// Images wider or taller than [`MAX_PNG_SIDE`] are refused before they are
+/// decoded (a small file can declare a huge image).
 pub fn load_png_ink(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
-    let img = image::open(path).map_err(|e| Error::Image {
+    let bad = |msg: String| Error::Image {
         path: path.to_path_buf(),
-        msg: e.to_string(),
-    })?;
+        msg,
+    };
+    let reader = || {
+        image::ImageReader::open(path)
+            .and_then(|r| r.with_guessed_format())
+            .map_err(|e| bad(e.to_string()))
+    };
+    let (w, h) = reader()?
+        .into_dimensions()
+        .map_err(|e| bad(e.to_string()))?;
+    if w > MAX_PNG_SIDE || h > MAX_PNG_SIDE {
+        return Err(bad(format!(
+            "{w}x{h} pixels; predict reads images of at most {MAX_PNG_SIDE}x{MAX_PNG_SIDE} \
+             (the network sees 28x28): scale it down first"
+        )));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_PNG_SIDE);
+    limits.max_image_height = Some(MAX_PNG_SIDE);
+    let mut decoder = reader()?;
+    decoder.limits(limits);
+    let img = decoder.decode().map_err(|e| bad(e.to_string()))?;
     let la = img.to_luma_alpha8();
     let (w, h) = (la.width() as usize, la.height() as usize);
     if w == 0 || h == 0 {

@@ -288,8 +288,11 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     if !(0.0..1.0).contains(&cfg.val_split) {
         return bad(Setting::ValSplit, "must be in 0..1");
     }
-    if !(cfg.lr.is_finite() && cfg.lr > 0.0) {
-        return bad(Setting::LearningRate, "must be a positive number");
+    if !(cfg.lr.is_finite() && cfg.lr > 0.0 && cfg.lr <= MAX_LEARNING_RATE) {
+        return bad(
+            Setting::LearningRate,
+            &format!("must be a number in (0, {MAX_LEARNING_RATE}]"),
+        );
     }
     if !(1..=MAX_INK_WEIGHT).contains(&cfg.ink_weight) {
         return bad(
@@ -303,8 +306,15 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             &format!("must be a number in 0..={MAX_FONT_DIGITS}"),
         );
     }
-    // a run that cannot write its model is refused before it trains
+    // a run that cannot write its model, or would write over its input, is refused before it trains
     check_output(&cfg.out)?;
+    let inputs: Vec<(&str, &Path)> = cfg.ink.iter().map(|p| ("--ink", p.as_path())).collect();
+    check_not_input(&cfg.out, "--out", &inputs)?;
+    if let Some(log) = &cfg.log_json {
+        let mut inputs = inputs.clone();
+        inputs.push(("--out", cfg.out.as_path()));
+        check_not_input(log, "--log-json", &inputs)?;
+    }
     let ink = cfg
         .ink
         .iter()
@@ -379,7 +389,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     .map_err(Error::Trainer)?;
     let say = |s: String| {
         if !cfg.quiet {
-            eprintln!("{s}");
+            crate::note(format_args!("{s}"));
         }
     };
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
@@ -629,6 +639,45 @@ pub fn check_output(out: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// Refuses an output path that names one of the command's inputs (by path,
+/// `.` and `..`, symbolic or hard links alike): writing it would destroy the
+/// input. `option` names the output's option, `inputs` each input's option
+/// and path. Outputs that do not exist yet name no input.
+pub fn check_not_input(out: &Path, option: &str, inputs: &[(&str, &Path)]) -> Result<()> {
+    for (what, input) in inputs {
+        if same_file(out, input) {
+            return Err(Error::Config(format!(
+                "{}: {option} names the same file as {what}; writing it would destroy that input, \
+                 so give {option} another name",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `a` and `b` are the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
+        return false;
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        ma.dev() == mb.dev() && ma.ino() == mb.ino()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (ma, mb);
+        matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    }
+}
+
+/// Largest accepted learning rate: far above any that trains (the shipped
+/// model's is the SGD default, 0.2), and low enough that a typo such as `--lr 1e30`
+/// is refused at once instead of ending a run with non-finite weights.
+pub const MAX_LEARNING_RATE: f32 = 10.0;
 
 /// Largest accepted mini-batch.
 pub const MAX_BATCH: usize = 65_536;

@@ -358,7 +358,10 @@ fn adapt_shows_what_it_costs_on_mnist_and_refuses_a_bad_out_before_working() {
         "--out",
         out_path.to_str().unwrap(),
     ]);
-    assert!(e.contains("--out names the f32 model itself"), "{e}");
+    assert!(
+        e.contains("--out names the same file as --model; writing it would destroy that input"),
+        "{e}"
+    );
 
     // a dash is no digit to the core: the line is named, with what is wrong with it
     let dash = dir.join("dash.jsonl");
@@ -421,5 +424,134 @@ fn files_that_are_not_json_lines_say_so() {
     assert!(
         out.ends_with("labelled drawings: 2 of 2 answered right\n"),
         "{out}"
+    );
+}
+
+/// No output option may name an input (by any spelling of its path, or a
+/// link to it): the command refuses before any work and the input is kept.
+/// And a closed stdout or stderr loses lines, not the run's files.
+#[test]
+fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
+    use std::process::Stdio;
+    let dir = common::tmpdir("not-input");
+    let ink = hershey_head(&dir, 70);
+    let model = dir.join("m.nnet");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/mnist-mlp.nnet"),
+        &model,
+    )
+    .unwrap();
+    let linked = dir.join("linked.nnet");
+    std::fs::hard_link(&model, &linked).unwrap();
+    let (ink_s, model_s) = (ink.to_str().unwrap(), model.to_str().unwrap());
+    let ink_bytes = std::fs::read(&ink).unwrap();
+    let model_bytes = std::fs::read(&model).unwrap();
+    // another spelling of the same path, and a hard link
+    let respelt = dir.join(".").join("m.nnet");
+    let respelt_ink = dir.join("x").join("..").join("head.jsonl");
+    std::fs::create_dir_all(dir.join("x")).unwrap();
+    let trained = dir.join("t.nnet");
+    let trained_s = trained.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["adapt", "--model", model_s, "--ink", ink_s, "--out", ink_s],
+            "--out names the same file as --ink",
+        ),
+        (
+            vec![
+                "adapt",
+                "--model",
+                model_s,
+                "--ink",
+                ink_s,
+                "--out",
+                respelt.to_str().unwrap(),
+            ],
+            "--out names the same file as --model",
+        ),
+        (
+            vec![
+                "quantize",
+                "--model",
+                model_s,
+                "--out",
+                linked.to_str().unwrap(),
+            ],
+            "--out names the same file as --model",
+        ),
+        (
+            vec![
+                "predict",
+                ink_s,
+                "--model",
+                model_s,
+                "--sheet",
+                respelt_ink.to_str().unwrap(),
+            ],
+            "--sheet names the same file as the input",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "data/mnist",
+                "--ink",
+                ink_s,
+                "--out",
+                respelt_ink.to_str().unwrap(),
+            ],
+            "--out names the same file as --ink",
+        ),
+        (
+            vec![
+                "train",
+                "--data",
+                "data/mnist",
+                "--ink",
+                ink_s,
+                "--out",
+                trained_s,
+                "--log-json",
+                ink_s,
+            ],
+            "--log-json names the same file as --ink",
+        ),
+    ];
+    for (args, want) in &cases {
+        let e = err(args);
+        assert!(e.contains(want), "{args:?}: {e}");
+        assert_eq!(e.lines().count(), 1, "{args:?}: {e}");
+    }
+    assert_eq!(
+        std::fs::read(&ink).unwrap(),
+        ink_bytes,
+        "the ink file changed"
+    );
+    assert_eq!(
+        std::fs::read(&model).unwrap(),
+        model_bytes,
+        "the model changed"
+    );
+    assert!(!trained.exists());
+
+    // stdout and stderr closed before the first line: the model is still written
+    let out = dir.join("piped.nnet");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args([
+            "adapt", "--model", model_s, "--ink", ink_s, "--epochs", "2", "--out",
+        ])
+        .arg(&out)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(
+        nnet_core::format::ModelView::parse(&std::fs::read(&out).unwrap()).is_ok(),
+        "no valid model written"
     );
 }

@@ -6,6 +6,7 @@ mod common;
 use common::run;
 
 use std::path::Path;
+use std::process::Command;
 
 fn ok(args: &[&str]) -> String {
     let o = run(args);
@@ -277,6 +278,17 @@ fn bad_input_gives_clear_errors() {
         assert!(e.contains(&format!("invalid {option}")), "{e}");
     }
 
+    // a small PNG that declares a huge image is refused before it is decoded
+    let bomb = d.join("bomb.png");
+    let side = host_trainer::predict::MAX_PNG_SIDE + 1;
+    image::GrayImage::new(side, 1).save(&bomb).unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+    let e = err(&["predict", bomb.to_str().unwrap(), "--model", shipped]);
+    assert!(
+        e.contains(&format!("{side}x1 pixels; predict reads images of at most")),
+        "{e}"
+    );
+
     let o = run(&["--help"]);
     let help = String::from_utf8_lossy(&o.stdout);
     for cmd in [
@@ -477,7 +489,12 @@ fn mistakes_on_the_command_line_are_named() {
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["--lr", "-1"],
-            "the learning rate must be a positive number",
+            "the learning rate must be a number in (0, 10]",
+        ),
+        // a rate that could only end in non-finite weights is refused before training
+        (
+            vec!["--lr", "1e30"],
+            "the learning rate must be a number in (0, 10]",
         ),
         (
             vec!["--val-split", "-0.5"],
@@ -527,4 +544,44 @@ fn mistakes_on_the_command_line_are_named() {
         "{e}"
     );
     assert!(!Path::new(out).exists());
+}
+
+/// `make-inkset --out-dir DIR` writes every set, the training digits of
+/// other fonts included, into DIR (not into the repository's
+/// host-trainer/data), and a bad output is refused before anything is written.
+#[test]
+fn make_inkset_elsewhere_leaves_the_repository_alone() {
+    let d = common::tmpdir("inkset-out");
+    let mnist = common::mnist_dir();
+    let make = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+            .arg("make-inkset")
+            .args(args)
+            .arg("--mnist-dir")
+            .arg(&mnist)
+            .current_dir(&d)
+            .output()
+            .unwrap()
+    };
+    // a --training-file that is a directory: refused before any set is written
+    let o = make(&["--out-dir", "early", "--training-file", "."]);
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("--training-file names the file"), "{e}");
+    assert!(!d.join("early").exists(), "sets written before the refusal");
+
+    let o = make(&["--out-dir", "sets"]);
+    if !o.status.success() {
+        let e = String::from_utf8_lossy(&o.stderr);
+        let required = std::env::var("NNET_REQUIRE_FONTS").is_ok_and(|v| v == "1");
+        assert!(!required && e.contains("font"), "{e}");
+        eprintln!("skipping the fonts part of make-inkset --out-dir: {e}");
+        return;
+    }
+    assert!(d.join("sets/training-fonts.jsonl").is_file());
+    assert!(d.join("sets/hershey.jsonl").is_file());
+    assert!(
+        !d.join("host-trainer").exists(),
+        "it wrote outside --out-dir"
+    );
 }

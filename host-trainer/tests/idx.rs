@@ -56,6 +56,19 @@ fn reads_good_raw_and_gz_files() {
     assert_eq!(tr.images, te.images);
     assert_eq!(tr.image(3)[5], f32::from(imgs[3][5]) / 255.0);
     assert!(tr.images.iter().all(|v| (0.0..=1.0).contains(v)));
+
+    // a directory of links to those files reads the same (a shared copy of MNIST)
+    #[cfg(unix)]
+    {
+        let links = tmpdir("links");
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let p = entry.unwrap().path();
+            std::os::unix::fs::symlink(&p, links.join(p.file_name().unwrap())).unwrap();
+        }
+        std::fs::create_dir(links.join("train-dir-idx3-not-a-file")).unwrap();
+        let linked = idx::load(&links, Split::Train).unwrap();
+        assert_eq!((linked.images, linked.labels), (tr.images, tr.labels));
+    }
 }
 
 #[test]
