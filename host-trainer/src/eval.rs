@@ -454,23 +454,32 @@ pub fn read_ink_lines(path: &Path) -> Result<Vec<(usize, InkRecord)>> {
 pub fn parse_ink_lines(path: &Path, text: impl BufRead) -> Result<Vec<(usize, InkRecord)>> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let line = line.map_err(|e| Error::io(path, e))?;
-        // a byte order mark, as some Windows editors write, is not part of the record
-        let line = if i == 0 {
-            line.strip_prefix('\u{feff}').unwrap_or(&line)
-        } else {
-            &line
-        };
-        if line.trim().is_empty() {
-            continue;
-        }
         let bad = |msg: String| Error::Ink {
             path: path.to_path_buf(),
             line: i + 1,
             msg,
         };
-        let rec: InkRecord = serde_json::from_str(line)
-            .map_err(|e| bad(format!("{e}{}", json_lines_hint(line, &e))))?;
+        let line = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => {
+                bad("not UTF-8 text (JSON Lines files are UTF-8)".into())
+            }
+            _ => Error::io(path, e),
+        })?;
+        // a byte order mark, as some Windows editors write (at the start of each file
+        // joined into this one), is not part of the record
+        let line = line.strip_prefix('\u{feff}').unwrap_or(&line);
+        if line.trim().is_empty() {
+            continue;
+        }
+        let rec: InkRecord = serde_json::from_str(line).map_err(|e| {
+            // serde counts lines within the one line it was given: only its column helps
+            let msg = e.to_string();
+            let msg = match msg.rsplit_once(" at line ") {
+                Some((what, _)) => format!("{what} at column {}", e.column()),
+                None => msg,
+            };
+            bad(format!("{msg}{}", json_lines_hint(line, &e)))
+        })?;
         // the core's rule for drawings, which the web server applies too
         rec.check().map_err(|e| bad(e.to_string()))?;
         out.push((i + 1, rec));

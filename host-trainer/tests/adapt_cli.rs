@@ -417,14 +417,30 @@ fn files_that_are_not_json_lines_say_so() {
     );
     let e = err(&["predict", &text_label]);
     assert!(e.contains("\"label\" is a whole number 0..=9"), "{e}");
-    // a byte order mark before the first record is not part of it
-    let bom = write("bom.jsonl", format!("\u{feff}{rec}\n{rec}\n"));
+    // a byte order mark before a record (the first, or one of a file joined on) is not part of it
+    let bom = write("bom.jsonl", format!("\u{feff}{rec}\n\u{feff}{rec}\n"));
     let out = ok(&["predict", &bom]);
     assert_eq!(out.matches("digit 1 (").count(), 2, "{out}");
     assert!(
         out.ends_with("labelled drawings: 2 of 2 answered right\n"),
         "{out}"
     );
+    // the file's line, and the column in it (not serde's "line 1" of the one line it read)
+    let nan = write(
+        "nan.jsonl",
+        format!("{rec}\n{}\n", rec.replace("141", "NaN")),
+    );
+    let e = err(&["predict", &nan]);
+    assert!(
+        e.contains("nan.jsonl:2: expected value at column 68"),
+        "{e}"
+    );
+    assert!(!e.contains("at line"), "{e}");
+    // bytes that are not UTF-8 name their line
+    let p = dir.join("latin1.jsonl");
+    std::fs::write(&p, [rec.as_bytes(), b"\n\xe9t\xe9\n"].concat()).unwrap();
+    let e = err(&["predict", p.to_str().unwrap()]);
+    assert!(e.contains("latin1.jsonl:2: not UTF-8 text"), "{e}");
 }
 
 /// No output option may name an input (by any spelling of its path, or a

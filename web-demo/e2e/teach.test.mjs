@@ -55,6 +55,19 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
 
   const wrong = (await draw(page, SQUARE_SIX, fresh)).digit;
   assert.notEqual(wrong, SIX, "the shipped model misreads this style (else the test shows nothing)");
+  // a double click on the digit teaches once; undo goes back to the shipped answer, kept nowhere
+  const undoBtn = page.getByRole("button", { name: "Undo the last correction" });
+  assert.equal(await undoBtn.isDisabled(), true, "nothing to undo yet");
+  await page.getByRole("button", { name: `It is a ${SIX}` }).dblclick();
+  await page.getByText(new RegExp(`^Already learned that this drawing is a ${SIX}`)).waitFor();
+  assert.equal(await corrections(page), 1, "the double click counted once");
+  await undoBtn.click();
+  await page.getByText(/^Undid the last correction: the shipped model\.$/).waitFor();
+  assert.equal(await corrections(page), 0);
+  assert.equal(await undoBtn.isDisabled(), true, "one step back only");
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).some((k) => k.startsWith("nnet-adapted-v1:"))), false,
+    "nothing adapted is kept after the undo");
+  assert.equal(Number((await waitFinal(page)).digit), wrong, "the shipped answer again");
   const othersBefore = [];
   for (const [d, box] of others) othersBefore.push((await draw(page, DIGITS[d], box)).digit);
   assert.deepEqual(othersBefore, others.map(([d]) => d), "the shipped model reads the other digits");

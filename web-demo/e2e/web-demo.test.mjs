@@ -144,6 +144,16 @@ test("past the ink buffer the page says the drawing is full, without script erro
   assert.equal(ink.strokes.length, 2, "the stroke ended where it left the pad and began again where it came back");
   const onEdge = ink.strokes.flat().filter(([x, y]) => x >= ink.width - 0.5 && y > ink.height * 0.35 && y < ink.height * 0.65);
   assert.deepEqual(onEdge, [], "no ink smeared along the pad's edge");
+  // the same on a drawing that is full of strokes: the last stroke ends at the edge, and what
+  // comes back in after it is not joined to it
+  await page.keyboard.press("Escape");
+  const ticks = Array.from({ length: 63 }, (_, i) => [at(0.1 + 0.012 * i, 0.1), at(0.1 + 0.012 * i, 0.2)]);
+  await drawMouse(page, [...ticks, [at(0.3, 0.3), at(1.3, 0.3), at(1.3, 0.7), at(0.6, 0.7), at(0.4, 0.7)]], 6);
+  await waitFinal(page);
+  const full = await page.evaluate(() => window.nnetDemo.lastInk());
+  assert.equal(full.strokes.length, 64);
+  const last = full.strokes[63];
+  assert.ok(last.every(([, y]) => y < full.height * 0.35), `the last stroke ends where it left the pad: ${JSON.stringify(last.slice(-3))}`);
 
   // saving: the label is picked for each drawing, and one drawing is saved once
   await drawMouse(page, place(DIGITS[7], r, [0.2, 0.1, 0.8, 0.9]), 6);
