@@ -51,6 +51,16 @@ test("the exported page runs fully in the browser from a plain static file serve
       assert.deepEqual(problems, [], "no page errors, console errors or external requests");
       await context.close();
     }
+    // without WebAssembly there is nothing here to run the network: the page says so, also where
+    // it tells what the network sees
+    const context = await browser.newContext(DESKTOP);
+    const page = await context.newPage();
+    await page.route("**/nnet.wasm", (r) => r.abort());
+    await page.goto(url + "/");
+    await page.waitForFunction(() => document.documentElement.dataset.engine === "none", null, { timeout: 15000 });
+    assert.match(await page.locator("#sees-where").textContent(), /cannot run here/);
+    assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and WebAssembly cannot run here/);
+    await context.close();
     const asked = [...new Set(log)].sort();
     assert.deepEqual(asked, ["GET /index.html", "GET /model.nnet", "GET /nnet.wasm"],
       "the page asked the static host for itself, the module and the model, and not for the API");

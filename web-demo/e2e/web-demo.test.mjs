@@ -173,7 +173,7 @@ test("past the ink buffer the page says the drawing is full, without script erro
   await context.close();
 });
 
-test("without WebAssembly the server answers, and the page says so where it speaks of the network", async () => {
+test("without WebAssembly the server answers, and the page says so where it speaks of the network, also after a Clear and a reload", async () => {
   const context = await browser.newContext(DESKTOP);
   const page = await context.newPage();
   await page.route("**/nnet.wasm", (r) => r.abort());
@@ -185,6 +185,17 @@ test("without WebAssembly the server answers, and the page says so where it spea
   assert.match(await page.locator("#sees-where").textContent(), /^here on the server/);
   assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and WebAssembly cannot run here/);
   assert.equal(await page.getByRole("button", { name: "It is a 7" }).isDisabled(), true);
+  // the drawings are kept without WebAssembly too, and the reasons stay after a Clear and a reload
+  await page.locator("label[for=label-7]").click();
+  await page.getByRole("button", { name: "Save drawing" }).click();
+  await page.getByText(/^Saved a 7\. 1 drawing kept in this browser\.$/).waitFor();
+  await page.keyboard.press("Escape");
+  assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and WebAssembly cannot run here/,
+    "Clear keeps the reason the teaching keys are off");
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
+  assert.equal(await page.locator("#save-status").textContent(), "1 drawing kept in this browser.");
+  assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser/);
   await context.close();
 });
 
