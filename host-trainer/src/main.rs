@@ -224,9 +224,9 @@ enum Cmd {
         #[arg(long, default_value = "data/mnist")]
         data: PathBuf,
     },
-    /// Classify a PNG (raster path: dark-on-light is inverted, transparency handled) or every
-    /// drawing of an ink .jsonl file (stroke path); prints the digit and the 10 probabilities,
-    /// or "no digit".
+    /// Classify a PNG (raster path: the ink is what departs from the paper at the image's
+    /// border, dark on light or light on dark; transparency handled) or every drawing of an
+    /// ink .jsonl file (stroke path); prints the digit and the 10 probabilities, or "no digit".
     Predict {
         /// PNG or .jsonl file.
         file: PathBuf,

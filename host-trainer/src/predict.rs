@@ -17,8 +17,11 @@ pub const MAX_PNG_SIDE: u32 = 4096;
 ///   channel weighted by how far each pixel's colour is from the image's
 ///   transparent "paper" (so black-on-transparent and white-on-transparent
 ///   drawings both work).
-/// * Otherwise the grey level is used, inverted when the border of the image
-///   is mostly light (dark ink on light paper, like a scan).
+/// * Otherwise the paper is the median grey of the image's border, and the
+///   ink is each pixel's distance from it, towards black (a scan) or towards
+///   white (MNIST), whichever the image departs more in, as a share of the way
+///   from the paper to black or white. A uniform image is blank whatever its
+///   grey.
 ///
 /// Images wider or taller than [`MAX_PNG_SIDE`] are refused before they are
 /// decoded (a small file can declare a huge image).
@@ -73,6 +76,10 @@ pub fn load_png_ink(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
             .map(|&(g, a)| (a * (g - paper).abs()).clamp(0.0, 1.0))
             .collect()
     } else {
+        // the paper is the border's median grey; the ink is what departs from it, towards
+        // black or towards white, whichever departs more in all, as a share of the way from
+        // the paper to black or white (black on white and white on black are the plain grey
+        // levels; a uniform image, whatever its grey, has no ink)
         let mut border = Vec::with_capacity(2 * (w + h));
         for x in 0..w {
             border.push(px[x].0);
@@ -82,11 +89,21 @@ pub fn load_png_ink(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
             border.push(px[y * w].0);
             border.push(px[y * w + w - 1].0);
         }
-        let mean = border.iter().sum::<f32>() / border.len() as f32;
-        if mean > 0.5 {
-            px.iter().map(|&(g, _)| 1.0 - g).collect()
+        border.sort_by(f32::total_cmp);
+        let paper = border[border.len() / 2];
+        let darker: f32 = px.iter().map(|&(g, _)| (paper - g).max(0.0)).sum();
+        let lighter: f32 = px.iter().map(|&(g, _)| (g - paper).max(0.0)).sum();
+        if darker > lighter {
+            // paper > 0 here: some pixel is darker than it
+            px.iter()
+                .map(|&(g, _)| ((paper - g) / paper).clamp(0.0, 1.0))
+                .collect()
+        } else if lighter > 0.0 {
+            px.iter()
+                .map(|&(g, _)| ((g - paper) / (1.0 - paper)).clamp(0.0, 1.0))
+                .collect()
         } else {
-            px.iter().map(|&(g, _)| g).collect()
+            vec![0.0; px.len()]
         }
     };
     Ok((ink, w, h))

@@ -114,11 +114,39 @@ fn train_evaluate_predict() {
         "transparent PNG gives another answer"
     );
 
-    // an empty PNG is "no digit"
+    // dark ink on grey paper is the same digit
+    let grey_paper = d.join("grey-paper.png");
+    image::GrayImage::from_fn(28, 28, |x, y| {
+        let v = img[(y * 28 + x) as usize];
+        image::Luma([(100.0 * (1.0 - v)).round() as u8])
+    })
+    .save(&grey_paper)
+    .unwrap();
+    let out = ok(&["predict", "--model", m, grey_paper.to_str().unwrap()]);
+    // "FILE: digit D (P%)": the digit, not the probabilities (the grey levels round otherwise)
+    let digit = |out: &str| out.split_once(": digit ").map(|(_, d)| d[..1].to_string());
+    let white_on_black = ok(&[
+        "predict",
+        "--model",
+        m,
+        d.join("white-on-black.png").to_str().unwrap(),
+    ]);
+    assert!(digit(&white_on_black).is_some(), "{white_on_black}");
+    assert_eq!(digit(&out), digit(&white_on_black), "{out}");
+
+    // an empty PNG is "no digit", and so is a uniform one of any grey
     let blank = d.join("blank.png");
     write_png(&blank, &[0.0; 784], "black-on-white");
     let out = ok(&["predict", "--model", m, blank.to_str().unwrap()]);
     assert!(out.contains("no digit"), "{out}");
+    for grey in [60u8, 100, 128, 200] {
+        let p = d.join(format!("grey-{grey}.png"));
+        image::GrayImage::from_pixel(28, 28, image::Luma([grey]))
+            .save(&p)
+            .unwrap();
+        let out = ok(&["predict", "--model", m, p.to_str().unwrap()]);
+        assert!(out.contains("no digit"), "grey {grey}: {out}");
+    }
 
     // ink: a vertical stroke, a tap (no digit), an unlabeled drawing and one with more
     // strokes than the core holds
