@@ -11,7 +11,8 @@
 #      the simulator's pixel for pixel, no fault/panic/hang, and the int8 build's boot to
 #      first frame within 300 ms of emulated time and every inference within 600,000
 #      emulated cycles (the emulator's count is deterministic: a budget, not a timing);
-#   4. a correction on the board (tap the digit, tap the right key) gives the simulator's
+#   4. the log names the embedded model (file, weights, shape, recorded accuracy);
+#      a correction on the board (tap the digit, tap the right key) gives the simulator's
 #      frame and answer and is saved to flash through the bootrom (a W25Q16 model); the
 #      board started again on that flash answers the taught digit at once; holding Clear
 #      there forgets it (shipped answer, slots erased: the next start finds nothing); started
@@ -87,6 +88,7 @@ simulator_frames "$out/int8" simulator,int8 5 1
 echo "==> rp2040js: the int8 UF2 with every scripted digit and a correction, saved to flash"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $(stack int8) \
     --teach "$out/int8/teach.json" --flash-out "$out/int8/flash-taught.bin" \
+    --expect-log '^nnet pico: model mnist-mlp-i8\.nnet: int8, 784-300-10, MNIST test [0-9]+\.[0-9]{2}%$' \
     --expect-log '^nothing learned in flash: the model as shipped$' \
     --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$' \
     --png "$out/pico-emulated.png" --max-boot-ms 300 --max-inference-cycles 600000
