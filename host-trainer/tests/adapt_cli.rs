@@ -468,6 +468,7 @@ fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
     std::fs::create_dir_all(dir.join("x")).unwrap();
     let trained = dir.join("t.nnet");
     let trained_s = trained.to_str().unwrap();
+    let train = ["train", "--data", "data/mnist", "--ink", ink_s, "--out"];
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["adapt", "--model", model_s, "--ink", ink_s, "--out", ink_s],
@@ -507,29 +508,11 @@ fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
             "--sheet names the same file as the input",
         ),
         (
-            vec![
-                "train",
-                "--data",
-                "data/mnist",
-                "--ink",
-                ink_s,
-                "--out",
-                respelt_ink.to_str().unwrap(),
-            ],
+            [&train[..], &[respelt_ink.to_str().unwrap()]].concat(),
             "--out names the same file as --ink",
         ),
         (
-            vec![
-                "train",
-                "--data",
-                "data/mnist",
-                "--ink",
-                ink_s,
-                "--out",
-                trained_s,
-                "--log-json",
-                ink_s,
-            ],
+            [&train[..], &[trained_s, "--log-json", ink_s]].concat(),
             "--log-json names the same file as --ink",
         ),
     ];
