@@ -533,10 +533,7 @@ fn main() -> ! {
         };
         if app.touch(sample) {
             let Ok(()) = app.draw_update(&mut screen);
-            if flush(&mut display, &mut screen).is_err() {
-                log!("error: sending a frame update failed");
-                app.invalidate();
-            }
+            show(&mut display, &mut screen, &mut app);
             if sample.is_none() && report(&app, &mut corrections) {
                 // keep it across resets
                 let t0 = timer.get_counter_low();
@@ -620,7 +617,6 @@ where
     false
 }
 
-/// Sends the rectangle that changed since the last flush to the display.
 /// Shows `message` in a banner over the drawing area (see
 /// `notice::draw_banner`) and sends it to the display.
 fn banner<DI, M, RST, N>(
@@ -636,12 +632,29 @@ fn banner<DI, M, RST, N>(
     N: Classifier,
 {
     let Ok(()) = notice::draw_banner(message, screen);
+    show(display, screen, app);
+}
+
+/// Sends what changed on `screen` to the display; when that fails, says so
+/// and has the app draw everything again next time.
+fn show<DI, M, RST, N>(
+    display: &mut mipidsi::Display<DI, M, RST>,
+    screen: &mut Tracked<'_>,
+    app: &mut App<N>,
+) where
+    DI: Interface,
+    M: Model<ColorFormat = Rgb565>,
+    Rgb565: mipidsi::interface::InterfacePixelFormat<DI::Word>,
+    RST: OutputPin,
+    N: Classifier,
+{
     if flush(display, screen).is_err() {
         log!("error: sending a frame update failed");
         app.invalidate();
     }
 }
 
+/// Sends the rectangle that changed since the last flush to the display.
 fn flush<DI, M, RST>(
     display: &mut mipidsi::Display<DI, M, RST>,
     screen: &mut Tracked<'_>,
