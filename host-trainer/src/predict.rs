@@ -30,26 +30,21 @@ pub fn load_png_ink(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
         path: path.to_path_buf(),
         msg,
     };
-    let reader = || {
-        image::ImageReader::open(path)
-            .and_then(|r| r.with_guessed_format())
-            .map_err(|e| bad(e.to_string()))
-    };
-    let (w, h) = reader()?
-        .into_dimensions()
-        .map_err(|e| bad(e.to_string()))?;
+    let image_error = |e: image::ImageError| bad(e.to_string());
+    let decoder = image::ImageReader::open(path)
+        .and_then(|r| r.with_guessed_format())
+        .map_err(|e| bad(e.to_string()))?
+        .into_decoder()
+        .map_err(image_error)?;
+    // the header is read: the size is known before any pixel is
+    let (w, h) = image::ImageDecoder::dimensions(&decoder);
     if w > MAX_PNG_SIDE || h > MAX_PNG_SIDE {
         return Err(bad(format!(
             "{w}x{h} pixels; predict reads images of at most {MAX_PNG_SIDE}x{MAX_PNG_SIDE} \
              (the network sees 28x28): scale it down first"
         )));
     }
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_PNG_SIDE);
-    limits.max_image_height = Some(MAX_PNG_SIDE);
-    let mut decoder = reader()?;
-    decoder.limits(limits);
-    let img = decoder.decode().map_err(|e| bad(e.to_string()))?;
+    let img = image::DynamicImage::from_decoder(decoder).map_err(image_error)?;
     let la = img.to_luma_alpha8();
     let (w, h) = (la.width() as usize, la.height() as usize);
     if w == 0 || h == 0 {
