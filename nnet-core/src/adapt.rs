@@ -110,8 +110,9 @@ use crate::{Error, Image, Mlp, Prediction, OUTPUT};
 pub const MAX_STEPS: u32 = 64;
 /// Largest learning rate [`AdaptConfig`] accepts.
 pub const MAX_LEARNING_RATE: f32 = 10.0;
-/// Every weight and bias of an [`OutputLayer`] stays below this magnitude (f32
-/// overflows at 3.4e38; with `|w| <= 1e30` no logit can overflow).
+/// Every weight and bias of an [`OutputLayer`] and of a model file stays
+/// below this magnitude (f32 overflows at 3.4e38; with `|w| < 1e30` no logit
+/// of an image in `0..=1` can overflow, see [`Error::WeightTooLarge`]).
 pub const WEIGHT_LIMIT: f32 = 1.0e30;
 
 /// How one correction learns: `steps` SGD steps of size `learning_rate`.

@@ -48,6 +48,11 @@ pub enum Error {
     WrongWeightType,
     /// A weight or scale in the model file is NaN or infinite.
     NonFiniteWeight,
+    /// A model's weight or bias is [`WEIGHT_LIMIT`](crate::adapt::WEIGHT_LIMIT)
+    /// (1e30) or more in magnitude, or an int8 scale
+    /// [`SCALE_LIMIT`](crate::quant::SCALE_LIMIT) or more: beyond that a
+    /// logit could overflow on a valid image.
+    WeightTooLarge,
     /// A quantisation scale in an int8 model is zero or negative.
     BadScale,
     /// The weights are not 4-byte aligned in memory, so a zero-copy view is impossible.
@@ -89,6 +94,7 @@ impl fmt::Display for Error {
             Error::UnsupportedActivation => f.write_str("model uses an unsupported activation"),
             Error::WrongWeightType => f.write_str("model weight type is not the one expected"),
             Error::NonFiniteWeight => f.write_str("model contains NaN or infinite weights"),
+            Error::WeightTooLarge => f.write_str("model has a weight of magnitude 1e30 or more"),
             Error::BadScale => f.write_str("model has a zero or negative int8 weight scale"),
             Error::Misaligned => f.write_str("model bytes are not 4-byte aligned"),
             Error::Encode => f.write_str("could not encode model file"),

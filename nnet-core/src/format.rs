@@ -36,11 +36,17 @@
 //! a file placed at a 16-byte aligned address (as the firmware does with
 //! `include_bytes!`) can be used in place: [`ModelView`] borrows the weights
 //! as `&[f32]` without copying. Loading checks everything and never panics:
-//! magic, version, header, shape, exact length, checksum, finite weights
-//! (and for int8 finite biases and scales, every scale `> 0`).
+//! magic, version, header, shape, exact length, checksum, and weights that
+//! are finite and below [`WEIGHT_LIMIT`] (1e30) in magnitude (for int8
+//! the biases, and the scales, every one `> 0` and below
+//! [`SCALE_LIMIT`]), so no logit of a valid image
+//! can overflow.
 use serde::{Deserialize, Serialize};
 
-use crate::{quant::QuantMlp, Error, Mlp, INPUT, OUTPUT};
+use crate::adapt::WEIGHT_LIMIT;
+use crate::model::check_param;
+use crate::quant::{QuantMlp, SCALE_LIMIT};
+use crate::{Error, Mlp, INPUT, OUTPUT};
 
 /// The four magic bytes every model file starts with.
 pub const MAGIC: [u8; 4] = *b"NNET";
@@ -77,10 +83,19 @@ pub struct Metadata<'a> {
     pub seed: u64,
     /// Number of training epochs.
     pub epochs: u32,
-    /// Accuracy on the data set's test split (0..=1), if measured.
+    /// Accuracy on the data set's test split (0..=1), if measured. A value
+    /// outside 0..=1 (or NaN) makes the header [`Error::BadHeader`], for the
+    /// reader and the writer.
     pub test_accuracy: Option<f32>,
     /// Free text: how the model was made (command line, hyperparameters).
     pub notes: &'a str,
+}
+
+impl Metadata<'_> {
+    /// Whether the test accuracy, if any, lies in 0..=1.
+    fn accuracy_in_range(&self) -> bool {
+        self.test_accuracy.is_none_or(|a| (0.0..=1.0).contains(&a))
+    }
 }
 
 /// The decoded file header.
@@ -151,7 +166,7 @@ impl<'a> ModelView<'a> {
         let header_bytes = bytes.get(8..8 + header_len).ok_or(Error::Truncated)?;
         let (header, rest): (Header<'a>, _) =
             postcard::take_from_bytes(header_bytes).map_err(|_| Error::BadHeader)?;
-        if !rest.is_empty() {
+        if !rest.is_empty() || !header.meta.accuracy_in_range() {
             return Err(Error::BadHeader);
         }
         if header.input != INPUT as u32 || header.output != OUTPUT as u32 {
@@ -179,24 +194,24 @@ impl<'a> ModelView<'a> {
         }
         let payload = &bytes[start..end];
         let hidden = header.hidden as usize;
-        let floats = match header.weight_type {
-            WeightType::F32 => payload,
-            WeightType::Int8 => &payload[..int8_f32_count(hidden) * 4],
+        let int8 = header.weight_type == WeightType::Int8;
+        let floats = if int8 {
+            &payload[..int8_f32_count(hidden) * 4]
+        } else {
+            payload
         };
-        let value = |c: &[u8]| f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-        if floats.chunks_exact(4).any(|c| !value(c).is_finite()) {
-            return Err(Error::NonFiniteWeight);
-        }
-        if header.weight_type == WeightType::Int8 {
-            // s1 is the first H floats, s2 the 10 after b1
-            let s1 = &floats[..hidden * 4];
-            let s2 = &floats[hidden * 8..(hidden * 2 + OUTPUT) * 4];
-            if s1
-                .chunks_exact(4)
-                .chain(s2.chunks_exact(4))
-                .any(|c| value(c) <= 0.0)
-            {
-                return Err(Error::BadScale);
+        // int8: s1 and b1 have H floats, s2 and b2 10 each
+        let is_scale =
+            |i: usize| int8 && (i < hidden || (2 * hidden..2 * hidden + OUTPUT).contains(&i));
+        for (i, c) in floats.chunks_exact(4).enumerate() {
+            let v = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
+            if is_scale(i) {
+                check_param(v, SCALE_LIMIT)?;
+                if v <= 0.0 {
+                    return Err(Error::BadScale);
+                }
+            } else {
+                check_param(v, WEIGHT_LIMIT)?;
             }
         }
         Ok(ModelView { header, payload })
@@ -393,6 +408,8 @@ mod owned {
     use alloc::vec::Vec;
 
     use super::*;
+    use crate::model::check_params;
+    use crate::quant::check_int8_params;
 
     /// [`Metadata`] with owned strings, for building and keeping models on a host.
     #[derive(Debug, Clone, PartialEq, Default)]
@@ -477,6 +494,9 @@ mod owned {
         header: &Header<'_>,
         write_payload: impl FnOnce(&mut Vec<u8>),
     ) -> Result<Vec<u8>, Error> {
+        if !header.meta.accuracy_in_range() {
+            return Err(Error::BadHeader);
+        }
         let encoded = postcard::to_allocvec(header).map_err(|_| Error::Encode)?;
         let header_len = u16::try_from(encoded.len()).map_err(|_| Error::Encode)?;
         let header_end = padded(8 + encoded.len());
@@ -549,7 +569,8 @@ mod owned {
         }
 
         /// Serialises the model into the file format. Vectors of the wrong
-        /// length or non-finite weights are rejected, so every written file loads.
+        /// length and weights out of range (as in [`Mlp::from_slices`]) are
+        /// rejected, so every written file loads.
         pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
             let h = self.hidden;
             let weights = [&self.w1, &self.b1, &self.w2, &self.b2];
@@ -558,9 +579,7 @@ mod owned {
                 &[h * INPUT, h, OUTPUT * h, OUTPUT],
                 &weights.map(|w| w.len()),
             )?;
-            if weights.iter().any(|w| w.iter().any(|v| !v.is_finite())) {
-                return Err(Error::NonFiniteWeight);
-            }
+            check_params(&weights.map(|w| &w[..]), WEIGHT_LIMIT)?;
             write_file(&self.header(), |out| {
                 for w in weights {
                     put_f32s(out, w);
@@ -632,8 +651,8 @@ mod owned {
         }
 
         /// Serialises the model into the file format. Vectors of the wrong
-        /// length, non-finite scales or biases and scales `<= 0` are rejected,
-        /// so every written file loads.
+        /// length and scales or biases out of range (as in
+        /// [`check_int8_params`]) are rejected, so every written file loads.
         pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
             let h = self.hidden;
             let floats = [&self.s1, &self.b1, &self.s2, &self.b2];
@@ -649,12 +668,7 @@ mod owned {
                     self.w2q.len(),
                 ],
             )?;
-            if floats.iter().any(|w| w.iter().any(|v| !v.is_finite())) {
-                return Err(Error::NonFiniteWeight);
-            }
-            if self.s1.iter().chain(&self.s2).any(|&s| s <= 0.0) {
-                return Err(Error::BadScale);
-            }
+            check_int8_params(&self.s1, &self.b1, &self.s2, &self.b2)?;
             write_file(&self.header(), |out| {
                 for w in floats {
                     put_f32s(out, w);
@@ -788,6 +802,26 @@ mod tests {
         let mut bad = good.clone();
         bad.splice(8..8 + hb.len(), hb.iter().copied());
         assert_eq!(parse(&with_fixed_crc(bad)), Err(Error::UnsupportedShape));
+        // a test accuracy outside 0..=1, read or written
+        for bad_accuracy in [1.5, -0.01, f32::NAN, f32::INFINITY] {
+            let mut m = model(2);
+            m.meta.test_accuracy = Some(bad_accuracy);
+            assert_eq!(m.to_bytes(), Err(Error::BadHeader), "{bad_accuracy}");
+            let mut header = m.header();
+            header.meta.test_accuracy = Some(0.5);
+            let written = postcard::to_allocvec(&header).unwrap();
+            header.meta.test_accuracy = Some(bad_accuracy);
+            let hb = postcard::to_allocvec(&header).unwrap();
+            assert_eq!(hb.len(), written.len(), "an f32 takes 4 bytes either way");
+            let mut bad = good.clone();
+            bad.splice(8..8 + hb.len(), hb.iter().copied());
+            assert_eq!(parse(&with_fixed_crc(bad)), Err(Error::BadHeader));
+        }
+        for fine in [0.0, 1.0] {
+            let mut m = model(2);
+            m.meta.test_accuracy = Some(fine);
+            assert!(ModelView::parse(&m.to_bytes().unwrap()).is_ok());
+        }
         // header length pointing past the end
         let mut bad = good.clone();
         bad[6] = 0xff;
@@ -799,6 +833,72 @@ mod tests {
         let mut m = model(2);
         m.w2.pop();
         assert!(matches!(m.to_bytes(), Err(Error::LengthMismatch { .. })));
+    }
+
+    #[test]
+    fn weights_must_stay_below_the_limit() {
+        let below = f32::from_bits(WEIGHT_LIMIT.to_bits() - 1);
+        let good = model(2).to_bytes().unwrap();
+        let start = padded(8 + usize::from(u16::from_le_bytes([good[6], good[7]])));
+        // first w1, last b2
+        for at in [start, good.len() - 8] {
+            for (v, want) in [
+                (WEIGHT_LIMIT, Err(Error::WeightTooLarge)),
+                (-WEIGHT_LIMIT, Err(Error::WeightTooLarge)),
+                (f32::MAX, Err(Error::WeightTooLarge)),
+                (below, Ok(())),
+                (-below, Ok(())),
+            ] {
+                let mut bytes = good.clone();
+                bytes[at..at + 4].copy_from_slice(&v.to_le_bytes());
+                let bytes = with_fixed_crc(bytes);
+                assert_eq!(ModelView::parse(&bytes).map(|_| ()), want, "{v} at {at}");
+            }
+        }
+        let mut m = model(2);
+        m.w2[3] = -WEIGHT_LIMIT;
+        assert_eq!(m.to_bytes(), Err(Error::WeightTooLarge));
+        assert_eq!(m.mlp::<2>().unwrap_err(), Error::WeightTooLarge);
+        m.w2[3] = -below;
+        assert!(m.to_bytes().is_ok());
+    }
+
+    /// The point of the limit: the largest weights a file may hold, at the
+    /// largest hidden size, give finite logits for every image in `0..=1`
+    /// (so an overflow is always the input's fault).
+    #[test]
+    fn largest_valid_weights_never_overflow() {
+        const H: usize = MAX_HIDDEN as usize;
+        let below = f32::from_bits(WEIGHT_LIMIT.to_bits() - 1);
+        let same = |len| vec![below; len];
+        let alternating = |len| {
+            (0..len)
+                .map(|i| if i % 2 == 0 { below } else { -below })
+                .collect::<Vec<f32>>()
+        };
+        for m in [
+            OwnedModel {
+                w1: same(H * INPUT),
+                b1: same(H),
+                w2: same(OUTPUT * H),
+                b2: same(OUTPUT),
+                ..model(1)
+            },
+            OwnedModel {
+                w1: alternating(H * INPUT),
+                b1: alternating(H),
+                w2: alternating(OUTPUT * H),
+                b2: alternating(OUTPUT),
+                ..model(1)
+            },
+        ] {
+            let m = OwnedModel { hidden: H, ..m };
+            let mlp = m.mlp::<H>().unwrap();
+            for x in [[1.0f32; INPUT], [0.0; INPUT]] {
+                let z = mlp.logits(&x).unwrap();
+                assert!(z.iter().all(|v| v.is_finite()), "{z:?}");
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! last. IEEE-754 single precision then gives bit-identical results on
 //! x86_64, wasm32 and Cortex-M4F, while LLVM is still free to put the 8 lanes
 //! into one SIMD register on the host.
+use crate::adapt::WEIGHT_LIMIT;
 use crate::{Error, INPUT, OUTPUT};
 
 /// A `784 -> H -> 10` perceptron whose weights are borrowed, so they can live
@@ -47,8 +48,10 @@ impl Prediction {
 impl<'a, const H: usize> Mlp<'a, H> {
     /// Builds a network from flat row-major weight slices:
     /// `w1` is `H x 784` (row `j` feeds hidden unit `j`), `b1` has `H` entries,
-    /// `w2` is `10 x H`, `b2` has 10 entries. Wrong lengths or non-finite
-    /// weights are an error.
+    /// `w2` is `10 x H`, `b2` has 10 entries. Wrong lengths are
+    /// [`Error::LengthMismatch`], non-finite weights [`Error::NonFiniteWeight`],
+    /// weights of magnitude [`WEIGHT_LIMIT`] or more [`Error::WeightTooLarge`]
+    /// (so no logit of an image in `0..=1` can overflow).
     pub fn from_slices(
         w1: &'a [f32],
         b1: &'a [f32],
@@ -59,10 +62,10 @@ impl<'a, const H: usize> Mlp<'a, H> {
         let w2 = rows::<f32, H, OUTPUT>(w2)?;
         let b1 = array::<f32, H>(b1)?;
         let b2 = array::<f32, OUTPUT>(b2)?;
-        let finite = |s: &[f32]| s.iter().all(|v| v.is_finite());
-        if !(finite(w1.as_flattened()) && finite(b1) && finite(w2.as_flattened()) && finite(b2)) {
-            return Err(Error::NonFiniteWeight);
-        }
+        check_params(
+            &[w1.as_flattened(), b1, w2.as_flattened(), b2],
+            WEIGHT_LIMIT,
+        )?;
         Ok(Mlp { w1, b1, w2, b2 })
     }
 
@@ -114,6 +117,26 @@ impl<'a, const H: usize> Mlp<'a, H> {
         let z = self.logits(x)?;
         Ok(prediction_from_logits(&z))
     }
+}
+
+/// Checks a model's parameters: each finite ([`Error::NonFiniteWeight`]) and
+/// below `limit` in magnitude ([`Error::WeightTooLarge`]).
+pub(crate) fn check_params(sections: &[&[f32]], limit: f32) -> Result<(), Error> {
+    for &v in sections.iter().copied().flatten() {
+        check_param(v, limit)?;
+    }
+    Ok(())
+}
+
+/// [`check_params`] for one value.
+pub(crate) fn check_param(v: f32, limit: f32) -> Result<(), Error> {
+    if !v.is_finite() {
+        return Err(Error::NonFiniteWeight);
+    }
+    if v.abs() >= limit {
+        return Err(Error::WeightTooLarge);
+    }
+    Ok(())
 }
 
 /// Turns logits into a [`Prediction`] with [`softmax`] and a first-maximum argmax.

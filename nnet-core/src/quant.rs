@@ -83,11 +83,30 @@
 //! `Mlp::predict` on MNIST test image 0, counted under QEMU mps2-an386
 //! (Cortex-M4F) and mps2-an385 (Cortex-M3) by `scripts/firmware-cost`, are in
 //! `docs/measurements.md`, section "Firmware cost".
-use crate::model::{array, prediction_from_logits, rows};
+use crate::adapt::WEIGHT_LIMIT;
+use crate::model::{array, check_params, prediction_from_logits, rows};
 use crate::{Error, Image, Prediction, INPUT, OUTPUT};
 
 /// The f32 nearest to `1/255`: the step of the 8-bit inputs and hidden activations.
 pub const INV255: f32 = 1.0 / 255.0;
+
+/// Every int8 weight scale stays below this, so that a weight `127 · scale`
+/// stays below [`WEIGHT_LIMIT`] like the f32 network's.
+pub const SCALE_LIMIT: f32 = WEIGHT_LIMIT / 127.0;
+
+/// Checks an int8 model's f32 sections: scales and biases finite
+/// ([`Error::NonFiniteWeight`]), scales below [`SCALE_LIMIT`] and biases
+/// below [`WEIGHT_LIMIT`] in magnitude ([`Error::WeightTooLarge`]), scales
+/// `> 0` ([`Error::BadScale`]). Within these no logit can overflow: the
+/// integer sums are bounded and the inputs saturate at `0..=255`.
+pub fn check_int8_params(s1: &[f32], b1: &[f32], s2: &[f32], b2: &[f32]) -> Result<(), Error> {
+    check_params(&[s1, s2], SCALE_LIMIT)?;
+    check_params(&[b1, b2], WEIGHT_LIMIT)?;
+    if s1.iter().chain(s2).any(|&s| s <= 0.0) {
+        return Err(Error::BadScale);
+    }
+    Ok(())
+}
 
 /// `SIGMOID_THRESHOLDS[k - 1]` is the f32 nearest to `ln(p / (1 - p))` with
 /// `p = (k - 0.5) / 255`: the pre-activation at which `round(255 · sigmoid(z))`
@@ -438,8 +457,7 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
     /// input-major (`w1q[i * H + j]` connects pixel `i` to hidden unit `j`),
     /// `s1` and `b1` have `H` entries, `w2q` is `10 x H` row-major, `s2` and
     /// `b2` have 10 entries. Wrong lengths are [`Error::LengthMismatch`],
-    /// non-finite scales or biases [`Error::NonFiniteWeight`], scales `<= 0`
-    /// [`Error::BadScale`].
+    /// scales or biases out of range as in [`check_int8_params`].
     pub fn from_slices(
         w1q: &'a [i8],
         s1: &'a [f32],
@@ -454,13 +472,7 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
         let b1 = array::<f32, H>(b1)?;
         let s2 = array::<f32, OUTPUT>(s2)?;
         let b2 = array::<f32, OUTPUT>(b2)?;
-        let finite = |s: &[f32]| s.iter().all(|v| v.is_finite());
-        if !(finite(s1) && finite(b1) && finite(s2) && finite(b2)) {
-            return Err(Error::NonFiniteWeight);
-        }
-        if s1.iter().chain(s2.iter()).any(|&s| s <= 0.0) {
-            return Err(Error::BadScale);
-        }
+        check_int8_params(s1, b1, s2, b2)?;
         Ok(QuantMlp {
             w1q,
             s1,

@@ -334,12 +334,14 @@ fn errors_change_nothing() {
     // 5e29 + 64 * 10 fits, so this one runs...
     assert!(net.correct(&h, 1, &cfg).is_ok());
     assert_ne!(net.output(), &layer);
-    // ...but a layer whose bound is at the limit refuses
-    let w2 = vec![1.0e30f32; OUTPUT * H];
-    let at_limit = Mlp300::from(&m, &w2);
-    let mut net = AdaptedMlp::new(at_limit.mlp());
+    // ...but a layer whose steps could reach the limit refuses: an int8
+    // layer with tiny output scales takes huge steps in its own units (a
+    // model file holds no weight at the limit itself, see WeightTooLarge)
+    let mut tiny = quantizer::quantize(&m).unwrap();
+    tiny.s2 = vec![1.0e-30; OUTPUT];
+    let mut net = AdaptedQuantMlp::new(tiny.quant_mlp::<H>().unwrap());
     let layer = net.output().clone();
-    assert_eq!(net.correct(&h, 1, &cfg), Err(Error::WeightLimit));
+    assert_eq!(net.correct(&[200u8; H], 1, &cfg), Err(Error::WeightLimit));
     assert_eq!(net.output(), &layer);
 }
 

@@ -2,6 +2,7 @@
 //! exactness of the integer sums, agreement with the f32 network, golden
 //! bits, a never-panic property test, and (if MNIST and the default model are
 //! present) the accuracy requirement on the 10,000 MNIST test images.
+use nnet_core::adapt::WEIGHT_LIMIT;
 use nnet_core::format::{crc32, ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, ALIGN};
 use nnet_core::quant::{self, QuantMlp, SIGMOID_THRESHOLDS};
 use nnet_core::quantizer;
@@ -170,6 +171,17 @@ fn int8_file_rejections() {
             );
         }
     }
+    let below = |v: f32| f32::from_bits(v.to_bits() - 1);
+    for (at, limit) in [
+        (s1_0, quant::SCALE_LIMIT),
+        (s2_0, quant::SCALE_LIMIT),
+        (b1_1, WEIGHT_LIMIT),
+        (b2_9, WEIGHT_LIMIT),
+    ] {
+        assert_eq!(parse(&put(at, limit)), Err(Error::WeightTooLarge), "{at}");
+        assert_eq!(parse(&put(at, below(limit))), Ok(()), "{at}");
+    }
+    assert_eq!(parse(&put(b1_1, -WEIGHT_LIMIT)), Err(Error::WeightTooLarge));
     for at in [s1_0, s2_0] {
         for v in [0.0, -0.0, -1.0, -f32::MIN_POSITIVE] {
             assert_eq!(parse(&put(at, v)), Err(Error::BadScale), "{v} at {at}");
@@ -233,6 +245,13 @@ fn writer_and_constructor_refuse_what_the_reader_refuses() {
     assert_eq!(bad.to_bytes(), Err(Error::NonFiniteWeight));
     assert_eq!(bad.quant_mlp::<2>().unwrap_err(), Error::NonFiniteWeight);
     let mut bad = q.clone();
+    bad.s2[0] = quant::SCALE_LIMIT;
+    assert_eq!(bad.to_bytes(), Err(Error::WeightTooLarge));
+    assert_eq!(bad.quant_mlp::<2>().unwrap_err(), Error::WeightTooLarge);
+    let mut bad = q.clone();
+    bad.b1[1] = -WEIGHT_LIMIT;
+    assert_eq!(bad.to_bytes(), Err(Error::WeightTooLarge));
+    let mut bad = q.clone();
     bad.w1q.pop();
     assert_eq!(
         bad.to_bytes(),
@@ -262,6 +281,33 @@ fn writer_and_constructor_refuse_what_the_reader_refuses() {
         quantizer::quantize(&m),
         Err(Error::LengthMismatch { .. })
     ));
+}
+
+/// The largest scales and biases a file may hold, with the extreme int8
+/// weights, at the largest hidden size, give finite logits for any image
+/// (inputs saturate at 0..=255), so an int8 logit never overflows.
+#[test]
+fn largest_valid_int8_params_never_overflow() {
+    const H: usize = nnet_core::format::MAX_HIDDEN as usize;
+    let below = |v: f32| f32::from_bits(v.to_bits() - 1);
+    let q = quantizer::quantize(&f32_model(1, 5)).unwrap();
+    for w in [127i8, -128] {
+        let m = OwnedQuantModel {
+            hidden: H,
+            s1: vec![below(quant::SCALE_LIMIT); H],
+            b1: vec![below(WEIGHT_LIMIT); H],
+            s2: vec![below(quant::SCALE_LIMIT); OUTPUT],
+            b2: vec![below(WEIGHT_LIMIT); OUTPUT],
+            w1q: vec![w; H * INPUT],
+            w2q: vec![w; H * OUTPUT],
+            ..q.clone()
+        };
+        let net = m.quant_mlp::<H>().unwrap();
+        for x in [[1.0f32; INPUT], [f32::MAX; INPUT], [0.0; INPUT]] {
+            let z = net.logits(&x).unwrap();
+            assert!(z.iter().all(|v| v.is_finite()), "{z:?}");
+        }
+    }
 }
 
 #[test]
