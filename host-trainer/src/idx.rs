@@ -143,17 +143,55 @@ pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
 pub fn read_idx(path: &Path) -> Result<IdxArray> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .map_err(|e| Error::Idx {
-                path: path.to_path_buf(),
-                msg: format!("bad gzip data: {e}"),
-            })?;
-        parse_idx(&out, path)
+        read_gzip_idx(&raw, path)
     } else {
         parse_idx(&raw, path)
     }
+}
+
+/// Inflates a gzip-compressed IDX file only as far as its header allows: the
+/// magic number, the dimensions it announces, then the data bytes they
+/// declare and one more (which is trailing data). A file that is not IDX
+/// stops after 4 bytes, and one that inflates to far more than it declares
+/// (a gzip bomb) stops after its declared size.
+fn read_gzip_idx(raw: &[u8], path: &Path) -> Result<IdxArray> {
+    let bad_gzip = |e: std::io::Error| Error::Idx {
+        path: path.to_path_buf(),
+        msg: format!("bad gzip data: {e}"),
+    };
+    let mut gz = flate2::read::MultiGzDecoder::new(raw);
+    let mut bytes = Vec::new();
+    let mut inflate = |bytes: &mut Vec<u8>, n: u64| {
+        (&mut gz)
+            .take(n)
+            .read_to_end(bytes)
+            .map(|_| ())
+            .map_err(bad_gzip)
+    };
+    inflate(&mut bytes, 4)?;
+    if let [0, 0, 0x08, ndim @ 1..=4] = bytes[..] {
+        let header = 4 + 4 * usize::from(ndim);
+        inflate(&mut bytes, header as u64 - 4)?;
+        let count = bytes
+            .get(4..header)
+            .unwrap_or_default()
+            .chunks_exact(4)
+            .try_fold(1u64, |a, c| {
+                a.checked_mul(u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
+            });
+        if let Some(count) = count.filter(|_| bytes.len() == header) {
+            inflate(&mut bytes, count.saturating_add(1))?;
+            if bytes.len() as u64 > count.saturating_add(header as u64) {
+                return Err(Error::Idx {
+                    path: path.to_path_buf(),
+                    msg: format!(
+                        "trailing data after the {count} data bytes its dimensions declare"
+                    ),
+                });
+            }
+        }
+    }
+    parse_idx(&bytes, path)
 }
 
 /// Checks that `a` is an array of 28x28 images; returns how many.

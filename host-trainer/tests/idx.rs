@@ -133,6 +133,54 @@ fn wrong_magic_is_an_error_naming_it() {
     assert!(msg.contains("x.idx") && msg.contains("trailing"), "{msg}");
 }
 
+/// A gzip file is inflated only as far as its header declares: a file that
+/// is not IDX, or an IDX file followed by far more data (a gzip bomb), stops
+/// there, before a damaged or huge rest of the stream is read.
+#[test]
+fn gzip_is_inflated_only_as_far_as_the_header_declares() {
+    let d = tmpdir("gzbomb");
+    let (imgs, labels) = sample(2);
+    let (im, _) = encode_pair(&imgs, &labels);
+    // a valid gzip stream whose tail is damaged
+    let damaged = |data: &[u8]| {
+        let mut g = gz(data);
+        let n = g.len();
+        for b in &mut g[n - 4_000..n - 8] {
+            *b ^= 0x5a;
+        }
+        g
+    };
+    let noise: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let mut not_idx = b"PK\x03\x04".to_vec();
+    not_idx.extend_from_slice(&noise);
+    let p = write(&d, "not-idx.gz", &damaged(&not_idx));
+    let msg = idx::read_idx(&p).unwrap_err().to_string();
+    assert!(msg.contains("not-idx.gz") && msg.contains("magic"), "{msg}");
+    let mut long = im.clone();
+    long.extend_from_slice(&noise);
+    let p = write(&d, "long.gz", &damaged(&long));
+    let msg = idx::read_idx(&p).unwrap_err().to_string();
+    assert!(
+        msg.contains("long.gz") && msg.contains("trailing data after the 1568 data bytes"),
+        "{msg}"
+    );
+    // 256 MiB of zeros after the data: refused without inflating them
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(&im).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..256 {
+        e.write_all(&zeros).unwrap();
+    }
+    let p = write(&d, "bomb.gz", &e.finish().unwrap());
+    let msg = idx::read_idx(&p).unwrap_err().to_string();
+    assert!(msg.contains("trailing data"), "{msg}");
+    // the exact file still reads
+    let p = write(&d, "exact.gz", &gz(&im));
+    assert_eq!(idx::read_idx(&p).unwrap().dims, vec![2, 28, 28]);
+}
+
 #[test]
 fn mismatched_counts_and_bad_labels_are_errors() {
     let d = tmpdir("count");
