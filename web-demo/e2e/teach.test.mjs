@@ -82,6 +82,8 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
     taught++;
     await page.getByText(new RegExp(`^Learned that this drawing is a ${SIX}`)).waitFor();
     assert.equal(await corrections(page), taught);
+    assert.equal(await page.locator(`#label-${SIX}`).isChecked(), true, "the taught digit becomes the save label");
+    assert.equal(await page.getByRole("button", { name: "Save drawing" }).isDisabled(), false, "saving is one click");
   }
   assert.equal(taught, style.length);
   assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, SIX, "a new drawing of the style is now a 6");

@@ -199,6 +199,46 @@ test("without WebAssembly the server answers, and the page says so where it spea
   await context.close();
 });
 
+test("a browser without WebAssembly fetches neither module nor model; a server out of reach is asked once per stroke, not on every move", async () => {
+  const context = await browser.newContext(DESKTOP);
+  await context.addInitScript(() => { delete globalThis.WebAssembly; });
+  const page = await context.newPage();
+  const requests = [];
+  page.on("request", (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto(base + "/");
+  await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
+  assert.deepEqual(requests.filter((p) => p.endsWith("/nnet.wasm") || p.endsWith("/api/model/file")), [],
+    "nothing fetched for a module that cannot run");
+  assert.match(await page.locator("#teach-status").textContent(), /WebAssembly cannot run here: this browser has WebAssembly turned off or lacks it\.$/);
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  assert.equal((await waitFinal(page)).digit, "7", "the server answers");
+
+  // the server goes away: one failed request when the pen goes down and one when it lifts, per stroke
+  await page.keyboard.press("Escape");
+  await page.route("**/api/predict", (r) => r.abort("connectionrefused"));
+  const predicts = () => requests.filter((p) => p.endsWith("/api/predict")).length;
+  const before = predicts();
+  const strokes = place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]);
+  const t0 = Date.now();
+  await drawMouse(page, strokes, 2);
+  const drawingMs = Date.now() - t0;
+  await page.waitForFunction(() => {
+    const r = document.getElementById("result");
+    return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
+  }, null, { timeout: 15000 });
+  await page.waitForTimeout(300);
+  const failed = predicts() - before;
+  assert.ok(drawingMs > 4 * 120, `the drawing took ${drawingMs} ms: long enough for several live requests`);
+  assert.ok(failed <= 1 + strokes.length, `${failed} requests for ${strokes.length} strokes in ${drawingMs} ms`);
+  assert.match(await page.locator("#detail").textContent(), /^the server cannot be reached/);
+  // back again: the next stroke's end is answered
+  await page.unroute("**/api/predict");
+  await page.keyboard.press("Escape");
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  assert.equal((await waitFinal(page)).digit, "7", "the server answers again");
+  await context.close();
+});
+
 test("touch: a phone-sized page draws with a finger without scrolling, and is recognised", async () => {
   const { context, page, problems } = await openPage(browser, PHONE, base);
   const cdp = await context.newCDPSession(page);
