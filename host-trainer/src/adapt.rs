@@ -130,7 +130,7 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         msg: format!("must be in (0, {}]", nnet_core::adapt::MAX_LEARNING_RATE),
     })?;
     // a run that cannot write its model, or would write over an input, is refused before it works
-    train::check_output(&args.out)?;
+    train::check_output(&args.out, "--out", "model file")?;
     train::check_not_input(
         &args.out,
         "--out",
@@ -175,7 +175,7 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         AnyModel::Int8(m) => m.to_bytes(),
     }
     .map_err(|e| Error::core("encoding the adapted model", e))?;
-    std::fs::write(&args.out, &bytes).map_err(|e| Error::io(&args.out, e))?;
+    crate::write_file(&args.out, &bytes)?;
     // what a reader of the file gets
     let written = accuracy(&eval::load_any_model(&args.out)?, &images, &labels)?;
     Ok(AdaptOutcome {

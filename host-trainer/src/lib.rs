@@ -41,6 +41,57 @@ pub fn note(line: std::fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// Writes `bytes` to `path` whole or not at all: into a temporary file in
+/// the same directory, then renamed over `path`. A failed write (a full
+/// disk, a size limit) leaves an earlier file at `path` as it was and no
+/// half-written one. Missing directories are created ([`create_dirs`]).
+pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let Some(name) = path.file_name() else {
+        return Err(Error::Config(format!(
+            "{}: names no file to write",
+            path.display()
+        )));
+    };
+    let dir = parent_dir(path);
+    create_dirs(dir)?;
+    let part = dir.join(format!(
+        ".{}.{}.part",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = std::fs::File::create(&part)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&part, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&part);
+        Error::io(path, e)
+    })
+}
+
+/// The directory a file path lies in (`.` for a bare file name).
+pub fn parent_dir(path: &std::path::Path) -> &std::path::Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."))
+}
+
+/// Creates `dir` and its missing parents. A file in the way is named as
+/// such (the system only says "File exists").
+pub fn create_dirs(dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| match dir.ancestors().find(|a| a.is_file()) {
+        Some(file) => Error::Config(format!(
+            "{}: is a file, so {} cannot be a directory",
+            file.display(),
+            dir.display()
+        )),
+        None => Error::io(dir, e),
+    })
+}
+
 /// Writes one line to stdout, as [`note`] does to stderr: a closed stdout
 /// (`| head`) loses the line, not the run.
 pub fn tell(line: std::fmt::Arguments<'_>) {

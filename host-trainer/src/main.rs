@@ -542,12 +542,19 @@ fn run() -> Result<()> {
             let conf = out_dir.join(format!("{stem}.{tag}.confusion.png"));
             let wrong = out_dir.join(format!("{stem}.{tag}.mistakes.png"));
             plot::confusion_heatmap(&report, &title, &conf)?;
-            plot::mistakes_grid(
-                &report,
-                &format!("most confident mistakes: {title}"),
-                &wrong,
-            )?;
-            say!("\nwrote {} and {}", conf.display(), wrong.display());
+            if mistakes == 0 {
+                say!(
+                    "\nwrote {} (--mistakes 0: no grid of mistakes)",
+                    conf.display()
+                );
+            } else {
+                plot::mistakes_grid(
+                    &report,
+                    &format!("most confident mistakes: {title}"),
+                    &wrong,
+                )?;
+                say!("\nwrote {} and {}", conf.display(), wrong.display());
+            }
             if let Some((path, o, r2, (same, total))) = compared {
                 say!(
                     "\n{} ({}): accuracy {:.2}% vs {:.2}% for {} ({})",
@@ -643,7 +650,7 @@ fn run() -> Result<()> {
         }
         Cmd::Quantize { model, out, data } => {
             let out = out.unwrap_or_else(|| int8_name(&model));
-            train::check_output(&out)?;
+            train::check_output(&out, "--out", "model file")?;
             train::check_not_input(&out, "--out", &[("--model", &model)])?;
             let before = std::fs::metadata(&model).map(|m| m.len()).unwrap_or(0);
             let f32_model = eval::load_model(&model)?;
@@ -666,7 +673,7 @@ fn run() -> Result<()> {
             let bytes = q
                 .to_bytes()
                 .map_err(|e| anyhow::anyhow!("encoding the int8 model: {e}"))?;
-            std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
+            host_trainer::write_file(&out, &bytes)?;
             say!(
                 "wrote {} ({} bytes, int8; {} had {} bytes)",
                 out.display(),
@@ -682,6 +689,7 @@ fn run() -> Result<()> {
                     "--sheet",
                     &[("the input", &file), ("--model", &model)],
                 )?;
+                host_trainer::plot::Canvas::check_path(out, "--sheet")?;
             }
             let m = eval::load_any_model(&model)?;
             let answers = predict::predict_file(&m, &file)?;
@@ -814,6 +822,7 @@ fn run() -> Result<()> {
             if !(1..=100).contains(&count) || !(1..=29).contains(&versions) {
                 anyhow::bail!("--count must be in 1..=100 and --versions in 1..=29 (got {count} and {versions})");
             }
+            host_trainer::plot::Canvas::check_path(&out, "--out")?;
             let train = idx::load(&data, Split::Train)?.head(count);
             let aug = host_trainer::augment::Augmenter::new(&train, AugmentConfig::default(), seed);
             let mut tiles = Vec::new();
@@ -841,6 +850,9 @@ fn run() -> Result<()> {
             training_file,
         } => {
             let defaults = inkset::InksetArgs::default();
+            if no_fonts && training_file.is_some() {
+                bail!("--training-file has nothing to write with --no-fonts (the training digits come from the fonts)");
+            }
             let training_file = training_file.unwrap_or_else(|| {
                 if out_dir == defaults.out_dir {
                     defaults.training_file.clone()
@@ -861,6 +873,26 @@ fn run() -> Result<()> {
                     "{}: is a directory; --training-file names the file the training digits go to",
                     training_file.display()
                 );
+            }
+            if !no_fonts {
+                // the training digits go beside the test sets, never over one of them or the MNIST files read
+                let sets = [
+                    inkset::HERSHEY_FILE,
+                    inkset::MNIST_FILE,
+                    host_trainer::styleset::STYLES_FILE,
+                    host_trainer::fontset::FONTS_FILE,
+                ]
+                .map(|name| out_dir.join(name));
+                let mut inputs: Vec<(&str, &Path)> = sets
+                    .iter()
+                    .map(|p| ("a test set make-inkset writes", p.as_path()))
+                    .collect();
+                let mnist = idx::find_split(&mnist_dir, Split::Test).ok();
+                if let Some((images, labels)) = &mnist {
+                    inputs.push(("the MNIST test images", images));
+                    inputs.push(("the MNIST test labels", labels));
+                }
+                train::check_not_input(&training_file, "--training-file", &inputs)?;
             }
             let args = inkset::InksetArgs {
                 out_dir,

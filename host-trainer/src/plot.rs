@@ -27,15 +27,37 @@ impl Canvas {
         Canvas(RgbImage::from_pixel(w, h, Rgb([255, 255, 255])))
     }
 
-    /// Writes the canvas as PNG.
-    pub fn save(&self, path: &Path) -> Result<()> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
-        self.0.save(path).map_err(|e| Error::Image {
+    /// Checks, before any work, that `path` can name a picture to write:
+    /// not a directory, and an image file name (`.png`). `option` is the
+    /// command-line flag that gave it.
+    pub fn check_path(path: &Path, option: &str) -> Result<()> {
+        let msg = if path.is_dir() {
+            format!("is a directory; {option} names the PNG file to write")
+        } else if image::ImageFormat::from_path(path).is_err() {
+            format!("{option} names a PNG file to write: give it a .png name")
+        } else {
+            return Ok(());
+        };
+        Err(Error::Image {
             path: path.to_path_buf(),
-            msg: e.to_string(),
+            msg,
         })
+    }
+
+    /// Writes the canvas as PNG (or the image format the extension names),
+    /// whole or not at all ([`crate::write_file`]).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bad = |msg: String| Error::Image {
+            path: path.to_path_buf(),
+            msg,
+        };
+        let format = image::ImageFormat::from_path(path)
+            .map_err(|_| bad("the file name should end in .png".into()))?;
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        self.0
+            .write_to(&mut bytes, format)
+            .map_err(|e| bad(e.to_string()))?;
+        crate::write_file(path, bytes.get_ref())
     }
 
     fn text(&mut self, s: &str, x: i32, y: i32, color: Rgb888, align: Alignment) {
@@ -296,7 +318,12 @@ pub fn mistakes_grid(r: &Report, title: &str, path: &Path) -> Result<()> {
             (m.image, caption)
         })
         .collect();
-    image_grid(&tiles, title, "no mistakes", path)
+    let empty = if r.correct == r.total {
+        "no mistakes".to_string()
+    } else {
+        format!("{} mistakes, none kept to draw", r.total - r.correct)
+    };
+    image_grid(&tiles, title, &empty, path)
 }
 
 /// A grid of 28x28 images (white ink on black, enlarged 3x) with captions in

@@ -307,10 +307,11 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         );
     }
     // a run that cannot write its model, or would write over its input, is refused before it trains
-    check_output(&cfg.out)?;
+    check_output(&cfg.out, "--out", "model file")?;
     let inputs: Vec<(&str, &Path)> = cfg.ink.iter().map(|p| ("--ink", p.as_path())).collect();
     check_not_input(&cfg.out, "--out", &inputs)?;
     if let Some(log) = &cfg.log_json {
+        check_output(log, "--log-json", "JSON log")?;
         let mut inputs = inputs.clone();
         inputs.push(("--out", cfg.out.as_path()));
         check_not_input(log, "--log-json", &inputs)?;
@@ -601,7 +602,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     let bytes = model
         .to_bytes()
         .map_err(|e| Error::core("encoding the model file", e))?;
-    std::fs::write(&cfg.out, &bytes).map_err(|e| Error::io(&cfg.out, e))?;
+    crate::write_file(&cfg.out, &bytes)?;
     Ok(TrainOutcome {
         params,
         history,
@@ -610,23 +611,20 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     })
 }
 
-/// Checks that a model file can be written at `out` without writing it:
-/// not a directory, its directory created if missing and writable (a file
-/// is created there and removed), and an existing file open for writing
-/// (left as it is). `train` calls it before it trains, so that a run is
-/// never lost to an output path it cannot write.
-pub fn check_output(out: &Path) -> Result<()> {
+/// Checks that the file `option` names (the `what`) can be written at `out` without
+/// writing it: not a directory, its directory created if missing and
+/// writable (a file is created there and removed), and an existing file open
+/// for writing (left as it is). `train` calls it before it trains, so that a
+/// run is never lost to an output path it cannot write.
+pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
     if out.is_dir() {
         return Err(Error::Config(format!(
-            "{}: is a directory; --out names the model file to write",
+            "{}: is a directory; {option} names the {what} to write",
             out.display()
         )));
     }
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let dir = crate::parent_dir(out);
+    crate::create_dirs(dir)?;
     let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
     let probe = dir.join(format!(".{name}.{}.write-check", std::process::id()));
     std::fs::File::create(&probe).map_err(|e| Error::io(dir, e))?;
@@ -648,7 +646,7 @@ pub fn check_not_input(out: &Path, option: &str, inputs: &[(&str, &Path)]) -> Re
     for (what, input) in inputs {
         if same_file(out, input) {
             return Err(Error::Config(format!(
-                "{}: {option} names the same file as {what}; writing it would destroy that input, \
+                "{}: {option} names the same file as {what}; writing it would destroy that file, \
                  so give {option} another name",
                 out.display()
             )));
@@ -657,10 +655,11 @@ pub fn check_not_input(out: &Path, option: &str, inputs: &[(&str, &Path)]) -> Re
     Ok(())
 }
 
-/// Whether `a` and `b` are the same existing file.
+/// Whether `a` and `b` are the same file: the same existing file, or, when
+/// one does not exist yet, the same name in the same directory.
 fn same_file(a: &Path, b: &Path) -> bool {
     let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
-        return false;
+        return resolved(a).is_some_and(|a| resolved(b) == Some(a));
     };
     #[cfg(unix)]
     {
@@ -672,6 +671,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
         let _ = (ma, mb);
         matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
     }
+}
+
+/// A file path with its directory resolved (links followed, `..` gone) where
+/// that directory exists, else made absolute as written.
+fn resolved(p: &Path) -> Option<std::path::PathBuf> {
+    let dir = crate::parent_dir(p);
+    let dir = dir
+        .canonicalize()
+        .or_else(|_| std::path::absolute(dir))
+        .ok()?;
+    Some(dir.join(p.file_name()?))
 }
 
 /// Largest accepted learning rate: far above any that trains (the shipped

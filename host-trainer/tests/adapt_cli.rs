@@ -359,7 +359,7 @@ fn adapt_shows_what_it_costs_on_mnist_and_refuses_a_bad_out_before_working() {
         out_path.to_str().unwrap(),
     ]);
     assert!(
-        e.contains("--out names the same file as --model; writing it would destroy that input"),
+        e.contains("--out names the same file as --model; writing it would destroy that file"),
         "{e}"
     );
 

@@ -574,6 +574,104 @@ fn mistakes_on_the_command_line_are_named() {
     assert!(!Path::new(out).exists());
 }
 
+/// Every file is written whole or not at all: a write that fails (here at a
+/// file size limit) leaves the earlier file as it was and no partial one;
+/// outputs are not written over each other or where a file is in the way.
+#[cfg(unix)]
+#[test]
+fn outputs_are_written_whole_or_not_at_all() {
+    let d = common::tmpdir("cli-whole");
+    common::synthetic(&d, 100, 21);
+    let data = d.to_str().unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+    let keep = d.join("keep.nnet");
+    std::fs::write(&keep, b"an earlier file").unwrap();
+    // the shell ignores SIGXFSZ, so a write past `ulimit -f` (in 512-byte
+    // blocks) fails with EFBIG instead of killing the process
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(["quantize", "--model", shipped, "--data", data, "--out"])
+        .arg(&keep)
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success(),
+        "a 240 kB file written under a 51 kB limit"
+    );
+    assert!(e.contains("keep.nnet"), "{e}");
+    assert_eq!(std::fs::read(&keep).unwrap(), b"an earlier file");
+    let left: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    assert_eq!(left, Vec::<String>::new(), "partial files left behind");
+
+    // a file where a directory of the output path should be is named as such
+    let file = d.join("a-file");
+    std::fs::write(&file, b"").unwrap();
+    let inside = file.join("x.nnet");
+    let e = err(&[
+        "quantize",
+        "--model",
+        shipped,
+        "--data",
+        data,
+        "--out",
+        inside.to_str().unwrap(),
+    ]);
+    assert!(e.contains("a-file: is a file"), "{e}");
+
+    // a picture's name is checked before the work it would show
+    let ink = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/ink/styles.jsonl"
+    );
+    let txt = d.join("sheet.txt");
+    let o = run(&[
+        "predict",
+        "--model",
+        shipped,
+        ink,
+        "--sheet",
+        txt.to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("give it a .png name"),
+        "{e}"
+    );
+    assert!(o.stdout.is_empty() && !txt.exists());
+
+    // the training log and the model cannot be one file, existing or not
+    let both = d.join("new/both.nnet");
+    let b = both.to_str().unwrap();
+    let e = err(&["train", "--data", data, "--out", b, "--log-json", b]);
+    assert!(e.contains("--log-json names the same file as --out"), "{e}");
+
+    // --mistakes 0 draws no grid of mistakes (it would say there were none)
+    let out = ok(&[
+        "evaluate",
+        "--model",
+        shipped,
+        "--data",
+        data,
+        "--out-dir",
+        d.join("eval").to_str().unwrap(),
+        "--mistakes",
+        "0",
+    ]);
+    assert!(out.contains("--mistakes 0: no grid of mistakes"), "{out}");
+    let pngs: Vec<_> = std::fs::read_dir(d.join("eval"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(pngs.iter().all(|n| !n.contains("mistakes")), "{pngs:?}");
+}
+
 /// `make-inkset --out-dir DIR` writes every set, the training digits of
 /// other fonts included, into DIR (not into the repository's
 /// host-trainer/data), and a bad output is refused before anything is written.
@@ -597,6 +695,27 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("--training-file names the file"), "{e}");
     assert!(!d.join("early").exists(), "sets written before the refusal");
+    // nor over one of the test sets, or the MNIST files it reads
+    let (mnist_images, _) =
+        host_trainer::idx::find_split(&mnist, host_trainer::idx::Split::Test).unwrap();
+    for (training_file, says) in [
+        (
+            "early/hershey.jsonl",
+            "the same file as a test set make-inkset writes",
+        ),
+        (
+            mnist_images.to_str().unwrap(),
+            "the same file as the MNIST test images",
+        ),
+    ] {
+        let o = make(&["--out-dir", "early", "--training-file", training_file]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && e.contains(says), "{e}");
+    }
+    assert!(!d.join("early").exists(), "sets written before the refusal");
+    let o = make(&["--no-fonts", "--training-file", "x.jsonl"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && e.contains("--no-fonts"), "{e}");
 
     let o = make(&["--out-dir", "sets"]);
     if !o.status.success() {
