@@ -198,9 +198,10 @@ enum Cmd {
         /// uses 0.1 so that it fixes the drawing at once; 0.01 for --layers all).
         #[arg(long, allow_negative_numbers = true)]
         lr: Option<f32>,
-        /// SGD steps per drawing (--layers output; one correction on the board takes 3).
-        #[arg(long, default_value_t = nnet_core::adapt::AdaptConfig::DEFAULT.steps)]
-        steps: u32,
+        /// SGD steps per drawing (--layers output only) [default: 3, as one correction on the
+        /// board takes].
+        #[arg(long)]
+        steps: Option<u32>,
         /// IDX directory whose test split measures the adapted model for its metadata
         /// (skipped when the data is not there).
         #[arg(long, default_value = "data/mnist")]
@@ -252,9 +253,9 @@ enum Cmd {
         /// Mini-batch size.
         #[arg(long, default_value_t = 64)]
         batch_size: usize,
-        /// Timed epochs per optimiser (after one warm-up epoch).
-        #[arg(long, default_value_t = 5)]
-        epochs: usize,
+        /// Timed epochs per optimiser (after one warm-up epoch), 1..=1000.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        epochs: u16,
         /// Threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
@@ -585,6 +586,12 @@ fn run() -> Result<()> {
             data,
             quiet,
         } => {
+            if layers == LayersArg::All && steps.is_some() {
+                bail!(
+                    "--steps is for --layers output; --layers all takes one SGD step per drawing"
+                );
+            }
+            let steps = steps.unwrap_or(nnet_core::adapt::AdaptConfig::DEFAULT.steps);
             let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
             let args = adapt::AdaptArgs {
                 model,
@@ -712,12 +719,15 @@ fn run() -> Result<()> {
             threads,
             augment,
         } => {
-            let train = idx::load(&data, Split::Train)?;
             let threads = threads.unwrap_or_else(default_threads);
+            // sizes it cannot take are refused before the data is read or the header printed
+            host_trainer::eval::check_hidden(hidden).map_err(with_option)?;
+            train::check_sizes(batch_size, threads).map_err(with_option)?;
+            let train = idx::load(&data, Split::Train)?;
             let cfg = bench::BenchConfig {
                 hidden,
                 batch: batch_size,
-                epochs: epochs.max(1),
+                epochs: usize::from(epochs),
                 threads,
                 seed: 1,
             };

@@ -174,6 +174,21 @@ fn adapt_int8_reports_the_requantized_file() {
         "all",
     ]);
     assert!(e.contains("adapting all layers needs an f32 model"), "{e}");
+    // --steps belongs to the output layer's step: with --layers all it is refused, not ignored
+    let e = err(&[
+        "adapt",
+        "--model",
+        "models/mnist-mlp.nnet",
+        "--ink",
+        ink.to_str().unwrap(),
+        "--out",
+        out_m.to_str().unwrap(),
+        "--layers",
+        "all",
+        "--steps",
+        "5",
+    ]);
+    assert!(e.contains("--steps is for --layers output"), "{e}");
 }
 
 #[test]

@@ -460,6 +460,13 @@ fn bench_reports_training_and_augmentation_per_epoch_separately() {
         "1",
     ]);
     assert!(!out.contains("augment: "), "{out}");
+    // what bench cannot run is refused before the data is read or a header printed
+    let e = err(&["bench", "--data", data, "--epochs", "0"]);
+    assert!(e.contains("--epochs"), "{e}");
+    let o = run(&["bench", "--data", "/nonexistent", "--hidden", "7"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && e.contains("hidden size 7"), "{e}");
+    assert!(o.stdout.is_empty());
 }
 
 #[test]
