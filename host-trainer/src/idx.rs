@@ -85,6 +85,15 @@ impl Dataset {
 /// Parses an IDX file held in memory (already decompressed). `path` only
 /// names the file in error messages.
 pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
+    parse_idx_as(bytes, path, None)
+}
+
+/// What an IDX file must hold: its number of dimensions, and how to say so.
+type Expected<'a> = Option<(usize, &'a str)>;
+
+/// [`parse_idx`], which with `expect` first checks the number of dimensions
+/// (so a label file given for images says so, not that its size is wrong).
+fn parse_idx_as(bytes: &[u8], path: &Path, expect: Expected<'_>) -> Result<IdxArray> {
     let err = |msg: String| Error::Idx {
         path: path.to_path_buf(),
         msg,
@@ -116,6 +125,11 @@ pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
+    if let Some((want, what)) = expect.filter(|&(want, _)| want != ndim) {
+        return Err(err(format!(
+            "wrong magic/shape: expected {what} ({want} dimensions), found {ndim} dimensions {dims:?}"
+        )));
+    }
     let count = dims
         .iter()
         .try_fold(1usize, |a, &d| a.checked_mul(d))
@@ -141,11 +155,15 @@ pub fn parse_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
 /// Reads an IDX file from disk; gzip-compressed files (by content) are
 /// decompressed.
 pub fn read_idx(path: &Path) -> Result<IdxArray> {
+    read_idx_as(path, None)
+}
+
+fn read_idx_as(path: &Path, expect: Expected<'_>) -> Result<IdxArray> {
     let raw = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     if raw.starts_with(&[0x1f, 0x8b]) {
-        read_gzip_idx(&raw, path)
+        read_gzip_idx(&raw, path, expect)
     } else {
-        parse_idx(&raw, path)
+        parse_idx_as(&raw, path, expect)
     }
 }
 
@@ -154,7 +172,7 @@ pub fn read_idx(path: &Path) -> Result<IdxArray> {
 /// declare and one more (which is trailing data). A file that is not IDX
 /// stops after 4 bytes, and one that inflates to far more than it declares
 /// (a gzip bomb) stops after its declared size.
-fn read_gzip_idx(raw: &[u8], path: &Path) -> Result<IdxArray> {
+fn read_gzip_idx(raw: &[u8], path: &Path, expect: Expected<'_>) -> Result<IdxArray> {
     let bad_gzip = |e: std::io::Error| Error::Idx {
         path: path.to_path_buf(),
         msg: format!("bad gzip data: {e}"),
@@ -169,6 +187,7 @@ fn read_gzip_idx(raw: &[u8], path: &Path) -> Result<IdxArray> {
             .map_err(bad_gzip)
     };
     inflate(&mut bytes, 4)?;
+    let wanted = |ndim: u8| expect.is_none_or(|(want, _)| want == usize::from(ndim));
     if let [0, 0, 0x08, ndim @ 1..=4] = bytes[..] {
         let header = 4 + 4 * usize::from(ndim);
         inflate(&mut bytes, header as u64 - 4)?;
@@ -179,7 +198,7 @@ fn read_gzip_idx(raw: &[u8], path: &Path) -> Result<IdxArray> {
             .try_fold(1u64, |a, c| {
                 a.checked_mul(u64::from(u32::from_be_bytes([c[0], c[1], c[2], c[3]])))
             });
-        if let Some(count) = count.filter(|_| bytes.len() == header) {
+        if let Some(count) = count.filter(|_| bytes.len() == header && wanted(ndim)) {
             inflate(&mut bytes, count.saturating_add(1))?;
             if bytes.len() as u64 > count.saturating_add(header as u64) {
                 return Err(Error::Idx {
@@ -191,7 +210,7 @@ fn read_gzip_idx(raw: &[u8], path: &Path) -> Result<IdxArray> {
             }
         }
     }
-    parse_idx(&bytes, path)
+    parse_idx_as(&bytes, path, expect)
 }
 
 /// Checks that `a` is an array of 28x28 images; returns how many.
@@ -211,9 +230,9 @@ fn check_images(a: &IdxArray, path: &Path) -> Result<usize> {
 /// Reads a pair of image and label files into a [`Dataset`]. Counts must
 /// agree and labels must be digits 0..=9.
 pub fn load_pair(images: &Path, labels: &Path) -> Result<Dataset> {
-    let im = read_idx(images)?;
+    let im = read_idx_as(images, Some((3, "images of shape [n, 28, 28]")))?;
     let n = check_images(&im, images)?;
-    let lb = read_idx(labels)?;
+    let lb = read_idx_as(labels, Some((1, "a 1-dimensional label array")))?;
     if lb.dims.len() != 1 {
         return Err(Error::Idx {
             path: labels.to_path_buf(),

@@ -124,6 +124,25 @@ fn wrong_magic_is_an_error_naming_it() {
         msg.contains("train-images-idx3-ubyte") && msg.contains("shape"),
         "{msg}"
     );
+    // an images file whose header says labels: the shape is named, not the size
+    let mut relabelled = im.clone();
+    relabelled.splice(0..16, [0, 0, 8, 1, 0, 0, 0, 3]);
+    for (name, bytes) in [
+        ("train-images-idx3-ubyte", relabelled.clone()),
+        ("train-images-idx3-ubyte.gz", gz(&relabelled)),
+    ] {
+        let _ = std::fs::remove_file(d.join("train-images-idx3-ubyte"));
+        write(&d, "train-labels-idx1-ubyte", &lb);
+        write(&d, name, &bytes);
+        let msg = idx::load(&d, Split::Train).unwrap_err().to_string();
+        assert!(
+            msg.contains(name)
+                && msg.contains(
+                    "expected images of shape [n, 28, 28] (3 dimensions), found 1 dimensions [3]"
+                ),
+            "{msg}"
+        );
+    }
     // trailing garbage
     let mut long = im.clone();
     long.extend_from_slice(&[1, 2, 3]);
