@@ -128,15 +128,21 @@ pub(crate) fn check_params(sections: &[&[f32]], limit: f32) -> Result<(), Error>
     Ok(())
 }
 
-/// [`check_params`] for one value.
+/// [`check_params`] for one value; `limit` is positive and finite.
+///
+/// One integer comparison: the bits of non-negative floats are ordered like
+/// their values, and NaN and the infinities lie above every finite float (a
+/// core without an FPU, as the Pico's, checks the 238,510 weights of an f32
+/// model at every start).
+#[inline]
 pub(crate) fn check_param(v: f32, limit: f32) -> Result<(), Error> {
-    if !v.is_finite() {
-        return Err(Error::NonFiniteWeight);
+    if v.to_bits() & 0x7fff_ffff < limit.to_bits() {
+        Ok(())
+    } else if v.is_finite() {
+        Err(Error::WeightTooLarge)
+    } else {
+        Err(Error::NonFiniteWeight)
     }
-    if v.abs() >= limit {
-        return Err(Error::WeightTooLarge);
-    }
-    Ok(())
 }
 
 /// Turns logits into a [`Prediction`] with [`softmax`] and a first-maximum argmax.
@@ -352,6 +358,41 @@ pub(crate) fn array<T, const N: usize>(s: &[T]) -> Result<&[T; N], Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_param_by_bits_is_the_check_by_value() {
+        let by_value = |v: f32, limit: f32| {
+            if !v.is_finite() {
+                Err(Error::NonFiniteWeight)
+            } else if v.abs() >= limit {
+                Err(Error::WeightTooLarge)
+            } else {
+                Ok(())
+            }
+        };
+        // every 4093rd bit pattern (all exponents, both signs, NaN payloads),
+        // and the values next to each limit
+        let patterns = (0..=u32::MAX).step_by(4093).map(f32::from_bits);
+        let limits = [WEIGHT_LIMIT, crate::quant::SCALE_LIMIT, 1.0];
+        let near = limits.iter().flat_map(|l| {
+            let b = l.to_bits();
+            [b - 1, b, b + 1].map(f32::from_bits)
+        });
+        for v in patterns
+            .chain(near)
+            .chain([0.0, -0.0, f32::MAX, f32::MIN_POSITIVE])
+        {
+            for limit in limits {
+                for v in [v, -v] {
+                    assert_eq!(
+                        check_param(v, limit),
+                        by_value(v, limit),
+                        "{v:e} / {limit:e}"
+                    );
+                }
+            }
+        }
+    }
 
     /// A hand-made 784-2-10 network whose answer can be worked out on paper.
     fn tiny() -> ([f32; 2 * INPUT], [f32; 2], [f32; 20], [f32; 10]) {
