@@ -224,7 +224,18 @@ pub fn app(state: AppState) -> Router {
             request_timeout,
         ))
         .layer(middleware::map_response(json_errors))
+        .layer(middleware::map_response(nosniff))
         .with_state(state)
+}
+
+/// Every answer says its `Content-Type` is meant (`X-Content-Type-Options:
+/// nosniff`), the JSON ones and the errors too.
+async fn nosniff(mut resp: Response) -> Response {
+    resp.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
 }
 
 async fn index() -> Response {
@@ -342,7 +353,7 @@ async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes,
 /// On failure the whole body's grammar is checked (without building
 /// anything), so a body that is both malformed and of the wrong shape is 400.
 fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError> {
-    let malformed = |e: serde_json::Error| {
+    let malformed = |e: &str| {
         let has = |word: &[u8]| bytes.windows(word.len()).any(|w| w == word);
         let msg = if bytes.iter().all(u8::is_ascii_whitespace) {
             "malformed JSON: the body is empty (expected a JSON object)".to_string()
@@ -354,6 +365,7 @@ fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError>
         ApiError::new(StatusCode::BAD_REQUEST, msg)
     };
     serde_json::from_slice(bytes).map_err(|e| {
+        let e = clip(&e.to_string());
         // IgnoredAny checks the grammar only: a body it accepts is well-formed
         // JSON (numbers like 1e999 included, whose values are out of range)
         match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
@@ -362,9 +374,21 @@ fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError>
                 ApiError::unprocessable("invalid request: the body must be a JSON object")
             }
             Ok(_) => ApiError::unprocessable(format!("invalid request: {e}")),
-            Err(syntax) => malformed(syntax),
+            Err(syntax) => malformed(&clip(&syntax.to_string())),
         }
     })
+}
+
+/// Most characters of a parser's message in an error answer: the parser
+/// quotes the client's text, which is sent back no longer than this.
+pub const MAX_MESSAGE: usize = 200;
+
+/// `message`, cut to [`MAX_MESSAGE`] characters (with `…` where it was cut).
+fn clip(message: &str) -> String {
+    match message.char_indices().nth(MAX_MESSAGE) {
+        Some((end, _)) => format!("{}…", &message[..end]),
+        None => message.to_string(),
+    }
 }
 
 /// `POST /api/predict` body: ink (`strokes`) or raster (`pixels`), never both.
@@ -436,9 +460,10 @@ impl PredictResponse<'_> {
     }
 }
 
-/// A number for an error message: plain when short, scientific when huge.
+/// A number for an error message: plain when short, scientific when huge
+/// or tiny.
 fn num(v: f64) -> String {
-    if v.abs() < 1e9 {
+    if v == 0.0 || (1e-6..1e9).contains(&v.abs()) {
         format!("{v}")
     } else {
         format!("{v:e}")
@@ -447,9 +472,16 @@ fn num(v: f64) -> String {
 
 fn dimension(name: &str, v: Option<f64>) -> Result<f64, ApiError> {
     let v = v.ok_or_else(|| ApiError::unprocessable(format!("missing field `{name}`")))?;
-    if !(v.is_finite() && v > 0.0 && v <= MAX_SIDE) {
+    // the core works in f32: a size that is 0 there is refused here
+    let f = v as f32;
+    if !(f.is_finite() && f > 0.0 && f64::from(f) <= MAX_SIDE && v <= MAX_SIDE) {
+        let small = if v > 0.0 && f == 0.0 {
+            format!(" ({} is 0 as a 32-bit float)", num(v))
+        } else {
+            String::new()
+        };
         return Err(ApiError::unprocessable(format!(
-            "`{name}` must be a number in (0, {MAX_SIDE}]"
+            "`{name}` must be a number in (0, {MAX_SIDE}]{small}"
         )));
     }
     Ok(v)
@@ -478,9 +510,11 @@ fn ink_image(width: f64, height: f64, strokes: &[Vec<Xy<f64>>]) -> Result<Option
             // the core's rule (a point at most one surface size beyond the edges)
             if !ink::point_ok([x as f32, y as f32], width as f32, height as f32) {
                 return Err(ApiError::unprocessable(format!(
-                    "ink point [{}, {}] lies far outside the {width}x{height} surface",
+                    "ink point [{}, {}] lies far outside the {}x{} surface",
                     num(x),
-                    num(y)
+                    num(y),
+                    num(width),
+                    num(height)
                 )));
             }
             drawn.push([x as f32, y as f32])?;

@@ -5,7 +5,8 @@
 //! | `GET /nnet.wasm` | the WebAssembly module (`web-demo/wasm`: `nnet-core` for the browser), built by `build.rs` |
 //! | `GET /api/model/file` | the model file the server answers with, byte for byte |
 //!
-//! Both carry a strong `ETag` (from the SHA-256 of the bytes) and
+//! Both carry a strong `ETag` (from the SHA-256 of the bytes; the gzip
+//! form's ends in `-gz`, since it is other bytes) and
 //! `Cache-Control: no-cache`: a browser keeps its copy and revalidates it, and
 //! a matching `If-None-Match` is answered `304 Not Modified` without a body.
 //! Clients that accept gzip get the bytes gzip-compressed (compressed once,
@@ -84,6 +85,12 @@ fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == etag || t == "*")
 }
 
+/// The tag of the gzip-encoded form of the file tagged `etag`: a strong tag
+/// names one sequence of bytes, so the two encodings have two tags.
+fn gzip_etag(etag: &str) -> String {
+    format!("{}-gz\"", etag.trim_end_matches('"'))
+}
+
 /// One file with validators and optional gzip.
 fn serve(
     headers: &HeaderMap,
@@ -92,11 +99,17 @@ fn serve(
     raw: &'static [u8],
     gzipped: impl FnOnce() -> Vec<u8>,
 ) -> Response {
-    let mut resp = if not_modified(headers, etag) {
+    let gzip = accepts_gzip(headers);
+    let etag = if gzip {
+        gzip_etag(etag)
+    } else {
+        etag.to_string()
+    };
+    let mut resp = if not_modified(headers, &etag) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
-    } else if accepts_gzip(headers) {
+    } else if gzip {
         let mut r = Response::new(Body::from(gzipped()));
         r.headers_mut()
             .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
@@ -112,7 +125,7 @@ fn serve(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if let Ok(v) = HeaderValue::from_str(etag) {
+    if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
     resp

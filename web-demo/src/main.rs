@@ -25,7 +25,7 @@ struct Args {
     /// Serve (or export) this model file instead of the embedded default (a 784-300-10 nnet model, f32 or int8 weights).
     #[arg(long, value_name = "PATH", global = true)]
     model: Option<PathBuf>,
-    /// Largest request body in bytes.
+    /// Largest request body in bytes (at least 1024: a smaller limit refuses every drawing).
     #[arg(long, default_value_t = Limits::default().body_limit)]
     body_limit: usize,
     /// Seconds a client may take to send its request headers (also the keep-alive idle time).
@@ -49,11 +49,16 @@ enum Cmd {
     },
 }
 
+/// Longest timeout accepted: a day.
+const MAX_SECONDS: f64 = 86_400.0;
+
 fn seconds(name: &str, s: f64) -> Result<Duration> {
     Duration::try_from_secs_f64(s)
         .ok()
-        .filter(|d| !d.is_zero())
-        .with_context(|| format!("--{name} must be a positive number of seconds, got {s}"))
+        .filter(|d| d.as_millis() >= 1 && s <= MAX_SECONDS)
+        .with_context(|| {
+            format!("--{name} must be a number of seconds from 0.001 to {MAX_SECONDS}, got {s:e}")
+        })
 }
 
 fn main() -> ExitCode {
@@ -81,6 +86,12 @@ fn run(args: Args) -> Result<()> {
             model.info().weight_type
         );
         return Ok(());
+    }
+    if args.body_limit < 1024 {
+        bail!(
+            "--body-limit must be at least 1024 bytes (a smaller limit refuses every drawing), got {}",
+            args.body_limit
+        );
     }
     let limits = Limits {
         body_limit: args.body_limit,

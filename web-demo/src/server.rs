@@ -39,7 +39,10 @@ pub async fn serve_with_shutdown(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
-        .keep_alive(true);
+        .keep_alive(true)
+        // a client that shuts its sending side after the request (`nc -N`, scripts)
+        // still gets its answer
+        .half_close(true);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {

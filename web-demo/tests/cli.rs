@@ -74,6 +74,19 @@ fn bad_model_files_are_refused_at_start() {
         "cannot read model file",
     );
     fails_with(&["--addr", "not-an-address"], "invalid");
-    fails_with(&["--request-timeout", "0"], "positive");
+    for (flag, value) in [
+        ("--request-timeout", "0"),
+        ("--request-timeout", "1e300"),
+        ("--header-timeout", "1e-12"),
+    ] {
+        fails_with(
+            &[flag, value],
+            &format!("{flag} must be a number of seconds from 0.001 to 86400"),
+        );
+    }
+    fails_with(
+        &["--body-limit", "0"],
+        "--body-limit must be at least 1024 bytes",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -132,6 +132,11 @@ fn assert_json_error(r: &Resp, status: u16, what: &str) {
         Some("application/json"),
         "{what}: errors are JSON"
     );
+    assert_eq!(
+        r.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
     let v = r.json();
     let msg = v["error"].as_str().unwrap_or_else(|| panic!("{what}: {v}"));
     assert!(!msg.is_empty(), "{what}: empty error message");
@@ -563,11 +568,31 @@ async fn every_class_of_bad_input_is_a_json_error() {
             "a point has two numbers, [x, y]",
             "trailing",
         ),
+        // a size that is 0 for the core's f32 arithmetic, said short
+        (
+            r#"{"width": 1e-300, "height": 280, "strokes": [[[0, 0], [0, 50]]]}"#,
+            "`width` must be a number in (0, 4096] (1e-300 is 0 as a 32-bit float)",
+            "raster",
+        ),
     ] {
         let r = post_json(addr, "/api/predict", body).await;
         let text = String::from_utf8_lossy(&r.body);
         assert!(text.contains(says) && !text.contains(not), "{body}: {text}");
     }
+
+    // the client's text comes back in a message at most 200 characters long
+    let long = format!("<script>{}", "A".repeat(30_000));
+    let r = post_json(addr, "/api/predict", &ink(json!({ "width": long }))).await;
+    assert_json_error(&r, 422, "a string for the width");
+    let msg = r.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        msg.len() < 260 && msg.ends_with('…'),
+        "{} bytes: {msg}",
+        msg.len()
+    );
+    let r = post_json(addr, "/api/predict", &format!("{{\"width\": \"{long}")).await;
+    assert_json_error(&r, 400, "an unterminated string");
+    assert!(r.body.len() < 300, "{}", String::from_utf8_lossy(&r.body));
 
     // content type → 415
     let body = ink(json!({}));
@@ -602,8 +627,23 @@ async fn every_class_of_bad_input_is_a_json_error() {
     assert_json_error(&r, 405, "DELETE on a GET route");
     assert!(r.header("allow").is_some(), "405 names the allowed methods");
 
-    // the server is still healthy after all that
-    assert_eq!(get(addr, "/healthz").await.status, 200);
+    // the server is still healthy after all that, and says its answers' types are meant
+    let r = get(addr, "/healthz").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+
+    // a client that shuts its sending side after the request still gets the answer
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    s.shutdown().await.unwrap();
+    let mut buf = Vec::new();
+    tokio::time::timeout(GUARD, s.read_to_end(&mut buf))
+        .await
+        .expect("server did not answer")
+        .unwrap();
+    assert_eq!(parse_response(&buf).status, 200, "half-closed client");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
