@@ -717,6 +717,13 @@ mod tests {
         let recs = read_ink(&p).unwrap();
         assert_eq!(recs.len(), 1);
         assert_eq!(recs[0].label, Some(3));
+        // writers omit an unknown label; a reader takes null as unknown too
+        std::fs::write(
+            &p,
+            "{\"label\": null, \"width\": 10, \"height\": 10, \"strokes\": []}\n",
+        )
+        .unwrap();
+        assert_eq!(read_ink(&p).unwrap()[0].label, None);
         assert!(check_hidden(300).is_ok() && check_hidden(301).is_err());
     }
 }

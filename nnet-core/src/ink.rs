@@ -236,7 +236,9 @@ mod record {
                 RecordError::Label(l) => write!(f, "label {l} is not a digit 0..=9"),
                 RecordError::Surface { width, height } => write!(
                     f,
-                    "\"width\" {width} and \"height\" {height} are not a drawing surface: each must be a number in (0, {}]",
+                    "\"width\" {} and \"height\" {} are not a drawing surface: each must be a number in (0, {}]",
+                    Num(width),
+                    Num(height),
                     super::MAX_SURFACE_SIDE
                 ),
                 RecordError::FarPoint {
@@ -245,8 +247,33 @@ mod record {
                     height,
                 } => write!(
                     f,
-                    "ink point [{x}, {y}] lies far outside the {width}x{height} surface (at most one surface size beyond its edges)"
+                    "ink point [{}, {}] lies far outside the {}x{} surface (at most one surface size beyond its edges)",
+                    Num(x),
+                    Num(y),
+                    Num(width),
+                    Num(height)
                 ),
+            }
+        }
+    }
+
+    /// A number of a record as a message shows it: plain when short,
+    /// scientific when huge or tiny, and what an overflow became.
+    struct Num(f32);
+
+    impl fmt::Display for Num {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let v = self.0;
+            if v.is_infinite() {
+                let sign = if v < 0.0 { "-" } else { "" };
+                write!(
+                    f,
+                    "{sign}(a number beyond 3.4e38, which a 32-bit float cannot hold)"
+                )
+            } else if v == 0.0 || (1e-6..1e9).contains(&v.abs()) || v.is_nan() {
+                write!(f, "{v}")
+            } else {
+                write!(f, "{v:e}")
             }
         }
     }
@@ -315,6 +342,21 @@ mod tests {
         assert!(e.contains("a point has two numbers, [x, y]"), "{e}");
         let e = parse("[[[1]]]").unwrap_err();
         assert!(e.contains("expected a point [x, y]"), "{e}");
+        // what a check says of numbers too big for an f32, or merely big
+        let check = |line: &str| {
+            let r: InkRecord = serde_json::from_str(line).unwrap();
+            alloc::string::ToString::to_string(&r.check().unwrap_err())
+        };
+        let e = check(r#"{"width": 1e308, "height": 280, "strokes": []}"#);
+        assert!(
+            e.starts_with("\"width\" (a number beyond 3.4e38, which a 32-bit float cannot hold) and \"height\" 280 are"),
+            "{e}"
+        );
+        let e = check(r#"{"width": 280, "height": 280, "strokes": [[[3e30, -1e-7]]]}"#);
+        assert!(
+            e.starts_with("ink point [3e30, -1e-7] lies far outside the 280x280"),
+            "{e}"
+        );
     }
 
     #[test]
