@@ -162,32 +162,24 @@ fn adapt_int8_reports_the_requantized_file() {
     ]);
     assert_eq!(percent(&eval, "accuracy:"), written, "{eval}");
     assert!(out.contains("int8"), "{out}");
-    let e = err(&[
-        "adapt",
-        "--model",
-        "models/mnist-mlp-i8.nnet",
-        "--ink",
-        ink.to_str().unwrap(),
-        "--out",
-        out_m.to_str().unwrap(),
-        "--layers",
-        "all",
-    ]);
+    // all layers: an f32 model only, and --steps (the output layer's) is refused, not ignored
+    let all_layers = |model: &str, extra: &[&str]| {
+        let args = [
+            "adapt",
+            "--model",
+            model,
+            "--ink",
+            ink.to_str().unwrap(),
+            "--out",
+            out_m.to_str().unwrap(),
+            "--layers",
+            "all",
+        ];
+        err(&[&args[..], extra].concat())
+    };
+    let e = all_layers("models/mnist-mlp-i8.nnet", &[]);
     assert!(e.contains("adapting all layers needs an f32 model"), "{e}");
-    // --steps belongs to the output layer's step: with --layers all it is refused, not ignored
-    let e = err(&[
-        "adapt",
-        "--model",
-        "models/mnist-mlp.nnet",
-        "--ink",
-        ink.to_str().unwrap(),
-        "--out",
-        out_m.to_str().unwrap(),
-        "--layers",
-        "all",
-        "--steps",
-        "5",
-    ]);
+    let e = all_layers("models/mnist-mlp.nnet", &["--steps", "5"]);
     assert!(e.contains("--steps is for --layers output"), "{e}");
 }
 

@@ -870,29 +870,20 @@ mod tests {
     fn largest_valid_weights_never_overflow() {
         const H: usize = MAX_HIDDEN as usize;
         let below = f32::from_bits(WEIGHT_LIMIT.to_bits() - 1);
-        let same = |len| vec![below; len];
-        let alternating = |len| {
-            (0..len)
-                .map(|i| if i % 2 == 0 { below } else { -below })
-                .collect::<Vec<f32>>()
-        };
-        for m in [
-            OwnedModel {
-                w1: same(H * INPUT),
-                b1: same(H),
-                w2: same(OUTPUT * H),
-                b2: same(OUTPUT),
-                ..model(1)
-            },
-            OwnedModel {
-                w1: alternating(H * INPUT),
-                b1: alternating(H),
-                w2: alternating(OUTPUT * H),
-                b2: alternating(OUTPUT),
-                ..model(1)
-            },
+        // every weight at the limit's side, all of one sign or alternating
+        for sign_of in [
+            |_: usize| 1.0f32,
+            |i: usize| if i.is_multiple_of(2) { 1.0 } else { -1.0 },
         ] {
-            let m = OwnedModel { hidden: H, ..m };
+            let fill = |len: usize| (0..len).map(|i| sign_of(i) * below).collect::<Vec<f32>>();
+            let m = OwnedModel {
+                hidden: H,
+                w1: fill(H * INPUT),
+                b1: fill(H),
+                w2: fill(OUTPUT * H),
+                b2: fill(OUTPUT),
+                ..model(1)
+            };
             let mlp = m.mlp::<H>().unwrap();
             for x in [[1.0f32; INPUT], [0.0; INPUT]] {
                 let z = mlp.logits(&x).unwrap();
