@@ -224,17 +224,24 @@ pub fn app(state: AppState) -> Router {
             request_timeout,
         ))
         .layer(middleware::map_response(json_errors))
-        .layer(middleware::map_response(nosniff))
+        .layer(middleware::map_response(common_headers))
         .with_state(state)
 }
 
 /// Every answer says its `Content-Type` is meant (`X-Content-Type-Options:
-/// nosniff`), the JSON ones and the errors too.
-async fn nosniff(mut resp: Response) -> Response {
-    resp.headers_mut().insert(
+/// nosniff`), the JSON ones and the errors too; a 413, sent before the body
+/// it refuses is read, says the connection ends with it (the rest of that
+/// body would be read as the next request).
+async fn common_headers(mut resp: Response) -> Response {
+    let too_large = resp.status() == StatusCode::PAYLOAD_TOO_LARGE;
+    let h = resp.headers_mut();
+    h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    if too_large {
+        h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     resp
 }
 

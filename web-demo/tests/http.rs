@@ -611,6 +611,14 @@ async fn every_class_of_bad_input_is_a_json_error() {
     let huge = format!("{{\"input\": [{}0]}}", "0,".repeat(40_000));
     let r = post_json(addr, "/estimate", &huge).await;
     assert_json_error(&r, 413, "content-length over the limit");
+    // on a kept-alive connection too, which the 413 closes (the body is not read)
+    let r = raw(
+        addr,
+        b"POST /estimate HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 99999999\r\n\r\n{",
+    )
+    .await;
+    assert_json_error(&r, 413, "declared body over the limit, keep-alive");
+    assert_eq!(r.header("connection"), Some("close"));
     // ... or discovered while reading a chunked body
     let chunk = vec![b' '; 70 * 1024];
     let mut req = b"POST /api/predict HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
