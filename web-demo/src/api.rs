@@ -373,6 +373,13 @@ fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError>
     };
     serde_json::from_slice(bytes).map_err(|e| {
         let e = clip(&e.to_string());
+        // JSON is UTF-8 (IgnoredAny skips strings without looking inside)
+        if let Err(bad) = std::str::from_utf8(bytes) {
+            return malformed(&format!(
+                "the body is not UTF-8 (at byte {})",
+                bad.valid_up_to()
+            ));
+        }
         // IgnoredAny checks the grammar only: a body it accepts is well-formed
         // JSON (numbers like 1e999 included, whose values are out of range)
         match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {

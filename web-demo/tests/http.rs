@@ -568,6 +568,12 @@ async fn every_class_of_bad_input_is_a_json_error() {
             "a point has two numbers, [x, y]",
             "trailing",
         ),
+        // JSON is UTF-8: a byte that is not is malformed JSON
+        (
+            "{\"width\": 280, \"label\": \"\u{fffd}\"}",
+            "malformed JSON: the body is not UTF-8 (at byte 25)",
+            "invalid request",
+        ),
         // a size that is 0 for the core's f32 arithmetic, said short
         (
             r#"{"width": 1e-300, "height": 280, "strokes": [[[0, 0], [0, 50]]]}"#,
@@ -575,9 +581,23 @@ async fn every_class_of_bad_input_is_a_json_error() {
             "raster",
         ),
     ] {
-        let r = post_json(addr, "/api/predict", body).await;
+        // U+FFFD stands for a byte 0xFF, which no &str holds
+        let bytes = body.replace('\u{fffd}', "\u{1}").into_bytes();
+        let bytes: Vec<u8> = bytes
+            .iter()
+            .map(|&b| if b == 1 { 0xff } else { b })
+            .collect();
+        let r = send(
+            addr,
+            "POST",
+            "/api/predict",
+            Some("application/json"),
+            &bytes,
+        )
+        .await;
         let text = String::from_utf8_lossy(&r.body);
         assert!(text.contains(says) && !text.contains(not), "{body}: {text}");
+        assert!(r.status == 400 || r.status == 422, "{body}: {}", r.status);
     }
 
     // the client's text comes back in a message at most 200 characters long
