@@ -48,7 +48,12 @@ use nnet_core::ink::InkRecord;
 
 /// Command line of the simulator.
 #[derive(Parser, Debug)]
-#[command(about = "Desktop simulator of the nnet digit-recognizer firmware (240x320 touchscreen)")]
+#[command(
+    about = "Desktop simulator of the nnet digit-recognizer firmware (240x320 touchscreen)",
+    long_about = "Desktop simulator of the nnet digit-recognizer firmware (240x320 touchscreen), \
+                  with the model the firmware embeds. With --ink, --script or --ui-hashes it runs \
+                  headless; without them it opens a window (a build with --features sdl)."
+)]
 struct Args {
     /// Play the strokes of an ink JSON Lines file (headless).
     #[arg(long, value_name = "FILE.jsonl", conflicts_with = "script")]
@@ -57,7 +62,8 @@ struct Args {
     /// `host-trainer predict` calls drawing N is --index N-1.
     #[arg(long, default_value_t = 0, requires = "ink", conflicts_with = "script")]
     index: usize,
-    /// Play scripted digit drawing N of firmware::script::DIGIT_SCRIPTS (headless).
+    /// Play scripted drawing N (0..=5) of firmware::script::DIGIT_SCRIPTS (headless); the
+    /// line it prints names the digit the script draws.
     #[arg(long, value_name = "N")]
     script: Option<usize>,
     /// Save the final frame as PNG.
@@ -93,7 +99,8 @@ struct Args {
     /// after --teach), e.g. to save a picture of it with --png.
     #[arg(long, conflicts_with = "keypad")]
     hold_clear: bool,
-    /// Pixel magnification of the PNG and of the window.
+    /// Pixel magnification of the PNG (1..=8) and of the window (at least 2); --raw is
+    /// always 240x320.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
     scale: u32,
 }
@@ -105,13 +112,14 @@ fn main() -> Result<()> {
         print!("{}", ui_hashes(&net));
         return Ok(());
     }
+    check_outputs(&args)?;
     let mut app = App::learning(net);
     // the played script's touch polls (--script), for --polls
     let mut polls = None;
     match (&args.ink, args.script) {
         (Some(path), _) => {
             let record = read_record(path, args.index)?;
-            play_record(&mut app, &record)?;
+            play_record(&mut app, &record);
             if let Some(label) = record.label {
                 println!("label: {label}");
             }
@@ -190,22 +198,67 @@ fn main() -> Result<()> {
     Ok(())
 }
 
-/// Prints what the app recognised.
-fn report(app: &App<Adapted>) {
-    match app.status() {
+/// Checks the output files before anything runs: each in a directory that
+/// exists, not a directory itself, and none the --ink file or another output
+/// (so an error never leaves some outputs written, and no input is written over).
+fn check_outputs(args: &Args) -> Result<()> {
+    let outputs = [
+        ("--png", &args.png),
+        ("--raw", &args.raw),
+        ("--polls", &args.polls),
+    ];
+    let mut seen: Vec<(&str, &Path)> = args.ink.iter().map(|p| ("--ink", p.as_path())).collect();
+    for (flag, path) in outputs {
+        let Some(path) = path else { continue };
+        ensure!(!path.is_dir(), "{flag} {}: is a directory", path.display());
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir.filter(|d| !d.is_dir()) {
+            bail!("{flag} {}: no directory {}", path.display(), dir.display());
+        }
+        if let Some((other, _)) = seen.iter().find(|(_, p)| same_file(p, path)) {
+            bail!("{flag} {}: names the same file as {other}", path.display());
+        }
+        seen.push((flag, path));
+    }
+    Ok(())
+}
+
+/// Whether two paths name one file (existing or not: the same name in the same directory).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let resolved = |p: &Path| {
+        let dir = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        dir.canonicalize()
+            .ok()
+            .zip(p.file_name())
+            .map(|(d, n)| d.join(n))
+    };
+    a == b || resolved(a).is_some_and(|r| resolved(b) == Some(r))
+}
+
+/// What the app shows, in words.
+fn describe(status: &Status) -> String {
+    match status {
         Status::Recognised(p) => {
             let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:.4}")).collect();
-            println!(
+            format!(
                 "recognised: {} ({:.1}%)  probabilities: [{}]",
                 p.digit,
                 p.confidence() * 100.0,
                 probs.join(", ")
-            );
+            )
         }
-        Status::NoDigit => println!("recognised: no digit"),
-        Status::Failed(e) => println!("recognition failed: {e}"),
-        Status::Empty | Status::Pending => println!("nothing drawn"),
+        Status::NoDigit => "recognised: no digit".into(),
+        Status::Failed(e) => format!("recognition failed: {e}"),
+        Status::Empty | Status::Pending => "nothing drawn".into(),
     }
+}
+
+/// Prints what the app recognised.
+fn report(app: &App<Adapted>) {
+    println!("{}", describe(app.status()));
 }
 
 /// `--teach`/`--keypad` need a recognised digit to correct.
@@ -228,8 +281,8 @@ fn teach(app: &mut App<Adapted>, label: u8) -> Result<Vec<Option<[i32; 2]>>> {
     });
     ensure!(
         app.corrections() == 1,
-        "--teach {label}: the network refused the correction ({:?})",
-        app.status()
+        "--teach {label}: the correction was not taken; the app shows {}",
+        describe(app.status())
     );
     Ok(polls)
 }
@@ -285,12 +338,18 @@ fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
     let mut seen = 0;
     for (n, line) in BufReader::new(file).lines().enumerate() {
         let line = line.with_context(|| format!("reading {}", path.display()))?;
+        // a byte-order mark (some editors write one) is not part of the record
+        let line = line.trim_start_matches('\u{feff}');
         if line.trim().is_empty() {
             continue;
         }
         if seen == index {
-            return serde_json::from_str(&line)
-                .with_context(|| format!("{}:{}: not an ink record", path.display(), n + 1));
+            let at = format!("{}:{}", path.display(), n + 1);
+            let record: InkRecord =
+                serde_json::from_str(line).with_context(|| format!("{at}: not an ink record"))?;
+            // the rule every reader of ink applies (nnet_core::ink, docs/ink-format.md)
+            record.check().map_err(|e| anyhow::anyhow!("{at}: {e}"))?;
+            return Ok(record);
         }
         seen += 1;
     }
@@ -300,14 +359,12 @@ fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
     )
 }
 
-/// Plays an ink record through the app: surface coordinates are scaled
-/// (keeping the aspect ratio, centred) onto the drawing area, each stroke fed
-/// as touch polls.
-fn play_record(app: &mut App<Adapted>, record: &InkRecord) -> Result<()> {
-    // the rule every reader of ink applies (nnet_core::ink, docs/ink-format.md)
-    record
-        .check()
-        .map_err(|e| anyhow::anyhow!("ink record: {e}"))?;
+/// Plays an ink record (checked by [`read_record`]) through the app: surface
+/// coordinates are scaled (keeping the aspect ratio, centred) onto the
+/// drawing area, each stroke fed as touch polls. Points off the drawing area
+/// (a stroke may leave its surface a little) are drawn at its edge, as a pen
+/// that slides off the page draws: never a tap on a button below it.
+fn play_record(app: &mut App<Adapted>, record: &InkRecord) {
     let (w, h) = (record.width, record.height);
     let (aw, ah) = (DRAW_AREA.size.width as f32, DRAW_AREA.size.height as f32);
     let s = (aw / w).min(ah / h);
@@ -315,7 +372,8 @@ fn play_record(app: &mut App<Adapted>, record: &InkRecord) -> Result<()> {
     for stroke in &record.strokes {
         let mut points = Vec::with_capacity(stroke.len());
         for &[x, y] in stroke {
-            let local = Point::new((x * s + ox).round() as i32, (y * s + oy).round() as i32);
+            let at = |v: f32, side: f32| v.round().clamp(0.0, side - 1.0) as i32;
+            let local = Point::new(at(x * s + ox, aw), at(y * s + oy, ah));
             points.push(DRAW_AREA.top_left + local);
         }
         script::play_stroke(app, &points);
@@ -323,7 +381,6 @@ fn play_record(app: &mut App<Adapted>, record: &InkRecord) -> Result<()> {
     if app.ink_full() {
         eprintln!("warning: the drawing has more points or strokes than the firmware's ink buffer; the rest was dropped");
     }
-    Ok(())
 }
 
 /// FNV-1a 64 of the display's pixels as RGB565 little-endian, row-major (the
@@ -423,13 +480,62 @@ mod tests {
         let mut app = App::learning(model::adapted().unwrap());
         // 100x50 surface: scale min(232/100, 212/50) = 2.32, centred vertically (offset 48)
         let r = record(100.0, 50.0, vec![vec![[0.0, 0.0], [100.0, 50.0]]]);
-        play_record(&mut app, &r).unwrap();
+        play_record(&mut app, &r);
         let strokes: Vec<&[[f32; 2]]> = app.ink().strokes().collect();
         assert_eq!(strokes.len(), 1);
         assert_eq!(strokes[0].first(), Some(&[0.0, 48.0]));
         // (232, 164) lies just outside the 232-wide area: clamped to its last column
         assert_eq!(strokes[0].last(), Some(&[231.0, 164.0]));
         assert!(!matches!(app.status(), Status::Empty | Status::Pending));
+    }
+
+    #[test]
+    fn outputs_are_checked_before_the_run() {
+        let dir = std::env::temp_dir().join(format!("nnet-sim-out-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let ink = dir.join("ink.jsonl");
+        fs::write(&ink, "{\"width\":10,\"height\":10,\"strokes\":[]}\n").unwrap();
+        let (ink, d) = (ink.to_str().unwrap(), dir.to_str().unwrap());
+        let png = format!("{d}/p.png");
+        let nowhere = format!("{d}/none/p.png");
+        for (args, says) in [
+            (
+                vec!["--ink", ink, "--png", ink],
+                "names the same file as --ink",
+            ),
+            (vec!["--script", "0", "--png", &png, "--raw", &png], "--raw"),
+            (vec!["--script", "0", "--png", &nowhere], "no directory"),
+            (vec!["--script", "0", "--raw", d], "is a directory"),
+        ] {
+            let parsed = Args::try_parse_from([&["simulator"][..], &args].concat()).unwrap();
+            let e = check_outputs(&parsed).unwrap_err().to_string();
+            assert!(e.contains(says), "{args:?}: {e}");
+        }
+        let fine = Args::try_parse_from(["simulator", "--ink", ink, "--png", &png]).unwrap();
+        assert!(check_outputs(&fine).is_ok());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A stroke that starts off the drawing area (the ink rule allows points
+    /// up to a surface size beyond its surface) is drawn at the area's edge,
+    /// never played as a tap on the buttons below it.
+    #[test]
+    fn ink_off_the_drawing_area_draws_at_its_edge() {
+        let mut app = App::learning(model::adapted().unwrap());
+        let seven = vec![[60.0, 50.0], [220.0, 50.0], [120.0, 250.0]];
+        // below the surface, where Clear and the digit box are on the screen
+        for start in [[261.0, 349.0], [29.0, 350.0], [-100.0, 140.0]] {
+            let r = record(
+                280.0,
+                280.0,
+                vec![seven.clone(), vec![start, [140.0, 140.0]]],
+            );
+            play_record(&mut app, &r);
+            assert_eq!(app.ink().strokes().count(), 2, "{start:?}");
+            let keypad = matches!(app.view().teach, firmware::ui::Teach::Keypad { .. });
+            assert!(!keypad, "{start:?}: the keypad opened");
+            script::tap(&mut app, CLEAR_BUTTON.center());
+        }
     }
 
     #[test]
@@ -530,25 +636,33 @@ mod tests {
     }
 
     #[test]
-    fn bad_records_are_errors() {
-        let mut app = App::learning(model::adapted().unwrap());
-        assert!(play_record(&mut app, &record(0.0, 10.0, vec![])).is_err());
-        assert!(play_record(&mut app, &record(f32::NAN, 10.0, vec![])).is_err());
-        let r = record(10.0, 10.0, vec![vec![[1.0, f32::INFINITY]]]);
-        assert!(play_record(&mut app, &r).is_err());
+    fn bad_records_are_errors_naming_their_line() {
         let dir = std::env::temp_dir().join(format!("nnet-sim-test-{}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         let file = dir.join("ink.jsonl");
         fs::write(
             &file,
-            "{\"width\":10,\"height\":10,\"strokes\":[]}\n\nnot json\n",
+            "{\"width\":0,\"height\":10,\"strokes\":[]}\n\
+             {\"label\":12,\"width\":10,\"height\":10,\"strokes\":[]}\n\
+             {\"width\":10,\"height\":10,\"strokes\":[[[1,1e39]]]}\n\
+             \u{feff}{\"width\":10,\"height\":10,\"strokes\":[]}\n\nnot json\n",
         )
         .unwrap();
-        assert!(read_record(&file, 0).is_ok());
-        let e = read_record(&file, 1).unwrap_err().to_string();
-        assert!(e.contains(":3: not an ink record"), "{e}");
-        let e = read_record(&file, 5).unwrap_err().to_string();
-        assert!(e.contains("no record --index 5"), "{e}");
+        for (index, says) in [
+            (
+                0,
+                "ink.jsonl:1: \"width\" 0 and \"height\" 10 are not a drawing surface",
+            ),
+            (1, "ink.jsonl:2: label 12 is not a digit"),
+            (2, "ink.jsonl:3: ink point [1, (a number beyond 3.4e38"),
+            (4, "ink.jsonl:6: not an ink record"),
+            (5, "has 5 records, no record --index 5"),
+        ] {
+            let e = read_record(&file, index).unwrap_err().to_string();
+            assert!(e.contains(says), "{index}: {e}");
+        }
+        // a byte-order mark is not part of the record
+        assert!(read_record(&file, 3).is_ok());
         fs::remove_dir_all(&dir).unwrap();
     }
 }
