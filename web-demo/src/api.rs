@@ -256,7 +256,8 @@ async fn index() -> Response {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; \
-             connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'",
+             connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'self'",
         ),
     );
     h.insert(

@@ -116,7 +116,7 @@ async fn module_and_model_file_are_served_with_validators() {
             "the model's tag is its SHA-256"
         );
         assert_ne!(tag, wasm_tag);
-        // the page may compile WebAssembly, and only that
+        // the page may compile WebAssembly, and only that; no other site frames it
         let page = get(&state, "/", &[]).await;
         let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
             .to_str()
@@ -125,6 +125,7 @@ async fn module_and_model_file_are_served_with_validators() {
             csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"),
             "{csp}"
         );
+        assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
     }
 }
 
