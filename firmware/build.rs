@@ -16,9 +16,12 @@ use std::process::ExitCode;
 use nnet_core::embed::{self, Request};
 use nnet_core::format::WeightType;
 
-/// The largest hidden layer the firmware accepts: its hidden activations live
-/// on the stack during inference (4 bytes each).
-const MAX_HIDDEN: usize = 2048;
+/// The largest hidden layer the firmware accepts: what the board learns (the
+/// output layer, 10 x (H + 1) values) must fit one of the boards' 16 KiB
+/// flash slots (`firmware::store::Region::record_len`: up to H = 407; the
+/// store's tests check this limit), and the hidden activations live on the
+/// stack during inference.
+const MAX_HIDDEN: usize = 400;
 
 fn main() -> ExitCode {
     let int8 = env::var_os("CARGO_FEATURE_INT8").is_some();
@@ -76,6 +79,8 @@ fn generated(path: &Path, hidden: usize, test_accuracy: Option<f32>) -> String {
     format!(
         "/// Hidden units of the embedded model (read from the model file at build time).\n\
          pub const HIDDEN: usize = {hidden};\n\
+         /// The most hidden units the build accepts (`firmware/build.rs`).\n\
+         pub const MAX_HIDDEN: usize = {MAX_HIDDEN};\n\
          /// Test accuracy recorded in the embedded model file, if any.\n\
          pub const TEST_ACCURACY: Option<f32> = {accuracy};\n\
          /// Where the embedded model file was read from at build time.\n\

@@ -759,8 +759,10 @@ mod tests {
 
     #[test]
     fn a_record_fits_the_boards_slots() {
-        // the Pico's slots are 16 KiB, the F429's 128 KiB sectors
+        // both boards' slots are 16 KiB (the F429's sectors 4 and 5, two halves
+        // of the Pico's last 32 KiB), for every model the build accepts
         assert!(Region::record_len(model::HIDDEN) <= 16 * 1024);
+        assert!(Region::record_len(model::MAX_HIDDEN) <= 16 * 1024);
         assert_eq!(Region::record_len(300), 24 + 4 * 3010 + 4);
     }
 

@@ -63,6 +63,9 @@ pub const ERASE_TIMEOUT_MS: u32 = 1000;
 /// longest (100 µs).
 pub const WRITE_TIMEOUT_MS: u32 = 1;
 
+// what the board learns fits a slot (a larger model fails the build here)
+const _: () = assert!(Region::record_len(firmware::model::HIDDEN) <= SECTOR as usize);
+
 /// The two slots: one sector each.
 pub const REGION: Region = Region {
     start: START,
