@@ -238,7 +238,7 @@ impl<N: Classifier> App<N> {
                     let recording = self.ink.begin_stroke().is_ok();
                     self.gesture = Gesture::Inking { recording };
                     if !recording {
-                        self.ink_full = true;
+                        self.mark_full();
                         return false;
                     }
                     self.add_point(p);
@@ -319,10 +319,17 @@ impl<N: Classifier> App<N> {
         match self.ink.push([local.x as f32, local.y as f32]) {
             Ok(()) => true,
             Err(_) => {
-                self.ink_full = true;
+                self.mark_full();
                 false
             }
         }
+    }
+
+    /// Notes that the ink buffer dropped a point or a stroke; the first time,
+    /// the canvas is repainted to say so ([`crate::notice::INK_FULL`]).
+    fn mark_full(&mut self) {
+        self.screen.canvas |= !self.ink_full;
+        self.ink_full = true;
     }
 
     /// Runs preprocessing and the network on the current drawing.
@@ -494,6 +501,7 @@ impl<N: Classifier> App<N> {
                 Gesture::Clearing { armed: true, held } if held >= FORGET_POLLS && self.can_forget()
             ),
             teach: self.teach_view(),
+            ink_full: self.ink_full,
         }
     }
 
@@ -770,6 +778,39 @@ pub(crate) mod tests {
         // a script played in one go, then one update
         script::play(&mut app, &script::DIGIT_SCRIPTS[3]);
         check(&mut app, "script");
+        // strokes until the buffer is full, updated poll by poll: the banner
+        // that says so comes with the stroke that did not fit
+        app.clear();
+        check(&mut app, "cleared again");
+        let press = app.touch_config().press_polls.max(1);
+        let release = app.touch_config().release_polls.max(1);
+        for i in 0..=INK_STROKES as i32 {
+            let p = on((10 + i * 6, 60 + i % 3 * 40));
+            for _ in 0..press {
+                app.touch(p);
+                check(&mut app, "a short stroke");
+            }
+            for _ in 0..release {
+                app.touch(None);
+                check(&mut app, "lifted");
+            }
+        }
+        assert!(app.ink_full());
+        assert!(app.view().ink_full);
+        // (what check compared with the incremental frame)
+        let red = |app: &App<nnet_core::Mlp<'_, H>>| {
+            let mut fb = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+            app.draw(&mut *fb).unwrap();
+            crate::notice::BANNER
+                .points()
+                .filter(|p| fb.pixel(p.x, p.y) == Some(crate::ui::ERROR))
+                .count()
+        };
+        assert!(red(&app) > 100, "the ink-full banner is shown");
+        // Clear takes it away
+        app.clear();
+        check(&mut app, "cleared after full");
+        assert_eq!(red(&app), 0);
     }
 
     #[test]

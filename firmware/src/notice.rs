@@ -111,6 +111,10 @@ pub const WATCHDOG_RESTARTED: &str =
 /// flash: it answers with it until it is switched off.
 pub const NOT_SAVED: &str = "saving to flash failed: this is learned until the power goes off";
 
+/// The banner over the drawing when the ink buffer is full (its points or
+/// strokes): what is drawn after it is not recorded.
+pub const INK_FULL: &str = "the drawing is full: press Clear to draw again";
+
 /// The banner over the empty canvas when a board forgot what it learned but
 /// could not erase it from flash.
 pub const NOT_ERASED: &str = "erasing the flash failed: the next start may bring it back";
@@ -242,7 +246,7 @@ mod tests {
 
     #[test]
     fn every_banner_message_fits_its_two_lines() {
-        for message in [WATCHDOG_RESTARTED, NOT_SAVED, NOT_ERASED] {
+        for message in [WATCHDOG_RESTARTED, NOT_SAVED, NOT_ERASED, INK_FULL] {
             assert!(
                 wrap(message, BANNER_COLUMNS).count() <= 2,
                 "{message:?} needs more than two lines of {BANNER_COLUMNS}"

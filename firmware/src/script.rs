@@ -219,6 +219,10 @@ pub enum UiState {
     Empty,
     /// A stroke being drawn: pen down and moving, not lifted yet.
     Drawing,
+    /// More strokes than the ink buffer holds, each a short dash: the answer
+    /// for what it kept, under the [`notice::INK_FULL`](crate::notice::INK_FULL)
+    /// banner.
+    InkFull,
     /// [`DIGIT_SCRIPTS`]`[index]` played into a fresh app: the final screen.
     Script {
         /// Index into [`DIGIT_SCRIPTS`].
@@ -269,6 +273,7 @@ impl core::fmt::Display for UiState {
         match self {
             UiState::Empty => f.write_str("empty"),
             UiState::Drawing => f.write_str("drawing"),
+            UiState::InkFull => f.write_str("ink-full"),
             UiState::Script {
                 index,
                 digit,
@@ -335,6 +340,14 @@ where
     }
     app.draw(target)?;
     visit(UiState::Drawing, target);
+
+    let mut app = App::learning(net.clone());
+    for i in 0..=crate::app::INK_STROKES as i32 {
+        let at = o + Point::new(8 + i * 6, 40 + i % 4 * 40);
+        play_stroke(&mut app, &[at, at + Point::new(4, 6)]);
+    }
+    app.draw(target)?;
+    visit(UiState::InkFull, target);
 
     for (index, script) in DIGIT_SCRIPTS.iter().enumerate() {
         let status = render(net.clone(), script, target)?;

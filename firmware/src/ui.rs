@@ -164,6 +164,9 @@ pub struct View<'a> {
     pub forget: bool,
     /// Teaching: hint, keypad or nothing.
     pub teach: Teach,
+    /// The ink buffer dropped points or strokes: the canvas says so with the
+    /// [`INK_FULL`](crate::notice::INK_FULL) banner until it is cleared.
+    pub ink_full: bool,
 }
 
 /// The teaching key of `digit` (0..=9; larger values give the key of 9):
@@ -236,7 +239,11 @@ where
         let c = DRAW_AREA.center();
         return centred_text(HINT_TEXT, c.x, c.y - 10, &FONT_10X20, HINT, target);
     }
-    draw_ink(view.ink, 0, target)
+    draw_ink(view.ink, 0, target)?;
+    if view.ink_full {
+        crate::notice::draw_banner(crate::notice::INK_FULL, target)?;
+    }
+    Ok(())
 }
 
 /// Draws the teaching keys (`pressed` highlighted) and their title.
@@ -658,6 +665,7 @@ mod tests {
             clear_pressed,
             forget: false,
             teach: Teach::Unavailable,
+            ink_full: false,
         })
     }
 
@@ -945,6 +953,7 @@ mod tests {
                 clear_pressed: true,
                 forget,
                 teach: Teach::Unavailable,
+                ink_full: false,
             })
         };
         let (clear, forget) = (frame(false), frame(true));
@@ -982,6 +991,7 @@ mod tests {
                 clear_pressed: false,
                 forget: false,
                 teach,
+                ink_full: false,
             })
         };
         let drawing = frame(Teach::Offered);
