@@ -166,9 +166,22 @@ test("past the ink buffer the page says the drawing is full, without script erro
   await save.click();
   await page.getByText(/^Saved a 7\. 1 drawing kept in this browser\.$/).waitFor();
   assert.equal(await save.isDisabled(), true, "the same drawing is not saved twice");
+  // saved again with another label, the drawing takes it: one line, not two
+  await page.locator("label[for=label-5]").click();
+  await save.click();
+  await page.getByText(/^Saved a 5 \(instead of a 7\)\. 1 drawing kept in this browser\.$/).waitFor();
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("nnet-ink-v1")).map((l) => JSON.parse(l).label));
+  assert.deepEqual(kept, [5]);
+  // forgotten from the keyboard: the focus goes to the pad, and the drawing can be saved again
+  page.once("dialog", (d) => d.accept());
+  await page.locator("#forget").focus();
+  await page.keyboard.press("Enter");
+  await page.getByText(/^Saved drawings forgotten\.$/).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), "pad", "focus is not lost");
+  assert.equal(await save.isDisabled(), false, "the drawing can be saved again");
   await page.keyboard.press("Escape");
   assert.equal(await page.locator("#labels input:checked").count(), 0, "Clear unpicks the label");
-  assert.equal(await page.locator("#save-status").textContent(), "1 drawing kept in this browser.");
+  assert.equal(await page.locator("#save-status").textContent(), "");
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -236,6 +249,36 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   await page.keyboard.press("Escape");
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
   assert.equal((await waitFinal(page)).digit, "7", "the server answers again");
+  await context.close();
+});
+
+test("a phone held sideways fits the whole pad on its screen; in dark mode the accent buttons' text and the pad's hint are legible (contrast 4.5:1)", async () => {
+  const { context, page, problems } = await openPage(browser,
+    { viewport: { width: 740, height: 360 }, hasTouch: true, isMobile: true, colorScheme: "dark" }, base);
+  const rect = await padRect(page);
+  assert.ok(rect.height <= 360 - 100, `the pad (${rect.height}px) fits a 360px high screen with room to spare`);
+  // WCAG contrast of two CSS colours
+  const contrast = (a, b) => page.evaluate(([a, b]) => {
+    const lum = (c) => {
+      const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+    };
+    const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  }, [a, b]);
+  const colours = (sel) => page.evaluate((sel) => {
+    const cs = getComputedStyle(document.querySelector(sel));
+    return [cs.color, cs.backgroundColor];
+  }, sel);
+  const [fg, bg] = await colours("#save");
+  assert.ok(await contrast(fg, bg) >= 4.5, `Save drawing: ${fg} on ${bg}`);
+  const [hint] = await colours("#pad-hint");
+  const paper = await page.evaluate(() => getComputedStyle(document.getElementById("pad")).backgroundColor);
+  assert.ok(await contrast(hint, paper) >= 4.5, `the pad's hint: ${hint} on ${paper}`);
+  assert.deepEqual(problems, []);
   await context.close();
 });
 
