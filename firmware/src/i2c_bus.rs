@@ -135,8 +135,9 @@ impl<E: i2c::Error> i2c::Error for CheckedError<E> {
 
 /// An I2C bus that checks the bus is idle before every transfer, so a driver
 /// that waits for a START or a STOP without a timeout is never started on a
-/// stuck bus. (A transfer that starts on an idle bus ends: a device pulling
-/// SDA low during it is an arbitration loss or a NACK, both reported.)
+/// stuck bus. (A bus that sticks in the middle of a transfer, SCL held low,
+/// still leaves the HAL waiting: the watchdog then restarts the board, whose
+/// start clears the bus.)
 #[derive(Debug)]
 pub struct CheckedI2c<I, M> {
     i2c: I,

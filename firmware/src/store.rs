@@ -41,7 +41,8 @@ pub const VERSION: u16 = 1;
 /// Bytes before the values.
 const HEADER: usize = 24;
 /// Flash is read and written in pieces of this size (a multiple of every
-/// flash's write size here: 1 on the STM32F4, a 256-byte page on the RP2040).
+/// flash's write size here: 4 bytes for the F429's driver, a 256-byte page on
+/// the RP2040).
 /// No write is longer and no erase spans more than one slot, so a driver
 /// can feed a watchdog between them (the F429's does).
 pub const CHUNK: usize = 256;

@@ -17,8 +17,10 @@
 //! * touch: the STMPE811 on I2C3 (PA8 SCL, PC9 SDA, address 0x41), polled
 //!   every 10 ms. Its bus is cleared with 9 clock pulses and a STOP before
 //!   the I2C peripheral takes it (the STMPE811 is not reset with the MCU),
-//!   and every transfer first checks the bus is idle, so a stuck bus is an
-//!   error on screen and a new recovery, never a hang;
+//!   and every transfer first checks the bus is idle, so a bus stuck between
+//!   transfers is an error on screen and a new recovery (one that sticks in
+//!   the middle of a transfer leaves the HAL waiting until the watchdog
+//!   restarts the board);
 //! * an independent watchdog (2 s) restarts the board if the main loop ever
 //!   stops; the next start says so on screen;
 //! * what the board learns from corrections is saved to two 16 KiB flash
