@@ -82,6 +82,8 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
     taught++;
     await page.getByText(new RegExp(`^Learned that this drawing is a ${SIX}`)).waitFor();
     assert.equal(await corrections(page), taught);
+    // the time shown includes the learning
+    assert.match(await page.locator("#detail").textContent(), /^Learned and answered in your browser \(WebAssembly\) in [\d.]+ ms\.$/);
     assert.equal(await page.locator(`#label-${SIX}`).isChecked(), true, "the taught digit becomes the save label");
     assert.equal(await page.getByRole("button", { name: "Save drawing" }).isDisabled(), false, "saving is one click");
   }

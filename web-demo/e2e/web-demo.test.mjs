@@ -134,6 +134,7 @@ test("past the ink buffer the page says the drawing is full, without script erro
   await drawMouse(page, [[at(0.1, 0.1), at(0.3, 0.3)]], 6); // a stroke on a full drawing
   await page.waitForTimeout(300);
   assert.match((await shown(page)).detail, /The drawing is full \(2048 points \/ 64 strokes\): clear to start again\./);
+  assert.match(await page.locator("#announce").textContent(), /^The drawing is full/, "said to a screen reader too");
   assert.deepEqual(problems, [], "no script errors on a full drawing");
 
   // out of the pad on the right, down outside it, back in: two strokes, nothing along the edge
@@ -341,7 +342,11 @@ test("phone layout at 360 px: no horizontal scrolling, digit buttons a finger wi
     return { live: a.getAttribute("aria-live"), atomic: a.getAttribute("aria-atomic"), text: a.textContent };
   });
   assert.deepEqual([live.live, live.atomic], ["polite", "true"]);
-  assert.match(live.text, /^The network thinks it is a 7, \d+ percent sure\.$/);
+  const said = live.text.match(/^The network thinks it is a 7, (\d+\.\d) percent sure\.$/);
+  assert.ok(said, live.text);
+  assert.equal(await page.locator("#confidence").textContent(), said[1] + "% sure", "the percentage the screen shows");
+  // each bar is read once: its digit and percentage are hidden from screen readers, its label says both
+  assert.equal(await page.locator("#bars .bar .pct[aria-hidden=true]").count(), 10);
   await page.getByText("7", { exact: true }).and(page.locator(".labels label")).tap();
   // the digit buttons (save label, teach) are a finger wide: two rows of five
   const small = await page.evaluate(() => [...document.querySelectorAll(".labels label, #teach button")]
