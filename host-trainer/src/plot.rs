@@ -21,6 +21,15 @@ use crate::{Error, Result};
 /// An RGB image that `embedded-graphics` can draw on.
 pub struct Canvas(pub RgbImage);
 
+/// The image format `path`'s extension names; `option` says where the path
+/// came from in the message when it names none.
+fn image_format(path: &Path, option: &str) -> Result<image::ImageFormat> {
+    image::ImageFormat::from_path(path).map_err(|_| Error::Image {
+        path: path.to_path_buf(),
+        msg: format!("{option} names a PNG file to write: give it a .png name"),
+    })
+}
+
 impl Canvas {
     /// A `w x h` canvas filled with white.
     pub fn new(w: u32, h: u32) -> Canvas {
@@ -31,32 +40,26 @@ impl Canvas {
     /// not a directory, and an image file name (`.png`). `option` is the
     /// command-line flag that gave it.
     pub fn check_path(path: &Path, option: &str) -> Result<()> {
-        let msg = if path.is_dir() {
-            format!("is a directory; {option} names the PNG file to write")
-        } else if image::ImageFormat::from_path(path).is_err() {
-            format!("{option} names a PNG file to write: give it a .png name")
-        } else {
-            return Ok(());
-        };
-        Err(Error::Image {
-            path: path.to_path_buf(),
-            msg,
-        })
+        if path.is_dir() {
+            return Err(Error::Image {
+                path: path.to_path_buf(),
+                msg: format!("is a directory; {option} names the PNG file to write"),
+            });
+        }
+        image_format(path, option).map(|_| ())
     }
 
     /// Writes the canvas as PNG (or the image format the extension names),
     /// whole or not at all ([`crate::write_file`]).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let bad = |msg: String| Error::Image {
-            path: path.to_path_buf(),
-            msg,
-        };
-        let format = image::ImageFormat::from_path(path)
-            .map_err(|_| bad("the file name should end in .png".into()))?;
+        let format = image_format(path, "the path")?;
         let mut bytes = std::io::Cursor::new(Vec::new());
         self.0
             .write_to(&mut bytes, format)
-            .map_err(|e| bad(e.to_string()))?;
+            .map_err(|e| Error::Image {
+                path: path.to_path_buf(),
+                msg: e.to_string(),
+            })?;
         crate::write_file(path, bytes.get_ref())
     }
 
