@@ -6,8 +6,9 @@
 #   scripts/ci.d/20-trainer.sh      (from the repository root)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-ht() { cargo run -q -p host-trainer -- "$@"; }
+source scripts/lib/host-bins.sh
+host_bins
+ht() { "$host_trainer" "$@"; }
 out=$CARGO_TARGET_DIR/trainer-ci
 mkdir -p "$out"
 
@@ -26,20 +27,21 @@ cmp "$out/mnist-mlp-i8.nnet" models/mnist-mlp-i8.nnet
 
 echo "==> the trainer's kernels with each instruction set: sums bit for bit in the promised order"
 # (cargo test runs them with this CPU's best set; NNET_SIMD caps it, as on an older CPU)
+# (--workspace: the test binaries the tests built; only host-trainer has simd:: tests)
 for level in avx2 baseline; do
-    if ! NNET_SIMD=$level cargo test -q -p host-trainer --lib simd:: >"$out/simd-$level.txt" 2>&1; then
+    if ! NNET_SIMD=$level cargo test -q --workspace --lib simd:: >"$out/simd-$level.txt" 2>&1; then
         cat "$out/simd-$level.txt" >&2
         echo "error: kernel tests failed with NNET_SIMD=$level" >&2
         exit 1
     fi
-    grep -E '^test result' "$out/simd-$level.txt" | sed "s/^/NNET_SIMD=$level: /"
+    grep -E '^test result: ok\. [1-9]' "$out/simd-$level.txt" | sed "s/^/NNET_SIMD=$level: /" ||
+        { echo "error: no kernel tests ran with NNET_SIMD=$level" >&2; exit 1; }
 done
 
 echo "==> the README's command for the shipped model trains models/mnist-mlp.nnet byte for byte"
 # (the dev build trains the same bits as --release)
 source scripts/lib/shipped-model.sh
-cargo build -q -p host-trainer
-train_shipped_model "$CARGO_TARGET_DIR/debug/host-trainer" "$out/shipped" "$out/shipped.txt"
+train_shipped_model "$host_trainer" "$out/shipped" "$out/shipped.txt"
 echo "host-trainer $shipped_cmd"
 tail -n 2 "$out/shipped.txt"
 echo "trained with $trained_kernels (every instruction set trains the same bits)"

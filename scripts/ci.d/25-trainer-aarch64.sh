@@ -22,7 +22,8 @@ echo "==> host-trainer for $target; its flush-to-zero test under qemu-aarch64"
 cargo build -q --release -p host-trainer --target $target
 cargo test -q --release -p host-trainer --target $target --test determinism \
     -- training_threads_flush_subnormals_to_zero 2>&1 | grep -E '^test result'
-cargo build -q -p host-trainer # this machine's build (the dev build trains the bits --release does)
+source scripts/lib/host-bins.sh
+host_bins # this machine's build (the dev build trains the bits --release does)
 
 # the same relative paths in both runs: the command line is part of the model's notes
 args=(train --augment --epochs 2 --limit 3000 --seed 1 --threads 2 --ink ink.jsonl
@@ -39,7 +40,7 @@ run() { # ARCH COMMAND...: train and evaluate in $out/ARCH
 }
 echo "==> host-trainer ${args[*]}: on x86_64, then on aarch64"
 SECONDS=0
-run x86_64 "$CARGO_TARGET_DIR/debug/host-trainer"
+run x86_64 "$host_trainer"
 run aarch64 "${qemu[@]}" "$CARGO_TARGET_DIR/$target/release/host-trainer"
 tail -n 1 "$out/aarch64/train.txt"
 if ! cmp "$out/x86_64/model.nnet" "$out/aarch64/model.nnet"; then

@@ -6,14 +6,12 @@
 # Run from the repository root by scripts/test; needs chromium, wrk, node/npm.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build -p web-demo -p host-trainer
-bin="$CARGO_TARGET_DIR/debug/web-demo"
+source scripts/lib/host-bins.sh
+host_bins
 (cd web-demo/e2e && npm ci --no-audit --no-fund)
 mkdir -p out
-(cd web-demo/e2e && WEB_DEMO_BIN="$(cd ../.. && realpath "$bin")" E2E_OUT="$(cd ../.. && pwd)/out" \
-  HOST_TRAINER_BIN="$(cd ../.. && realpath "$CARGO_TARGET_DIR/debug/host-trainer")" \
+(cd web-demo/e2e && WEB_DEMO_BIN="$web_demo" E2E_OUT="$(cd ../.. && pwd)/out" HOST_TRAINER_BIN="$host_trainer" \
   CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" node --test --test-concurrency=1)
 echo "web-demo e2e: screenshots in out/web-demo.png and out/web-demo-phone.png"
 # load smoke test: no errors under concurrent load (the timed benchmark is scripts/loadtest)
-DURATION=2 WEB_DEMO_BIN="$bin" scripts/loadtest
+DURATION=2 WEB_DEMO_BIN="$web_demo" scripts/loadtest

@@ -116,24 +116,38 @@ export async function padRect(page) {
   return page.locator("#pad").boundingBox();
 }
 
-export async function drawMouse(page, strokes, step) {
+// The strokes go in as real input events through Chromium's input pipeline (CDP), in order,
+// each stroke's moves sent without waiting for each to be handled before the next: the page
+// sees the events a hand makes, and a 2,000-point drawing takes a second, not a minute.
+// `paced`: each move waits for the one before it to be handled, so the drawing takes time, as
+// a hand's does (for what the page does while the pen moves: live answers, requests).
+const cdpSessions = new WeakMap();
+async function cdpOf(page) {
+  if (!cdpSessions.has(page)) cdpSessions.set(page, await page.context().newCDPSession(page));
+  return cdpSessions.get(page);
+}
+
+export async function drawMouse(page, strokes, step, { paced = false } = {}) {
+  const cdp = await cdpOf(page);
+  const send = (type, [x, y], down) => cdp.send("Input.dispatchMouseEvent",
+    { type, x, y, button: down || type !== "mouseMoved" ? "left" : "none", buttons: down ? 1 : 0, clickCount: 1 });
   for (const s of strokes) {
     const pts = densify(s, step);
-    await page.mouse.move(pts[0][0], pts[0][1]);
-    await page.mouse.down();
-    for (const [x, y] of pts.slice(1)) await page.mouse.move(x, y);
-    await page.mouse.up();
+    await send("mouseMoved", pts[0], false);
+    await send("mousePressed", pts[0], true);
+    if (paced) for (const p of pts.slice(1)) await send("mouseMoved", p, true);
+    else await Promise.all(pts.slice(1).map((p) => send("mouseMoved", p, true)));
+    await send("mouseReleased", pts[pts.length - 1], false);
   }
 }
 
 export async function drawTouch(cdp, strokes, step) {
+  const send = (type, touchPoints) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints });
   for (const s of strokes) {
     const pts = densify(s, step);
-    await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [{ x: pts[0][0], y: pts[0][1], id: 1 }] });
-    for (const [x, y] of pts.slice(1)) {
-      await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [{ x, y, id: 1 }] });
-    }
-    await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+    await send("touchStart", [{ x: pts[0][0], y: pts[0][1], id: 1 }]);
+    await Promise.all(pts.slice(1).map(([x, y]) => send("touchMove", [{ x, y, id: 1 }])));
+    await send("touchEnd", []);
   }
 }
 

@@ -234,7 +234,7 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   const before = predicts();
   const strokes = place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]);
   const t0 = Date.now();
-  await drawMouse(page, strokes, 2);
+  await drawMouse(page, strokes, 2, { paced: true });
   const drawingMs = Date.now() - t0;
   await page.waitForFunction(() => {
     const r = document.getElementById("result");
