@@ -383,3 +383,57 @@ test("phone layout at 360 px: no horizontal scrolling, digit buttons a finger wi
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });
+
+test("the cards keep their places when the first answer appears, and Tab follows the work: pad, teaching, saving (on a phone, top to bottom as shown)", async () => {
+  for (const [options, layout] of [[DESKTOP, "desktop"], [PHONE, "phone"]]) {
+    const { context, page, problems } = await openPage(browser, options, base);
+    const cards = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll("main .card")].map((c) => {
+      const r = c.getBoundingClientRect();
+      return [c.id, { top: r.top + scrollY, left: r.left, right: r.right, bottom: r.bottom + scrollY }];
+    })));
+    const before = await cards();
+    if (layout === "desktop") {
+      const { "pad-card": pad, "save-card": save, "result-card": res } = before;
+      assert.ok(Math.abs(save.top - pad.bottom - 16) <= 1, `desktop: the save card sits right under the pad (${JSON.stringify([pad, save])})`);
+      assert.ok(res.left > pad.right && Math.abs(res.top - pad.top) <= 1, "desktop: the answer is beside the pad");
+      await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+    } else {
+      const order = Object.entries(before).sort((a, b) => a[1].top - b[1].top).map(([id]) => id);
+      assert.deepEqual(order, ["pad-card", "result-card", "teach-card", "sees-card", "save-card"], "phone: one column, the answer under the pad");
+      const cdp = await context.newCDPSession(page);
+      await drawTouch(cdp, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+    }
+    assertRecognised(await waitFinal(page), 7, `${layout} 7`);
+    const after = await cards();
+    for (const id of Object.keys(before)) {
+      assert.ok(Math.abs(after[id].top - before[id].top) <= 1 && Math.abs(after[id].bottom - before[id].bottom) <= 1,
+        `${layout}: #${id} kept its place when the answer appeared: ${JSON.stringify([before[id], after[id]])}`);
+    }
+
+    // Tab from the top: the card of each control reached, in order, and on a phone where it is shown
+    await page.evaluate(() => { document.activeElement && document.activeElement.blur(); scrollTo(0, 0); });
+    const reached = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press("Tab");
+      const f = await page.evaluate(() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return null;
+        const r = (e.type === "radio" ? e.labels[0] : e).getBoundingClientRect();
+        return { id: e.id, card: e.closest(".card").id, top: r.top + scrollY, left: r.left };
+      });
+      if (!f || reached.some((x) => x.id === f.id)) break;
+      reached.push(f);
+    }
+    const cardOrder = reached.map((f) => f.card).filter((c, i, a) => i === 0 || a[i - 1] !== c);
+    assert.deepEqual(cardOrder, ["pad-card", "teach-card", "save-card"], `${layout}: Tab order by card`);
+    if (layout === "phone") {
+      for (let i = 1; i < reached.length; i++) {
+        const [p, q] = [reached[i - 1], reached[i]];
+        assert.ok(q.top > p.top + 1 || (Math.abs(q.top - p.top) <= 1 && q.left > p.left),
+          `phone: Tab goes down the page or along a row: #${p.id} then #${q.id}`);
+      }
+    }
+    assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+    await context.close();
+  }
+});
