@@ -119,6 +119,27 @@ pub const INK_FULL: &str = "the drawing is full: press Clear to draw again";
 /// could not erase it from flash.
 pub const NOT_ERASED: &str = "erasing the flash failed: the next start may bring it back";
 
+/// The banner over the empty canvas when what a board learned is damaged in flash (a save cut
+/// short by the power, worn flash) and no good save is left: it answers as shipped.
+pub const LEARNED_DAMAGED: &str = "what it learned is damaged in flash: it answers as shipped";
+
+/// The banner over the empty canvas when one of the two saves of what a board learned is
+/// damaged in flash and the other one is restored.
+pub const SAVE_DAMAGED: &str = "a save of what it learned is damaged: the other one is restored";
+
+/// The banner a board shows over the empty canvas when it starts, if any: a restart by its
+/// watchdog first, then learning damaged in flash. `damaged`: what
+/// [`Store::damaged`](crate::store::Store::damaged) says; `restored`: the corrections put
+/// back from flash (0: none).
+pub fn start_banner(watchdog_reset: bool, damaged: bool, restored: u32) -> Option<&'static str> {
+    match (watchdog_reset, damaged, restored) {
+        (true, _, _) => Some(WATCHDOG_RESTARTED),
+        (false, false, _) => None,
+        (false, true, 0) => Some(LEARNED_DAMAGED),
+        (false, true, _) => Some(SAVE_DAMAGED),
+    }
+}
+
 /// Paints the whole screen: `title` in bold, then `message` wrapped to the
 /// screen width (lines that do not fit are dropped).
 pub fn draw_screen<D>(title: &str, message: &str, target: &mut D) -> Result<(), D::Error>
@@ -246,7 +267,14 @@ mod tests {
 
     #[test]
     fn every_banner_message_fits_its_two_lines() {
-        for message in [WATCHDOG_RESTARTED, NOT_SAVED, NOT_ERASED, INK_FULL] {
+        for message in [
+            WATCHDOG_RESTARTED,
+            NOT_SAVED,
+            NOT_ERASED,
+            INK_FULL,
+            LEARNED_DAMAGED,
+            SAVE_DAMAGED,
+        ] {
             assert!(
                 wrap(message, BANNER_COLUMNS).count() <= 2,
                 "{message:?} needs more than two lines of {BANNER_COLUMNS}"
@@ -255,6 +283,16 @@ mod tests {
         // the check can fail: a message one line longer does not fit
         let longer = std::format!("{NOT_SAVED} {NOT_SAVED}");
         assert!(wrap(&longer, BANNER_COLUMNS).count() > 2);
+    }
+
+    #[test]
+    fn a_start_says_the_watchdog_first_then_damaged_learning() {
+        assert_eq!(start_banner(false, false, 0), None);
+        assert_eq!(start_banner(false, false, 3), None);
+        assert_eq!(start_banner(true, false, 3), Some(WATCHDOG_RESTARTED));
+        assert_eq!(start_banner(true, true, 0), Some(WATCHDOG_RESTARTED));
+        assert_eq!(start_banner(false, true, 0), Some(LEARNED_DAMAGED));
+        assert_eq!(start_banner(false, true, 2), Some(SAVE_DAMAGED));
     }
 
     #[test]

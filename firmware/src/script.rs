@@ -263,6 +263,9 @@ pub enum UiState {
     /// A board started again by its watchdog: the empty screen with the
     /// [`notice::WATCHDOG_RESTARTED`](crate::notice::WATCHDOG_RESTARTED) banner.
     WatchdogRestarted,
+    /// A board that found what it learned damaged in flash, with no good save left: the empty
+    /// screen with the [`notice::LEARNED_DAMAGED`](crate::notice::LEARNED_DAMAGED) banner.
+    LearnedDamaged,
     /// A board whose embedded model fails its checks: the whole-screen
     /// [`notice::CANNOT_START`](crate::notice::CANNOT_START) notice.
     ModelInvalid,
@@ -296,6 +299,7 @@ impl core::fmt::Display for UiState {
             UiState::Forgot => f.write_str("forgot"),
             UiState::NotErased => f.write_str("forgot-not-erased"),
             UiState::WatchdogRestarted => f.write_str("empty-restarted-by-watchdog"),
+            UiState::LearnedDamaged => f.write_str("empty-learned-damaged"),
             UiState::ModelInvalid => f.write_str("cannot-start-model-invalid"),
         }
     }
@@ -406,6 +410,9 @@ where
     App::learning(net.clone()).draw(target)?;
     crate::notice::draw_banner(crate::notice::WATCHDOG_RESTARTED, target)?;
     visit(UiState::WatchdogRestarted, target);
+    App::learning(net.clone()).draw(target)?;
+    crate::notice::draw_banner(crate::notice::LEARNED_DAMAGED, target)?;
+    visit(UiState::LearnedDamaged, target);
     crate::notice::draw_screen(
         crate::notice::CANNOT_START,
         crate::notice::MODEL_INVALID,

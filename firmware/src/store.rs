@@ -171,6 +171,19 @@ impl fmt::Display for Problem {
     }
 }
 
+impl Problem {
+    /// Whether this slot held learning of this model that is lost to damage (a save cut short
+    /// by the power, worn or failing flash): the boards say so on the screen
+    /// ([`crate::notice::start_banner`]). A record of another model, or flash that is not a
+    /// record at all, is not: it never held what this board learned.
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            self,
+            Problem::Checksum | Problem::Values(_) | Problem::Read(_)
+        )
+    }
+}
+
 impl fmt::Display for Slot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -315,6 +328,13 @@ impl Store {
     /// What each slot holds.
     pub fn slots(&self) -> [Slot; 2] {
         self.slots
+    }
+
+    /// Whether a slot was not loaded because of damage ([`Problem::is_damage`]).
+    pub fn damaged(&self) -> bool {
+        self.slots
+            .iter()
+            .any(|s| matches!(s, Slot::Unusable(p) if p.is_damage()))
     }
 
     /// The slot of the newest good record.
@@ -940,6 +960,8 @@ mod tests {
             flash.bytes[slot1 + at] ^= 0x10;
             let mut store = open(&mut flash);
             assert_eq!(store.slots()[1], Slot::Unusable(problem), "byte {at}");
+            // what the board says on its screen: a damaged record, not one of another layout
+            assert_eq!(store.damaged(), problem == Problem::Checksum, "byte {at}");
             // the older record is used instead
             assert_restores(&mut store, &mut flash, 0, 1, &first);
         }
@@ -948,8 +970,14 @@ mod tests {
         flash.bytes[REGION.start as usize + 500] ^= 1;
         flash.bytes[slot1 + 500] ^= 1;
         let mut back = taught(3);
-        assert_eq!(open(&mut flash).restore(&mut flash, &mut back), None);
+        let mut store = open(&mut flash);
+        assert!(store.damaged());
+        assert_eq!(store.restore(&mut flash, &mut back), None);
         assert_eq!(values(&back), values(&taught(3)));
+        // undamaged flash: nothing to say
+        let mut flash = clean.clone();
+        assert!(!open(&mut flash).damaged());
+        assert!(!open(&mut MemFlash::new()).damaged());
     }
 
     #[test]
@@ -957,6 +985,8 @@ mod tests {
         let (mut flash, _, _) = two_saves();
         let store = Store::open(&mut flash, REGION, MODEL ^ 1, model::HIDDEN);
         assert_eq!(store.slots(), [Slot::Unusable(Problem::OtherModel); 2]);
+        // a new firmware's model: the old learning is not damage, nothing is said on the screen
+        assert!(!store.damaged());
         let store = Store::open(&mut flash, REGION, MODEL, model::HIDDEN + 1);
         assert_eq!(store.slots(), [Slot::Unusable(Problem::OtherModel); 2]);
     }

@@ -13,7 +13,8 @@
 #      flags set in FLASH_SR; started again on that flash the board answers the taught digit at
 #      once; holding Clear there forgets it (sectors 14 and 15 erased, the shipped answer
 #      again); started on the taught flash with one byte of the record damaged it answers as
-#      shipped; and no run lets the stack (all of CCM) grow past 56 KiB;
+#      shipped (and the f32 build's start says so in the UI goldens' banner frame); and no run
+#      lets the stack (all of CCM) grow past 56 KiB;
 #   4. the f32 build with the touch bus stuck: an error on screen and the main loop running on,
 #      and once the bus is released the touch works again; with the flash interface stuck busy,
 #      a correction and a forget each give up before the watchdog fires and leave the UI goldens'
@@ -124,6 +125,10 @@ restarted=$(golden empty-restarted-by-watchdog)
 run f32-watchdog-restart "$out/firmware-f429-f32.elf" --restarted-by-watchdog --expect-hash "$restarted"
 run f32-watchdog-restart-ink "$out/firmware-f429-f32.elf" --restarted-by-watchdog --sim "$out/f32/script-1.json" \
     --expect-frame "$out/f32/script-1.rgb565"
+# started on the taught flash with the record damaged (no other save): a banner over the empty
+# canvas says it answers as shipped (the UI goldens' frame)
+run f32-learned-damaged "$out/firmware-f429-f32.elf" --flash-in "$out/f32-damaged.bin" \
+    --expect-hash "$(golden empty-learned-damaged)" --expect-erased ''
 # one byte of the embedded model's weights damaged (firmware::model::ALIGNED is the model file):
 # it stops at start-up, says why on the screen (the UI goldens' frame), polls nothing and leaves
 # the watchdog off

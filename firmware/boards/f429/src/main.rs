@@ -25,7 +25,8 @@
 //!   stops; the next start says so on screen;
 //! * what the board learns from corrections is saved to two 16 KiB flash
 //!   sectors (`firmware::store`, [`learned`]) and comes back at the next start;
-//!   a damaged or foreign record is logged and ignored; holding Clear until it
+//!   a record of another model is logged and ignored, a damaged one too, and
+//!   the start says so in a banner on the screen; holding Clear until it
 //!   says "Forget learned" erases it; a save or an erase that fails (the flash
 //!   interface stuck busy, say) says so in a banner on the screen, and the
 //!   board answers with what it learned until it is switched off;
@@ -479,8 +480,8 @@ fn main() -> ! {
     app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut lcd);
     // a warning stays over the empty canvas until the first ink repaints it
-    if watchdog_reset {
-        let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut lcd);
+    if let Some(msg) = notice::start_banner(watchdog_reset, store.damaged(), restored) {
+        let Ok(()) = notice::draw_banner(msg, &mut lcd);
     } else if detection.needs_warning() {
         let other = match detection.revision {
             Revision::BC => "rev-de",

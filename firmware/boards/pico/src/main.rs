@@ -20,7 +20,8 @@
 //! What the board learns from corrections is saved in the last 32 KiB of flash
 //! (`firmware::store`, two slots, written through the bootrom: [`flash`]) and
 //! comes back at the next start; a damaged or foreign record is reported on
-//! the log and ignored. Holding Clear until it says "Forget learned" erases it.
+//! the log and ignored, and a damaged one in a banner on the screen too.
+//! Holding Clear until it says "Forget learned" erases it.
 //! A save or an erase that fails (read back, the flash does not hold what was
 //! written) says so in a banner on the screen.
 //!
@@ -497,8 +498,8 @@ fn main() -> ! {
     app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut screen);
     // a warning stays over the empty canvas until the first ink repaints it, as on the F429
-    if watchdog_reset {
-        let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut screen);
+    if let Some(msg) = notice::start_banner(watchdog_reset, store.damaged(), restored) {
+        let Ok(()) = notice::draw_banner(msg, &mut screen);
     }
     if flush(&mut display, &mut screen).is_err() {
         halt("sending the first frame failed");
