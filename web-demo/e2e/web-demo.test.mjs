@@ -54,7 +54,7 @@ test("mouse: digits drawn large, small in a corner and off-centre are recognised
     assertRecognised(s, digit, what);
     assert.notEqual(s.ink, previousInk, `${what}: the 28x28 view changed`);
     previousInk = s.ink;
-    if (what === "large 7") await page.screenshot({ path: path.join(OUT, "web-demo.png"), fullPage: true });
+    if (what === "large 7") await page.screenshot({ path: path.join(OUT, "web-demo.png"), fullPage: true, animations: "disabled" });
     if (clearWithEscape) await page.keyboard.press("Escape");
     else await page.getByRole("button", { name: "Clear" }).click();
     clearWithEscape = !clearWithEscape;
@@ -304,7 +304,7 @@ test("touch: a phone-sized page draws with a finger without scrolling, and is re
     const s = await waitFinal(page);
     assertRecognised(s, digit, what);
     assert.equal(s.scrollY, 0, `${what}: drawing did not scroll the page`);
-    if (digit === 7) await page.screenshot({ path: path.join(OUT, "web-demo-phone.png"), fullPage: true });
+    if (digit === 7) await page.screenshot({ path: path.join(OUT, "web-demo-phone.png"), fullPage: true, animations: "disabled" });
     await page.getByRole("button", { name: "Clear" }).tap();
     assertEmpty(await shown(page), `${what}: cleared by tapping Clear`);
   }
