@@ -108,6 +108,11 @@ fn serve(
     let mut resp = if not_modified(headers, &etag) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
+        // the length a 200 would carry: a HEAD's 304 says it (the router would otherwise
+        // say 0, which RFC 9110 forbids); hyper leaves it off a GET's 304
+        let len = if gzip { gzipped().len() } else { raw.len() };
+        r.headers_mut()
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
         r
     } else if gzip {
         let mut r = Response::new(Body::from(gzipped()));

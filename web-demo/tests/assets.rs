@@ -16,7 +16,14 @@ fn root() -> PathBuf {
 }
 
 async fn get(state: &AppState, path: &str, headers: &[(header::HeaderName, &str)]) -> Response {
-    let mut req = Request::get(path);
+    request(state, Request::get(path), headers).await
+}
+
+async fn request(
+    state: &AppState,
+    mut req: axum::http::request::Builder,
+    headers: &[(header::HeaderName, &str)],
+) -> Response {
     for (k, v) in headers {
         req = req.header(k, *v);
     }
@@ -93,6 +100,19 @@ async fn check_file(state: &AppState, path: &str, content_type: &str, expected: 
     assert_eq!(resp.status(), StatusCode::NOT_MODIFIED, "{path}");
     assert_eq!(resp.headers()[header::ETAG], etag.as_str());
     assert!(body(resp).await.is_empty());
+    // a HEAD's 304 gives the length of what a 200 would send, never 0 (RFC 9110, 8.6)
+    let plain = [(header::IF_NONE_MATCH, etag.as_str())];
+    let gzipped = [
+        (header::ACCEPT_ENCODING, "gzip"),
+        (header::IF_NONE_MATCH, gz_etag.as_str()),
+    ];
+    for (hs, len) in [(&plain[..], expected.len()), (&gzipped[..], z.len())] {
+        let resp = request(state, Request::head(path), hs).await;
+        assert_eq!(resp.status(), StatusCode::NOT_MODIFIED, "{path}: HEAD");
+        let n = resp.headers()[header::CONTENT_LENGTH].to_str().unwrap();
+        assert_eq!(n, len.to_string(), "{path}: HEAD");
+        assert!(body(resp).await.is_empty());
+    }
     let resp = get(state, path, &[(header::IF_NONE_MATCH, "\"0123\"")]).await;
     assert_eq!(resp.status(), StatusCode::OK, "{path}: another tag");
     etag
