@@ -134,6 +134,17 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   page.once("dialog", (d) => d.dismiss());
   await page.getByRole("button", { name: "Reset to the shipped model" }).click();
   assert.equal(await corrections(page), taught + 1, "a dismissed reset keeps the corrections");
+  // reset when the browser's storage refuses to forget: said, and true (a reload brings them back)
+  await page.evaluate(() => {
+    Storage.prototype.removeItem = () => { throw new DOMException("refused", "SecurityError"); };
+  });
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Reset to the shipped model" }).click();
+  await page.getByText(/^Back to the shipped model here, but this browser's storage refused to forget your corrections: they come back on the next visit\.$/).waitFor();
+  assert.equal(await corrections(page), 0, "forgotten in this page");
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await corrections(page), taught + 1, "what the storage kept comes back, as said");
   // reset: the shipped model again, nothing kept
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: "Reset to the shipped model" }).click();
