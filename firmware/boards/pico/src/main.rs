@@ -547,7 +547,8 @@ fn main() -> ! {
                     Err(e) => {
                         log!("saving to flash failed: {e}");
                         // over the answer, until the next drawing repaints the canvas
-                        banner(notice::NOT_SAVED, &mut display, &mut screen, &mut app);
+                        let Ok(()) = notice::draw_banner(notice::NOT_SAVED, &mut screen);
+                        show(&mut display, &mut screen, &mut app);
                     }
                 }
             }
@@ -561,7 +562,8 @@ fn main() -> ! {
                     }
                     Err(e) => {
                         log!("erasing the learned flash failed: {e}");
-                        banner(notice::NOT_ERASED, &mut display, &mut screen, &mut app);
+                        let Ok(()) = notice::draw_banner(notice::NOT_ERASED, &mut screen);
+                        show(&mut display, &mut screen, &mut app);
                     }
                 }
             }
@@ -616,24 +618,6 @@ where
         Status::Empty | Status::Pending => {}
     }
     false
-}
-
-/// Shows `message` in a banner over the drawing area (see
-/// `notice::draw_banner`) and sends it to the display.
-fn banner<DI, M, RST, N>(
-    message: &str,
-    display: &mut mipidsi::Display<DI, M, RST>,
-    screen: &mut Tracked<'_>,
-    app: &mut App<N>,
-) where
-    DI: Interface,
-    M: Model<ColorFormat = Rgb565>,
-    Rgb565: mipidsi::interface::InterfacePixelFormat<DI::Word>,
-    RST: OutputPin,
-    N: Classifier,
-{
-    let Ok(()) = notice::draw_banner(message, screen);
-    show(display, screen, app);
 }
 
 /// Sends what changed on `screen` to the display; when that fails, says so
