@@ -127,16 +127,17 @@ pub const LEARNED_DAMAGED: &str = "what it learned is damaged in flash: it answe
 /// damaged in flash and the other one is restored.
 pub const SAVE_DAMAGED: &str = "a save of what it learned is damaged: the other one is restored";
 
-/// The banner a board shows over the empty canvas when it starts, if any: a restart by its
-/// watchdog first, then learning damaged in flash. `damaged`: what
-/// [`Store::damaged`](crate::store::Store::damaged) says; `restored`: the corrections put
-/// back from flash (0: none).
-pub fn start_banner(watchdog_reset: bool, damaged: bool, restored: u32) -> Option<&'static str> {
-    match (watchdog_reset, damaged, restored) {
-        (true, _, _) => Some(WATCHDOG_RESTARTED),
-        (false, false, _) => None,
-        (false, true, 0) => Some(LEARNED_DAMAGED),
-        (false, true, _) => Some(SAVE_DAMAGED),
+/// The banner a board shows over the empty canvas at start-up when what it learned is damaged
+/// in flash (`damaged`: what [`Store::damaged`](crate::store::Store::damaged) says), if
+/// nothing more urgent takes the banner (a restart by the watchdog, a board revision that may
+/// turn the ink upside down). `restored`: the corrections put back from flash (0: none). The
+/// damaged save stays in flash until a correction's save takes its slot (or Forget erases
+/// both), so each start until then says so again.
+pub fn damaged_learning(damaged: bool, restored: u32) -> Option<&'static str> {
+    match (damaged, restored) {
+        (false, _) => None,
+        (true, 0) => Some(LEARNED_DAMAGED),
+        (true, _) => Some(SAVE_DAMAGED),
     }
 }
 
@@ -286,13 +287,11 @@ mod tests {
     }
 
     #[test]
-    fn a_start_says_the_watchdog_first_then_damaged_learning() {
-        assert_eq!(start_banner(false, false, 0), None);
-        assert_eq!(start_banner(false, false, 3), None);
-        assert_eq!(start_banner(true, false, 3), Some(WATCHDOG_RESTARTED));
-        assert_eq!(start_banner(true, true, 0), Some(WATCHDOG_RESTARTED));
-        assert_eq!(start_banner(false, true, 0), Some(LEARNED_DAMAGED));
-        assert_eq!(start_banner(false, true, 2), Some(SAVE_DAMAGED));
+    fn damaged_learning_says_whether_the_other_save_is_back() {
+        assert_eq!(damaged_learning(false, 0), None);
+        assert_eq!(damaged_learning(false, 3), None);
+        assert_eq!(damaged_learning(true, 0), Some(LEARNED_DAMAGED));
+        assert_eq!(damaged_learning(true, 2), Some(SAVE_DAMAGED));
     }
 
     #[test]

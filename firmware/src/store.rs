@@ -174,7 +174,7 @@ impl fmt::Display for Problem {
 impl Problem {
     /// Whether this slot held learning of this model that is lost to damage (a save cut short
     /// by the power, worn or failing flash): the boards say so on the screen
-    /// ([`crate::notice::start_banner`]). A record of another model, or flash that is not a
+    /// ([`crate::notice::damaged_learning`]). A record of another model, or flash that is not a
     /// record at all, is not: it never held what this board learned.
     pub fn is_damage(&self) -> bool {
         matches!(

@@ -157,3 +157,25 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });
+
+test("with the browser's storage turned off, a correction says it is lost on reload, and Reset that it is forgotten", async () => {
+  const context = await browser.newContext(DESKTOP);
+  await context.addInitScript(() => {
+    Object.defineProperty(window, "localStorage", { get() { throw new DOMException("denied", "SecurityError"); } });
+  });
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems, base);
+  await page.goto(base + "/");
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  await draw(page, SQUARE_SIX, [0.14, 0.22, 0.86, 0.8]);
+  await page.getByRole("button", { name: `It is a ${SIX}` }).click();
+  await page.getByText(/\(browser storage unavailable: lost on reload\)\.$/).waitFor();
+  assert.equal(await corrections(page), 1);
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Reset to the shipped model" }).click();
+  await page.getByText(/^Back to the shipped model; your corrections are forgotten\.$/).waitFor();
+  assert.equal(await corrections(page), 0);
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});

@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -91,8 +91,9 @@ fn gzip_etag(etag: &str) -> String {
     format!("{}-gz\"", etag.trim_end_matches('"'))
 }
 
-/// One file with validators and optional gzip.
+/// One file with validators and optional gzip; `head`: the request is a HEAD.
 fn serve(
+    head: bool,
     headers: &HeaderMap,
     content_type: &'static str,
     etag: &str,
@@ -108,11 +109,13 @@ fn serve(
     let mut resp = if not_modified(headers, &etag) {
         let mut r = Response::new(Body::empty());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
-        // the length a 200 would carry: a HEAD's 304 says it (the router would otherwise
-        // say 0, which RFC 9110 forbids); hyper leaves it off a GET's 304
-        let len = if gzip { gzipped().len() } else { raw.len() };
-        r.headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        if head {
+            // the length a 200 would carry (the router would say 0, which RFC 9110 forbids;
+            // hyper sends no length with a GET's 304, so only a HEAD pays for it)
+            let len = if gzip { gzipped().len() } else { raw.len() };
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+        }
         r
     } else if gzip {
         let mut r = Response::new(Body::from(gzipped()));
@@ -132,19 +135,25 @@ fn serve(
     resp
 }
 
-async fn wasm(headers: HeaderMap) -> Response {
+async fn wasm(method: Method, headers: HeaderMap) -> Response {
     static ETAG: OnceLock<String> = OnceLock::new();
     static GZIP: OnceLock<Vec<u8>> = OnceLock::new();
     let etag = ETAG.get_or_init(|| etag(WASM));
-    serve(&headers, "application/wasm", etag, WASM, || {
-        GZIP.get_or_init(|| gzip(WASM)).clone()
-    })
+    serve(
+        method == Method::HEAD,
+        &headers,
+        "application/wasm",
+        etag,
+        WASM,
+        || GZIP.get_or_init(|| gzip(WASM)).clone(),
+    )
 }
 
-async fn model_file(State(st): State<AppState>, headers: HeaderMap) -> Response {
+async fn model_file(method: Method, State(st): State<AppState>, headers: HeaderMap) -> Response {
     let model = st.model.clone();
     let etag = format!("\"{}\"", &model.info().sha256[..32]);
     serve(
+        method == Method::HEAD,
         &headers,
         "application/octet-stream",
         &etag,

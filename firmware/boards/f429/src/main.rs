@@ -479,9 +479,10 @@ fn main() -> ! {
     let mut app = App::learning(net);
     app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut lcd);
-    // a warning stays over the empty canvas until the first ink repaints it
-    if let Some(msg) = notice::start_banner(watchdog_reset, store.damaged(), restored) {
-        let Ok(()) = notice::draw_banner(msg, &mut lcd);
+    // a warning stays over the empty canvas until the first ink repaints it: a restart by the
+    // watchdog first, then a revision that may turn the ink upside down, then damaged learning
+    if watchdog_reset {
+        let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut lcd);
     } else if detection.needs_warning() {
         let other = match detection.revision {
             Revision::BC => "rev-de",
@@ -493,6 +494,8 @@ fn main() -> ! {
             "{detection}; ink upside down? build with --features {other}"
         );
         let Ok(()) = notice::draw_banner(msg.as_str(), &mut lcd);
+    } else if let Some(msg) = notice::damaged_learning(store.damaged(), restored) {
+        let Ok(()) = notice::draw_banner(msg, &mut lcd);
     }
 
     // STMPE811 over I2C3, on a freed bus

@@ -497,8 +497,11 @@ fn main() -> ! {
     let mut app = App::learning(timed);
     app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut screen);
-    // a warning stays over the empty canvas until the first ink repaints it, as on the F429
-    if let Some(msg) = notice::start_banner(watchdog_reset, store.damaged(), restored) {
+    // a warning stays over the empty canvas until the first ink repaints it, as on the F429: a
+    // restart by the watchdog first, then damaged learning
+    if watchdog_reset {
+        let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut screen);
+    } else if let Some(msg) = notice::damaged_learning(store.damaged(), restored) {
         let Ok(()) = notice::draw_banner(msg, &mut screen);
     }
     if flush(&mut display, &mut screen).is_err() {
