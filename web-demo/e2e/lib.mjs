@@ -253,12 +253,41 @@ export async function pageWeight(browser, url) {
 }
 
 // a fresh context and page at `base`/ with problems collected and the network loaded
-export async function openPage(browser, options, base) {
+// `init`: a script run in the page before its own (to take a browser feature away, say)
+export async function openPage(browser, options, base, init) {
   const context = await browser.newContext(options);
+  if (init) await context.addInitScript(init);
   const page = await context.newPage();
   const problems = [];
   watchPage(page, problems, base);
   await page.goto(base + "/");
   const engine = await waitEngine(page);
   return { context, page, problems, engine };
+}
+
+// Presses Tab until the focus has gone round every control once: each control, in Tab order from
+// the top of the page, with its card, where it is shown and whether it shows a focus ring (a radio
+// button shows both on its label). (Tab starts after the control last focused, wherever that was:
+// the round is turned to begin at the control first in the document.)
+export async function tabThrough(page) {
+  const reached = [];
+  for (let i = 0; i < 40; i++) {
+    await page.keyboard.press("Tab");
+    const f = await page.evaluate(() => {
+      const e = document.activeElement;
+      if (!e || e === document.body) return null;
+      const shown = e.type === "radio" ? e.labels[0] : e;
+      const cs = getComputedStyle(shown), r = shown.getBoundingClientRect();
+      return {
+        id: e.id, card: e.closest(".card").id, top: r.top + scrollY, left: r.left,
+        outline: cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2, visible: e.matches(":focus-visible"),
+        at: [...document.querySelectorAll("*")].indexOf(e),
+      };
+    });
+    if (!f) continue;
+    if (reached.some((x) => x.id === f.id)) break;
+    reached.push(f);
+  }
+  const first = reached.reduce((k, f, i) => (f.at < reached[k].at ? i : k), 0);
+  return [...reached.slice(first), ...reached.slice(0, first)];
 }

@@ -159,14 +159,9 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
 });
 
 test("with the browser's storage turned off, a correction says it is lost on reload, and Reset that it is forgotten", async () => {
-  const context = await browser.newContext(DESKTOP);
-  await context.addInitScript(() => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base, () => {
     Object.defineProperty(window, "localStorage", { get() { throw new DOMException("denied", "SecurityError"); } });
   });
-  const page = await context.newPage();
-  const problems = [];
-  watchPage(page, problems, base);
-  await page.goto(base + "/");
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   await draw(page, SQUARE_SIX, [0.14, 0.22, 0.86, 0.8]);
   await page.getByRole("button", { name: `It is a ${SIX}` }).click();

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   startServer, launch, OUT, DESKTOP, PHONE, DIGITS, place, densify, padRect, drawMouse, drawTouch, shown,
-  waitFinal, assertRecognised, assertEmpty, openPage,
+  waitFinal, assertRecognised, assertEmpty, openPage, tabThrough,
 } from "./lib.mjs";
 
 let server, base, browser;
@@ -358,23 +358,9 @@ test("phone layout at 360 px: no horizontal scrolling, digit buttons a finger wi
   // Tab walks through every enabled control; each shows a visible focus ring
   const expected = await page.evaluate(() => [...document.querySelectorAll("button:not(:disabled), #pad, .labels input")]
     .filter((e) => !(e.type === "radio" && !e.checked)).map((e) => e.id));
-  await page.evaluate(() => document.activeElement && document.activeElement.blur());
-  const seen = [];
-  for (let i = 0; i < 40 && seen.length < expected.length + 1; i++) {
-    await page.keyboard.press("Tab");
-    const f = await page.evaluate(() => {
-      const e = document.activeElement;
-      if (!e || e === document.body) return null;
-      // a radio button shows its focus ring on its label
-      const shown = e.type === "radio" ? e.labels[0] : e;
-      const cs = getComputedStyle(shown);
-      return { id: e.id, outline: cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2, visible: e.matches(":focus-visible") };
-    });
-    if (!f) continue;
-    if (seen.includes(f.id)) break;
-    seen.push(f.id);
-    assert.ok(f.outline && f.visible, `#${f.id} has a visible focus ring`);
-  }
+  const reached = await tabThrough(page);
+  for (const f of reached) assert.ok(f.outline && f.visible, `#${f.id} has a visible focus ring`);
+  const seen = reached.map((f) => f.id);
   assert.deepEqual([...seen].sort(), [...expected].sort(), "Tab reaches every enabled control");
   // keyboard use: Enter on the focused Clear button clears
   await page.locator("#clear").focus();
@@ -411,19 +397,7 @@ test("the cards keep their places when the first answer appears, and Tab follows
     }
 
     // Tab from the top: the card of each control reached, in order, and on a phone where it is shown
-    await page.evaluate(() => { document.activeElement && document.activeElement.blur(); scrollTo(0, 0); });
-    const reached = [];
-    for (let i = 0; i < 40; i++) {
-      await page.keyboard.press("Tab");
-      const f = await page.evaluate(() => {
-        const e = document.activeElement;
-        if (!e || e === document.body) return null;
-        const r = (e.type === "radio" ? e.labels[0] : e).getBoundingClientRect();
-        return { id: e.id, card: e.closest(".card").id, top: r.top + scrollY, left: r.left };
-      });
-      if (!f || reached.some((x) => x.id === f.id)) break;
-      reached.push(f);
-    }
+    const reached = await tabThrough(page);
     const cardOrder = reached.map((f) => f.card).filter((c, i, a) => i === 0 || a[i - 1] !== c);
     assert.deepEqual(cardOrder, ["pad-card", "teach-card", "save-card"], `${layout}: Tab order by card`);
     if (layout === "phone") {
