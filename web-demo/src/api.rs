@@ -11,7 +11,9 @@
 //! | `GET /nnet.wasm`, `GET /api/model/file` | the page's WebAssembly module and the model file ([`crate::assets`]) |
 //!
 //! Status codes: malformed JSON (including the non-JSON literals `NaN` and
-//! `Infinity`) → 400; a `Content-Type` other than `application/json` → 415;
+//! `Infinity`) → 400; a `Content-Type` other than `application/json`, or a
+//! compressed body (a `Content-Encoding` other than `identity`) → 415 with
+//! `Accept-Encoding: identity`;
 //! a body over [`Limits::body_limit`] → 413; well-formed JSON of the wrong
 //! shape, wrong lengths, non-finite or out-of-range values (`1e999` is valid
 //! JSON syntax but infinite; `1e300` is out of every range), too many strokes
@@ -231,16 +233,23 @@ pub fn app(state: AppState) -> Router {
 /// Every answer says its `Content-Type` is meant (`X-Content-Type-Options:
 /// nosniff`), the JSON ones and the errors too; a 413, sent before the body
 /// it refuses is read, says the connection ends with it (the rest of that
-/// body would be read as the next request).
+/// body would be read as the next request); a 415 says which request body
+/// codings are read (`Accept-Encoding: identity`, RFC 9110 section 12.5.3).
 async fn common_headers(mut resp: Response) -> Response {
-    let too_large = resp.status() == StatusCode::PAYLOAD_TOO_LARGE;
+    let status = resp.status();
     let h = resp.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if too_large {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
         h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
     }
     resp
 }
@@ -317,7 +326,7 @@ async fn json_errors(resp: Response) -> Response {
     out
 }
 
-/// Checks the content type and reads the body within the size limit.
+/// Checks the content type and coding and reads the body within the size limit.
 async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes, ApiError> {
     let headers: &HeaderMap = req.headers();
     let json = headers
@@ -329,6 +338,15 @@ async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes,
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "expected Content-Type: application/json",
+        ));
+    }
+    if let Some(coding) = body_coding(headers) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "the body is sent with Content-Encoding: {}; send the JSON uncompressed",
+                clip(&coding)
+            ),
         ));
     }
     let too_large = || {
@@ -352,6 +370,22 @@ async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes,
             "could not read the request body",
         )),
     }
+}
+
+/// The request body's content coding when it is not `identity` (every
+/// `Content-Encoding` value, joined as sent), else `None`: the body is read
+/// as it comes, so a compressed body is refused rather than parsed as JSON.
+fn body_coding(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<String> = headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    let identity = values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .all(|c| c.trim().is_empty() || c.trim().eq_ignore_ascii_case("identity"));
+    (!identity).then(|| values.join(", "))
 }
 
 /// Parses JSON: malformed JSON is 400, well-formed JSON of the wrong shape 422.

@@ -80,7 +80,8 @@ pub struct ModelInfo {
     pub file_bytes: usize,
     /// SHA-256 of the whole model file, lowercase hex.
     pub sha256: String,
-    /// `"embedded"` or the path given with `--model`.
+    /// `"embedded"`, or the file name of a loaded file ([`Model::load`]: its
+    /// directory stays on the server, as this is served to anyone who asks).
     pub source: String,
 }
 
@@ -142,14 +143,19 @@ impl Model {
         Self::from_static(leak_aligned(bytes), origin)
     }
 
-    /// Reads and validates a model file.
+    /// Reads and validates a model file. Errors name the whole path;
+    /// [`ModelInfo::source`] only the file name.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
         let shown = path.display().to_string();
         let bytes = std::fs::read(path).map_err(|error| ModelError::Io {
             path: shown.clone(),
             error,
         })?;
-        Self::from_bytes(&bytes, &shown)
+        let mut model = Self::from_bytes(&bytes, &shown)?;
+        if let Some(name) = path.file_name() {
+            model.info.source = name.to_string_lossy().into_owned();
+        }
+        Ok(model)
     }
 
     fn from_static(bytes: &'static [u8], origin: &str) -> Result<Self, ModelError> {

@@ -228,6 +228,18 @@ async fn model_info_for_a_loaded_file_hashes_its_bytes() {
     assert_eq!(model.info().sha256, hex);
     assert_eq!(model.info().source, "some/path.nnet");
     assert_eq!(model.info().file_bytes, bytes.len());
+    // a file loaded by path is named without its directory, which stays on the server
+    let dir = std::env::temp_dir().join(format!("web-demo-source-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("mine.nnet");
+    std::fs::write(&path, &bytes).unwrap();
+    let loaded = Model::load(&path);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let loaded = loaded.unwrap();
+    assert_eq!(loaded.info().source, "mine.nnet");
+    assert_eq!(loaded.info().sha256, hex);
+    let err = Model::load(&dir.join("gone.nnet")).unwrap_err().to_string();
+    assert!(err.contains(&dir.display().to_string()), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -626,6 +638,40 @@ async fn every_class_of_bad_input_is_a_json_error() {
         let r = send(addr, "POST", "/estimate", ct, b"{}").await;
         assert_json_error(&r, 415, &format!("estimate content type {ct:?}"));
     }
+
+    // a compressed body → 415 naming its coding, with the codings the server reads; identity is read
+    let plain = ink(json!({}));
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, plain.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    for (path, coding, body) in [
+        ("/api/predict", "gzip", &gz[..]),
+        ("/estimate", "gzip", &gz[..]),
+        ("/api/predict", "identity, br", plain.as_bytes()),
+    ] {
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\n\
+             Content-Encoding: {coding}\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        req.extend_from_slice(body);
+        let r = raw(addr, &req).await;
+        assert_json_error(&r, 415, &format!("{path} with Content-Encoding: {coding}"));
+        let msg = r.json()["error"].as_str().unwrap().to_string();
+        assert!(
+            msg.contains(&format!("Content-Encoding: {coding}")),
+            "{msg}"
+        );
+        assert_eq!(r.header("accept-encoding"), Some("identity"), "{path}");
+    }
+    let req = format!(
+        "POST /api/predict HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Encoding: Identity\r\nContent-Length: {}\r\n\r\n{plain}",
+        plain.len()
+    );
+    let r = raw(addr, req.as_bytes()).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
 
     // body over the limit → 413: declared by Content-Length ...
     let huge = format!("{{\"input\": [{}0]}}", "0,".repeat(40_000));
