@@ -16,6 +16,13 @@ use embedded_hal::i2c::I2c;
 pub const ADDRESS: u8 = 0x41;
 /// The value of the CHIP_ID register pair.
 pub const CHIP_ID: u16 = 0x0811;
+/// Polls in a row that find the panel touched and the FIFO empty after which
+/// [`Stmpe811::read`] reports [`Error::Stalled`]. Touched, the controller
+/// keeps converting (with [`Stmpe811::init`]'s settings, 4 averaged
+/// conversions and 500 us settling, a sample every few milliseconds), so 20
+/// polls without one (200 ms at the boards' 10 ms poll period) mean it has
+/// stopped.
+pub const STALL_POLLS: u8 = 20;
 
 /// Register addresses (datasheet section 8).
 pub mod reg {
@@ -58,6 +65,10 @@ pub enum Error<E> {
     I2c(E),
     /// The device at the address is not an STMPE811 (the CHIP_ID read is given).
     WrongChip(u16),
+    /// The panel has read as touched for [`STALL_POLLS`] polls in a row with
+    /// no sample in the FIFO: the controller has stopped converting. Reported
+    /// at every poll until a sample comes or the panel reads as released.
+    Stalled,
 }
 
 impl<E> From<E> for Error<E> {
@@ -95,6 +106,8 @@ pub struct Stmpe811<I2C> {
     i2c: I2C,
     address: u8,
     last: Option<RawTouch>,
+    /// Polls in a row that found the panel touched and the FIFO empty.
+    starved: u8,
 }
 
 impl<I2C: I2c> Stmpe811<I2C> {
@@ -104,6 +117,7 @@ impl<I2C: I2c> Stmpe811<I2C> {
             i2c,
             address,
             last: None,
+            starved: 0,
         }
     }
 
@@ -160,6 +174,7 @@ impl<I2C: I2c> Stmpe811<I2C> {
         self.write(reg::INT_STA, 0xFF)?; // clear pending interrupts
         delay.delay_ms(2);
         self.last = None;
+        self.starved = 0;
         Ok(())
     }
 
@@ -171,10 +186,12 @@ impl<I2C: I2c> Stmpe811<I2C> {
     /// Polls the touch state: `None` when nothing touches the panel, else the
     /// oldest unread sample (the FIFO is emptied after each read, so at a
     /// 10 ms poll period this is at most one poll old). While touched with no new sample in the FIFO yet, the
-    /// previous sample is repeated (no sample at all yet: `None`).
+    /// previous sample is repeated (no sample at all yet: `None`), for at most
+    /// [`STALL_POLLS`] polls in a row: from then on, [`Error::Stalled`].
     pub fn read(&mut self) -> Result<Option<RawTouch>, Error<I2C::Error>> {
         let ctrl = self.read_reg(reg::TSC_CTRL)?;
         if ctrl & 0x80 == 0 {
+            self.starved = 0;
             if self.last.take().is_some() {
                 // just released: drop samples left from the end of the touch,
                 // so the next touch does not start with a stale position
@@ -183,8 +200,15 @@ impl<I2C: I2c> Stmpe811<I2C> {
             return Ok(None);
         }
         if self.read_reg(reg::FIFO_SIZE)? == 0 {
+            self.starved = self.starved.saturating_add(1);
+            if self.starved >= STALL_POLLS {
+                // the pen is not held down at a sample this old
+                self.last = None;
+                return Err(Error::Stalled);
+            }
             return Ok(self.last);
         }
+        self.starved = 0;
         let mut b = [0u8; 4];
         self.read_into(reg::TSC_DATA_XYZ, &mut b)?;
         self.reset_fifo()?; // drop older samples: the next poll gets a fresh one
@@ -330,6 +354,57 @@ mod tests {
         assert_eq!(dev.read(), Ok(Some(t)));
         assert_eq!(dev.read(), Ok(None));
         assert_eq!(dev.read(), Ok(None));
+        i2c.done();
+    }
+
+    #[test]
+    fn a_controller_that_stops_converting_is_reported() {
+        let touched_empty = || [r(reg::TSC_CTRL, vec![0x81]), r(reg::FIFO_SIZE, vec![0])];
+        let sample = [
+            r(reg::TSC_CTRL, vec![0x81]),
+            r(reg::FIFO_SIZE, vec![1]),
+            r(reg::TSC_DATA_XYZ, vec![0x12, 0x34, 0x56, 0x78]),
+            w(reg::FIFO_STA, 0x01),
+            w(reg::FIFO_STA, 0x00),
+        ];
+        let mut expectations = sample.to_vec();
+        // STALL_POLLS - 1 polls without a sample repeat the last one, then the stall is reported
+        for _ in 0..STALL_POLLS + 1 {
+            expectations.extend(touched_empty());
+        }
+        // a sample ends it; so does a release (no sample held: the FIFO is left alone)
+        expectations.extend(sample.clone());
+        for _ in 0..STALL_POLLS {
+            expectations.extend(touched_empty());
+        }
+        expectations.push(r(reg::TSC_CTRL, vec![0x01]));
+        for _ in 0..STALL_POLLS {
+            expectations.extend(touched_empty());
+        }
+        let mut i2c = Mock::new(&expectations);
+        let mut dev = Stmpe811::new(i2c.clone(), ADDRESS);
+        let t = Some(RawTouch {
+            x: 0x123,
+            y: 0x456,
+            z: 0x78,
+        });
+        assert_eq!(dev.read(), Ok(t));
+        for _ in 1..STALL_POLLS {
+            assert_eq!(dev.read(), Ok(t));
+        }
+        assert_eq!(dev.read(), Err(Error::Stalled));
+        assert_eq!(dev.read(), Err(Error::Stalled));
+        assert_eq!(dev.read(), Ok(t));
+        for _ in 1..STALL_POLLS {
+            assert_eq!(dev.read(), Ok(t));
+        }
+        assert_eq!(dev.read(), Err(Error::Stalled));
+        assert_eq!(dev.read(), Ok(None));
+        // touched from the start with no sample at all: nothing to hold, still reported
+        for _ in 1..STALL_POLLS {
+            assert_eq!(dev.read(), Ok(None));
+        }
+        assert_eq!(dev.read(), Err(Error::Stalled));
         i2c.done();
     }
 

@@ -16,7 +16,8 @@
 #      shipped (and the f32 build's start says so in the UI goldens' banner frame); and no run
 #      lets the stack (all of CCM) grow past 56 KiB;
 #   4. the f32 build with the touch bus stuck: an error on screen and the main loop running on,
-#      and once the bus is released the touch works again; with the flash interface stuck busy,
+#      and once the bus is released the touch works again; a touch controller that stops
+#      converting while touched lets the pen lift and is set up again; with the flash interface stuck busy,
 #      a correction and a forget each give up before the watchdog fires and leave the UI goldens'
 #      banner frame (not saved, not erased); restarted by its watchdog, the UI
 #      goldens' banner frame until the first ink; with a byte of its embedded model
@@ -107,6 +108,11 @@ empty=$(golden empty)
 run f32-stuck-bus "$out/firmware-f429-f32.elf" --stuck-scl 1000000 --feeds 300 --expect-not-hash "$empty" \
     --png "$out/f429-stuck-bus.png"
 run f32-bus-recovered "$out/firmware-f429-f32.elf" --stuck-scl 150 --sim "$out/f32/script-1.json" \
+    --expect-frame "$out/f32/script-1.rgb565"
+# the touch controller stops converting as the pen lifts (touched, no sample): the firmware lifts
+# the pen, says so, and sets the controller up again a second later (the run fails if it never
+# does); the screen is then the simulator's frame (a driver that held the pen down gives no answer)
+run f32-touch-stalled "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --stall-at-lift --idle 40 \
     --expect-frame "$out/f32/script-1.rgb565"
 # the flash interface stuck busy: the driver gives up before the watchdog fires, the main loop runs
 # on, and a banner says what was not kept: over the taught answer (the UI goldens' frame of their

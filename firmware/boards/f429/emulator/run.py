@@ -15,7 +15,9 @@ binary talks to are small models here, just enough to behave like the board:
   (PD13), and are kept for the display check below.
 * I2C3 with an STMPE811 at 0x41: the peripheral's START/address/data/STOP
   flags as stm32f4xx-hal polls them, the controller's registers, and a touch
-  script (screen points per poll, see --sim) fed through its FIFO.
+  script (screen points per poll, see --sim) fed through its FIFO. With
+  --stall-at-lift the controller stops converting as the drawing's pen lifts:
+  it reads as touched with an empty FIFO until a soft reset (SYS_CTRL1).
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and programming (PG) on the flash image; programming bits that
   are not erased, a write whose width is not the parallelism PSIZE sets, or
@@ -141,13 +143,14 @@ class Stmpe811:
         self.fifo = []
         self.byte = 0  # of the FIFO's oldest sample being read
         self.polls = 0
+        self.stalled = False  # touched, and no sample, until a soft reset
 
     def read(self):
         r = self.ptr
         if r == 0x40:  # TSC_CTRL: bit 7 while touched; one read per main-loop poll
             self.polls += 1
             self.on_poll(self.polls)
-            v = (self.regs.get(r, 0) & 0x7F) | (0x80 if self.touch else 0)
+            v = (self.regs.get(r, 0) & 0x7F) | (0x80 if self.touch or self.stalled else 0)
         elif r == 0x4C:  # FIFO_SIZE
             v = len(self.fifo)
         elif r == 0xD7:  # TSC_DATA_XYZ: 4 bytes per sample, the address does not advance
@@ -172,6 +175,8 @@ class Stmpe811:
         if r == 0x4B and value & 1:  # FIFO_STA: reset
             self.fifo.clear()
             self.byte = 0
+        if r == 0x03 and value & 2:  # SYS_CTRL1: soft reset
+            self.stalled = False
         self.regs[r] = value
         self.ptr = (self.ptr + 1) & 0xFF
 
@@ -212,6 +217,7 @@ class Board:
         self.feeds = 0
         self.stop_feeds = None
         self.stops_at_start = False  # --cannot-start: no watchdog is expected
+        self.stall_at = None  # --stall-at-lift: the poll from which the STMPE811 stalls
 
     # -- memory -------------------------------------------------------------------------
     def load(self, elf):
@@ -486,7 +492,9 @@ class Board:
         """Sets the touch of poll `n` (1-based) from the script."""
         self.poll_times.append(self.now_us)
         raw = self.script[n - 1] if n - 1 < len(self.script) else None
-        if raw is None:
+        if n == self.stall_at:
+            self.touch.stalled = True
+        if raw is None or self.touch.stalled:
             self.touch.touch = None
         else:
             self.touch.touch = raw
@@ -717,6 +725,9 @@ def main():
                    help="the flash interface stays busy (FLASH_SR's BSY never clears): no erase or write can start")
     p.add_argument("--flip-flash-byte", type=lambda v: int(v, 0), metavar="OFFSET",
                    help="damage the program's flash before the start: one bit of the byte at OFFSET from its start")
+    p.add_argument("--stall-at-lift", action="store_true",
+                   help="the STMPE811 stops converting as the drawing's pen lifts: touched, no sample, until "
+                        "the firmware soft-resets it (fails the run if it never does)")
     p.add_argument("--restarted-by-watchdog", action="store_true",
                    help="start as the watchdog restarts the board (RCC_CSR's WDGRSTF set)")
     p.add_argument("--cannot-start", action="store_true",
@@ -726,6 +737,8 @@ def main():
     a = p.parse_args()
     if a.forget and a.hold_clear:
         sys.exit("error: --forget already holds Clear: give --forget or --hold-clear")
+    if a.stall_at_lift and not a.sim:
+        sys.exit("error: --stall-at-lift needs a drawing: give --sim")
     if a.cannot_start and (a.sim or a.feeds or a.flash_out):
         sys.exit("error: --cannot-start plays no script: leave out --sim, --feeds and --flash-out")
     idle = [None] * a.idle
@@ -734,6 +747,8 @@ def main():
         sim = json.load(open(a.sim))
         drawing = [tuple(p) if p else None for p in sim["polls"]]
         script += drawing + idle
+        # the first untouched poll after the drawing's last touched one (polls are 1-based)
+        lift = len(idle) + max(i for i, t in enumerate(drawing) if t) + 2
         if a.teach:
             script += [tuple(p) if p else None for p in sim["teach"]["polls"]] + idle
         if a.forget or a.hold_clear:
@@ -761,12 +776,16 @@ def main():
     board.flash_sr = a.flash_sr & 0x1F3
     board.flash_stuck_busy = a.flash_stuck_busy
     board.stop_feeds = a.feeds
+    if a.stall_at_lift:
+        board.stall_at = lift
     if a.flash_in:
         data = open(a.flash_in, "rb").read()
         if len(data) != LEARNED[1] - LEARNED[0]:
             sys.exit(f"error: {a.flash_in}: {len(data)} bytes, not {LEARNED[1] - LEARNED[0]}")
         board.set_flash(LEARNED[0], data)
     board.run(len(raw), a.budget)
+    if a.stall_at_lift and board.error is None and board.touch.stalled:
+        board.fail(f"the touch controller stalled at poll {board.stall_at} and was never reset")
     if a.cannot_start:
         if board.touch.polls:
             board.fail(f"it should have stopped at start-up, but it polled the touch {board.touch.polls} times")

@@ -20,7 +20,9 @@
 //!   and every transfer first checks the bus is idle, so a bus stuck between
 //!   transfers is an error on screen and a new recovery (one that sticks in
 //!   the middle of a transfer leaves the HAL waiting until the watchdog
-//!   restarts the board);
+//!   restarts the board); a controller that reads as touched but stops
+//!   delivering samples (200 ms) lifts the pen, is an error on screen too,
+//!   and is set up again a second later (it would hold the pen down);
 //! * an independent watchdog (2 s) restarts the board if the main loop ever
 //!   stops; the next start says so on screen;
 //! * what the board learns from corrections is saved to two 16 KiB flash
@@ -296,6 +298,9 @@ fn describe(fault: &TouchFault, out: &mut impl core::fmt::Write) -> core::fmt::R
         TouchFault::Controller(stmpe811::Error::I2c(CheckedError::I2c(e))) => {
             write!(out, "touch controller not answering (I2C {e:?})")
         }
+        TouchFault::Controller(stmpe811::Error::Stalled) => {
+            out.write_str("touch controller stopped sampling")
+        }
     }
 }
 
@@ -535,11 +540,14 @@ fn main() -> ! {
                     // a failed read counts as "not touched": the filter lifts the pen cleanly
                     let failures = failures.saturating_add(1);
                     let stuck = matches!(e, stmpe811::Error::I2c(CheckedError::BusStuck(_)));
-                    if stuck || failures == MAX_READ_FAILURES {
+                    let stalled = e == stmpe811::Error::Stalled;
+                    if stuck || stalled || failures == MAX_READ_FAILURES {
                         report(&TouchFault::Controller(e), &mut lcd);
                         TouchPort::Down {
                             parts: tear_down(touch),
-                            since: RETRY_POLLS,
+                            // a stalled controller (200 ms without a sample already) is set
+                            // up again after a retry period, so its banner stays that long
+                            since: if stalled { 0 } else { RETRY_POLLS },
                         }
                     } else {
                         TouchPort::Up { touch, failures }
