@@ -435,9 +435,11 @@ fn main() -> ! {
 
     let lcd_ok = ili9341_init(&mut spi, &mut lcd_cs, &mut dc, &mut delay).is_ok();
 
-    // LTDC scanning the framebuffer
-    let fb: &'static mut Framebuffer = FRAMEBUFFER.take();
-    PANIC_SCREEN.store(&mut *fb, Ordering::Release);
+    // LTDC scanning the framebuffer. The LTDC driver's reference to it and the panic
+    // handler's both come from this one pointer, so the panic handler's, made once main
+    // has stopped for good, is derived from the pointer and not from main's reference
+    let fb: *mut Framebuffer = FRAMEBUFFER.take();
+    PANIC_SCREEN.store(fb, Ordering::Release);
     let mut ctrl = DisplayController::<u16>::new(
         dp.LTDC,
         dp.DMA2D,
@@ -446,7 +448,9 @@ fn main() -> ! {
         LCD_CONFIG,
         Some(8.MHz()),
     );
-    ctrl.config_layer(Layer::L1, fb.pixels_mut(), PixelFormat::RGB565);
+    // SAFETY: `fb` is the 'static framebuffer, taken once; this is main's only reference to it
+    let pixels = unsafe { (*fb).pixels_mut() };
+    ctrl.config_layer(Layer::L1, pixels, PixelFormat::RGB565);
     ctrl.enable_layer(Layer::L1);
     ctrl.reload();
     let mut lcd = Lcd { ctrl };
@@ -650,11 +654,11 @@ fn panic(info: &PanicInfo) -> ! {
         let _ = write!(msg, "{info}");
         let fb = PANIC_SCREEN.swap(null_mut(), Ordering::Acquire);
         if !fb.is_null() {
-            // SAFETY: `fb` points at the 'static framebuffer. The code that holds
-            // the other reference to it (`main`, through the LTDC driver) never
-            // runs again: this handler does not return, interrupts are off, and
-            // the swap above hands the pointer out at most once. The LTDC only
-            // reads the memory.
+            // SAFETY: `fb` points at the 'static framebuffer, and main's reference
+            // (the LTDC driver's) was derived from the same pointer. The code that
+            // holds it never runs again: this handler does not return, interrupts
+            // are off, and the swap above hands the pointer out at most once. The
+            // LTDC only reads the memory.
             let screen = unsafe { &mut *fb };
             let Ok(()) = notice::draw_screen("PANIC - press reset", msg.as_str(), screen);
         }
