@@ -357,7 +357,7 @@ impl Report {
             self.total,
             self.no_digit_total(),
             if self.unlabeled > 0 {
-                format!(", {} unlabeled skipped", self.unlabeled)
+                format!(", {} unlabelled skipped", self.unlabeled)
             } else {
                 String::new()
             }
@@ -631,7 +631,7 @@ mod tests {
         assert_eq!(order, [(1, Some(7)), (7, Some(1)), (3, None)]);
         let text = r.render();
         assert!(text.starts_with("accuracy: 40.00%\n"), "{text}");
-        assert!(text.contains("1 \"no digit\" counted as wrong, 2 unlabeled skipped"));
+        assert!(text.contains("1 \"no digit\" counted as wrong, 2 unlabelled skipped"));
         // class 7: precision and recall; 3: never answered, its precision "-";
         // 5: neither answered nor present, both "-"
         assert!(

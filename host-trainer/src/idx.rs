@@ -1,9 +1,9 @@
 //! Reading data sets in the IDX format of MNIST (raw or gzip-compressed).
 //!
 //! Any directory of standard IDX files works: MNIST, Fashion-MNIST,
-//! EMNIST-digits. Files are found by name: the training split is the
-//! `*train*images*idx3*` / `*train*labels*idx1*` pair, the test split the
-//! `*t10k*` or `*test*` pair, each optionally ending in `.gz`.
+//! EMNIST-digits. Files are found by name ([`find_split`]): the training
+//! split is the `*train*images*idx3-ubyte` / `*train*labels*idx1-ubyte` pair,
+//! the test split the `*t10k*` or `*test*` pair, each optionally ending in `.gz`.
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -263,7 +263,12 @@ pub fn load_pair(images: &Path, labels: &Path) -> Result<Dataset> {
     })
 }
 
-/// Finds the image and label files of `split` in `dir`.
+/// Finds the image and label files of `split` in `dir`: the one file whose
+/// name ends in `idx3-ubyte` (images) or `idx1-ubyte` (labels), raw or
+/// `.gz`, and holds `train` (the training split) or `t10k` / `test` (the
+/// test split). A raw file is taken over its `.gz` twin; files of several
+/// sets (EMNIST's balanced and digits side by side, say) are an error that
+/// names them, where the first by name would have been taken unsaid.
 pub fn find_split(dir: &Path, split: Split) -> Result<(PathBuf, PathBuf)> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut names: Vec<String> = entries
@@ -278,27 +283,36 @@ pub fn find_split(dir: &Path, split: Split) -> Result<(PathBuf, PathBuf)> {
         Split::Test => n.contains("t10k") || n.contains("test"),
     };
     let pick = |kind: &str, idx: &str| -> Result<PathBuf> {
-        let found: Vec<&String> = names
+        let ending = format!("{idx}-ubyte");
+        // the names of the set's file, each without its .gz
+        let mut sets: Vec<String> = names
             .iter()
+            .map(|n| n.strip_suffix(".gz").unwrap_or(n).to_string())
             .filter(|n| {
                 let l = n.to_ascii_lowercase();
-                is_split(&l) && l.contains(kind) && l.contains(idx)
+                l.ends_with(&ending) && is_split(&l) && l.contains(kind)
             })
             .collect();
-        // prefer the raw file over its .gz twin
-        let best = found
-            .iter()
-            .find(|n| !n.ends_with(".gz"))
-            .or_else(|| found.first());
-        best.map(|n| dir.join(n)).ok_or_else(|| {
-            Error::Dataset(format!(
-                "{}: no {:?} {kind} file (*{}*{kind}*{idx}*[.gz]) found; run `host-trainer fetch-mnist --dir {}`",
+        sets.sort();
+        sets.dedup();
+        match sets.as_slice() {
+            [raw] if names.contains(raw) => Ok(dir.join(raw)),
+            [raw] => Ok(dir.join(format!("{raw}.gz"))),
+            [] => Err(Error::Dataset(format!(
+                "{}: no {:?} {kind} file (*{}*{kind}*{ending}[.gz]) found; run `host-trainer fetch-mnist --dir {}`",
                 dir.display(),
                 split,
                 if split == Split::Train { "train" } else { "t10k|test" },
                 dir.display()
-            ))
-        })
+            ))),
+            several => Err(Error::Dataset(format!(
+                "{}: {} {:?} {kind} files ({}): give --data a directory that holds one data set",
+                dir.display(),
+                several.len(),
+                split,
+                several.join(", ")
+            ))),
+        }
     };
     Ok((pick("images", "idx3")?, pick("labels", "idx1")?))
 }

@@ -45,8 +45,22 @@ pub fn note(line: std::fmt::Arguments<'_>) {
 /// the same directory, then renamed over `path`. A failed write (a full
 /// disk, a size limit) leaves an earlier file at `path` as it was and no
 /// half-written one. Missing directories are created ([`create_dirs`]).
+///
+/// A symbolic link is followed: the file it names is written and the link
+/// stays a link. A path that is not a regular file or a directory (a device
+/// such as `/dev/null` or `/dev/stdout`, a named pipe) is written through,
+/// never replaced.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    if is_special(path) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
+            .map_err(|e| Error::io(path, e));
+    }
+    let target = link_target(path);
+    let path = target.as_path();
     let Some(name) = path.file_name() else {
         return Err(Error::Config(format!(
             "{}: names no file to write",
@@ -70,6 +84,34 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&part);
         Error::io(path, e)
     })
+}
+
+/// Whether `path` (its links followed) is there and neither a regular file
+/// nor a directory: a device, a named pipe, a socket. Such a path is written
+/// through ([`write_file`]), never replaced.
+pub fn is_special(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// The file that writing `path` should replace: `path`, or, when it is a
+/// symbolic link, the file the link names (the system's answer when that
+/// exists; for a link to a file not made yet, its chain of links followed,
+/// each relative target taken from its link's directory, 40 links at most).
+pub fn link_target(path: &std::path::Path) -> std::path::PathBuf {
+    if !path.is_symlink() {
+        return path.to_path_buf();
+    }
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        let Ok(next) = std::fs::read_link(&at) else {
+            break;
+        };
+        at = parent_dir(&at).join(next);
+    }
+    at
 }
 
 /// The directory a file path lies in (`.` for a bare file name).

@@ -107,8 +107,8 @@ enum Cmd {
         /// Fraction of the training images held out to report validation accuracy per epoch.
         #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
         val_split: f32,
-        /// Use only the first N training images (quick experiments).
-        #[arg(long)]
+        /// Use only the first N training images (quick experiments; at least 1).
+        #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
         limit: Option<usize>,
         /// No progress bar and no per-epoch lines (errors and the lines naming the files written).
         #[arg(long)]
@@ -449,6 +449,18 @@ fn run() -> Result<()> {
                 ink_weight,
                 font_digits,
             };
+            if !no_plot {
+                // the training curve is written after the model: checked before the run too
+                let curve = plot::curve_path(&out);
+                train::check_output(&curve, "--out", "training-curve PNG")?;
+                if let Some(log) = &cfg.log_json {
+                    train::check_not_input(
+                        log,
+                        "--log-json",
+                        &[("the training curve that --out names (<out>.training.png; --no-plot leaves it out)", &curve)],
+                    )?;
+                }
+            }
             let r = train::train(&cfg).map_err(with_option)?;
             let acc = r.test_accuracy.map_or("no test split".to_string(), |a| {
                 format!("test accuracy {:.2}% (nnet-core)", 100.0 * a)
@@ -495,8 +507,24 @@ fn run() -> Result<()> {
                 .and_then(|s| s.to_str())
                 .unwrap_or("model")
                 .to_string();
-            let (report, tag, title, compared) = match (data, ink) {
-                (_, Some(ink)) => {
+            let data = data.unwrap_or_else(|| PathBuf::from("data/mnist"));
+            let tag = match &ink {
+                Some(ink) => ink
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("ink")
+                    .to_string(),
+                None => train::dataset_name(&data),
+            };
+            // the pictures are checked before the work, so that it is not lost to them
+            let conf = out_dir.join(format!("{stem}.{tag}.confusion.png"));
+            let wrong = out_dir.join(format!("{stem}.{tag}.mistakes.png"));
+            train::check_output(&conf, "--out-dir", "confusion-matrix PNG")?;
+            if mistakes > 0 {
+                train::check_output(&wrong, "--out-dir", "PNG of mistakes")?;
+            }
+            let (report, title, compared) = match ink {
+                Some(ink) => {
                     let recs = eval::read_ink(&ink)?;
                     let r = eval::evaluate_ink(&m, &recs, &ink, mistakes)?;
                     let compared = match &other {
@@ -510,16 +538,10 @@ fn run() -> Result<()> {
                         }
                         None => None,
                     };
-                    let name = ink
-                        .file_stem()
-                        .and_then(|s| s.to_str())
-                        .unwrap_or("ink")
-                        .to_string();
                     let title = format!("{} on {}", model.display(), ink.display());
-                    (r, name, title, compared)
+                    (r, title, compared)
                 }
-                (data, None) => {
-                    let data = data.unwrap_or_else(|| PathBuf::from("data/mnist"));
+                None => {
                     let test = idx::load(&data, Split::Test).with_context(|| {
                         format!("loading the test split from {}", data.display())
                     })?;
@@ -533,15 +555,13 @@ fn run() -> Result<()> {
                         None => None,
                     };
                     let title = format!("{} on {} test split", model.display(), data.display());
-                    (r, train::dataset_name(&data), title, compared)
+                    (r, title, compared)
                 }
             };
             if report.total == 0 {
                 bail!("nothing to evaluate in {title}: no labelled examples");
             }
             say!("{}", report.render().trim_end());
-            let conf = out_dir.join(format!("{stem}.{tag}.confusion.png"));
-            let wrong = out_dir.join(format!("{stem}.{tag}.mistakes.png"));
             plot::confusion_heatmap(&report, &title, &conf)?;
             if mistakes == 0 {
                 say!(

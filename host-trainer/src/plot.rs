@@ -24,10 +24,14 @@ pub struct Canvas(pub RgbImage);
 /// The image format `path`'s extension names; `option` says where the path
 /// came from in the message when it names none.
 fn image_format(path: &Path, option: &str) -> Result<image::ImageFormat> {
-    image::ImageFormat::from_path(path).map_err(|_| Error::Image {
-        path: path.to_path_buf(),
-        msg: format!("{option} names a PNG file to write: give it a .png name"),
-    })
+    match image::ImageFormat::from_path(path) {
+        // the one format this build writes (the image crate's `png` feature alone)
+        Ok(image::ImageFormat::Png) => Ok(image::ImageFormat::Png),
+        _ => Err(Error::Image {
+            path: path.to_path_buf(),
+            msg: format!("{option} names a PNG file to write: give it a .png name"),
+        }),
+    }
 }
 
 impl Canvas {
@@ -49,8 +53,8 @@ impl Canvas {
         image_format(path, option).map(|_| ())
     }
 
-    /// Writes the canvas as PNG (or the image format the extension names),
-    /// whole or not at all ([`crate::write_file`]).
+    /// Writes the canvas as PNG (the path must end in `.png`), whole or not at
+    /// all ([`crate::write_file`]).
     pub fn save(&self, path: &Path) -> Result<()> {
         let format = image_format(path, "the path")?;
         let mut bytes = std::io::Cursor::new(Vec::new());

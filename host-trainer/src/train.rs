@@ -308,7 +308,18 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     }
     // a run that cannot write its model, or would write over its input, is refused before it trains
     check_output(&cfg.out, "--out", "model file")?;
-    let inputs: Vec<(&str, &Path)> = cfg.ink.iter().map(|p| ("--ink", p.as_path())).collect();
+    // the data set's files are inputs too (the split that is missing is an error later)
+    let data_files: Vec<PathBuf> = [Split::Train, Split::Test]
+        .into_iter()
+        .filter_map(|split| idx::find_split(&cfg.data, split).ok())
+        .flat_map(|(images, labels)| [images, labels])
+        .collect();
+    let inputs: Vec<(&str, &Path)> = cfg
+        .ink
+        .iter()
+        .map(|p| ("--ink", p.as_path()))
+        .chain(data_files.iter().map(|p| ("a --data file", p.as_path())))
+        .collect();
     check_not_input(&cfg.out, "--out", &inputs)?;
     if let Some(log) = &cfg.log_json {
         check_output(log, "--log-json", "JSON log")?;
@@ -614,8 +625,10 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
 /// Checks that the file `option` names (the `what`) can be written at `out` without
 /// writing it: not a directory, its directory created if missing and
 /// writable (a file is created there and removed), and an existing file open
-/// for writing (left as it is). `train` calls it before it trains, so that a
-/// run is never lost to an output path it cannot write.
+/// for writing (left as it is). A link is checked at the file it names; a
+/// device or a pipe, which [`crate::write_file`] writes through, is taken as
+/// it is. `train` calls it before it trains, so that a run is never lost to
+/// an output path it cannot write.
 pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
     if out.is_dir() {
         return Err(Error::Config(format!(
@@ -623,18 +636,31 @@ pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
             out.display()
         )));
     }
-    let dir = crate::parent_dir(out);
-    crate::create_dirs(dir)?;
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
-    let probe = dir.join(format!(".{name}.{}.write-check", std::process::id()));
-    std::fs::File::create(&probe).map_err(|e| Error::io(dir, e))?;
-    std::fs::remove_file(&probe).map_err(|e| Error::io(&probe, e))?;
+    if crate::is_special(out) {
+        // a device or a pipe is written through (crate::write_file), and nothing is made
+        // beside it; opened only then (a pipe's opening waits for its reader)
+        return Ok(());
+    }
+    let target = crate::link_target(out);
+    let out = target.as_path();
     if out.exists() {
         std::fs::OpenOptions::new()
             .append(true)
             .open(out)
             .map_err(|e| Error::io(out, e))?;
     }
+    let dir = crate::parent_dir(out);
+    crate::create_dirs(dir)?;
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
+    let probe = dir.join(format!(".{name}.{}.write-check", std::process::id()));
+    std::fs::File::create(&probe).map_err(|e| {
+        Error::Config(format!(
+            "{}: cannot be written: no file can be made in {} ({e})",
+            out.display(),
+            dir.display()
+        ))
+    })?;
+    std::fs::remove_file(&probe).map_err(|e| Error::io(&probe, e))?;
     Ok(())
 }
 

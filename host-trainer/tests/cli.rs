@@ -204,7 +204,7 @@ fn train_evaluate_predict() {
         data,
     ]);
     assert!(
-        out.contains("of 3 (2 \"no digit\" counted as wrong, 1 unlabeled skipped)"),
+        out.contains("of 3 (2 \"no digit\" counted as wrong, 1 unlabelled skipped)"),
         "{out}"
     );
     assert!(
@@ -677,6 +677,173 @@ fn outputs_are_written_whole_or_not_at_all() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert!(pngs.iter().all(|n| !n.contains("mistakes")), "{pngs:?}");
+}
+
+/// An output path that is a link writes the file the link names (the link stays); one
+/// that is a device or a pipe is written through, never replaced by a file; and every
+/// output is checked against the inputs (the data set's files too) before the work.
+#[test]
+fn outputs_follow_links_and_spare_devices_and_inputs() {
+    use std::os::unix::fs::symlink;
+    let d = common::tmpdir("cli-links");
+    common::synthetic(&d, 200, 5);
+    let data = d.to_str().unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+    let quantize = |out: &Path| {
+        run(&[
+            "quantize",
+            "--model",
+            shipped,
+            "--data",
+            data,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let is_model = |p: &Path| std::fs::read(p).unwrap().starts_with(b"NNET");
+
+    // links to a file and to a file not made yet: the files are written, the links stay
+    std::fs::create_dir(d.join("real")).unwrap();
+    std::fs::write(d.join("real/old.nnet"), b"an earlier file").unwrap();
+    symlink("real/old.nnet", d.join("link.nnet")).unwrap();
+    symlink("real/new.nnet", d.join("dangling.nnet")).unwrap();
+    for (link, file) in [
+        ("link.nnet", "real/old.nnet"),
+        ("dangling.nnet", "real/new.nnet"),
+    ] {
+        let o = quantize(&d.join(link));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(d.join(link).is_symlink(), "{link} was replaced");
+        assert!(is_model(&d.join(file)), "{file} was not written");
+    }
+
+    // a link to this process's standard output (a pipe here): the model comes out there
+    // (a link in the scratch directory: a failure replaces it, never a system file)
+    let piped = d.join("stdout.nnet");
+    symlink("/proc/self/fd/1", &piped).unwrap();
+    let o = quantize(&piped);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        piped.is_symlink(),
+        "the link to the standard output was replaced"
+    );
+    assert!(
+        o.stdout.windows(4).any(|w| w == b"NNET"),
+        "no model on the standard output"
+    );
+
+    // the data set's files are inputs: never an output, before the work
+    let labels = d.join("t10k-labels-idx1-ubyte");
+    let before = std::fs::read(&labels).unwrap();
+    for args in [
+        vec!["--out", labels.to_str().unwrap()],
+        vec!["--out", "x.nnet", "--log-json", labels.to_str().unwrap()],
+    ] {
+        let mut all = vec!["train", "--data", data, "--hidden", "32", "--epochs", "1"];
+        all.extend(&args);
+        let e = err(&all);
+        assert!(e.contains("names the same file as a --data file"), "{e}");
+    }
+    assert_eq!(std::fs::read(&labels).unwrap(), before);
+    // nor is the JSON log the training curve's PNG
+    let out = d.join("m.nnet");
+    let curve = d.join("m.training.png");
+    let e = err(&[
+        "train",
+        "--data",
+        data,
+        "--hidden",
+        "32",
+        "--out",
+        out.to_str().unwrap(),
+        "--log-json",
+        curve.to_str().unwrap(),
+    ]);
+    assert!(e.contains("the training curve"), "{e}");
+    assert!(!out.exists());
+
+    // a picture must be a PNG, checked before the work: other image names too
+    let ink = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/ink/styles.jsonl"
+    );
+    let jpg = d.join("sheet.jpg");
+    let o = run(&[
+        "predict",
+        "--model",
+        shipped,
+        ink,
+        "--sheet",
+        jpg.to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("give it a .png name"),
+        "{e}"
+    );
+    assert!(o.stdout.is_empty() && !jpg.exists());
+
+    // evaluate's pictures: a directory that cannot be made is refused before the report
+    let blocker = d.join("a-file");
+    std::fs::write(&blocker, b"").unwrap();
+    let o = run(&[
+        "evaluate",
+        "--model",
+        shipped,
+        "--data",
+        data,
+        "--out-dir",
+        blocker.join("pngs").to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("a-file: is a file"),
+        "{e}"
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    // a training run's own picture left in the data directory is not taken for data
+    std::fs::write(d.join("t10k-images-idx3-ubyte.training.png"), b"\x89PNG").unwrap();
+    ok(&[
+        "train",
+        "--data",
+        data,
+        "--hidden",
+        "32",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--no-plot",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    // --limit 0 would train on nothing
+    let e = err(&[
+        "train",
+        "--data",
+        data,
+        "--limit",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(e.contains("--limit"), "{e}");
+    // two data sets side by side: named, where the first by name was taken unsaid
+    std::fs::copy(
+        d.join("t10k-images-idx3-ubyte"),
+        d.join("emnist-t10k-images-idx3-ubyte.gz"),
+    )
+    .unwrap();
+    let e = err(&["evaluate", "--model", shipped, "--data", data]);
+    assert!(
+        e.contains("2 Test images files (emnist-t10k-images-idx3-ubyte, t10k-images-idx3-ubyte)")
+            && e.contains("one data set"),
+        "{e}"
+    );
 }
 
 /// `make-inkset --out-dir DIR` writes every set, the training digits of
