@@ -74,14 +74,15 @@ fn bad_model_files_are_refused_at_start() {
         "cannot read model file",
     );
     fails_with(&["--addr", "not-an-address"], "invalid");
-    for (flag, value) in [
-        ("--request-timeout", "0"),
-        ("--request-timeout", "1e300"),
-        ("--header-timeout", "1e-12"),
+    for (flag, value, got) in [
+        ("--request-timeout", "0", "0"),
+        ("--request-timeout", "1e300", "1e300"),
+        ("--header-timeout", "1e-12", "0.000000000001"),
+        ("--header-timeout", "86401", "86401"),
     ] {
         fails_with(
             &[flag, value],
-            &format!("{flag} must be a number of seconds from 0.001 to 86400"),
+            &format!("{flag} must be a number of seconds from 0.001 to 86400, got {got}\n"),
         );
     }
     fails_with(
