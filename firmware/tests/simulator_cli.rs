@@ -54,3 +54,20 @@ fn bad_ink_and_ignored_options_are_refused() {
     assert!(refused(&["--hold-clear"]).contains("need a drawing"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A closed standard output (`| head`) loses the lines, not the run: no panic.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(["--script", "0", "--teach", "3"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the simulator");
+    // the reading end is closed before the simulator has drawn, let alone printed
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !err.contains("panicked"), "{err}");
+}

@@ -105,11 +105,37 @@ struct Args {
     scale: u32,
 }
 
+/// `println!` that loses the line, not the run, when stdout is closed (`| head`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!`, as `say!` does it.
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = write!(out, $($arg)*);
+        let _ = out.flush();
+    }};
+}
+
+/// `eprintln!`, as `say!` does it.
+macro_rules! say_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 fn main() -> Result<()> {
     let args = Args::parse();
     let net = model::adapted().context("the embedded model does not load")?;
     if args.ui_hashes {
-        print!("{}", ui_hashes(&net));
+        say_part!("{}", ui_hashes(&net));
         return Ok(());
     }
     check_outputs(&args)?;
@@ -121,7 +147,7 @@ fn main() -> Result<()> {
             let record = read_record(path, args.index)?;
             play_record(&mut app, &record);
             if let Some(label) = record.label {
-                println!("label: {label}");
+                say!("label: {label}");
             }
         }
         (None, Some(n)) => {
@@ -133,7 +159,7 @@ fn main() -> Result<()> {
                 )
             })?;
             script::play(&mut app, s);
-            println!("script {n}: drawn digit {}", s.digit);
+            say!("script {n}: drawn digit {}", s.digit);
             polls = Some(polls_json(n, s, &app));
         }
         (None, None) => {
@@ -160,11 +186,11 @@ fn main() -> Result<()> {
             json["teach"] = teach_json(*label, teach_polls, &app);
         }
         fs::write(path, json.to_string()).with_context(|| format!("writing {}", path.display()))?;
-        println!("wrote {}", path.display());
+        say!("wrote {}", path.display());
     }
     if let Some((label, _)) = taught {
-        println!("ink {}", ink_line(&app));
-        print!("taught {label}: ");
+        say!("ink {}", ink_line(&app));
+        say_part!("taught {label}: ");
     }
     if args.keypad {
         ensure_shows_digit(&app)?;
@@ -176,7 +202,7 @@ fn main() -> Result<()> {
             app.touch(Some(CLEAR_BUTTON.center()));
         }
         let forget = app.view().forget;
-        println!(
+        say!(
             "holding Clear: {}",
             if forget {
                 "\"Forget learned\""
@@ -187,19 +213,20 @@ fn main() -> Result<()> {
     }
     if let Some(png) = &args.png {
         save_png(&app, png, args.scale)?;
-        println!("wrote {}", png.display());
+        say!("wrote {}", png.display());
     }
     if let Some(raw) = &args.raw {
         let mut fb = Box::new(Framebuffer::new());
         let Ok(()) = app.draw(&mut *fb);
         fs::write(raw, fb.as_bytes()).with_context(|| format!("writing {}", raw.display()))?;
-        println!("wrote {}", raw.display());
+        say!("wrote {}", raw.display());
     }
     Ok(())
 }
 
 /// Checks the output files before anything runs: each in a directory that
-/// exists, not a directory itself, and none the --ink file or another output
+/// exists (a link's in the directory of the file it names), not a directory
+/// itself, and none the --ink file or another output, by any path or link
 /// (so an error never leaves some outputs written, and no input is written over).
 fn check_outputs(args: &Args) -> Result<()> {
     let outputs = [
@@ -211,7 +238,8 @@ fn check_outputs(args: &Args) -> Result<()> {
     for (flag, path) in outputs {
         let Some(path) = path else { continue };
         ensure!(!path.is_dir(), "{flag} {}: is a directory", path.display());
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        let written = written_path(path);
+        let dir = written.parent().filter(|d| !d.as_os_str().is_empty());
         if let Some(dir) = dir.filter(|d| !d.is_dir()) {
             bail!("{flag} {}: no directory {}", path.display(), dir.display());
         }
@@ -223,9 +251,29 @@ fn check_outputs(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// Whether two paths name one file (existing or not: the same name in the same directory).
+/// The path a write to `p` lands on: `p`, or for a link to a file not made
+/// yet, the path the link names (from the link's directory).
+fn written_path(p: &Path) -> PathBuf {
+    match fs::read_link(p) {
+        Ok(target) if !p.exists() => p.parent().unwrap_or(Path::new("")).join(target),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// Whether two paths name one file: the same existing file by any path (symbolic
+/// or hard links), or, when one is not there yet, the same name in the same
+/// directory where the write would land.
 fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    if let (Ok(ma), Ok(mb)) = (fs::metadata(a), fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return ma.dev() == mb.dev() && ma.ino() == mb.ino();
+    }
     let resolved = |p: &Path| {
+        let p = written_path(p);
+        if let Ok(real) = p.canonicalize() {
+            return Some(real);
+        }
         let dir = p
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
@@ -258,7 +306,7 @@ fn describe(status: &Status) -> String {
 
 /// Prints what the app recognised.
 fn report(app: &App<Adapted>) {
-    println!("{}", describe(app.status()));
+    say!("{}", describe(app.status()));
 }
 
 /// `--teach`/`--keypad` need a recognised digit to correct.
@@ -379,7 +427,7 @@ fn play_record(app: &mut App<Adapted>, record: &InkRecord) {
         script::play_stroke(app, &points);
     }
     if app.ink_full() {
-        eprintln!("warning: the drawing has more points or strokes than the firmware's ink buffer; the rest was dropped");
+        say_err!("warning: the drawing has more points or strokes than the firmware's ink buffer; the rest was dropped");
     }
 }
 
@@ -447,7 +495,7 @@ fn interactive(mut app: App<Adapted>, scale: u32) -> Result<()> {
             let Ok(()) = app.draw_update(&mut display);
             if let Status::Recognised(p) = app.status() {
                 if pen.is_none() {
-                    println!("recognised {} ({:.1}%)", p.digit, p.confidence() * 100.0);
+                    say!("recognised {} ({:.1}%)", p.digit, p.confidence() * 100.0);
                 }
             }
         }
@@ -513,6 +561,38 @@ mod tests {
         }
         let fine = Args::try_parse_from(["simulator", "--ink", ink, "--png", &png]).unwrap();
         assert!(check_outputs(&fine).is_ok());
+        // by a link too: symbolic or hard, to an input or to another output, or a link
+        // whose file would land in a directory that is not there
+        #[cfg(unix)]
+        {
+            let link = format!("{d}/link.jsonl");
+            let hard = format!("{d}/hard.jsonl");
+            let to_png = format!("{d}/to-png");
+            let dangling = format!("{d}/dangling.raw");
+            std::os::unix::fs::symlink(ink, &link).unwrap();
+            fs::hard_link(ink, &hard).unwrap();
+            std::os::unix::fs::symlink(&png, &to_png).unwrap();
+            std::os::unix::fs::symlink("none/p.raw", &dangling).unwrap();
+            for (args, says) in [
+                (
+                    vec!["--ink", ink, "--png", &link],
+                    "names the same file as --ink",
+                ),
+                (
+                    vec!["--ink", ink, "--png", &hard],
+                    "names the same file as --ink",
+                ),
+                (
+                    vec!["--script", "0", "--png", &png, "--raw", &to_png],
+                    "names the same file as --png",
+                ),
+                (vec!["--script", "0", "--raw", &dangling], "no directory"),
+            ] {
+                let parsed = Args::try_parse_from([&["simulator"][..], &args].concat()).unwrap();
+                let e = check_outputs(&parsed).unwrap_err().to_string();
+                assert!(e.contains(says), "{args:?}: {e}");
+            }
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 
