@@ -2,6 +2,8 @@
 # nnet-core on wasm32 gives the same bits as on x86_64: the golden files the
 # host tests check, for the f32 network and its int8 quantisation.
 #   scripts/ci.d/10-wasm-bits.sh      (from the repository root; needs node)
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"

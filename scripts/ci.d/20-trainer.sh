@@ -4,6 +4,8 @@
 # (cargo test --workspace already ran the unit and integration tests,
 # including "the committed model still reaches its stated accuracy").
 #   scripts/ci.d/20-trainer.sh      (from the repository root)
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/host-bins.sh

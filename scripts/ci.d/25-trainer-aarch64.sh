@@ -6,6 +6,8 @@
 # its training threads must flush subnormals to zero as x86_64's do.
 #   scripts/ci.d/25-trainer-aarch64.sh      (from the repository root; scripts/setup installs
 #   gcc-aarch64-linux-gnu, qemu-user and the Rust target)
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/target-dir.sh

@@ -3,6 +3,8 @@
 # STM32F429I-DISC1 board binary (cross build for thumbv7em-none-eabihf), then
 # the board binary's flash and RAM use, checked against the chip.
 #   scripts/ci.d/30-firmware-f429.sh      (from the repository root)
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/target-dir.sh

@@ -28,6 +28,8 @@
 #      in emulated time (the ILI9341's wait after sleep out, the 10 ms touch poll, no stretch
 #      without a watchdog feed as long as its shortest timeout, flash at its slowest; see run.py).
 # F429_OUT=DIR keeps the artefacts (ELFs, frames, flash images, the emulated screen PNG) there.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/target-dir.sh

@@ -4,6 +4,8 @@
 # bit identity of the WebAssembly module, the static export, phone layout) and a
 # short load smoke test with wrk.
 # Run from the repository root by scripts/test; needs chromium, wrk, node/npm.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/host-bins.sh

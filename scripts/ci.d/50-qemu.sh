@@ -16,6 +16,8 @@
 #      (cargo test -p firmware --test qemu -- --ignored);
 #   4. compares the frames with the desktop simulator's `--raw` output byte for byte.
 # A missing qemu-system-arm is an error, never a skip.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -26,6 +26,8 @@
 #      and in no run the stack (painted from the statics to the top of SRAM) grows past 64 KiB,
 #      the firmware's watchdog restarts the board, or the watchdog is off at the end.
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib/target-dir.sh
