@@ -188,7 +188,8 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
     let page = static_index_html();
     let contents: [&[u8]; 3] = [page.as_bytes(), WASM, model.file()];
     for (name, bytes) in EXPORT_FILES.iter().zip(contents) {
-        std::fs::write(dir.join(name), bytes)?;
+        std::fs::write(dir.join(name), bytes)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))?;
     }
     Ok(())
 }

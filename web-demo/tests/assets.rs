@@ -210,6 +210,16 @@ fn export_writes_the_page_module_and_model() {
         err.contains("a file of that name is there; give a directory"),
         "{err}"
     );
+    // a directory where one of the files goes: the file is named
+    let other = dir.join("other");
+    std::fs::create_dir_all(other.join("model.nnet")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+        .args(["export", other.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("model.nnet: Is a directory"), "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
         .args([
             "export",
