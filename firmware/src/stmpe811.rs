@@ -191,10 +191,12 @@ impl<I2C: I2c> Stmpe811<I2C> {
     pub fn read(&mut self) -> Result<Option<RawTouch>, Error<I2C::Error>> {
         let ctrl = self.read_reg(reg::TSC_CTRL)?;
         if ctrl & 0x80 == 0 {
+            let touched = self.last.take().is_some() || self.starved >= STALL_POLLS;
             self.starved = 0;
-            if self.last.take().is_some() {
-                // just released: drop samples left from the end of the touch,
-                // so the next touch does not start with a stale position
+            if touched {
+                // just released: drop samples left from the end of the touch (or from a
+                // controller that recovered from a stall), so the next touch does not
+                // start with a stale position
                 self.reset_fifo()?;
             }
             return Ok(None);
@@ -372,12 +374,14 @@ mod tests {
         for _ in 0..STALL_POLLS + 1 {
             expectations.extend(touched_empty());
         }
-        // a sample ends it; so does a release (no sample held: the FIFO is left alone)
+        // a sample ends it; so does a release, which empties the FIFO
         expectations.extend(sample.clone());
         for _ in 0..STALL_POLLS {
             expectations.extend(touched_empty());
         }
         expectations.push(r(reg::TSC_CTRL, vec![0x01]));
+        expectations.push(w(reg::FIFO_STA, 0x01));
+        expectations.push(w(reg::FIFO_STA, 0x00));
         for _ in 0..STALL_POLLS {
             expectations.extend(touched_empty());
         }

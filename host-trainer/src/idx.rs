@@ -284,20 +284,20 @@ pub fn find_split(dir: &Path, split: Split) -> Result<(PathBuf, PathBuf)> {
     };
     let pick = |kind: &str, idx: &str| -> Result<PathBuf> {
         let ending = format!("{idx}-ubyte");
-        // the names of the set's file, each without its .gz
-        let mut sets: Vec<String> = names
+        // (the name without .gz, the file's name) of each match; a raw file sorts
+        // before its .gz twin, and is the one kept
+        let mut found: Vec<(&str, &str)> = names
             .iter()
-            .map(|n| n.strip_suffix(".gz").unwrap_or(n).to_string())
-            .filter(|n| {
-                let l = n.to_ascii_lowercase();
+            .map(|n| (n.strip_suffix(".gz").unwrap_or(n), n.as_str()))
+            .filter(|(stem, _)| {
+                let l = stem.to_ascii_lowercase();
                 l.ends_with(&ending) && is_split(&l) && l.contains(kind)
             })
             .collect();
-        sets.sort();
-        sets.dedup();
-        match sets.as_slice() {
-            [raw] if names.contains(raw) => Ok(dir.join(raw)),
-            [raw] => Ok(dir.join(format!("{raw}.gz"))),
+        found.sort();
+        found.dedup_by_key(|(stem, _)| *stem);
+        match found.as_slice() {
+            [(_, file)] => Ok(dir.join(file)),
             [] => Err(Error::Dataset(format!(
                 "{}: no {:?} {kind} file (*{}*{kind}*{ending}[.gz]) found; run `host-trainer fetch-mnist --dir {}`",
                 dir.display(),
@@ -310,7 +310,7 @@ pub fn find_split(dir: &Path, split: Split) -> Result<(PathBuf, PathBuf)> {
                 dir.display(),
                 several.len(),
                 split,
-                several.join(", ")
+                several.iter().map(|(_, file)| *file).collect::<Vec<_>>().join(", ")
             ))),
         }
     };

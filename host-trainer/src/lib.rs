@@ -47,27 +47,27 @@ pub fn note(line: std::fmt::Arguments<'_>) {
 /// half-written one. Missing directories are created ([`create_dirs`]).
 ///
 /// A symbolic link is followed: the file it names is written and the link
-/// stays a link. A path that is not a regular file or a directory (a device
-/// such as `/dev/null` or `/dev/stdout`, a named pipe) is written through,
-/// never replaced.
+/// stays a link. A device, a pipe or a standard stream ([`Destination::Through`]:
+/// `/dev/null`, `/dev/stdout`) is written into, never replaced.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
-    if is_special(path) {
-        return std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .and_then(|mut f| f.write_all(bytes))
-            .map_err(|e| Error::io(path, e));
-    }
-    let target = link_target(path);
-    let path = target.as_path();
+    let path = match destination(path)? {
+        Destination::Through(path) => {
+            return std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .and_then(|mut f| f.write_all(bytes))
+                .map_err(|e| Error::io(path, e));
+        }
+        Destination::File(path) => path,
+    };
     let Some(name) = path.file_name() else {
         return Err(Error::Config(format!(
             "{}: names no file to write",
             path.display()
         )));
     };
-    let dir = parent_dir(path);
+    let dir = parent_dir(&path);
     create_dirs(dir)?;
     let part = dir.join(format!(
         ".{}.{}.part",
@@ -79,39 +79,55 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
             f.write_all(bytes)?;
             f.sync_all()
         })
-        .and_then(|()| std::fs::rename(&part, path));
+        .and_then(|()| std::fs::rename(&part, &path));
     written.map_err(|e| {
         let _ = std::fs::remove_file(&part);
-        Error::io(path, e)
+        Error::io(&path, e)
     })
 }
 
-/// Whether `path` (its links followed) is there and neither a regular file
-/// nor a directory: a device, a named pipe, a socket. Such a path is written
-/// through ([`write_file`]), never replaced.
-pub fn is_special(path: &std::path::Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+/// Where a write to a path lands ([`destination`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// Written into and never replaced, the path as given: a device, a named
+    /// pipe, a socket, or any path that is or links into `/dev/` or `/proc/`
+    /// (`/dev/stdout` redirected to a file: the shell's file, not a new one).
+    Through(std::path::PathBuf),
+    /// Replaced whole: this regular file (there or not yet), the path's links followed.
+    File(std::path::PathBuf),
 }
 
-/// The file that writing `path` should replace: `path`, or, when it is a
-/// symbolic link, the file the link names (the system's answer when that
-/// exists; for a link to a file not made yet, its chain of links followed,
-/// each relative target taken from its link's directory, 40 links at most).
-pub fn link_target(path: &std::path::Path) -> std::path::PathBuf {
-    if !path.is_symlink() {
-        return path.to_path_buf();
-    }
-    if let Ok(real) = std::fs::canonicalize(path) {
-        return real;
+/// Links followed in a chain before it counts as a loop (Linux's limit).
+pub const MAX_LINKS: usize = 40;
+
+/// Where writing `path` lands: its chain of symbolic links followed (a relative
+/// target from its link's directory), at most [`MAX_LINKS`] of them (a loop is
+/// an error).
+pub fn destination(path: &std::path::Path) -> Result<Destination> {
+    let system = |p: &std::path::Path| p.starts_with("/dev") || p.starts_with("/proc");
+    let through = || Ok(Destination::Through(path.to_path_buf()));
+    if system(path) {
+        return through();
     }
     let mut at = path.to_path_buf();
-    for _ in 0..40 {
+    for _ in 0..=MAX_LINKS {
         let Ok(next) = std::fs::read_link(&at) else {
-            break;
+            let special = std::fs::metadata(&at).is_ok_and(|m| !m.is_file() && !m.is_dir());
+            return if special {
+                through()
+            } else {
+                Ok(Destination::File(at))
+            };
         };
         at = parent_dir(&at).join(next);
+        if system(&at) {
+            return through();
+        }
     }
-    at
+    Err(Error::Config(format!(
+        "{}: more than {MAX_LINKS} symbolic links in a row (a loop?)",
+        path.display()
+    )))
 }
 
 /// The directory a file path lies in (`.` for a bare file name).

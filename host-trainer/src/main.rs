@@ -116,7 +116,8 @@ enum Cmd {
         /// Write one JSON object per epoch to this file.
         #[arg(long)]
         log_json: Option<PathBuf>,
-        /// Do not write the training-curve PNG.
+        /// Do not write the training-curve PNG (none is written beside a device or a pipe
+        /// such as --out /dev/null either).
         #[arg(long)]
         no_plot: bool,
         /// Labelled ink drawings (JSON Lines, one drawing with a "label" 0-9 per line, e.g. the
@@ -449,6 +450,12 @@ fn run() -> Result<()> {
                 ink_weight,
                 font_digits,
             };
+            // no picture is made beside a device or a pipe (--out /dev/null)
+            let through = matches!(
+                host_trainer::destination(&out)?,
+                host_trainer::Destination::Through(_)
+            );
+            let no_plot = no_plot || through;
             if !no_plot {
                 // the training curve is written after the model: checked before the run too
                 let curve = plot::curve_path(&out);

@@ -625,10 +625,11 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
 /// Checks that the file `option` names (the `what`) can be written at `out` without
 /// writing it: not a directory, its directory created if missing and
 /// writable (a file is created there and removed), and an existing file open
-/// for writing (left as it is). A link is checked at the file it names; a
-/// device or a pipe, which [`crate::write_file`] writes through, is taken as
-/// it is. `train` calls it before it trains, so that a run is never lost to
-/// an output path it cannot write.
+/// for writing (left as it is). A link is checked at the file it names; what
+/// [`crate::write_file`] writes into ([`crate::Destination::Through`]) must be
+/// there, and a pipe must have its reader (its writer would wait for one at
+/// the end of the run). `train` calls it before it trains, so that a run is
+/// never lost to an output path it cannot write.
 pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
     if out.is_dir() {
         return Err(Error::Config(format!(
@@ -636,12 +637,10 @@ pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
             out.display()
         )));
     }
-    if crate::is_special(out) {
-        // a device or a pipe is written through (crate::write_file), and nothing is made
-        // beside it; opened only then (a pipe's opening waits for its reader)
-        return Ok(());
-    }
-    let target = crate::link_target(out);
+    let target = match crate::destination(out)? {
+        crate::Destination::Through(path) => return check_through(&path),
+        crate::Destination::File(path) => path,
+    };
     let out = target.as_path();
     if out.exists() {
         std::fs::OpenOptions::new()
@@ -664,6 +663,32 @@ pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// An output written into ([`crate::Destination::Through`]): it must be there
+/// (nothing is made in `/dev` or `/proc`), and a pipe must have a reader.
+fn check_through(out: &Path) -> Result<()> {
+    let meta = std::fs::metadata(out).map_err(|e| Error::io(out, e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+        if meta.file_type().is_fifo() {
+            // a pipe opened without waiting: ENXIO when nothing reads it
+            if let Err(e) = std::fs::OpenOptions::new()
+                .append(true)
+                .custom_flags(libc::O_NONBLOCK)
+                .open(out)
+            {
+                return Err(Error::Config(format!(
+                    "{}: a pipe that nothing reads yet ({e}): start its reader first",
+                    out.display()
+                )));
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = meta;
+    Ok(())
+}
+
 /// Refuses an output path that names one of the command's inputs (by path,
 /// `.` and `..`, symbolic or hard links alike): writing it would destroy the
 /// input. `option` names the output's option, `inputs` each input's option
@@ -682,8 +707,16 @@ pub fn check_not_input(out: &Path, option: &str, inputs: &[(&str, &Path)]) -> Re
 }
 
 /// Whether `a` and `b` are the same file: the same existing file, or, when
-/// one does not exist yet, the same name in the same directory.
+/// one does not exist yet, the same name in the same directory (links
+/// followed). What is written into (a device, a pipe: [`crate::Destination::Through`])
+/// is no file to destroy.
 fn same_file(a: &Path, b: &Path) -> bool {
+    let (Ok(crate::Destination::File(a)), Ok(crate::Destination::File(b))) =
+        (crate::destination(a), crate::destination(b))
+    else {
+        return false;
+    };
+    let (a, b) = (a.as_path(), b.as_path());
     let (Ok(ma), Ok(mb)) = (std::fs::metadata(a), std::fs::metadata(b)) else {
         return resolved(a).is_some_and(|a| resolved(b) == Some(a));
     };

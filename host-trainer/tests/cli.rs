@@ -724,7 +724,7 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     // a link to this process's standard output (a pipe here): the model comes out there
     // (a link in the scratch directory: a failure replaces it, never a system file)
     let piped = d.join("stdout.nnet");
-    symlink("/proc/self/fd/1", &piped).unwrap();
+    symlink("/dev/fd/1", &piped).unwrap();
     let o = quantize(&piped);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
@@ -735,6 +735,68 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
         o.stdout.windows(4).any(|w| w == b"NNET"),
         "no model on the standard output"
     );
+
+    // two outputs linked to one device are fine, and no training curve is made beside them
+    let (null1, null2) = (d.join("null1.nnet"), d.join("null2.json"));
+    symlink("/dev/null", &null1).unwrap();
+    symlink("/dev/null", &null2).unwrap();
+    let (n1, n2) = (null1.to_str().unwrap(), null2.to_str().unwrap());
+    ok(&[
+        "train",
+        "--data",
+        data,
+        "--hidden",
+        "32",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--out",
+        n1,
+        "--log-json",
+        n2,
+    ]);
+    assert!(null1.is_symlink() && null2.is_symlink());
+    assert!(!d.join("null1.training.png").exists());
+    // a link to a file not made yet is that file: not a second output's name as well
+    let e = err(&[
+        "train",
+        "--data",
+        data,
+        "--hidden",
+        "32",
+        "--out",
+        d.join("dangling.nnet").to_str().unwrap(),
+        "--log-json",
+        d.join("real/new.nnet").to_str().unwrap(),
+    ]);
+    assert!(e.contains("--log-json names the same file as --out"), "{e}");
+    // a loop of links is an error, and none of its links is replaced
+    symlink("loop-b", d.join("loop-a")).unwrap();
+    symlink("loop-a", d.join("loop-b")).unwrap();
+    let o = quantize(&d.join("loop-a"));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("symbolic links in a row"),
+        "{e}"
+    );
+    assert!(d.join("loop-a").is_symlink() && d.join("loop-b").is_symlink());
+    // a pipe that nothing reads is refused before the work, not waited on after it
+    let fifo = d.join("fifo.nnet");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let e = err(&[
+        "train",
+        "--data",
+        data,
+        "--hidden",
+        "32",
+        "--out",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(e.contains("a pipe that nothing reads yet"), "{e}");
 
     // the data set's files are inputs: never an output, before the work
     let labels = d.join("t10k-labels-idx1-ubyte");
@@ -823,10 +885,12 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     .unwrap();
     let e = err(&["evaluate", "--model", shipped, "--data", data]);
     assert!(
-        e.contains("2 Test images files (emnist-t10k-images-idx3-ubyte, t10k-images-idx3-ubyte)")
-            && e.contains("one data set"),
+        e.contains(
+            "2 Test images files (emnist-t10k-images-idx3-ubyte.gz, t10k-images-idx3-ubyte)"
+        ) && e.contains("one data set"),
         "{e}"
     );
+    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// `make-inkset --out-dir DIR` writes every set, the training digits of

@@ -58,7 +58,7 @@ fn seconds(name: &str, s: f64) -> Result<Duration> {
         .filter(|d| d.as_millis() >= 1 && s <= MAX_SECONDS)
         .with_context(|| {
             // as written for everyday values (0, 0.0001, 90000), in exponent form beyond
-            let got = if s.abs() < 1e15 {
+            let got = if s == 0.0 || (1e-4..1e15).contains(&s.abs()) {
                 format!("{s}")
             } else {
                 format!("{s:e}")

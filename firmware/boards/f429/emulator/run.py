@@ -739,6 +739,10 @@ def main():
         sys.exit("error: --forget already holds Clear: give --forget or --hold-clear")
     if a.stall_at_lift and not a.sim:
         sys.exit("error: --stall-at-lift needs a drawing: give --sim")
+    if a.stall_at_lift and (a.idle < 30 or a.teach or a.forget or a.hold_clear):
+        # the firmware waits 20 polls before it calls the controller stalled: the run must go on
+        # past that, and a stalled controller plays none of the script's later touches
+        sys.exit("error: --stall-at-lift needs --idle 30 or more, and no --teach, --forget or --hold-clear")
     if a.cannot_start and (a.sim or a.feeds or a.flash_out):
         sys.exit("error: --cannot-start plays no script: leave out --sim, --feeds and --flash-out")
     idle = [None] * a.idle
