@@ -666,7 +666,13 @@ pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
 /// An output written into ([`crate::Destination::Through`]): it must be there
 /// (nothing is made in `/dev` or `/proc`), and a pipe must have a reader.
 fn check_through(out: &Path) -> Result<()> {
-    let meta = std::fs::metadata(out).map_err(|e| Error::io(out, e))?;
+    let meta = std::fs::metadata(out).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Config(format!(
+            "{}: not there, and nothing is made under /dev or /proc (it is written into)",
+            out.display()
+        )),
+        _ => Error::io(out, e),
+    })?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
