@@ -88,6 +88,9 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
     assert.equal(await page.getByRole("button", { name: "Save drawing" }).isDisabled(), false, "saving is one click");
   }
   assert.equal(taught, style.length);
+  // the accuracy the footer gives is the shipped model's, and it says so
+  assert.match(await page.locator("#model-info").textContent(),
+    /99\.\d\d% MNIST test accuracy.* Adapted in this browser by \d+ corrections: its answers are no longer the shipped model's or the server's, and the MNIST accuracy given is the shipped model's\.$/);
   assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, SIX, "a new drawing of the style is now a 6");
   const drawings = [];
   for (const [d, box] of others) {

@@ -245,6 +245,10 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   assert.ok(drawingMs > 4 * 120, `the drawing took ${drawingMs} ms: long enough for several live requests`);
   assert.ok(failed <= 1 + strokes.length, `${failed} requests for ${strokes.length} strokes in ${drawingMs} ms`);
   assert.match(await page.locator("#detail").textContent(), /^the server cannot be reached/);
+  // saving needs no network: the drawing can still be labelled and kept
+  await page.locator("label[for=label-7]").click();
+  await page.getByRole("button", { name: "Save drawing" }).click();
+  assert.match(await page.locator("#save-status").textContent(), /^Saved a 7\./);
   // back again: the next stroke's end is answered
   await page.unroute("**/api/predict");
   await page.keyboard.press("Escape");
@@ -253,11 +257,24 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   await context.close();
 });
 
-test("a phone held sideways fits the whole pad on its screen; in dark mode the accent buttons' text and the pad's hint are legible (contrast 4.5:1)", async () => {
+test("a phone held sideways shows the whole pad and the answer beside it on its screen; in dark mode the accent buttons' text and the pad's hint are legible (contrast 4.5:1)", async () => {
+  for (const [width, height] of [[610, 360], [667, 375], [915, 412]]) {
+    const { context, page } = await openPage(browser,
+      { viewport: { width, height }, hasTouch: true, isMobile: true }, base);
+    const pad = await padRect(page);
+    const answer = await page.locator("#result").boundingBox();
+    assert.ok(pad.y + pad.height <= height, `${width}x${height}: the pad ends at ${pad.y + pad.height}px, on the screen`);
+    assert.ok(answer.y + 40 <= height && answer.x >= pad.x + pad.width,
+      `${width}x${height}: the answer (${answer.x}, ${answer.y}) beside the pad, on the screen`);
+    const [scroll, client] = await page.evaluate(() =>
+      [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(scroll <= client, `${width}x${height}: no horizontal scrolling (${scroll} > ${client})`);
+    await context.close();
+  }
   const { context, page, problems } = await openPage(browser,
     { viewport: { width: 740, height: 360 }, hasTouch: true, isMobile: true, colorScheme: "dark" }, base);
   const rect = await padRect(page);
-  assert.ok(rect.height <= 360 - 100, `the pad (${rect.height}px) fits a 360px high screen with room to spare`);
+  assert.ok(rect.y + rect.height <= 360, `the pad (${rect.y}+${rect.height}px) fits a 360px high screen`);
   // WCAG contrast of two CSS colours
   const contrast = (a, b) => page.evaluate(([a, b]) => {
     const lum = (c) => {
