@@ -308,17 +308,21 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     }
     // a run that cannot write its model, or would write over its input, is refused before it trains
     check_output(&cfg.out, "--out", "model file")?;
-    // the data set's files are inputs too (the split that is missing is an error later)
-    let data_files: Vec<PathBuf> = [Split::Train, Split::Test]
-        .into_iter()
-        .filter_map(|split| idx::find_split(&cfg.data, split).ok())
-        .flat_map(|(images, labels)| [images, labels])
-        .collect();
+    // the data set's files, found once: inputs no output may name, loaded below (a missing
+    // training split is an error there, a missing test split leaves the test out)
+    let train_files = idx::find_split(&cfg.data, Split::Train);
+    let test_files = idx::find_split(&cfg.data, Split::Test).ok();
     let inputs: Vec<(&str, &Path)> = cfg
         .ink
         .iter()
         .map(|p| ("--ink", p.as_path()))
-        .chain(data_files.iter().map(|p| ("a --data file", p.as_path())))
+        .chain(
+            train_files
+                .iter()
+                .chain(&test_files)
+                .flat_map(|(images, labels)| [images, labels])
+                .map(|p| ("a --data file", p.as_path())),
+        )
         .collect();
     check_not_input(&cfg.out, "--out", &inputs)?;
     if let Some(log) = &cfg.log_json {
@@ -336,7 +340,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         Some(_) if cfg.font_digits > 0.0 => Some(training_fonts()?),
         _ => None,
     };
-    let mut all = idx::load(&cfg.data, Split::Train)?;
+    let (images, labels) = train_files?;
+    let mut all = idx::load_pair(&images, &labels)?;
     if let Some(l) = cfg.limit {
         all = all.head(l);
     }
@@ -346,9 +351,9 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             cfg.data.display()
         )));
     }
-    let test = match idx::find_split(&cfg.data, Split::Test) {
-        Ok((i, l)) => Some(idx::load_pair(&i, &l)?),
-        Err(_) => None,
+    let test = match &test_files {
+        Some((images, labels)) => Some(idx::load_pair(images, labels)?),
+        None => None,
     };
     // seeded split into training and validation images
     let mut perm: Vec<usize> = (0..all.len()).collect();

@@ -8,6 +8,9 @@ use common::run;
 use std::path::Path;
 use std::process::Command;
 
+/// The shipped f32 model.
+const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+
 fn ok(args: &[&str]) -> String {
     let o = run(args);
     assert!(
@@ -310,7 +313,7 @@ fn bad_input_gives_clear_errors() {
     let bomb = d.join("bomb.png");
     let side = host_trainer::predict::MAX_PNG_SIDE + 1;
     image::GrayImage::new(side, 1).save(&bomb).unwrap();
-    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+    let shipped = SHIPPED;
     let e = err(&["predict", bomb.to_str().unwrap(), "--model", shipped]);
     assert!(
         e.contains(&format!("{side}x1 pixels; predict reads images of at most")),
@@ -590,7 +593,7 @@ fn outputs_are_written_whole_or_not_at_all() {
     let d = common::tmpdir("cli-whole");
     common::synthetic(&d, 100, 21);
     let data = d.to_str().unwrap();
-    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+    let shipped = SHIPPED;
     let keep = d.join("keep.nnet");
     std::fs::write(&keep, b"an earlier file").unwrap();
     // the shell ignores SIGXFSZ, so a write past `ulimit -f` (in 512-byte
@@ -692,7 +695,7 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     let d = common::tmpdir("cli-links");
     common::synthetic(&d, 200, 5);
     let data = d.to_str().unwrap();
-    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+    let shipped = SHIPPED;
     let quantize = |out: &Path| {
         run(&[
             "quantize",
