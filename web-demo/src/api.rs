@@ -507,8 +507,8 @@ impl PredictResponse<'_> {
 }
 
 /// A number for an error message: plain when short, scientific when huge
-/// or tiny.
-fn num(v: f64) -> String {
+/// or tiny (the API's messages, and the command line's in `main`).
+pub fn num(v: f64) -> String {
     if v == 0.0 || (1e-6..1e9).contains(&v.abs()) {
         format!("{v}")
     } else {

@@ -57,13 +57,10 @@ fn seconds(name: &str, s: f64) -> Result<Duration> {
         .ok()
         .filter(|d| d.as_millis() >= 1 && s <= MAX_SECONDS)
         .with_context(|| {
-            // as written for everyday values (0, 0.0001, 90000), in exponent form beyond
-            let got = if s == 0.0 || (1e-4..1e15).contains(&s.abs()) {
-                format!("{s}")
-            } else {
-                format!("{s:e}")
-            };
-            format!("--{name} must be a number of seconds from 0.001 to {MAX_SECONDS}, got {got}")
+            format!(
+                "--{name} must be a number of seconds from 0.001 to {MAX_SECONDS}, got {}",
+                web_demo::api::num(s)
+            )
         })
 }
 

@@ -189,47 +189,33 @@ fn export_writes_the_page_module_and_model() {
     expected.sort();
     assert_eq!(names, expected);
 
+    // `export ARGS` must fail with a message that says `says`
+    let refused = |args: &[&str], says: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+            .arg("export")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "export {args:?} succeeded");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "export {args:?}: {err}");
+    };
     // a directory that cannot be made, and a bad model, are clear errors
     let blocked = dir.join("index.html").join("sub");
-    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
-        .args(["export", blocked.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("cannot write the static page"), "{err}");
+    refused(&[blocked.to_str().unwrap()], "cannot write the static page");
     // a file where the directory should be is named as such
     let file = dir.join("index.html");
-    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
-        .args(["export", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("a file of that name is there; give a directory"),
-        "{err}"
+    refused(
+        &[file.to_str().unwrap()],
+        "a file of that name is there; give a directory",
     );
     // a directory where one of the files goes: the file is named
     let other = dir.join("other");
     std::fs::create_dir_all(other.join("model.nnet")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
-        .args(["export", other.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("model.nnet: Is a directory"), "{err}");
-    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
-        .args([
-            "export",
-            dir.to_str().unwrap(),
-            "--model",
-            "/nonexistent.nnet",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read model file"));
+    refused(&[other.to_str().unwrap()], "model.nnet: Is a directory");
+    refused(
+        &[dir.to_str().unwrap(), "--model", "/nonexistent.nnet"],
+        "cannot read model file",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
