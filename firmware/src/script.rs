@@ -407,12 +407,18 @@ where
     visit(UiState::Forgot, target);
     crate::notice::draw_banner(crate::notice::NOT_ERASED, target)?;
     visit(UiState::NotErased, target);
-    App::learning(net.clone()).draw(target)?;
-    crate::notice::draw_banner(crate::notice::WATCHDOG_RESTARTED, target)?;
-    visit(UiState::WatchdogRestarted, target);
-    App::learning(net.clone()).draw(target)?;
-    crate::notice::draw_banner(crate::notice::LEARNED_DAMAGED, target)?;
-    visit(UiState::LearnedDamaged, target);
+    // the start-up banners over the empty canvas
+    for (state, banner) in [
+        (
+            UiState::WatchdogRestarted,
+            crate::notice::WATCHDOG_RESTARTED,
+        ),
+        (UiState::LearnedDamaged, crate::notice::LEARNED_DAMAGED),
+    ] {
+        App::learning(net.clone()).draw(target)?;
+        crate::notice::draw_banner(banner, target)?;
+        visit(state, target);
+    }
     crate::notice::draw_screen(
         crate::notice::CANNOT_START,
         crate::notice::MODEL_INVALID,
