@@ -14,17 +14,18 @@
 //! handwriting).
 //!
 //! The fonts are not in the repository; they are read from the paths the
-//! Debian packages install (`apt-get install` the packages in
-//! [`FONTS`]: [`install_command`]). The committed set is a drawing made with
-//! the fonts, the use their licences (SIL OFL, BSD-3-Clause, GPL with the font
-//! exception) allow; the fonts' SHA-256 are pinned in [`FONTS`], so a
-//! different version of a package is an error naming it instead of a
-//! silently different set.
+//! Debian packages install (`apt-get install` the packages in [`FONTS`]:
+//! [`install_command`]), and some training fonts from the npm packages
+//! installed into `host-trainer/fonts` ([`NPM_COMMAND`]). The committed set
+//! is a drawing made with the fonts, the use their licences (SIL OFL,
+//! BSD-3-Clause, GPL with the font exception) allow; the fonts' SHA-256 are
+//! pinned in [`FONTS`], so a different version of a package is an error
+//! naming it instead of a silently different set.
 //!
 //! Record `i` shows digit `i % 10` of font `(i / 10) % FONTS.len()`, variant
 //! `i / (10 * FONTS.len())`, from its own SplitMix64 stream like the other sets.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ab_glyph::{Font, FontVec, PxScale};
 use nnet_core::ink::InkRecord;
@@ -48,16 +49,39 @@ pub const GLYPH_PX: f32 = 80.0;
 /// Blank border around the rasterised glyph, px.
 pub const PAD: usize = 4;
 
+/// Where a font file comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registry {
+    /// A Debian package, installed with `apt-get install` ([`install_command`]);
+    /// the path is where the package puts the file.
+    Debian,
+    /// An npm package of `host-trainer/fonts/package.json`, installed with
+    /// [`NPM_COMMAND`] (versions pinned by its `package-lock.json`); the path
+    /// is relative to [`NPM_DIR`].
+    Npm,
+}
+
+/// The directory of the npm font packages: `host-trainer/fonts` of the
+/// checkout the trainer was built from.
+pub const NPM_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fonts");
+
+/// The command that installs the npm font packages, from the repository root
+/// (scripts/setup runs it).
+pub const NPM_COMMAND: &str = "npm ci --prefix host-trainer/fonts --ignore-scripts";
+
 /// One handwriting font: one writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FontSpec {
     /// Short name used in reports.
     pub name: &'static str,
-    /// Debian package that installs it.
+    /// Where it comes from.
+    pub registry: Registry,
+    /// Debian or npm package that installs it.
     pub package: &'static str,
-    /// Installed path.
+    /// Installed path: absolute for Debian, relative to [`NPM_DIR`] for npm.
     pub path: &'static str,
-    /// SHA-256 of the font file (Debian 12 "bookworm").
+    /// SHA-256 of the font file (Debian 12 "bookworm", or the npm package's
+    /// version in `host-trainer/fonts/package-lock.json`).
     pub sha256: &'static str,
     /// Whose hand, and the licence.
     pub about: &'static str,
@@ -70,6 +94,7 @@ pub type DigitStrokes = Vec<Vec<[f32; 2]>>;
 pub const FONTS: &[FontSpec] = &[
     FontSpec {
         name: "dkg",
+        registry: Registry::Debian,
         package: "fonts-dkg-handwriting",
         path: "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
         sha256: "93eb07f57b84f04fa975ebf49ecec43d9b2c85834a9b63864072c6b993efd131",
@@ -77,6 +102,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "breip",
+        registry: Registry::Debian,
         package: "fonts-breip",
         path: "/usr/share/fonts/truetype/breip/Breip.ttf",
         sha256: "cded2aeeeb7d35baa8aa5b57df35a25836910498271d3d2eec502f6aa7033eb7",
@@ -84,6 +110,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bw-build",
+        registry: Registry::Debian,
         package: "fonts-bwht",
         path: "/usr/share/fonts/opentype/bwht/BecauseWeBuild-Regular.otf",
         sha256: "202160d49b0cfbe8a812c5a75487058f7caba2398324214a1e6d34f24b68d855",
@@ -91,6 +118,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bw-connect",
+        registry: Registry::Debian,
         package: "fonts-bwht",
         path: "/usr/share/fonts/opentype/bwht/BecauseWeConnect-Regular.otf",
         sha256: "c9c7135605a5c8cd143b611881c93383c6804166c4770810ab0c07dbbff3aac9",
@@ -98,6 +126,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bw-create",
+        registry: Registry::Debian,
         package: "fonts-bwht",
         path: "/usr/share/fonts/opentype/bwht/BecauseWeCreate-Regular.otf",
         sha256: "abdbea89b7de43bccae63975af1714a26a473584341d5c395fca1cb1c51ff48f",
@@ -105,6 +134,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bw-learn",
+        registry: Registry::Debian,
         package: "fonts-bwht",
         path: "/usr/share/fonts/opentype/bwht/BecauseWeLearn-Regular.otf",
         sha256: "d5551a6a1449de4ee2e8ddcd0bcc3e7d292d24c61fc6515d8db9b03a65b127dd",
@@ -112,6 +142,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bw-mentor",
+        registry: Registry::Debian,
         package: "fonts-bwht",
         path: "/usr/share/fonts/opentype/bwht/BecauseWeMentor-Regular.otf",
         sha256: "b71888fd9a79936e44a55baf1bf0bb4e594827be890882c4fc9918409e8c2509",
@@ -119,6 +150,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bw-organize",
+        registry: Registry::Debian,
         package: "fonts-bwht",
         path: "/usr/share/fonts/opentype/bwht/BecauseWeOrganize-Regular.otf",
         sha256: "f97f8557caa4de42f743d8d4ea0851993b12c112e8713fd6d6d08881e6a24c5e",
@@ -126,6 +158,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "humor-sans",
+        registry: Registry::Debian,
         package: "fonts-humor-sans",
         path: "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf",
         sha256: "2ded6a27448c9ed30aaff177744e2bcf1e52e0aab018b2a8be64565df633318f",
@@ -133,6 +166,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "kiloji",
+        registry: Registry::Debian,
         package: "fonts-kiloji",
         path: "/usr/share/fonts/truetype/kiloji/kiloji.ttf",
         sha256: "f75142c667d7a6ba69d18bd694a4efe68780e607b3c4382e5d30a042c96e9e41",
@@ -140,6 +174,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "klee",
+        registry: Registry::Debian,
         package: "fonts-klee",
         path: "/usr/share/fonts/truetype/klee/KleeOne-Regular.ttf",
         sha256: "2e466518e3762920add16d542cb73130cbd74968d3b3e92ccbc550c5a76f815b",
@@ -147,6 +182,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "seto",
+        registry: Registry::Debian,
         package: "fonts-seto",
         path: "/usr/share/fonts/truetype/seto/setofont.ttf",
         sha256: "af54468357473617a77515436f7dca8f9376690aa514f3a7dbfc36a3b3f8229e",
@@ -154,6 +190,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "yozfont",
+        registry: Registry::Debian,
         package: "fonts-yozvox-yozfont-new-kana",
         path: "/usr/share/fonts/truetype/yozvox-yozfont/YOzRN_.ttf",
         sha256: "0f4d23aea18e7e25d592bfec392b3bba97aa1efbe0209f5119ad075856fc5472",
@@ -161,6 +198,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "yusei-magic",
+        registry: Registry::Debian,
         package: "fonts-yusei-magic",
         path: "/usr/share/fonts/truetype/yusei-magic/YuseiMagic-Regular.ttf",
         sha256: "65e62d87973faaa92b473afd8fc36eeb81b738118e80223be0b2ecda74d05cb4",
@@ -168,6 +206,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "delphine",
+        registry: Registry::Debian,
         package: "fonts-sjfonts",
         path: "/usr/share/fonts/truetype/sjfonts/Delphine.ttf",
         sha256: "afeea795e392f6b8e0cc4ba3978375908d1f29f8d82f1b7b15d9fdc755a05288",
@@ -175,6 +214,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "stevehand",
+        registry: Registry::Debian,
         package: "fonts-sjfonts",
         path: "/usr/share/fonts/truetype/sjfonts/SteveHand.ttf",
         sha256: "51e0820b832b2cd3db9dc9a759520c868166ae291f19afc3d94689e668d0435e",
@@ -182,6 +222,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "ecolier",
+        registry: Registry::Debian,
         package: "fonts-ecolier-court",
         path: "/usr/share/fonts/truetype/ecolier-court/Ecolier-court.ttf",
         sha256: "bdbbded05cbb318d470d36475aefe2435847e025a2c7cd3610f8f13bf8e2a829",
@@ -189,6 +230,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "kristi",
+        registry: Registry::Debian,
         package: "fonts-kristi",
         path: "/usr/share/fonts/truetype/kristi/Kristi.ttf",
         sha256: "6c14164cd50b52d03d88728971285fe1dbf0d6ee8af6d29274b5d5026a0fb622",
@@ -196,6 +238,7 @@ pub const FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "havana",
+        registry: Registry::Debian,
         package: "fonts-havana",
         path: "/usr/share/fonts/opentype/havana/Havana-Regular.otf",
         sha256: "f0f4e84f9903c32706691df31e422e0ab919eb9569702100dfc1dff7ca184562",
@@ -205,12 +248,14 @@ pub const FONTS: &[FontSpec] = &[
 
 /// The fonts of the training digits (`train --augment`), in record order:
 /// other hands than [`FONTS`] (no package, file or digit glyph in common;
-/// tested), handwriting and hand-lettering from Debian packages whose
-/// licences allow drawings made with them (SIL OFL, GPL with the font
-/// exception, public domain).
+/// tested), handwriting and hand-lettering from Debian packages and then npm
+/// packages (Google Fonts' handwriting fonts as `@expo-google-fonts` ships
+/// them), whose licences allow drawings made with them (SIL OFL, Apache-2.0,
+/// GPL with the font exception, public domain).
 pub const TRAINING_FONTS: &[FontSpec] = &[
     FontSpec {
         name: "rufscript",
+        registry: Registry::Debian,
         package: "fonts-rufscript",
         path: "/usr/share/fonts/truetype/rufscript/Rufscript010.ttf",
         sha256: "99b16515f19ab35d18049235797b0dbe3ec73535d455994442b206c96405050f",
@@ -218,6 +263,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "dancing-script",
+        registry: Registry::Debian,
         package: "fonts-dancingscript",
         path: "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
         sha256: "38178945aaefdea573f4998d8b984985aaebb95964da337b23e77e682d7d3d17",
@@ -225,6 +271,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "kaushan-script",
+        registry: Registry::Debian,
         package: "fonts-kaushanscript",
         path: "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf",
         sha256: "c007ebe4c813374ed02da003394b73b39fa709ff5891c5613733c96be595ba28",
@@ -232,6 +279,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "comic-neue",
+        registry: Registry::Debian,
         package: "fonts-comic-neue",
         path: "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
         sha256: "2728ee8f303e31934e62bf27b044fd7657b0613412d51f7444db1078cc3a7cb2",
@@ -239,6 +287,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "tomson-talks",
+        registry: Registry::Debian,
         package: "fonts-tomsontalks",
         path: "/usr/share/fonts/truetype/tomsontalks/TomsonTalks.ttf",
         sha256: "f7beeee4f3e11e38281f528dcf8a20218c6ce9b7a5b2acdca9f8bef303dd8526",
@@ -246,6 +295,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "cabin-sketch",
+        registry: Registry::Debian,
         package: "fonts-cabinsketch",
         path: "/usr/share/fonts/truetype/cabinsketch/CabinSketch-Regular.ttf",
         sha256: "e87bf418e498424284c289c6ba57eaba29f2fc072ee780326823650a67a48f4f",
@@ -253,6 +303,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "purisa",
+        registry: Registry::Debian,
         package: "fonts-tlwg-purisa-ttf",
         path: "/usr/share/fonts/truetype/tlwg/Purisa.ttf",
         sha256: "cceae46a2c8862c20971b9e7c5297b4c23decda9a674c0eea7ddbd3c799b14dd",
@@ -260,6 +311,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "nanum-pen",
+        registry: Registry::Debian,
         package: "fonts-nanum-extra",
         path: "/usr/share/fonts/truetype/nanum/NanumPen.ttf",
         sha256: "0e1e2cc07fd5c5d181936ecaf97363263a8d4ae6b6151039ea83cb9002b63152",
@@ -267,6 +319,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "nanum-brush",
+        registry: Registry::Debian,
         package: "fonts-nanum-extra",
         path: "/usr/share/fonts/truetype/nanum/NanumBrush.ttf",
         sha256: "5fe0e02f74c58aa25ba49908fb6775bcb7d00d19ddd68b480b51a926f5ca12ec",
@@ -274,6 +327,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "nanum-barunpen",
+        registry: Registry::Debian,
         package: "fonts-nanum-extra",
         path: "/usr/share/fonts/truetype/nanum/NanumBarunpenR.ttf",
         sha256: "f5bd6993e8376e7f0796837ba0e50e006eb1f568f5dbb571e18d66847ff4f9c0",
@@ -281,6 +335,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "navilu",
+        registry: Registry::Debian,
         package: "fonts-navilu",
         path: "/usr/share/fonts/truetype/Navilu/Navilu.ttf",
         sha256: "4d324f4050163d7ac311676ac5038f7866d68170a5a4b60b6cb92866f8f9f647",
@@ -288,6 +343,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "leckerli-one",
+        registry: Registry::Debian,
         package: "fonts-leckerli-one",
         path: "/usr/share/fonts/truetype/leckerli-one/LeckerliOne-Regular.ttf",
         sha256: "3f38ed99a07ab426eaa64c7d5773850a5dc8e6719b03125efce2cfbc82b083d7",
@@ -295,6 +351,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "lobster",
+        registry: Registry::Debian,
         package: "fonts-lobster",
         path: "/usr/share/fonts/opentype/lobster/lobster.otf",
         sha256: "4605f4c5aac8d4bb55a28a63db6c1dd06394d4b6e0cb157f61603fb26021a617",
@@ -302,6 +359,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "aoyagi-soseki",
+        registry: Registry::Debian,
         package: "fonts-aoyagi-soseki",
         path: "/usr/share/fonts/truetype/aoyagi-soseki/aoyagi-soseki.ttf",
         sha256: "40b77688adac33d2a19d080d721afd5cb6b12b7c3ef523c354ed8ec5da4e440f",
@@ -309,6 +367,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "kouzan-mouhitsu",
+        registry: Registry::Debian,
         package: "fonts-kouzan-mouhitsu",
         path: "/usr/share/fonts/truetype/kouzan-mouhitsu/kouzan-mouhitsu.ttf",
         sha256: "582f269574e71336f1ee8318664ff6cfafd84293b3267ddf39410015713c951e",
@@ -316,6 +375,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "aoyagi-kouzan-t",
+        registry: Registry::Debian,
         package: "fonts-aoyagi-kouzan-t",
         path: "/usr/share/fonts/truetype/aoyagi-kouzan-t/AoyagiKouzanT.ttf",
         sha256: "233d623f88c083631521c909950ce3046eb9f89d444a0a8be4c80ac50019fcbd",
@@ -323,6 +383,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "chilanka",
+        registry: Registry::Debian,
         package: "fonts-smc-chilanka",
         path: "/usr/share/fonts/opentype/malayalam/Chilanka-Regular.otf",
         sha256: "a8ac6dd044f5039e2c0de5af84995ff66f5c07e66eb86a59313e5a0fe7c61dfe",
@@ -330,6 +391,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "fantasque-sans",
+        registry: Registry::Debian,
         package: "fonts-fantasque-sans",
         path: "/usr/share/fonts/truetype/fantasque-sans/Normal/TTF/FantasqueSansMono-Regular.ttf",
         sha256: "5fa1f36afb10356186928d801941a059803a6c80a6a7b2fb71f1464494d18b67",
@@ -337,6 +399,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bm-kirang-haerang",
+        registry: Registry::Debian,
         package: "fonts-woowa-bm",
         path: "/usr/share/fonts/truetype/woowa-bm/BMKIRANGHAERANG-TTF.ttf",
         sha256: "d0973f3a497b42d999af2f163c63e2ebe4952c5de645d61228d2dbda13457a3f",
@@ -344,6 +407,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bm-yeonsung",
+        registry: Registry::Debian,
         package: "fonts-woowa-bm",
         path: "/usr/share/fonts/truetype/woowa-bm/BMYEONSUNG_ttf.ttf",
         sha256: "154d22ee908e6d5ac11acb3526a8dd5c6963a9379abe81330df0b1453080f63e",
@@ -351,6 +415,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bm-jua",
+        registry: Registry::Debian,
         package: "fonts-woowa-bm",
         path: "/usr/share/fonts/truetype/woowa-bm/BMJUA_ttf.ttf",
         sha256: "e8e6aa8b1b662c7bf0d7f136f29e822e0985176458a6e5d0ba08afc4a5c901a9",
@@ -358,6 +423,7 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "bm-hanna-pro",
+        registry: Registry::Debian,
         package: "fonts-woowa-bm",
         path: "/usr/share/fonts/truetype/woowa-bm/BMHANNAPro.ttf",
         sha256: "46dd67f836604840fe5abf9695d7982f396406260465fc225136ea23bed18e0a",
@@ -365,19 +431,344 @@ pub const TRAINING_FONTS: &[FontSpec] = &[
     },
     FontSpec {
         name: "gfs-gazis",
+        registry: Registry::Debian,
         package: "fonts-gfs-gazis",
         path: "/usr/share/fonts/opentype/gazis/GFSGazis.otf",
         sha256: "5613607179d2aea6bddd7dcd2b1db35d926f80e6f2b3af687dc0f0722dde1bc0",
         about: "GFS Gazis, cursive hand (Greece, Greek Font Society); OFL-1.1",
     },
+    FontSpec {
+        name: "annie-use-your-telescope",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/annie-use-your-telescope",
+        path: "node_modules/@expo-google-fonts/annie-use-your-telescope/400Regular/AnnieUseYourTelescope_400Regular.ttf",
+        sha256: "f390e6494169d51ede086829fe05f32911a96872363c8271f256ba0ba2150173",
+        about: "Annie Use Your Telescope, handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "architects-daughter",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/architects-daughter",
+        path: "node_modules/@expo-google-fonts/architects-daughter/400Regular/ArchitectsDaughter_400Regular.ttf",
+        sha256: "7e7ae3e7f37f4a56362e3dc486acf968a1023d954994901f960b0e53de3fa883",
+        about: "Architects Daughter, an architect's lettering (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "caveat",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/caveat",
+        path: "node_modules/@expo-google-fonts/caveat/400Regular/Caveat_400Regular.ttf",
+        sha256: "271ee7c4a60b1be2ba13a66990e7475c76c982ac6e906c9db25139976282f6b8",
+        about: "Caveat, quick handwriting (the Caveat Project); OFL-1.1",
+    },
+    FontSpec {
+        name: "cedarville-cursive",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/cedarville-cursive",
+        path: "node_modules/@expo-google-fonts/cedarville-cursive/400Regular/CedarvilleCursive_400Regular.ttf",
+        sha256: "cfe761535f2ab42ee297e7bfec27e6e9af18529b87ef8b7f07a000da3a18f93d",
+        about: "Cedarville Cursive, a teacher's cursive (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "coming-soon",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/coming-soon",
+        path: "node_modules/@expo-google-fonts/coming-soon/400Regular/ComingSoon_400Regular.ttf",
+        sha256: "909aabcdb145da0c393ada544d8b133cf591fb512433a517018618ba96e59fa2",
+        about: "Coming Soon, casual print; Apache-2.0",
+    },
+    FontSpec {
+        name: "covered-by-your-grace",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/covered-by-your-grace",
+        path: "node_modules/@expo-google-fonts/covered-by-your-grace/400Regular/CoveredByYourGrace_400Regular.ttf",
+        sha256: "67ee4693d8b49edab0c81c8a4effc7ee6ac422a2a31fef361715ed6df3df26fc",
+        about: "Covered By Your Grace, marker handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "edu-nsw-act-foundation",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/edu-nsw-act-foundation",
+        path: "node_modules/@expo-google-fonts/edu-nsw-act-foundation/400Regular/EduNSWACTFoundation_400Regular.ttf",
+        sha256: "285dfbc5eca9f67bdd6fbd37541c628ac6cf9d875773fff617dd9df5b51b06af",
+        about: "Edu NSW ACT Foundation, Australian school handwriting, NSW and ACT Foundation style; OFL-1.1",
+    },
+    FontSpec {
+        name: "edu-qld-beginner",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/edu-qld-beginner",
+        path: "node_modules/@expo-google-fonts/edu-qld-beginner/400Regular/EduQLDBeginner_400Regular.ttf",
+        sha256: "cce6c835d8b9bf99ccf4268419ce17269763d1f7c3fd8c1c98991eeed248bc45",
+        about: "Edu QLD Beginner, Australian school handwriting, Queensland Beginner style; OFL-1.1",
+    },
+    FontSpec {
+        name: "gaegu",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/gaegu",
+        path: "node_modules/@expo-google-fonts/gaegu/400Regular/Gaegu_400Regular.ttf",
+        sha256: "9de068b26e04a0b4b0dd8e79ff8ad26907306ff602b7169fc2dda2e4b1fb885b",
+        about: "Gaegu, handwriting (Korea); OFL-1.1",
+    },
+    FontSpec {
+        name: "gamja-flower",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/gamja-flower",
+        path: "node_modules/@expo-google-fonts/gamja-flower/400Regular/GamjaFlower_400Regular.ttf",
+        sha256: "39c519118fe8a8e78a402d0977ca05c4dd585228acd8dbf24df492ecfe9399cf",
+        about: "Gamja Flower, handwriting (Korea, YoonDesign); OFL-1.1",
+    },
+    FontSpec {
+        name: "gloria-hallelujah",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/gloria-hallelujah",
+        path: "node_modules/@expo-google-fonts/gloria-hallelujah/400Regular/GloriaHallelujah_400Regular.ttf",
+        sha256: "4206cbda828ccde275f6d8b406ad80a29d2f5d9bc1a39a86e56a1c9c7691ed8c",
+        about: "Gloria Hallelujah, comic handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "gochi-hand",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/gochi-hand",
+        path: "node_modules/@expo-google-fonts/gochi-hand/400Regular/GochiHand_400Regular.ttf",
+        sha256: "57e17aabd8bfa36f9ce790f26a64176abd01f89df2fac8263aa50003daaf81b5",
+        about: "Gochi Hand, marker handwriting (Juan Pablo del Peral); OFL-1.1",
+    },
+    FontSpec {
+        name: "homemade-apple",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/homemade-apple",
+        path: "node_modules/@expo-google-fonts/homemade-apple/400Regular/HomemadeApple_400Regular.ttf",
+        sha256: "0cce5c499541817f129b7a1078ffb89d426c1e09335e07e9b304bb34193e8eee",
+        about: "Homemade Apple, cursive handwriting; Apache-2.0",
+    },
+    FontSpec {
+        name: "indie-flower",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/indie-flower",
+        path: "node_modules/@expo-google-fonts/indie-flower/400Regular/IndieFlower_400Regular.ttf",
+        sha256: "e6a139213baa54b2ff51d300f98cc1c16d690b5046a4b0e42435cbf791767853",
+        about: "Indie Flower, round handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "just-another-hand",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/just-another-hand",
+        path: "node_modules/@expo-google-fonts/just-another-hand/400Regular/JustAnotherHand_400Regular.ttf",
+        sha256: "c4f456b0d727c7e6da6c22b9e253d5c697f07bf937b18ffc4f2b05ff78de69a9",
+        about: "Just Another Hand, narrow marker handwriting; Apache-2.0",
+    },
+    FontSpec {
+        name: "just-me-again-down-here",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/just-me-again-down-here",
+        path: "node_modules/@expo-google-fonts/just-me-again-down-here/400Regular/JustMeAgainDownHere_400Regular.ttf",
+        sha256: "a31d50c0125a31c17815846f925fb24c737434d0cbd337f6fe0eb25aace61fb4",
+        about: "Just Me Again Down Here, scrawled handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "kalam",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/kalam",
+        path: "node_modules/@expo-google-fonts/kalam/400Regular/Kalam_400Regular.ttf",
+        sha256: "c2a5822e35bd9826735baf8cea549534fd300c979129299d327a155ed9ef667f",
+        about: "Kalam, handwriting (India, Indian Type Foundry); OFL-1.1",
+    },
+    FontSpec {
+        name: "la-belle-aurore",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/la-belle-aurore",
+        path: "node_modules/@expo-google-fonts/la-belle-aurore/400Regular/LaBelleAurore_400Regular.ttf",
+        sha256: "366ab6209c5f16a503dde1ec7d1cc02a67da2d1a37eafe75f5f7eccfb125ecec",
+        about: "La Belle Aurore, slanted handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "mali",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/mali",
+        path: "node_modules/@expo-google-fonts/mali/400Regular/Mali_400Regular.ttf",
+        sha256: "447cddd48d4d082bc32c4402d89360c499b24bf6d1a628f07c77d184d3c9064b",
+        about: "Mali, a child's handwriting (the Mali Project); OFL-1.1",
+    },
+    FontSpec {
+        name: "neucha",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/neucha",
+        path: "node_modules/@expo-google-fonts/neucha/400Regular/Neucha_400Regular.ttf",
+        sha256: "6b04fa67b591d1570644135638612c0eb23c728efad92690d98b9cf25c39eb71",
+        about: "Neucha, handwriting (Jovanny Lemonad); OFL-1.1",
+    },
+    FontSpec {
+        name: "nothing-you-could-do",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/nothing-you-could-do",
+        path: "node_modules/@expo-google-fonts/nothing-you-could-do/400Regular/NothingYouCouldDo_400Regular.ttf",
+        sha256: "d866f985896d3280f4fce72db7e17302c24a0c1fdb0699b6b5ed3af14f944d57",
+        about: "Nothing You Could Do, quick cursive (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "pangolin",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/pangolin",
+        path: "node_modules/@expo-google-fonts/pangolin/400Regular/Pangolin_400Regular.ttf",
+        sha256: "a48db64eadc589c2e9f14a4ba79eed82a438c7f620f929dd19e352c20b2a922e",
+        about: "Pangolin, handwriting (the Pangolin Project); OFL-1.1",
+    },
+    FontSpec {
+        name: "patrick-hand",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/patrick-hand",
+        path: "node_modules/@expo-google-fonts/patrick-hand/400Regular/PatrickHand_400Regular.ttf",
+        sha256: "496937dafcb18bf2c2f624ed02c8f7f4d47bd1e4e6e5646c42b6cfd873c6b13c",
+        about: "Patrick Hand, the designer's handwriting (Patrick Wagesreiter); OFL-1.1",
+    },
+    FontSpec {
+        name: "permanent-marker",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/permanent-marker",
+        path: "node_modules/@expo-google-fonts/permanent-marker/400Regular/PermanentMarker_400Regular.ttf",
+        sha256: "4a613a4e0a67ad9c48ee6bbf664a59f73450069ad27c08d4ed21e1b9b1893590",
+        about: "Permanent Marker, marker lettering; Apache-2.0",
+    },
+    FontSpec {
+        name: "playpen-sans",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/playpen-sans",
+        path: "node_modules/@expo-google-fonts/playpen-sans/400Regular/PlaypenSans_400Regular.ttf",
+        sha256: "65fdaad5a3aee5ee4d0835957fdb4e0b6941890f198143c9a4ec36040026b44f",
+        about: "Playpen Sans, handwriting for learners (the Playpen Sans Project); OFL-1.1",
+    },
+    FontSpec {
+        name: "playwrite-es",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/playwrite-es",
+        path: "node_modules/@expo-google-fonts/playwrite-es/400Regular/PlaywriteES_400Regular.ttf",
+        sha256: "f519b1ddd704728561463b4c6fe3a5747e41e2dff53e7f6186ede56b91031361",
+        about: "Playwrite ES, Spain's school handwriting model (the Playwrite Project); OFL-1.1",
+    },
+    FontSpec {
+        name: "playwrite-mx",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/playwrite-mx",
+        path: "node_modules/@expo-google-fonts/playwrite-mx/400Regular/PlaywriteMX_400Regular.ttf",
+        sha256: "664122b4fb66bb01af26ce65fb44aaa377ebfa0b769ff066aa4fee69bd110b85",
+        about: "Playwrite MX, Mexico's school handwriting model (the Playwrite Project); OFL-1.1",
+    },
+    FontSpec {
+        name: "playwrite-pl",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/playwrite-pl",
+        path: "node_modules/@expo-google-fonts/playwrite-pl/400Regular/PlaywritePL_400Regular.ttf",
+        sha256: "a94fd4e55045e22cd5594f211d0b1be053d84968d467d75b7104afa2d9d9e9db",
+        about: "Playwrite PL, Poland's school handwriting model (the Playwrite Project); OFL-1.1",
+    },
+    FontSpec {
+        name: "reenie-beanie",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/reenie-beanie",
+        path: "node_modules/@expo-google-fonts/reenie-beanie/400Regular/ReenieBeanie_400Regular.ttf",
+        sha256: "f3b0fc248a510101281bfc2f81815b9758ff9bcc7400c42827791a8d36d14698",
+        about: "Reenie Beanie, ballpoint scrawl (James Grieshaber); OFL-1.1",
+    },
+    FontSpec {
+        name: "schoolbell",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/schoolbell",
+        path: "node_modules/@expo-google-fonts/schoolbell/400Regular/Schoolbell_400Regular.ttf",
+        sha256: "5c95c4513ba2908d82ae7f2205dabb6c3e887181bd7ee4d78e1fb5f8b618d701",
+        about: "Schoolbell, schoolroom print; Apache-2.0",
+    },
+    FontSpec {
+        name: "shadows-into-light",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/shadows-into-light",
+        path: "node_modules/@expo-google-fonts/shadows-into-light/400Regular/ShadowsIntoLight_400Regular.ttf",
+        sha256: "2d697208b133a900ab1f5607e437d039b19a0f956fc3d998760cabb3c11ad3b0",
+        about: "Shadows Into Light, marker handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "short-stack",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/short-stack",
+        path: "node_modules/@expo-google-fonts/short-stack/400Regular/ShortStack_400Regular.ttf",
+        sha256: "e784abf10db68a62bbb1ccca3e20c7fb35391cc1e9971c878095eedaebc9915b",
+        about: "Short Stack, a child's print (Sorkin Type); OFL-1.1",
+    },
+    FontSpec {
+        name: "single-day",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/single-day",
+        path: "node_modules/@expo-google-fonts/single-day/400Regular/SingleDay_400Regular.ttf",
+        sha256: "2b6bbfb2b88ff55e8acdf06a9ba042821fbbe3e7149bc57b317e8880d9dbd0f9",
+        about: "Single Day, handwriting (Korea, DXKorea); OFL-1.1",
+    },
+    FontSpec {
+        name: "sue-ellen-francisco",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/sue-ellen-francisco",
+        path: "node_modules/@expo-google-fonts/sue-ellen-francisco/400Regular/SueEllenFrancisco_400Regular.ttf",
+        sha256: "590931b228c2885c8a124ab27e16ef2e8d0887900ef0d156bae1392944025625",
+        about: "Sue Ellen Francisco, tall narrow handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "the-girl-next-door",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/the-girl-next-door",
+        path: "node_modules/@expo-google-fonts/the-girl-next-door/400Regular/TheGirlNextDoor_400Regular.ttf",
+        sha256: "3089d747bc5e812f84a54674821dc405d1b7d5977259f1e0d71d1a0509dd6d15",
+        about: "The Girl Next Door, neat handwriting (Kimberly Geswein, US); OFL-1.1",
+    },
+    FontSpec {
+        name: "yomogi",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/yomogi",
+        path: "node_modules/@expo-google-fonts/yomogi/400Regular/Yomogi_400Regular.ttf",
+        sha256: "8a43b3861f7be6f22863f129ed0962c7e996a3d0a8b9db75284dcec9ffb7c525",
+        about: "Yomogi, handwriting (Japan, the Yomogi Project); OFL-1.1",
+    },
+    FontSpec {
+        name: "zen-kurenaido",
+        registry: Registry::Npm,
+        package: "@expo-google-fonts/zen-kurenaido",
+        path: "node_modules/@expo-google-fonts/zen-kurenaido/400Regular/ZenKurenaido_400Regular.ttf",
+        sha256: "89b7253fed71b11215c28f3c9b6415daded3765dd0cb417e52208db05edb96b7",
+        about: "Zen Kurenaido, brush-pen handwriting (Japan, the Zen Kurenaido Project); OFL-1.1",
+    },
 ];
 
-/// The `apt-get install` command that provides every font of [`FONTS`] and
-/// [`TRAINING_FONTS`].
+impl FontSpec {
+    /// Where the installed file is.
+    pub fn file(&self) -> PathBuf {
+        match self.registry {
+            Registry::Debian => PathBuf::from(self.path),
+            Registry::Npm => Path::new(NPM_DIR).join(self.path),
+        }
+    }
+
+    /// How to install it, for error messages.
+    fn install_hint(&self) -> String {
+        match self.registry {
+            Registry::Debian => format!(
+                "font {} of Debian package {}; install every Debian font nnet uses with `{}`",
+                self.name,
+                self.package,
+                install_command()
+            ),
+            Registry::Npm => format!(
+                "font {} of npm package {}; install the npm fonts with `{NPM_COMMAND}` \
+                 in the repository root",
+                self.name, self.package
+            ),
+        }
+    }
+}
+
+/// The `apt-get install` command that provides every Debian font of [`FONTS`]
+/// and [`TRAINING_FONTS`] (the npm ones: [`NPM_COMMAND`]).
 pub fn install_command() -> String {
     let mut pkgs: Vec<&str> = FONTS
         .iter()
         .chain(TRAINING_FONTS)
+        .filter(|f| f.registry == Registry::Debian)
         .map(|f| f.package)
         .collect();
     pkgs.sort_unstable();
@@ -414,18 +805,12 @@ pub struct LoadedFont {
 
 /// Reads and checks one font file.
 pub fn load(spec: &FontSpec) -> Result<LoadedFont> {
-    load_from(spec, Path::new(spec.path))
+    load_from(spec, &spec.file())
 }
 
 fn load_from(spec: &FontSpec, path: &Path) -> Result<LoadedFont> {
     let bytes = std::fs::read(path).map_err(|e| {
-        Error::Dataset(format!(
-            "{}: {e} (font {} of package {}; install every font nnet uses with `{}`)",
-            path.display(),
-            spec.name,
-            spec.package,
-            install_command()
-        ))
+        Error::Dataset(format!("{}: {e} ({})", path.display(), spec.install_hint()))
     })?;
     let actual = crate::fetch::sha256_hex(&bytes);
     if actual != spec.sha256 {
@@ -622,9 +1007,45 @@ pub(crate) mod tests {
             }
         }
         let cmd = install_command();
-        for f in &all {
+        for f in all.iter().filter(|f| f.registry == Registry::Debian) {
             let times = cmd.split_whitespace().filter(|w| *w == f.package).count();
             assert_eq!(times, 1, "{cmd}");
+        }
+        for f in all.iter().filter(|f| f.registry == Registry::Npm) {
+            assert!(!cmd.contains(f.package), "{cmd}");
+        }
+    }
+
+    /// host-trainer/fonts/package.json lists exactly the npm packages of the
+    /// fonts, and its lock file pins each of them.
+    #[test]
+    fn package_json_lists_every_npm_font_package() {
+        let read = |name: &str| -> serde_json::Value {
+            let path = Path::new(NPM_DIR).join(name);
+            let text = std::fs::read_to_string(&path).unwrap();
+            serde_json::from_str(&text).unwrap()
+        };
+        let manifest = read("package.json");
+        let lock = read("package-lock.json");
+        let deps = manifest["dependencies"].as_object().unwrap();
+        let mut listed: Vec<&str> = deps.keys().map(String::as_str).collect();
+        let mut used: Vec<&str> = FONTS
+            .iter()
+            .chain(TRAINING_FONTS)
+            .filter(|f| f.registry == Registry::Npm)
+            .map(|f| f.package)
+            .collect();
+        listed.sort_unstable();
+        used.sort_unstable();
+        used.dedup();
+        assert_eq!(listed, used, "host-trainer/fonts/package.json");
+        for (name, version) in deps {
+            let locked = &lock["packages"][format!("node_modules/{name}")];
+            assert_eq!(&locked["version"], version, "{name} in package-lock.json");
+            assert!(
+                locked["integrity"].is_string(),
+                "{name} in package-lock.json"
+            );
         }
     }
 
@@ -698,13 +1119,19 @@ pub(crate) mod tests {
         ));
     }
 
-    /// scripts/setup installs the packages of every font (the list there is
-    /// plain shell; this keeps it in step with `FONTS` and `TRAINING_FONTS`).
+    /// scripts/setup installs the packages of every font (the Debian list
+    /// there is plain shell; this keeps it in step with `FONTS` and
+    /// `TRAINING_FONTS`) and runs the npm install.
     #[test]
     fn setup_installs_every_font_package() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/setup");
         let setup = std::fs::read_to_string(&path).unwrap();
-        for f in FONTS.iter().chain(TRAINING_FONTS) {
+        assert!(
+            setup.contains(NPM_COMMAND),
+            "scripts/setup does not run `{NPM_COMMAND}`"
+        );
+        let debian = FONTS.iter().chain(TRAINING_FONTS);
+        for f in debian.filter(|f| f.registry == Registry::Debian) {
             assert!(
                 setup
                     .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
@@ -726,6 +1153,18 @@ pub(crate) mod tests {
         assert!(e.contains("/nonexistent/font.ttf"), "{e}");
         assert!(
             e.contains(spec.package) && e.contains("apt-get install"),
+            "{e}"
+        );
+        let spec = *TRAINING_FONTS
+            .iter()
+            .find(|f| f.registry == Registry::Npm)
+            .unwrap();
+        let e = load_from(&spec, Path::new("/nonexistent/font.ttf"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            e.contains(spec.package) && e.contains(NPM_COMMAND) && !e.contains("apt-get"),
             "{e}"
         );
     }

@@ -80,7 +80,7 @@ pub struct InksetArgs {
     /// Variants per handwriting-style template ([`crate::styleset`]).
     pub style_variants: usize,
     /// Also write the handwriting-fonts set and the training digits of other
-    /// fonts ([`crate::fontset`], which needs the fonts' Debian packages).
+    /// fonts ([`crate::fontset`], which needs the fonts' Debian and npm packages).
     pub fonts: bool,
     /// Where the training digits of [`crate::fontset::TRAINING_FONTS`] go.
     pub training_file: PathBuf,

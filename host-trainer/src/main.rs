@@ -128,7 +128,7 @@ enum Cmd {
         /// How many times each --ink drawing is seen per epoch.
         #[arg(long, default_value_t = train::DEFAULT_INK_WEIGHT)]
         ink_weight: usize,
-        /// With --augment, the digits 0-9 of handwriting fonts from Debian packages (other writers
+        /// With --augment, the digits 0-9 of handwriting fonts from Debian and npm packages (other writers
         /// than the evaluation set's; built in, see host-trainer/data/README.md) join the
         /// training set, this many per MNIST training image: each of the D drawings is seen
         /// round(RATIO * images / D) times per epoch (train prints it), augmented like --ink
@@ -305,7 +305,7 @@ enum Cmd {
     },
     /// Regenerate the committed ink test sets (Hershey stroke-font digits, skeletonised MNIST
     /// test digits, handwriting styles from hand-authored stroke templates, and the digits of
-    /// handwriting fonts from Debian packages, all drawn by a simulated hand) as JSON Lines files.
+    /// handwriting fonts from Debian and npm packages, all drawn by a simulated hand) as JSON Lines files.
     MakeInkset {
         /// Output directory.
         #[arg(long, default_value = "tests/data/ink")]
@@ -317,7 +317,7 @@ enum Cmd {
         #[arg(long, default_value_t = inkset::DEFAULT_SEED)]
         seed: u64,
         /// Leave out the handwriting-fonts set and the training digits of other fonts, which
-        /// read fonts from Debian packages (`host_trainer::fontset::FONTS`, `TRAINING_FONTS`).
+        /// read fonts from Debian and npm packages (`host_trainer::fontset::FONTS`, `TRAINING_FONTS`).
         #[arg(long)]
         no_fonts: bool,
         /// Where the training digits of other fonts go. Default: the file built into

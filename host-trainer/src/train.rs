@@ -105,7 +105,7 @@ pub const DEFAULT_SGD_LR: f32 = 0.2;
 pub const DEFAULT_INK_WEIGHT: usize = 5;
 /// Largest accepted [`TrainConfig::ink_weight`].
 pub const MAX_INK_WEIGHT: usize = 1000;
-/// The training digits of 23 handwriting fonts
+/// The training digits of 60 handwriting fonts
 /// ([`crate::fontset::TRAINING_FONTS`], written by `make-inkset`), built into
 /// the trainer so `train --augment` needs nothing installed: the file at
 /// [`crate::fontset::TRAINING_PATH`] (a unit test checks they are the same).

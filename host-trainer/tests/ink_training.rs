@@ -244,7 +244,7 @@ fn bad_ink_files_are_clear_errors() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.jsonl"));
 }
 
-/// `train --augment` adds the built-in digits of 23 handwriting fonts, as
+/// `train --augment` adds the built-in digits of the handwriting fonts, as
 /// many per MNIST image as --font-digits says; they are recorded in the
 /// model's notes, change the model, and stay out without augmentation.
 #[test]
@@ -258,10 +258,11 @@ fn font_digits_join_augmented_training() {
     let committed = std::fs::read_to_string(committed).unwrap();
     assert!(committed == host_trainer::train::TRAINING_FONTS_JSONL);
     let fonts = host_trainer::train::training_fonts().unwrap();
-    assert_eq!(fonts.drawings.len(), 230);
+    let n_fonts = host_trainer::fontset::TRAINING_FONTS.len();
+    assert_eq!(fonts.drawings.len(), n_fonts * 10);
     for digit in 0..10u8 {
         let n = fonts.drawings.iter().filter(|x| x.label == digit).count();
-        assert_eq!(n, 23, "digit {digit}");
+        assert_eq!(n, n_fonts, "digit {digit}");
     }
     let mut cfg = common::quick_config(&d, &d.join("a.nnet"));
     cfg.epochs = 1;
@@ -269,7 +270,8 @@ fn font_digits_join_augmented_training() {
     let with = train(&cfg).unwrap();
     let m = nnet_core::format::OwnedModel::from_bytes(&with.model_bytes).unwrap();
     let recorded = format!(
-        "font digits host-trainer/data/training-fonts.jsonl (230 drawings, sha256 {})",
+        "font digits host-trainer/data/training-fonts.jsonl ({} drawings, sha256 {})",
+        n_fonts * 10,
         fonts.sha256
     );
     assert!(
@@ -290,11 +292,11 @@ fn font_digits_join_augmented_training() {
 }
 
 /// The command line says how often each font digit is seen:
-/// round(ratio * training images / 230), at least once.
+/// round(ratio * training images / drawings), at least once.
 #[test]
 fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
     let d = common::tmpdir("font-digits-cli");
-    common::synthetic(&d, 400, 8); // 360 training images after the 10% validation split
+    common::synthetic(&d, 1000, 8); // 900 training images after the 10% validation split
     let data = d.to_str().unwrap();
     let out = d.join("m.nnet");
     let args = |ratio: &str| {
@@ -318,14 +320,24 @@ fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
             &ratio,
         ])
     };
-    for (ratio, times) in [("2", 3), ("0.01", 1)] {
+    let n_fonts = host_trainer::fontset::TRAINING_FONTS.len();
+    let drawings = n_fonts * 10;
+    // ratio 2: 1800 font items for 900 images; 0.01: 9, which rounds to 0 times, so once
+    let at_two = (2 * 900 + drawings / 2) / drawings;
+    assert!(
+        at_two > 1,
+        "{drawings} drawings: pick a ratio that shows the rounding"
+    );
+    for (ratio, times) in [("2", at_two), ("0.01", 1)] {
         let o = args(ratio);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success(), "{err}");
-        let want = "font digits: 230 drawings, the digits 0-9 of 23 handwriting fonts";
+        let want = format!(
+            "font digits: {drawings} drawings, the digits 0-9 of {n_fonts} handwriting fonts"
+        );
         let line = err
             .lines()
-            .find(|l| l.contains(want))
+            .find(|l| l.contains(&want))
             .unwrap_or_else(|| panic!("no font digits line in {err}"));
         assert!(
             line.ends_with(&format!("each seen {times} times per epoch")),

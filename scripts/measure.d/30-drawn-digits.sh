@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Accuracy of the shipped models on MNIST and on the drawn-digit ink sets, next to the
 # model shipped before training covered handwriting styles, the one shipped before it
-# trained on the digits of other handwriting fonts, and the one trained on 16 of today's 23
-# fonts (all taken from git history).
+# trained on the digits of other handwriting fonts, and the ones trained on 16 and on 23 of
+# today's 60 fonts (all taken from git history).
 # home: README.md
 set -euo pipefail
 before_commit=8fe8e24
 styles_commit=a16d55c
 fonts16_commit=0fb5531
+fonts23_commit=9262cc0
 ht() { cargo run -q --release -p host-trainer -- "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git show "$before_commit:models/mnist-mlp.nnet" >"$tmp/before.nnet"
 git show "$styles_commit:models/mnist-mlp.nnet" >"$tmp/styles.nnet"
 git show "$fonts16_commit:models/mnist-mlp.nnet" >"$tmp/fonts16.nnet"
+git show "$fonts23_commit:models/mnist-mlp.nnet" >"$tmp/fonts23.nnet"
 acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
 echo '### Accuracy by test set, before and after'
 echo
@@ -22,18 +24,19 @@ echo 'through the core'"'"'s stroke path like a digit drawn on the page or the b
 echo "\`models/mnist-mlp.nnet\` of commit $before_commit (trained on MNIST alone), \"styles\" the one of"
 echo "commit $styles_commit (with handwriting styles and writer variation, without the digits of"
 echo "other handwriting fonts), \"16 fonts\" the one of commit $fonts16_commit (with both, the digits of 16"
-echo 'handwriting fonts), "now" the shipped models (the digits of 23 handwriting fonts:'
+echo "handwriting fonts), \"23 fonts\" the one of commit $fonts23_commit (23 fonts, all from Debian packages),"
+echo '"now" the shipped models (the digits of 60 handwriting fonts, 37 more from npm packages:'
 echo '[training data](host-trainer/README.md#digits-of-other-writers-fonts---font-digits)).'
 echo 'None of the ink sets is used in training; `styles.jsonl` comes from hand-authored templates'
 echo 'independent of the training generator, `handwriting-fonts.jsonl` from real writers'"'"' hands'
 echo 'that are not among the training fonts.'
 echo
-echo '| set (`SET`) | before (f32) | styles (f32) | 16 fonts (f32) | now (f32) | now (int8) |'
-echo '| --- | --- | --- | --- | --- | --- |'
+echo '| set (`SET`) | before (f32) | styles (f32) | 16 fonts (f32) | 23 fonts (f32) | now (f32) | now (int8) |'
+echo '| --- | --- | --- | --- | --- | --- | --- |'
 row() {
     local name=$1
     shift
-    echo "| $name (\`$*\`) | $(acc "$tmp/before.nnet" "$@") | $(acc "$tmp/styles.nnet" "$@") | $(acc "$tmp/fonts16.nnet" "$@") | $(acc models/mnist-mlp.nnet "$@") | $(acc models/mnist-mlp-i8.nnet "$@") |"
+    echo "| $name (\`$*\`) | $(acc "$tmp/before.nnet" "$@") | $(acc "$tmp/styles.nnet" "$@") | $(acc "$tmp/fonts16.nnet" "$@") | $(acc "$tmp/fonts23.nnet" "$@") | $(acc models/mnist-mlp.nnet "$@") | $(acc models/mnist-mlp-i8.nnet "$@") |"
 }
 row 'MNIST test, 10,000 images' --data data/mnist
 row 'handwriting styles, 840 drawings' --ink tests/data/ink/styles.jsonl

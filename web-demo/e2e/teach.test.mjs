@@ -46,9 +46,10 @@ const corrections = (page) => page.evaluate(() => Number(document.documentElemen
 
 test("corrections teach the page a handwriting style; kept over a reload, downloadable, and reset", async () => {
   const { context, page, problems } = await openPage(browser, DESKTOP, base);
-  // drawn wider than tall, where the shipped models read the style as a 5 (drawn tall, as a 6)
-  const style = [[0.1, 0.1, 0.8, 0.7], [0.05, 0.45, 0.6, 0.92], [0.4, 0.05, 0.95, 0.5], [0.3, 0.4, 0.95, 0.95]];
-  const fresh = [0.14, 0.22, 0.86, 0.8]; // a drawing of the style never corrected
+  // drawn about twice as wide as tall, where the shipped models read the style as a 5 or an 8
+  // (drawn as tall as wide, as a 6)
+  const style = [[0.05, 0.05, 0.85, 0.45], [0.1, 0.55, 0.95, 0.95], [0.15, 0.3, 0.95, 0.7], [0.02, 0.4, 0.8, 0.8]];
+  const fresh = [0.1, 0.25, 0.9, 0.7]; // a drawing of the style never corrected
   const others = [[0, [0.15, 0.08, 0.85, 0.92]], [3, [0.2, 0.1, 0.8, 0.9]], [7, [0.1, 0.1, 0.9, 0.9]], [4, [0.2, 0.1, 0.8, 0.9]]];
   assert.equal(await corrections(page), 0);
   assert.equal(await page.getByRole("button", { name: "Reset to the shipped model" }).isDisabled(), true);
