@@ -4,7 +4,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use web_demo::{AppState, Limits, Model};
 
 /// Draw a digit in the browser and see what the network sees and thinks.
@@ -64,8 +65,41 @@ fn seconds(name: &str, s: f64) -> Result<Duration> {
         })
 }
 
+/// The options that only serving uses, by clap id and flag.
+const SERVER_OPTIONS: [(&str, &str); 5] = [
+    ("addr", "--addr"),
+    ("body_limit", "--body-limit"),
+    ("header_timeout", "--header-timeout"),
+    ("request_timeout", "--request-timeout"),
+    ("max_connections", "--max-connections"),
+];
+
+/// The arguments, refusing a server option given with `export` (it would be
+/// ignored: the static page has no server).
+fn parse(matches: &ArgMatches) -> Result<Args> {
+    let args = Args::from_arg_matches(matches)?;
+    if matches!(args.command, Some(Cmd::Export { .. })) {
+        let given = SERVER_OPTIONS
+            .iter()
+            .filter(|(id, _)| matches.value_source(id) == Some(ValueSource::CommandLine))
+            .map(|(_, flag)| *flag)
+            .collect::<Vec<_>>();
+        let what = match given.as_slice() {
+            [] => return Ok(args),
+            [one] => format!("{one} is a server option"),
+            [most @ .., last] => format!("{} and {last} are server options", most.join(", ")),
+        };
+        bail!(
+            "{what}, and `export` serves nothing: it writes static files \
+             (leave the option out, and serve the directory with any static file server)"
+        );
+    }
+    Ok(args)
+}
+
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let matches = Args::command().get_matches();
+    match parse(&matches).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("web-demo: error: {e:#}");

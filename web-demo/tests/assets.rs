@@ -219,3 +219,41 @@ fn export_writes_the_page_module_and_model() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A server option given with `export` is refused and nothing is written (it
+/// used to be ignored); `--model` goes on either side of the subcommand.
+#[test]
+fn export_refuses_server_options() {
+    let dir = std::env::temp_dir().join(format!("web-demo-export-opts-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let export = |before: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_web-demo"))
+            .args(before)
+            .args(["export", dir.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    for (args, says) in [
+        (&["--addr", "127.0.0.1:9"][..], "--addr is a server option"),
+        (
+            &["--request-timeout", "5", "--max-connections", "3"][..],
+            "--request-timeout and --max-connections are server options",
+        ),
+    ] {
+        let out = export(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} export: {err}");
+        assert!(err.contains(says), "{args:?} export: {err}");
+        assert!(!dir.exists(), "{args:?} export wrote {}", dir.display());
+    }
+    let model = root().join("models/mnist-mlp-i8.nnet");
+    let out = export(&["--model", model.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read(dir.join("model.nnet")).unwrap();
+    assert_eq!(written, std::fs::read(&model).unwrap());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
