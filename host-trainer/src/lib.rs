@@ -104,7 +104,12 @@ pub const MAX_LINKS: usize = 40;
 /// target from its link's directory), at most [`MAX_LINKS`] of them (a loop is
 /// an error).
 pub fn destination(path: &std::path::Path) -> Result<Destination> {
-    let system = |p: &std::path::Path| p.starts_with("/dev") || p.starts_with("/proc");
+    // in /dev or /proc as written, or once its directory is resolved (a relative
+    // path or link target that climbs there: ../../proc/self/fd/1)
+    let system = |p: &std::path::Path| {
+        let in_system = |p: &std::path::Path| p.starts_with("/dev") || p.starts_with("/proc");
+        in_system(p) || std::fs::canonicalize(parent_dir(p)).is_ok_and(|d| in_system(&d))
+    };
     let through = || Ok(Destination::Through(path.to_path_buf()));
     if system(path) {
         return through();

@@ -76,16 +76,16 @@ enum Cmd {
         /// 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024).
         #[arg(long, default_value_t = 300)]
         hidden: usize,
-        /// Passes over the training images.
+        /// Passes over the training images (at least 1).
         #[arg(long, default_value_t = 10)]
         epochs: usize,
-        /// Mini-batch size.
+        /// Mini-batch size (1 to 65536).
         #[arg(long, default_value_t = 64)]
         batch_size: usize,
         /// Optimiser.
         #[arg(long, value_enum, default_value_t = OptArg::Sgd)]
         optimizer: OptArg,
-        /// Peak learning rate (default: 0.2 for sgd, 0.001 for adam).
+        /// Peak learning rate, above 0 and at most 10 (default: 0.2 for sgd, 0.001 for adam).
         #[arg(long, allow_negative_numbers = true)]
         lr: Option<f32>,
         /// Learning-rate schedule over the epochs.
@@ -94,7 +94,8 @@ enum Cmd {
         /// Random seed (initialisation, validation split, shuffling, augmentation).
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Threads (default: all cores). Speed only: any number trains the same weights.
+        /// Threads, 1 to 256 (default: all cores). Speed only: any number trains the same
+        /// weights.
         #[arg(long)]
         threads: Option<usize>,
         /// Augment the training images every epoch: rotation, shear, aspect, scale, sub-pixel shift,
@@ -104,7 +105,8 @@ enum Cmd {
         /// handwriting fonts (--font-digits).
         #[arg(long)]
         augment: bool,
-        /// Fraction of the training images held out to report validation accuracy per epoch.
+        /// Fraction of the training images held out to report validation accuracy per epoch
+        /// (from 0 up to, not including, 1).
         #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
         val_split: f32,
         /// Use only the first N training images (quick experiments; at least 1).
@@ -125,7 +127,7 @@ enum Cmd {
         /// stroke path (and augmented like the stroke version with --augment). Repeatable.
         #[arg(long)]
         ink: Vec<PathBuf>,
-        /// How many times each --ink drawing is seen per epoch.
+        /// How many times each --ink drawing is seen per epoch (1 to 1000).
         #[arg(long, default_value_t = train::DEFAULT_INK_WEIGHT)]
         ink_weight: usize,
         /// With --augment, the digits 0-9 of handwriting fonts from Debian and npm packages (other writers

@@ -334,6 +334,31 @@ fn bad_input_gives_clear_errors() {
     }
 }
 
+/// `train --help` gives the limits `train` checks, from the constants it
+/// checks them with.
+#[test]
+fn train_help_gives_the_limits() {
+    use host_trainer::train::MAX_THREADS;
+    use host_trainer::train::{MAX_BATCH, MAX_FONT_DIGITS, MAX_INK_WEIGHT, MAX_LEARNING_RATE};
+    let o = run(&["train", "--help"]);
+    assert!(o.status.success());
+    // clap wraps lines: compare with single spaces
+    let help = String::from_utf8_lossy(&o.stdout);
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for want in [
+        "Passes over the training images (at least 1)".to_string(),
+        format!("Mini-batch size (1 to {MAX_BATCH})"),
+        format!("Peak learning rate, above 0 and at most {MAX_LEARNING_RATE}"),
+        format!("Threads, 1 to {MAX_THREADS}"),
+        "(from 0 up to, not including, 1)".to_string(),
+        "(quick experiments; at least 1)".to_string(),
+        format!("seen per epoch (1 to {MAX_INK_WEIGHT})"),
+        format!("0 leaves them out; at most {MAX_FONT_DIGITS}"),
+    ] {
+        assert!(help.contains(&want), "no {want:?} in: {help}");
+    }
+}
+
 #[test]
 fn bench_inference_times_every_network_and_refuses_bad_batches() {
     let d = common::tmpdir("bench-inference");
@@ -749,6 +774,19 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     assert!(
         o.stdout.windows(4).any(|w| w == b"NNET"),
         "no model on the standard output"
+    );
+
+    // the same through a relative link that climbs to /proc/self/fd/1 from here: it is
+    // written into too (it used to be taken for a file to make in /proc, an error)
+    let climbing = d.join("climbing.nnet");
+    let up = "../".repeat(d.canonicalize().unwrap().components().count() - 1);
+    symlink(format!("{up}proc/self/fd/1"), &climbing).unwrap();
+    let o = quantize(&climbing);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(climbing.is_symlink(), "the climbing link was replaced");
+    assert!(
+        o.stdout.windows(4).any(|w| w == b"NNET"),
+        "no model on the standard output through the climbing link"
     );
 
     // two outputs linked to one device are fine, and no training curve is made beside them
