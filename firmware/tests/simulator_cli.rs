@@ -47,6 +47,13 @@ fn bad_ink_and_ignored_options_are_refused() {
         let e = refused(&["--ink", ink]);
         assert!(e.contains(says), "{line}: {e}");
     }
+    // a line that is not UTF-8 is named by its number
+    let good = r#"{"width": 280, "height": 280, "strokes": [[[10, 10], [100, 100]]]}"#;
+    let mut bytes = format!("{good}\n").into_bytes();
+    bytes.extend_from_slice(b"{\"width\": 280, \"note\": \"\xff\"}\n");
+    std::fs::write(ink, bytes).unwrap();
+    let e = refused(&["--ink", ink, "--index", "1"]);
+    assert!(e.contains(&format!("{ink}:2: not UTF-8")), "{e}");
     // options that only mean something with another one
     assert!(refused(&["--ink", ink, "--polls", "p.json"]).contains("cannot be used with"));
     assert!(refused(&["--script", "2", "--index", "7"]).contains("cannot be used with"));

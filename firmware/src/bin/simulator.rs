@@ -385,7 +385,14 @@ fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
     let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut seen = 0;
     for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.with_context(|| format!("reading {}", path.display()))?;
+        let line = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => anyhow::anyhow!(
+                "{}:{}: not UTF-8 text (ink is JSON Lines, which is UTF-8)",
+                path.display(),
+                n + 1
+            ),
+            _ => anyhow::Error::new(e).context(format!("reading {}", path.display())),
+        })?;
         // a byte-order mark (some editors write one) is not part of the record
         let line = line.trim_start_matches('\u{feff}');
         if line.trim().is_empty() {
