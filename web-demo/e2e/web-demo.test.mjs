@@ -133,7 +133,7 @@ test("past the ink buffer the page says the drawing is full, without script erro
   await waitFinal(page);
   await drawMouse(page, [[at(0.1, 0.1), at(0.3, 0.3)]], 6); // a stroke on a full drawing
   await page.waitForTimeout(300);
-  assert.match((await shown(page)).detail, /The drawing is full \(2048 points \/ 64 strokes\): clear to start again\./);
+  assert.match((await shown(page)).detail, /The drawing is full: it has the 2048 points a drawing can hold\. Clear to start again\./);
   assert.match(await page.locator("#announce").textContent(), /^The drawing is full/, "said to a screen reader too");
   assert.deepEqual(problems, [], "no script errors on a full drawing");
 
@@ -153,6 +153,11 @@ test("past the ink buffer the page says the drawing is full, without script erro
   await waitFinal(page);
   const full = await page.evaluate(() => window.nnetDemo.lastInk());
   assert.equal(full.strokes.length, 64);
+  // a stroke more is refused, and the message names the strokes, not the points
+  await drawMouse(page, [[at(0.5, 0.5), at(0.6, 0.6)]], 6);
+  await page.waitForTimeout(300);
+  assert.match((await shown(page)).detail, /The drawing is full: it has the 64 strokes a drawing can hold\. Clear to start again\./);
+  assert.equal((await page.evaluate(() => window.nnetDemo.lastInk())).strokes.length, 64, "the stroke was not taken");
   const last = full.strokes[63];
   assert.ok(last.every(([, y]) => y < full.height * 0.35), `the last stroke ends where it left the pad: ${JSON.stringify(last.slice(-3))}`);
 
