@@ -19,6 +19,8 @@ import {
 const HOST_TRAINER = process.env.HOST_TRAINER_BIN || path.join(repo, "target/debug/host-trainer");
 const SQUARE_SIX = [[[0.85, 0.05], [0.15, 0.05], [0.15, 0.95], [0.85, 0.95], [0.85, 0.5], [0.15, 0.5]]];
 const SIX = 6;
+// a 1 with a long up-stroke flag, the continental 1 that some read as a 7
+const FLAGGED_ONE = [[[0.1, 0.45], [0.62, 0.04], [0.6, 0.96]]];
 let server, base, browser, dir;
 
 before(async () => {
@@ -175,6 +177,39 @@ test("with the browser's storage turned off, a correction says it is lost on rel
   await page.getByRole("button", { name: "Reset to the shipped model" }).click();
   await page.getByText(/^Back to the shipped model; your corrections are forgotten\.$/).waitFor();
   assert.equal(await corrections(page), 0);
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
+
+test("a correction that makes a saved drawing read wrong says so, and Undo takes it back", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  const savedBox = [0.2, 0.1, 0.8, 0.9];
+  const kept = () => page.evaluate(() => JSON.parse(localStorage.getItem("nnet-ink-v1") || "[]").length);
+  // a flagged 1, read as a 1 and saved with its label
+  assert.equal((await draw(page, FLAGGED_ONE, savedBox)).digit, 1, "the shipped model reads the flagged 1");
+  await page.locator("label[for=label-1]").click();
+  await page.getByRole("button", { name: "Save drawing" }).click();
+  assert.equal(await kept(), 1);
+  // the same shape, taught as a 7 (another writer's 7), until the saved 1 reads as something else
+  const teachStatus = page.locator("#teach-status");
+  let said = null, taught = 0;
+  for (const box of [[0.25, 0.05, 0.75, 0.95], [0.3, 0.1, 0.8, 0.85], [0.15, 0.15, 0.7, 0.9],
+    [0.2, 0.05, 0.85, 0.95], [0.3, 0.2, 0.75, 0.9], [0.1, 0.1, 0.7, 0.95]]) {
+    await draw(page, FLAGGED_ONE, box);
+    await page.getByRole("button", { name: "It is a 7" }).click();
+    taught++;
+    await page.getByText(/^Learned that this drawing is a 7/).waitFor();
+    const text = await teachStatus.textContent();
+    if (/It now misreads/.test(text)) { said = text; break; }
+    assert.equal((await draw(page, FLAGGED_ONE, savedBox)).digit, 1, "no message: the saved 1 still reads as a 1");
+  }
+  assert.ok(said, `${taught} corrections and the saved 1 never changed (the test shows nothing)`);
+  assert.match(said, / It now misreads one of your saved drawings that it read right before: Undo takes the correction back\.$/);
+  assert.notEqual((await draw(page, FLAGGED_ONE, savedBox)).digit, 1, "the message is true: the saved 1 reads wrong");
+  // Undo: the saved 1 is a 1 again
+  await page.getByRole("button", { name: "Undo the last correction" }).click();
+  await page.getByText(/^Undid the last correction/).waitFor();
+  assert.equal((await draw(page, FLAGGED_ONE, savedBox)).digit, 1, "after Undo the saved 1 reads right");
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });
