@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::parser::ValueSource;
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{ArgMatches, Command, CommandFactory, FromArgMatches, Parser, Subcommand};
 use web_demo::{AppState, Limits, Model};
 
 /// Draw a digit in the browser and see what the network sees and thinks.
@@ -65,24 +65,17 @@ fn seconds(name: &str, s: f64) -> Result<Duration> {
         })
 }
 
-/// The options that only serving uses, by clap id and flag.
-const SERVER_OPTIONS: [(&str, &str); 5] = [
-    ("addr", "--addr"),
-    ("body_limit", "--body-limit"),
-    ("header_timeout", "--header-timeout"),
-    ("request_timeout", "--request-timeout"),
-    ("max_connections", "--max-connections"),
-];
-
-/// The arguments, refusing a server option given with `export` (it would be
-/// ignored: the static page has no server).
-fn parse(matches: &ArgMatches) -> Result<Args> {
+/// The arguments, refusing a server option (every option of the top level but
+/// the global `--model`) given with `export`: it would be ignored, as the
+/// static page has no server.
+fn parse(command: &Command, matches: &ArgMatches) -> Result<Args> {
     let args = Args::from_arg_matches(matches)?;
     if matches!(args.command, Some(Cmd::Export { .. })) {
-        let given = SERVER_OPTIONS
-            .iter()
-            .filter(|(id, _)| matches.value_source(id) == Some(ValueSource::CommandLine))
-            .map(|(_, flag)| *flag)
+        let given = command
+            .get_arguments()
+            .filter(|a| !a.is_global_set())
+            .filter(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
+            .filter_map(|a| a.get_long().map(|long| format!("--{long}")))
             .collect::<Vec<_>>();
         let what = match given.as_slice() {
             [] => return Ok(args),
@@ -98,8 +91,9 @@ fn parse(matches: &ArgMatches) -> Result<Args> {
 }
 
 fn main() -> ExitCode {
-    let matches = Args::command().get_matches();
-    match parse(&matches).and_then(run) {
+    let command = Args::command();
+    let matches = command.clone().get_matches();
+    match parse(&command, &matches).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("web-demo: error: {e:#}");
