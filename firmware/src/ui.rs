@@ -545,8 +545,8 @@ where
         Status::Recognised(p) => {
             draw_glyph(usize::from(p.digit), TEXT, target)?;
             let mut text: heapless::String<8> = heapless::String::new();
-            let tenths = (p.confidence().clamp(0.0, 1.0) * 1000.0 + 0.5) as u32;
-            // at most "100.0%": fits the 8-byte string, so the write cannot fail
+            let tenths = p.confidence_tenths();
+            // at most "99.9%": fits the 8-byte string, so the write cannot fail
             let _ = write!(text, "{}.{}%", tenths / 10, tenths % 10);
             centred_text(&text, centre, CONFIDENCE_TOP, &FONT_6X10, TEXT, target)
         }
@@ -819,6 +819,36 @@ mod tests {
         assert_eq!(bar_height(1.5), BAR_MAX);
         assert_eq!(bar_height(-1.0), 0);
         assert_eq!(bar_height(f32::NAN), 0);
+    }
+
+    #[test]
+    fn a_certain_answer_shows_no_more_than_99_9_percent() {
+        let sure = |p: f32| {
+            let mut probabilities = [(1.0 - p) / 9.0; 10];
+            probabilities[3] = p;
+            render(
+                &Ink::new(),
+                &Status::Recognised(Prediction {
+                    digit: 3,
+                    probabilities,
+                }),
+                false,
+            )
+        };
+        let conf = Rectangle::new(
+            Point::new(DIGIT_BOX.top_left.x, CONFIDENCE_TOP),
+            Size::new(DIGIT_BOX.size.width, 10),
+        );
+        let text = |fb: &Framebuffer| -> std::vec::Vec<bool> {
+            conf.points()
+                .map(|p| fb.pixel(p.x, p.y) == Some(TEXT))
+                .collect()
+        };
+        let shown = text(&sure(0.999));
+        // "100.0%" would be one glyph wider than "99.9%"
+        assert_eq!(text(&sure(1.0)), shown, "1.0 reads as 99.9%");
+        assert_eq!(text(&sure(0.9996)), shown, "0.9996 reads as 99.9%");
+        assert_ne!(text(&sure(0.998)), shown, "0.998 reads as 99.8%");
     }
 
     #[test]

@@ -141,10 +141,11 @@ impl Answer {
                 let probs: Vec<String> =
                     p.probabilities.iter().map(|v| format!("{v:.4}")).collect();
                 format!(
-                    "{}{label}: digit {} ({:.1}%)\n  probabilities 0-9: {}",
+                    "{}{label}: digit {} ({}.{}%)\n  probabilities 0-9: {}",
                     self.what,
                     p.digit,
-                    100.0 * p.confidence(),
+                    p.confidence_tenths() / 10,
+                    p.confidence_tenths() % 10,
                     probs.join(" ")
                 )
             }
@@ -220,7 +221,8 @@ pub fn caption(a: &Answer) -> String {
     let label = a.label.map_or(String::new(), |l| format!("{l}->"));
     match (&a.rejected, &a.prediction) {
         (Some(_), _) => format!("{label}rejected"),
-        (None, Some(p)) => format!("{label}{} {:.0}%", p.digit, 100.0 * p.confidence()),
+        // whole percent, rounded down from the screens' tenths: never "100%"
+        (None, Some(p)) => format!("{label}{} {}%", p.digit, p.confidence_tenths() / 10),
         (None, None) => format!("{label}no digit"),
     }
 }
@@ -313,8 +315,9 @@ mod tests {
 
     #[test]
     fn captions_say_label_answer_and_confidence() {
-        assert_eq!(caption(&answer(Some(4), Some(9), false)), "4->9 100%");
-        assert_eq!(caption(&answer(None, Some(3), false)), "3 100%");
+        // a 99.96% answer: the caption does not round it up to certainty
+        assert_eq!(caption(&answer(Some(4), Some(9), false)), "4->9 99%");
+        assert_eq!(caption(&answer(None, Some(3), false)), "3 99%");
         assert_eq!(caption(&answer(Some(7), None, false)), "7->no digit");
         assert_eq!(caption(&answer(Some(1), None, true)), "1->rejected");
     }

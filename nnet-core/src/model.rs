@@ -43,6 +43,26 @@ impl Prediction {
     pub fn confidence(&self) -> f32 {
         self.probabilities[usize::from(self.digit)]
     }
+
+    /// The confidence as the screens show it: in tenths of a percent, rounded
+    /// to the nearest, and at most 999 ("99.9%"). A softmax probability that
+    /// rounds to 1 in `f32` is still not certainty, so no screen says
+    /// "100.0%". A confidence outside `0..=1` (which a [`Prediction`] built
+    /// by hand can hold) is clamped; NaN counts as 0.
+    pub fn confidence_tenths(&self) -> u16 {
+        percent_tenths(self.confidence())
+    }
+}
+
+/// A probability in tenths of a percent, rounded to the nearest, clamped to
+/// `0..=999`; NaN gives 0. The rule of [`Prediction::confidence_tenths`], for
+/// any probability (the bars under the answer use it too).
+pub fn percent_tenths(p: f32) -> u16 {
+    if p.is_nan() {
+        return 0;
+    }
+    // p in 0..=1 after clamping, so the product is in 0.5..=1000.5 and fits u16
+    ((p.clamp(0.0, 1.0) * 1000.0 + 0.5) as u16).min(999)
 }
 
 impl<'a, const H: usize> Mlp<'a, H> {
@@ -358,6 +378,34 @@ pub(crate) fn array<T, const N: usize>(s: &[T]) -> Result<&[T; N], Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_round_to_tenths_and_never_reach_a_hundred() {
+        for (p, tenths) in [
+            (0.0, 0),
+            (0.00049, 0),
+            (0.0005, 1),
+            (0.5, 500),
+            (0.1234, 123),
+            (0.99949, 999),
+            (0.9996, 999),
+            (1.0, 999),
+            (1.5, 999),
+            (-0.2, 0),
+            (f32::NAN, 0),
+            (f32::INFINITY, 999),
+            (f32::NEG_INFINITY, 0),
+        ] {
+            assert_eq!(percent_tenths(p), tenths, "{p}");
+        }
+        let mut probabilities = [0.0; OUTPUT];
+        probabilities[4] = 1.0;
+        let sure = Prediction {
+            digit: 4,
+            probabilities,
+        };
+        assert_eq!(sure.confidence_tenths(), 999);
+    }
 
     #[test]
     fn check_param_by_bits_is_the_check_by_value() {

@@ -188,11 +188,19 @@ export async function waitEngine(page) {
   return page.evaluate(() => ({ engine: document.documentElement.dataset.engine, mode: document.documentElement.dataset.mode }));
 }
 
+// a probability as the page must show it: a tenth of a percent, "99.9" at most
+export function percentShown(v) {
+  const tenths = Math.min(Math.round(v * 1000), 999);
+  return Math.floor(tenths / 10) + "." + (tenths % 10);
+}
+
 export function assertRecognised(s, digit, what) {
   assert.equal(s.state, "result", `${what}: a result is shown`);
   assert.equal(s.digit, String(digit), `${what}: the page shows ${digit} (bars: ${s.bars.map((b) => b.pct).join(" ")})`);
-  assert.match(s.confidence, /^\d+(\.\d)?% sure$/, `${what}: confidence shown`);
   assert.equal(s.bars.length, 10);
+  // every percentage is rounded to a tenth, and none says 100.0: a probability is not certainty
+  s.bars.forEach((b, d) => assert.equal(b.pct, percentShown(b.value) + "%", `${what}: bar ${d} (${b.value})`));
+  assert.equal(s.confidence, percentShown(s.bars[digit].value) + "% sure", `${what}: confidence shown`);
   const sum = s.bars.reduce((a, b) => a + b.value, 0);
   assert.ok(Math.abs(sum - 1) < 1e-3, `${what}: probabilities sum to 1 (${sum})`);
   const top = s.bars.findIndex((b) => b.top);

@@ -292,9 +292,10 @@ fn describe(status: &Status) -> String {
         Status::Recognised(p) => {
             let probs: Vec<String> = p.probabilities.iter().map(|v| format!("{v:.4}")).collect();
             format!(
-                "recognised: {} ({:.1}%)  probabilities: [{}]",
+                "recognised: {} ({}.{}%)  probabilities: [{}]",
                 p.digit,
-                p.confidence() * 100.0,
+                p.confidence_tenths() / 10,
+                p.confidence_tenths() % 10,
                 probs.join(", ")
             )
         }
@@ -502,7 +503,8 @@ fn interactive(mut app: App<Adapted>, scale: u32) -> Result<()> {
             let Ok(()) = app.draw_update(&mut display);
             if let Status::Recognised(p) = app.status() {
                 if pen.is_none() {
-                    say!("recognised {} ({:.1}%)", p.digit, p.confidence() * 100.0);
+                    let t = p.confidence_tenths();
+                    say!("recognised {} ({}.{}%)", p.digit, t / 10, t % 10);
                 }
             }
         }

@@ -633,9 +633,10 @@ fn main() -> ! {
 fn log_status(status: &Status) {
     match status {
         Status::Recognised(p) => defmt::info!(
-            "prediction: {=u8} ({=u32}%)",
+            "prediction: {=u8} ({=u16}.{=u16}%)",
             p.digit,
-            (p.confidence() * 100.0 + 0.5) as u32
+            p.confidence_tenths() / 10,
+            p.confidence_tenths() % 10
         ),
         Status::NoDigit => defmt::info!("prediction: no digit"),
         Status::Failed(e) => defmt::warn!("recognition failed: {}", defmt::Debug2Format(e)),

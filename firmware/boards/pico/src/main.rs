@@ -594,10 +594,11 @@ where
         *corrections = app.corrections();
         if let Status::Recognised(p) = app.status() {
             log!(
-                "learned correction {}: now {} ({}%), in {} us",
+                "learned correction {}: now {} ({}.{}%), in {} us",
                 *corrections,
                 p.digit,
-                (p.confidence() * 100.0) as u32,
+                p.confidence_tenths() / 10,
+                p.confidence_tenths() % 10,
                 app.net().watch.last_us.get()
             );
             // the corrected drawing, for `host-trainer train --ink`
@@ -611,9 +612,10 @@ where
     }
     match app.status() {
         Status::Recognised(p) => log!(
-            "recognised {} ({}%), inference {} us",
+            "recognised {} ({}.{}%), inference {} us",
             p.digit,
-            (p.confidence() * 100.0) as u32,
+            p.confidence_tenths() / 10,
+            p.confidence_tenths() % 10,
             app.net().watch.last_us.get()
         ),
         Status::NoDigit => log!("no digit"),
