@@ -2,7 +2,7 @@
 // shape), which the shipped model reads as another digit, is corrected a few
 // times with the page's "It is a 6" button (nnet_core::adapt in the browser); a new drawing of that
 // style is then a 6, the other digits still are what they were, a reload keeps
-// the adaptation (localStorage, keyed by the model's SHA-256), the downloaded
+// the adaptation (localStorage, keyed by the model's SHA-256) and its Undo, the downloaded
 // model gives the page's answers in `host-trainer evaluate`, a second tab takes
 // the corrections of the first and gives back its own, and "Reset to the
 // shipped model" asks, then forgets it all.
@@ -124,6 +124,33 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   const sha = await page.evaluate(() => fetch("/api/model").then((r) => r.json()).then((m) => m.sha256));
   assert.equal(key, "nnet-adapted-v1:" + sha, "kept under the shipped model's SHA-256");
 
+  // the step back is kept too: Undo after the reload takes back the last correction, and
+  // what it leaves is kept without a step back of its own
+  assert.equal(await undoBtn.isDisabled(), false, "Undo survives the reload");
+  await undoBtn.click();
+  await page.getByText(`Undid the last correction: your adapted model, ${taught - 1} corrections.`, { exact: true }).waitFor();
+  assert.equal(await corrections(page), taught - 1);
+  assert.equal(await undoBtn.isDisabled(), true, "one step back only");
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await corrections(page), taught - 1, "the undo is kept over a reload");
+  assert.equal(await undoBtn.isDisabled(), true, "and gives no second step back");
+  taught--;
+  // a damaged step back takes Undo away, never the corrections
+  await draw(page, SQUARE_SIX, style[1]);
+  await page.getByRole("button", { name: `It is a ${SIX}` }).click();
+  taught++;
+  await page.getByText(new RegExp(`^Learned that this drawing is a ${SIX}`)).waitFor();
+  await page.evaluate((k) => {
+    const v = JSON.parse(localStorage.getItem(k));
+    v.undo.layer = "not base64!";
+    localStorage.setItem(k, JSON.stringify(v));
+  }, key);
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await corrections(page), taught, "the corrections survive a damaged step back");
+  assert.equal(await undoBtn.isDisabled(), true, "with nothing to undo");
+
   // another tab of the page takes what this one learned, and what it learns comes back here
   // (neither overwrites the other's corrections in localStorage)
   const other = await context.newPage();
@@ -206,7 +233,9 @@ test("a correction that makes a saved drawing read wrong says so, and Undo takes
   assert.ok(said, `${taught} corrections and the saved 1 never changed (the test shows nothing)`);
   assert.match(said, / It now misreads one of your saved drawings that it read right before: Undo takes the correction back\.$/);
   assert.notEqual((await draw(page, FLAGGED_ONE, savedBox)).digit, 1, "the message is true: the saved 1 reads wrong");
-  // Undo: the saved 1 is a 1 again
+  // Undo, after a reload (the step back is kept with the corrections): the saved 1 is a 1 again
+  await page.reload();
+  await page.waitForFunction((n) => document.documentElement.dataset.corrections === String(n), taught);
   await page.getByRole("button", { name: "Undo the last correction" }).click();
   await page.getByText(/^Undid the last correction/).waitFor();
   assert.equal((await draw(page, FLAGGED_ONE, savedBox)).digit, 1, "after Undo the saved 1 reads right");
