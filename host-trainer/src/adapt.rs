@@ -131,11 +131,10 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
     })?;
     // a run that cannot write its model, or would write over an input, is refused before it works
     train::check_output(&args.out, "--out", "model file")?;
-    train::check_not_input(
-        &args.out,
-        "--out",
-        &[("--model", &args.model), ("--ink", &args.ink)],
-    )?;
+    let data = crate::idx::split_inputs(&args.data, crate::idx::Split::Test);
+    let mut inputs = vec![("--model", args.model.as_path()), ("--ink", &args.ink)];
+    inputs.extend(data.iter().map(|p| ("a --data file", p.as_path())));
+    train::check_not_input(&args.out, "--out", &inputs)?;
     let model = eval::load_any_model(&args.model)?;
     let set = train::read_training_ink(&args.ink)?;
     let images: Vec<Image> = set.drawings.iter().map(|d| d.image).collect();
@@ -161,14 +160,21 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         }
     };
     let mut adapted = adapted;
-    let (test_accuracy_before, test_accuracy) =
-        match crate::idx::load(&args.data, crate::idx::Split::Test) {
-            Ok(test) => (
-                Some(eval::evaluate_dataset(&model, &test, 0)?.accuracy()),
-                Some(eval::evaluate_dataset(&adapted, &test, 0)?.accuracy()),
-            ),
-            Err(_) => (None, None),
-        };
+    let test = crate::idx::load(&args.data, crate::idx::Split::Test);
+    if let Err(e) = &test {
+        crate::note(format_args!(
+            "warning: no test split in {} ({e}); the MNIST accuracy is not measured, \
+             and the adapted model records none",
+            args.data.display()
+        ));
+    }
+    let (test_accuracy_before, test_accuracy) = match test {
+        Ok(test) => (
+            Some(eval::evaluate_dataset(&model, &test, 0)?.accuracy()),
+            Some(eval::evaluate_dataset(&adapted, &test, 0)?.accuracy()),
+        ),
+        Err(_) => (None, None),
+    };
     set_meta(&mut adapted, args, &set, lr, test_accuracy);
     let bytes = match &adapted {
         AnyModel::F32(m) => m.to_bytes(),

@@ -52,7 +52,7 @@ fn read_model_file(path: &Path) -> Result<Vec<u8>> {
         if e.kind() == std::io::ErrorKind::NotFound && path.is_relative() {
             Error::Config(format!(
                 "{}: no such model file here (relative to the current directory; run from the \
-                 repository's root or pass --model with the file's path)",
+                 repository's root or give the file's path)",
                 path.display()
             ))
         } else {

@@ -263,6 +263,14 @@ pub fn load_pair(images: &Path, labels: &Path) -> Result<Dataset> {
     })
 }
 
+/// The image and label files of `split` in `dir` that [`find_split`] finds, as
+/// inputs an output must not name (none when it finds none: then nothing is read).
+pub fn split_inputs(dir: &Path, split: Split) -> Vec<PathBuf> {
+    find_split(dir, split)
+        .map(|(images, labels)| vec![images, labels])
+        .unwrap_or_default()
+}
+
 /// Finds the image and label files of `split` in `dir`: the one file whose
 /// name ends in `idx3-ubyte` (images) or `idx1-ubyte` (labels), raw or
 /// `.gz`, and holds `train` (the training split) or `t10k` / `test` (the

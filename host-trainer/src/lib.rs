@@ -51,6 +51,12 @@ pub fn note(line: std::fmt::Arguments<'_>) {
 /// `/dev/null`, `/dev/stdout`) is written into, never replaced.
 pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
+    if names_directory(path) {
+        return Err(Error::Config(format!(
+            "{}: names a directory, not a file to write",
+            path.display()
+        )));
+    }
     let path = match destination(path)? {
         Destination::Through(path) => {
             return std::fs::OpenOptions::new()
@@ -69,11 +75,7 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     };
     let dir = parent_dir(&path);
     create_dirs(dir)?;
-    let part = dir.join(format!(
-        ".{}.{}.part",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let part = dir.join(part_name(name));
     let written = std::fs::File::create(&part)
         .and_then(|mut f| {
             f.write_all(bytes)?;
@@ -84,6 +86,35 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&part);
         Error::io(&path, e)
     })
+}
+
+/// Whether `path`, as written, names a directory rather than a file: it ends
+/// in a separator, or its last component is `.` or `..` (`out/`, `out/.`,
+/// `..`). [`std::path::Path::file_name`] does not tell: it reads `out/` as
+/// `out`.
+pub fn names_directory(path: &std::path::Path) -> bool {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let last = bytes
+        .iter()
+        .rposition(|&b| std::path::is_separator(char::from(b)));
+    let tail = &bytes[last.map_or(0, |i| i + 1)..];
+    tail.is_empty() || tail == b"." || tail == b".."
+}
+
+/// The longest file name most file systems take (Linux's `NAME_MAX`).
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// The temporary file [`write_file`] writes before it renames it to `name`:
+/// hidden, named after the file when that name is short, and never longer
+/// than [`MAX_NAME_BYTES`] (a long `name` gets only the process id).
+fn part_name(name: &std::ffi::OsStr) -> String {
+    let pid = std::process::id();
+    let readable = format!(".{}.{pid}.part", name.to_string_lossy());
+    if readable.len() <= MAX_NAME_BYTES {
+        readable
+    } else {
+        format!(".nnet-output.{pid}.part")
+    }
 }
 
 /// Where a write to a path lands ([`destination`]).

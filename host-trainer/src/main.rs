@@ -115,7 +115,9 @@ enum Cmd {
         /// No progress bar and no per-epoch lines (errors and the lines naming the files written).
         #[arg(long)]
         quiet: bool,
-        /// Write one JSON object per epoch to this file.
+        /// Write one JSON object per epoch to this file: written whole with the model (a failed
+        /// run leaves an earlier log as it was); a stream such as /dev/stdout gets each line as
+        /// its epoch ends.
         #[arg(long)]
         log_json: Option<PathBuf>,
         /// Do not write the training-curve PNG (none is written beside a device or a pipe
@@ -128,12 +130,13 @@ enum Cmd {
         #[arg(long)]
         ink: Vec<PathBuf>,
         /// How many times each --ink drawing is seen per epoch (1 to 1000).
-        #[arg(long, default_value_t = train::DEFAULT_INK_WEIGHT)]
+        #[arg(long, default_value_t = train::DEFAULT_INK_WEIGHT, requires = "ink")]
         ink_weight: usize,
         /// With --augment, the digits 0-9 of handwriting fonts from Debian and npm packages (other writers
         /// than the evaluation set's; built in, see host-trainer/data/README.md) join the
         /// training set, this many per MNIST training image: each of the D drawings is seen
-        /// round(RATIO * images / D) times per epoch (train prints it), augmented like --ink
+        /// round(RATIO * images / D) times per epoch, at least once (train prints it; a
+        /// small --limit gets more than RATIO per image), augmented like --ink
         /// drawings. 0 leaves them out; at most 2.
         #[arg(long, value_name = "RATIO", default_value_t = train::DEFAULT_FONT_DIGITS,
               allow_negative_numbers = true, requires = "augment")]
@@ -206,7 +209,7 @@ enum Cmd {
         #[arg(long)]
         steps: Option<u32>,
         /// IDX directory whose test split measures the adapted model for its metadata
-        /// (skipped when the data is not there).
+        /// (skipped, with a warning, when the data is not there).
         #[arg(long, default_value = "data/mnist")]
         data: PathBuf,
         /// No per-epoch lines.
@@ -452,6 +455,9 @@ fn run() -> Result<()> {
                 ink_weight,
                 font_digits,
             };
+            // the numbers and the model's path first: a refused run makes no directory
+            train::check_settings(&cfg).map_err(with_option)?;
+            train::check_output(&out, "--out", "model file")?;
             // no picture is made beside a device or a pipe (--out /dev/null)
             let through = matches!(
                 host_trainer::destination(&out)?,
@@ -687,7 +693,10 @@ fn run() -> Result<()> {
         Cmd::Quantize { model, out, data } => {
             let out = out.unwrap_or_else(|| int8_name(&model));
             train::check_output(&out, "--out", "model file")?;
-            train::check_not_input(&out, "--out", &[("--model", &model)])?;
+            let data_files = idx::split_inputs(&data, Split::Test);
+            let mut inputs = vec![("--model", model.as_path())];
+            inputs.extend(data_files.iter().map(|p| ("a --data file", p.as_path())));
+            train::check_not_input(&out, "--out", &inputs)?;
             let before = std::fs::metadata(&model).map(|m| m.len()).unwrap_or(0);
             let f32_model = eval::load_model(&model)?;
             let mut q = nnet_core::quantizer::quantize(&f32_model)
@@ -932,6 +941,19 @@ fn run() -> Result<()> {
                     inputs.push(("the MNIST test labels", labels));
                 }
                 train::check_not_input(&training_file, "--training-file", &inputs)?;
+            }
+            // and each can be written: a path that cannot is refused before any set is written
+            let mut sets = vec![
+                inkset::HERSHEY_FILE,
+                inkset::MNIST_FILE,
+                host_trainer::styleset::STYLES_FILE,
+            ];
+            if !no_fonts {
+                sets.push(host_trainer::fontset::FONTS_FILE);
+                train::check_output(&training_file, "--training-file", "training digits file")?;
+            }
+            for name in sets {
+                train::check_output(&out_dir.join(name), "--out-dir", "ink set")?;
             }
             let args = inkset::InksetArgs {
                 out_dir,

@@ -225,6 +225,68 @@ pub struct EpochLog {
     pub images_per_second: f64,
 }
 
+/// The `--log-json` file: one JSON object per epoch.
+///
+/// A stream ([`crate::Destination::Through`]: `/dev/stdout`, a pipe) gets each
+/// line as its epoch ends; one that fails (its reader gone) loses the lines,
+/// with a note, not the run. A file is written whole once the model is
+/// ([`crate::write_file`]), so a run that fails or is stopped leaves an
+/// earlier log as it was, never a log of a model that was not written.
+#[derive(Debug)]
+enum JsonLog {
+    /// Written into as the epochs end; `None` once a write failed.
+    Stream(PathBuf, Option<std::fs::File>),
+    /// The lines so far, for the file written at the end.
+    File(PathBuf, String),
+}
+
+impl JsonLog {
+    fn open(path: &Path) -> Result<Self> {
+        Ok(match crate::destination(path)? {
+            crate::Destination::Through(p) => {
+                let f = std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&p)
+                    .map_err(|e| Error::io(&p, e))?;
+                JsonLog::Stream(p, Some(f))
+            }
+            crate::Destination::File(_) => JsonLog::File(path.to_path_buf(), String::new()),
+        })
+    }
+
+    fn push(&mut self, log: &EpochLog) -> Result<()> {
+        let line = serde_json::to_string(log).map_err(|source| Error::Json {
+            context: format!("encoding the log of epoch {}", log.epoch),
+            source,
+        })?;
+        match self {
+            JsonLog::Stream(path, file) => {
+                if let Some(f) = file {
+                    if let Err(e) = writeln!(f, "{line}") {
+                        crate::note(format_args!(
+                            "warning: {}: {e}; the JSON log stops here, the training goes on",
+                            path.display()
+                        ));
+                        *file = None;
+                    }
+                }
+            }
+            JsonLog::File(_, text) => {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<()> {
+        match self {
+            JsonLog::Stream(..) => Ok(()),
+            JsonLog::File(path, text) => crate::write_file(&path, text.as_bytes()),
+        }
+    }
+}
+
 /// What a training run produced.
 #[derive(Debug, Clone)]
 pub struct TrainOutcome {
@@ -271,9 +333,10 @@ pub fn notes(cfg: &TrainConfig) -> String {
     )
 }
 
-/// Trains a model as configured, writes it and returns what happened (the
-/// per-epoch history included: [`crate::plot::training_curves`] draws it).
-pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
+/// Checks a run's numbers (hidden units, epochs, batch size, threads, validation split,
+/// learning rate, ink weight, font-digit ratio) without touching a file: [`train`] does
+/// it first, and the command line before it checks (and makes the directory of) any output.
+pub fn check_settings(cfg: &TrainConfig) -> Result<()> {
     eval::check_hidden(cfg.hidden)?;
     let bad = |setting, msg: &str| {
         Err(Error::Setting {
@@ -306,6 +369,13 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             &format!("must be a number in 0..={MAX_FONT_DIGITS}"),
         );
     }
+    Ok(())
+}
+
+/// Trains a model as configured, writes it and returns what happened (the
+/// per-epoch history included: [`crate::plot::training_curves`] draws it).
+pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
+    check_settings(cfg)?;
     // a run that cannot write its model, or would write over its input, is refused before it trains
     check_output(&cfg.out, "--out", "model file")?;
     // the data set's files, found once: inputs no output may name, loaded below (a missing
@@ -477,10 +547,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         augment_seconds = t.elapsed().as_secs_f64();
     }
     let pool = std::sync::Arc::clone(trainer.pool());
-    let mut log_file = match &cfg.log_json {
-        Some(p) => Some(std::fs::File::create(p).map_err(|e| Error::io(p, e))?),
-        None => None,
-    };
+    let mut log_json = cfg.log_json.as_deref().map(JsonLog::open).transpose()?;
     let mut history = Vec::new();
     let mut order: Vec<u32> = (0..train.len() as u32).collect();
     for e in 0..cfg.epochs {
@@ -574,12 +641,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             log.images_per_second,
         ));
         augment_seconds = next_augment_seconds;
-        if let (Some(f), Some(p)) = (log_file.as_mut(), cfg.log_json.as_ref()) {
-            let line = serde_json::to_string(&log).map_err(|source| Error::Json {
-                context: format!("encoding the log of epoch {}", log.epoch),
-                source,
-            })?;
-            writeln!(f, "{line}").map_err(|e| Error::io(p, e))?;
+        if let Some(json) = log_json.as_mut() {
+            json.push(&log)?;
         }
         history.push(log);
     }
@@ -619,6 +682,9 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         .to_bytes()
         .map_err(|e| Error::core("encoding the model file", e))?;
     crate::write_file(&cfg.out, &bytes)?;
+    if let Some(json) = log_json {
+        json.finish()?;
+    }
     Ok(TrainOutcome {
         params,
         history,
@@ -636,6 +702,12 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
 /// the end of the run). `train` calls it before it trains, so that a run is
 /// never lost to an output path it cannot write.
 pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
+    if crate::names_directory(out) {
+        return Err(Error::Config(format!(
+            "{}: names a directory (it ends in `/`, `.` or `..`); {option} names the {what} to write",
+            out.display()
+        )));
+    }
     if out.is_dir() {
         return Err(Error::Config(format!(
             "{}: is a directory; {option} names the {what} to write",
@@ -655,8 +727,17 @@ pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
     }
     let dir = crate::parent_dir(out);
     crate::create_dirs(dir)?;
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("model");
-    let probe = dir.join(format!(".{name}.{}.write-check", std::process::id()));
+    if let Some(name) = out.file_name() {
+        let n = name.as_encoded_bytes().len();
+        if n > crate::MAX_NAME_BYTES {
+            return Err(Error::Config(format!(
+                "{}: a file name of {n} bytes; file systems take at most {}",
+                out.display(),
+                crate::MAX_NAME_BYTES
+            )));
+        }
+    }
+    let probe = dir.join(format!(".nnet-output.{}.write-check", std::process::id()));
     std::fs::File::create(&probe).map_err(|e| {
         Error::Config(format!(
             "{}: cannot be written: no file can be made in {} ({e})",

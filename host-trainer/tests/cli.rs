@@ -603,7 +603,7 @@ fn mistakes_on_the_command_line_are_named() {
         .unwrap();
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
-        !o.status.success() && e.contains("run from the repository's root or pass --model"),
+        !o.status.success() && e.contains("run from the repository's root or give the file's path"),
         "{e}"
     );
     assert!(!Path::new(out).exists());
@@ -935,6 +935,20 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
         assert!(!o.status.success() && e.contains(says), "{e}");
     }
     assert!(!d.join("early").exists(), "sets written before the refusal");
+    // nor where it cannot be written (under a file)
+    std::fs::write(d.join("a-file"), b"").unwrap();
+    let o = make(&[
+        "--out-dir",
+        "early",
+        "--training-file",
+        "a-file/training.jsonl",
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("a-file: is a file"),
+        "{e}"
+    );
+    assert!(!d.join("early").exists(), "sets written before the refusal");
     let o = make(&["--no-fonts", "--training-file", "x.jsonl"]);
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success() && e.contains("--no-fonts"), "{e}");
@@ -953,4 +967,184 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
         !d.join("host-trainer").exists(),
         "it wrote outside --out-dir"
     );
+}
+
+/// Outputs are checked before the work in every command: a path that names a
+/// directory (`out/`, `out/.`, `..`), a file name longer than file systems take,
+/// or one of the `--data` files `quantize` and `adapt` read; a refused run makes
+/// no directory; `--ink-weight` needs `--ink`; `adapt` says when it cannot
+/// measure MNIST.
+#[test]
+fn outputs_are_checked_in_every_command_before_the_work() {
+    let d = common::tmpdir("cli-checked");
+    common::synthetic(&d, 200, 5);
+    let data = d.to_str().unwrap();
+    let ink = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/ink/styles.jsonl"
+    );
+    let at = |name: &str| d.join(name).to_str().unwrap().to_owned();
+    let train = |out: &str| {
+        run(&[
+            "train", "--data", data, "--hidden", "8", "--epochs", "1", "--quiet", "--out", out,
+        ])
+    };
+    for out in [at("trdir/"), at("trdir/."), at(".."), format!("{data}/..")] {
+        let o = train(&out);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success()
+                && e.contains("names a directory")
+                && e.contains("--out names the model file"),
+            "{out}: {e}"
+        );
+        assert!(o.stdout.is_empty(), "{out}: it trained first");
+    }
+    let adapt = |out: &str, data: &str| {
+        run(&[
+            "adapt", "--model", SHIPPED, "--ink", ink, "--epochs", "1", "--data", data, "--out",
+            out,
+        ])
+    };
+    let quantize = |out: &str, data: &str| {
+        run(&["quantize", "--model", SHIPPED, "--data", data, "--out", out])
+    };
+    for o in [adapt(&at("adir/"), data), quantize(&at("qdir/."), data)] {
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && e.contains("names a directory"),
+            "{e}"
+        );
+        assert!(o.stdout.is_empty(), "it worked first");
+    }
+    assert!(!d.join("trdir").exists() && !d.join("adir").exists() && !d.join("qdir").exists());
+
+    // a file name longer than 255 bytes: said so, before the work
+    let long = at(&format!("{}.nnet", "a".repeat(251)));
+    let e = String::from_utf8_lossy(&quantize(&long, data).stderr).into_owned();
+    assert!(e.contains("a file name of 256 bytes"), "{e}");
+    // one of 250 bytes is written (its temporary file's name would have been too long)
+    let fits = at(&format!("{}.nnet", "b".repeat(245)));
+    let o = quantize(&fits, data);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(Path::new(&fits).is_file());
+
+    // the --data files quantize and adapt read are not outputs
+    let labels = at("t10k-labels-idx1-ubyte");
+    let before = std::fs::read(&labels).unwrap();
+    for o in [adapt(&labels, data), quantize(&labels, data)] {
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success() && e.contains("names the same file as a --data file"),
+            "{e}"
+        );
+    }
+    assert_eq!(std::fs::read(&labels).unwrap(), before);
+
+    // adapt without MNIST says the accuracy is not measured
+    let o = adapt(&at("adapted.nnet"), &at("no-such-data"));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.contains("warning: no test split in") && e.contains("no-such-data"),
+        "{e}"
+    );
+
+    // a run refused for its numbers makes no directory for its outputs
+    let o = run(&[
+        "train",
+        "--data",
+        data,
+        "--lr",
+        "-1",
+        "--out",
+        &at("made/sub/m.nnet"),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        !d.join("made").exists(),
+        "a refused run made the output's directory"
+    );
+    // --ink-weight means nothing without --ink
+    let e = err(&[
+        "train",
+        "--data",
+        data,
+        "--ink-weight",
+        "3",
+        "--out",
+        &at("w.nnet"),
+    ]);
+    assert!(e.contains("--ink"), "{e}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// `--log-json`: a file is written whole with the model (a failed run leaves an earlier
+/// log as it was); a stream gets each epoch's line, and one whose reader is gone costs
+/// the lines, with a warning, not the model.
+#[cfg(unix)]
+#[test]
+fn the_json_log_is_written_with_the_model() {
+    let d = common::tmpdir("cli-log");
+    common::synthetic(&d, 200, 9);
+    let data = d.to_str().unwrap();
+    let (log, keep) = (d.join("log.json"), d.join("keep.nnet"));
+    let args = |out: &Path, log: &str| {
+        [
+            "train",
+            "--data",
+            data,
+            "--hidden",
+            "32",
+            "--epochs",
+            "2",
+            "--quiet",
+            "--no-plot",
+            "--out",
+            out.to_str().unwrap(),
+            "--log-json",
+            log,
+        ]
+        .map(str::to_owned)
+    };
+    // the model (100 kB) cannot be written under a 51 kB limit: the old log stays
+    std::fs::write(&log, "an earlier log\n").unwrap();
+    std::fs::write(&keep, "an earlier model").unwrap();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(args(&keep, log.to_str().unwrap()))
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert_eq!(std::fs::read_to_string(&log).unwrap(), "an earlier log\n");
+    assert_eq!(std::fs::read_to_string(&keep).unwrap(), "an earlier model");
+    // written: one line per epoch
+    let model = d.join("m.nnet");
+    let o = run(&args(&model, log.to_str().unwrap())
+        .each_ref()
+        .map(String::as_str));
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.lines().all(|l| l.starts_with("{\"epoch\":")), "{text}");
+    // to a stdout nothing reads: a warning, and the model is written
+    std::fs::remove_file(&model).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(args(&model, "/dev/stdout"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.contains("the JSON log stops here, the training goes on"),
+        "{e}"
+    );
+    assert!(model.is_file());
+    std::fs::remove_dir_all(&d).unwrap();
 }
