@@ -61,6 +61,28 @@ test("the exported page runs fully in the browser from a plain static file serve
     assert.match(await page.locator("#sees-where").textContent(), /cannot run here/);
     assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and WebAssembly cannot run here/);
     await context.close();
+    // in a browser without WebAssembly at all, the load ends before anything is fetched: the
+    // page still says why the network cannot run, in the answer too, without a script error
+    {
+      const { context, page, problems } = await (async () => {
+        const context = await browser.newContext(DESKTOP);
+        await context.addInitScript(() => { delete globalThis.WebAssembly; });
+        const page = await context.newPage();
+        const problems = [];
+        watchPage(page, problems, url);
+        await page.goto(url + "/");
+        return { context, page, problems };
+      })();
+      await page.waitForFunction(() => document.documentElement.dataset.engine === "none", null, { timeout: 15000 });
+      const why = "The network cannot run: this browser has WebAssembly turned off or lacks it";
+      assert.match(await page.locator("#model-info").textContent(), new RegExp("^" + why));
+      assert.match(await page.locator("#teach-status").textContent(), /WebAssembly cannot run here: this browser has WebAssembly turned off or lacks it\.$/);
+      await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]), 12);
+      await page.waitForFunction(() => document.getElementById("result").dataset.state === "error", null, { timeout: 15000 });
+      assert.match(await page.locator("#detail").textContent(), /^the network cannot run here: this browser has WebAssembly turned off or lacks it/);
+      assert.deepEqual(problems, [], "no page errors without WebAssembly");
+      await context.close();
+    }
     const asked = [...new Set(log)].sort();
     assert.deepEqual(asked, ["GET /index.html", "GET /model.nnet", "GET /nnet.wasm"],
       "the page asked the static host for itself, the module and the model, and not for the API");

@@ -200,10 +200,41 @@ test("with the browser's storage turned off, a correction says it is lost on rel
   await page.getByRole("button", { name: `It is a ${SIX}` }).click();
   await page.getByText(/\(browser storage unavailable: lost on reload\)\.$/).waitFor();
   assert.equal(await corrections(page), 1);
+  // and still says so after a Clear
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator("#teach-status").textContent(),
+    "Using your adapted model: 1 correction (browser storage unavailable: lost on reload).");
+  // Undo back to the shipped model loses nothing
+  await draw(page, SQUARE_SIX, [0.14, 0.22, 0.86, 0.8]);
+  await page.getByRole("button", { name: "Undo the last correction" }).click();
+  await page.getByText("Undid the last correction: the shipped model.", { exact: true }).waitFor();
+  await page.getByRole("button", { name: `It is a ${SIX}` }).click();
+  await page.getByText(/\(browser storage unavailable: lost on reload\)\.$/).waitFor();
   page.once("dialog", (d) => d.accept());
   await page.getByRole("button", { name: "Reset to the shipped model" }).click();
   await page.getByText(/^Back to the shipped model; your corrections are forgotten\.$/).waitFor();
   assert.equal(await corrections(page), 0);
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
+
+test("with the browser's storage full, a correction says what a reload brings back, and a reload does", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  await draw(page, SQUARE_SIX, [0.14, 0.22, 0.86, 0.8]);
+  await page.getByRole("button", { name: `It is a ${SIX}` }).click();
+  await page.getByText(/^Learned that this drawing is a 6.* 1 correction kept in this browser\.$/).waitFor();
+  await page.evaluate(() => {
+    Storage.prototype.setItem = () => { throw new DOMException("full", "QuotaExceededError"); };
+  });
+  await draw(page, SQUARE_SIX, [0.1, 0.3, 0.9, 0.7]);
+  await page.getByRole("button", { name: `It is a ${SIX}` }).click();
+  const note = "2 corrections (browser storage is full: a reload brings back your 1 correction).";
+  await page.getByText(new RegExp("^Learned that this drawing is a 6.* " + note.replace(/[().]/g, "\\$&") + "$")).waitFor();
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator("#teach-status").textContent(), "Using your adapted model: " + note);
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await corrections(page), 1, "as said");
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });

@@ -262,6 +262,68 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   await context.close();
 });
 
+test("Clear while the server has not answered leaves no busy answer behind", async () => {
+  const context = await browser.newContext(DESKTOP);
+  await context.addInitScript(() => { delete globalThis.WebAssembly; });
+  const page = await context.newPage();
+  await page.goto(base + "/");
+  await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
+  let answered = 0;
+  await page.route("**/api/predict", async (r) => {
+    await new Promise((done) => setTimeout(done, 800));
+    await r.continue().catch(() => {});
+    answered++;
+  });
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  assert.equal(await page.locator("#result").getAttribute("aria-busy"), "true", "the answer is on its way");
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator("#result").getAttribute("aria-busy"), null, "cleared: nothing is on its way");
+  while (answered === 0) await page.waitForTimeout(100);
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator("#result").getAttribute("aria-busy"), null, "the stale answer leaves it so");
+  assert.equal(await page.locator("#result").getAttribute("data-state"), "empty");
+  await context.close();
+});
+
+test("a drawing saved in one tab takes a new label in place after another tab saved one; Copy line without the clipboard API copies the same line and keeps the focus", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  const other = await context.newPage();
+  await other.goto(base + "/");
+  const save = async (p, digit, label) => {
+    await p.keyboard.press("Escape");
+    await drawMouse(p, place(DIGITS[digit], await padRect(p), [0.2, 0.1, 0.8, 0.9]), 6);
+    await waitFinal(p);
+    await p.locator(`label[for=label-${label}]`).click();
+    await p.getByRole("button", { name: "Save drawing" }).click();
+  };
+  await save(page, 7, 3); // the wrong label
+  await page.getByText(/^Saved a 3\. 1 drawing kept in this browser\.$/).waitFor();
+  await save(other, 1, 1);
+  await page.getByText(/^2 drawings kept in this browser\.$/).waitFor();
+  // the right label: the line saved with the wrong one takes it, no second line
+  await page.locator("label[for=label-7]").click();
+  await page.getByRole("button", { name: "Save drawing" }).click();
+  await page.getByText(/^Saved a 7 \(instead of a 3\)\. 2 drawings kept in this browser\.$/).waitFor();
+  const labels = await page.evaluate(() => JSON.parse(localStorage.getItem("nnet-ink-v1")).map((l) => JSON.parse(l).label));
+  assert.deepEqual(labels, [7, 1]);
+  assert.equal(await page.getByRole("button", { name: "Save drawing" }).isDisabled(), true, "saved once");
+
+  // no clipboard API (plain HTTP on a LAN address): the fallback copies the line with its
+  // newline, as the API does, and the keyboard's focus stays on the button
+  await page.evaluate(() => {
+    Object.defineProperty(navigator, "clipboard", { value: undefined, configurable: true });
+    document.execCommand = (cmd) => { window.copied = cmd === "copy" ? document.activeElement.value : null; return true; };
+  });
+  await page.locator("#copy").focus();
+  await page.keyboard.press("Enter");
+  await page.getByText(/^Copied one JSONL line to the clipboard\.$/).waitFor();
+  const copied = await page.evaluate(() => window.copied);
+  assert.ok(copied.endsWith("}\n") && JSON.parse(copied).label === 7, JSON.stringify(copied));
+  assert.equal(await page.evaluate(() => document.activeElement.id), "copy", "the focus stays on Copy line");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("a phone held sideways shows the whole pad and the answer beside it on its screen; in dark mode the accent buttons' text and the pad's hint are legible (contrast 4.5:1)", async () => {
   for (const [width, height] of [[610, 360], [667, 375], [915, 412]]) {
     const { context, page } = await openPage(browser,
