@@ -230,6 +230,14 @@ impl<const H: usize> OutputLayer<H> {
         self.bound = self.max_abs();
     }
 
+    /// The largest real weight a layer weight of 1 stands for: `max(c) · h_max`
+    /// (1 for an f32 network; the largest output scale for an int8 one). A
+    /// weight bound times this stays below [`WEIGHT_LIMIT`], so that no logit
+    /// can overflow whatever the scales.
+    fn real_scale(&self) -> f32 {
+        self.c.iter().fold(0.0f32, |m, &c| m.max(c)) * self.h_max
+    }
+
     fn max_abs(&self) -> f32 {
         self.w
             .as_flattened()
@@ -275,7 +283,8 @@ impl<const H: usize> OutputLayer<H> {
     /// Overwrites the weights and biases with `values` (see
     /// [`OutputLayer::params`]), checking each: exactly [`OutputLayer::PARAMS`]
     /// of them ([`Error::LengthMismatch`]), finite ([`Error::NonFiniteWeight`])
-    /// and below [`WEIGHT_LIMIT`] ([`Error::WeightLimit`]). On an error the
+    /// and below [`WEIGHT_LIMIT`], as real weights too (times the scale of
+    /// their row, for an int8 layer: [`Error::WeightLimit`]). On an error the
     /// layer is partly overwritten: the callers go back to the network's own.
     fn set_params(&mut self, values: impl IntoIterator<Item = f32>) -> Result<(), Error> {
         let mut values = values.into_iter();
@@ -305,12 +314,16 @@ impl<const H: usize> OutputLayer<H> {
             });
         }
         self.bound = self.max_abs();
+        if self.bound * self.real_scale() >= WEIGHT_LIMIT {
+            return Err(Error::WeightLimit);
+        }
         Ok(())
     }
 
     /// `z[k] = dot(w[k], h) * c[k] + b[k]` for hidden values in the layer's
     /// units. Non-finite logits are [`Error::NonFiniteWeight`] (cannot
-    /// happen within [`WEIGHT_LIMIT`] and checked hidden values).
+    /// happen within [`WEIGHT_LIMIT`], real weights included, and finite
+    /// hidden values: `|z| < 4096 · 1e30 + 1e30`).
     pub fn logits(&self, h: &[f32; H]) -> Result<[f32; OUTPUT], Error> {
         let mut z = [0.0f32; OUTPUT];
         for (((z, w), &c), &b) in z.iter_mut().zip(self.w.iter()).zip(&self.c).zip(&self.b) {
@@ -353,10 +366,15 @@ impl<const H: usize> OutputLayer<H> {
         // could pass the limit (slack for the rounding of this estimate)
         let lr = cfg.learning_rate;
         let q_max = self.q.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        let per_step = (lr * q_max * h_seen).max(lr) * 1.001;
+        let per_weight = lr * q_max * h_seen;
+        // an infinite q (a scale near 0) or its NaN with h = 0 never passes
+        if !per_weight.is_finite() {
+            return Err(Error::WeightLimit);
+        }
+        let per_step = per_weight.max(lr) * 1.001;
         let bound = self.bound + per_step * cfg.steps as f32;
-        // NaN never passes
-        if bound.is_nan() || bound >= WEIGHT_LIMIT {
+        // NaN never passes; nor a real weight (int8: times its scale) at the limit
+        if bound.is_nan() || bound >= WEIGHT_LIMIT || bound * self.real_scale() >= WEIGHT_LIMIT {
             return Err(Error::WeightLimit);
         }
         // the first logits are checked before the first change
@@ -437,7 +455,11 @@ impl<'a, const H: usize> AdaptedMlp<'a, H> {
             return Err(Error::NonFiniteInput);
         }
         self.net.hidden_into(x, hidden);
-        Ok(prediction_from_logits(&self.out.logits(hidden)?))
+        // the layer's logits are finite for finite hidden values, so a non-finite
+        // one comes from the input (finite pixels can still overflow a hidden sum,
+        // f32::MAX times 2): NonFiniteInput, as Mlp::predict says
+        let z = self.out.logits(hidden).map_err(|_| Error::NonFiniteInput)?;
+        Ok(prediction_from_logits(&z))
     }
 
     /// Classifies one 28x28 image with the adapted output layer.

@@ -119,17 +119,20 @@ pub struct Header<'a> {
 impl Header<'_> {
     /// Number of weight/bias values (`f32` count for [`WeightType::F32`];
     /// for [`WeightType::Int8`] the same count, scales not included).
+    /// Computed for at most [`MAX_HIDDEN`] hidden units (a header that
+    /// [`ModelView::parse`] accepted): a larger `hidden` counts as that many.
     pub fn parameter_count(&self) -> usize {
-        let h = self.hidden as usize;
+        let h = self.hidden.min(MAX_HIDDEN) as usize;
         h * INPUT + h + OUTPUT * h + OUTPUT
     }
 
-    /// Bytes of the weight section.
+    /// Bytes of the weight section (for at most [`MAX_HIDDEN`] hidden units,
+    /// as [`Header::parameter_count`]).
     pub fn payload_len(&self) -> usize {
         match self.weight_type {
             WeightType::F32 => self.parameter_count() * 4,
             WeightType::Int8 => {
-                let h = self.hidden as usize;
+                let h = self.hidden.min(MAX_HIDDEN) as usize;
                 int8_f32_count(h) * 4 + h * INPUT + OUTPUT * h
             }
         }
@@ -476,12 +479,18 @@ mod owned {
 
     /// Checks the vector lengths (`want` vs `have`, in file order) and the
     /// hidden size of a model about to be written.
-    fn check_shape(hidden: usize, want: &[usize], have: &[usize]) -> Result<(), Error> {
+    fn check_shape(want: &[usize], have: &[usize]) -> Result<(), Error> {
         for (&expected, &actual) in want.iter().zip(have) {
             if expected != actual {
                 return Err(Error::LengthMismatch { expected, actual });
             }
         }
+        Ok(())
+    }
+
+    /// A hidden size the format holds (before any size is computed from it,
+    /// so that no multiplication can overflow).
+    fn check_hidden_size(hidden: usize) -> Result<(), Error> {
         if hidden == 0 || hidden > MAX_HIDDEN as usize {
             return Err(Error::UnsupportedShape);
         }
@@ -573,9 +582,9 @@ mod owned {
         /// rejected, so every written file loads.
         pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
             let h = self.hidden;
+            check_hidden_size(h)?;
             let weights = [&self.w1, &self.b1, &self.w2, &self.b2];
             check_shape(
-                h,
                 &[h * INPUT, h, OUTPUT * h, OUTPUT],
                 &weights.map(|w| w.len()),
             )?;
@@ -655,9 +664,9 @@ mod owned {
         /// [`check_int8_params`]) are rejected, so every written file loads.
         pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
             let h = self.hidden;
+            check_hidden_size(h)?;
             let floats = [&self.s1, &self.b1, &self.s2, &self.b2];
             check_shape(
-                h,
                 &[h, h, OUTPUT, OUTPUT, h * INPUT, OUTPUT * h],
                 &[
                     self.s1.len(),

@@ -40,8 +40,12 @@ pub struct Prediction {
 
 impl Prediction {
     /// The probability of the predicted digit.
+    /// (NaN for a hand-built prediction whose `digit` is not 0..=9.)
     pub fn confidence(&self) -> f32 {
-        self.probabilities[usize::from(self.digit)]
+        self.probabilities
+            .get(usize::from(self.digit))
+            .copied()
+            .unwrap_or(f32::NAN)
     }
 
     /// The confidence as the screens show it: in tenths of a percent, rounded
@@ -71,13 +75,15 @@ impl<'a, const H: usize> Mlp<'a, H> {
     /// `w2` is `10 x H`, `b2` has 10 entries. Wrong lengths are
     /// [`Error::LengthMismatch`], non-finite weights [`Error::NonFiniteWeight`],
     /// weights of magnitude [`WEIGHT_LIMIT`] or more [`Error::WeightTooLarge`]
-    /// (so no logit of an image in `0..=1` can overflow).
+    /// (so no logit of an image in `0..=1` can overflow), and an `H` of 0 or
+    /// above [`MAX_HIDDEN`](crate::format::MAX_HIDDEN) [`Error::UnsupportedShape`].
     pub fn from_slices(
         w1: &'a [f32],
         b1: &'a [f32],
         w2: &'a [f32],
         b2: &'a [f32],
     ) -> Result<Self, Error> {
+        check_hidden_units::<H>()?;
         let w1 = rows::<f32, INPUT, H>(w1)?;
         let w2 = rows::<f32, H, OUTPUT>(w2)?;
         let b1 = array::<f32, H>(b1)?;
@@ -188,18 +194,41 @@ pub fn prediction_from_logits(z: &[f32; OUTPUT]) -> Prediction {
 ///
 /// With the `micromath` feature, `e^-x` comes from `micromath::F32Ext::exp`
 /// (a fast approximation for cores without an FPU) instead: still the same
-/// bits on every target, but not the bits of the default build.
+/// bits on every target, but not the bits of the default build. Below
+/// `-`[`MICROMATH_EXP_MAX`] it is 0 (micromath's exp makes a NaN for
+/// arguments from 88.7231 to 89.42).
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
     #[cfg(feature = "micromath")]
     {
-        1.0 / (1.0 + micromath::F32Ext::exp(-x))
+        micromath_sigmoid(x)
     }
     #[cfg(not(feature = "micromath"))]
     {
         1.0 / (1.0 + libm::expf(-x))
     }
 }
+
+/// [`sigmoid`] with the `micromath` feature (built for the tests too).
+#[cfg(any(feature = "micromath", test))]
+#[inline]
+fn micromath_sigmoid(x: f32) -> f32 {
+    let e = -x;
+    // above the limit 1 / (1 + e^e) is 0 in f32 anyway (below 3e-39, as micromath's exp
+    // gave beyond its NaN band); a NaN stays a NaN, as in the libm path, where
+    // micromath's exp would make it a number
+    if e.is_nan() {
+        return e;
+    }
+    if e > MICROMATH_EXP_MAX {
+        return 0.0;
+    }
+    1.0 / (1.0 + micromath::F32Ext::exp(e))
+}
+
+/// The largest argument the `micromath` sigmoid gives micromath's exp (see
+/// [`sigmoid`]): from 88.7231 on it makes a NaN (micromath 2.1).
+pub const MICROMATH_EXP_MAX: f32 = 88.72;
 
 /// Numerically stable softmax: subtracts the maximum before `libm::expf` and
 /// sums in index order. Inputs must be finite.
@@ -354,6 +383,17 @@ fn chunk_lanes(w: &[[f32; 8]], x: &[[f32; 8]]) -> [f32; 8] {
     acc
 }
 
+/// `H` hidden units are `1..=MAX_HIDDEN`, what a model file holds
+/// ([`Error::UnsupportedShape`]): the sums of the forward passes are sized
+/// for it (an int8 dot product of more than 66,000 terms could overflow
+/// `i32`), and a row of 0 values cannot be viewed.
+pub(crate) fn check_hidden_units<const H: usize>() -> Result<(), Error> {
+    if H == 0 || H > crate::format::MAX_HIDDEN as usize {
+        return Err(Error::UnsupportedShape);
+    }
+    Ok(())
+}
+
 /// Views a flat slice of `R * C` values as `R` rows of `C`.
 pub(crate) fn rows<T, const C: usize, const R: usize>(flat: &[T]) -> Result<&[[T; C]; R], Error> {
     let mismatch = Error::LengthMismatch {
@@ -405,6 +445,45 @@ mod tests {
             probabilities,
         };
         assert_eq!(sure.confidence_tenths(), 999);
+        // a hand-built prediction of no digit: no panic, and no percentage
+        let none = Prediction {
+            digit: 10,
+            probabilities: [0.1; OUTPUT],
+        };
+        assert!(none.confidence().is_nan());
+        assert_eq!(none.confidence_tenths(), 0);
+    }
+
+    #[test]
+    fn the_micromath_sigmoid_is_finite_where_its_exp_is_not() {
+        // micromath's exp makes a NaN (or trips its debug assertion) from about 88.72 on
+        for i in 0..=20_000 {
+            let x = -87.0 - i as f32 * 0.001; // -87 .. -107
+            let y = micromath_sigmoid(x);
+            assert!(y.is_finite() && (0.0..1e-37).contains(&y), "{x}: {y}");
+        }
+        assert_eq!(micromath_sigmoid(-1e30), 0.0);
+        assert!(micromath_sigmoid(f32::NAN).is_nan());
+        assert_eq!(micromath_sigmoid(100.0), 1.0);
+    }
+
+    #[test]
+    fn networks_of_no_or_too_many_hidden_units_are_refused() {
+        assert_eq!(
+            Mlp::<0>::from_slices(&[], &[], &[], &[0.0; OUTPUT]).unwrap_err(),
+            Error::UnsupportedShape
+        );
+        // refused before the slices are looked at
+        const BIG: usize = crate::format::MAX_HIDDEN as usize + 1;
+        assert_eq!(
+            Mlp::<BIG>::from_slices(&[], &[], &[], &[0.0; OUTPUT]).unwrap_err(),
+            Error::UnsupportedShape
+        );
+        assert_eq!(
+            crate::QuantMlp::<BIG>::from_slices(&[], &[], &[], &[], &[1.0; OUTPUT], &[0.0; OUTPUT])
+                .unwrap_err(),
+            Error::UnsupportedShape
+        );
     }
 
     #[test]

@@ -90,19 +90,22 @@ use crate::{Error, Image, Prediction, INPUT, OUTPUT};
 /// The f32 nearest to `1/255`: the step of the 8-bit inputs and hidden activations.
 pub const INV255: f32 = 1.0 / 255.0;
 
-/// Every int8 weight scale stays below this, so that a weight `127 · scale`
-/// stays below [`WEIGHT_LIMIT`] like the f32 network's.
-pub const SCALE_LIMIT: f32 = WEIGHT_LIMIT / 127.0;
+/// Every int8 weight scale stays below this, so that a weight `q · scale`
+/// stays below [`WEIGHT_LIMIT`] like the f32 network's for every byte `q`,
+/// -128 included.
+pub const SCALE_LIMIT: f32 = WEIGHT_LIMIT / 128.0;
 
 /// Checks an int8 model's f32 sections: scales and biases finite
 /// ([`Error::NonFiniteWeight`]), scales below [`SCALE_LIMIT`] and biases
 /// below [`WEIGHT_LIMIT`] in magnitude ([`Error::WeightTooLarge`]), scales
-/// `> 0` ([`Error::BadScale`]). Within these no logit can overflow: the
-/// integer sums are bounded and the inputs saturate at `0..=255`.
+/// positive and normal, at least [`f32::MIN_POSITIVE`] ([`Error::BadScale`]:
+/// the inverse of a subnormal scale, which learning needs, is infinite).
+/// Within these no logit can overflow: the integer sums are bounded and the
+/// inputs saturate at `0..=255`.
 pub fn check_int8_params(s1: &[f32], b1: &[f32], s2: &[f32], b2: &[f32]) -> Result<(), Error> {
     check_params(&[s1, s2], SCALE_LIMIT)?;
     check_params(&[b1, b2], WEIGHT_LIMIT)?;
-    if s1.iter().chain(s2).any(|&s| s <= 0.0) {
+    if s1.iter().chain(s2).any(|&s| s < f32::MIN_POSITIVE) {
         return Err(Error::BadScale);
     }
     Ok(())
@@ -457,7 +460,8 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
     /// input-major (`w1q[i * H + j]` connects pixel `i` to hidden unit `j`),
     /// `s1` and `b1` have `H` entries, `w2q` is `10 x H` row-major, `s2` and
     /// `b2` have 10 entries. Wrong lengths are [`Error::LengthMismatch`],
-    /// scales or biases out of range as in [`check_int8_params`].
+    /// scales or biases out of range as in [`check_int8_params`], an `H` of 0
+    /// or above [`MAX_HIDDEN`](crate::format::MAX_HIDDEN) [`Error::UnsupportedShape`].
     pub fn from_slices(
         w1q: &'a [i8],
         s1: &'a [f32],
@@ -466,6 +470,7 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
         s2: &'a [f32],
         b2: &'a [f32],
     ) -> Result<Self, Error> {
+        crate::model::check_hidden_units::<H>()?;
         let w1q = rows::<i8, H, INPUT>(w1q)?;
         let w2q = rows::<i8, H, OUTPUT>(w2q)?;
         let s1 = array::<f32, H>(s1)?;

@@ -8,18 +8,22 @@ use alloc::vec::Vec;
 use crate::format::{crc32, OwnedModel, OwnedQuantModel};
 use crate::{Error, INPUT, OUTPUT};
 
+/// The largest scale a model file takes: the float below [`SCALE_LIMIT`](crate::quant::SCALE_LIMIT).
+const MAX_SCALE: f32 = f32::from_bits(crate::quant::SCALE_LIMIT.to_bits() - 1);
+
 /// Symmetric per-row quantisation of one row: `(scale, values)` with
 /// `scale = max|w| / 127` and `values[i] = round(w[i] / scale)` clamped to
-/// `-127..=127`; an all-zero row gets scale 1 (its values are all 0).
+/// `-127..=127`; an all-zero row gets scale 1 (its values are all 0). The
+/// scale is held within what a file takes: at least [`f32::MIN_POSITIVE`]
+/// and below [`SCALE_LIMIT`](crate::quant::SCALE_LIMIT), so a row whose
+/// largest weight is above `127 · SCALE_LIMIT` (0.99e30, near the weight
+/// limit) has its largest weights clipped to ±127 steps.
 pub(crate) fn quantize_row(row: &[f32]) -> (f32, impl Iterator<Item = i8> + '_) {
     let max = row.iter().fold(0.0f32, |m, w| m.max(w.abs()));
     let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-    // max/127 can underflow to 0 for subnormal rows; keep the scale positive
-    let scale = if scale > 0.0 {
-        scale
-    } else {
-        f32::MIN_POSITIVE
-    };
+    // a row of tiny weights gets a subnormal (or zero) max/127; the file takes
+    // only normal scales (crate::quant::check_int8_params): its weights round to 0
+    let scale = scale.clamp(f32::MIN_POSITIVE, MAX_SCALE);
     let values = row
         .iter()
         .map(move |&w| libm::roundf(w / scale).clamp(-127.0, 127.0) as i8);

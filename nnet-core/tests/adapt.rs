@@ -439,3 +439,97 @@ fn golden_bits_int8() {
         &golden_net::adapt_lines(true).unwrap(),
     );
 }
+
+/// An int8 layer stays finite whatever its scales: a scale too small for the file
+/// (subnormal, whose inverse is infinite) is refused, the smallest one it takes
+/// refuses a correction before it changes anything, and values restored into a
+/// layer with huge scales are refused where their real weights (times the scale)
+/// would reach the limit, leaving the network answering.
+#[test]
+fn int8_layers_stay_finite_at_the_edges_of_their_scales() {
+    let m = golden_net::model();
+    let x = golden_net::inputs()[0];
+    let mut q = quantizer::quantize(&m).unwrap();
+    // a subnormal scale: not a model file's
+    let mut sub = q.clone();
+    sub.s2[3] = 1.0e-42;
+    assert_eq!(sub.quant_mlp::<H>().unwrap_err(), Error::BadScale);
+    assert_eq!(sub.to_bytes().unwrap_err(), Error::BadScale);
+    // the smallest it takes: its steps are huge in the layer's units, so a correction
+    // that would move its weights refuses before it changes anything...
+    q.s2[3] = f32::MIN_POSITIVE;
+    let mut net = AdaptedQuantMlp::new(q.quant_mlp::<H>().unwrap());
+    let layer = net.output().clone();
+    assert_eq!(
+        net.correct(&[200u8; H], 3, &AdaptConfig::DEFAULT),
+        Err(Error::WeightLimit)
+    );
+    assert_eq!(
+        net.output(),
+        &layer,
+        "a refused correction changed the layer"
+    );
+    // ...and one with all-zero hidden values (where an infinite step times 0 made
+    // NaN weights) moves only the biases
+    assert!(net.correct(&[0u8; H], 3, &AdaptConfig::DEFAULT).is_ok());
+    assert_eq!(net.output().weights(), layer.weights());
+    assert!(net.output().params().all(f32::is_finite));
+    assert!(net.predict(&x).is_ok());
+
+    // huge scales: values below the limit in the layer's units are real weights past it
+    let mut q = quantizer::quantize(&m).unwrap();
+    q.s2 = vec![1.0e27; OUTPUT];
+    let mut net = AdaptedQuantMlp::new(q.quant_mlp::<H>().unwrap());
+    let before = net.predict(&x).unwrap();
+    let values = vec![1.0e29f32; OutputLayer::<H>::PARAMS];
+    assert_eq!(net.restore(values), Err(Error::WeightLimit));
+    assert_eq!(net.predict(&x).unwrap(), before, "back to its own layer");
+    // and a correction whose steps could carry a real weight there refuses too
+    let cfg = AdaptConfig {
+        steps: MAX_STEPS,
+        learning_rate: 10.0,
+    };
+    let layer = net.output().clone();
+    let mut h = [0u8; H];
+    net.predict_with_hidden(&x, &mut h).unwrap();
+    let r = net.correct(&h, (before.digit + 1) % 10, &cfg);
+    assert!(
+        r.is_ok() || r == Err(Error::WeightLimit),
+        "{r:?}: only the limit may refuse it"
+    );
+    if r.is_err() {
+        assert_eq!(net.output(), &layer);
+    }
+    assert!(net.predict(&x).is_ok());
+}
+
+/// A byte of -128 is as far from 0 as the scale limit allows: an int8 model at
+/// the limit with it is written back after an adaptation that changed nothing.
+#[test]
+fn int8_weights_of_minus_128_at_the_scale_limit_are_written_back() {
+    let m = golden_net::model();
+    let mut q = quantizer::quantize(&m).unwrap();
+    q.s2 = vec![f32::from_bits(quant::SCALE_LIMIT.to_bits() - 1); OUTPUT];
+    q.w2q = vec![-128; OUTPUT * H];
+    let bytes = q.to_bytes().unwrap();
+    let view = ModelView::parse(&bytes).unwrap();
+    let net = AdaptedQuantMlp::new(view.quant_mlp::<H>().unwrap());
+    let written = net.to_model(q.meta.clone()).unwrap().to_bytes();
+    assert!(written.is_ok(), "{written:?}");
+}
+
+/// The adapted f32 network blames the input for what comes of the input, as the
+/// network it wraps does: finite pixels that overflow a hidden sum.
+#[test]
+fn adapted_networks_name_the_error_the_network_names() {
+    let m = golden_net::model();
+    let mut w1 = m.w1.clone();
+    w1[0] = 2.0;
+    w1[1] = -2.0;
+    let mlp = nnet_core::Mlp::<H>::from_slices(&w1, &m.b1, &m.w2, &m.b2).unwrap();
+    let mut x = [0.0f32; INPUT];
+    x[0] = f32::MAX;
+    x[1] = f32::MAX;
+    assert_eq!(mlp.predict(&x), Err(Error::NonFiniteInput));
+    assert_eq!(AdaptedMlp::new(mlp).predict(&x), Err(Error::NonFiniteInput));
+}

@@ -74,3 +74,67 @@ fn owned_load_of_a_valid_file_gives_a_working_network() {
         }
     );
 }
+
+/// A hidden size no file holds is refused before any size is computed from it:
+/// an error, not an overflow, on 64-bit hosts and 32-bit targets alike.
+#[test]
+fn huge_hidden_sizes_are_refused_before_their_sizes_are_computed() {
+    use nnet_core::format::{
+        Activation, Header, Metadata, OwnedQuantModel, WeightType, MAX_HIDDEN,
+    };
+    for hidden in [0, MAX_HIDDEN as usize + 1, usize::MAX / 100, usize::MAX] {
+        let f32_model = OwnedModel {
+            hidden,
+            meta: OwnedMetadata::default(),
+            w1: vec![],
+            b1: vec![],
+            w2: vec![],
+            b2: vec![],
+        };
+        assert_eq!(
+            f32_model.to_bytes(),
+            Err(Error::UnsupportedShape),
+            "{hidden}"
+        );
+        let int8_model = OwnedQuantModel {
+            hidden,
+            meta: OwnedMetadata::default(),
+            s1: vec![],
+            b1: vec![],
+            s2: vec![],
+            b2: vec![],
+            w1q: vec![],
+            w2q: vec![],
+        };
+        assert_eq!(
+            int8_model.to_bytes(),
+            Err(Error::UnsupportedShape),
+            "{hidden}"
+        );
+    }
+    // a header's sizes never overflow: counted for at most MAX_HIDDEN units
+    for weight_type in [WeightType::F32, WeightType::Int8] {
+        let header = |hidden| Header {
+            input: INPUT as u32,
+            hidden,
+            output: OUTPUT as u32,
+            activation: Activation::Sigmoid,
+            weight_type,
+            meta: Metadata {
+                dataset: "",
+                seed: 0,
+                epochs: 0,
+                test_accuracy: None,
+                notes: "",
+            },
+        };
+        assert_eq!(
+            header(u32::MAX).payload_len(),
+            header(MAX_HIDDEN).payload_len()
+        );
+        assert_eq!(
+            header(u32::MAX).parameter_count(),
+            header(MAX_HIDDEN).parameter_count()
+        );
+    }
+}
