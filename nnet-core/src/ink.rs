@@ -182,13 +182,26 @@ mod record {
         }
     }
 
-    /// `strokes` read through [`Xy`].
+    /// `strokes` read through [`Xy`], each number as [`number`] reads it.
     fn strokes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<Point>>, D::Error> {
-        let read: Vec<Vec<Xy<f32>>> = Deserialize::deserialize(d)?;
+        let read: Vec<Vec<Xy<f64>>> = Deserialize::deserialize(d)?;
         Ok(read
             .into_iter()
-            .map(|s| s.into_iter().map(|p| p.0).collect())
+            .map(|s| {
+                s.into_iter()
+                    .map(|Xy([x, y])| [x as f32, y as f32])
+                    .collect()
+            })
             .collect())
+    }
+
+    /// A number read as JavaScript reads it, the nearest f64, then rounded to
+    /// f32 (what the web page hands its WebAssembly), so every reader of a
+    /// drawing gets the page's coordinates; one beyond f32 becomes infinite,
+    /// which [`InkRecord::check`] names (a parser reading f32 directly would
+    /// round once, and refuse it without saying why).
+    fn number<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        f64::deserialize(d).map(|v| v as f32)
     }
 
     /// One drawing of the JSON Lines ink format (`docs/ink-format.md`).
@@ -198,8 +211,10 @@ mod record {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub label: Option<u8>,
         /// Drawing surface width in pixels.
+        #[serde(deserialize_with = "number")]
         pub width: f32,
         /// Drawing surface height in pixels.
+        #[serde(deserialize_with = "number")]
         pub height: f32,
         /// Strokes, each a list of `[x, y]` points.
         #[serde(deserialize_with = "strokes")]
@@ -352,6 +367,15 @@ mod tests {
             e.starts_with("\"width\" (a number beyond 3.4e38, which a 32-bit float cannot hold) and \"height\" 280 are"),
             "{e}"
         );
+        // a coordinate is the page's: the nearest f64, then f32 (JSON.parse, then a
+        // Float32Array). Just below the midpoint of two f32s whose nearest f64 is that
+        // midpoint, that rounds to even, up, where rounding once to f32 goes down
+        let r: InkRecord = serde_json::from_str(
+            r#"{"width": 1.000000178813934326171874999, "height": 280, "strokes": [[[1.000000178813934326171874999, 2]]]}"#,
+        )
+        .unwrap();
+        let page = f32::from_bits(0x3F80_0002);
+        assert_eq!((r.width, r.strokes[0][0][0]), (page, page));
         let e = check(r#"{"width": 280, "height": 280, "strokes": [[[3e30, -1e-7]]]}"#);
         assert!(
             e.starts_with("ink point [3e30, -1e-7] lies far outside the 280x280"),

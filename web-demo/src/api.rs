@@ -49,6 +49,9 @@ pub const MAX_SIDE: f64 = ink::MAX_SURFACE_SIDE as f64;
 /// Most raster pixels accepted (`width * height`).
 pub const MAX_PIXELS: usize = 512 * 512;
 
+/// The most simultaneous connections `--max-connections` takes.
+pub const MAX_CONNECTIONS: usize = 1_000_000;
+
 /// Request limits and timeouts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
@@ -56,12 +59,14 @@ pub struct Limits {
     pub body_limit: usize,
     /// Time allowed for a whole request after its headers: reading the body
     /// and answering (default 10 s); slower is 408 and the connection closes.
+    /// Also how long a client may take nothing of its answer before it is
+    /// disconnected (the server's write timeout).
     pub request_timeout: Duration,
     /// Time allowed to send the request headers, also the idle time of a
     /// kept-alive connection (default 5 s); slower clients are disconnected.
     pub header_timeout: Duration,
-    /// Most simultaneous connections (default 1024); more wait in the
-    /// kernel's accept queue.
+    /// Most simultaneous connections (default 1024, at most
+    /// [`MAX_CONNECTIONS`]); more wait in the kernel's accept queue.
     pub max_connections: usize,
 }
 
@@ -349,6 +354,17 @@ async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes,
             ),
         ));
     }
+    // hyper undoes chunked framing only: another transfer coding would reach the
+    // JSON parser still compressed (RFC 9112, 6.1: 501 for one not understood)
+    if let Some(coding) = transfer_coding(headers) {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!(
+                "the body is sent with Transfer-Encoding: {}; only chunked is understood: send the JSON uncompressed",
+                clip(&coding)
+            ),
+        ));
+    }
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -370,6 +386,22 @@ async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes,
             "could not read the request body",
         )),
     }
+}
+
+/// The request's `Transfer-Encoding` when it names a coding other than
+/// `chunked` (every value, joined as sent), else `None`.
+fn transfer_coding(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<String> = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    let chunked_only = values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .all(|c| c.is_empty() || c.eq_ignore_ascii_case("chunked"));
+    (!chunked_only).then(|| values.join(", "))
 }
 
 /// The request body's content coding when it is not `identity` (every
@@ -403,15 +435,15 @@ fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError>
         };
         ApiError::new(StatusCode::BAD_REQUEST, msg)
     };
+    // JSON is UTF-8, the parts a request's fields skip (IgnoredAny: a label) too
+    if let Err(bad) = std::str::from_utf8(bytes) {
+        return Err(malformed(&format!(
+            "the body is not UTF-8 (at byte {})",
+            bad.valid_up_to()
+        )));
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         let e = clip(&e.to_string());
-        // JSON is UTF-8 (IgnoredAny skips strings without looking inside)
-        if let Err(bad) = std::str::from_utf8(bytes) {
-            return malformed(&format!(
-                "the body is not UTF-8 (at byte {})",
-                bad.valid_up_to()
-            ));
-        }
         // IgnoredAny checks the grammar only: a body it accepts is well-formed
         // JSON (numbers like 1e999 included, whose values are out of range)
         match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
@@ -444,10 +476,11 @@ struct PredictRequest {
     height: Option<f64>,
     strokes: Option<Vec<Vec<Xy<f64>>>>,
     pixels: Option<Vec<f64>>,
-    /// Ink records may carry a label; it is ignored here.
+    /// Ink records may carry a label; it is ignored here, whatever it holds
+    /// (skipped unread: a number out of range or deep nesting is no error).
     #[serde(default)]
     #[allow(dead_code)]
-    label: Option<serde_json::Value>,
+    label: Option<serde::de::IgnoredAny>,
 }
 
 /// `POST /api/predict` answer. All fields but `elapsed_us` are `null` when
@@ -518,9 +551,10 @@ pub fn num(v: f64) -> String {
 
 fn dimension(name: &str, v: Option<f64>) -> Result<f64, ApiError> {
     let v = v.ok_or_else(|| ApiError::unprocessable(format!("missing field `{name}`")))?;
-    // the core works in f32: a size that is 0 there is refused here (NaN fails both)
+    // the core works in f32: the size is checked there, as the page's WebAssembly
+    // checks it (ink::surface_ok); one that is 0 there is refused (NaN fails both)
     let f = v as f32;
-    if !(f > 0.0 && v <= MAX_SIDE) {
+    if !(f > 0.0 && f <= ink::MAX_SURFACE_SIDE) {
         let small = if v > 0.0 && f == 0.0 {
             format!(" ({} is 0 as a 32-bit float)", num(v))
         } else {
@@ -602,13 +636,16 @@ fn raster_image(
         if !p.is_finite() {
             return Err(ApiError::unprocessable("pixel value is not finite"));
         }
-        if !(0.0..=max_value).contains(&p) {
+        // checked as the core checks it, in f32 (what the page's WebAssembly gets):
+        // 1.00000001 is 1 there, -1e-50 is 0
+        let v = (p / max_value) as f32;
+        if !(0.0..=1.0).contains(&v) {
             return Err(ApiError::unprocessable(format!(
                 "pixel value {} outside 0..={max_value}",
                 num(p)
             )));
         }
-        scaled.push((p / max_value) as f32);
+        scaled.push(v);
     }
     Ok(preprocess::from_raster(&scaled, w, h)?)
 }

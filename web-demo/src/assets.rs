@@ -55,23 +55,34 @@ pub fn etag(bytes: &[u8]) -> String {
     format!("\"{hex}\"")
 }
 
-/// Whether the client named `gzip` (or `*`) in `Accept-Encoding` with a non-zero quality.
+/// Whether `Accept-Encoding` takes gzip: gzip listed with a non-zero quality,
+/// or, when gzip is not listed, `*` with one (RFC 9110, 12.5.3: `gzip;q=0`
+/// refuses it whatever `*` says). Parameter names and codings are read
+/// without regard to case.
 fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+    let mut gzip = None;
+    let mut any = None;
+    for item in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            let coding = parts.next().unwrap_or("");
-            let zero = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !zero
-        })
+    {
+        let mut parts = item.split(';').map(str::trim);
+        let coding = parts.next().unwrap_or("");
+        let quality = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+            .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0));
+        let accepted = quality > 0.0;
+        if coding.eq_ignore_ascii_case("gzip") {
+            // listed twice: refused if either refuses
+            gzip = Some(gzip.unwrap_or(true) && accepted);
+        } else if coding == "*" {
+            any = Some(any.unwrap_or(true) && accepted);
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 /// Whether `If-None-Match` names `etag` (or is `*`).
@@ -178,18 +189,54 @@ pub fn static_index_html() -> String {
 /// ([`static_index_html`]), `nnet.wasm` and `model.nnet`. Served from any
 /// static file server, the page runs everything in the browser. Existing
 /// files of these names are replaced; nothing else in `dir` is touched.
+///
+/// All or nothing: the three files are written beside their places first
+/// (hidden `.NAME.PID.part` files), and only when all three are there whole
+/// are they renamed into place. A write that fails (a full disk, a size
+/// limit, a directory where a file goes) leaves `dir` as it was, the model
+/// file `--model` read from it included; a link in the way is replaced, never
+/// written through.
 pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
+    use std::io::Write;
     if dir.exists() && !dir.is_dir() {
         return Err(std::io::Error::other(
             "a file of that name is there; give a directory",
         ));
     }
     std::fs::create_dir_all(dir)?;
+    let named =
+        |name: &str, e: std::io::Error| std::io::Error::new(e.kind(), format!("{name}: {e}"));
+    for name in EXPORT_FILES {
+        if dir.join(name).is_dir() {
+            return Err(named(
+                name,
+                std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory"),
+            ));
+        }
+    }
     let page = static_index_html();
     let contents: [&[u8]; 3] = [page.as_bytes(), WASM, model.file()];
-    for (name, bytes) in EXPORT_FILES.iter().zip(contents) {
-        std::fs::write(dir.join(name), bytes)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))?;
+    let parts = EXPORT_FILES.map(|name| dir.join(format!(".{name}.{}.part", std::process::id())));
+    let remove_parts = || {
+        for part in &parts {
+            let _ = std::fs::remove_file(part);
+        }
+    };
+    for ((name, bytes), part) in EXPORT_FILES.iter().zip(contents).zip(&parts) {
+        let written = std::fs::File::create(part).and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        });
+        if let Err(e) = written {
+            remove_parts();
+            return Err(named(name, e));
+        }
+    }
+    for (name, part) in EXPORT_FILES.iter().zip(&parts) {
+        if let Err(e) = std::fs::rename(part, dir.join(name)) {
+            remove_parts();
+            return Err(named(name, e));
+        }
     }
     Ok(())
 }
@@ -217,6 +264,21 @@ mod tests {
         assert!(accepts_gzip(&headers(&[(ae.clone(), "*")])));
         assert!(!accepts_gzip(&headers(&[(ae.clone(), "gzip;q=0")])));
         assert!(!accepts_gzip(&headers(&[(ae.clone(), "br, identity")])));
+        // gzip's own quality rules over *'s, and parameter names have no case
+        for refused in [
+            "gzip;q=0, *",
+            "* , gzip;q=0",
+            "gzip; Q=0",
+            "gzip;q=0.0, *;q=0.5",
+            "*;q=0",
+        ] {
+            assert!(
+                !accepts_gzip(&headers(&[(ae.clone(), refused)])),
+                "{refused}"
+            );
+        }
+        assert!(accepts_gzip(&headers(&[(ae.clone(), "gzip;q=0.1, *;q=0")])));
+        assert!(accepts_gzip(&headers(&[(ae.clone(), "br;q=0, *")])));
         assert!(!accepts_gzip(&HeaderMap::new()));
     }
 

@@ -32,11 +32,14 @@ struct Args {
     /// Seconds a client may take to send its request headers (also the keep-alive idle time).
     #[arg(long, default_value_t = Limits::default().header_timeout.as_secs_f64())]
     header_timeout: f64,
-    /// Seconds a request may take after its headers (body upload and answer).
+    /// Seconds a request may take after its headers (body upload and answer); a client that
+    /// takes nothing of its answer for as long is disconnected.
     #[arg(long, default_value_t = Limits::default().request_timeout.as_secs_f64())]
     request_timeout: f64,
-    /// Most simultaneous connections.
-    #[arg(long, default_value_t = Limits::default().max_connections)]
+    /// Most simultaneous connections (1 to 1,000,000; each takes a file descriptor).
+    #[arg(long, default_value_t = Limits::default().max_connections,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new()
+              .range(1..=web_demo::api::MAX_CONNECTIONS as u64))]
     max_connections: usize,
 }
 
@@ -128,10 +131,7 @@ fn run(args: Args) -> Result<()> {
         body_limit: args.body_limit,
         header_timeout: seconds("header-timeout", args.header_timeout)?,
         request_timeout: seconds("request-timeout", args.request_timeout)?,
-        max_connections: match args.max_connections {
-            0 => bail!("--max-connections must be at least 1"),
-            n => n,
-        },
+        max_connections: args.max_connections,
     };
     let mut state = AppState::new(model);
     state.limits = limits;

@@ -213,6 +213,61 @@ fn export_writes_the_page_module_and_model() {
     let other = dir.join("other");
     std::fs::create_dir_all(other.join("model.nnet")).unwrap();
     refused(&[other.to_str().unwrap()], "model.nnet: Is a directory");
+    // and nothing else is written there
+    assert!(!other.join("index.html").exists() && !other.join("nnet.wasm").exists());
+
+    // a write that fails leaves the directory as it was: here over its own model file,
+    // the --model it reads (the shell ignores SIGXFSZ, so a write past `ulimit -f`, in
+    // 512-byte blocks, fails instead of killing the process)
+    let exported = dir.join("model.nnet");
+    let before: Vec<Vec<u8>> = EXPORT_FILES.iter().map(|n| read(n)).collect();
+    std::fs::write(dir.join("index.html"), b"an earlier page").unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 200; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_web-demo"))
+        .args([
+            "--model",
+            exported.to_str().unwrap(),
+            "export",
+            dir.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a 241 kB model written under a 100 kB limit"
+    );
+    assert_eq!(read("model.nnet"), before[2], "the model it read is intact");
+    assert_eq!(read("index.html"), b"an earlier page", "nothing replaced");
+    assert_eq!(read("nnet.wasm"), before[1]);
+    let mut left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".part"))
+        .collect();
+    left.sort();
+    assert_eq!(left, Vec::<String>::new(), "partial files left behind");
+    // a link in the way is replaced, not written through
+    let elsewhere = dir.join("elsewhere.html");
+    std::fs::write(&elsewhere, b"not the page").unwrap();
+    std::fs::remove_file(dir.join("index.html")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dir.join("index.html")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+        .args(["export", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&elsewhere).unwrap(), b"not the page");
+    assert!(!dir.join("index.html").is_symlink());
+    assert_eq!(
+        read("index.html"),
+        web_demo::assets::static_index_html().as_bytes()
+    );
     refused(
         &[dir.to_str().unwrap(), "--model", "/nonexistent.nnet"],
         "cannot read model file",

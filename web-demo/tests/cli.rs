@@ -90,5 +90,10 @@ fn bad_model_files_are_refused_at_start() {
         &["--body-limit", "0"],
         "--body-limit must be at least 1024 bytes",
     );
+    // connections: at least one, and not more than a semaphore holds (it panicked
+    // after saying it listened)
+    for n in ["0", "1000001", "3000000000000000000"] {
+        fails_with(&["--max-connections", n], "is not in 1..=1000000");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -271,6 +271,21 @@ async fn predict_ink_runs_the_core_stroke_path() {
     let labelled = json!({"label": 7, "width": 300, "height": 300, "strokes": strokes}).to_string();
     let r2 = post_json(addr, "/api/predict", &labelled).await;
     assert_eq!(r2.json()["probabilities"], v["probabilities"]);
+
+    // numbers are read as the page's JSON.parse reads them (the nearest f64, then f32):
+    // one with more digits than a u64 holds, where a faster parser is a step off
+    let tricky = "100.000003814697272730427357601001858711242675781251";
+    let body =
+        format!(r#"{{"width":280,"height":280,"strokes":[[[60,60],[220,60],[{tricky},240]]]}}"#);
+    let x = tricky.parse::<f64>().unwrap() as f32;
+    let image = expected_for_ink(
+        &[vec![[60.0, 60.0], [220.0, 60.0], [x, 240.0]]],
+        280.0,
+        280.0,
+    )
+    .expect("a 7 is a digit");
+    let r = post_json(addr, "/api/predict", &body).await;
+    assert_eq!(floats(&r.json()["input28"]), image.to_vec());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -672,6 +687,44 @@ async fn every_class_of_bad_input_is_a_json_error() {
     );
     let r = raw(addr, req.as_bytes()).await;
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    // compressed as a transfer coding → 501 naming it (it was read as JSON, "not UTF-8")
+    let mut req = format!(
+        "POST /estimate HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Transfer-Encoding: gzip, chunked\r\n\r\n{:x}\r\n",
+        gz.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(&gz);
+    req.extend_from_slice(b"\r\n0\r\n\r\n");
+    let r = raw(addr, &req).await;
+    assert_json_error(&r, 501, "Transfer-Encoding: gzip");
+    let msg = r.json()["error"].as_str().unwrap().to_string();
+    assert!(msg.contains("Transfer-Encoding: gzip, chunked"), "{msg}");
+    // pixels are checked as the core (and the page's WebAssembly) checks them, in f32
+    for pixel in ["1.00000001", "-1e-50"] {
+        let body = format!(r#"{{"width":2,"height":2,"pixels":[0,{pixel},0,0]}}"#);
+        let r = post_json(addr, "/api/predict", &body).await;
+        assert_eq!(
+            r.status,
+            200,
+            "pixel {pixel}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+    // a label is ignored whatever it holds
+    for label in ["1e999", &format!("{}1{}", "[".repeat(200), "]".repeat(200))] {
+        let body = format!(
+            "{{\"width\":280,\"height\":280,\"strokes\":[[[60,60],[220,60],[100,240]]],\"label\":{label}}}"
+        );
+        let r = post_json(addr, "/api/predict", &body).await;
+        assert_eq!(
+            r.status,
+            200,
+            "label {}: {}",
+            &label[..label.len().min(8)],
+            String::from_utf8_lossy(&r.body)
+        );
+    }
 
     // body over the limit → 413: declared by Content-Length ...
     let huge = format!("{{\"input\": [{}0]}}", "0,".repeat(40_000));
@@ -789,6 +842,39 @@ async fn read_until_closed(s: &mut TcpStream) -> Vec<u8> {
         .await
         .expect("the stalled connection was never cut off");
     buf
+}
+
+/// Clients that stop reading their answers (answers pipelined behind a full window)
+/// are cut off once nothing moves for the request timeout: with every connection slot
+/// held by such clients, the server answers again after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_stop_reading_are_cut_off() {
+    let addr = start(Limits {
+        request_timeout: Duration::from_millis(1000),
+        max_connections: 2,
+        ..Limits::default()
+    })
+    .await;
+    let requests = b"GET /api/model/file HTTP/1.1\r\nHost: t\r\n\r\n".repeat(20);
+    let mut readers = Vec::new();
+    for _ in 0..2 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut s = socket.connect(addr).await.unwrap();
+        s.write_all(&requests).await.unwrap();
+        readers.push(s); // never read
+    }
+    // both slots are held by clients that do not read; a third is answered once they are cut off
+    let started = std::time::Instant::now();
+    let r = tokio::time::timeout(GUARD, get(addr, "/healthz"))
+        .await
+        .expect("the server never answered again: clients that stop reading hold its slots");
+    assert_eq!(r.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "answered before the slots were freed?"
+    );
+    drop(readers);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -47,7 +47,7 @@ use core::ptr::{addr_of, addr_of_mut};
 
 use nnet_core::adapt::{AdaptConfig, AdaptedMlp, AdaptedQuantMlp};
 use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, WeightType};
-use nnet_core::ink::{Strokes, DEFAULT_POINTS, DEFAULT_STROKES};
+use nnet_core::ink::{self, Strokes, DEFAULT_POINTS, DEFAULT_STROKES};
 use nnet_core::{preprocess, Image, Mlp, Prediction, QuantMlp, INPUT, OUTPUT};
 use sha2::{Digest, Sha256};
 
@@ -61,6 +61,9 @@ pub const MAX_POINTS: usize = DEFAULT_POINTS;
 pub const MAX_STROKES: usize = DEFAULT_STROKES;
 /// Most raster pixels (`width * height`, the server's limit too).
 pub const MAX_PIXELS: usize = 512 * 512;
+/// Longest side of a raster or drawing surface, as the server takes
+/// ([`nnet_core::ink::MAX_SURFACE_SIDE`]).
+pub const MAX_SIDE: usize = ink::MAX_SURFACE_SIDE as usize;
 /// Returned by a prediction when there is too little ink to be a digit.
 pub const NO_DIGIT: i32 = -1;
 /// Returned when something failed; `error_message()` says what.
@@ -388,10 +391,16 @@ fn answer(st: &mut State, image: Option<Image>) -> i32 {
 }
 
 /// Stroke path: the first `strokes` strokes of `ink_ends()` / `ink_points()`
-/// on a `width` x `height` surface, preprocessed and classified.
+/// on a `width` x `height` surface, preprocessed and classified. The surface
+/// and every point are checked as the server checks them
+/// ([`nnet_core::ink::surface_ok`], [`nnet_core::ink::point_ok`]), so the two
+/// take the same drawings.
 #[no_mangle]
 pub extern "C" fn predict_ink(width: f32, height: f32, strokes: usize) -> i32 {
     let st = state();
+    if !ink::surface_ok(width, height) {
+        return fail(st, "`width` and `height` must be numbers in (0, 4096]");
+    }
     if strokes > MAX_STROKES {
         return fail(
             st,
@@ -405,6 +414,17 @@ pub extern "C" fn predict_ink(width: f32, height: f32, strokes: usize) -> i32 {
         if end < start || end > MAX_POINTS {
             return fail(st, "stroke ends must increase and stay within the points");
         }
+        let points = &st.points[start..end];
+        if let Some(far) = points
+            .iter()
+            .position(|&p| !ink::point_ok(p, width, height))
+        {
+            let nan = points[far].iter().any(|v| v.is_nan());
+            // the core's word for a NaN; the server's for a point far away
+            if !nan {
+                return fail(st, "an ink point lies far outside the drawing surface");
+            }
+        }
         let pushed = st.strokes.push_stroke(&st.points[start..end]);
         if let Err(e) = pushed {
             return fail(st, e);
@@ -417,10 +437,17 @@ pub extern "C" fn predict_ink(width: f32, height: f32, strokes: usize) -> i32 {
     }
 }
 
-/// Raster path: `raster_pixels()` as a `width` x `height` image, preprocessed and classified.
+/// Raster path: `raster_pixels()` as a `width` x `height` image, preprocessed
+/// and classified. Sides above 4096 are refused, as the server refuses them.
 #[no_mangle]
 pub extern "C" fn predict_raster(width: usize, height: usize) -> i32 {
     let st = state();
+    if width > MAX_SIDE || height > MAX_SIDE {
+        return fail(
+            st,
+            format_args!("raster too large: {width}x{height} (at most 4096 a side)"),
+        );
+    }
     let n = match width.checked_mul(height) {
         Some(n) if n <= MAX_PIXELS => n,
         _ => {

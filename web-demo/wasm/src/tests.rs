@@ -207,6 +207,18 @@ fn bad_models_and_inputs_are_refused_with_a_reason() {
     write_ink(&seven_and_one());
     assert_eq!(predict_ink(0.0, 300.0, 2), ERROR);
     assert!(predict_ink(300.0, 300.0, 2) >= 0, "{}", message());
+    // what the server refuses, the module refuses: a surface past 4096, a point far
+    // outside its surface, a raster side past 4096
+    assert_eq!(predict_ink(5000.0, 5000.0, 2), ERROR);
+    assert!(message().contains("(0, 4096]"), "{}", message());
+    let mut far = seven_and_one();
+    far[0][2] = [1000.0, 60.0];
+    write_ink(&far);
+    assert_eq!(predict_ink(300.0, 300.0, 2), ERROR);
+    assert!(message().contains("far outside"), "{}", message());
+    assert_eq!(predict_raster(5000, 2), ERROR);
+    assert!(message().contains("at most 4096 a side"), "{}", message());
+    write_ink(&seven_and_one());
     // rasters: too large, out-of-range pixels
     assert_eq!(predict_raster(MAX_PIXELS, 2), ERROR);
     assert!(message().contains("too large"), "{}", message());
