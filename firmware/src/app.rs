@@ -238,8 +238,8 @@ impl<N: Classifier> App<N> {
                     let recording = self.ink.begin_stroke().is_ok();
                     self.gesture = Gesture::Inking { recording };
                     if !recording {
-                        self.mark_full();
-                        return false;
+                        // the banner, the first time
+                        return self.mark_full();
                     }
                     self.add_point(p);
                     if self.status == Status::Empty {
@@ -312,24 +312,25 @@ impl<N: Classifier> App<N> {
     }
 
     /// Adds a screen point to the current stroke, clamped into the drawing
-    /// area. Returns true if the ink changed. A full buffer keeps what it has.
+    /// area. Returns true if the ink changed, or the buffer just became full
+    /// (the canvas shows a banner then). A full buffer keeps what it has.
     fn add_point(&mut self, p: Point) -> bool {
         let br = DRAW_AREA.top_left + DRAW_AREA.size - Point::new(1, 1);
         let local = p.component_max(DRAW_AREA.top_left).component_min(br) - DRAW_AREA.top_left;
         match self.ink.push([local.x as f32, local.y as f32]) {
             Ok(()) => true,
-            Err(_) => {
-                self.mark_full();
-                false
-            }
+            Err(_) => self.mark_full(),
         }
     }
 
     /// Notes that the ink buffer dropped a point or a stroke; the first time,
-    /// the canvas is repainted to say so ([`crate::notice::INK_FULL`]).
-    fn mark_full(&mut self) {
-        self.screen.canvas |= !self.ink_full;
+    /// the canvas is repainted to say so ([`crate::notice::INK_FULL`]) and it
+    /// returns true: the poll must redraw.
+    fn mark_full(&mut self) -> bool {
+        let first = !self.ink_full;
+        self.screen.canvas |= first;
         self.ink_full = true;
+        first
     }
 
     /// Runs preprocessing and the network on the current drawing.
@@ -811,6 +812,50 @@ pub(crate) mod tests {
         app.clear();
         check(&mut app, "cleared after full");
         assert_eq!(red(&app), 0);
+    }
+
+    /// Repaints only when [`App::touch`] says so, as the boards and the
+    /// simulator do, and compares with a full frame after every poll.
+    fn polls_redraw_when_they_say_so(
+        app: &mut App<nnet_core::Mlp<'_, H>>,
+        polls: impl IntoIterator<Item = Option<Point>>,
+    ) {
+        let mut shown = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        let mut full = std::boxed::Box::new(crate::framebuffer::Framebuffer::new());
+        app.invalidate();
+        app.draw_update(&mut *shown).unwrap();
+        for (i, sample) in polls.into_iter().enumerate() {
+            if app.touch(sample) {
+                app.draw_update(&mut *shown).unwrap();
+            }
+            app.draw(&mut *full).unwrap();
+            assert!(
+                shown.pixels() == full.pixels(),
+                "poll {i} ({sample:?}) changed the frame without asking for a redraw"
+            );
+        }
+    }
+
+    #[test]
+    fn the_poll_that_fills_the_ink_buffer_asks_for_its_banner() {
+        let m = model();
+        let config = TouchConfig {
+            press_polls: 1,
+            release_polls: 1,
+            min_move: 1,
+        };
+        // more strokes than the buffer holds: the banner with the pen-down of the first one
+        // that does not fit, not at its pen-up
+        let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), config);
+        let taps = (0..INK_STROKES as i32 + 2).flat_map(|i| [on((10 + i * 6, 60)), None]);
+        polls_redraw_when_they_say_so(&mut app, taps);
+        assert!(app.ink_full());
+        // more points than it holds, in one stroke: with the first point dropped
+        let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), config);
+        let zigzag = (0..INK_POINTS as i32 + 5).map(|i| on((i % 200 + 10, 20 + i % 2 * 20)));
+        polls_redraw_when_they_say_so(&mut app, zigzag.chain([None, None]));
+        assert!(app.ink_full());
+        assert_eq!(app.ink().point_count(), INK_POINTS);
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //! The app learns from corrections (taps on the shown digit and on the
 //! teaching keys are part of the streams); the teaching keypad is only ever
 //! open over a recognised digit; holding Clear forgets exactly when the button
-//! said "Forget learned" as the pen lifted.
+//! said "Forget learned" as the pen lifted. A screen repainted only after the
+//! polls that ask for it (as the boards and the simulator repaint) shows the
+//! app's full frame.
 use std::boxed::Box;
 
 use embedded_graphics::prelude::*;
@@ -88,6 +90,17 @@ fn check_frames(
     Ok(())
 }
 
+/// The target, repainted only after the polls that asked for it, equals a full frame.
+fn check_shown(app: &App<AdaptedMlp<'_, H>>, shown: &Framebuffer) -> Result<(), TestCaseError> {
+    let mut full = Box::new(Framebuffer::new());
+    app.draw(&mut *full).unwrap();
+    prop_assert!(
+        shown.pixels() == full.pixels(),
+        "a poll changed the frame without asking for a redraw"
+    );
+    Ok(())
+}
+
 /// Any coordinate a broken driver might report, biased towards the screen and its edges.
 fn coordinate() -> impl Strategy<Value = i32> {
     prop_oneof![
@@ -119,7 +132,8 @@ fn config() -> impl Strategy<Value = TouchConfig> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
-    /// Random polls with random filter tuning: bounded, never stuck.
+    /// Random polls with random filter tuning: bounded, never stuck, and a
+    /// poll that changes the frame says so.
     #[test]
     fn random_polls_keep_the_app_bounded_and_ready_after_release(
         cfg in config(),
@@ -128,11 +142,15 @@ proptest! {
         let m = model();
         let mut app = App::learning_with_touch_config(AdaptedMlp::new(m.mlp::<H>().unwrap()), cfg);
         let mut inc = Box::new(Framebuffer::new());
+        app.draw_update(&mut *inc).unwrap();
         for (i, s) in polls.iter().enumerate() {
-            app.touch(*s);
+            // repainted as the boards do: only when the poll asks for it
+            if app.touch(*s) {
+                app.draw_update(&mut *inc).unwrap();
+            }
             check_bounds(&app)?;
-            if i % 97 == 0 {
-                check_frames(&mut app, &mut inc)?;
+            if i % 7 == 0 {
+                check_shown(&app, &inc)?;
             }
         }
         release_and_check_ready(&mut app)?;
@@ -196,18 +214,29 @@ proptest! {
     }
 
     /// Taps (one poll or a few) all over the drawing area: many one-point
-    /// strokes, more than the buffer holds; the app keeps the strokes it has.
+    /// strokes, more than the buffer holds; the app keeps the strokes it has,
+    /// and the tap that does not fit asks for a redraw (its banner).
     #[test]
     fn taps_fill_the_stroke_buffer(
         taps in prop::collection::vec((0i32..232, 0i32..212, 1usize..4), 1..120),
     ) {
         let m = model();
         let mut app = App::learning(AdaptedMlp::new(m.mlp::<H>().unwrap()));
+        let mut shown = Box::new(Framebuffer::new());
+        app.draw_update(&mut *shown).unwrap();
         for (x, y, polls) in taps {
             for _ in 0..polls {
-                app.touch(Some(DRAW_AREA.top_left + Point::new(x, y)));
+                let was_full = app.ink_full();
+                if app.touch(Some(DRAW_AREA.top_left + Point::new(x, y))) {
+                    app.draw_update(&mut *shown).unwrap();
+                }
+                // the tap that did not fit asked for its banner
+                if app.ink_full() && !was_full {
+                    check_shown(&app, &shown)?;
+                }
             }
             release_and_check_ready(&mut app)?;
+            app.draw_update(&mut *shown).unwrap();
         }
     }
 

@@ -5,7 +5,9 @@
 //! [`Store::open`] and [`Store::restore`], and answers as it did before the
 //! reset. Each save goes to the slot that does *not* hold the newest good
 //! record, so a reset or power cut in the middle of a save loses only that
-//! save: the other slot still holds the one before.
+//! save: the other slot still holds the one before. [`Store::forget`] erases
+//! the slot of the newest record last, so a cut in the middle of it leaves
+//! what was there before, never an older record.
 //!
 //! A slot starts with this record (little-endian), then unused bytes:
 //!
@@ -15,7 +17,7 @@
 //! | 4 | 2 | [`VERSION`] |
 //! | 6 | 2 | hidden units `H` |
 //! | 8 | 4 | the model file's CRC-32 (its last 4 bytes): a record belongs to one model |
-//! | 12 | 4 | sequence number, one more than the last save's |
+//! | 12 | 4 | sequence number, one more than the newest the store has seen or used |
 //! | 16 | 4 | corrections learned in all |
 //! | 20 | 4 | value count `10 x (H + 1)` |
 //! | 24 | 4 x count | the layer's values, f32 ([`OutputLayer::params`] order) |
@@ -277,6 +279,12 @@ pub struct Store {
     model: u32,
     hidden: usize,
     slots: [Slot; 2],
+    /// The newest sequence number found in a record or given to a save
+    /// (`None`: none yet). Every save is numbered after it, even when no
+    /// good record is known any more: a slot that could not be erased may
+    /// still hold the record with that number, and it must not win over the
+    /// new save at the next start.
+    last: Option<u32>,
 }
 
 impl Store {
@@ -288,11 +296,23 @@ impl Store {
             model,
             hidden,
             slots: [Slot::Erased; 2],
+            last: None,
         };
         for slot in 0..2 {
             store.slots[slot] = store.scan(flash, slot);
+            if let Slot::Record { sequence, .. } = store.slots[slot] {
+                store.note(sequence);
+            }
         }
         store
+    }
+
+    /// Remembers that `sequence` is in use (when it is newer than `last`).
+    fn note(&mut self, sequence: u32) {
+        match self.last {
+            Some(last) if !newer(sequence, last) => {}
+            _ => self.last = Some(sequence),
+        }
     }
 
     /// The start of a board: [`Store::open`] for `net`'s size, then
@@ -382,7 +402,9 @@ impl Store {
 
     /// Saves `net`'s learned values as the newest record, with `corrections`
     /// learned in all: erases the slot that does not hold the newest good
-    /// record, writes, and reads it back.
+    /// record, writes, and reads it back. The record is numbered one after
+    /// the newest sequence number this store has seen in a slot or used (also
+    /// after a forget, whose erase may have failed and left an old record).
     pub fn save<F: NorFlash, N: Remember>(
         &mut self,
         flash: &mut F,
@@ -393,13 +415,10 @@ impl Store {
             return Err(SaveError::Region);
         }
         self.region.check(flash, self.hidden)?;
-        let (slot, sequence) = match self.newest() {
-            Some(s) => match self.slots[s] {
-                Slot::Record { sequence, .. } => (1 - s, sequence.wrapping_add(1)),
-                _ => (0, 1),
-            },
-            None => (0, 1),
-        };
+        let slot = self.newest().map_or(0, |s| 1 - s);
+        let sequence = self.last.map_or(1, |last| last.wrapping_add(1));
+        // used, whatever happens: a later save never reuses it
+        self.note(sequence);
         let start = self.region.slot(slot);
         // from here on the slot holds nothing good, whatever happens
         self.slots[slot] = Slot::Unusable(Problem::Checksum);
@@ -434,9 +453,16 @@ impl Store {
     /// Erases both slots and reads them back: nothing learned is kept (after
     /// the user made the network forget). A slot that does not read back
     /// erased (a flash that ignores erases) is [`SaveError::Verify`].
+    ///
+    /// The slot of the newest good record is erased last, so a power cut
+    /// after any step leaves either what was there before (the newest record,
+    /// which the next start restores) or nothing: never an older record.
+    /// Sequence numbers go on from the ones erased ([`Store::save`]).
     pub fn forget<F: NorFlash>(&mut self, flash: &mut F) -> Result<(), SaveError> {
         self.region.check(flash, self.hidden)?;
-        for slot in 0..2 {
+        // the other slot (an older record, an unusable or an erased slot) first
+        let newest = self.newest().unwrap_or(1);
+        for slot in [1 - newest, newest] {
             let start = self.region.slot(slot);
             self.slots[slot] = Slot::Unusable(Problem::Checksum);
             flash
@@ -631,6 +657,9 @@ mod tests {
         bytes: Vec<u8>,
         /// Page writes that succeed before the "power cut" (then every write fails).
         writes_left: Option<usize>,
+        /// Erases that succeed before the "power cut" or a failing erase (then every
+        /// erase fails and changes nothing).
+        erases_left: Option<usize>,
         fail_read: bool,
         fail_erase: bool,
         /// Writes report success but change nothing (failing flash).
@@ -646,6 +675,7 @@ mod tests {
             MemFlash {
                 bytes: vec![0xff; 64 * 1024],
                 writes_left: None,
+                erases_left: None,
                 fail_read: false,
                 fail_erase: false,
                 drop_writes: false,
@@ -692,6 +722,12 @@ mod tests {
             }
             if self.fail_erase {
                 return Err(NorFlashErrorKind::Other);
+            }
+            if let Some(left) = &mut self.erases_left {
+                if *left == 0 {
+                    return Err(NorFlashErrorKind::Other);
+                }
+                *left -= 1;
             }
             if self.drop_erases {
                 return Ok(());
@@ -1102,12 +1138,12 @@ mod tests {
         assert!(flash.bytes.iter().all(|&b| b == 0xff));
         let mut back = model::adapted().unwrap();
         assert_eq!(open(&mut flash).restore(&mut flash, &mut back), None);
-        // and saving starts again at slot 0
+        // and saving starts again at slot 0, numbered after the records erased
         assert_eq!(
             store.save(&mut flash, &taught(1), 1),
             Ok(Saved {
                 slot: 0,
-                sequence: 1
+                sequence: 3
             })
         );
         let mut failing = MemFlash::new();
@@ -1124,6 +1160,116 @@ mod tests {
         assert!(matches!(kept, Slot::Record { .. }));
         assert_eq!(store.forget(&mut protected), Err(SaveError::Verify(kept)));
         assert_eq!(store.slots()[0], kept);
+    }
+
+    /// The flash after three saves (slot 0: three corrections, the newest;
+    /// slot 1: two).
+    fn three_saves() -> (MemFlash, Adapted) {
+        let (mut flash, _, _) = two_saves();
+        let third = taught(3);
+        open(&mut flash).save(&mut flash, &third, 3).unwrap();
+        (flash, third)
+    }
+
+    #[test]
+    fn a_forget_cut_short_leaves_what_was_there_or_nothing() {
+        let slot1 = (REGION.start + REGION.slot_len) as usize;
+        let (newest_in_0, third) = three_saves();
+        let (newest_in_1, _, second) = two_saves();
+        let mut damaged_1 = newest_in_0.clone();
+        damaged_1.bytes[slot1 + 500] ^= 1;
+        let mut only_0 = MemFlash::new();
+        open(&mut only_0).save(&mut only_0, &third, 3).unwrap();
+        // the flash before the forget, and the record a start restores from it
+        let cases = [
+            ("newest in slot 0", newest_in_0, 0, 3, &third),
+            ("newest in slot 1", newest_in_1, 1, 2, &second),
+            ("slot 1 damaged", damaged_1, 0, 3, &third),
+            ("slot 1 erased", only_0, 0, 3, &third),
+        ];
+        for (what, before, slot, corrections, net) in cases {
+            // the power goes after `cut` erases
+            for cut in 0..=2 {
+                let mut flash = before.clone();
+                let mut store = open(&mut flash);
+                flash.erases_left = Some(cut);
+                assert_eq!(
+                    store.forget(&mut flash).is_ok(),
+                    cut == 2,
+                    "{what}, cut {cut}"
+                );
+                flash.erases_left = None;
+                // the next start: the state before the forget, or the forgotten one
+                let mut store = open(&mut flash);
+                let mut back = model::adapted().unwrap();
+                match store.restore(&mut flash, &mut back) {
+                    Some(r) => {
+                        assert!(cut < 2, "{what}: restored {r:?} after the forget");
+                        assert_eq!(r, Restored { slot, corrections }, "{what}, cut {cut}");
+                        assert_eq!(values(&back), values(net), "{what}, cut {cut}");
+                    }
+                    None => assert_eq!(store.slots(), [Slot::Erased; 2], "{what}, cut {cut}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_save_after_a_failed_forget_wins_over_what_was_not_erased() {
+        // slot 0: save 1, slot 1: save 2; the forget erases slot 0, then fails on slot 1
+        let (mut flash, _, _) = two_saves();
+        let mut store = open(&mut flash);
+        flash.erases_left = Some(1);
+        assert_eq!(
+            store.forget(&mut flash),
+            Err(SaveError::Flash(NorFlashErrorKind::Other))
+        );
+        flash.erases_left = None;
+        assert_eq!(
+            store.slots(),
+            [Slot::Erased, Slot::Unusable(Problem::Checksum)]
+        );
+        // slot 1 still holds save 2: the next save is numbered after it, not 1
+        let net = taught(4);
+        assert_eq!(
+            store.save(&mut flash, &net, 1),
+            Ok(Saved {
+                slot: 0,
+                sequence: 3
+            })
+        );
+        // and it is what the next start restores
+        let mut store = open(&mut flash);
+        assert_restores(&mut store, &mut flash, 0, 1, &net);
+        // a save whose erase fails uses its number up too
+        let mut store = open(&mut flash);
+        flash.fail_erase = true;
+        assert!(store.save(&mut flash, &net, 2).is_err());
+        flash.fail_erase = false;
+        assert_eq!(store.save(&mut flash, &net, 2).unwrap().sequence, 5);
+    }
+
+    #[test]
+    fn sequence_numbers_go_on_across_the_wrap() {
+        let mut flash = MemFlash::new();
+        let mut store = open(&mut flash);
+        store.last = Some(u32::MAX - 1);
+        let (first, second) = (taught(1), taught(2));
+        assert_eq!(
+            store.save(&mut flash, &first, 1).unwrap().sequence,
+            u32::MAX
+        );
+        assert_eq!(
+            store.save(&mut flash, &second, 2),
+            Ok(Saved {
+                slot: 1,
+                sequence: 0
+            })
+        );
+        let mut store = open(&mut flash);
+        assert_eq!(store.last, Some(0));
+        assert_restores(&mut store, &mut flash, 1, 2, &second);
+        assert_eq!(store.save(&mut flash, &first, 3).unwrap().sequence, 1);
     }
 
     #[test]

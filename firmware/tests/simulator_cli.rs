@@ -1,8 +1,10 @@
 //! The desktop simulator's command line: bad ink and option combinations it
 //! cannot honour are errors that say why (exit status 1 or clap's 2), never a
-//! panic or a silently ignored option.
+//! panic or a silently ignored option; and its output files are written all
+//! together or not at all.
 #![cfg(feature = "simulator")]
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Runs the simulator with `args`, which must fail; returns its standard error.
@@ -15,6 +17,39 @@ fn refused(args: &[&str]) -> String {
     assert!(!o.status.success(), "{args:?} succeeded");
     assert!(!err.contains("panicked"), "{args:?}: {err}");
     err
+}
+
+/// Runs the simulator with `args`, which must succeed; returns its standard output.
+fn ran(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(args)
+        .output()
+        .expect("run the simulator");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{args:?}: {err}");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A new empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nnet-sim-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The names in `dir`, sorted.
+fn names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
@@ -77,4 +112,111 @@ fn a_closed_stdout_is_not_a_panic() {
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success() && !err.contains("panicked"), "{err}");
+}
+
+/// `--scale` magnifies the PNG and the window only: without either it is refused, not ignored.
+#[test]
+fn scale_without_a_picture_to_scale_is_refused() {
+    let dir = scratch("scale");
+    let (raw, png) = (dir.join("f.rgb565"), dir.join("f.png"));
+    let (r, p) = (s(&raw), s(&png));
+    assert!(refused(&["--ui-hashes", "--scale", "5"]).contains("cannot be used with"));
+    for args in [
+        &["--script", "0", "--raw", r, "--scale", "4"][..],
+        &["--script", "0", "--scale", "4"],
+        &[
+            "--script", "1", "--teach", "3", "--polls", r, "--scale", "4",
+        ],
+    ] {
+        let e = refused(args);
+        let says = "--scale 4: only the --png picture";
+        assert!(e.contains(says), "{args:?}: {e}");
+    }
+    assert!(names(&dir).is_empty(), "nothing written: {:?}", names(&dir));
+    // with --png it scales the picture
+    ran(&["--script", "0", "--raw", r, "--png", p, "--scale", "2"]);
+    let bytes = std::fs::read(&png).unwrap();
+    let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+    assert_eq!(width, 2 * 240);
+    assert_eq!(std::fs::metadata(&raw).unwrap().len(), 240 * 320 * 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An output that cannot be written (here a link that leads back to itself) fails the
+/// run before any output is written or changed, those named before it too.
+#[cfg(unix)]
+#[test]
+fn an_output_that_cannot_be_written_leaves_every_output_as_it_was() {
+    use std::os::unix::fs::symlink;
+    let dir = scratch("all-or-none");
+    let (polls, png, raw) = (dir.join("p.json"), dir.join("p.png"), dir.join("p.rgb565"));
+    let (loop_png, loop_raw) = (dir.join("loop.png"), dir.join("loop.raw"));
+    symlink("loop.png", &loop_png).unwrap();
+    symlink("loop.raw", &loop_raw).unwrap();
+    std::fs::write(&polls, "old").unwrap();
+    let e = refused(&["--script", "0", "--polls", s(&polls), "--png", s(&loop_png)]);
+    assert!(e.contains("loop.png"), "{e}");
+    assert_eq!(std::fs::read_to_string(&polls).unwrap(), "old");
+    let e = refused(&["--script", "0", "--png", s(&png), "--raw", s(&loop_raw)]);
+    assert!(e.contains("loop.raw"), "{e}");
+    // no file made, none left behind
+    assert_eq!(names(&dir), ["loop.png", "loop.raw", "p.json"]);
+    // all of them when all can be written; through a link, the file it names
+    let to_raw = dir.join("to-raw");
+    symlink("p.rgb565", &to_raw).unwrap();
+    let (j, p, r) = (s(&polls), s(&png), s(&to_raw));
+    let out = ran(&["--script", "0", "--polls", j, "--png", p, "--raw", r]);
+    for path in [&polls, &png, &to_raw] {
+        assert!(out.contains(&format!("wrote {}", path.display())), "{out}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&polls).unwrap()).unwrap();
+    assert_eq!(json["script"], 0);
+    assert!(std::fs::read(&png)
+        .unwrap()
+        .starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(std::fs::metadata(&raw).unwrap().len(), 240 * 320 * 2);
+    assert!(std::fs::symlink_metadata(&to_raw)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        names(&dir),
+        ["loop.png", "loop.raw", "p.json", "p.png", "p.rgb565", "to-raw"]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A special file (a pipe here; `/dev/null` alike) is written into, not replaced by a file.
+#[cfg(unix)]
+#[test]
+fn a_pipe_as_an_output_is_written_into() {
+    use std::os::unix::fs::FileTypeExt;
+    use std::process::Stdio;
+    let dir = scratch("pipe");
+    let (pipe, png) = (dir.join("frame.pipe"), dir.join("p.png"));
+    let made = Command::new("mkfifo").arg(&pipe).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("no mkfifo: skipped");
+        return;
+    }
+    let mut cat = Command::new("cat")
+        .arg(&pipe)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run cat");
+    let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(["--script", "0", "--raw", s(&pipe), "--png", s(&png)])
+        .output()
+        .expect("run the simulator");
+    if !o.status.success() {
+        let _ = cat.kill();
+    }
+    let read = cat.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(read.stdout.len(), 240 * 320 * 2);
+    let kind = std::fs::symlink_metadata(&pipe).unwrap().file_type();
+    assert!(kind.is_fifo());
+    assert!(png.is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -29,8 +29,13 @@
 //! with `--teach T` also `"teach": {"label": T, "polls": [...], "recognised": R2, "ink": LINE}`,
 //! the polls of the correction, the answer after it and the drawing as the boards log it
 //! (`--raw` then writes the frame after it).
+//!
+//! The outputs are made first and written together at the end, each whole: when
+//! one cannot be written (its directory is read-only, its name a loop of links,
+//! the disk full) the run fails and none is written or changed.
+use std::ffi::OsString;
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, ensure, Context, Result};
@@ -83,7 +88,7 @@ struct Args {
     /// Print the hash of the frame of every UI state (empty, drawing, each
     /// scripted result) as drawn on the simulator's display, one `NAME HASH`
     /// line each: the format of firmware/tests/data/ui-golden.txt.
-    #[arg(long, conflicts_with_all = ["ink", "script", "png", "raw", "polls", "teach", "keypad", "hold_clear"])]
+    #[arg(long, conflicts_with_all = ["ink", "script", "png", "raw", "polls", "teach", "keypad", "hold_clear", "scale"])]
     ui_hashes: bool,
     /// After playing --ink or --script, teach the network that the drawing is
     /// digit D, as a user does on the board (tap the shown digit, then key D),
@@ -99,10 +104,10 @@ struct Args {
     /// after --teach), e.g. to save a picture of it with --png.
     #[arg(long, conflicts_with = "keypad")]
     hold_clear: bool,
-    /// Pixel magnification of the PNG (1..=8) and of the window (at least 2); --raw is
-    /// always 240x320.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
-    scale: u32,
+    /// Pixel magnification of the PNG (1..=8, 1 if not given) and of the window (at least
+    /// 2); --raw is always 240x320, so --scale needs --png or the window.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=8))]
+    scale: Option<u32>,
 }
 
 /// `println!` that loses the line, not the run, when stdout is closed (`| head`).
@@ -133,6 +138,7 @@ macro_rules! say_err {
 
 fn main() -> Result<()> {
     let args = Args::parse();
+    check_scale(&args)?;
     let net = model::adapted().context("the embedded model does not load")?;
     if args.ui_hashes {
         say_part!("{}", ui_hashes(&net));
@@ -142,6 +148,8 @@ fn main() -> Result<()> {
     let mut app = App::learning(net);
     // the played script's touch polls (--script), for --polls
     let mut polls = None;
+    // what the outputs hold, written together at the end
+    let mut outputs = Vec::new();
     match (&args.ink, args.script) {
         (Some(path), _) => {
             let record = read_record(path, args.index)?;
@@ -171,7 +179,7 @@ fn main() -> Result<()> {
                 args.teach.is_none() && !args.keypad && !args.hold_clear,
                 "--teach/--keypad/--hold-clear need a drawing: --ink FILE or --script N"
             );
-            return interactive(app, args.scale);
+            return interactive(app, args.scale.unwrap_or(1));
         }
     }
     let taught = match args.teach {
@@ -185,8 +193,10 @@ fn main() -> Result<()> {
         if let Some((label, teach_polls)) = &taught {
             json["teach"] = teach_json(*label, teach_polls, &app);
         }
-        fs::write(path, json.to_string()).with_context(|| format!("writing {}", path.display()))?;
-        say!("wrote {}", path.display());
+        outputs.push(Output {
+            path,
+            bytes: json.to_string().into_bytes(),
+        });
     }
     if let Some((label, _)) = taught {
         say!("ink {}", ink_line(&app));
@@ -212,16 +222,175 @@ fn main() -> Result<()> {
         );
     }
     if let Some(png) = &args.png {
-        save_png(&app, png, args.scale)?;
-        say!("wrote {}", png.display());
+        outputs.push(Output {
+            path: png,
+            bytes: png_bytes(&app, args.scale.unwrap_or(1))?,
+        });
     }
     if let Some(raw) = &args.raw {
         let mut fb = Box::new(Framebuffer::new());
         let Ok(()) = app.draw(&mut *fb);
-        fs::write(raw, fb.as_bytes()).with_context(|| format!("writing {}", raw.display()))?;
-        say!("wrote {}", raw.display());
+        outputs.push(Output {
+            path: raw,
+            bytes: fb.as_bytes().to_vec(),
+        });
+    }
+    write_outputs(&outputs)?;
+    for o in &outputs {
+        say!("wrote {}", o.path.display());
     }
     Ok(())
+}
+
+/// `--scale` magnifies the PNG and the window, nothing else: given without
+/// either (headless without `--png`), it is an error, not ignored.
+fn check_scale(args: &Args) -> Result<()> {
+    let Some(scale) = args.scale else {
+        return Ok(());
+    };
+    let window = args.ink.is_none() && args.script.is_none() && !args.ui_hashes;
+    ensure!(
+        args.png.is_some() || window,
+        "--scale {scale}: only the --png picture and the window are scaled \
+         (--raw is always 240x320): give --png OUT.png, or no --scale"
+    );
+    Ok(())
+}
+
+/// An output file and its bytes, made before any output is written.
+struct Output<'a> {
+    path: &'a Path,
+    bytes: Vec<u8>,
+}
+
+/// How an output is written.
+enum Target {
+    /// A regular file, or none yet: the bytes are in `temp`, beside `dest`
+    /// (the file the output's links lead to), which a rename replaces.
+    Replace { temp: PathBuf, dest: PathBuf },
+    /// A file opened for writing, written where it is: one that is not a regular
+    /// file (`/dev/null`, a pipe), or a regular file that can be written but not
+    /// replaced (its directory is read-only), which is then `truncate`d first.
+    InPlace { file: fs::File, truncate: bool },
+}
+
+/// The temporary files not renamed yet, removed when dropped.
+struct Temps(Vec<PathBuf>);
+
+impl Drop for Temps {
+    fn drop(&mut self) {
+        for temp in &self.0 {
+            let _ = fs::remove_file(temp);
+        }
+    }
+}
+
+/// Writes every output whole, or none (see the module docs): first each
+/// output's bytes into a new file beside the file it replaces (a special file
+/// is only opened), then the files written in place, then the renames. An
+/// error before the renames leaves every output as it was, unless it comes
+/// while a file is written in place.
+fn write_outputs(outputs: &[Output<'_>]) -> Result<()> {
+    let writing = |o: &Output<'_>| format!("writing {}", o.path.display());
+    let mut temps = Temps(Vec::new());
+    let mut targets = Vec::with_capacity(outputs.len());
+    for o in outputs {
+        targets.push(stage(o, &mut temps).with_context(|| writing(o))?);
+    }
+    for (o, target) in outputs.iter().zip(&mut targets) {
+        if let Target::InPlace { file, truncate } = target {
+            if *truncate {
+                file.set_len(0).with_context(|| writing(o))?;
+            }
+            file.write_all(&o.bytes).with_context(|| writing(o))?;
+        }
+    }
+    for (o, target) in outputs.iter().zip(&targets) {
+        if let Target::Replace { temp, dest } = target {
+            fs::rename(temp, dest).with_context(|| writing(o))?;
+            temps.0.retain(|t| t != temp);
+        }
+    }
+    Ok(())
+}
+
+/// Gets an output ready to be written: a special file opened, or the bytes
+/// for a regular file written beside it (with its permissions, if it is
+/// there; it must be writable).
+fn stage(o: &Output<'_>, temps: &mut Temps) -> io::Result<Target> {
+    let dest = link_target(o.path)?;
+    let old = match fs::metadata(&dest) {
+        // opened for writing without truncating: refused as a write would be, changes nothing
+        Ok(m) => Some((m, fs::OpenOptions::new().write(true).open(&dest)?)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    match old {
+        Some((m, file)) if !m.is_file() => Ok(Target::InPlace {
+            file,
+            truncate: false,
+        }),
+        Some((m, file)) => match new_beside(&dest, &o.bytes, Some(m.permissions()), temps) {
+            Ok(temp) => Ok(Target::Replace { temp, dest }),
+            // a writable file in a read-only directory: written where it is
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Ok(Target::InPlace {
+                file,
+                truncate: true,
+            }),
+            Err(e) => Err(e),
+        },
+        None => {
+            let temp = new_beside(&dest, &o.bytes, None, temps)?;
+            Ok(Target::Replace { temp, dest })
+        }
+    }
+}
+
+/// A new file beside `dest` holding `bytes` (with `permissions`, if given), noted in `temps`.
+fn new_beside(
+    dest: &Path,
+    bytes: &[u8],
+    permissions: Option<fs::Permissions>,
+    temps: &mut Temps,
+) -> io::Result<PathBuf> {
+    let name = dest
+        .file_name()
+        .ok_or_else(|| io::Error::other("not a file name"))?;
+    let mut temp_name = OsString::from(".");
+    temp_name.push(name);
+    temp_name.push(format!(".{}.tmp", std::process::id()));
+    let temp = dest.with_file_name(temp_name);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)?;
+    temps.0.push(temp.clone());
+    file.write_all(bytes)?;
+    if let Some(permissions) = permissions {
+        file.set_permissions(permissions)?;
+    }
+    Ok(temp)
+}
+
+/// The file a write to `path` lands on: `path`, or the file its symbolic links
+/// lead to (which need not be there yet). A loop of links is an error.
+fn link_target(path: &Path) -> io::Result<PathBuf> {
+    let mut p = path.to_path_buf();
+    // as many links as Linux follows
+    for _ in 0..40 {
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = fs::read_link(&p)?;
+                p = p.parent().unwrap_or(Path::new("")).join(to);
+            }
+            Ok(_) => return Ok(p),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(p),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(
+        "too many levels of symbolic links (a loop of links)",
+    ))
 }
 
 /// Checks the output files before anything runs: each in a directory that
@@ -469,12 +638,24 @@ fn display_of(app: &App<Adapted>) -> SimulatorDisplay<Rgb565> {
     display
 }
 
-fn save_png(app: &App<Adapted>, path: &Path, scale: u32) -> Result<()> {
+/// The frame as a PNG file's bytes, each pixel `scale` x `scale`: what
+/// `OutputImage::save_png` writes (the same encoder and settings), made in memory.
+fn png_bytes(app: &App<Adapted>, scale: u32) -> Result<Vec<u8>> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    use image::ImageEncoder;
     let settings = OutputSettingsBuilder::new().scale(scale).build();
-    display_of(app)
-        .to_rgb_output_image(&settings)
-        .save_png(path)
-        .with_context(|| format!("writing {}", path.display()))
+    let frame = display_of(app).to_rgb_output_image(&settings);
+    let frame = frame.as_image_buffer();
+    let mut png = Vec::new();
+    PngEncoder::new_with_quality(&mut png, CompressionType::Best, FilterType::default())
+        .write_image(
+            frame.as_raw(),
+            frame.width(),
+            frame.height(),
+            image::ExtendedColorType::Rgb8,
+        )
+        .context("encoding the PNG")?;
+    Ok(png)
 }
 
 #[cfg(feature = "sdl")]
@@ -625,6 +806,24 @@ mod tests {
             assert!(!keypad, "{start:?}: the keypad opened");
             script::tap(&mut app, CLEAR_BUTTON.center());
         }
+    }
+
+    #[test]
+    fn png_bytes_are_the_png_the_simulator_saves() {
+        let mut app = App::learning(model::adapted().unwrap());
+        script::play(&mut app, &DIGIT_SCRIPTS[0]);
+        let dir = std::env::temp_dir().join(format!("nnet-sim-png-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("p.png");
+        for scale in [1, 3] {
+            let settings = OutputSettingsBuilder::new().scale(scale).build();
+            display_of(&app)
+                .to_rgb_output_image(&settings)
+                .save_png(&path)
+                .unwrap();
+            assert!(png_bytes(&app, scale).unwrap() == fs::read(&path).unwrap());
+        }
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
