@@ -87,27 +87,30 @@ echo "==> emulator harness: npm ci (rp2040js)"
 (cd "$emu" && npm ci --no-audit --no-fund --loglevel=error)
 
 build int8
+# (an assignment, so that a missing symbol stops the script: inside a command's
+# arguments its error would only drop the limit)
+stack_int8=$(stack int8)
 simulator_frames "$out/int8" simulator,int8 5 1
 echo "==> rp2040js: the int8 UF2 with every scripted digit and a correction, saved to flash"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $(stack int8) \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $stack_int8 \
     --teach "$out/int8/teach.json" --flash-out "$out/int8/flash-taught.bin" \
     --expect-log '^nnet pico: model mnist-mlp-i8\.nnet: int8, 784-300-10, MNIST test [0-9]+\.[0-9]{2}%$' \
     --expect-log '^nothing learned in flash: the model as shipped$' \
     --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$' \
     --png "$out/pico-emulated.png" --max-boot-ms 300 --max-inference-cycles 600000
 echo "==> rp2040js: the int8 UF2 started again on that flash remembers the correction, then forgets it"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $(stack int8) \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $stack_int8 \
     --flash-in "$out/int8/flash-taught.bin" --restored "$out/int8/teach.json" \
     --forget --flash-out "$out/int8/flash-forgot.bin" \
     --expect-log '^restored 1 corrections from flash slot 0$' \
     --expect-log '^forgot what it learned: the model as shipped, flash slots erased$'
 echo "==> rp2040js: the int8 UF2 started on the flash it forgot finds nothing learned"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
     --flash-in "$out/int8/flash-forgot.bin" --expect-log '^nothing learned in flash: the model as shipped$'
 # golden STATE: the frame hash of a UI state in the UI goldens
 golden() { awk -v state="$1" '$1 == state { print $2 }' firmware/tests/data/ui-golden.txt; }
 echo "==> rp2040js: the int8 UF2 on a flash that ignores erases forgets in RAM and says the flash still holds it"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $(stack int8) \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $stack_int8 \
     --flash-in "$out/int8/flash-taught.bin" --restored "$out/int8/teach.json" --forget --flash-fails \
     --forgot-hash "$(golden forgot-not-erased)" \
     --expect-log '^erasing the learned flash failed: the slot read back as save 1, 1 corrections$'
@@ -116,15 +119,18 @@ learned=$("$nm_tool" "$out/firmware-pico-int8.elf" | awk '$3 == "__learned_start
 [[ -n $learned ]] || { echo "error: no __learned_start in firmware-pico-int8.elf" >&2; exit 1; }
 learned=$((0x$learned - 0x10000000))
 echo "==> rp2040js: the int8 UF2 started on that flash with the record damaged says so and answers as shipped"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
     --flash-in "$out/int8/flash-taught.bin" --flip-flash-byte $((learned + 1000)) \
     --expect-log '^learned flash slot 0 ignored: checksum mismatch' \
     --expect-log '^nothing learned in flash: the model as shipped$' \
     --first-frame-hash "$(golden empty-learned-damaged)"
 echo "==> rp2040js: the int8 UF2 restarted by its watchdog says so over the empty canvas until the first ink"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $(stack int8) \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
     --restarted-by-watchdog --expect-log '^restarted by the watchdog' \
     --first-frame-hash "$(golden empty-restarted-by-watchdog)"
+echo "==> rp2040js: the int8 UF2 rebooted by the bootrom after a UF2 copy (its watchdog reason too) starts plainly"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
+    --rebooted-by-bootrom --first-frame-hash "$(golden empty)"
 # a byte inside the embedded model's weights (firmware::model::ALIGNED, the model file)
 model=$("$nm_tool" -C "$out/firmware-pico-int8.elf" | awk 'index($3, "firmware::model::ALIGNED") == 1 { print $1 }')
 [[ -n $model ]] || { echo "error: no firmware::model::ALIGNED in firmware-pico-int8.elf" >&2; exit 1; }
@@ -135,9 +141,10 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --flip-flash-byt
     --cannot-start 'embedded model is invalid: flash the firmware again' --screen-hash "$cannot_start" --png "$out/pico-cannot-start.png"
 
 build f32 --no-default-features --features f32
+stack_f32=$(stack f32)
 simulator_frames "$out/f32" simulator 1 7
 echo "==> rp2040js: the f32 UF2 with two scripted digits and a correction"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2 $(stack f32) \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1,2 $stack_f32 \
     --teach "$out/f32/teach.json" --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$'
 # the UI goldens' taught script and digit (their frame of the answer is the f32 model's)
 not_saved=$(awk '$1 ~ /^script[0-9]+-taught[0-9]-not-saved$/ { print $1 }' firmware/tests/data/ui-golden.txt)
@@ -145,6 +152,6 @@ not_saved=$(awk '$1 ~ /^script[0-9]+-taught[0-9]-not-saved$/ { print $1 }' firmw
 "$CARGO_TARGET_DIR/debug/simulator" --script "${BASH_REMATCH[1]}" --teach "${BASH_REMATCH[2]}" \
     --polls "$out/f32/teach-not-saved.json" --raw "$out/f32/teach-not-saved.rgb565" >/dev/null
 echo "==> rp2040js: the f32 UF2 on a flash that ignores programs answers as taught and says it is not saved"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1 $(stack f32) \
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-f32.uf2" --scripts "$out/f32" --only 1 $stack_f32 \
     --teach "$out/f32/teach-not-saved.json" --flash-fails --taught-hash "$(golden "$not_saved")" \
     --expect-log '^saving to flash failed: the slot read back as empty$'

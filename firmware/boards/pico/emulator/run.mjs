@@ -11,7 +11,7 @@
 //                [--restored FILE.json] (instead of the scripts: draw the taught script, expect the taught answer)
 //                [--forget]            (after --restored: hold Clear to forget, draw again, expect the shipped answer)
 //                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
-//                [--restarted-by-watchdog] [--first-frame-hash HEX]
+//                [--restarted-by-watchdog | --rebooted-by-bootrom] [--first-frame-hash HEX]
 //                [--flash-fails] [--taught-hash HEX] [--forgot-hash HEX]
 //   node run.mjs --uf2 firmware-pico.uf2 --cannot-start REASON [--screen-hash HEX] [--flip-flash-byte OFFSET]
 //
@@ -58,7 +58,10 @@
 // erasing failed).
 // --expect-log REGEX (repeatable) requires a UART line matching each.
 // --restarted-by-watchdog starts the board as its watchdog restarts it (the
-// watchdog's REASON register says so); --first-frame-hash HEX requires the
+// watchdog's REASON register says so, and scratch register 4 holds what the
+// firmware wrote there when it started the watchdog); --rebooted-by-bootrom as
+// the bootrom reboots it after a UF2 copy (REASON says the watchdog too, scratch
+// 4 holds 0); --first-frame-hash HEX requires the
 // first frame's FNV-1a 64 (a line of firmware/tests/data/ui-golden.txt).
 // Every run requires the firmware's watchdog running at the end and never
 // restarting the board (its timer on the emulated clock, as on the chip).
@@ -123,6 +126,7 @@ function parse() {
       'max-stack': { type: 'string' },
       'cannot-start': { type: 'string' },
       'restarted-by-watchdog': { type: 'boolean', default: false },
+      'rebooted-by-bootrom': { type: 'boolean', default: false },
       'first-frame-hash': { type: 'string' },
       'screen-hash': { type: 'string' },
       'flash-fails': { type: 'boolean', default: false },
@@ -226,7 +230,11 @@ function main() {
 
   // the watchdog (rp2040js's model, on the emulated clock) must never restart the board
   const watchdog = mcu.peripherals[0x40058];
-  if (args['restarted-by-watchdog']) watchdog.reason = 1; // REASON.TIMER: the last reset was the watchdog's
+  // REASON.TIMER: the last reset was the watchdog's; scratch 4: whose (the firmware's
+  // WATCHDOG_MAGIC, or the bootrom's reboot after a UF2 copy, which leaves 0)
+  if (args['restarted-by-watchdog'] && args['rebooted-by-bootrom']) fail('--restarted-by-watchdog or --rebooted-by-bootrom, not both');
+  if (args['restarted-by-watchdog'] || args['rebooted-by-bootrom']) watchdog.reason = 1;
+  if (args['restarted-by-watchdog']) watchdog.scratchData[4] = 0x6ab73121;
   watchdog.onWatchdogTrigger = () => fail('the watchdog restarted the board: the main loop stopped feeding it');
 
   const clock = mcu.clock;
@@ -565,6 +573,7 @@ function main() {
 
   // after the first frame the firmware runs its watchdog, so that a hang restarts the board
   if (!watchdog.enable) fail('the watchdog is not running: a hang would not restart the board');
+  if (watchdog.scratchData[4] !== 0x6ab73121) fail('the watchdog runs without its mark in scratch register 4: the next start could not tell its restart from the bootrom\'s reboot');
 
   for (const re of args['expect-log']) {
     const pattern = new RegExp(re);

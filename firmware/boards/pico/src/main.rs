@@ -69,6 +69,7 @@ use rp2040_hal as hal;
 use rp2040_hal::fugit::{ExtU32, HertzU32, RateExtU32};
 use rp2040_hal::pac::{self, interrupt};
 use rp2040_hal::timer::{Alarm, Alarm0, Timer};
+use rp2040_hal::watchdog::ScratchRegister;
 use rp2040_hal::Clock;
 
 /// The second-stage bootloader for the Pico's W25Q16 flash (the first 256 bytes of the image).
@@ -89,6 +90,12 @@ const POLL_MS: u32 = 10;
 /// feed, forgetting's two 16 KiB erases, takes at most 3.2 s by the W25Q16's
 /// datasheet (400 ms a 4 KiB sector).
 const WATCHDOG_US: u32 = 6_000_000;
+/// Written to the watchdog's scratch register 4 when the firmware starts its
+/// watchdog (pico-sdk's value for the same purpose): a start with REASON.TIMER
+/// *and* this value was a restart by this firmware's watchdog. REASON.TIMER
+/// alone is also what the bootrom leaves when it reboots after a UF2 copy (it
+/// arms the watchdog to reboot), with 0 or its own value in scratch 4.
+const WATCHDOG_MAGIC: u32 = 0x6ab7_3121;
 
 /// The app's pixels (150 KiB of the 264 KiB SRAM). Only `main` takes a reference, once.
 static mut FRAMEBUFFER: Framebuffer = Framebuffer::new();
@@ -362,9 +369,13 @@ fn main() -> ! {
         halt("peripherals taken twice");
     };
     let _ = core;
-    // read before anything resets it: did the watchdog restart the board?
-    let watchdog_reset = pac.WATCHDOG.reason().read().timer().bit_is_set();
+    // read before anything resets it: did the watchdog restart the board? (this firmware's
+    // watchdog, not the bootrom's reboot after a UF2 copy: see WATCHDOG_MAGIC)
+    let timer_reset = pac.WATCHDOG.reason().read().timer().bit_is_set();
     let mut watchdog = hal::Watchdog::new(pac.WATCHDOG);
+    let watchdog_reset =
+        timer_reset && watchdog.read_scratch(ScratchRegister::Scratch4) == WATCHDOG_MAGIC;
+    watchdog.write_scratch(ScratchRegister::Scratch4, 0);
     let Ok(clocks) = hal::clocks::init_clocks_and_plls(
         XOSC_HZ,
         pac.XOSC,
@@ -512,7 +523,8 @@ fn main() -> ! {
     if watchdog_reset {
         log!("restarted by the watchdog: the main loop had stopped");
     }
-    // from here a main loop that stops (a hang) restarts the board
+    // from here a main loop that stops (a hang) restarts the board, and the next start knows it
+    watchdog.write_scratch(ScratchRegister::Scratch4, WATCHDOG_MAGIC);
     watchdog.start(WATCHDOG_US.micros());
 
     let touch_dev = BusDevice {
