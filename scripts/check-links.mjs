@@ -6,6 +6,9 @@
 import { readFileSync, readdirSync, statSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { usage } from "./lib/usage.mjs";
+
+usage(import.meta.url);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // skipped anywhere: build output and packages; at the top only: MNIST (data/) and

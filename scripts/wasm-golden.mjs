@@ -3,6 +3,9 @@
 //   node scripts/wasm-golden.mjs path/to/golden_wasm.wasm golden_f32|golden_int8|golden_f32_packed|golden_int8_packed|golden_adapt_f32|golden_adapt_int8
 // (the golden_adapt_* functions hand back text: one length word, then UTF-8 bytes)
 import { readFileSync } from "node:fs";
+import { usage } from "./lib/usage.mjs";
+
+usage(import.meta.url);
 
 const CASES = 8, WORDS = 11;
 const [file, fn] = process.argv.slice(2);

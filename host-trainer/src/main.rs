@@ -157,7 +157,8 @@ enum Cmd {
         /// stroke path; "no digit" counts as wrong.
         #[arg(long)]
         ink: Option<PathBuf>,
-        /// Directory for the PNGs (default: next to the model).
+        /// Directory for the PNGs (default: the model's directory; out/ for a model named
+        /// without one).
         #[arg(long)]
         out_dir: Option<PathBuf>,
         /// How many mistakes to show in the PNG grid (at most 1000).

@@ -8,6 +8,8 @@ simulator_frames() {
     local dir=$1 features=$2 n=0
     local sim=$CARGO_TARGET_DIR/debug/simulator
     mkdir -p "$dir"
+    # frames of an earlier build (more scripts then) must not be taken for this one's
+    rm -f "$dir"/script-*.json "$dir"/script-*.rgb565
     cargo build -q -p firmware --features "$features" --bin simulator
     while "$sim" --script "$n" --raw "$dir/script-$n.rgb565" --polls "$dir/script-$n.json" \
         >/dev/null 2>"$dir/stderr"; do

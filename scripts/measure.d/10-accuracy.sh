@@ -2,6 +2,8 @@
 # Accuracy of the shipped f32 and int8 models on the MNIST test set, through nnet-core
 # (host-trainer evaluate); the drawn-digit ink sets are in the README's table
 # (scripts/measure.d/30-drawn-digits.sh).
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 out=$CARGO_TARGET_DIR/measure/accuracy

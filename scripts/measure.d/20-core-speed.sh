@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # nnet-core on the host: criterion medians of every benchmark in nnet-core/benches
 # (inference f32 and int8, preprocessing).
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 echo '## Core speed on the host'
 echo

@@ -2,6 +2,8 @@
 # One 784-300-10 inference and a batch of 10,000 MNIST test images through nnet-core
 # (`host-trainer bench-inference`) and through NumPy (scripts/peers/numpy_infer.py,
 # NumPy's bundled OpenBLAS) in the same run, one thread each, and the ratios.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 batch=${BATCH:-10000}

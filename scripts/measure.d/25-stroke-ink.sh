@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # How much ink the stroke path's default pen gives: mean over synthetic stroke
 # digits 0-9 (nnet-core's preprocess test stroke_digits_have_mnist_like_ink).
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 cmd=(cargo test -q -p nnet-core --test preprocess stroke_digits_have_mnist_like_ink -- --nocapture)
 line=$("${cmd[@]}" 2>/dev/null | grep '^mean ink')

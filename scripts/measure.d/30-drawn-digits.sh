@@ -4,19 +4,23 @@
 # trained on the digits of other handwriting fonts, and the ones trained on 16 and on 23 of
 # today's 60 fonts (all taken from git history).
 # home: README.md
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 before_commit=8fe8e24
 styles_commit=a16d55c
 fonts16_commit=0fb5531
 fonts23_commit=9262cc0
-ht() { cargo run -q --release -p host-trainer -- "$@"; }
+cargo build -q --release -p host-trainer
+ht() { "${CARGO_TARGET_DIR:-target}/release/host-trainer" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 git show "$before_commit:models/mnist-mlp.nnet" >"$tmp/before.nnet"
 git show "$styles_commit:models/mnist-mlp.nnet" >"$tmp/styles.nnet"
 git show "$fonts16_commit:models/mnist-mlp.nnet" >"$tmp/fonts16.nnet"
 git show "$fonts23_commit:models/mnist-mlp.nnet" >"$tmp/fonts23.nnet"
-acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
+source "$(dirname "$0")/../lib/accuracy.sh"
+acc() { accuracy "${CARGO_TARGET_DIR:-target}/release/host-trainer" --model "$1" "${@:2}" --out-dir "$tmp"; }
 echo '### Accuracy by test set, before and after'
 echo
 echo 'Every figure is the `accuracy:` line of `host-trainer evaluate --model M SET`; ink sets go'
@@ -59,3 +63,4 @@ echo "the four drawings of each digit, \`head -n 190\` of the file; captions \`l
 echo "mistakes in red; $((190 - right)) of 190 wrong, written by \`host-trainer predict --sheet\`):"
 echo
 echo '![handwriting fonts as the model sees them](docs/handwriting-fonts.png)'
+figures_complete

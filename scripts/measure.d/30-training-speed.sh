@@ -2,6 +2,8 @@
 # Training speed: host-trainer's epoch time against the NumPy baseline
 # (scripts/peers/numpy_mlp.py, NumPy's bundled OpenBLAS) in the same run, same
 # network (784-300-10), batch (64), data (60,000 MNIST images) and thread count.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 threads=${THREADS:-2}

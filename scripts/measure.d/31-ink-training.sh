@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # `train --ink`: learning from a community's labelled drawings, measured on a split of the
 # handwriting-style set (drawings of variants 0-9 of every template train, variants 10-19 test).
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
-ht() { cargo run -q --release -p host-trainer -- "$@"; }
+cargo build -q --release -p host-trainer
+ht() { "${CARGO_TARGET_DIR:-target}/release/host-trainer" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 head -n 420 tests/data/ink/styles.jsonl >"$tmp/a.jsonl"
 tail -n +421 tests/data/ink/styles.jsonl >"$tmp/b.jsonl"
-acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
+source "$(dirname "$0")/../lib/accuracy.sh"
+acc() { accuracy "${CARGO_TARGET_DIR:-target}/release/host-trainer" --model "$1" "${@:2}" --out-dir "$tmp"; }
 for k in without with; do
     ink=()
     [[ $k == with ]] && ink=(--ink "$tmp/a.jsonl")
@@ -26,3 +30,4 @@ echo '| --- | --- | --- |'
 for k in without with; do
     echo "| $k \`--ink A.jsonl\` | $(acc "$tmp/$k.nnet" --ink "$tmp/b.jsonl") | $(acc "$tmp/$k.nnet" --data data/mnist) |"
 done
+figures_complete

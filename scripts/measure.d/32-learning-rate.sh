@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Why `train`'s default SGD peak learning rate is 0.2: the 30-epoch recipe with ink drawings and
 # the shipped model's 100-epoch recipe, each over several seeds, at the candidate rates.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 ht() { cargo run -q --release -p host-trainer -- "$@"; }
 tmp=$(mktemp -d)

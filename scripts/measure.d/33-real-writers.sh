@@ -3,6 +3,8 @@
 # drawings): learning from *other* writers (writers A train or adapt, writers B test, two
 # splits chosen by writer number alone) and from one's *own* drawings (adapt on each
 # writer's first two drawings of every digit, test on the other two).
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -17,8 +19,9 @@ split 'w % 2' 0 >"$tmp/alt-A.jsonl"
 split 'w % 2' 1 >"$tmp/alt-B.jsonl"
 head -n 380 "$set_" >"$tmp/own-A.jsonl"
 tail -n +381 "$set_" >"$tmp/own-B.jsonl"
-acc() { "$ht" evaluate --model "$1" --ink "$2" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
-mnist() { "$ht" evaluate --model "$1" --data data/mnist --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
+source "$(dirname "$0")/../lib/accuracy.sh"
+acc() { accuracy "$ht" --model "$1" --ink "$2" --out-dir "$tmp"; }
+mnist() { accuracy "$ht" --model "$1" --data data/mnist --out-dir "$tmp"; }
 train() { "$ht" train --augment --epochs 30 --seed 1 --threads 2 "$@" --quiet --no-plot >/dev/null; }
 train --out "$tmp/plain.nnet"
 echo '## Real writers: learning from other writers, and from one'"'"'s own drawings'
@@ -55,3 +58,4 @@ for model in models/mnist-mlp.nnet models/mnist-mlp-i8.nnet; do
     "$ht" adapt --model "$model" --ink "$tmp/own-A.jsonl" --out "$tmp/own.nnet" --quiet >/dev/null
     echo "| $(basename "$model") | $(acc "$model" "$tmp/own-B.jsonl") | $(acc "$tmp/own.nnet" "$tmp/own-B.jsonl") | $(mnist "$tmp/own.nnet") |"
 done
+figures_complete

@@ -2,6 +2,8 @@
 # What the digits of other handwriting fonts (`train --font-digits RATIO`, built into
 # `train --augment`) change: the shipped model's recipe at several ratios and seeds, on every
 # test set.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 ht() { cargo run -q --release -p host-trainer -- "$@"; }
 tmp=$(mktemp -d)

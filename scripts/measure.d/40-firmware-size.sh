@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Flash and RAM use of the STM32F429I-DISC1 binary with the f32 and the int8
 # model (scripts/firmware-size, the same report scripts/ci.d/30-firmware-f429.sh prints).
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 report=$(scripts/firmware-size)
 # field LABEL WHAT: "1009156 bytes (985.5 KiB of 1056 KiB, 93.3%)" of the line "LABEL model: WHAT ..."

@@ -3,6 +3,8 @@
 # running the release binaries whole in the emulator (scripts/ci.d/35-f429-emulated.sh,
 # which also enforces the 56 KiB limit): the stack is painted before the start and the
 # lowest byte ever written is found at the end.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Instructions per inference on the Cortex-M4F and Cortex-M3 (QEMU TCG plugin), flash and RAM.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 echo '## Firmware cost (QEMU instruction counts)'
 echo

@@ -2,6 +2,8 @@
 # Learning from corrections (host-trainer adapt): the Hershey ink set split by font
 # style (styles 0, 2, 4, 6 to adapt on, 1, 3, 5 to evaluate on: writers A and B),
 # for the shipped f32 and int8 models, output layer and all layers, plus MNIST test.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -10,8 +12,9 @@ ht=${CARGO_TARGET_DIR:-target}/release/host-trainer
 # record i of hershey.jsonl is style (i % 70) / 10, digit i % 10
 awk 'int(((NR-1)%70)/10)%2==0' tests/data/ink/hershey.jsonl >"$tmp/A.jsonl"
 awk 'int(((NR-1)%70)/10)%2==1' tests/data/ink/hershey.jsonl >"$tmp/B.jsonl"
-acc() { "$ht" evaluate --model "$1" --ink "$2" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
-mnist() { "$ht" evaluate --model "$1" --data data/mnist --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
+source "$(dirname "$0")/../lib/accuracy.sh"
+acc() { accuracy "$ht" --model "$1" --ink "$2" --out-dir "$tmp"; }
+mnist() { accuracy "$ht" --model "$1" --data data/mnist --out-dir "$tmp"; }
 echo '## Learning from corrections (`host-trainer adapt`)'
 echo
 echo "Hershey ink set split by font style: A = styles 0, 2, 4, 6 ($(wc -l <"$tmp/A.jsonl") drawings, adapted on),"
@@ -34,3 +37,4 @@ echo 'file is written: "A after (in memory)" against "A after (file)" is the cos
 echo 'One correction on the board costs the instructions in [Firmware cost](#firmware-cost-qemu-instruction-counts)'
 echo '(row "one correction (adapt)"); its output layer takes `size_of::<OutputLayer<300>>()` = 12,128 bytes'
 echo 'of RAM (checked by `nnet-core/tests/adapt.rs`).'
+figures_complete

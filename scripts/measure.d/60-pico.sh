@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Raspberry Pi Pico: flash/RAM of the board binary and emulated cycles (rp2040js) from boot
 # to the first frame and per inference, int8 and f32, from the CI step's own run.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

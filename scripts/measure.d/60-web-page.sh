@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The page's WebAssembly module (raw and gzip) and what the page costs to load.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 cargo build -q -p web-demo

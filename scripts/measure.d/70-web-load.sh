@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The web server under load (scripts/loadtest: wrk on loopback, release build),
 # with the f32 and the int8 model.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 cargo build -q --release -p web-demo

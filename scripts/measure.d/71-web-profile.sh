@@ -2,6 +2,8 @@
 # Where the web server's CPU time per request goes: `perf record` (Debian's linux-perf)
 # on the release server while wrk loads one endpoint at a time (the same wrk scripts as
 # scripts/loadtest), the samples grouped by what the code does.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 command -v perf >/dev/null || { echo "web-profile: perf not found (apt-get install linux-perf)" >&2; exit 1; }
@@ -11,7 +13,16 @@ bin=$CARGO_TARGET_DIR/release/web-demo
 out=$CARGO_TARGET_DIR/measure/web-profile
 mkdir -p "$out"
 source scripts/lib/web-server.sh
+# perf must be allowed to record here (root, or kernel.perf_event_paranoid <= 2): said now
+if ! perf record -q -o "$out/perf-check.data" -- true >"$out/perf-check.txt" 2>&1; then
+    echo "web-profile: perf cannot record here (run as root, or set kernel.perf_event_paranoid to 2 or less):" >&2
+    cat "$out/perf-check.txt" >&2
+    exit 1
+fi
 start_web_demo "$bin"
+# the load generator goes with the server when the script ends early
+wrk_pid=""
+trap 'if [[ -n $wrk_pid ]]; then kill "$wrk_pid" 2>/dev/null || true; fi; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$server_log"' EXIT
 
 # categories of the flat profile (perf report --no-children), by symbol
 group() {
@@ -39,10 +50,16 @@ for script in estimate predict-ink; do
     wrk -t1 -c32 -d10s -s "web-demo/bench/$script.lua" "$url$path" >"$out/wrk-$script.txt" &
     wrk_pid=$!
     sleep 1
-    perf record -q -F 2000 -p "$pid" -o "$out/perf-$script.data" -- sleep 8 >/dev/null 2>&1
+    if ! perf record -q -F 2000 -p "$pid" -o "$out/perf-$script.data" -- sleep 8 >"$out/perf-$script.txt" 2>&1; then
+        echo "web-profile: perf record failed:" >&2
+        cat "$out/perf-$script.txt" >&2
+        exit 1
+    fi
     wait "$wrk_pid"
+    wrk_pid=""
     perf report -i "$out/perf-$script.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
-        grep '%' | grep -v '^#' | group >"$out/groups-$script.txt"
+        grep '%' | grep -v '^#' | group >"$out/groups-$script.txt" ||
+        { echo "web-profile: perf recorded no samples of the server for $path" >&2; exit 1; }
     echo
     echo "\`POST $path\`:"
     echo

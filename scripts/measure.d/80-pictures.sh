@@ -5,6 +5,8 @@
 # binaries in their emulators (scripts/ci.d/35-f429-emulated.sh and 60-pico.sh) and the web
 # page in headless Chromium (the end-to-end tests of scripts/ci.d/40-web.sh). Prints what
 # each one shows, so that no caption has to repeat a figure.
+source "$(dirname "$0")/../lib/usage.sh"
+usage_no_args "$@"
 set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -701,6 +701,13 @@ def fnv1a64(data):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    def frame_hash(v):
+        # an empty value (a lookup that found nothing) must not turn the check off
+        if len(v) != 16 or any(c not in "0123456789abcdef" for c in v):
+            raise argparse.ArgumentTypeError(f"{v!r} is not a frame hash (16 hex digits)")
+        return v
+
     p.add_argument("elf", help="the firmware-f429 ELF")
     p.add_argument("--sim", help="the simulator's --polls JSON of a scripted digit: draw it")
     p.add_argument("--teach", action="store_true", help="then tap the correction in its 'teach' polls")
@@ -710,11 +717,11 @@ def main():
     p.add_argument("--budget", type=int, default=2_000_000_000, help="instruction budget (default 2e9)")
     p.add_argument("--expect-frame", help="fail unless the last frame is this RGB565 file (the simulator's --raw)")
     p.add_argument("--expect-erased", help="fail unless exactly these sectors were erased, in order (e.g. 14 or 14,15; '' for none)")
-    p.add_argument("--expect-hash", help="fail unless the last frame hashes to this (16 hex digits)")
+    p.add_argument("--expect-hash", type=frame_hash, help="fail unless the last frame hashes to this (16 hex digits)")
     p.add_argument("--stuck-scl", type=int, default=0, metavar="FEEDS",
                    help="a device holds the touch bus's SCL (PA8) low until the main loop has fed the watchdog FEEDS times")
     p.add_argument("--feeds", type=int, help="run until the main loop has fed the watchdog this often (instead of the script's polls)")
-    p.add_argument("--expect-not-hash", help="fail if the last frame hashes to this (16 hex digits)")
+    p.add_argument("--expect-not-hash", type=frame_hash, help="fail if the last frame hashes to this (16 hex digits)")
     p.add_argument("--max-stack", type=int, help="fail if the stack ever grew beyond this many bytes")
     p.add_argument("--png", help="write the last frame as a PNG")
     p.add_argument("--flash-in", help="the learned sectors (32 KiB) to start with (default: erased)")
