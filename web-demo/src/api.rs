@@ -391,33 +391,34 @@ async fn read_json_body(limit: usize, req: Request) -> Result<axum::body::Bytes,
 /// The request's `Transfer-Encoding` when it names a coding other than
 /// `chunked` (every value, joined as sent), else `None`.
 fn transfer_coding(headers: &HeaderMap) -> Option<String> {
-    let values: Vec<String> = headers
-        .get_all(header::TRANSFER_ENCODING)
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect();
-    let chunked_only = values
-        .iter()
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .all(|c| c.is_empty() || c.eq_ignore_ascii_case("chunked"));
-    (!chunked_only).then(|| values.join(", "))
+    codings_other_than(headers, header::TRANSFER_ENCODING, "chunked")
 }
 
 /// The request body's content coding when it is not `identity` (every
 /// `Content-Encoding` value, joined as sent), else `None`: the body is read
 /// as it comes, so a compressed body is refused rather than parsed as JSON.
 fn body_coding(headers: &HeaderMap) -> Option<String> {
+    codings_other_than(headers, header::CONTENT_ENCODING, "identity")
+}
+
+/// Every value of the coding header `name`, joined as sent, when one of its
+/// comma-separated codings is not `plain` (any case), else `None`.
+fn codings_other_than(
+    headers: &HeaderMap,
+    name: header::HeaderName,
+    plain: &str,
+) -> Option<String> {
     let values: Vec<String> = headers
-        .get_all(header::CONTENT_ENCODING)
+        .get_all(name)
         .iter()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
-    let identity = values
+    let only_plain = values
         .iter()
         .flat_map(|v| v.split(','))
-        .all(|c| c.trim().is_empty() || c.trim().eq_ignore_ascii_case("identity"));
-    (!identity).then(|| values.join(", "))
+        .map(str::trim)
+        .all(|c| c.is_empty() || c.eq_ignore_ascii_case(plain));
+    (!only_plain).then(|| values.join(", "))
 }
 
 /// Parses JSON: malformed JSON is 400, well-formed JSON of the wrong shape 422.
