@@ -113,6 +113,11 @@ run f32-stuck-bus "$out/firmware-f429-f32.elf" --stuck-scl 1000000 --feeds 300 -
     --png "$out/f429-stuck-bus.png"
 run f32-bus-recovered "$out/firmware-f429-f32.elf" --stuck-scl 150 --sim "$out/f32/script-1.json" \
     --expect-frame "$out/f32/script-1.rgb565"
+# the touch controller misses its address once (a NACK) before the drawing: the firmware ends the
+# failed transfer with a STOP, so the bus is free at the next poll, the controller is not torn
+# down and set up again (one soft reset: the start-up's), and the drawing is the simulator's
+run f32-touch-nack "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --nack-at-poll 2 \
+    --max-touch-resets 1 --expect-frame "$out/f32/script-1.rgb565"
 # the touch controller stops converting as the pen lifts (touched, no sample): the firmware lifts
 # the pen, says so, and sets the controller up again a second later (the run fails if it never
 # does); the screen is then the simulator's frame (a driver that held the pen down gives no answer)

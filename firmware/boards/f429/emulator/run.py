@@ -144,6 +144,7 @@ class Stmpe811:
         self.byte = 0  # of the FIFO's oldest sample being read
         self.polls = 0
         self.stalled = False  # touched, and no sample, until a soft reset
+        self.resets = 0  # soft resets (the start-up's, and each set-up again)
 
     def read(self):
         r = self.ptr
@@ -177,6 +178,7 @@ class Stmpe811:
             self.byte = 0
         if r == 0x03 and value & 2:  # SYS_CTRL1: soft reset
             self.stalled = False
+            self.resets += 1
         self.regs[r] = value
         self.ptr = (self.ptr + 1) & 0xFF
 
@@ -212,6 +214,8 @@ class Board:
         self.erased = []
         self.programmed = 0
         self.stuck_scl = 0  # SCL held low until this many watchdog feeds
+        self.nack_at_poll = 0  # --nack-at-poll: the address NACKed once at this touch poll
+        self.nacked = False
         self.flash_sr = 0  # FLASH_SR's error flags
         self.flash_stuck_busy = False  # --flash-stuck-busy: BSY never clears
         self.feeds = 0
@@ -407,6 +411,8 @@ class Board:
             self.layer_pending = True
         elif a == LTDC + 0x24 and v & 3:  # LTDC_SRCR: IMR or VBR
             self.layer_pending = False
+        elif a == 0x4002_3820 and v & (1 << 23):  # RCC_APB1RSTR: I2C3 reset (the HAL's set-up)
+            self.i2c.update(state="idle", sb=False, addr=False, read=False, stop=False)
         elif a == 0x4000_5C00:  # I2C3_CR1
             s = self.i2c
             if v & (1 << 8):  # START
@@ -420,7 +426,10 @@ class Board:
             s = self.i2c
             if s["state"] == "start":
                 s["sb"] = False
-                if (v >> 1) != 0x41:
+                # --nack-at-poll: the controller misses its address once, at that poll
+                nack_once = self.nack_at_poll and self.touch.polls + 1 >= self.nack_at_poll and not self.nacked
+                if (v >> 1) != 0x41 or nack_once:
+                    self.nacked = self.nacked or nack_once
                     s["state"] = "nack"
                     return
                 s["addr"] = True
@@ -434,8 +443,10 @@ class Board:
                 else:
                     self.touch.write(v & 0xFF)
         elif a == 0x4000_5C14:  # SR1 written: error flags cleared
+            # AF clears, the bus stays BUSY: after a NACK the master must send the STOP
+            # itself (RM0090, I2C master transmitter), else the next START never comes
             if self.i2c["state"] == "nack":
-                self.i2c["state"] = "idle"
+                self.i2c["state"] = "nacked"
         elif a == 0xE000_E010 and old & 1 and not v & 1:  # SYST_CSR: a delay's wait ends
             # (the HAL's delays enable the counter, wait for COUNTFLAG, disable it: one period)
             ticks = (self.regs.get(0xE000_E014, 0) & 0xFF_FFFF) + 1
@@ -720,6 +731,10 @@ def main():
     p.add_argument("--expect-hash", type=frame_hash, help="fail unless the last frame hashes to this (16 hex digits)")
     p.add_argument("--stuck-scl", type=int, default=0, metavar="FEEDS",
                    help="a device holds the touch bus's SCL (PA8) low until the main loop has fed the watchdog FEEDS times")
+    p.add_argument("--nack-at-poll", type=int, default=0, metavar="POLL",
+                   help="the STMPE811 does not acknowledge its address once, at this touch poll (1 = the first)")
+    p.add_argument("--max-touch-resets", type=int, metavar="N",
+                   help="fail if the STMPE811 was soft-reset more than N times (1: only at start-up)")
     p.add_argument("--feeds", type=int, help="run until the main loop has fed the watchdog this often (instead of the script's polls)")
     p.add_argument("--expect-not-hash", type=frame_hash, help="fail if the last frame hashes to this (16 hex digits)")
     p.add_argument("--max-stack", type=int, help="fail if the stack ever grew beyond this many bytes")
@@ -784,6 +799,7 @@ def main():
         at = FLASH + a.flip_flash_byte
         board.set_flash(at, bytes([board.flash_image(at, at + 1)[0] ^ 1]))
     board.stuck_scl = a.stuck_scl
+    board.nack_at_poll = a.nack_at_poll
     board.flash_sr = a.flash_sr & 0x1F3
     board.flash_stuck_busy = a.flash_stuck_busy
     board.stop_feeds = a.feeds
@@ -831,6 +847,10 @@ def main():
         return 1
     if a.expect_frame and fb != open(a.expect_frame, "rb").read():
         print(f"error: the screen is not {a.expect_frame} (frame {h})", file=sys.stderr)
+        return 1
+    if a.max_touch_resets is not None and board.touch.resets > a.max_touch_resets:
+        print(f"error: the touch controller was reset {board.touch.resets} times, at most {a.max_touch_resets} expected "
+              "(set up again after a fault)", file=sys.stderr)
         return 1
     if a.expect_not_hash and h == a.expect_not_hash:
         print(f"error: the frame is {h}", file=sys.stderr)

@@ -18,7 +18,9 @@
 //!   every 10 ms. Its bus is cleared with 9 clock pulses and a STOP before
 //!   the I2C peripheral takes it (the STMPE811 is not reset with the MCU),
 //!   and every transfer first checks the bus is idle, so a bus stuck between
-//!   transfers is an error on screen and a new recovery (one that sticks in
+//!   transfers is an error on screen and a new recovery (a transfer the
+//!   controller does not acknowledge is ended with a STOP, which the HAL does
+//!   not send, so one missed byte is not taken for a stuck bus; one that sticks in
 //!   the middle of a transfer leaves the HAL waiting until the watchdog
 //!   restarts the board); a controller that reads as touched but stops
 //!   delivering samples (200 ms) lifts the pen, is an error on screen too,
@@ -241,6 +243,25 @@ type SdaPin = gpio::PC9<Output<OpenDrain>>;
 type TouchBus = CheckedI2c<I2c<pac::I2C3>, I2c3Monitor>;
 type Touch = Stmpe811<TouchBus>;
 type TouchError = stmpe811::Error<CheckedError<i2c::Error>>;
+
+/// Ends a transfer that failed on I2C3: after a NACK (or a lost arbitration) the HAL
+/// returns without a STOP, and the F4's I2C keeps the bus BUSY until its master sends
+/// one (RM0090, master transmitter), so the next poll would find the bus "stuck" and
+/// tear the touch controller down for one missed byte. Sends the STOP and waits for
+/// BUSY to clear, at most 1 ms (a STOP takes 10 µs at 100 kHz); a bus still busy then
+/// is found stuck by the next transfer's check, as before.
+fn end_transfer(core_hz: u32) {
+    // SAFETY: between transfers (the failed one has returned), a write of CR1's STOP bit
+    // and reads of SR2; the HAL keeps no state of a transfer across calls. The cycle
+    // counter runs (learned::Learned::new started it).
+    let i2c3 = unsafe { &*pac::I2C3::ptr() };
+    i2c3.cr1().modify(|_, w| w.stop().set_bit());
+    let start = cortex_m::peripheral::DWT::cycle_count();
+    let limit = core_hz / 1000;
+    while i2c3.sr2().read().busy().bit_is_set()
+        && cortex_m::peripheral::DWT::cycle_count().wrapping_sub(start) < limit
+    {}
+}
 
 /// Reads I2C3's bus state: the SCL (PA8) and SDA (PC9) line levels and the peripheral's BUSY flag.
 struct I2c3Monitor;
@@ -543,6 +564,9 @@ fn main() -> ! {
                 Err(e) => {
                     // a failed read counts as "not touched": the filter lifts the pen cleanly
                     let failures = failures.saturating_add(1);
+                    if matches!(e, stmpe811::Error::I2c(CheckedError::I2c(_))) {
+                        end_transfer(rcc.clocks.hclk().raw());
+                    }
                     let stuck = matches!(e, stmpe811::Error::I2c(CheckedError::BusStuck(_)));
                     let stalled = e == stmpe811::Error::Stalled;
                     if stuck || stalled || failures == MAX_READ_FAILURES {
