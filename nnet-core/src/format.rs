@@ -175,9 +175,7 @@ impl<'a> ModelView<'a> {
         if header.input != INPUT as u32 || header.output != OUTPUT as u32 {
             return Err(Error::UnsupportedShape);
         }
-        if header.hidden == 0 || header.hidden > MAX_HIDDEN {
-            return Err(Error::UnsupportedShape);
-        }
+        check_hidden_size(header.hidden as usize)?;
         let start = padded(8 + header_len);
         let end = start + header.payload_len();
         let total = end + 4;
@@ -316,6 +314,18 @@ fn split_int8_f32(all: &[f32], h: usize) -> [&[f32]; 4] {
 fn split_int8_bytes(all: &[i8], h: usize) -> [&[i8]; 2] {
     let (w1q, w2q) = all.split_at(h * INPUT);
     [w1q, w2q]
+}
+
+/// A hidden size the format holds, `1..=MAX_HIDDEN` ([`Error::UnsupportedShape`]):
+/// checked before any size is computed from it (so that no multiplication can
+/// overflow), and by the networks' constructors for their `H` (their sums are sized
+/// for it: an int8 dot product of more than 66,000 terms could overflow `i32`, and a
+/// row of 0 values cannot be viewed).
+pub(crate) fn check_hidden_size(hidden: usize) -> Result<(), Error> {
+    if hidden == 0 || hidden > MAX_HIDDEN as usize {
+        return Err(Error::UnsupportedShape);
+    }
+    Ok(())
 }
 
 /// `H` must be the file's hidden size.
@@ -484,15 +494,6 @@ mod owned {
             if expected != actual {
                 return Err(Error::LengthMismatch { expected, actual });
             }
-        }
-        Ok(())
-    }
-
-    /// A hidden size the format holds (before any size is computed from it,
-    /// so that no multiplication can overflow).
-    fn check_hidden_size(hidden: usize) -> Result<(), Error> {
-        if hidden == 0 || hidden > MAX_HIDDEN as usize {
-            return Err(Error::UnsupportedShape);
         }
         Ok(())
     }

@@ -31,10 +31,15 @@ pub const MAX_SURFACE_SIDE: f32 = 4096.0;
 pub const COORD_SLACK: f32 = 1.0;
 
 /// Whether `width x height` is a drawing surface an ink drawing may give:
-/// both finite, above 0 and at most [`MAX_SURFACE_SIDE`].
+/// both sides [`side_ok`].
 pub fn surface_ok(width: f32, height: f32) -> bool {
-    let side = |v: f32| v.is_finite() && v > 0.0 && v <= MAX_SURFACE_SIDE;
-    side(width) && side(height)
+    side_ok(width) && side_ok(height)
+}
+
+/// Whether `v` is a side a drawing surface may have: finite, above 0 and at
+/// most [`MAX_SURFACE_SIDE`].
+pub fn side_ok(v: f32) -> bool {
+    v.is_finite() && v > 0.0 && v <= MAX_SURFACE_SIDE
 }
 
 /// Whether `p` is an ink point a drawing on a `width x height` surface may

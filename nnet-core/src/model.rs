@@ -83,7 +83,7 @@ impl<'a, const H: usize> Mlp<'a, H> {
         w2: &'a [f32],
         b2: &'a [f32],
     ) -> Result<Self, Error> {
-        check_hidden_units::<H>()?;
+        crate::format::check_hidden_size(H)?;
         let w1 = rows::<f32, INPUT, H>(w1)?;
         let w2 = rows::<f32, H, OUTPUT>(w2)?;
         let b1 = array::<f32, H>(b1)?;
@@ -381,17 +381,6 @@ fn chunk_lanes(w: &[[f32; 8]], x: &[[f32; 8]]) -> [f32; 8] {
         }
     }
     acc
-}
-
-/// `H` hidden units are `1..=MAX_HIDDEN`, what a model file holds
-/// ([`Error::UnsupportedShape`]): the sums of the forward passes are sized
-/// for it (an int8 dot product of more than 66,000 terms could overflow
-/// `i32`), and a row of 0 values cannot be viewed.
-pub(crate) fn check_hidden_units<const H: usize>() -> Result<(), Error> {
-    if H == 0 || H > crate::format::MAX_HIDDEN as usize {
-        return Err(Error::UnsupportedShape);
-    }
-    Ok(())
 }
 
 /// Views a flat slice of `R * C` values as `R` rows of `C`.

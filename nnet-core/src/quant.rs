@@ -470,7 +470,7 @@ impl<'a, const H: usize> QuantMlp<'a, H> {
         s2: &'a [f32],
         b2: &'a [f32],
     ) -> Result<Self, Error> {
-        crate::model::check_hidden_units::<H>()?;
+        crate::format::check_hidden_size(H)?;
         let w1q = rows::<i8, H, INPUT>(w1q)?;
         let w2q = rows::<i8, H, OUTPUT>(w2q)?;
         let s1 = array::<f32, H>(s1)?;

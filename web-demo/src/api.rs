@@ -552,10 +552,10 @@ pub fn num(v: f64) -> String {
 
 fn dimension(name: &str, v: Option<f64>) -> Result<f64, ApiError> {
     let v = v.ok_or_else(|| ApiError::unprocessable(format!("missing field `{name}`")))?;
-    // the core works in f32: the size is checked there, as the page's WebAssembly
-    // checks it (ink::surface_ok); one that is 0 there is refused (NaN fails both)
+    // the core works in f32: the size is checked there, by the rule the page's
+    // WebAssembly checks it with (ink::surface_ok); one that is 0 there is refused
     let f = v as f32;
-    if !(f > 0.0 && f <= ink::MAX_SURFACE_SIDE) {
+    if !ink::side_ok(f) {
         let small = if v > 0.0 && f == 0.0 {
             format!(" ({} is 0 as a 32-bit float)", num(v))
         } else {
