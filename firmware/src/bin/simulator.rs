@@ -407,7 +407,7 @@ fn check_outputs(args: &Args) -> Result<()> {
     for (flag, path) in outputs {
         let Some(path) = path else { continue };
         ensure!(!path.is_dir(), "{flag} {}: is a directory", path.display());
-        let written = written_path(path);
+        let written = link_target(path).with_context(|| format!("{flag} {}", path.display()))?;
         let dir = written.parent().filter(|d| !d.as_os_str().is_empty());
         if let Some(dir) = dir.filter(|d| !d.is_dir()) {
             bail!("{flag} {}: no directory {}", path.display(), dir.display());
@@ -420,15 +420,6 @@ fn check_outputs(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// The path a write to `p` lands on: `p`, or for a link to a file not made
-/// yet, the path the link names (from the link's directory).
-fn written_path(p: &Path) -> PathBuf {
-    match fs::read_link(p) {
-        Ok(target) if !p.exists() => p.parent().unwrap_or(Path::new("")).join(target),
-        _ => p.to_path_buf(),
-    }
-}
-
 /// Whether two paths name one file: the same existing file by any path (symbolic
 /// or hard links), or, when one is not there yet, the same name in the same
 /// directory where the write would land.
@@ -439,7 +430,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
         return ma.dev() == mb.dev() && ma.ino() == mb.ino();
     }
     let resolved = |p: &Path| {
-        let p = written_path(p);
+        // (a loop of links is refused by check_outputs; here it stays itself)
+        let p = link_target(p).unwrap_or_else(|_| p.to_path_buf());
         if let Ok(real) = p.canonicalize() {
             return Some(real);
         }
