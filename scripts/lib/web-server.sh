@@ -2,7 +2,8 @@
 #   start_web_demo BIN [ARGS...]
 # starts the web demo on a free loopback port with ARGS, waits until it listens,
 # and sets `pid`, `url` and `server_log` (the server's output); on exit the
-# server is stopped and its log removed. A server that exits or does not
+# server is stopped and its log removed, and so are the load generators whose
+# process ids the caller added to `load_pids`. A server that exits or does not
 # listen within 10 s is an error that shows its log.
 start_web_demo() {
     local bin=$1
@@ -10,7 +11,8 @@ start_web_demo() {
     server_log=$(mktemp)
     "$bin" --addr 127.0.0.1:0 "$@" >"$server_log" 2>&1 &
     pid=$!
-    trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$server_log"' EXIT
+    load_pids=()
+    trap 'kill "${load_pids[@]}" "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$server_log"' EXIT
     url=""
     for _ in $(seq 100); do
         url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$server_log")

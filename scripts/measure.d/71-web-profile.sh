@@ -20,9 +20,6 @@ if ! perf record -q -o "$out/perf-check.data" -- true >"$out/perf-check.txt" 2>&
     exit 1
 fi
 start_web_demo "$bin"
-# the load generator goes with the server when the script ends early
-wrk_pid=""
-trap 'if [[ -n $wrk_pid ]]; then kill "$wrk_pid" 2>/dev/null || true; fi; kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$server_log"' EXIT
 
 # categories of the flat profile (perf report --no-children), by symbol
 group() {
@@ -49,6 +46,8 @@ for script in estimate predict-ink; do
     [[ $script == predict-ink ]] && path=/api/predict
     wrk -t1 -c32 -d10s -s "web-demo/bench/$script.lua" "$url$path" >"$out/wrk-$script.txt" &
     wrk_pid=$!
+    # the load generator goes with the server if the script ends early
+    load_pids+=("$wrk_pid")
     sleep 1
     if ! perf record -q -F 2000 -p "$pid" -o "$out/perf-$script.data" -- sleep 8 >"$out/perf-$script.txt" 2>&1; then
         echo "web-profile: perf record failed:" >&2
@@ -56,7 +55,6 @@ for script in estimate predict-ink; do
         exit 1
     fi
     wait "$wrk_pid"
-    wrk_pid=""
     perf report -i "$out/perf-$script.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
         grep '%' | grep -v '^#' | group >"$out/groups-$script.txt" ||
         { echo "web-profile: perf recorded no samples of the server for $path" >&2; exit 1; }

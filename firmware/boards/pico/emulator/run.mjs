@@ -84,6 +84,9 @@ import { elfFlashSegments, uf2Segments, pngFromRgb565, FLASH_BASE } from './imag
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NANOS_PER_CYCLE = 8; // 125 MHz, the clk_sys the firmware sets up
+// what the firmware writes to the watchdog's scratch register 4 when it starts the watchdog
+// (its WATCHDOG_MAGIC): a start with REASON.TIMER and this value is a restart by it
+const WATCHDOG_MARK = 0x6ab73121;
 const PIN = { LCD_DC: 8, LCD_CS: 9, LCD_BL: 13, LCD_RST: 15, TP_CS: 16, TP_IRQ: 17, SD_CS: 22, LED: 25 };
 // The 2.8" panel's raw XPT2046 readings at the screen edges (Waveshare's
 // factors: x = 0.066626 raw_x - 20, y = 0.089779 raw_y - 34).
@@ -234,7 +237,7 @@ function main() {
   // WATCHDOG_MAGIC, or the bootrom's reboot after a UF2 copy, which leaves 0)
   if (args['restarted-by-watchdog'] && args['rebooted-by-bootrom']) fail('--restarted-by-watchdog or --rebooted-by-bootrom, not both');
   if (args['restarted-by-watchdog'] || args['rebooted-by-bootrom']) watchdog.reason = 1;
-  if (args['restarted-by-watchdog']) watchdog.scratchData[4] = 0x6ab73121;
+  if (args['restarted-by-watchdog']) watchdog.scratchData[4] = WATCHDOG_MARK;
   watchdog.onWatchdogTrigger = () => fail('the watchdog restarted the board: the main loop stopped feeding it');
 
   const clock = mcu.clock;
@@ -573,7 +576,7 @@ function main() {
 
   // after the first frame the firmware runs its watchdog, so that a hang restarts the board
   if (!watchdog.enable) fail('the watchdog is not running: a hang would not restart the board');
-  if (watchdog.scratchData[4] !== 0x6ab73121) fail('the watchdog runs without its mark in scratch register 4: the next start could not tell its restart from the bootrom\'s reboot');
+  if (watchdog.scratchData[4] !== WATCHDOG_MARK) fail('the watchdog runs without its mark in scratch register 4: the next start could not tell its restart from the bootrom\'s reboot');
 
   for (const re of args['expect-log']) {
     const pattern = new RegExp(re);
