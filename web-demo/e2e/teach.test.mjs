@@ -187,6 +187,14 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   await page.reload();
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.equal(await corrections(page), 0, "nothing comes back after a reload");
+  // a kept layer larger than any the module holds (damaged storage) is refused with its reason
+  await page.evaluate((k) => localStorage.setItem(k, JSON.stringify({ corrections: 3, layer: "A".repeat(16060) })), key);
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await page.locator("#teach-status").textContent(),
+    "Your saved corrections could not be used (output layer larger than the module's buffer); using the shipped model.");
+  assert.equal(await corrections(page), 0);
+  assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, wrong, "the shipped model answers");
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });

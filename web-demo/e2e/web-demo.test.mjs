@@ -172,6 +172,14 @@ test("past the ink buffer the page says the drawing is full, without script erro
   await save.click();
   await page.getByText(/^Saved a 7\. 1 drawing kept in this browser\.$/).waitFor();
   assert.equal(await save.isDisabled(), true, "the same drawing is not saved twice");
+  // a smaller window scales the drawing to the smaller pad; it is still the drawing saved
+  const wide = await page.evaluate(() => document.getElementById("pad").width);
+  await page.setViewportSize({ width: 1100, height: 600 });
+  // the canvas's pixels are set by the page's resize, which scales the strokes
+  await page.waitForFunction((w) => document.getElementById("pad").width < w - 50, wide);
+  await page.locator("label[for=label-3]").click();
+  await page.locator("label[for=label-7]").click();
+  assert.equal(await save.isDisabled(), true, "the drawing saved before the resize is not saved twice");
   // saved again with another label, the drawing takes it: one line, not two
   await page.locator("label[for=label-5]").click();
   await save.click();
