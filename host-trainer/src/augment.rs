@@ -522,8 +522,19 @@ unsafe fn warp_canvas_avx2(
 
 /// An ink drawing's strokes (surface pixels, y down) moved into the 28x28
 /// frame skeletons live in: the larger side of the ink box spans 20 px,
-/// centred at (14, 14). Empty strokes are dropped; `None` without points.
+/// centred at (14, 14). Empty strokes are dropped; `None` without points. A
+/// drawing with more points than the core's stroke buffer holds is thinned as
+/// [`crate::eval::ink_to_image`] thins it, so that its strokes fit the
+/// augmenter's buffer too.
 pub fn drawing_frame(strokes: &[Vec<[f32; 2]>]) -> Option<Vec<Stroke>> {
+    let max = nnet_core::ink::DEFAULT_POINTS;
+    let thinned;
+    let strokes = if strokes.iter().map(Vec::len).sum::<usize>() > max {
+        thinned = crate::eval::thin_points(strokes, max);
+        &thinned[..]
+    } else {
+        strokes
+    };
     let mut lo = [f32::INFINITY; 2];
     let mut hi = [f32::NEG_INFINITY; 2];
     for p in strokes.iter().flatten() {
@@ -671,6 +682,45 @@ fn elastic_fields(seed: u64, sigma: f32) -> Vec<f32> {
         }
     });
     out
+}
+
+#[cfg(test)]
+mod drawing_tests {
+    use super::*;
+
+    /// A drawing denser than the core's stroke buffer (a tablet's) is augmented as strokes
+    /// every time it is not shown clean, never as a warped raster.
+    #[test]
+    fn dense_drawings_keep_their_strokes() {
+        let n = nnet_core::ink::DEFAULT_POINTS + 452;
+        let stroke: Vec<[f32; 2]> = (0..n)
+            .map(|i| {
+                [
+                    140.0 + (i as f32 * 0.01).sin(),
+                    40.0 + 200.0 * i as f32 / n as f32,
+                ]
+            })
+            .collect();
+        let framed = drawing_frame(&[stroke]).unwrap();
+        let points: usize = framed.iter().map(Vec::len).sum();
+        assert!(points <= nnet_core::ink::DEFAULT_POINTS, "{points} points");
+        let train = Dataset {
+            images: vec![0.0; INPUT],
+            labels: vec![1],
+        };
+        let aug = Augmenter::with_drawings(&train, vec![framed], AugmentConfig::default(), 1);
+        let mut kinds = [0; 3];
+        let mut dst = [0.0; INPUT];
+        for epoch in 0..300 {
+            kinds[aug.one(train.image(0), 0, epoch, &mut dst) as usize] += 1;
+        }
+        assert_eq!(
+            kinds[Kind::Raster as usize],
+            0,
+            "{kinds:?} (clean, raster, strokes)"
+        );
+        assert!(kinds[Kind::Strokes as usize] > 200, "{kinds:?}");
+    }
 }
 
 // (the AVX2 warp exists on x86_64 only)

@@ -349,7 +349,7 @@ impl Report {
     pub fn render(&self) -> String {
         use std::fmt::Write;
         let mut s = String::new();
-        let _ = writeln!(s, "accuracy: {:.2}%", 100.0 * self.accuracy());
+        let _ = writeln!(s, "accuracy: {}", crate::percent(self.accuracy()));
         let _ = writeln!(
             s,
             "correct: {} of {} ({} \"no digit\" counted as wrong{})",
@@ -520,34 +520,42 @@ pub fn ink_to_image(rec: &InkRecord) -> Result<Option<Image>, nnet_core::Error> 
         if rec.strokes.iter().filter(|s| !s.is_empty()).count() > DEFAULT_STROKES {
             return Err(nnet_core::Error::CapacityExceeded);
         }
-        let mut k = points.div_ceil(DEFAULT_POINTS);
-        loop {
-            let thinned: Vec<Vec<[f32; 2]>> = rec
-                .strokes
-                .iter()
-                .map(|s| {
-                    let last = s.len().saturating_sub(1);
-                    s.iter()
-                        .enumerate()
-                        .filter(|(i, _)| i % k == 0 || *i == last)
-                        .map(|(_, p)| *p)
-                        .collect()
-                })
-                .collect();
-            let n: usize = thinned.iter().map(Vec::len).sum();
-            if n <= DEFAULT_POINTS {
-                let r = InkRecord {
-                    strokes: thinned,
-                    ..rec.clone()
-                };
-                break r.to_strokes()?;
-            }
-            k += 1;
-        }
+        let r = InkRecord {
+            strokes: thin_points(&rec.strokes, DEFAULT_POINTS),
+            ..rec.clone()
+        };
+        r.to_strokes()?
     } else {
         rec.to_strokes()?
     };
     nnet_core::preprocess::from_strokes(&strokes, rec.width, rec.height)
+}
+
+/// The thinning of [`ink_to_image`]: every stroke keeps its first and last point and
+/// every `k`-th point in between, with the smallest `k` that leaves at most `max`
+/// points (or only first and last points, when even those are more).
+pub fn thin_points(strokes: &[Vec<[f32; 2]>], max: usize) -> Vec<Vec<[f32; 2]>> {
+    let points: usize = strokes.iter().map(Vec::len).sum();
+    let longest = strokes.iter().map(Vec::len).max().unwrap_or(0);
+    let mut k = points.div_ceil(max.max(1)).max(1);
+    loop {
+        let thinned: Vec<Vec<[f32; 2]>> = strokes
+            .iter()
+            .map(|s| {
+                let last = s.len().saturating_sub(1);
+                s.iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % k == 0 || *i == last)
+                    .map(|(_, p)| *p)
+                    .collect()
+            })
+            .collect();
+        let n: usize = thinned.iter().map(Vec::len).sum();
+        if n <= max || k >= longest {
+            return thinned;
+        }
+        k += 1;
+    }
 }
 
 /// Evaluates `m` on ink records through `nnet_core::preprocess::from_strokes`.

@@ -278,6 +278,33 @@ pub fn split_inputs(dir: &Path, split: Split) -> Vec<PathBuf> {
 /// sets (EMNIST's balanced and digits side by side, say) are an error that
 /// names them, where the first by name would have been taken unsaid.
 pub fn find_split(dir: &Path, split: Split) -> Result<(PathBuf, PathBuf)> {
+    let (images, labels) = find_files(dir, split)?;
+    let missing = |kind: &str, idx: &str| {
+        Error::Dataset(format!(
+            "{}: no {:?} {kind} file (*{}*{kind}*{idx}-ubyte[.gz]) found; run `host-trainer fetch-mnist --dir {}`",
+            dir.display(),
+            split,
+            if split == Split::Train { "train" } else { "t10k|test" },
+            dir.display()
+        ))
+    };
+    Ok((
+        images.ok_or_else(|| missing("images", "idx3"))?,
+        labels.ok_or_else(|| missing("labels", "idx1"))?,
+    ))
+}
+
+/// Like [`find_split`], with `Ok(None)` when `dir` holds no file of `split` at all
+/// (a data set without a test split); half a split, or several, is still an error.
+pub fn find_optional_split(dir: &Path, split: Split) -> Result<Option<(PathBuf, PathBuf)>> {
+    match find_files(dir, split)? {
+        (None, None) => Ok(None),
+        _ => find_split(dir, split).map(Some),
+    }
+}
+
+/// The image and the label file of `split` in `dir`, each if there is one; several are an error.
+fn find_files(dir: &Path, split: Split) -> Result<(Option<PathBuf>, Option<PathBuf>)> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
@@ -290,38 +317,33 @@ pub fn find_split(dir: &Path, split: Split) -> Result<(PathBuf, PathBuf)> {
         Split::Train => n.contains("train"),
         Split::Test => n.contains("t10k") || n.contains("test"),
     };
-    let pick = |kind: &str, idx: &str| -> Result<PathBuf> {
-        let ending = format!("{idx}-ubyte");
-        // (the name without .gz, the file's name) of each match; a raw file sorts
-        // before its .gz twin, and is the one kept
-        let mut found: Vec<(&str, &str)> = names
-            .iter()
-            .map(|n| (n.strip_suffix(".gz").unwrap_or(n), n.as_str()))
-            .filter(|(stem, _)| {
-                let l = stem.to_ascii_lowercase();
-                l.ends_with(&ending) && is_split(&l) && l.contains(kind)
-            })
-            .collect();
-        found.sort();
-        found.dedup_by_key(|(stem, _)| *stem);
-        match found.as_slice() {
-            [(_, file)] => Ok(dir.join(file)),
-            [] => Err(Error::Dataset(format!(
-                "{}: no {:?} {kind} file (*{}*{kind}*{ending}[.gz]) found; run `host-trainer fetch-mnist --dir {}`",
-                dir.display(),
-                split,
-                if split == Split::Train { "train" } else { "t10k|test" },
-                dir.display()
-            ))),
-            several => Err(Error::Dataset(format!(
+    let pick =
+        |kind: &str, idx: &str| -> Result<Option<PathBuf>> {
+            let ending = format!("{idx}-ubyte");
+            // (the name without .gz, the file's name) of each match; a raw file sorts
+            // before its .gz twin, and is the one kept
+            let mut found: Vec<(&str, &str)> = names
+                .iter()
+                .map(|n| (n.strip_suffix(".gz").unwrap_or(n), n.as_str()))
+                .filter(|(stem, _)| {
+                    let l = stem.to_ascii_lowercase();
+                    l.ends_with(&ending) && is_split(&l) && l.contains(kind)
+                })
+                .collect();
+            found.sort();
+            found.dedup_by_key(|(stem, _)| *stem);
+            match found.as_slice() {
+                [(_, file)] => Ok(Some(dir.join(file))),
+                [] => Ok(None),
+                several => Err(Error::Dataset(format!(
                 "{}: {} {:?} {kind} files ({}): give --data a directory that holds one data set",
                 dir.display(),
                 several.len(),
                 split,
                 several.iter().map(|(_, file)| *file).collect::<Vec<_>>().join(", ")
             ))),
-        }
-    };
+            }
+        };
     Ok((pick("images", "idx3")?, pick("labels", "idx1")?))
 }
 

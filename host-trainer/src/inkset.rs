@@ -147,7 +147,8 @@ pub struct InksetSummary {
 }
 
 /// Generates the sets and writes them to `args.out_dir`. Every input (MNIST,
-/// the fonts) is read before anything is written.
+/// the fonts) is read and every set made before anything is written; an MNIST
+/// test split that gives no drawing is an error.
 pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     let test = idx::load(&args.mnist_dir, idx::Split::Test)?;
     let fonts = if args.fonts {
@@ -158,23 +159,39 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     } else {
         None
     };
-    crate::create_dirs(&args.out_dir)?;
     let glyphs = glyphs()?;
     let h = hershey_records(&glyphs, args.seed, args.hershey_variants)?;
-    let hershey = write_set(&args.out_dir.join(HERSHEY_FILE), &h, 0)?;
     let (m, skipped) = mnist_records(&test, args.mnist_count, args.seed)?;
-    let mnist = write_set(&args.out_dir.join(MNIST_FILE), &m, skipped)?;
+    if m.is_empty() {
+        return Err(Error::Config(format!(
+            "{}: the MNIST test split gives no drawing ({} images, {skipped} without strokes); \
+             give --mnist-dir MNIST's test files",
+            args.mnist_dir.display(),
+            test.len()
+        )));
+    }
     let t = crate::styleset::templates()?;
     let st = crate::styleset::style_records(&t, args.seed, args.style_variants)?;
+    let font_records = match fonts {
+        Some((eval, train)) => Some((
+            crate::fontset::records(&eval, args.seed, crate::fontset::VARIANTS)?,
+            crate::fontset::training_records(&train, args.seed)?,
+        )),
+        None => None,
+    };
+    crate::create_dirs(&args.out_dir)?;
+    let hershey = write_set(&args.out_dir.join(HERSHEY_FILE), &h, 0)?;
+    let mnist = write_set(&args.out_dir.join(MNIST_FILE), &m, skipped)?;
     let styles = write_set(&args.out_dir.join(crate::styleset::STYLES_FILE), &st, 0)?;
-    let (fonts, training_fonts) = match fonts {
-        Some((eval, train)) => {
-            let r = crate::fontset::records(&eval, args.seed, crate::fontset::VARIANTS)?;
-            let e = write_set(&args.out_dir.join(crate::fontset::FONTS_FILE), &r, 0)?;
-            let r = crate::fontset::training_records(&train, args.seed)?;
-            let t = write_set(&args.training_file, &r, 0)?;
-            (Some(e), Some(t))
-        }
+    let (fonts, training_fonts) = match font_records {
+        Some((eval, train)) => (
+            Some(write_set(
+                &args.out_dir.join(crate::fontset::FONTS_FILE),
+                &eval,
+                0,
+            )?),
+            Some(write_set(&args.training_file, &train, 0)?),
+        ),
         None => (None, None),
     };
     Ok(InksetSummary {

@@ -33,6 +33,16 @@ pub mod train;
 
 pub use error::{Error, Result};
 
+/// A fraction as a percentage with two decimals, `"99.26%"`: rounded, except that
+/// only a whole 1 reads "100.00%" and only 0 reads "0.00%" (29,999 right of 30,000
+/// is "99.99%", not "100.00%").
+pub fn percent(fraction: f64) -> String {
+    let p = 100.0 * fraction;
+    let p = if fraction < 1.0 { p.min(99.99) } else { p };
+    let p = if fraction > 0.0 { p.max(0.01) } else { p };
+    format!("{p:.2}%")
+}
+
 /// Writes one line of progress or a note to stderr. A closed or failing
 /// stderr (`2>&1 | head`, say) loses the line, not the run: the work goes on
 /// and its files are still written.
@@ -191,4 +201,18 @@ pub fn create_dirs(dir: &std::path::Path) -> Result<()> {
 pub fn tell(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percent_says_all_and_none_only_when_true() {
+        assert_eq!(super::percent(29_999.0 / 30_000.0), "99.99%");
+        assert_eq!(super::percent(1.0), "100.00%");
+        assert_eq!(super::percent(1.0 / 30_000.0), "0.01%");
+        assert_eq!(super::percent(0.0), "0.00%");
+        // everything between is rounded as before
+        assert_eq!(super::percent(541.0 / 560.0), "96.61%");
+        assert_eq!(super::percent(0.9926), "99.26%");
+    }
 }

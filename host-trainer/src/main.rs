@@ -10,7 +10,7 @@ use host_trainer::fetch::{fetch_mnist, FetchOutcome};
 use host_trainer::idx::{self, Split};
 use host_trainer::net::Optimizer;
 use host_trainer::train::{Schedule, TrainConfig};
-use host_trainer::{adapt, bench, eval, inkset, plot, predict, train};
+use host_trainer::{adapt, bench, eval, inkset, percent, plot, predict, train};
 
 /// Train, evaluate and use nnet's 784-H-10 handwritten-digit network.
 ///
@@ -62,7 +62,8 @@ enum Cmd {
     /// plus `<out>.training.png` with the loss and accuracy curves.
     ///
     /// The same command gives a byte-identical model file on every x86_64 and aarch64
-    /// machine; another --threads gives the same weights.
+    /// machine when it gives --threads (the file's notes record the thread count, without
+    /// --threads the machine's cores); another --threads gives the same weights.
     Train {
         /// Directory with the IDX files (raw or .gz).
         #[arg(long, default_value = "data/mnist")]
@@ -379,15 +380,37 @@ fn int8_name(model: &Path) -> PathBuf {
     model.with_file_name(format!("{stem}-i8.nnet"))
 }
 
+/// The command line after the program's name, as the model's metadata records it (an
+/// argument that is not UTF-8, a path, say, is kept with its odd bytes replaced).
+fn command_line() -> String {
+    std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A path's last part, for a picture's title (the whole path can be wider than the picture).
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// Runs the command; an error is printed as one line, `error: ` and its
 /// causes joined by `: ` (no backtrace, whatever RUST_BACKTRACE says: the
-/// message is the user's answer, not a debugging aid).
+/// message is the user's answer, not a debugging aid). The exit status is 2 for a
+/// setting out of range, as for any other bad option, 1 for every other error.
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             host_trainer::note(format_args!("error: {e:#}"));
-            std::process::ExitCode::FAILURE
+            match e.downcast_ref::<host_trainer::Error>() {
+                Some(host_trainer::Error::Setting { .. }) => std::process::ExitCode::from(2),
+                _ => std::process::ExitCode::FAILURE,
+            }
         }
     }
 }
@@ -430,7 +453,7 @@ fn run() -> Result<()> {
                 OptArg::Sgd => (Optimizer::SGD, train::DEFAULT_SGD_LR),
                 OptArg::Adam => (Optimizer::ADAM, 1e-3),
             };
-            let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            let command = command_line();
             let cfg = TrainConfig {
                 data,
                 limit,
@@ -479,7 +502,7 @@ fn run() -> Result<()> {
             }
             let r = train::train(&cfg).map_err(with_option)?;
             let acc = r.test_accuracy.map_or("no test split".to_string(), |a| {
-                format!("test accuracy {:.2}% (nnet-core)", 100.0 * a)
+                format!("test accuracy {} (nnet-core)", percent(f64::from(a)))
             });
             say!(
                 "wrote {} ({} bytes), {acc}",
@@ -546,15 +569,21 @@ fn run() -> Result<()> {
                     let compared = match &other {
                         Some((path, o)) => {
                             let r2 = eval::evaluate_ink(o, &recs, &ink, 0)?;
-                            let images: Vec<nnet_core::Image> = recs
+                            // the drawings the accuracy counts: the labelled ones; one the
+                            // core cannot read (no digit, refused) reads so with both models
+                            let labelled: Vec<_> =
+                                recs.iter().filter(|r| r.label.is_some()).collect();
+                            let images: Vec<nnet_core::Image> = labelled
                                 .iter()
                                 .filter_map(|r| eval::ink_to_image(r).ok().flatten())
                                 .collect();
-                            Some((path, o, r2, eval::agreement(&m, o, &images)?))
+                            let (same, read) = eval::agreement(&m, o, &images)?;
+                            let unread = labelled.len() - read;
+                            Some((path, o, r2, (same + unread, labelled.len())))
                         }
                         None => None,
                     };
-                    let title = format!("{} on {}", model.display(), ink.display());
+                    let title = format!("{} on {}", file_name(&model), file_name(&ink));
                     (r, title, compared)
                 }
                 None => {
@@ -570,7 +599,7 @@ fn run() -> Result<()> {
                         }
                         None => None,
                     };
-                    let title = format!("{} on {} test split", model.display(), data.display());
+                    let title = format!("{} on {} test split", file_name(&model), file_name(&data));
                     (r, title, compared)
                 }
             };
@@ -594,20 +623,23 @@ fn run() -> Result<()> {
             }
             if let Some((path, o, r2, (same, total))) = compared {
                 say!(
-                    "\n{} ({}): accuracy {:.2}% vs {:.2}% for {} ({})",
+                    "\n{} ({}): accuracy {} vs {} for {} ({})",
                     path.display(),
                     o.weight_type(),
-                    100.0 * r2.accuracy(),
-                    100.0 * report.accuracy(),
+                    percent(r2.accuracy()),
+                    percent(report.accuracy()),
                     model.display(),
                     m.weight_type(),
                 );
                 let pct = if total == 0 {
                     0.0
                 } else {
-                    100.0 * same as f64 / total as f64
+                    same as f64 / total as f64
                 };
-                say!("agreement: {pct:.2}% ({same} of {total} inputs give the same digit)");
+                say!(
+                    "agreement: {} ({same} of {total} inputs give the same answer)",
+                    percent(pct)
+                );
             }
         }
         Cmd::Adapt {
@@ -628,7 +660,7 @@ fn run() -> Result<()> {
                 );
             }
             let steps = steps.unwrap_or(nnet_core::adapt::AdaptConfig::DEFAULT.steps);
-            let command = std::env::args().skip(1).collect::<Vec<_>>().join(" ");
+            let command = command_line();
             let args = adapt::AdaptArgs {
                 model,
                 ink,
@@ -647,8 +679,8 @@ fn run() -> Result<()> {
             let mut progress = |e: usize, acc: f64| {
                 if !quiet {
                     say!(
-                        "epoch {e}/{epochs}: accuracy on the drawings {:.2}%",
-                        100.0 * acc
+                        "epoch {e}/{epochs}: accuracy on the drawings {}",
+                        percent(acc)
                     );
                 }
             };
@@ -660,19 +692,19 @@ fn run() -> Result<()> {
                 r.drawings,
                 r.sha256
             );
-            say!("accuracy before: {:.2}%", 100.0 * r.before);
-            say!("accuracy after: {:.2}%", 100.0 * after);
+            say!("accuracy before: {}", percent(r.before));
+            say!("accuracy after: {}", percent(after));
             if r.weight_type == "int8" {
                 say!(
-                    "accuracy after, as written (output layer requantised to 8 bits): {:.2}%",
-                    100.0 * r.written
+                    "accuracy after, as written (output layer requantised to 8 bits): {}",
+                    percent(r.written)
                 );
             }
             if let (Some(b), Some(t)) = (r.test_accuracy_before, r.test_accuracy) {
                 say!(
-                    "MNIST test accuracy: {:.2}% before, {:.2}% after ({})",
-                    100.0 * b,
-                    100.0 * t,
+                    "MNIST test accuracy: {} before, {} after ({})",
+                    percent(b),
+                    percent(t),
                     args.data.display()
                 );
                 if b - t > adapt::MNIST_DROP_NOTE {
@@ -706,10 +738,7 @@ fn run() -> Result<()> {
                 Ok(test) => {
                     let r = eval::evaluate_dataset(&q, &test, 0)?;
                     q.meta.test_accuracy = Some(r.accuracy() as f32);
-                    say!(
-                        "int8 test accuracy: {:.2}% (nnet-core)",
-                        100.0 * r.accuracy()
-                    );
+                    say!("int8 test accuracy: {} (nnet-core)", percent(r.accuracy()));
                 }
                 Err(e) => host_trainer::note(format_args!(
                     "warning: no test split in {} ({e}); the int8 model's accuracy is left unset",
@@ -763,6 +792,9 @@ fn run() -> Result<()> {
             host_trainer::eval::check_hidden(hidden).map_err(with_option)?;
             train::check_sizes(batch_size, threads).map_err(with_option)?;
             let train = idx::load(&data, Split::Train)?;
+            if train.is_empty() {
+                anyhow::bail!("{}: no training images to time", data.display());
+            }
             let cfg = bench::BenchConfig {
                 hidden,
                 batch: batch_size,

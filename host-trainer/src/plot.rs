@@ -41,7 +41,8 @@ impl Canvas {
     }
 
     /// Checks, before any work, that `path` can name a picture to write:
-    /// not a directory, and an image file name (`.png`). `option` is the
+    /// not a directory, an image file name (`.png`), and a file that can be
+    /// written there ([`crate::train::check_output`]). `option` is the
     /// command-line flag that gave it.
     pub fn check_path(path: &Path, option: &str) -> Result<()> {
         if path.is_dir() {
@@ -50,7 +51,8 @@ impl Canvas {
                 msg: format!("is a directory; {option} names the PNG file to write"),
             });
         }
-        image_format(path, option).map(|_| ())
+        image_format(path, option)?;
+        crate::train::check_output(path, option, "PNG file")
     }
 
     /// Writes the canvas as PNG (the path must end in `.png`), whole or not at
@@ -70,6 +72,14 @@ impl Canvas {
     fn text(&mut self, s: &str, x: i32, y: i32, color: Rgb888, align: Alignment) {
         let style = MonoTextStyle::new(&FONT_6X10, color);
         let _ = Text::with_alignment(s, Point::new(x, y), style, align).draw(self);
+    }
+
+    /// A title centred across the picture at height `y`; one wider than the picture loses
+    /// its start to "..." (a path's end says more than its start).
+    fn title(&mut self, s: &str, y: i32) {
+        let width = self.0.width() as i32;
+        let room = usize::try_from((width - 8) / 6).unwrap_or(0).max(4);
+        self.text(&fit(s, room), width / 2, y, AXIS, Alignment::Center);
     }
 
     fn line(&mut self, a: (i32, i32), b: (i32, i32), color: Rgb888, width: u32) {
@@ -200,7 +210,10 @@ pub fn training_curves(
         .filter_map(|e| e.val_accuracy.map(|a| 100.0 * f64::from(a)))
         .collect();
     let title = match test_accuracy {
-        Some(t) => format!("validation accuracy % (final test: {:.2}%)", 100.0 * t),
+        Some(t) => format!(
+            "validation accuracy % (final test: {})",
+            crate::percent(f64::from(t))
+        ),
         None => "validation accuracy %".to_string(),
     };
     let (lo, hi) = if acc.is_empty() {
@@ -227,11 +240,11 @@ pub fn confusion_heatmap(r: &Report, title: &str, path: &Path) -> Result<()> {
     let cell = 44i32;
     let (x0, y0) = (70, 60);
     let mut c = Canvas::new((x0 + cell * 11 + 30) as u32, (y0 + cell * 10 + 50) as u32);
-    c.text(title, x0 + cell * 5, 20, AXIS, Alignment::Center);
+    c.title(title, 20);
     c.text(
         &format!(
-            "accuracy {:.2}%  (rows: true, columns: predicted)",
-            100.0 * r.accuracy()
+            "accuracy {}  (rows: true, columns: predicted)",
+            crate::percent(r.accuracy())
         ),
         x0 + cell * 5,
         38,
@@ -311,6 +324,30 @@ pub fn confusion_heatmap(r: &Report, title: &str, path: &Path) -> Result<()> {
     c.save(path)
 }
 
+/// `s` in at most `chars` characters: its end, after "...", when it is longer.
+fn fit(s: &str, chars: usize) -> String {
+    let n = s.chars().count();
+    if n <= chars {
+        return s.to_string();
+    }
+    let end: String = s.chars().skip(n + 3 - chars).collect();
+    format!("...{end}")
+}
+
+/// `4->9 97%`: the label, the answer and its confidence in whole percent, rounded
+/// down from the screens' tenths (never "100%"), or `4->none`.
+fn mistake_caption(m: &crate::eval::Mistake) -> String {
+    match m.predicted {
+        Some(p) => format!(
+            "{}->{} {}%",
+            m.truth,
+            p,
+            nnet_core::model::percent_tenths(m.confidence) / 10
+        ),
+        None => format!("{}->none", m.truth),
+    }
+}
+
 /// A grid of the most confidently wrong images (as the network saw them,
 /// white ink on black, enlarged 3x), captioned `4->9 97%` (true -> predicted).
 pub fn mistakes_grid(r: &Report, title: &str, path: &Path) -> Result<()> {
@@ -318,10 +355,7 @@ pub fn mistakes_grid(r: &Report, title: &str, path: &Path) -> Result<()> {
         .mistakes
         .iter()
         .map(|m| {
-            let caption = match m.predicted {
-                Some(p) => format!("{}->{} {:.0}%", m.truth, p, 100.0 * m.confidence),
-                None => format!("{}->none", m.truth),
-            };
+            let caption = mistake_caption(m);
             (m.image, caption)
         })
         .collect();
@@ -361,7 +395,7 @@ pub fn image_grid_marked(
     let tile = SIDE as i32 * scale;
     let (cw, ch) = (tile + 12, tile + 26);
     let mut c = Canvas::new((cols * cw + 20) as u32, (rows * ch + 40) as u32);
-    c.text(title, cols * cw / 2 + 10, 18, AXIS, Alignment::Center);
+    c.title(title, 18);
     if n == 0 {
         c.text(if_empty, cols * cw / 2 + 10, 34, AXIS, Alignment::Center);
     }
@@ -392,4 +426,31 @@ pub fn image_grid_marked(
         );
     }
     c.save(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_titles_keep_their_end() {
+        assert_eq!(fit("short", 10), "short");
+        assert_eq!(fit("0123456789", 10), "0123456789");
+        assert_eq!(fit("/a/long/path/model.nnet", 13), "...model.nnet");
+    }
+
+    #[test]
+    fn mistake_captions_never_round_up_to_certainty() {
+        let m = |predicted, confidence| crate::eval::Mistake {
+            index: 0,
+            truth: 1,
+            predicted,
+            confidence,
+            image: [0.0; 784],
+        };
+        assert_eq!(mistake_caption(&m(Some(7), 0.9993)), "1->7 99%");
+        assert_eq!(mistake_caption(&m(Some(7), 1.0)), "1->7 99%");
+        assert_eq!(mistake_caption(&m(Some(7), 0.971)), "1->7 97%");
+        assert_eq!(mistake_caption(&m(None, 0.0)), "1->none");
+    }
 }

@@ -13,11 +13,12 @@ pub const MAX_PNG_SIDE: u32 = 4096;
 /// Reads a PNG as ink intensities (0.0 background .. 1.0 ink), row-major,
 /// with its width and height.
 ///
-/// * Transparency: when some pixels are not opaque, the ink is the alpha
-///   channel weighted by how far each pixel's colour is from the image's
-///   transparent "paper" (so black-on-transparent and white-on-transparent
-///   drawings both work).
-/// * Otherwise the paper is the median grey of the image's border, and the
+/// * Transparent paper (most of the image's border is transparent): the ink
+///   is the alpha channel weighted by how far each pixel's colour is from the
+///   paper, taken as the contrary of the opaque pixels' colour (so
+///   black-on-transparent and white-on-transparent drawings both work).
+/// * Otherwise the paper is the median grey of the border's opaque pixels,
+///   every pixel is seen over it (a transparent corner is paper), and the
 ///   ink is each pixel's distance from it, towards black (a scan) or towards
 ///   white (MNIST), whichever the image departs more in, as a share of the way
 ///   from the paper to black or white. A uniform image is blank whatever its
@@ -57,9 +58,23 @@ pub fn load_png_ink(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
         .pixels()
         .map(|p| (f32::from(p.0[0]) / 255.0, f32::from(p.0[1]) / 255.0))
         .collect();
-    let translucent = px.iter().any(|&(_, a)| a < 0.99);
-    let ink = if translucent {
-        // ink colour = mean grey of the most opaque pixels; paper is whatever contrasts with it
+    // the border's pixels: the paper, on any image with a margin
+    let mut border = Vec::with_capacity(2 * (w + h));
+    for x in 0..w {
+        border.push(px[x]);
+        border.push(px[(h - 1) * w + x]);
+    }
+    for y in 0..h {
+        border.push(px[y * w]);
+        border.push(px[y * w + w - 1]);
+    }
+    let median = |mut v: Vec<f32>| {
+        v.sort_by(f32::total_cmp);
+        v[v.len() / 2]
+    };
+    let ink = if median(border.iter().map(|p| p.1).collect()) < 0.5 {
+        // transparent paper: the ink colour is the mean grey of the most opaque pixels, the
+        // paper whatever contrasts with it
         let opaque: Vec<f32> = px.iter().filter(|p| p.1 > 0.5).map(|p| p.0).collect();
         let ink_grey = if opaque.is_empty() {
             0.0
@@ -71,31 +86,24 @@ pub fn load_png_ink(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
             .map(|&(g, a)| (a * (g - paper).abs()).clamp(0.0, 1.0))
             .collect()
     } else {
-        // the paper is the border's median grey; the ink is what departs from it, towards
-        // black or towards white, whichever departs more in all, as a share of the way from
-        // the paper to black or white (black on white and white on black are the plain grey
-        // levels; a uniform image, whatever its grey, has no ink)
-        let mut border = Vec::with_capacity(2 * (w + h));
-        for x in 0..w {
-            border.push(px[x].0);
-            border.push(px[(h - 1) * w + x].0);
-        }
-        for y in 0..h {
-            border.push(px[y * w].0);
-            border.push(px[y * w + w - 1].0);
-        }
-        border.sort_by(f32::total_cmp);
-        let paper = border[border.len() / 2];
-        let darker: f32 = px.iter().map(|&(g, _)| (paper - g).max(0.0)).sum();
-        let lighter: f32 = px.iter().map(|&(g, _)| (g - paper).max(0.0)).sum();
+        // opaque paper: its grey is the median of the border's opaque pixels, and a pixel that
+        // is not opaque (rounded corners, a transparent margin) is seen over it. The ink is
+        // what departs from the paper, towards black or towards white, whichever departs more
+        // in all, as a share of the way from the paper to black or white (black on white and
+        // white on black are the plain grey levels; a uniform image, whatever its grey, has
+        // no ink)
+        let paper = median(border.iter().filter(|p| p.1 >= 0.5).map(|p| p.0).collect());
+        let grey: Vec<f32> = px.iter().map(|&(g, a)| paper + a * (g - paper)).collect();
+        let darker: f32 = grey.iter().map(|&g| (paper - g).max(0.0)).sum();
+        let lighter: f32 = grey.iter().map(|&g| (g - paper).max(0.0)).sum();
         if darker > lighter {
             // paper > 0 here: some pixel is darker than it
-            px.iter()
-                .map(|&(g, _)| ((paper - g) / paper).clamp(0.0, 1.0))
+            grey.iter()
+                .map(|&g| ((paper - g) / paper).clamp(0.0, 1.0))
                 .collect()
         } else if lighter > 0.0 {
-            px.iter()
-                .map(|&(g, _)| ((g - paper) / (1.0 - paper)).clamp(0.0, 1.0))
+            grey.iter()
+                .map(|&g| ((g - paper) / (1.0 - paper)).clamp(0.0, 1.0))
                 .collect()
         } else {
             vec![0.0; px.len()]
@@ -115,7 +123,8 @@ pub fn png_to_image(path: &Path) -> Result<Option<Image>> {
 /// One classified input.
 #[derive(Debug, Clone)]
 pub struct Answer {
-    /// What was classified (file name, or `file:line` for ink records).
+    /// What was classified: the file name, or `FILE drawing N` for the N-th drawing
+    /// of an ink file (blank lines are not drawings, so N can be less than the line).
     pub what: String,
     /// The label stored with an ink record, if any.
     pub label: Option<u8>,

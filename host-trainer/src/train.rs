@@ -381,7 +381,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     // the data set's files, found once: inputs no output may name, loaded below (a missing
     // training split is an error there, a missing test split leaves the test out)
     let train_files = idx::find_split(&cfg.data, Split::Train);
-    let test_files = idx::find_split(&cfg.data, Split::Test).ok();
+    let test_files = idx::find_optional_split(&cfg.data, Split::Test)?;
     let inputs: Vec<(&str, &Path)> = cfg
         .ink
         .iter()
@@ -421,8 +421,9 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             cfg.data.display()
         )));
     }
+    // an empty test split is no test split (no accuracy of 0% is recorded)
     let test = match &test_files {
-        Some((images, labels)) => Some(idx::load_pair(images, labels)?),
+        Some((images, labels)) => Some(idx::load_pair(images, labels)?).filter(|t| !t.is_empty()),
         None => None,
     };
     // seeded split into training and validation images
@@ -630,12 +631,12 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             String::new()
         };
         say(format!(
-            "epoch {:>3}/{}: train loss {:.4}, val accuracy {}, lr {:.4}, {:.2} s ({:.0} img/s){augmented}",
+            "epoch {:>3}/{}: train loss {:.4}, val accuracy {}, lr {:.2e}, {:.2} s ({:.0} img/s){augmented}",
             log.epoch,
             cfg.epochs,
             log.train_loss,
             log.val_accuracy
-                .map_or("-".to_string(), |a| format!("{:.2}%", 100.0 * a)),
+                .map_or("-".to_string(), |a| crate::percent(f64::from(a))),
             lr,
             train_seconds,
             log.images_per_second,

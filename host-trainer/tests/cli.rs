@@ -35,10 +35,17 @@ fn write_png(path: &Path, ink: &[f32], style: &str) {
         let g = (v * 255.0).round() as u8;
         let px = match style {
             "white-on-black" => [g, g, g, 255],
-            "black-on-white" => [255 - g, 255 - g, 255 - g, 255],
+            "black-on-white" | "rounded-corners" => [255 - g, 255 - g, 255 - g, 255],
             _ => [0, 0, 0, g], // black ink on transparent paper
         };
         img.put_pixel((i % 28) as u32, (i / 28) as u32, image::Rgba(px));
+    }
+    if style == "rounded-corners" {
+        // white paper with transparent corners, as a screenshot's; one pixel nearly opaque
+        for (x, y) in [(0, 0), (1, 0), (0, 1), (27, 0), (0, 27), (27, 27)] {
+            img.put_pixel(x, y, image::Rgba([0, 0, 0, 0]));
+        }
+        img.put_pixel(14, 0, image::Rgba([255, 255, 255, 250]));
     }
     img.save(path).unwrap();
 }
@@ -101,7 +108,12 @@ fn train_evaluate_predict() {
     let train = host_trainer::idx::load(&d, host_trainer::idx::Split::Test).unwrap();
     let img = train.image(3);
     let mut answers = Vec::new();
-    for style in ["white-on-black", "black-on-white", "transparent"] {
+    for style in [
+        "white-on-black",
+        "black-on-white",
+        "transparent",
+        "rounded-corners",
+    ] {
         let p = d.join(format!("{style}.png"));
         write_png(&p, img, style);
         let out = ok(&["predict", "--model", m, p.to_str().unwrap()]);
@@ -115,6 +127,10 @@ fn train_evaluate_predict() {
     assert_eq!(
         answers[0], answers[2],
         "transparent PNG gives another answer"
+    );
+    assert_eq!(
+        answers[0], answers[3],
+        "transparent corners on white paper give another answer"
     );
 
     // dark ink on grey paper is the same digit
@@ -266,6 +282,29 @@ fn train_evaluate_predict() {
         .unwrap_or_else(|| panic!("no agreement line in {out}"));
     assert!(agreement > 90.0, "{out}");
     assert!(out.contains("(int8): accuracy "), "{out}");
+    // on ink, the agreement counts the drawings the accuracy counts (the labelled ones,
+    // the rejected one too)
+    let out = ok(&[
+        "evaluate",
+        "--model",
+        m,
+        "--compare",
+        qs,
+        "--ink",
+        ink.to_str().unwrap(),
+        "--out-dir",
+        data,
+    ]);
+    let counted = out
+        .lines()
+        .find_map(|l| l.strip_prefix("correct: "))
+        .and_then(|l| l.split_once(" of "))
+        .and_then(|(_, n)| n.split(' ').next())
+        .unwrap_or_else(|| panic!("no correct line in {out}"));
+    assert!(
+        out.contains(&format!(" of {counted} inputs give the same answer")),
+        "{out}"
+    );
     let out = ok(&["predict", "--model", qs, ink.to_str().unwrap()]);
     assert_eq!(out.matches("probabilities").count(), 2, "{out}");
     // an int8 file is not an f32 model: quantizing it again is a clear error
@@ -569,6 +608,11 @@ fn mistakes_on_the_command_line_are_named() {
         let e = err(&[&train[..], &extra].concat());
         assert!(e.contains(says), "{extra:?}: {e}");
     }
+    // a setting out of range is a usage error, as the parser's own are: exit status 2
+    for extra in [["--epochs", "0"], ["--batch-size", "0"]] {
+        let o = run(&[&train[..], &extra].concat());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {o:?}");
+    }
     let e = err(&[
         "evaluate",
         "--model",
@@ -666,7 +710,14 @@ fn outputs_are_written_whole_or_not_at_all() {
         env!("CARGO_MANIFEST_DIR"),
         "/../tests/data/ink/styles.jsonl"
     );
-    for name in ["sheet.txt", "sheet.jpg"] {
+    // nor one that cannot be written there
+    let long = format!("{}.png", "x".repeat(300));
+    for (name, why) in [
+        ("sheet.txt", "give it a .png name"),
+        ("sheet.jpg", "give it a .png name"),
+        ("a-file/sheet.png", "a-file: is a file"),
+        (long.as_str(), "a file name of 304 bytes"),
+    ] {
         let sheet = d.join(name);
         let o = run(&[
             "predict",
@@ -677,12 +728,22 @@ fn outputs_are_written_whole_or_not_at_all() {
             sheet.to_str().unwrap(),
         ]);
         let e = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            !o.status.success() && e.contains("give it a .png name"),
-            "{name}: {e}"
-        );
+        assert!(!o.status.success() && e.contains(why), "{name}: {e}");
         assert!(o.stdout.is_empty() && !sheet.exists(), "{name}");
     }
+    let preview = d.join("a-file/preview.png");
+    let o = run(&[
+        "augment-preview",
+        "--data",
+        "/nonexistent",
+        "--out",
+        preview.to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && e.contains("a-file: is a file"),
+        "{e}"
+    );
 
     // the training log and the model cannot be one file, existing or not
     let both = d.join("new/both.nnet");
@@ -1147,4 +1208,72 @@ fn the_json_log_is_written_with_the_model() {
     );
     assert!(model.is_file());
     std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Data sets with nothing in a split, or two sets side by side, are named, never taken
+/// for something else; a path that is not UTF-8 is taken as it is.
+#[test]
+fn odd_data_sets_are_named() {
+    let d = common::tmpdir("odd-sets");
+    // 3 training images and an empty test split
+    let few = d.join("few");
+    std::fs::create_dir_all(&few).unwrap();
+    common::synthetic(&few, 3, 1);
+    let f = few.to_str().unwrap();
+    let model = d.join("m.nnet");
+    let m = model.to_str().unwrap();
+    let quick = ["--hidden", "8", "--epochs", "1", "--no-plot", "--quiet"];
+    let out = ok(&[&["train", "--data", f, "--out", m], &quick[..]].concat());
+    assert!(
+        out.contains("no test split"),
+        "an empty test split is none: {out}"
+    );
+    // a set whose test split is empty makes no ink set
+    let sets = d.join("sets");
+    let e = err(&[
+        "make-inkset",
+        "--no-fonts",
+        "--mnist-dir",
+        f,
+        "--out-dir",
+        sets.to_str().unwrap(),
+    ]);
+    assert!(e.contains("the MNIST test split gives no drawing"), "{e}");
+    assert!(!sets.join("hershey.jsonl").exists(), "a set was written");
+    // no training images at all: nothing to time
+    let none = d.join("none");
+    std::fs::create_dir_all(&none).unwrap();
+    common::synthetic(&none, 0, 1);
+    let e = err(&["bench", "--data", none.to_str().unwrap(), "--epochs", "1"]);
+    assert!(e.contains("no training images to time"), "{e}");
+    // a second test split beside the first: named, as evaluate names it
+    let (images, labels) =
+        host_trainer::idx::find_split(&few, host_trainer::idx::Split::Test).unwrap();
+    std::fs::copy(&images, few.join("other-test-images-idx3-ubyte")).unwrap();
+    std::fs::copy(&labels, few.join("other-test-labels-idx1-ubyte")).unwrap();
+    let e = err(&[&["train", "--data", f, "--out", m], &quick[..]].concat());
+    assert!(
+        e.contains("2 Test images files")
+            && e.contains("give --data a directory that holds one data set"),
+        "{e}"
+    );
+    // a model path that is not UTF-8 (a Linux file name may be any bytes)
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        std::fs::remove_file(few.join("other-test-images-idx3-ubyte")).unwrap();
+        std::fs::remove_file(few.join("other-test-labels-idx1-ubyte")).unwrap();
+        let odd = d.join(std::ffi::OsStr::from_bytes(b"odd-\xff.nnet"));
+        let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+            .args(["train", "--data", f, "--out"])
+            .arg(&odd)
+            .args(quick)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success() && odd.exists(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }
