@@ -124,6 +124,8 @@ pub struct App<N> {
     /// Corrections the network holds (taught since the start, and any it
     /// was given with [`App::set_corrections`]).
     corrections: u32,
+    /// Answers given: recognitions and corrections ([`App::answers`]).
+    answers: u32,
     /// Times the user made the network forget.
     forgets: u32,
     /// The digit of the last correction.
@@ -179,6 +181,7 @@ impl<N: Classifier> App<N> {
             teacher: None,
             keypad: false,
             corrections: 0,
+            answers: 0,
             forgets: 0,
             taught: None,
             screen: Screen {
@@ -336,6 +339,7 @@ impl<N: Classifier> App<N> {
     /// Runs preprocessing and the network on the current drawing.
     fn recognise(&mut self) {
         self.status = self.on_drawing(|net, image| net.predict(image));
+        self.answers = self.answers.wrapping_add(1);
     }
 
     /// Preprocesses the current drawing and hands its image to `run` (a
@@ -387,6 +391,7 @@ impl<N: Classifier> App<N> {
             return;
         };
         self.status = self.on_drawing(|net, image| (teacher.learn)(net, image, label));
+        self.answers = self.answers.wrapping_add(1);
         if let Status::Recognised(_) = self.status {
             self.corrections = self.corrections.saturating_add(1);
             self.taught = Some(label);
@@ -404,6 +409,14 @@ impl<N: Classifier> App<N> {
         }
         self.screen.canvas = true;
         self.screen.panel = true;
+    }
+
+    /// How many answers the app has given since it started (wrapping): each
+    /// recognition and each correction, whatever its status. A board logs an
+    /// answer when this moves: the same digit drawn twice is two answers, and a
+    /// redraw (a press that slid off a button) is none.
+    pub fn answers(&self) -> u32 {
+        self.answers
     }
 
     /// What the panel shows.
@@ -1043,6 +1056,33 @@ pub(crate) mod tests {
         hold_clear(&mut app, FORGET_POLLS * 2);
         assert_eq!(app.forgets(), 1);
         assert!(app.ink().is_empty());
+    }
+
+    #[test]
+    fn answers_count_recognitions_and_corrections_only() {
+        let mut app = drawn(0);
+        assert_eq!(app.answers(), 1);
+        // a press on Clear that slides off and lifts redraws, but answers nothing
+        for _ in 0..app.touch_config().press_polls.max(1) {
+            app.touch(Some(CLEAR_BUTTON.center()));
+        }
+        app.touch(Some(Point::new(10, 300)));
+        let mut redrawn = false;
+        for _ in 0..app.touch_config().release_polls.max(1) {
+            redrawn |= app.touch(None);
+        }
+        assert!(redrawn, "the button's release redraws it");
+        assert!(app.prediction().is_some());
+        assert_eq!(app.answers(), 1);
+        // the same digit drawn again is a second answer, the same as the first
+        let first = *app.prediction().unwrap();
+        app.clear();
+        script::play(&mut app, &script::DIGIT_SCRIPTS[0]);
+        assert_eq!(app.prediction(), Some(&first));
+        assert_eq!(app.answers(), 2);
+        // a correction is one more
+        script::teach(&mut app, (first.digit + 1) % 10);
+        assert_eq!(app.answers(), 3);
     }
 
     #[test]

@@ -111,6 +111,10 @@ pub const WATCHDOG_RESTARTED: &str =
 /// flash: it answers with it until it is switched off.
 pub const NOT_SAVED: &str = "saving to flash failed: this is learned until the power goes off";
 
+/// The F429's banner while a device holds its touch bus's clock line low: the
+/// board tries again every second, and the touch comes back once it is freed.
+pub const TOUCH_SCL_HELD_LOW: &str = "touch I2C bus stuck: SCL held low - retrying";
+
 /// The banner over the drawing when the ink buffer is full (its points or
 /// strokes): what is drawn after it is not recorded.
 pub const INK_FULL: &str = "the drawing is full: press Clear to draw again";

@@ -266,6 +266,10 @@ pub enum UiState {
     /// A board that found what it learned damaged in flash, with no good save left: the empty
     /// screen with the [`notice::LEARNED_DAMAGED`](crate::notice::LEARNED_DAMAGED) banner.
     LearnedDamaged,
+    /// The F429 with its touch bus stuck (a device holding the clock line low)
+    /// since the start: the empty screen with the
+    /// [`notice::TOUCH_SCL_HELD_LOW`](crate::notice::TOUCH_SCL_HELD_LOW) banner.
+    TouchBusStuck,
     /// A board whose embedded model fails its checks: the whole-screen
     /// [`notice::CANNOT_START`](crate::notice::CANNOT_START) notice.
     ModelInvalid,
@@ -300,6 +304,7 @@ impl core::fmt::Display for UiState {
             UiState::NotErased => f.write_str("forgot-not-erased"),
             UiState::WatchdogRestarted => f.write_str("empty-restarted-by-watchdog"),
             UiState::LearnedDamaged => f.write_str("empty-learned-damaged"),
+            UiState::TouchBusStuck => f.write_str("empty-touch-bus-stuck"),
             UiState::ModelInvalid => f.write_str("cannot-start-model-invalid"),
         }
     }
@@ -414,6 +419,7 @@ where
             crate::notice::WATCHDOG_RESTARTED,
         ),
         (UiState::LearnedDamaged, crate::notice::LEARNED_DAMAGED),
+        (UiState::TouchBusStuck, crate::notice::TOUCH_SCL_HELD_LOW),
     ] {
         App::learning(net.clone()).draw(target)?;
         crate::notice::draw_banner(banner, target)?;

@@ -297,14 +297,16 @@ enum TouchFault {
     Controller(TouchError),
 }
 
-/// Writes a one-line description of a touch fault.
+/// Writes the one-line banner of a touch fault: what went wrong, and that the
+/// board tries again.
 fn describe(fault: &TouchFault, out: &mut impl core::fmt::Write) -> core::fmt::Result {
     match fault {
         TouchFault::Recovery(RecoveryError::SdaHeldLow) => {
             out.write_str("touch I2C bus stuck: SDA stays low after 9 clock pulses")
         }
+        // (the UI goldens hold this one's screen: an emulator test checks it)
         TouchFault::Recovery(RecoveryError::SclHeldLow) => {
-            out.write_str("touch I2C bus stuck: SCL held low")
+            return out.write_str(notice::TOUCH_SCL_HELD_LOW)
         }
         TouchFault::Controller(stmpe811::Error::WrongChip(id)) => {
             write!(out, "touch controller: chip id {id:#06X}, not an STMPE811")
@@ -322,7 +324,8 @@ fn describe(fault: &TouchFault, out: &mut impl core::fmt::Write) -> core::fmt::R
         TouchFault::Controller(stmpe811::Error::Stalled) => {
             out.write_str("touch controller stopped sampling")
         }
-    }
+    }?;
+    out.write_str(" - retrying")
 }
 
 /// Frees the bus (clock pulses and a STOP with the pins as GPIOs), hands the
@@ -372,7 +375,6 @@ enum TouchPort {
 fn report(fault: &TouchFault, lcd: &mut Lcd) {
     let mut msg = TextBuf::<120>::new();
     let _ = describe(fault, &mut msg);
-    let _ = msg.write_str(" - retrying");
     defmt::warn!("{=str}", msg.as_str());
     let Ok(()) = notice::draw_banner(msg.as_str(), lcd);
 }
@@ -547,6 +549,7 @@ fn main() -> ! {
 
     let mut last_status = *app.status();
     let mut corrections = app.corrections();
+    let mut answers = app.answers();
     let mut forgets = 0;
     loop {
         watchdog.feed();
@@ -605,7 +608,9 @@ fn main() -> ! {
         if app.touch(sample) || repaint {
             let Ok(()) = app.draw_update(&mut lcd);
         }
-        if *app.status() != last_status {
+        // each new answer (the same digit drawn twice is two), and a Clear
+        if app.answers() != answers || *app.status() != last_status {
+            answers = app.answers();
             last_status = *app.status();
             log_status(&last_status);
         }

@@ -446,6 +446,10 @@ const SSI_SSIENR = 0x08;
 const SSI_DR0 = 0x60;
 const SSI_SR_BITS = { TFNF: 0x2, TFE: 0x4, RFNE: 0x8 };
 const QSPI_SS_CTRL = 0x0c;
+const SSI_CTRLR0 = 0x00;
+const SSI_TMOD_EEPROM_READ = 3; // CTRLR0 bits 9:8 as boot2 sets them for execute-in-place
+const XIP_START = 0x10000000;
+const XIP_END = 0x14000000; // the four 16 MiB windows of the flash
 
 /**
  * Connects `chip` to the emulated RP2040's flash interface: the SSI's data
@@ -454,6 +458,12 @@ const QSPI_SS_CTRL = 0x0c;
  * XIP cache control registers they touch (as plain registers). With chip
  * select not forced low (boot2 and XIP set-up), every byte reads 0, as
  * rp2040js's own SSI answers.
+ *
+ * The flash cannot be read as memory while it is out of execute-in-place
+ * mode: from the moment the bootrom forces its chip select until boot2's copy
+ * turns the SSI on again for XIP reads. rp2040js serves such reads anyway; here
+ * each one (an instruction fetched from flash, a constant read there, which
+ * would hang or fault a board) is an error of `chip`.
  */
 export function attachFlash(mcu, chip) {
   const ssi = mcu.peripherals[0x18000];
@@ -482,6 +492,26 @@ export function attachFlash(mcu, chip) {
     }
     if (offset === SSI_SSIENR && !(value & 1)) rx.length = 0; // disabling empties the FIFOs
     write(offset, value);
+    if (offset === SSI_SSIENR && value & 1 && ((read(SSI_CTRLR0) >> 8) & 3) === SSI_TMOD_EEPROM_READ) xip(true);
+  };
+
+  // the memory reads checked while the flash is out of XIP mode only (no cost otherwise)
+  const reads = ['readUint8', 'readUint16', 'readUint32'];
+  const plain = Object.fromEntries(reads.map((name) => [name, mcu[name]]));
+  const xip = (on) => {
+    for (const name of reads) {
+      if (on) mcu[name] = plain[name];
+      else {
+        const original = plain[name].bind(mcu);
+        mcu[name] = (address) => {
+          const a = address >>> 0;
+          if (a >= XIP_START && a < XIP_END) {
+            chip.error(`read of 0x${a.toString(16)} (flash) while the flash is out of execute-in-place mode`);
+          }
+          return original(address);
+        };
+      }
+    }
   };
 
   const registers = (name, defaults = {}) => {
@@ -506,6 +536,7 @@ export function attachFlash(mcu, chip) {
     const outover = (value >> 8) & 3; // 2: drive low, 3: drive high
     if (outover === 2) chip.select();
     else chip.deselect();
+    if (outover >= 2) xip(false); // the bootrom drives the chip select: no XIP reads from here
   };
   mcu.peripherals[0x40018] = ioQspi;
   mcu.peripherals[0x14000] = registers('XIP_CTRL', { 0x00: 0x3, 0x08: 0x2 }); // CTRL: enabled; STAT: flush ready

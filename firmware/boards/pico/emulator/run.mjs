@@ -496,7 +496,11 @@ function main() {
     requireFrame(frame, name, what);
     const line = lastLogged(uartBefore, 'recognised');
     if (!line || !line.startsWith(`recognised ${digit} `)) fail(`${what}: the firmware logged ${JSON.stringify(line ?? 'no recognition')}, expected digit ${digit}`);
-    return { line, runs: inferences.slice(inferencesBefore), polls: drawn };
+    // one line per network run (each pen-up runs it), none for a redraw
+    const runs = inferences.slice(inferencesBefore);
+    const logged = uart.slice(uartBefore).filter((u) => u.text.startsWith('recognised')).length;
+    if (logged !== runs.length) fail(`${what}: the firmware logged ${logged} recognitions for ${runs.length} network runs`);
+    return { line, runs, polls: drawn };
   }
 
   const results = [];

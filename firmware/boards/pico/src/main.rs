@@ -335,7 +335,8 @@ macro_rules! log {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    log!("panicked: {info}");
+    // on a line of its own, after whatever line it interrupted
+    log!("\npanicked: {info}");
     loop {
         cortex_m::asm::wfi();
     }
@@ -344,7 +345,7 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     log!(
-        "hard fault: pc={:#010x} lr={:#010x}",
+        "\nhard fault: pc={:#010x} lr={:#010x}",
         frame.pc(),
         frame.lr()
     );
@@ -537,6 +538,7 @@ fn main() -> ! {
     let mut touch = Xpt2046::new(touch_dev);
     let mut next = timer.get_counter();
     let mut corrections = app.corrections();
+    let mut answers = app.answers();
     let mut forgets = 0;
     loop {
         watchdog.feed();
@@ -550,7 +552,7 @@ fn main() -> ! {
         if app.touch(sample) {
             let Ok(()) = app.draw_update(&mut screen);
             show(&mut display, &mut screen, &mut app);
-            if sample.is_none() && report(&app, &mut corrections) {
+            if sample.is_none() && report(&app, &mut answers, &mut corrections) {
                 // keep it across resets
                 let t0 = timer.get_counter_low();
                 match store.save(&mut flash, &app.net().net, corrections) {
@@ -595,13 +597,18 @@ fn main() -> ! {
     }
 }
 
-/// Logs what the app shows after a pen-up: a correction the user taught
+/// Logs a new answer of the app after a pen-up (`answers` is the count already
+/// logged; a redraw without one logs nothing): a correction the user taught
 /// (`corrections` is the count already logged; then true), or the recognition.
-fn report<N, L>(app: &App<Timed<N, L>>, corrections: &mut u32) -> bool
+fn report<N, L>(app: &App<Timed<N, L>>, answers: &mut u32, corrections: &mut u32) -> bool
 where
     N: Classifier,
     L: OutputPin,
 {
+    if app.answers() == *answers {
+        return false;
+    }
+    *answers = app.answers();
     if app.corrections() > *corrections {
         *corrections = app.corrections();
         if let Status::Recognised(p) = app.status() {
