@@ -455,7 +455,6 @@ fn files_that_are_not_json_lines_say_so() {
 /// And a closed stdout or stderr loses lines, not the run's files.
 #[test]
 fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
-    use std::process::Stdio;
     let dir = common::tmpdir("not-input");
     let ink = hershey_head(&dir, 70);
     let model = dir.join("m.nnet");
@@ -542,19 +541,19 @@ fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
 
     // stdout and stderr closed before the first line: the model is still written
     let out = dir.join("piped.nnet");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+    // (a pipe whose reading end is closed before the run starts: every write fails)
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
         .args([
             "adapt", "--model", model_s, "--ink", ink_s, "--epochs", "2", "--out",
         ])
         .arg(&out)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stdout(writer.try_clone().unwrap())
+        .stderr(writer)
+        .status()
         .unwrap();
-    drop(child.stdout.take());
-    drop(child.stderr.take());
-    let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
     assert!(
         nnet_core::format::ModelView::parse(&std::fs::read(&out).unwrap()).is_ok(),

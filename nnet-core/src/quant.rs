@@ -33,7 +33,8 @@
 //!    by [`sigmoid_u8`]: the number of [`SIGMOID_THRESHOLDS`] (the 255 values
 //!    of `z` where the rounded sigmoid steps up) at or below `z_j`, found from
 //!    an 800-entry bucket table and one compare. No `expf`, no division, no
-//!    branch; 1,824 bytes of flash (1,024 thresholds + 800 buckets), and fewer
+//!    branch; 1,824 bytes of flash (1,024 bytes of thresholds, 255 and a NaN
+//!    sentinel, + 800 one-byte buckets), and fewer
 //!    Cortex-M4F instructions per hidden unit than an 8-step binary search.
 //!    It is the exact rounding of the true sigmoid except for `z` within half
 //!    an f32 ulp of a threshold, so it is never more than half a step

@@ -484,7 +484,9 @@ fn int8_layers_stay_finite_at_the_edges_of_their_scales() {
     let values = vec![1.0e29f32; OutputLayer::<H>::PARAMS];
     assert_eq!(net.restore(values), Err(Error::WeightLimit));
     assert_eq!(net.predict(&x).unwrap(), before, "back to its own layer");
-    // and a correction whose steps could carry a real weight there refuses too
+    // and a correction there, at the largest rate and steps, is taken: its steps are far
+    // below one unit of these scales, so no weight moves by a visible amount, and all stays
+    // finite
     let cfg = AdaptConfig {
         steps: MAX_STEPS,
         learning_rate: 10.0,
@@ -493,13 +495,17 @@ fn int8_layers_stay_finite_at_the_edges_of_their_scales() {
     let mut h = [0u8; H];
     net.predict_with_hidden(&x, &mut h).unwrap();
     let r = net.correct(&h, (before.digit + 1) % 10, &cfg);
-    assert!(
-        r.is_ok() || r == Err(Error::WeightLimit),
-        "{r:?}: only the limit may refuse it"
-    );
-    if r.is_err() {
-        assert_eq!(net.output(), &layer);
-    }
+    assert!(r.is_ok(), "{r:?}");
+    let moved = net
+        .output()
+        .weights()
+        .as_flattened()
+        .iter()
+        .zip(layer.weights().as_flattened())
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(moved < 1e-6, "a weight moved by {moved} units");
+    assert!(net.output().params().all(f32::is_finite));
     assert!(net.predict(&x).is_ok());
 }
 

@@ -2,7 +2,7 @@
 //! statistics, scale/position invariance of the stroke path, pass-through of
 //! real MNIST digits on the raster path, rejection cases and property tests.
 //!
-//! Set `NNET_PREPROCESS_DUMP=/some/dir` to write every image the
+//! `NNET_PREPROCESS_DUMP=/some/dir cargo test ... -- --ignored` writes every image the
 //! `dump_for_viewing` test produces as PGM files for a look.
 use std::f32::consts::PI;
 
@@ -598,11 +598,12 @@ fn both_paths_agree_on_a_rendered_drawing() {
 
 // ---------------------------------------------------------------- pictures
 
+/// Not a check: writes the pictures to look at (run on its own, with the directory set).
 #[test]
+#[ignore = "writes pictures to look at: NNET_PREPROCESS_DUMP=DIR cargo test ... -- --ignored"]
 fn dump_for_viewing() {
-    let Some(dir) = std::env::var_os("NNET_PREPROCESS_DUMP") else {
-        return;
-    };
+    let dir = std::env::var_os("NNET_PREPROCESS_DUMP")
+        .expect("set NNET_PREPROCESS_DUMP to the directory to write the pictures to");
     let dir = std::path::PathBuf::from(dir);
     std::fs::create_dir_all(&dir).unwrap();
     for d in 0..10u8 {

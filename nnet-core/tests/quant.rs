@@ -669,22 +669,24 @@ fn mnist_accuracy_and_agreement() {
     let m = OwnedModel::from_bytes(&bytes).expect("default model loads");
     const H: usize = 300;
     let f = m.mlp::<H>().expect("the default model is 784-300-10");
-    // the committed int8 model if there is one (it must be the quantisation of
-    // the f32 model), else quantise here
+    // the committed int8 model: the quantisation of the f32 model
     let q = quantizer::quantize(&m).unwrap();
     let i8_path = root.join("models/mnist-mlp-i8.nnet");
-    let mut stated_int8_accuracy = None;
-    if let Ok(committed) = std::fs::read(&i8_path) {
-        let mut c = OwnedQuantModel::from_bytes(&committed).expect("committed int8 model loads");
-        // the only difference allowed: the accuracy `host-trainer quantize` measured
-        stated_int8_accuracy = c.meta.test_accuracy.take();
-        assert_eq!(
-            c,
-            q,
-            "{} is not `quantize` of the f32 model",
-            i8_path.display()
-        );
-    }
+    let committed = std::fs::read(&i8_path)
+        .unwrap_or_else(|e| panic!("{}: {e} (it is committed)", i8_path.display()));
+    let mut c = OwnedQuantModel::from_bytes(&committed).expect("committed int8 model loads");
+    // the only difference allowed: the accuracy `host-trainer quantize` measured
+    let stated = c
+        .meta
+        .test_accuracy
+        .take()
+        .expect("the committed int8 model states its MNIST test accuracy");
+    assert_eq!(
+        c,
+        q,
+        "{} is not `quantize` of the f32 model",
+        i8_path.display()
+    );
     let qm = q.quant_mlp::<H>().unwrap();
     let (images, labels) = mnist::test_set(&data).unwrap();
     let (mut cf, mut cq, mut agree) = (0usize, 0usize, 0usize);
@@ -701,12 +703,10 @@ fn mnist_accuracy_and_agreement() {
         100.0 * agree as f64 / n,
     );
     println!("MNIST test: f32 {af:.2}%, int8 {aq:.2}%, agreement {ag:.2}%");
-    if let Some(stated) = stated_int8_accuracy {
-        assert!(
-            (100.0 * f64::from(stated) - aq).abs() < 1e-3,
-            "the int8 model states {stated}, measured {aq}%"
-        );
-    }
+    assert!(
+        (100.0 * f64::from(stated) - aq).abs() < 1e-3,
+        "the int8 model states {stated}, measured {aq}%"
+    );
     assert!(
         (af - aq).abs() <= 0.2,
         "int8 accuracy {aq:.2}% vs f32 {af:.2}%"

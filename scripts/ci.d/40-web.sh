@@ -13,7 +13,7 @@ host_bins
 (cd web-demo/e2e && npm ci --no-audit --no-fund)
 mkdir -p out
 (cd web-demo/e2e && WEB_DEMO_BIN="$web_demo" E2E_OUT="$(cd ../.. && pwd)/out" HOST_TRAINER_BIN="$host_trainer" \
-  CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" node --test --test-concurrency=1)
+  CHROMIUM="${CHROMIUM:-/usr/bin/chromium}" node --test --test-concurrency=1 --test-timeout=600000)
 echo "web-demo e2e: screenshots in out/web-demo.png and out/web-demo-phone.png"
 # load smoke test: no errors under concurrent load (the timed benchmark is scripts/loadtest)
 DURATION=2 WEB_DEMO_BIN="$web_demo" scripts/loadtest

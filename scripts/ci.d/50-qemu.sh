@@ -3,8 +3,9 @@
 # int8 model (feature int8), run by scripts/test after the workspace tests, or on its
 # own from the repository root:  scripts/ci.d/50-qemu.sh
 #   0. fmt + clippy of the self-test crate (firmware/boards/qemu);
-#   1. scripts/firmware-cost: builds the mps2-an386 ELFs (f32, int8) and three mps2-an385
-#      (Cortex-M3) ELFs and the insn_count TCG plugin, counts the instructions of one
+#   1. scripts/firmware-cost: builds the mps2-an386 ELFs (f32, int8) and four mps2-an385
+#      ELFs (three Cortex-M3 builds and the ARMv6-M int8 one) and the insn_count TCG
+#      plugin, counts the instructions of one
 #      inference for each and prints flash/RAM figures;
 #   then for the f32 and the int8 model:
 #   2. runs the self-test ELF under qemu-system-arm (100 MNIST images, the scripted

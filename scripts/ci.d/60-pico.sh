@@ -62,12 +62,16 @@ build() {
     )
     cp "$elf" "$out/firmware-pico-$model.elf"
     node "$emu/elf2uf2.mjs" "$out/firmware-pico-$model.elf" "$out/firmware-pico-$model.uf2"
-    local flash ram
-    read -r flash ram < <("$size_tool" -A "$out/firmware-pico-$model.elf" | awk '
+    local flash ram sizes totals
+    # (assignments, so that a failing llvm-size or an ELF without .text stops the script)
+    sizes=$("$size_tool" -A "$out/firmware-pico-$model.elf")
+    totals=$(awk '
         $1 ~ /^\.(boot2|vector_table|text|rodata)$/ { f += $2 }
+        $1 == ".text" { t = 1 }
         $1 == ".data" { f += $2; r += $2 }
         $1 ~ /^\.(bss|uninit)$/ { r += $2 }
-        END { print f, r }')
+        END { if (!t) { print "llvm-size: no .text section" > "/dev/stderr"; exit 1 } print f, r }' <<<"$sizes")
+    read -r flash ram <<<"$totals"
     awk -v m="$model" -v f="$flash" -v r="$ram" 'BEGIN {
         printf "%-4s model: flash %d bytes (%.1f KiB of 2016 KiB), static RAM %d bytes (%.1f KiB of 264 KiB; the rest is stack)\n", m, f, f / 1024, r, r / 1024
     }'

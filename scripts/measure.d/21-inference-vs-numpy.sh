@@ -30,7 +30,7 @@ echo
 echo "Command: \`host-trainer bench-inference --batch $batch --rounds $rounds\` (release build) and"
 echo "\`python scripts/peers/numpy_infer.py --batch $batch --rounds $rounds\`"
 echo "($("$python" -c 'import numpy; print("NumPy", numpy.__version__)'), OpenBLAS from its wheel), run one after"
-echo "the other in the same session: one thread each, the first $batch MNIST test images,"
+echo "the other in the same run: one thread each, the first $batch MNIST test images,"
 echo 'median per-call time of single-image calls and median time of one call over the whole batch.'
 echo '"x NumPy" is how many times faster than NumPy in the same run.'
 echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."

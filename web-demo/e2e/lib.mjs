@@ -127,6 +127,8 @@ async function cdpOf(page) {
   return cdpSessions.get(page);
 }
 
+// `paced`: one move after the other, at least 5 ms apart (a drawing of N moves lasts at least
+// N * 5 ms, however fast the machine)
 export async function drawMouse(page, strokes, step, { paced = false } = {}) {
   const cdp = await cdpOf(page);
   const send = (type, [x, y], down) => cdp.send("Input.dispatchMouseEvent",
@@ -135,7 +137,11 @@ export async function drawMouse(page, strokes, step, { paced = false } = {}) {
     const pts = densify(s, step);
     await send("mouseMoved", pts[0], false);
     await send("mousePressed", pts[0], true);
-    if (paced) for (const p of pts.slice(1)) await send("mouseMoved", p, true);
+    if (paced) {
+      for (const p of pts.slice(1)) {
+        await Promise.all([send("mouseMoved", p, true), new Promise((done) => setTimeout(done, 5))]);
+      }
+    }
     else await Promise.all(pts.slice(1).map((p) => send("mouseMoved", p, true)));
     await send("mouseReleased", pts[pts.length - 1], false);
   }

@@ -253,7 +253,11 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
     const r = document.getElementById("result");
     return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
   }, null, { timeout: 15000 });
-  await page.waitForTimeout(300);
+  // every request made: until none has been made for half a second
+  for (let last = -1, t = Date.now(); predicts() !== last && Date.now() - t < 10000;) {
+    last = predicts();
+    await page.waitForTimeout(500);
+  }
   const failed = predicts() - before;
   assert.ok(drawingMs > 4 * 120, `the drawing took ${drawingMs} ms: long enough for several live requests`);
   assert.ok(failed <= 1 + strokes.length, `${failed} requests for ${strokes.length} strokes in ${drawingMs} ms`);
@@ -276,18 +280,25 @@ test("Clear while the server has not answered leaves no busy answer behind", asy
   const page = await context.newPage();
   await page.goto(base + "/");
   await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
-  let answered = 0;
+  let sent = 0, settled = 0;
+  const predict = (q) => q.url().endsWith("/api/predict");
+  page.on("request", (q) => { if (predict(q)) sent++; });
+  for (const ended of ["requestfinished", "requestfailed"]) page.on(ended, (q) => { if (predict(q)) settled++; });
   await page.route("**/api/predict", async (r) => {
     await new Promise((done) => setTimeout(done, 800));
     await r.continue().catch(() => {});
-    answered++;
   });
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
   assert.equal(await page.locator("#result").getAttribute("aria-busy"), "true", "the answer is on its way");
   await page.keyboard.press("Escape");
   assert.equal(await page.locator("#result").getAttribute("aria-busy"), null, "cleared: nothing is on its way");
-  while (answered === 0) await page.waitForTimeout(100);
-  await page.waitForTimeout(300);
+  // every answer on its way arrives (stale now), and the page has handled it
+  const deadline = Date.now() + 15000;
+  while (sent === 0 || settled < sent) {
+    assert.ok(Date.now() < deadline, `${settled} of ${sent} answers in 15 s`);
+    await page.waitForTimeout(100);
+  }
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   assert.equal(await page.locator("#result").getAttribute("aria-busy"), null, "the stale answer leaves it so");
   assert.equal(await page.locator("#result").getAttribute("data-state"), "empty");
   await context.close();

@@ -86,7 +86,7 @@ pub fn words(p: &Prediction) -> [u32; 1 + OUTPUT] {
 pub fn check(name: &str, lines: &[String]) {
     let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
     let got = lines.join("\n") + "\n";
-    if std::env::var_os("NNET_BLESS").is_some() {
+    if std::env::var("NNET_BLESS").as_deref() == Ok("1") {
         std::fs::write(&path, &got).unwrap();
     }
     let want = std::fs::read_to_string(&path).expect("golden file present");
