@@ -220,3 +220,31 @@ fn a_pipe_as_an_output_is_written_into() {
     assert!(png.is_file());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An ink file without line breaks is refused at its bound, not read whole into memory.
+#[test]
+fn an_ink_line_past_the_bound_is_refused() {
+    let dir = scratch("long-line");
+    let ink = dir.join("one-line.jsonl");
+    std::fs::write(&ink, vec![b' '; (16 << 20) + 10]).unwrap();
+    let e = refused(&["--ink", s(&ink)]);
+    assert!(
+        e.contains("one-line.jsonl:1: a line longer than 16 MiB"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `/dev/stdout` as an output, with the standard output a pipe (`| wc -c`): the frame goes
+/// down the pipe, where the system's links lead.
+#[cfg(unix)]
+#[test]
+fn an_output_on_the_standard_output_pipe_is_written() {
+    let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(["--script", "0", "--raw", "/dev/stdout"])
+        .output()
+        .expect("run the simulator");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(o.stdout.len() >= 240 * 320 * 2, "{} bytes", o.stdout.len());
+}

@@ -195,6 +195,15 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
     "Your saved corrections could not be used (output layer larger than the module's buffer); using the shipped model.");
   assert.equal(await corrections(page), 0);
   assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, wrong, "the shipped model answers");
+  // so is one whose count of corrections is not a count
+  for (const count of [-1, 0, 2.5, "3"]) {
+    await page.evaluate(([k, n]) => localStorage.setItem(k, JSON.stringify({ corrections: n, layer: "AAAA" })), [key, count]);
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+    assert.equal(await page.locator("#teach-status").textContent(),
+      "Your saved corrections could not be used (its count of corrections is damaged); using the shipped model.", String(count));
+    assert.equal(await corrections(page), 0);
+  }
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });

@@ -32,7 +32,10 @@
 //!
 //! The outputs are made first and written together at the end, each whole: when
 //! one cannot be written (its directory is read-only, its name a loop of links,
-//! the disk full) the run fails and none is written or changed.
+//! the disk full) the run fails and none is written or changed. Two cases are
+//! not undone: an output written in place (a device, a pipe, a file in a
+//! read-only directory) fails part-way, or a rename fails after others were
+//! made (the files renamed before it stay new).
 use std::ffi::OsString;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Write as _};
@@ -373,8 +376,14 @@ fn new_beside(
 }
 
 /// The file a write to `path` lands on: `path`, or the file its symbolic links
-/// lead to (which need not be there yet). A loop of links is an error.
+/// lead to (which need not be there yet). A loop of links is an error. A path
+/// that reaches something other than a regular file (a device, a pipe, also
+/// through `/dev/stdout`, whose links name no path) is `path` itself: it is
+/// opened where it is, as the system resolves it.
 fn link_target(path: &Path) -> io::Result<PathBuf> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Ok(path.to_path_buf());
+    }
     let mut p = path.to_path_buf();
     // as many links as Linux follows
     for _ in 0..40 {
@@ -542,19 +551,41 @@ fn polls_json(n: usize, s: &script::DigitScript, app: &App<Adapted>) -> serde_js
     })
 }
 
+/// The longest line of an ink file the simulator reads (a drawing the boards hold is
+/// a few tens of kB).
+const MAX_LINE_BYTES: u64 = 16 << 20;
+
 /// Reads record `index` (0-based, blank lines skipped) of a JSON Lines ink file.
 fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
     let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut seen = 0;
-    for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => anyhow::anyhow!(
+    let mut reader = BufReader::new(file);
+    let mut bytes = Vec::new();
+    for n in 0.. {
+        // one line, read up to a bound (a file without line breaks, `/dev/zero`, says so)
+        bytes.clear();
+        let got = io::Read::take(&mut reader, MAX_LINE_BYTES + 1)
+            .read_until(b'\n', &mut bytes)
+            .with_context(|| format!("reading {}", path.display()))?;
+        if got == 0 {
+            break;
+        }
+        ensure!(
+            got as u64 <= MAX_LINE_BYTES,
+            "{}:{}: a line longer than {} MiB (ink is JSON Lines: one drawing per line)",
+            path.display(),
+            n + 1,
+            MAX_LINE_BYTES >> 20
+        );
+        let line = std::str::from_utf8(&bytes).map_err(|_| {
+            anyhow::anyhow!(
                 "{}:{}: not UTF-8 text (ink is JSON Lines, which is UTF-8)",
                 path.display(),
                 n + 1
-            ),
-            _ => anyhow::Error::new(e).context(format!("reading {}", path.display())),
+            )
         })?;
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
         // a byte-order mark (some editors write one) is not part of the record
         let line = line.trim_start_matches('\u{feff}');
         if line.trim().is_empty() {

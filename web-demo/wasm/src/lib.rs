@@ -103,6 +103,9 @@ struct State {
     message_len: usize,
     /// Corrections since `model_load`.
     corrections: u32,
+    /// The last call answered a digit for `input` with the current model: what
+    /// `adapt` may learn from (an error, "no digit" or another model clears it).
+    answered: bool,
     /// The notes of the file `model_load` loaded (cut to the buffer, at a
     /// character's boundary; `notes_cut` says so).
     notes: [u8; NOTES_CAPACITY],
@@ -116,6 +119,10 @@ struct State {
 /// The longest notes an adapted model file carries over from its model (the
 /// shipped model's are about 400 bytes).
 const NOTES_CAPACITY: usize = 2048;
+
+/// The most corrections a model keeps count of (JavaScript reads the count as a
+/// signed 32-bit number).
+pub const MAX_CORRECTIONS: u32 = i32::MAX as u32;
 
 /// The largest output layer (f32: 10 x 300 weights and 10 biases).
 const LAYER_CAPACITY: usize = (OUTPUT * HIDDEN + OUTPUT) * 4;
@@ -150,6 +157,7 @@ static STATE: Global<State> = Global(UnsafeCell::new(State {
     message: [0; 192],
     message_len: 0,
     corrections: 0,
+    answered: false,
     notes: [0; NOTES_CAPACITY],
     notes_len: 0,
     notes_cut: false,
@@ -190,16 +198,16 @@ fn fail(st: &mut State, what: impl fmt::Display) -> i32 {
     };
     let _ = write!(cut, "{what}");
     st.message_len = cut.len;
+    st.answered = false;
     ERROR
 }
 
 /// Room for a model file of `len` bytes, or null when it is larger than
-/// [`MODEL_CAPACITY`]. The current model is unloaded until `model_load`.
+/// [`MODEL_CAPACITY`] (the current model stays). Otherwise the current model
+/// is unloaded until `model_load`.
 #[no_mangle]
 pub extern "C" fn model_buffer(len: usize) -> *mut u8 {
     let st = state();
-    st.net = None;
-    st.model_len = 0;
     if len > MODEL_CAPACITY {
         fail(
             st,
@@ -207,6 +215,9 @@ pub extern "C" fn model_buffer(len: usize) -> *mut u8 {
         );
         return core::ptr::null_mut();
     }
+    st.net = None;
+    st.model_len = 0;
+    st.answered = false;
     MODEL.0.get().cast()
 }
 
@@ -218,6 +229,7 @@ pub extern "C" fn model_load(len: usize) -> i32 {
     let st = state();
     let kind = load_in_place(st, len);
     st.corrections = 0;
+    st.answered = false;
     let notes = match (kind >= 0).then(|| current_view(st)).flatten() {
         Some(view) => view.header.meta.notes,
         None => "",
@@ -378,12 +390,14 @@ fn answer(st: &mut State, image: Option<Image>) -> i32 {
     let Some(x) = image else {
         st.input = [0.0; INPUT];
         st.probabilities = [0.0; OUTPUT];
+        st.answered = false;
         return NO_DIGIT;
     };
     st.input = x;
     match net.predict(&x) {
         Ok(p) => {
             st.probabilities = p.probabilities;
+            st.answered = true;
             i32::from(p.digit)
         }
         Err(e) => fail(st, e),
@@ -474,8 +488,10 @@ pub extern "C" fn predict_input() -> i32 {
 /// Learns that the input of the last prediction is the digit `label`: one
 /// correction of the output layer (`nnet_core::adapt`, default settings),
 /// written as a model file that becomes the network (`model_bytes()`); then
-/// answers for that input again, like a prediction. A label outside 0..=9 or
-/// no model is [`ERROR`] and changes nothing.
+/// answers for that input again, like a prediction. A label outside 0..=9, no
+/// model, a last call that did not answer a digit with this model (an error,
+/// "no digit", another model since) or a count of corrections at its limit
+/// ([`MAX_CORRECTIONS`]) is [`ERROR`] and changes nothing.
 #[no_mangle]
 pub extern "C" fn adapt(label: u32) -> i32 {
     let st = state();
@@ -483,8 +499,23 @@ pub extern "C" fn adapt(label: u32) -> i32 {
         return fail(st, "no model loaded");
     };
     let label = u8::try_from(label).unwrap_or(u8::MAX);
+    if !st.answered {
+        return fail(
+            st,
+            "nothing to correct: the last call answered no digit with this model",
+        );
+    }
+    let Some(next) = st
+        .corrections
+        .checked_add(1)
+        .filter(|&n| n <= MAX_CORRECTIONS)
+    else {
+        return fail(
+            st,
+            format_args!("{MAX_CORRECTIONS} corrections are the most a model keeps"),
+        );
+    };
     let x = st.input;
-    let next = st.corrections + 1;
     let meta = adapted_meta(st, next);
     let cfg = AdaptConfig::DEFAULT;
     let file = match net {
@@ -507,7 +538,7 @@ pub extern "C" fn adapt(label: u32) -> i32 {
     if install(st, &file) < 0 {
         return ERROR;
     }
-    st.corrections += 1;
+    st.corrections = next;
     answer(st, Some(x))
 }
 
@@ -581,6 +612,12 @@ pub extern "C" fn layer_import(len: usize, corrections: u32) -> i32 {
     if len != st.layer_len {
         return fail(st, "layer length differs from the buffer");
     }
+    if !(1..=MAX_CORRECTIONS).contains(&corrections) {
+        return fail(
+            st,
+            format_args!("{corrections} corrections: an adapted layer has 1 to {MAX_CORRECTIONS}"),
+        );
+    }
     let meta = adapted_meta(st, corrections);
     let layer = &st.layer[..len];
     let floats = |b: &[u8]| -> alloc::vec::Vec<f32> {
@@ -632,6 +669,7 @@ pub extern "C" fn layer_import(len: usize, corrections: u32) -> i32 {
         return ERROR;
     }
     st.corrections = corrections;
+    st.answered = false;
     0
 }
 

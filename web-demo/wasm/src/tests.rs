@@ -353,3 +353,51 @@ fn corrections_teach_the_model_and_the_written_file_answers_like_the_module() {
         assert_eq!(kept, &file[..]);
     }
 }
+
+#[test]
+fn a_correction_needs_a_digit_answered_by_this_model_and_a_count_in_range() {
+    let _g = lock();
+    let shipped_bytes = shipped("mnist-mlp.nnet");
+    assert_eq!(load(&shipped_bytes), 0);
+    // nothing answered since the model was loaded
+    assert_eq!(adapt(3), ERROR);
+    assert!(message().contains("nothing to correct"), "{}", message());
+    // "no digit": nothing to correct either
+    write_ink(&[vec![[10.0, 10.0]]]);
+    assert_eq!(predict_ink(300.0, 300.0, 1), NO_DIGIT);
+    assert_eq!(adapt(3), ERROR);
+    // a refused drawing after an answer: the answer is not corrected in its place
+    write_ink(&square_six(30.0, 30.0, 240.0));
+    assert!(predict_ink(300.0, 300.0, STROKES) >= 0);
+    assert_eq!(predict_ink(f32::NAN, 300.0, STROKES), ERROR);
+    assert_eq!(adapt(6), ERROR);
+    assert_eq!(corrections(), 0);
+    // answered: corrected
+    assert!(predict_ink(300.0, 300.0, STROKES) >= 0);
+    assert!(adapt(6) >= 0, "{}", message());
+    assert_eq!(corrections(), 1);
+    // a layer comes with 1 to MAX_CORRECTIONS corrections; a refused one keeps the model
+    let n = layer_export();
+    // SAFETY: n bytes
+    let layer = unsafe { std::slice::from_raw_parts(layer_bytes(), n) }.to_vec();
+    for bad in [0, MAX_CORRECTIONS + 1, u32::MAX] {
+        let p = layer_buffer(n);
+        // SAFETY: room for n bytes
+        unsafe { std::ptr::copy_nonoverlapping(layer.as_ptr(), p, n) };
+        assert_eq!(layer_import(n, bad), ERROR, "{bad}");
+        assert!(message().contains("corrections"), "{}", message());
+        assert_eq!(corrections(), 1);
+    }
+    // at the limit, one more correction is refused, not wrapped to 0
+    let p = layer_buffer(n);
+    // SAFETY: room for n bytes
+    unsafe { std::ptr::copy_nonoverlapping(layer.as_ptr(), p, n) };
+    assert_eq!(layer_import(n, MAX_CORRECTIONS), 0, "{}", message());
+    assert!(predict_ink(300.0, 300.0, STROKES) >= 0);
+    assert_eq!(adapt(6), ERROR);
+    assert_eq!(corrections(), MAX_CORRECTIONS);
+    // a model file too large for the buffer is refused, and the loaded model stays
+    assert!(model_buffer(MODEL_CAPACITY + 1).is_null());
+    assert!(predict_ink(300.0, 300.0, STROKES) >= 0, "{}", message());
+    assert_eq!(corrections(), MAX_CORRECTIONS);
+}
