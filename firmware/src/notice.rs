@@ -103,6 +103,16 @@ pub const CANNOT_START: &str = "cannot start";
 /// checks (a damaged or half-written flash): shown under [`CANNOT_START`].
 pub const MODEL_INVALID: &str = "embedded model is invalid: flash the firmware again";
 
+/// The banner over the empty canvas after a board restarted itself from a panic
+/// (an error in the firmware): its message went to the log.
+pub const PANIC_RESTARTED: &str =
+    "restarted after an error in the firmware: its message is in the log";
+
+/// Written by a board's panic handler where a reset keeps it (the Pico's watchdog
+/// scratch register 5, the F429's backup register 0), read and cleared at the
+/// next start: that start shows [`PANIC_RESTARTED`].
+pub const PANIC_MARK: u32 = 0x7061_6e63;
+
 /// The banner over the empty canvas after the watchdog restarted the board.
 pub const WATCHDOG_RESTARTED: &str =
     "restarted by the watchdog: the previous run stopped responding";
@@ -273,7 +283,9 @@ mod tests {
     #[test]
     fn every_banner_message_fits_its_two_lines() {
         for message in [
+            PANIC_RESTARTED,
             WATCHDOG_RESTARTED,
+            TOUCH_SCL_HELD_LOW,
             NOT_SAVED,
             NOT_ERASED,
             INK_FULL,

@@ -260,6 +260,9 @@ pub enum UiState {
     /// That empty screen with the [`notice::NOT_ERASED`](crate::notice::NOT_ERASED)
     /// banner: the board could not erase what it learned from flash.
     NotErased,
+    /// A board started again after a panic: the empty screen with the
+    /// [`notice::PANIC_RESTARTED`](crate::notice::PANIC_RESTARTED) banner.
+    PanicRestarted,
     /// A board started again by its watchdog: the empty screen with the
     /// [`notice::WATCHDOG_RESTARTED`](crate::notice::WATCHDOG_RESTARTED) banner.
     WatchdogRestarted,
@@ -303,6 +306,7 @@ impl core::fmt::Display for UiState {
             UiState::Forgot => f.write_str("forgot"),
             UiState::NotErased => f.write_str("forgot-not-erased"),
             UiState::WatchdogRestarted => f.write_str("empty-restarted-by-watchdog"),
+            UiState::PanicRestarted => f.write_str("empty-restarted-after-panic"),
             UiState::LearnedDamaged => f.write_str("empty-learned-damaged"),
             UiState::TouchBusStuck => f.write_str("empty-touch-bus-stuck"),
             UiState::ModelInvalid => f.write_str("cannot-start-model-invalid"),
@@ -414,6 +418,7 @@ where
     visit(UiState::NotErased, target);
     // the start-up banners over the empty canvas
     for (state, banner) in [
+        (UiState::PanicRestarted, crate::notice::PANIC_RESTARTED),
         (
             UiState::WatchdogRestarted,
             crate::notice::WATCHDOG_RESTARTED,

@@ -38,10 +38,12 @@ emu=firmware/boards/f429/emulator
 mkdir -p "$out"
 source scripts/lib/simulator-frames.sh
 
-echo "==> emulator environment: $emu/requirements.txt into $out/venv"
-[[ -x $out/venv/bin/python ]] || python3 -m venv "$out/venv"
-"$out/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$emu/requirements.txt"
-py=$out/venv/bin/python
+# (one environment for every run, wherever F429_OUT puts the artefacts)
+venv=$CARGO_TARGET_DIR/f429-emu/venv
+echo "==> emulator environment: $emu/requirements.txt into $venv"
+[[ -x $venv/bin/python ]] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$emu/requirements.txt"
+py=$venv/bin/python
 
 # The stack is all of CCM (64 KiB, memory.x); an overflow is a fault on the board (and in the
 # emulator: nothing is mapped below CCM). Every run must leave 8 KiB of it untouched.
@@ -112,6 +114,13 @@ run f32-stuck-bus "$out/firmware-f429-f32.elf" --stuck-scl 1000000 --feeds 300 \
     --expect-hash "$(golden empty-touch-bus-stuck)" --png "$out/f429-stuck-bus.png"
 run f32-bus-recovered "$out/firmware-f429-f32.elf" --stuck-scl 150 --sim "$out/f32/script-1.json" \
     --expect-frame "$out/f32/script-1.rgb565"
+# the boards sold today (revision D/E): the gyroscope answers as an I3G4250D, the touch panel's
+# Y axis is mirrored, and the drawing is the simulator's; a gyroscope the firmware does not know:
+# it assumes D/E, and the drawing is the simulator's too (a "2": upside down it would not be)
+run f32-rev-de "$out/firmware-f429-f32.elf" --gyro d3 --sim "$out/f32/script-2.json" \
+    --expect-frame "$out/f32/script-2.rgb565"
+run f32-rev-unknown "$out/firmware-f429-f32.elf" --gyro ff --sim "$out/f32/script-2.json" \
+    --expect-frame "$out/f32/script-2.rgb565"
 # the touch controller misses its address once (a NACK) before the drawing: the firmware ends the
 # failed transfer with a STOP, so the bus is free at the next poll, the controller is not torn
 # down and set up again (one soft reset: the start-up's), and the drawing is the simulator's
@@ -139,6 +148,10 @@ restarted=$(golden empty-restarted-by-watchdog)
 run f32-watchdog-restart "$out/firmware-f429-f32.elf" --restarted-by-watchdog --expect-hash "$restarted"
 run f32-watchdog-restart-ink "$out/firmware-f429-f32.elf" --restarted-by-watchdog --sim "$out/f32/script-1.json" \
     --expect-frame "$out/f32/script-1.rgb565"
+# restarted after a panic (its mark in backup register 0): a banner over the empty canvas says so
+# (the UI goldens' frame) and the mark is cleared for the next start
+run f32-panic-restart "$out/firmware-f429-f32.elf" --restarted-after-panic \
+    --expect-hash "$(golden empty-restarted-after-panic)"
 # started on the taught flash with the record damaged (no other save): a banner over the empty
 # canvas says it answers as shipped (the UI goldens' frame)
 run f32-learned-damaged "$out/firmware-f429-f32.elf" --flash-in "$out/f32-damaged.bin" \

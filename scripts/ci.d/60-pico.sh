@@ -132,6 +132,10 @@ echo "==> rp2040js: the int8 UF2 restarted by its watchdog says so over the empt
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
     --restarted-by-watchdog --expect-log '^restarted by the watchdog' \
     --first-frame-hash "$(golden empty-restarted-by-watchdog)"
+echo "==> rp2040js: the int8 UF2 restarted by its panic handler says so over the empty canvas until the first ink"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
+    --restarted-after-panic --expect-log '^restarted after a panic' \
+    --first-frame-hash "$(golden empty-restarted-after-panic)"
 echo "==> rp2040js: the int8 UF2 rebooted by the bootrom after a UF2 copy (its watchdog reason too) starts plainly"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
     --rebooted-by-bootrom --first-frame-hash "$(golden empty)"

@@ -9,8 +9,10 @@ binary talks to are small models here, just enough to behave like the board:
 * GPIOA..K: BSRR and ODR drive the pins; IDR reads what a pin is driven to
   (inputs read high, as the DISC1's pull-ups make the I2C lines; with
   --stuck-scl, SCL reads low for a while, as when a device holds the bus).
-* SPI5: the L3GD20 gyroscope answers WHO_AM_I with 0xD4 (a revision B/C
-  board) while its chip select (PC1) is low; the ILI9341's bytes, sent while
+* SPI5: the gyroscope answers WHO_AM_I with 0xD4 (an L3GD20: a revision B/C
+  board) or what --gyro gives (0xD3: an I3G4250D, revisions D/E, whose touch
+  panel's Y axis is mirrored; another value: a part the firmware does not
+  know, which then assumes D/E) while its chip select (PC1) is low; the ILI9341's bytes, sent while
   its chip select (PC2) is low, are commands or parameters by its D/C line
   (PD13), and are kept for the display check below.
 * I2C3 with an STMPE811 at 0x41: the peripheral's START/address/data/STOP
@@ -91,6 +93,9 @@ from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4
 FLASH = 0x0800_0000
 FLASH_SIZE = 2 << 20
 FLASH_SR = 0x4002_3C0C
+RTC_BKP = (0x4000_2850, 0x4000_28A0)  # the 20 backup registers, kept by a reset
+PWR_CR = 0x4000_7000  # DBP (bit 8): the backup domain writable
+PANIC_MARK = 0x7061_6E63  # firmware::notice::PANIC_MARK, in backup register 0 after a panic
 FLASH_CR = 0x4002_3C10
 FLASH_BSY = 1 << 16
 STUCK_LOOK_US = 10  # emulated time a look at a stuck FLASH_SR takes (--flash-stuck-busy)
@@ -134,10 +139,16 @@ def sectors():
 
 
 class Stmpe811:
-    """The touch controller's registers and FIFO; `touch` is the current sample."""
+    """The touch controller's registers and FIFO; `touch` is the current sample. It senses
+    touches only as set up: the ADC's and the touchscreen controller's clocks on (SYS_CTRL2
+    bits 0 and 1 clear) and the touchscreen controller enabled (TSC_CTRL bit 0); a soft
+    reset brings back the registers' reset values (the datasheet's)."""
+
+    # CHIP_ID, ID_VER, SYS_CTRL2 (every clock off)
+    RESET = {0x00: 0x08, 0x01: 0x11, 0x02: 0x03, 0x04: 0x0F}
 
     def __init__(self):
-        self.regs = {0x00: 0x08, 0x01: 0x11, 0x02: 0x03}
+        self.regs = dict(self.RESET)
         self.ptr = 0
         self.touch = None  # (raw x, raw y) or None
         self.fifo = []
@@ -151,7 +162,8 @@ class Stmpe811:
         if r == 0x40:  # TSC_CTRL: bit 7 while touched; one read per main-loop poll
             self.polls += 1
             self.on_poll(self.polls)
-            v = (self.regs.get(r, 0) & 0x7F) | (0x80 if self.touch or self.stalled else 0)
+            touched = self.converting() and (self.touch or self.stalled)
+            v = (self.regs.get(r, 0) & 0x7F) | (0x80 if touched else 0)
         elif r == 0x4C:  # FIFO_SIZE
             v = len(self.fifo)
         elif r == 0xD7:  # TSC_DATA_XYZ: 4 bytes per sample, the address does not advance
@@ -179,8 +191,15 @@ class Stmpe811:
         if r == 0x03 and value & 2:  # SYS_CTRL1: soft reset
             self.stalled = False
             self.resets += 1
+            self.regs = dict(self.RESET)
+            self.fifo.clear()
+            self.byte = 0
         self.regs[r] = value
         self.ptr = (self.ptr + 1) & 0xFF
+
+    def converting(self):
+        """The touchscreen controller is clocked and enabled: it senses touches."""
+        return self.regs.get(0x04, 0x0F) & 0x03 == 0 and self.regs.get(0x40, 0) & 1 == 1
 
     def on_poll(self, n):
         pass
@@ -201,6 +220,7 @@ class Board:
         self.script = touch_script
         self.spi_cmd = None
         self.spi_rx = 0
+        self.gyro_id = 0xD4  # WHO_AM_I: an L3GD20 (--gyro)
         # the ILI9341's commands as they arrive: (emulated time in us, command, parameters);
         # a parameter (D/C high) before any command is counted in lcd_stray
         self.lcd_cmds = []
@@ -252,6 +272,9 @@ class Board:
     def flash_write(self, uc, access, addr, size, value, data):
         if not self.program or self.flash_locked:
             self.fail(f"write to flash at {addr:#x} without PG set and the flash unlocked")
+            return
+        if not (LEARNED[0] <= addr and addr + size <= LEARNED[1]):  # the program's own sectors
+            self.fail(f"programming {addr:#x}, outside sectors 14 and 15 (what the board learned)")
             return
         width = 1 << ((self.regs.get(FLASH_CR, 0) >> 8) & 3)  # PSIZE: x8, x16, x32, x64
         if size != width:  # the flash sets PGPERR and programs nothing
@@ -379,6 +402,8 @@ class Board:
 
     def write_word(self, a, v):
         old = self.regs.get(a, 0)
+        if RTC_BKP[0] <= a < RTC_BKP[1] and not self.regs.get(PWR_CR, 0) >> 8 & 1:
+            return  # the backup domain is write-protected until PWR_CR.DBP is set
         self.regs[a] = v
         if 0x4002_0000 <= a < 0x4002_2C00:
             port = (a - 0x4002_0000) >> 10
@@ -404,7 +429,7 @@ class Board:
                 self.spi_cmd = v & 0xFF
                 self.spi_rx = 0
             elif gyro:
-                self.spi_rx = 0xD4 if self.spi_cmd == 0x8F else 0
+                self.spi_rx = self.gyro_id if self.spi_cmd == 0x8F else 0
             else:
                 self.spi_rx = 0
         elif LTDC_L1 <= a < LTDC + 0xC8:  # layer 1: takes effect at the next reload
@@ -505,7 +530,7 @@ class Board:
         raw = self.script[n - 1] if n - 1 < len(self.script) else None
         if n == self.stall_at:
             self.touch.stalled = True
-        if raw is None or self.touch.stalled:
+        if raw is None or self.touch.stalled or not self.touch.converting():
             self.touch.touch = None
         else:
             self.touch.touch = raw
@@ -652,6 +677,8 @@ class Board:
         if gaps and poll < POLL_US:
             bad.append(f"the touch was polled {poll / 1e3:.1f} ms apart, not every {POLL_US / 1e3:.0f} ms")
         shortest = self.watchdog_shortest_us()
+        if self.watchdog_started is not None:  # and the stretch since the last feed, to the end
+            self.longest_unfed_us = max(self.longest_unfed_us, self.now_us - self.watchdog_started)
         if self.watchdog_started is None and not self.stops_at_start:
             bad.append("the independent watchdog was never started")
         elif self.longest_unfed_us >= shortest:
@@ -691,15 +718,16 @@ def bitband(addr):
     return periph & ~3, (periph & 3) * 8 + bit
 
 
-def screen_to_raw(x, y):
+def screen_to_raw(x, y, mirrored=False):
     """A raw STMPE811 reading that firmware::disc1 maps to screen point (x, y) on a
-    revision B/C board (ST's BSP formulas: y = (raw_y - 360) / 11, x = (3870 - raw_x) / 15
-    up to raw 3000 and (3800 - raw_x) / 15 above; screen x 54..57 cannot be reached)."""
-    ry = 360 + 11 * y + 5
+    revision B/C board, or with `mirrored` on a D/E one (ST's BSP formulas: y = (raw_y -
+    360) / 11 on B/C, (3700 - raw_y) / 11 on D/E; x = (3870 - raw_x) / 15 up to raw 3000
+    and (3800 - raw_x) / 15 above; screen x 54..57 cannot be reached)."""
+    ry = 3700 - 11 * y - 5 if mirrored else 360 + 11 * y + 5
     for r in (3870 - 15 * x - 7, 3800 - 15 * x - 7):
         if ((3870 - r) if r <= 3000 else (3800 - r)) // 15 == x and 0 <= r <= 4095:
             return (r, ry)
-    raise Fail(f"screen x {x} cannot be touched on a revision B/C board")
+    raise Fail(f"screen x {x} cannot be touched on this board")
 
 
 def fnv1a64(data):
@@ -750,6 +778,13 @@ def main():
     p.add_argument("--stall-at-lift", action="store_true",
                    help="the STMPE811 stops converting as the drawing's pen lifts: touched, no sample, until "
                         "the firmware soft-resets it (fails the run if it never does)")
+    p.add_argument("--gyro", type=lambda v: int(v, 16), default=0xD4, metavar="HEX",
+                   help="the gyroscope's WHO_AM_I: D4 (L3GD20, revision B/C, the default), D3 "
+                        "(I3G4250D, revision D/E: the touch panel's Y axis mirrored) or another "
+                        "value (a part the firmware does not know: it assumes D/E)")
+    p.add_argument("--restarted-after-panic", action="store_true",
+                   help="start as the board restarts after a panic (the panic mark in backup "
+                        "register 0, which the firmware must clear)")
     p.add_argument("--restarted-by-watchdog", action="store_true",
                    help="start as the watchdog restarts the board (RCC_CSR's WDGRSTF set)")
     p.add_argument("--cannot-start", action="store_true",
@@ -783,16 +818,22 @@ def main():
         if a.forget:
             script += drawing + idle
     try:
-        raw = [screen_to_raw(*t) if t else None for t in script]
+        # the touch mapping the firmware should pick: B/C for an L3GD20, else D/E
+        mirrored = a.gyro not in (0xD4, 0xD5)
+        raw = [screen_to_raw(*t, mirrored) if t else None for t in script]
     except Fail as e:
         sys.exit(f"error: {e}")
     if a.cannot_start:
         # untouched polls that never come: the run spends the budget stopped
         raw = [None]
     board = Board(a.elf, raw)
+    board.gyro_id = a.gyro & 0xFF
     board.stops_at_start = a.cannot_start
     if a.restarted_by_watchdog:
         board.regs[RCC + 0x74] = board.regs.get(RCC + 0x74, 0) | 1 << 29  # RCC_CSR.WDGRSTF
+    if a.restarted_after_panic:
+        board.regs[RTC_BKP[0]] = PANIC_MARK
+        board.regs[RCC + 0x74] = board.regs.get(RCC + 0x74, 0) | 1 << 28  # RCC_CSR.SFTRSTF
     if a.flip_flash_byte is not None:
         if not 0 <= a.flip_flash_byte < FLASH_SIZE:
             sys.exit(f"error: --flip-flash-byte {a.flip_flash_byte:#x}: not an offset in the {FLASH_SIZE >> 20} MiB flash")
@@ -811,6 +852,8 @@ def main():
             sys.exit(f"error: {a.flash_in}: {len(data)} bytes, not {LEARNED[1] - LEARNED[0]}")
         board.set_flash(LEARNED[0], data)
     board.run(len(raw), a.budget)
+    if a.restarted_after_panic and board.error is None and board.regs.get(RTC_BKP[0]) == PANIC_MARK:
+        board.fail("the panic mark in backup register 0 was not cleared: every start would say it restarted after a panic")
     if a.stall_at_lift and board.error is None and board.touch.stalled:
         board.fail(f"the touch controller stalled at poll {board.stall_at} and was never reset")
     if a.cannot_start:

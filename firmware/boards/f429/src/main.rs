@@ -35,8 +35,10 @@
 //!   interface stuck busy, say) says so in a banner on the screen, and the
 //!   board answers with what it learned until it is switched off;
 //! * logs (boot, board revision, touch errors, each prediction) go out over
-//!   RTT with `defmt` (`probe-rs run` prints them), and a panic shows its
-//!   message on the LCD and over RTT.
+//!   RTT with `defmt` (`probe-rs run` prints them); a panic shows its
+//!   message on the LCD and over RTT for 10 s, then restarts the board, whose
+//!   next start says so in a banner (the mark is kept in backup register 0);
+//!   a hard fault restarts it at once, with the same banner.
 //!
 //! All application logic (touch filtering, strokes, recognition, drawing) is
 //! the `firmware` library, shared with the simulator and the QEMU self-test.
@@ -50,7 +52,7 @@ use core::panic::PanicInfo;
 use core::ptr::null_mut;
 use core::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
-use cortex_m_rt::entry;
+use cortex_m_rt::{entry, exception, ExceptionFrame};
 use defmt_rtt as _;
 use embedded_graphics::pixelcolor::raw::RawU16;
 use embedded_graphics::pixelcolor::Rgb565;
@@ -244,18 +246,22 @@ type TouchBus = CheckedI2c<I2c<pac::I2C3>, I2c3Monitor>;
 type Touch = Stmpe811<TouchBus>;
 type TouchError = stmpe811::Error<CheckedError<i2c::Error>>;
 
-/// Ends a transfer that failed on I2C3: after a NACK (or a lost arbitration) the HAL
-/// returns without a STOP, and the F4's I2C keeps the bus BUSY until its master sends
-/// one (RM0090, master transmitter), so the next poll would find the bus "stuck" and
-/// tear the touch controller down for one missed byte. Sends the STOP and waits for
-/// BUSY to clear, at most 1 ms (a STOP takes 10 µs at 100 kHz); a bus still busy then
-/// is found stuck by the next transfer's check, as before.
+/// Ends a transfer that failed on I2C3: after a NACK the HAL returns without a STOP,
+/// and the F4's I2C keeps the bus BUSY until its master sends one (RM0090, master
+/// transmitter), so the next poll would find the bus "stuck" and tear the touch
+/// controller down for one missed byte. Sends the STOP while the peripheral is still
+/// the master (after a lost arbitration it is not: there a STOP bit would stay set
+/// until another master's STOP, and the HAL's next transfer would wait for it without
+/// end) and waits for BUSY to clear, at most 1 ms (a STOP takes 10 µs at 100 kHz); a
+/// bus still busy then is found stuck by the next transfer's check, as before.
 fn end_transfer(core_hz: u32) {
     // SAFETY: between transfers (the failed one has returned), a write of CR1's STOP bit
     // and reads of SR2; the HAL keeps no state of a transfer across calls. The cycle
     // counter runs (learned::Learned::new started it).
     let i2c3 = unsafe { &*pac::I2C3::ptr() };
-    i2c3.cr1().modify(|_, w| w.stop().set_bit());
+    if i2c3.sr2().read().msl().bit_is_set() {
+        i2c3.cr1().modify(|_, w| w.stop().set_bit());
+    }
     let start = cortex_m::peripheral::DWT::cycle_count();
     let limit = core_hz / 1000;
     while i2c3.sr2().read().busy().bit_is_set()
@@ -389,11 +395,24 @@ fn main() -> ! {
     };
     let watchdog_reset = dp.RCC.csr().read().wdgrstf().bit_is_set();
     dp.RCC.csr().modify(|_, w| w.rmvf().set_bit());
+    // and did a panic restart it? (see mark_panic; the backup register is written with the
+    // backup domain's protection off, then it goes back on)
+    dp.RCC.apb1enr().modify(|_, w| w.pwren().set_bit());
+    let panicked = dp.RTC.bkpr(0).read().bits() == notice::PANIC_MARK;
+    if panicked {
+        dp.PWR.cr().modify(|_, w| w.dbp().set_bit());
+        // SAFETY: every 32-bit value is a valid backup register value.
+        dp.RTC.bkpr(0).write(|w| unsafe { w.bits(0) });
+        dp.PWR.cr().modify(|_, w| w.dbp().clear_bit());
+    }
     defmt::info!(
         "nnet firmware-f429 {=str} starting: model {}",
         env!("CARGO_PKG_VERSION"),
         defmt::Display2Format(&firmware::model::Summary)
     );
+    if panicked {
+        defmt::warn!("restarted after a panic");
+    }
     if watchdog_reset {
         defmt::warn!("the previous run was stopped by the watchdog");
     }
@@ -512,8 +531,11 @@ fn main() -> ! {
     app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut lcd);
     // a warning stays over the empty canvas until the first ink repaints it: a restart by the
-    // watchdog first, then a revision that may turn the ink upside down, then damaged learning
-    if watchdog_reset {
+    // panic first, then the watchdog, then a revision that may turn the ink upside down, then
+    // damaged learning
+    if panicked {
+        let Ok(()) = notice::draw_banner(notice::PANIC_RESTARTED, &mut lcd);
+    } else if watchdog_reset {
         let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut lcd);
     } else if detection.needs_warning() {
         let other = match detection.revision {
@@ -674,8 +696,13 @@ fn log_status(status: &Status) {
     }
 }
 
-/// Shows the panic message on the LCD (and over RTT), then waits for a reset.
-/// Allocation-free; interrupts off; a panic while handling a panic only stops.
+/// How long a panic's message stays on the screen before the board restarts, in
+/// tenths of a second (the watchdog is fed meanwhile).
+const PANIC_SHOW_TENTHS: u32 = 100;
+
+/// Shows the panic message on the LCD (and over RTT) for [`PANIC_SHOW_TENTHS`], then
+/// restarts the board, whose next start says it restarted after a panic ([`mark_panic`]).
+/// Allocation-free; interrupts off; a panic while handling a panic restarts at once.
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     cortex_m::interrupt::disable();
@@ -690,14 +717,46 @@ fn panic(info: &PanicInfo) -> ! {
             // are off, and the swap above hands the pointer out at most once. The
             // LTDC only reads the memory.
             let screen = unsafe { &mut *fb };
-            let Ok(()) = notice::draw_screen("PANIC - press reset", msg.as_str(), screen);
+            let Ok(()) = notice::draw_screen("PANIC - restarting", msg.as_str(), screen);
         }
         // logged after drawing: a panic inside the logger must not keep the message off the screen
         defmt::error!("panic: {=str}", msg.as_str());
+        mark_panic();
+        for _ in 0..PANIC_SHOW_TENTHS {
+            feed_watchdog();
+            cortex_m::asm::delay(18_000_000); // ~0.1 s at 180 MHz
+        }
     }
-    loop {
-        feed_watchdog();
-        cortex_m::asm::delay(18_000_000); // ~0.1 s at 180 MHz
+    mark_panic();
+    cortex_m::peripheral::SCB::sys_reset()
+}
+
+/// A fault (a bad memory access, an undefined instruction) restarts the board at once, and
+/// its next start says it restarted after a panic: nothing waits for a reset by hand.
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    defmt::error!(
+        "hard fault: pc={=u32:#010x} lr={=u32:#010x}",
+        frame.pc(),
+        frame.lr()
+    );
+    mark_panic();
+    cortex_m::peripheral::SCB::sys_reset()
+}
+
+/// Leaves [`notice::PANIC_MARK`] in backup register 0, which a reset keeps, for the next
+/// start to find.
+fn mark_panic() {
+    // SAFETY: RCC_APB1ENR's PWREN and PWR_CR's DBP set (read-modify-writes, interrupts off,
+    // nothing else runs), then one write of the backup register, which nothing else uses.
+    unsafe {
+        (*pac::RCC::ptr())
+            .apb1enr()
+            .modify(|_, w| w.pwren().set_bit());
+        (*pac::PWR::ptr()).cr().modify(|_, w| w.dbp().set_bit());
+        (*pac::RTC::ptr())
+            .bkpr(0)
+            .write(|w| w.bits(notice::PANIC_MARK));
     }
 }
 

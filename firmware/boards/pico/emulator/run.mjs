@@ -11,7 +11,8 @@
 //                [--restored FILE.json] (instead of the scripts: draw the taught script, expect the taught answer)
 //                [--forget]            (after --restored: hold Clear to forget, draw again, expect the shipped answer)
 //                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
-//                [--restarted-by-watchdog | --rebooted-by-bootrom] [--first-frame-hash HEX]
+//                [--restarted-by-watchdog | --rebooted-by-bootrom | --restarted-after-panic]
+//                [--first-frame-hash HEX]
 //                [--flash-fails] [--taught-hash HEX] [--forgot-hash HEX]
 //   node run.mjs --uf2 firmware-pico.uf2 --cannot-start REASON [--screen-hash HEX] [--flip-flash-byte OFFSET]
 //
@@ -61,7 +62,9 @@
 // watchdog's REASON register says so, and scratch register 4 holds what the
 // firmware wrote there when it started the watchdog); --rebooted-by-bootrom as
 // the bootrom reboots it after a UF2 copy (REASON says the watchdog too, scratch
-// 4 holds 0); --first-frame-hash HEX requires the
+// 4 holds 0); --restarted-after-panic as the firmware restarts it after a panic
+// (REASON.FORCE, and scratch register 5 holds the panic mark, which the firmware
+// must clear); --first-frame-hash HEX requires the
 // first frame's FNV-1a 64 (a line of firmware/tests/data/ui-golden.txt).
 // Every run requires the firmware's watchdog running at the end and never
 // restarting the board (its timer on the emulated clock, as on the chip).
@@ -87,6 +90,9 @@ const NANOS_PER_CYCLE = 8; // 125 MHz, the clk_sys the firmware sets up
 // what the firmware writes to the watchdog's scratch register 4 when it starts the watchdog
 // (its WATCHDOG_MAGIC): a start with REASON.TIMER and this value is a restart by it
 const WATCHDOG_MARK = 0x6ab73121;
+// what its panic handler writes to scratch register 5 before it restarts the board
+// (firmware::notice::PANIC_MARK)
+const PANIC_MARK = 0x70616e63;
 const PIN = { LCD_DC: 8, LCD_CS: 9, LCD_BL: 13, LCD_RST: 15, TP_CS: 16, TP_IRQ: 17, SD_CS: 22, LED: 25 };
 // The 2.8" panel's raw XPT2046 readings at the screen edges (Waveshare's
 // factors: x = 0.066626 raw_x - 20, y = 0.089779 raw_y - 34).
@@ -130,6 +136,7 @@ function parse() {
       'cannot-start': { type: 'string' },
       'restarted-by-watchdog': { type: 'boolean', default: false },
       'rebooted-by-bootrom': { type: 'boolean', default: false },
+      'restarted-after-panic': { type: 'boolean', default: false },
       'first-frame-hash': { type: 'string' },
       'screen-hash': { type: 'string' },
       'flash-fails': { type: 'boolean', default: false },
@@ -238,6 +245,11 @@ function main() {
   if (args['restarted-by-watchdog'] && args['rebooted-by-bootrom']) fail('--restarted-by-watchdog or --rebooted-by-bootrom, not both');
   if (args['restarted-by-watchdog'] || args['rebooted-by-bootrom']) watchdog.reason = 1;
   if (args['restarted-by-watchdog']) watchdog.scratchData[4] = WATCHDOG_MARK;
+  if (args['restarted-after-panic']) {
+    if (args['restarted-by-watchdog'] || args['rebooted-by-bootrom']) fail('--restarted-after-panic is a restart of its own');
+    watchdog.reason = 2; // FORCE: the panic handler's trigger
+    watchdog.scratchData[5] = PANIC_MARK;
+  }
   watchdog.onWatchdogTrigger = () => fail('the watchdog restarted the board: the main loop stopped feeding it');
 
   const clock = mcu.clock;
@@ -580,6 +592,7 @@ function main() {
 
   // after the first frame the firmware runs its watchdog, so that a hang restarts the board
   if (!watchdog.enable) fail('the watchdog is not running: a hang would not restart the board');
+  if (watchdog.scratchData[5] === PANIC_MARK) fail('the panic mark in scratch register 5 was not cleared: every start would say it restarted after a panic');
   if (watchdog.scratchData[4] !== WATCHDOG_MARK) fail('the watchdog runs without its mark in scratch register 4: the next start could not tell its restart from the bootrom\'s reboot');
 
   for (const re of args['expect-log']) {

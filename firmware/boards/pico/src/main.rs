@@ -337,9 +337,7 @@ macro_rules! log {
 fn panic(info: &core::panic::PanicInfo) -> ! {
     // on a line of its own, after whatever line it interrupted
     log!("\npanicked: {info}");
-    loop {
-        cortex_m::asm::wfi();
-    }
+    restart_after_panic()
 }
 
 #[exception]
@@ -349,6 +347,23 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
         frame.pc(),
         frame.lr()
     );
+    restart_after_panic()
+}
+
+/// Restarts the board after a panic or a fault (logged by the caller), so that it never
+/// stays stopped: [`notice::PANIC_MARK`] in the watchdog's scratch register 5, which the
+/// restart keeps, makes the next start say so on the screen; the UART gets time to send
+/// the message's last bytes first.
+fn restart_after_panic() -> ! {
+    // SAFETY: writes of the watchdog's scratch 5 and of its control register's TRIGGER bit
+    // (a chip reset); nothing runs after them but this loop.
+    let watchdog = unsafe { &*pac::WATCHDOG::ptr() };
+    // SAFETY: every 32-bit value is a valid scratch register value.
+    watchdog
+        .scratch5()
+        .write(|w| unsafe { w.bits(notice::PANIC_MARK) });
+    cortex_m::asm::delay(2_000_000); // the UART's FIFO: 32 bytes, 2.8 ms at 115200 baud
+    watchdog.ctrl().modify(|_, w| w.trigger().set_bit());
     loop {
         cortex_m::asm::wfi();
     }
@@ -377,6 +392,9 @@ fn main() -> ! {
     let watchdog_reset =
         timer_reset && watchdog.read_scratch(ScratchRegister::Scratch4) == WATCHDOG_MAGIC;
     watchdog.write_scratch(ScratchRegister::Scratch4, 0);
+    // and did a panic restart it? (see restart_after_panic)
+    let panicked = watchdog.read_scratch(ScratchRegister::Scratch5) == notice::PANIC_MARK;
+    watchdog.write_scratch(ScratchRegister::Scratch5, 0);
     let Ok(clocks) = hal::clocks::init_clocks_and_plls(
         XOSC_HZ,
         pac.XOSC,
@@ -510,8 +528,10 @@ fn main() -> ! {
     app.set_corrections(restored);
     let Ok(()) = app.draw_update(&mut screen);
     // a warning stays over the empty canvas until the first ink repaints it, as on the F429: a
-    // restart by the watchdog first, then damaged learning
-    if watchdog_reset {
+    // restart after a panic first, then one by the watchdog, then damaged learning
+    if panicked {
+        let Ok(()) = notice::draw_banner(notice::PANIC_RESTARTED, &mut screen);
+    } else if watchdog_reset {
         let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut screen);
     } else if let Some(msg) = notice::damaged_learning(store.damaged(), restored) {
         let Ok(()) = notice::draw_banner(msg, &mut screen);
@@ -521,6 +541,9 @@ fn main() -> ! {
     }
     let _ = backlight.set_high();
     log!("first frame at {} us", timer.get_counter().ticks());
+    if panicked {
+        log!("restarted after a panic (its message is above, before the restart)");
+    }
     if watchdog_reset {
         log!("restarted by the watchdog: the main loop had stopped");
     }
