@@ -23,7 +23,9 @@ rm -rf "$out"
 echo "==> host-trainer for $target; its flush-to-zero test under qemu-aarch64"
 cargo build -q --release -p host-trainer --target $target
 cargo test -q --release -p host-trainer --target $target --test determinism \
-    -- training_threads_flush_subnormals_to_zero 2>&1 | grep -E '^test result: ok\. [1-9]'
+    -- training_threads_flush_subnormals_to_zero >"$CARGO_TARGET_DIR/ftz-aarch64.log" 2>&1 \
+    && grep -E '^test result: ok\. [1-9]' "$CARGO_TARGET_DIR/ftz-aarch64.log" \
+    || { cat "$CARGO_TARGET_DIR/ftz-aarch64.log" >&2; echo "error: the flush-to-zero test did not pass" >&2; exit 1; }
 source scripts/lib/host-bins.sh
 host_bins # this machine's build (the dev build trains the bits --release does)
 

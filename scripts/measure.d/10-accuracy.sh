@@ -5,9 +5,12 @@
 source "$(dirname "$0")/../lib/usage.sh"
 usage_no_args "$@"
 set -euo pipefail
+source "$(dirname "$0")/../lib/accuracy.sh"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 out=$CARGO_TARGET_DIR/measure/accuracy
 mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 cargo build -q --release -p host-trainer
 ht=$CARGO_TARGET_DIR/release/host-trainer
 [[ -d data/mnist ]] || "$ht" fetch-mnist --dir data/mnist >&2
@@ -17,7 +20,7 @@ i8=models/mnist-mlp-i8.nnet
 acc() {
     local m=$1
     shift
-    "$ht" evaluate --model "$m" "$@" --out-dir "$out" | sed -n 's/^accuracy: \(.*\)$/\1/p'
+    accuracy "$ht" --model "$m" "$@" --out-dir "$out"
 }
 echo '## Accuracy'
 echo
@@ -30,8 +33,10 @@ echo '| --- | --- | --- |'
 echo "| model file size | $(stat -c %s "$f32") B | $(stat -c %s "$i8") B |"
 echo "| MNIST test set, 10,000 images | $(acc "$f32" --data data/mnist) | $(acc "$i8" --data data/mnist) |"
 agree=$("$ht" evaluate --model "$f32" --compare "$i8" --data data/mnist --out-dir "$out" | sed -n 's/^agreement: *//p')
+[[ -n $agree ]] || { echo "error: no agreement line from \`host-trainer evaluate --compare\`" >&2; exit 1; }
 echo
 echo "Agreement of the int8 model with the f32 model on the MNIST test set: $agree."
 echo
 echo 'Both models on the drawn-digit ink sets of `tests/data/ink/`: the README'"'"'s'
 echo '[table](../README.md#accuracy-by-test-set-before-and-after) (`scripts/measure drawn-digits`).'
+figures_complete

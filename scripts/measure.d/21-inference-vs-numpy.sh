@@ -38,13 +38,17 @@ echo
 echo "| network | one image | x NumPy | batch of $batch, per image | x NumPy |"
 echo '| --- | --- | --- | --- | --- |'
 echo "| NumPy float32 (peer) | $np_one µs | 1.0x | $np_per µs | 1.0x |"
+rows=0
 while IFS= read -r line; do
     name=${line%%: one image:*}
     o=$(one "$name" "$out/nnet.txt")
+    [[ -n $o ]] || { echo "error: no one-image time for $name in $out/nnet.txt" >&2; exit 1; }
+    rows=$((rows + 1))
     p=$(per "$name" "$out/nnet.txt")
     if [[ -n $p ]]; then
         echo "| nnet-core $name | $o µs | $(ratio "$np_one" "$o") | $p µs | $(ratio "$np_per" "$p") |"
     else
         echo "| nnet-core $name | $o µs | $(ratio "$np_one" "$o") | (no batch call) | |"
     fi
-done < <(grep ': one image:' "$out/nnet.txt")
+done < <(grep ': one image:' "$out/nnet.txt" || true)
+((rows > 0)) || { echo "error: no network timed in $out/nnet.txt" >&2; exit 1; }

@@ -18,7 +18,19 @@ echo 'run, bytes of the 65,536; CI fails a run above 57,344 (56 KiB).'
 echo
 echo '| run | f32 build | int8 build |'
 echo '| --- | --- | --- |'
-stack() { sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$tmp/$1.txt"; }
+# stack RUN: the deepest stack of that run; a run that is not there, or whose line has no
+# depth, is noted and ends the script below (a figure inside "$(...)" cannot stop it)
+stack() {
+    local v
+    v=$(sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$tmp/$1.txt" 2>/dev/null) || true
+    [[ -n $v ]] || { echo "error: no stack depth of the run $1" >&2; touch "$tmp/.figure-missing"; }
+    echo "$v"
+}
 for run in script-0 script-1 script-2 script-3 script-4 script-5 teach teach-flags-left restored forget after-forget damaged; do
     echo "| $run | $(stack "f32-$run") | $(stack "int8-$run") |"
 done
+# and no scripted digit left out
+for f in "$tmp"/f32-script-*.txt; do
+    [[ $f =~ script-[0-5]\.txt$ ]] || { echo "error: $f is not in the table" >&2; exit 1; }
+done
+[[ ! -e $tmp/.figure-missing ]]

@@ -29,6 +29,7 @@ for spec in "models/mnist-mlp.nnet output" "models/mnist-mlp.nnet all" "models/m
     log=$("$ht" adapt --model "$model" --ink "$tmp/A.jsonl" --out "$tmp/m2.nnet" --layers "$layers" --quiet)
     before=$(sed -n 's/^accuracy before: //p' <<<"$log")
     after=$(sed -n 's/^accuracy after: //p' <<<"$log")
+    [[ -n $before && -n $after ]] || { echo "error: no accuracy before/after from \`host-trainer adapt --model $model\`" >&2; exit 1; }
     echo "| $(basename "$model") | $layers | $before | $after | $(acc "$tmp/m2.nnet" "$tmp/A.jsonl") | $(acc "$model" "$tmp/B.jsonl") | $(acc "$tmp/m2.nnet" "$tmp/B.jsonl") | $(mnist "$model") | $(mnist "$tmp/m2.nnet") |"
 done
 echo

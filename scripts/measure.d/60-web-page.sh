@@ -20,6 +20,7 @@ echo
 echo '| file | bytes | gzip -9 |'
 echo '| --- | --- | --- |'
 for f in nnet.wasm index.html model.nnet; do
+    [[ -s $dir/$f ]] || { echo "error: web-demo export wrote no $f" >&2; exit 1; }
     printf '| `%s` (%s) | %s | %s |\n' "$f" \
         "$([[ $f == model.nnet ]] && echo int8 model || echo static build)" \
         "$(size "$dir/$f" | commas)" "$(gz "$dir/$f" | commas)"
@@ -31,5 +32,5 @@ echo 'included, the module and model gzip-compressed by the server):'
 echo
 echo '| request | bytes transferred |'
 echo '| --- | --- |'
-[[ -d web-demo/e2e/node_modules ]] || (cd web-demo/e2e && npm ci --no-audit --no-fund >/dev/null)
+npm ls --prefix web-demo/e2e >/dev/null 2>&1 || (cd web-demo/e2e && npm ci --no-audit --no-fund >/dev/null)
 (cd web-demo/e2e && WEB_DEMO_BIN="$bin" node measure.mjs --model ../../models/mnist-mlp-i8.nnet)

@@ -7,7 +7,9 @@ set -euo pipefail
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 cargo build -q --release -p web-demo
 bin=$CARGO_TARGET_DIR/release/web-demo
-f32=$(WEB_DEMO_BIN=$bin scripts/loadtest)
+# the command the text below names, whatever the caller's environment holds
+export DURATION=10 CONNECTIONS=32 THREADS=1
+f32=$(WEB_DEMO_BIN=$bin MODEL=models/mnist-mlp.nnet scripts/loadtest)
 i8=$(WEB_DEMO_BIN=$bin MODEL=models/mnist-mlp-i8.nnet scripts/loadtest)
 # row MODEL OUTPUT: one table row per RESULT line
 row() {
