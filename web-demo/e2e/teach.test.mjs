@@ -196,7 +196,7 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   assert.equal(await corrections(page), 0);
   assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, wrong, "the shipped model answers");
   // so is one whose count of corrections is not a count
-  for (const count of [-1, 0, 2.5, "3"]) {
+  for (const count of [-1, 0, 2.5, "3", 2 ** 32 + 1]) {
     await page.evaluate(([k, n]) => localStorage.setItem(k, JSON.stringify({ corrections: n, layer: "AAAA" })), [key, count]);
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);

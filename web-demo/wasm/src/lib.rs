@@ -103,9 +103,10 @@ struct State {
     message_len: usize,
     /// Corrections since `model_load`.
     corrections: u32,
-    /// The last call answered a digit for `input` with the current model: what
-    /// `adapt` may learn from (an error, "no digit" or another model clears it).
-    answered: bool,
+    /// The input of the last prediction, kept when it answered a digit with the
+    /// current model: what `adapt` learns from (`input` is JavaScript's to
+    /// write). A new prediction, "no digit" or another model clears it.
+    answered: Option<Image>,
     /// The notes of the file `model_load` loaded (cut to the buffer, at a
     /// character's boundary; `notes_cut` says so).
     notes: [u8; NOTES_CAPACITY],
@@ -157,7 +158,7 @@ static STATE: Global<State> = Global(UnsafeCell::new(State {
     message: [0; 192],
     message_len: 0,
     corrections: 0,
-    answered: false,
+    answered: None,
     notes: [0; NOTES_CAPACITY],
     notes_len: 0,
     notes_cut: false,
@@ -198,7 +199,6 @@ fn fail(st: &mut State, what: impl fmt::Display) -> i32 {
     };
     let _ = write!(cut, "{what}");
     st.message_len = cut.len;
-    st.answered = false;
     ERROR
 }
 
@@ -217,7 +217,7 @@ pub extern "C" fn model_buffer(len: usize) -> *mut u8 {
     }
     st.net = None;
     st.model_len = 0;
-    st.answered = false;
+    st.answered = None;
     MODEL.0.get().cast()
 }
 
@@ -229,7 +229,7 @@ pub extern "C" fn model_load(len: usize) -> i32 {
     let st = state();
     let kind = load_in_place(st, len);
     st.corrections = 0;
-    st.answered = false;
+    st.answered = None;
     let notes = match (kind >= 0).then(|| current_view(st)).flatten() {
         Some(view) => view.header.meta.notes,
         None => "",
@@ -390,14 +390,14 @@ fn answer(st: &mut State, image: Option<Image>) -> i32 {
     let Some(x) = image else {
         st.input = [0.0; INPUT];
         st.probabilities = [0.0; OUTPUT];
-        st.answered = false;
+        st.answered = None;
         return NO_DIGIT;
     };
     st.input = x;
     match net.predict(&x) {
         Ok(p) => {
             st.probabilities = p.probabilities;
-            st.answered = true;
+            st.answered = Some(x);
             i32::from(p.digit)
         }
         Err(e) => fail(st, e),
@@ -412,6 +412,7 @@ fn answer(st: &mut State, image: Option<Image>) -> i32 {
 #[no_mangle]
 pub extern "C" fn predict_ink(width: f32, height: f32, strokes: usize) -> i32 {
     let st = state();
+    st.answered = None;
     if !ink::surface_ok(width, height) {
         return fail(st, "`width` and `height` must be numbers in (0, 4096]");
     }
@@ -456,6 +457,7 @@ pub extern "C" fn predict_ink(width: f32, height: f32, strokes: usize) -> i32 {
 #[no_mangle]
 pub extern "C" fn predict_raster(width: usize, height: usize) -> i32 {
     let st = state();
+    st.answered = None;
     if width > MAX_SIDE || height > MAX_SIDE {
         return fail(
             st,
@@ -481,6 +483,7 @@ pub extern "C" fn predict_raster(width: usize, height: usize) -> i32 {
 #[no_mangle]
 pub extern "C" fn predict_input() -> i32 {
     let st = state();
+    st.answered = None;
     let x = st.input;
     answer(st, Some(x))
 }
@@ -489,8 +492,8 @@ pub extern "C" fn predict_input() -> i32 {
 /// correction of the output layer (`nnet_core::adapt`, default settings),
 /// written as a model file that becomes the network (`model_bytes()`); then
 /// answers for that input again, like a prediction. A label outside 0..=9, no
-/// model, a last call that did not answer a digit with this model (an error,
-/// "no digit", another model since) or a count of corrections at its limit
+/// model, a last prediction that did not answer a digit with this model (an
+/// error, "no digit", another model since) or a count of corrections at its limit
 /// ([`MAX_CORRECTIONS`]) is [`ERROR`] and changes nothing.
 #[no_mangle]
 pub extern "C" fn adapt(label: u32) -> i32 {
@@ -499,12 +502,12 @@ pub extern "C" fn adapt(label: u32) -> i32 {
         return fail(st, "no model loaded");
     };
     let label = u8::try_from(label).unwrap_or(u8::MAX);
-    if !st.answered {
+    let Some(x) = st.answered else {
         return fail(
             st,
-            "nothing to correct: the last call answered no digit with this model",
+            "nothing to correct: the last prediction answered no digit with this model",
         );
-    }
+    };
     let Some(next) = st
         .corrections
         .checked_add(1)
@@ -515,7 +518,6 @@ pub extern "C" fn adapt(label: u32) -> i32 {
             format_args!("{MAX_CORRECTIONS} corrections are the most a model keeps"),
         );
     };
-    let x = st.input;
     let meta = adapted_meta(st, next);
     let cfg = AdaptConfig::DEFAULT;
     let file = match net {
@@ -669,7 +671,7 @@ pub extern "C" fn layer_import(len: usize, corrections: u32) -> i32 {
         return ERROR;
     }
     st.corrections = corrections;
-    st.answered = false;
+    st.answered = None;
     0
 }
 

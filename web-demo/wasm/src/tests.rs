@@ -372,10 +372,16 @@ fn a_correction_needs_a_digit_answered_by_this_model_and_a_count_in_range() {
     assert_eq!(predict_ink(f32::NAN, 300.0, STROKES), ERROR);
     assert_eq!(adapt(6), ERROR);
     assert_eq!(corrections(), 0);
-    // answered: corrected
+    // answered: corrected, from the input answered, whatever is written at input28() since;
+    // a refused label takes nothing away
     assert!(predict_ink(300.0, 300.0, STROKES) >= 0);
+    let answered = input();
+    // SAFETY: input28() points at INPUT floats
+    unsafe { *input28().cast::<Image>() = [0.0; INPUT] };
+    assert_eq!(adapt(10), ERROR);
     assert!(adapt(6) >= 0, "{}", message());
     assert_eq!(corrections(), 1);
+    assert_eq!(input(), answered, "learned from the answered drawing");
     // a layer comes with 1 to MAX_CORRECTIONS corrections; a refused one keeps the model
     let n = layer_export();
     // SAFETY: n bytes

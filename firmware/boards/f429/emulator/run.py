@@ -778,7 +778,13 @@ def main():
     p.add_argument("--stall-at-lift", action="store_true",
                    help="the STMPE811 stops converting as the drawing's pen lifts: touched, no sample, until "
                         "the firmware soft-resets it (fails the run if it never does)")
-    p.add_argument("--gyro", type=lambda v: int(v, 16), default=0xD4, metavar="HEX",
+    def byte(v):
+        n = int(v, 16)
+        if not 0 <= n <= 0xFF:
+            raise argparse.ArgumentTypeError(f"{v!r} is not a byte (00 to ff)")
+        return n
+
+    p.add_argument("--gyro", type=byte, default=0xD4, metavar="HEX",
                    help="the gyroscope's WHO_AM_I: D4 (L3GD20, revision B/C, the default), D3 "
                         "(I3G4250D, revision D/E: the touch panel's Y axis mirrored) or another "
                         "value (a part the firmware does not know: it assumes D/E)")

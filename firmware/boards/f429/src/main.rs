@@ -706,6 +706,8 @@ const PANIC_SHOW_TENTHS: u32 = 100;
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     cortex_m::interrupt::disable();
+    // marked first: nothing below can then keep the next start from saying so
+    mark_panic();
     if !PANICKING.swap(true, Ordering::Relaxed) {
         let mut msg = TextBuf::<600>::new();
         let _ = write!(msg, "{info}");
@@ -721,13 +723,11 @@ fn panic(info: &PanicInfo) -> ! {
         }
         // logged after drawing: a panic inside the logger must not keep the message off the screen
         defmt::error!("panic: {=str}", msg.as_str());
-        mark_panic();
         for _ in 0..PANIC_SHOW_TENTHS {
             feed_watchdog();
             cortex_m::asm::delay(18_000_000); // ~0.1 s at 180 MHz
         }
     }
-    mark_panic();
     cortex_m::peripheral::SCB::sys_reset()
 }
 
@@ -735,12 +735,13 @@ fn panic(info: &PanicInfo) -> ! {
 /// its next start says it restarted after a panic: nothing waits for a reset by hand.
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    // marked before the log, which may be what faulted
+    mark_panic();
     defmt::error!(
         "hard fault: pc={=u32:#010x} lr={=u32:#010x}",
         frame.pc(),
         frame.lr()
     );
-    mark_panic();
     cortex_m::peripheral::SCB::sys_reset()
 }
 

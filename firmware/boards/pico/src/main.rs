@@ -355,13 +355,20 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
 /// restart keeps, makes the next start say so on the screen; the UART gets time to send
 /// the message's last bytes first.
 fn restart_after_panic() -> ! {
-    // SAFETY: writes of the watchdog's scratch 5 and of its control register's TRIGGER bit
-    // (a chip reset); nothing runs after them but this loop.
-    let watchdog = unsafe { &*pac::WATCHDOG::ptr() };
+    // SAFETY: writes of the watchdog's scratch 5, of the power-on state machine's WDSEL
+    // and of the watchdog's TRIGGER bit (a chip reset); nothing runs after them but this loop.
+    let (watchdog, psm) = unsafe { (&*pac::WATCHDOG::ptr(), &*pac::PSM::ptr()) };
     // SAFETY: every 32-bit value is a valid scratch register value.
     watchdog
         .scratch5()
         .write(|w| unsafe { w.bits(notice::PANIC_MARK) });
+    // what a watchdog reset resets, as rp2040-hal's Watchdog::start sets it (zero until then:
+    // a trigger before the watchdog ran would reset nothing): everything but the oscillators
+    psm.wdsel().write(|w| {
+        // SAFETY: WDSEL's bits are one per block; 0x1ffff selects all of them.
+        unsafe { w.bits(0x0001_ffff) };
+        w.xosc().clear_bit().rosc().clear_bit()
+    });
     cortex_m::asm::delay(2_000_000); // the UART's FIFO: 32 bytes, 2.8 ms at 115200 baud
     watchdog.ctrl().modify(|_, w| w.trigger().set_bit());
     loop {
