@@ -9,13 +9,19 @@ use std::process::Command;
 
 /// Runs the simulator with `args`, which must fail; returns its standard error.
 fn refused(args: &[&str]) -> String {
+    // (a backtrace asked for: an error is still the one line a user reads)
     let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
         .args(args)
+        .env("RUST_BACKTRACE", "1")
         .output()
         .expect("run the simulator");
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(!o.status.success(), "{args:?} succeeded");
     assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert!(
+        err.starts_with("error: ") && !err.contains("backtrace"),
+        "{args:?}: {err}"
+    );
     err
 }
 

@@ -305,7 +305,15 @@ pub fn find_optional_split(dir: &Path, split: Split) -> Result<Option<(PathBuf, 
 
 /// The image and the label file of `split` in `dir`, each if there is one; several are an error.
 fn find_files(dir: &Path, split: Split) -> Result<(Option<PathBuf>, Option<PathBuf>)> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::Dataset(format!(
+            "{}: no such directory; run `host-trainer fetch-mnist --dir {}` (MNIST's default \
+             place, data/mnist, is relative: run from the repository's root)",
+            dir.display(),
+            dir.display()
+        )),
+        _ => Error::io(dir, e),
+    })?;
     let mut names: Vec<String> = entries
         .filter_map(|e| e.ok())
         // files, and links to files (a directory of links to a shared copy of MNIST)

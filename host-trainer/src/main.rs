@@ -37,7 +37,8 @@ enum OptArg {
 enum ScheduleArg {
     /// The same learning rate every epoch.
     Constant,
-    /// Cosine decay from --lr to --lr/100.
+    /// Cosine decay from --lr to --lr/100, one rate per epoch: the first epoch runs at --lr,
+    /// the last at --lr/100 (a run of few epochs spends much of it at small rates).
     Cosine,
 }
 
@@ -401,7 +402,8 @@ fn file_name(path: &Path) -> String {
 /// Runs the command; an error is printed as one line, `error: ` and its
 /// causes joined by `: ` (no backtrace, whatever RUST_BACKTRACE says: the
 /// message is the user's answer, not a debugging aid). The exit status is 2 for a
-/// setting out of range, as for any other bad option, 1 for every other error.
+/// training setting out of range (the library's `Error::Setting`: epochs, batch size,
+/// threads, rates...), as for the parser's own errors, 1 for every other error.
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,

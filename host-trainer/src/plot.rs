@@ -125,19 +125,21 @@ const AXIS: Rgb888 = Rgb888::new(60, 60, 60);
 const BLUE: Rgb888 = Rgb888::new(31, 119, 180);
 const ORANGE: Rgb888 = Rgb888::new(255, 127, 14);
 
-/// One line chart panel in `(x0, y0, w, h)`: `series` as (label, values),
-/// y range `[lo, hi]`, x = 1..=n epochs.
+/// One line chart panel in `(x0, y0, w, h)`: `series` as (label, values; a series
+/// without values has no legend either), y range `[lo, hi]`, x = 1..=`epochs`.
+#[allow(clippy::too_many_arguments)]
 fn panel(
     c: &mut Canvas,
     rect: (i32, i32, i32, i32),
     title: &str,
     series: &[(&str, Vec<f64>, Rgb888)],
+    epochs: usize,
     lo: f64,
     hi: f64,
     fmt: &dyn Fn(f64) -> String,
 ) {
     let (x0, y0, w, h) = rect;
-    let n = series.iter().map(|s| s.1.len()).max().unwrap_or(0).max(1);
+    let n = epochs.max(1);
     let span = if hi > lo { hi - lo } else { 1.0 };
     let px = |i: usize| {
         x0 + if n <= 1 {
@@ -167,7 +169,7 @@ fn panel(
     c.line((x0, y0), (x0, y0 + h), AXIS, 1);
     c.line((x0, y0 + h), (x0 + w, y0 + h), AXIS, 1);
     c.text(title, x0 + w / 2, y0 - 10, AXIS, Alignment::Center);
-    for (si, (label, vals, color)) in series.iter().enumerate() {
+    for (si, (label, vals, color)) in series.iter().filter(|s| !s.1.is_empty()).enumerate() {
         for (i, pair) in vals.windows(2).enumerate() {
             c.line((px(i), py(pair[0])), (px(i + 1), py(pair[1])), *color, 2);
         }
@@ -201,6 +203,7 @@ pub fn training_curves(
         (70, 50, 360, 300),
         "training loss (cross-entropy)",
         &[("train loss", loss, BLUE)],
+        history.len(),
         0.0,
         lmax * 1.05,
         &|v| format!("{v:.3}"),
@@ -209,12 +212,14 @@ pub fn training_curves(
         .iter()
         .filter_map(|e| e.val_accuracy.map(|a| 100.0 * f64::from(a)))
         .collect();
+    let what = if acc.is_empty() {
+        "no validation split (--val-split 0)"
+    } else {
+        "validation accuracy %"
+    };
     let title = match test_accuracy {
-        Some(t) => format!(
-            "validation accuracy % (final test: {})",
-            crate::percent(f64::from(t))
-        ),
-        None => "validation accuracy %".to_string(),
+        Some(t) => format!("{what} (final test: {})", crate::percent(f64::from(t))),
+        None => what.to_string(),
     };
     let (lo, hi) = if acc.is_empty() {
         (90.0, 100.0)
@@ -227,6 +232,7 @@ pub fn training_curves(
         (560, 50, 360, 300),
         &title,
         &[("val accuracy", acc, ORANGE)],
+        history.len(),
         lo,
         hi,
         &|v| format!("{v:.1}"),

@@ -1228,6 +1228,17 @@ fn odd_data_sets_are_named() {
         out.contains("no test split"),
         "an empty test split is none: {out}"
     );
+    // a data directory that is not there says how to get MNIST
+    let gone = d.join("gone");
+    let e = err(&[
+        &["train", "--data", gone.to_str().unwrap(), "--out", m],
+        &quick[..],
+    ]
+    .concat());
+    assert!(
+        e.contains("gone: no such directory; run `host-trainer fetch-mnist --dir"),
+        "{e}"
+    );
     // a set whose test split is empty makes no ink set
     let sets = d.join("sets");
     let e = err(&[

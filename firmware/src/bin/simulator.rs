@@ -139,7 +139,19 @@ macro_rules! say_err {
     }};
 }
 
-fn main() -> Result<()> {
+/// Runs the simulator; an error is one line, `error: ` and its causes (no backtrace,
+/// whatever RUST_BACKTRACE says), and exit status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(io::stderr(), "error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
     let args = Args::parse();
     check_scale(&args)?;
     let net = model::adapted().context("the embedded model does not load")?;
