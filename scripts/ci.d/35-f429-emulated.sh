@@ -159,7 +159,8 @@ run f32-learned-damaged "$out/firmware-f429-f32.elf" --flash-in "$out/f32-damage
 # one byte of the embedded model's weights damaged (firmware::model::ALIGNED is the model file):
 # it stops at start-up, says why on the screen (the UI goldens' frame), polls nothing and leaves
 # the watchdog off
-nm_tool=$(dirname "$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-size | head -n1)")/llvm-nm
+source scripts/lib/elf-size.sh
+nm_tool=$(llvm_tool llvm-nm)
 model=$("$nm_tool" -C "$out/firmware-f429-f32.elf" | awk 'index($3, "firmware::model::ALIGNED") == 1 { print $1 }')
 [[ -n $model ]] || { echo "error: no firmware::model::ALIGNED in firmware-f429-f32.elf" >&2; exit 1; }
 cannot_start=$(golden cannot-start-model-invalid)

@@ -35,12 +35,13 @@ out=${PICO_OUT:-$CARGO_TARGET_DIR/pico-ci}
 mkdir -p "$out"
 elf=$CARGO_TARGET_DIR/thumbv6m-none-eabi/release/firmware-pico
 emu=firmware/boards/pico/emulator
-size_tool=$(ls "$(rustc --print sysroot)"/lib/rustlib/*/bin/llvm-size | head -n1)
+source scripts/lib/elf-size.sh
+size_tool=$(llvm_tool llvm-size)
 
 # The stack runs from the top of SRAM down to the statics; the emulation paints it and fails a
 # run whose stack grows past this (and the build if the statics leave it less room)
 max_stack_kib=64
-nm_tool=$(dirname "$size_tool")/llvm-nm
+nm_tool=$(llvm_tool llvm-nm)
 
 # stack MODEL: the harness options that measure and limit the stack of firmware-pico-MODEL.elf
 stack() {
@@ -63,14 +64,8 @@ build() {
     cp "$elf" "$out/firmware-pico-$model.elf"
     node "$emu/elf2uf2.mjs" "$out/firmware-pico-$model.elf" "$out/firmware-pico-$model.uf2"
     local flash ram sizes totals
-    # (assignments, so that a failing llvm-size or an ELF without .text stops the script)
     sizes=$("$size_tool" -A "$out/firmware-pico-$model.elf")
-    totals=$(awk '
-        $1 ~ /^\.(boot2|vector_table|text|rodata)$/ { f += $2 }
-        $1 == ".text" { t = 1 }
-        $1 == ".data" { f += $2; r += $2 }
-        $1 ~ /^\.(bss|uninit)$/ { r += $2 }
-        END { if (!t) { print "llvm-size: no .text section" > "/dev/stderr"; exit 1 } print f, r }' <<<"$sizes")
+    totals=$(elf_totals 'boot2|vector_table|text|rodata' <<<"$sizes")
     read -r flash ram <<<"$totals"
     awk -v m="$model" -v f="$flash" -v r="$ram" 'BEGIN {
         printf "%-4s model: flash %d bytes (%.1f KiB of 2016 KiB), static RAM %d bytes (%.1f KiB of 264 KiB; the rest is stack)\n", m, f, f / 1024, r, r / 1024

@@ -1,20 +1,26 @@
-# Sourced by the measurements that quote `host-trainer evaluate` (after `tmp` is set):
-#   accuracy BIN ARGS...   prints NN.NN% of BIN's `evaluate ARGS` line `accuracy: NN.NN%`;
-#                          when there is none (a failed run, no MNIST), says so on stderr and
-#                          notes it in $tmp/.figure-missing, since a figure inside "$(...)"
-#                          of an echo cannot stop the script by itself
+# Sourced by the measurements that quote figures from a command's output, above all
+# `host-trainer evaluate`'s (after `tmp` is set):
+#   figure WHAT VALUE      prints VALUE; when it is empty (a failed run, a line not there),
+#                          says "no WHAT" on stderr and notes it in $tmp/.figure-missing,
+#                          since a figure inside "$(...)" of an echo cannot stop the script
+#                          by itself
+#   accuracy BIN ARGS...   the figure NN.NN% of BIN's `evaluate ARGS` line `accuracy: NN.NN%`
 #   figures_complete       fails (and the section is not written) when a figure was missing:
 #                          the last line of such a script
-accuracy() {
-    local bin=$1 figure
-    shift
-    figure=$("$bin" evaluate "$@" | sed -n 's/^accuracy: //p') || true
-    if [[ -z $figure ]]; then
-        echo "error: no accuracy from \`$(basename "$bin") evaluate $*\`" >&2
+figure() {
+    if [[ -z $2 ]]; then
+        echo "error: no $1" >&2
         touch "$tmp/.figure-missing"
         return 1
     fi
-    echo "$figure"
+    echo "$2"
+}
+
+accuracy() {
+    local bin=$1 value
+    shift
+    value=$("$bin" evaluate "$@" | sed -n 's/^accuracy: //p') || true
+    figure "accuracy from \`$(basename "$bin") evaluate $*\`" "$value"
 }
 
 figures_complete() {

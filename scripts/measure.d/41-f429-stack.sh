@@ -6,6 +6,7 @@
 source "$(dirname "$0")/../lib/usage.sh"
 usage_no_args "$@"
 set -euo pipefail
+source "$(dirname "$0")/../lib/accuracy.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 F429_OUT=$tmp bash scripts/ci.d/35-f429-emulated.sh >"$tmp/log.txt"
@@ -18,13 +19,9 @@ echo 'run, bytes of the 65,536; CI fails a run above 57,344 (56 KiB).'
 echo
 echo '| run | f32 build | int8 build |'
 echo '| --- | --- | --- |'
-# stack RUN: the deepest stack of that run; a run that is not there, or whose line has no
-# depth, is noted and ends the script below (a figure inside "$(...)" cannot stop it)
+# stack RUN: the deepest stack of that run (a figure: a run not there ends the script below)
 stack() {
-    local v
-    v=$(sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$tmp/$1.txt" 2>/dev/null) || true
-    [[ -n $v ]] || { echo "error: no stack depth of the run $1" >&2; touch "$tmp/.figure-missing"; }
-    echo "$v"
+    figure "stack depth of the run $1" "$(sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$tmp/$1.txt" 2>/dev/null || true)"
 }
 for run in script-0 script-1 script-2 script-3 script-4 script-5 teach teach-flags-left restored forget after-forget damaged; do
     echo "| $run | $(stack "f32-$run") | $(stack "int8-$run") |"
@@ -33,4 +30,4 @@ done
 for f in "$tmp"/f32-script-*.txt; do
     [[ $f =~ script-[0-5]\.txt$ ]] || { echo "error: $f is not in the table" >&2; exit 1; }
 done
-[[ ! -e $tmp/.figure-missing ]]
+figures_complete

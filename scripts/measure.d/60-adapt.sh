@@ -27,9 +27,8 @@ echo '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'
 for spec in "models/mnist-mlp.nnet output" "models/mnist-mlp.nnet all" "models/mnist-mlp-i8.nnet output"; do
     read -r model layers <<<"$spec"
     log=$("$ht" adapt --model "$model" --ink "$tmp/A.jsonl" --out "$tmp/m2.nnet" --layers "$layers" --quiet)
-    before=$(sed -n 's/^accuracy before: //p' <<<"$log")
-    after=$(sed -n 's/^accuracy after: //p' <<<"$log")
-    [[ -n $before && -n $after ]] || { echo "error: no accuracy before/after from \`host-trainer adapt --model $model\`" >&2; exit 1; }
+    before=$(figure "accuracy before from \`host-trainer adapt --model $model\`" "$(sed -n 's/^accuracy before: //p' <<<"$log")")
+    after=$(figure "accuracy after from \`host-trainer adapt --model $model\`" "$(sed -n 's/^accuracy after: //p' <<<"$log")")
     echo "| $(basename "$model") | $layers | $before | $after | $(acc "$tmp/m2.nnet" "$tmp/A.jsonl") | $(acc "$model" "$tmp/B.jsonl") | $(acc "$tmp/m2.nnet" "$tmp/B.jsonl") | $(mnist "$model") | $(mnist "$tmp/m2.nnet") |"
 done
 echo
