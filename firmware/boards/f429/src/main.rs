@@ -395,15 +395,10 @@ fn main() -> ! {
     };
     let watchdog_reset = dp.RCC.csr().read().wdgrstf().bit_is_set();
     dp.RCC.csr().modify(|_, w| w.rmvf().set_bit());
-    // and did a panic restart it? (see mark_panic; the backup register is written with the
-    // backup domain's protection off, then it goes back on)
-    dp.RCC.apb1enr().modify(|_, w| w.pwren().set_bit());
+    // and did a panic restart it? (see set_panic_mark)
     let panicked = dp.RTC.bkpr(0).read().bits() == notice::PANIC_MARK;
     if panicked {
-        dp.PWR.cr().modify(|_, w| w.dbp().set_bit());
-        // SAFETY: every 32-bit value is a valid backup register value.
-        dp.RTC.bkpr(0).write(|w| unsafe { w.bits(0) });
-        dp.PWR.cr().modify(|_, w| w.dbp().clear_bit());
+        set_panic_mark(0);
     }
     defmt::info!(
         "nnet firmware-f429 {=str} starting: model {}",
@@ -701,13 +696,13 @@ fn log_status(status: &Status) {
 const PANIC_SHOW_TENTHS: u32 = 100;
 
 /// Shows the panic message on the LCD (and over RTT) for [`PANIC_SHOW_TENTHS`], then
-/// restarts the board, whose next start says it restarted after a panic ([`mark_panic`]).
+/// restarts the board, whose next start says it restarted after a panic ([`set_panic_mark`]).
 /// Allocation-free; interrupts off; a panic while handling a panic restarts at once.
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     cortex_m::interrupt::disable();
     // marked first: nothing below can then keep the next start from saying so
-    mark_panic();
+    set_panic_mark(notice::PANIC_MARK);
     if !PANICKING.swap(true, Ordering::Relaxed) {
         let mut msg = TextBuf::<600>::new();
         let _ = write!(msg, "{info}");
@@ -736,7 +731,7 @@ fn panic(info: &PanicInfo) -> ! {
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     // marked before the log, which may be what faulted
-    mark_panic();
+    set_panic_mark(notice::PANIC_MARK);
     defmt::error!(
         "hard fault: pc={=u32:#010x} lr={=u32:#010x}",
         frame.pc(),
@@ -745,19 +740,20 @@ unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     cortex_m::peripheral::SCB::sys_reset()
 }
 
-/// Leaves [`notice::PANIC_MARK`] in backup register 0, which a reset keeps, for the next
-/// start to find.
-fn mark_panic() {
-    // SAFETY: RCC_APB1ENR's PWREN and PWR_CR's DBP set (read-modify-writes, interrupts off,
-    // nothing else runs), then one write of the backup register, which nothing else uses.
+/// Writes `value` to backup register 0, which a reset keeps: [`notice::PANIC_MARK`] from
+/// the panic and fault handlers for the next start to find, 0 from that start. The backup
+/// domain is writable only meanwhile.
+fn set_panic_mark(value: u32) {
+    // SAFETY: RCC_APB1ENR's PWREN and PWR_CR's DBP set, one write of the backup register,
+    // which nothing else uses, and DBP cleared again: read-modify-writes of bits nothing else
+    // changes, from main before anything runs beside it or from a handler with interrupts off.
     unsafe {
         (*pac::RCC::ptr())
             .apb1enr()
             .modify(|_, w| w.pwren().set_bit());
         (*pac::PWR::ptr()).cr().modify(|_, w| w.dbp().set_bit());
-        (*pac::RTC::ptr())
-            .bkpr(0)
-            .write(|w| w.bits(notice::PANIC_MARK));
+        (*pac::RTC::ptr()).bkpr(0).write(|w| w.bits(value));
+        (*pac::PWR::ptr()).cr().modify(|_, w| w.dbp().clear_bit());
     }
 }
 
