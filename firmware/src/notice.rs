@@ -102,6 +102,10 @@ pub const CANNOT_START: &str = "cannot start";
 /// Why a board cannot start when the model embedded in its flash fails its
 /// checks (a damaged or half-written flash): shown under [`CANNOT_START`].
 pub const MODEL_INVALID: &str = "embedded model is invalid: flash the firmware again";
+/// Why the Pico cannot start when its 12 MHz crystal oscillator does not start (or a PLL
+/// it drives does not lock): without it the board keeps no time. Shown under [`CANNOT_START`],
+/// on the ring oscillator's clock.
+pub const NO_CRYSTAL: &str = "the 12 MHz crystal oscillator did not start: the board needs it";
 
 /// The banner over the empty canvas after a board restarted itself from a panic
 /// (an error in the firmware): its message went to the log.

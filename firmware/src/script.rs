@@ -276,6 +276,10 @@ pub enum UiState {
     /// A board whose embedded model fails its checks: the whole-screen
     /// [`notice::CANNOT_START`](crate::notice::CANNOT_START) notice.
     ModelInvalid,
+    /// A Pico whose crystal oscillator does not start: the whole-screen
+    /// [`notice::CANNOT_START`](crate::notice::CANNOT_START) notice with
+    /// [`notice::NO_CRYSTAL`](crate::notice::NO_CRYSTAL).
+    NoCrystal,
 }
 
 impl core::fmt::Display for UiState {
@@ -310,6 +314,7 @@ impl core::fmt::Display for UiState {
             UiState::LearnedDamaged => f.write_str("empty-learned-damaged"),
             UiState::TouchBusStuck => f.write_str("empty-touch-bus-stuck"),
             UiState::ModelInvalid => f.write_str("cannot-start-model-invalid"),
+            UiState::NoCrystal => f.write_str("cannot-start-no-crystal"),
         }
     }
 }
@@ -430,12 +435,13 @@ where
         crate::notice::draw_banner(banner, target)?;
         visit(state, target);
     }
-    crate::notice::draw_screen(
-        crate::notice::CANNOT_START,
-        crate::notice::MODEL_INVALID,
-        target,
-    )?;
-    visit(UiState::ModelInvalid, target);
+    for (state, why) in [
+        (UiState::ModelInvalid, crate::notice::MODEL_INVALID),
+        (UiState::NoCrystal, crate::notice::NO_CRYSTAL),
+    ] {
+        crate::notice::draw_screen(crate::notice::CANNOT_START, why, target)?;
+        visit(state, target);
+    }
     Ok(())
 }
 

@@ -15,7 +15,8 @@
 #      again); started on the taught flash with one byte of the record damaged it answers as
 #      shipped (and the f32 build's start says so in the UI goldens' banner frame); and no run
 #      lets the stack (all of CCM) grow past 56 KiB;
-#   4. the f32 build with the touch bus stuck: an error on screen and the main loop running on,
+#   4. the f32 build with a crystal that never starts: it runs on the HSI, the drawing as above;
+#      with the touch bus stuck: an error on screen and the main loop running on,
 #      and once the bus is released the touch works again; a touch controller that stops
 #      converting while touched lets the pen lift and is set up again; with the flash interface stuck busy,
 #      a correction and a forget each give up before the watchdog fires and leave the UI goldens'
@@ -121,6 +122,11 @@ run f32-rev-de "$out/firmware-f429-f32.elf" --gyro d3 --sim "$out/f32/script-2.j
     --expect-frame "$out/f32/script-2.rgb565"
 run f32-rev-unknown "$out/firmware-f429-f32.elf" --gyro ff --sim "$out/f32/script-2.json" \
     --expect-frame "$out/f32/script-2.rgb565"
+# a crystal that does not start (HSERDY never set): the firmware switches it off after its wait,
+# clocks the PLLs from the HSI (the display check wants the pixel clock from there) and the
+# drawing is the simulator's
+run f32-no-hse "$out/firmware-f429-f32.elf" --no-hse --sim "$out/f32/script-1.json" \
+    --expect-frame "$out/f32/script-1.rgb565"
 # the touch controller misses its address once (a NACK) before the drawing: the firmware ends the
 # failed transfer with a STOP, so the bus is free at the next poll, the controller is not torn
 # down and set up again (one soft reset: the start-up's), and the drawing is the simulator's

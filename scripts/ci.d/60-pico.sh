@@ -22,7 +22,8 @@
 #      what was not kept (the UI goldens' banner frames, the correction's on the f32 build);
 #      restarted by its watchdog it shows the UI goldens' banner frame, gone with the first ink;
 #      with one byte of its embedded model damaged it stops at start-up and its screen says so
-#      (the frame of firmware/tests/data/ui-golden.txt's cannot-start-model-invalid);
+#      (the frame of firmware/tests/data/ui-golden.txt's cannot-start-model-invalid), and so it
+#      does on a board whose crystal never starts (cannot-start-no-crystal);
 #      and in no run the stack (painted from the statics to the top of SRAM) grows past 64 KiB,
 #      the firmware's watchdog restarts the board, or the watchdog is off at the end.
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
@@ -142,6 +143,10 @@ cannot_start=$(golden cannot-start-model-invalid)
 echo "==> rp2040js: the int8 UF2 with its embedded model damaged says so on the screen and stops"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --flip-flash-byte $((model + 4096)) \
     --cannot-start 'embedded model is invalid: flash the firmware again' --screen-hash "$cannot_start" --png "$out/pico-cannot-start.png"
+echo "==> rp2040js: the int8 UF2 on a board whose crystal does not start says so on the screen and stops"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --no-crystal \
+    --cannot-start 'the 12 MHz crystal oscillator did not start: the board needs it' \
+    --screen-hash "$(golden cannot-start-no-crystal)" --png "$out/pico-no-crystal.png"
 
 build f32 --no-default-features --features f32
 stack_f32=$(stack f32)

@@ -5,7 +5,8 @@ The Cortex-M4F core is unicorn's (PyPI `unicorn`); the parts of the board the
 binary talks to are small models here, just enough to behave like the board:
 
 * RCC and PWR: every oscillator, PLL and regulator is ready as soon as it is
-  switched on; the system clock switch follows its request.
+  switched on (with --no-hse the HSE crystal never is: the firmware must run
+  on the HSI); the system clock switch follows its request.
 * GPIOA..K: BSRR and ODR drive the pins; IDR reads what a pin is driven to
   (inputs read high, as the DISC1's pull-ups make the I2C lines; with
   --stuck-scl, SCL reads low for a while, as when a device holds the bus).
@@ -62,6 +63,11 @@ every 10 ms (the app's gesture thresholds count polls), and no stretch
 without a watchdog feed as long as the watchdog's shortest timeout (its
 reload and prescaler at the LSI's fastest, 47 kHz).
 
+A wait that never ends fails the run at once: one peripheral register read a
+million times in a row, with no other peripheral access in between (a flag
+polled for ever; the firmware's bounded waits read a timer too, or stop
+sooner).
+
 A poll is one read of the STMPE811's TSC_CTRL register (the main loop reads it
 once per 10 ms tick). The touch script is --idle untouched polls, the drawing of
 --sim (then its correction with --teach, a held Clear with --hold-clear, a held
@@ -110,6 +116,9 @@ BITBAND = 0x4200_0000  # the peripherals' bit-band alias region
 POLL_US = 10_000  # the main loop's touch poll period (firmware-f429's POLL_MS)
 LSI_MAX_HZ = 47_000  # the watchdog's clock at its fastest (datasheet: 17 to 47 kHz)
 HSE_HZ = 8_000_000
+# Reads of one peripheral register in a row, with no other peripheral access, that make a run
+# a hang (the firmware's bounded waits read it far fewer times, or read a timer in between)
+SPIN_READS = 1_000_000
 # the board's RGB666 wiring of the ILI9341 to the LTDC (UM1670; the BSP's BSP_LCD_MspInit):
 # (port, pin) -> alternate function
 LCD_PINS = {
@@ -241,6 +250,8 @@ class Board:
         self.feeds = 0
         self.stop_feeds = None
         self.stops_at_start = False  # --cannot-start: no watchdog is expected
+        self.no_hse = False  # --no-hse: HSERDY never follows HSEON
+        self.last_read, self.same_reads = None, 0  # the spin check in mmio
         self.stall_at = None  # --stall-at-lift: the poll from which the STMPE811 stalls
 
     # -- memory -------------------------------------------------------------------------
@@ -295,8 +306,21 @@ class Board:
     # -- peripherals --------------------------------------------------------------------
     def mmio(self, uc, access, addr, size, value, data):
         if access == UC_MEM_WRITE:
+            self.last_read = None
             self.write(addr, size, value)
         else:
+            # a wait for a flag that never comes: one register read again and again, nothing else
+            if addr == self.last_read:
+                self.same_reads += 1
+                if self.same_reads == SPIN_READS:
+                    self.fail(f"the firmware read {addr:#010x} {SPIN_READS:,} times in a row and touched "
+                              "nothing else: it waits for ever for a flag (a hang)")
+                    # unicorn does not end a run with an instruction count from a hook while the
+                    # core loops within one translation block: the register's page unmapped, the
+                    # next read is a fault, which does
+                    uc.mem_unmap(addr & ~0xFFF, 0x1000)
+            else:
+                self.last_read, self.same_reads = addr, 1
             v = self.read(addr, size) & 0xFFFF_FFFF
             uc.mem_write(addr, v.to_bytes(4, "little")[:size])
         return True
@@ -326,7 +350,7 @@ class Board:
     def read_word(self, a):
         r = self.regs.get(a, 0)
         if a == 0x4002_3800:  # RCC_CR: HSIRDY, HSERDY, PLLRDY, PLLI2SRDY, PLLSAIRDY follow their ON bits
-            return r | ((r & 0x1501_0001) << 1)
+            return r | ((r & (0x1500_0001 if self.no_hse else 0x1501_0001)) << 1)
         if a == 0x4002_3808:  # RCC_CFGR: SWS follows SW
             return (r & ~0xC) | ((r & 3) << 2)
         if a == 0x4000_7004:  # PWR_CSR: VOSRDY, ODRDY, ODSWRDY
@@ -587,8 +611,8 @@ class Board:
         pclk = frames = 0.0
         if not r(RCC) >> 28 & 1:
             bad.append("PLLSAI is off (RCC_CR.PLLSAION)")
-        elif source != "HSE" or m < 2:
-            bad.append(f"PLL input: source {source}, PLLM {m}")
+        elif source != ("HSI" if self.no_hse else "HSE") or m < 2:
+            bad.append(f"PLL input: source {source}, PLLM {m}" + (" (the HSE is not ready)" if self.no_hse else ""))
         else:
             vin = src / m
             vco = vin * n
@@ -759,6 +783,9 @@ def main():
     p.add_argument("--expect-hash", type=frame_hash, help="fail unless the last frame hashes to this (16 hex digits)")
     p.add_argument("--stuck-scl", type=int, default=0, metavar="FEEDS",
                    help="a device holds the touch bus's SCL (PA8) low until the main loop has fed the watchdog FEEDS times")
+    p.add_argument("--no-hse", action="store_true",
+                   help="the HSE crystal never starts (HSERDY stays clear): the firmware must give up on it, "
+                        "switch it off and clock the PLLs from the HSI")
     p.add_argument("--nack-at-poll", type=int, default=0, metavar="POLL",
                    help="the STMPE811 does not acknowledge its address once, at this touch poll (1 = the first)")
     p.add_argument("--max-touch-resets", type=int, metavar="N",
@@ -846,6 +873,7 @@ def main():
         at = FLASH + a.flip_flash_byte
         board.set_flash(at, bytes([board.flash_image(at, at + 1)[0] ^ 1]))
     board.stuck_scl = a.stuck_scl
+    board.no_hse = a.no_hse
     board.nack_at_poll = a.nack_at_poll
     board.flash_sr = a.flash_sr & 0x1F3
     board.flash_stuck_busy = a.flash_stuck_busy
@@ -860,6 +888,8 @@ def main():
     board.run(len(raw), a.budget)
     if a.restarted_after_panic and board.error is None and board.regs.get(RTC_BKP[0]) == PANIC_MARK:
         board.fail("the panic mark in backup register 0 was not cleared: every start would say it restarted after a panic")
+    if a.no_hse and board.error is None and board.regs.get(RCC, 0) >> 16 & 1:
+        board.fail("the HSE crystal never started, but the firmware left it switched on (RCC_CR.HSEON)")
     if a.stall_at_lift and board.error is None and board.touch.stalled:
         board.fail(f"the touch controller stalled at poll {board.stall_at} and was never reset")
     if a.cannot_start:

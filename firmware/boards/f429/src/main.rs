@@ -5,7 +5,9 @@
 //! in flash) recognises it when the pen lifts.
 //!
 //! Hardware set-up (board wiring per ST's UM1670 and board support package):
-//! * clocks: 8 MHz HSE -> 180 MHz system clock;
+//! * clocks: 8 MHz HSE -> 180 MHz system clock; a crystal that has not started
+//!   after 100 ms is switched off again and the internal 16 MHz HSI drives the
+//!   PLL instead (the HAL would wait for it for ever), which the log says;
 //! * display: the ILI9341 is configured over SPI5 (PF7 SCK, PF8 MISO, PF9 MOSI,
 //!   high speed; PC2 CS, PD13 D/C, PD12 RDX held high) for its RGB interface,
 //!   then the LTDC scans a 240x320 RGB565 framebuffer in SRAM (150 KiB; the
@@ -107,6 +109,10 @@ const MAX_READ_FAILURES: u8 = 3;
 const RETRY_POLLS: u32 = 100;
 /// The watchdog's timeout: far above one loop pass (a poll, an inference, a full redraw).
 const WATCHDOG_MS: u32 = 2000;
+/// The DISC1's HSE crystal.
+const HSE_HZ: u32 = 8_000_000;
+/// How long the HSE crystal gets to start (ST's `HSE_STARTUP_TIMEOUT`).
+const HSE_STARTUP_MS: u32 = 100;
 
 /// ILI9341 timings in RGB mode (ST BSP `stm32f429i_discovery_lcd.c`).
 const LCD_CONFIG: DisplayConfig = DisplayConfig {
@@ -385,6 +391,27 @@ fn report(fault: &TouchFault, lcd: &mut Lcd) {
     let Ok(()) = notice::draw_banner(msg.as_str(), lcd);
 }
 
+/// Switches the HSE crystal oscillator on and waits at least [`HSE_STARTUP_MS`] for it to
+/// be ready; one that is not is switched off again and `false` returned, so that a board whose
+/// crystal does not start runs on the HSI instead of waiting for ever in the HAL's `freeze`.
+fn start_hse(rcc: &pac::RCC) -> bool {
+    rcc.cr().modify(|_, w| w.hseon().set_bit());
+    let ready = || rcc.cr().read().hserdy().bit_is_set();
+    for _ in 0..HSE_STARTUP_MS {
+        if ready() {
+            return true;
+        }
+        // at least 1 ms on the HSI's 16 MHz, the clock until `freeze` (each of the loop's
+        // rounds takes at least one cycle)
+        cortex_m::asm::delay(16_000);
+    }
+    if ready() {
+        return true;
+    }
+    rcc.cr().modify(|_, w| w.hseon().clear_bit());
+    false
+}
+
 #[entry]
 fn main() -> ! {
     // `take` only fails if called twice; this is the only call.
@@ -412,7 +439,19 @@ fn main() -> ! {
         defmt::warn!("the previous run was stopped by the watchdog");
     }
 
-    let mut rcc = dp.RCC.freeze(Config::hse(8.MHz()).sysclk(180.MHz()));
+    let hse = start_hse(&dp.RCC);
+    let clock_source = if hse {
+        Config::hse(HSE_HZ.Hz())
+    } else {
+        Config::hsi()
+    };
+    let mut rcc = dp.RCC.freeze(clock_source.sysclk(180.MHz()));
+    if !hse {
+        defmt::warn!(
+            "the 8 MHz crystal (HSE) did not start within {=u32} ms: running on the internal HSI oscillator",
+            HSE_STARTUP_MS
+        );
+    }
     // SysTick on the core clock: the HAL's delays count whole ticks per microsecond, 180 here
     // (on HCLK/8 they would count 22 of its 22.5, and every delay would be 2% short)
     let mut delay = Timer::syst(cp.SYST, &rcc.clocks).delay();
@@ -483,7 +522,8 @@ fn main() -> ! {
         None,
         PixelFormat::RGB565,
         LCD_CONFIG,
-        Some(8.MHz()),
+        // the pixel clock's PLLSAI shares the main PLL's input: the crystal's, or the HSI's
+        hse.then_some(HSE_HZ.Hz()),
     );
     // SAFETY: `fb` is the 'static framebuffer, taken once; this is main's only reference to it
     let pixels = unsafe { (*fb).pixels_mut() };

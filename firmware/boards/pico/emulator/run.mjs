@@ -15,6 +15,7 @@
 //                [--first-frame-hash HEX]
 //                [--flash-fails] [--taught-hash HEX] [--forgot-hash HEX]
 //   node run.mjs --uf2 firmware-pico.uf2 --cannot-start REASON [--screen-hash HEX] [--flip-flash-byte OFFSET]
+//                [--no-crystal]
 //
 // DIR holds, for each script N, `script-N.json` (the touch polls and what the
 // desktop simulator recognised: `simulator --script N --polls`) and
@@ -75,7 +76,8 @@
 // --screen-hash HEX the frame whose FNV-1a 64 the UI goldens give (a line of
 // firmware/tests/data/ui-golden.txt), and the watchdog is not running (it
 // would restart the board into the same failure again and again). No script
-// is drawn.
+// is drawn. --no-crystal: the crystal oscillator never becomes stable (its
+// STATUS.STABLE stays clear), as on a board whose crystal does not start.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -137,6 +139,7 @@ function parse() {
       'restarted-by-watchdog': { type: 'boolean', default: false },
       'rebooted-by-bootrom': { type: 'boolean', default: false },
       'restarted-after-panic': { type: 'boolean', default: false },
+      'no-crystal': { type: 'boolean', default: false },
       'first-frame-hash': { type: 'string' },
       'screen-hash': { type: 'string' },
       'flash-fails': { type: 'boolean', default: false },
@@ -148,6 +151,7 @@ function parse() {
   if (values['cannot-start'] === undefined) {
     if (!values.scripts) fail('give --scripts DIR (script-N.json and script-N.rgb565 from the simulator)');
     if (values['screen-hash'] !== undefined) fail('--screen-hash goes with --cannot-start');
+    if (values['no-crystal']) fail('--no-crystal goes with --cannot-start (the board cannot run without its crystal)');
   } else {
     for (const o of ['scripts', 'teach', 'restored', 'forget', 'flash-out', 'profile', 'max-boot-ms', 'max-inference-cycles', 'first-frame-hash']) {
       if (values[o] !== undefined && values[o] !== false) fail(`--${o} does not go with --cannot-start (the firmware stops before it draws anything)`);
@@ -251,6 +255,12 @@ function main() {
     watchdog.scratchData[5] = PANIC_MARK;
   }
   watchdog.onWatchdogTrigger = () => fail('the watchdog restarted the board: the main loop stopped feeding it');
+
+  if (args['no-crystal']) {
+    const xosc = mcu.peripherals[0x40024];
+    const read = xosc.readUint32.bind(xosc);
+    xosc.readUint32 = (offset) => (offset === 0x04 ? read(offset) & ~0x8000_0000 : read(offset)); // STATUS.STABLE
+  }
 
   const clock = mcu.clock;
   const now = () => clock.nanos;

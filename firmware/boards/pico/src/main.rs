@@ -25,6 +25,12 @@
 //! A save or an erase that fails (read back, the flash does not hold what was
 //! written) says so in a banner on the screen.
 //!
+//! The clocks come from the Pico's 12 MHz crystal through the PLLs (125 MHz
+//! system clock). A crystal that has not started after 250 ms, or a PLL that
+//! does not lock, is a start-up failure: the board then drives its display
+//! from the ring oscillator and says so on the screen, instead of waiting for
+//! ever as rp2040-hal's `init_clocks_and_plls` would.
+//!
 //! The app draws into a 150 KiB RAM framebuffer (the same `Framebuffer` the
 //! simulator renders, so the two frames are equal by construction); after each
 //! update only the rectangle that changed goes to the ST7789. The touch
@@ -79,6 +85,16 @@ pub static BOOT2_FIRMWARE: [u8; 256] = rp2040_boot2::BOOT_LOADER_W25Q080;
 
 /// The Pico's crystal.
 const XOSC_HZ: u32 = 12_000_000;
+/// The ring oscillator's fastest at start-up (RP2040 datasheet: 1.8 to 12 MHz, 6.5 typical).
+/// Without the crystal the clocks are taken to run this fast, so that every wait lasts at least
+/// as long as asked (the log's baud rate is then only right by chance).
+const ROSC_MAX_HZ: u32 = 12_000_000;
+/// Polls of a starting oscillator or PLL, each after [`START_POLL_CYCLES`] cycles: at least
+/// 250 ms on the ring oscillator (3 cycles per round of `asm::delay` on the Cortex-M0+, at most
+/// 12 MHz). The crystal takes about 1 ms (the start-up delay rp2040-hal programs), a PLL less.
+const START_POLLS: u32 = 100;
+/// See [`START_POLLS`].
+const START_POLL_CYCLES: u32 = 10_000;
 /// ST7789 write clock (the RP2040's SPI maximum, clk_peri / 2).
 const LCD_SPI_HZ: u32 = 62_500_000;
 /// XPT2046 clock (2.5 MHz maximum at 2.7 V).
@@ -385,6 +401,76 @@ fn halt(msg: &str) -> ! {
     }
 }
 
+/// Polls `poll` until it is ready, at most [`START_POLLS`] times [`START_POLL_CYCLES`] apart.
+fn within<T, E>(mut poll: impl FnMut() -> Result<T, E>) -> Option<T> {
+    for _ in 0..START_POLLS {
+        if let Ok(ready) = poll() {
+            return Some(ready);
+        }
+        cortex_m::asm::delay(START_POLL_CYCLES);
+    }
+    poll().ok()
+}
+
+/// The clocks rp2040-hal's `init_clocks_and_plls` sets up (the crystal's 12 MHz reference and
+/// watchdog tick, 125 MHz system and peripheral clocks from PLL_SYS, 48 MHz USB and ADC clocks
+/// from PLL_USB), with its waits bounded by [`within`]: `None` if the crystal does not start or
+/// a PLL does not lock, with the system and reference clocks left on the ring oscillator.
+fn crystal_clocks(
+    xosc: pac::XOSC,
+    pll_sys: pac::PLL_SYS,
+    pll_usb: pac::PLL_USB,
+    clocks: &mut hal::clocks::ClocksManager,
+    resets: &mut pac::RESETS,
+    watchdog: &mut hal::Watchdog,
+) -> Option<()> {
+    use hal::pll::common_configs::{PLL_SYS_125MHZ, PLL_USB_48MHZ};
+    use hal::pll::PhaseLockedLoop;
+    let xosc = hal::xosc::CrystalOscillator::new(xosc)
+        .initialize(XOSC_HZ.Hz(), 1)
+        .ok()?;
+    let stable = within(|| xosc.await_stabilization())?;
+    let xosc = xosc.get_stable(stable);
+    // as rp2040-hal's PLL set-up: the system and reference clocks off the PLLs first
+    within(|| clocks.system_clock.reset_source_await())?;
+    within(|| clocks.reference_clock.reset_source_await())?;
+    let pll_sys = PhaseLockedLoop::new(pll_sys, XOSC_HZ.Hz(), PLL_SYS_125MHZ)
+        .ok()?
+        .initialize(resets);
+    let locked = within(|| pll_sys.await_lock())?;
+    let pll_sys = pll_sys.get_locked(locked);
+    let pll_usb = PhaseLockedLoop::new(pll_usb, XOSC_HZ.Hz(), PLL_USB_48MHZ)
+        .ok()?
+        .initialize(resets);
+    let locked = within(|| pll_usb.await_lock())?;
+    let pll_usb = pll_usb.get_locked(locked);
+    clocks.init_default(&xosc, &pll_sys, &pll_usb).ok()?;
+    watchdog.enable_tick_generation((XOSC_HZ / 1_000_000) as u8);
+    Some(())
+}
+
+/// The clocks without the crystal, enough to say so on the screen: the reference, system and
+/// peripheral clocks from the ring oscillator, taken to run at [`ROSC_MAX_HZ`], and a watchdog
+/// tick (the timer's microsecond) that is never shorter than a microsecond.
+fn rosc_clocks(
+    rosc: pac::ROSC,
+    clocks: &mut hal::clocks::ClocksManager,
+    watchdog: &mut hal::Watchdog,
+) {
+    let rosc = hal::rosc::RingOscillator::new(rosc).initialize_with_freq(ROSC_MAX_HZ.Hz());
+    let hz = rosc.operating_frequency();
+    // none of these fails for a source running at its stated frequency; one that did would
+    // leave that clock as it was (clk_peri stopped: the screen stays dark, the log silent)
+    let _ = clocks.reference_clock.configure_clock(&rosc, hz);
+    let _ = clocks
+        .system_clock
+        .configure_clock(&clocks.reference_clock, hz);
+    let _ = clocks
+        .peripheral_clock
+        .configure_clock(&clocks.system_clock, hz);
+    watchdog.enable_tick_generation((ROSC_MAX_HZ / 1_000_000) as u8);
+}
+
 #[entry]
 fn main() -> ! {
     let (Some(mut pac), Some(core)) = (pac::Peripherals::take(), pac::CorePeripherals::take())
@@ -402,17 +488,19 @@ fn main() -> ! {
     // and did a panic restart it? (see restart_after_panic)
     let panicked = watchdog.read_scratch(ScratchRegister::Scratch5) == notice::PANIC_MARK;
     watchdog.write_scratch(ScratchRegister::Scratch5, 0);
-    let Ok(clocks) = hal::clocks::init_clocks_and_plls(
-        XOSC_HZ,
+    let mut clocks = hal::clocks::ClocksManager::new(pac.CLOCKS);
+    let crystal = crystal_clocks(
         pac.XOSC,
-        pac.CLOCKS,
         pac.PLL_SYS,
         pac.PLL_USB,
+        &mut clocks,
         &mut pac.RESETS,
         &mut watchdog,
-    ) else {
-        halt("clock set-up failed (no 12 MHz crystal?)");
-    };
+    )
+    .is_some();
+    if !crystal {
+        rosc_clocks(pac.ROSC, &mut clocks, &mut watchdog);
+    }
     let sio = hal::Sio::new(pac.SIO);
     let pins = hal::gpio::Pins::new(
         pac.IO_BANK0,
@@ -502,6 +590,13 @@ fn main() -> ! {
     // SAFETY: the only reference ever taken to FRAMEBUFFER; it lives for the whole program.
     let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
     let mut screen = Tracked::new(fb);
+    if !crystal {
+        let Ok(()) = notice::draw_screen(notice::CANNOT_START, notice::NO_CRYSTAL, &mut screen);
+        if flush(&mut display, &mut screen).is_ok() {
+            let _ = backlight.set_high();
+        }
+        halt(notice::NO_CRYSTAL);
+    }
 
     // the network, borrowed from flash (the checksum is verified here); a
     // damaged one (a flash written halfway) is said on the screen too
