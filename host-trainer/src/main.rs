@@ -76,7 +76,7 @@ enum Cmd {
         out: PathBuf,
         /// Hidden units (must be one nnet-core can be instantiated with: 8, 16, 32, 50, 64, 100,
         /// 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024).
-        #[arg(long, default_value_t = 300)]
+        #[arg(long, default_value_t = 300, value_parser = hidden_units)]
         hidden: usize,
         /// Passes over the training images (at least 1).
         #[arg(long, default_value_t = 10)]
@@ -256,8 +256,8 @@ enum Cmd {
         /// Directory with the IDX files (raw or .gz).
         #[arg(long, default_value = "data/mnist")]
         data: PathBuf,
-        /// Hidden units.
-        #[arg(long, default_value_t = 300)]
+        /// Hidden units (one of `train --hidden`'s).
+        #[arg(long, default_value_t = 300, value_parser = hidden_units)]
         hidden: usize,
         /// Mini-batch size.
         #[arg(long, default_value_t = 64)]
@@ -344,6 +344,15 @@ macro_rules! say {
     ($($t:tt)*) => {
         host_trainer::tell(format_args!($($t)*))
     };
+}
+
+/// `--hidden`: a size nnet-core can be instantiated with, else the parser's error (exit 2).
+fn hidden_units(arg: &str) -> Result<usize, String> {
+    let hidden = arg
+        .parse::<usize>()
+        .map_err(|e| format!("{e} (a whole number of hidden units)"))?;
+    host_trainer::eval::check_hidden(hidden).map_err(|e| e.to_string())?;
+    Ok(hidden)
 }
 
 /// Number of threads when `--threads` is not given: all available cores.
@@ -791,7 +800,7 @@ fn run() -> Result<()> {
         } => {
             let threads = threads.unwrap_or_else(default_threads);
             // sizes it cannot take are refused before the data is read or the header printed
-            host_trainer::eval::check_hidden(hidden).map_err(with_option)?;
+            // (--hidden by its parser)
             train::check_sizes(batch_size, threads).map_err(with_option)?;
             let train = idx::load(&data, Split::Train)?;
             if train.is_empty() {

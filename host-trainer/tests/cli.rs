@@ -337,8 +337,15 @@ fn bad_input_gives_clear_errors() {
 
     let x = d.join("x.nnet");
     let (data, x) = (d.to_str().unwrap(), x.to_str().unwrap());
-    let e = err(&["train", "--hidden", "301", "--data", data, "--out", x]);
-    assert!(e.contains("hidden size 301"), "{e}");
+    // a usage error, as clap's own (exit 2), naming the sizes it takes
+    let o = run(&["train", "--hidden", "301", "--data", data, "--out", x]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("hidden size 301") && e.contains("300"), "{e}");
+    let o = run(&["train", "--hidden", "three", "--data", data, "--out", x]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("whole number of hidden units"), "{e}");
     // no default output: a run never overwrites the shipped model unasked
     let e = err(&["train", "--data", data]);
     assert!(e.contains("--out"), "{e}");
@@ -532,7 +539,10 @@ fn bench_reports_training_and_augmentation_per_epoch_separately() {
     assert!(e.contains("--epochs"), "{e}");
     let o = run(&["bench", "--data", "/nonexistent", "--hidden", "7"]);
     let e = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && e.contains("hidden size 7"), "{e}");
+    assert!(
+        o.status.code() == Some(2) && e.contains("hidden size 7"),
+        "{e}"
+    );
     assert!(o.stdout.is_empty());
 }
 
