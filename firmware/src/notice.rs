@@ -105,7 +105,8 @@ pub const MODEL_INVALID: &str = "embedded model is invalid: flash the firmware a
 /// Why the Pico cannot start when its 12 MHz crystal oscillator does not start (or a PLL
 /// it drives does not lock): without it the board keeps no time. Shown under [`CANNOT_START`],
 /// on the ring oscillator's clock.
-pub const NO_CRYSTAL: &str = "the 12 MHz crystal oscillator did not start: the board needs it";
+pub const NO_CLOCK: &str =
+    "the clocks did not start (the 12 MHz crystal or a PLL): the board needs them";
 
 /// The banner over the empty canvas after a board restarted itself from a panic
 /// (an error in the firmware): its message went to the log.

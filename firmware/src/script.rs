@@ -278,8 +278,8 @@ pub enum UiState {
     ModelInvalid,
     /// A Pico whose crystal oscillator does not start: the whole-screen
     /// [`notice::CANNOT_START`](crate::notice::CANNOT_START) notice with
-    /// [`notice::NO_CRYSTAL`](crate::notice::NO_CRYSTAL).
-    NoCrystal,
+    /// [`notice::NO_CLOCK`](crate::notice::NO_CLOCK).
+    NoClock,
 }
 
 impl core::fmt::Display for UiState {
@@ -314,7 +314,7 @@ impl core::fmt::Display for UiState {
             UiState::LearnedDamaged => f.write_str("empty-learned-damaged"),
             UiState::TouchBusStuck => f.write_str("empty-touch-bus-stuck"),
             UiState::ModelInvalid => f.write_str("cannot-start-model-invalid"),
-            UiState::NoCrystal => f.write_str("cannot-start-no-crystal"),
+            UiState::NoClock => f.write_str("cannot-start-no-clock"),
         }
     }
 }
@@ -437,7 +437,7 @@ where
     }
     for (state, why) in [
         (UiState::ModelInvalid, crate::notice::MODEL_INVALID),
-        (UiState::NoCrystal, crate::notice::NO_CRYSTAL),
+        (UiState::NoClock, crate::notice::NO_CLOCK),
     ] {
         crate::notice::draw_screen(crate::notice::CANNOT_START, why, target)?;
         visit(state, target);

@@ -23,7 +23,8 @@
 #      restarted by its watchdog it shows the UI goldens' banner frame, gone with the first ink;
 #      with one byte of its embedded model damaged it stops at start-up and its screen says so
 #      (the frame of firmware/tests/data/ui-golden.txt's cannot-start-model-invalid), and so it
-#      does on a board whose crystal never starts (cannot-start-no-crystal);
+#      does on a board whose crystal never starts or whose PLL never locks (cannot-start-no-clock,
+#      the crystal and the PLLs then off);
 #      and in no run the stack (painted from the statics to the top of SRAM) grows past 64 KiB,
 #      the firmware's watchdog restarts the board, or the watchdog is off at the end.
 # PICO_OUT=DIR keeps the artefacts (UF2s, frames, emulated screen PNG) there.
@@ -143,10 +144,15 @@ cannot_start=$(golden cannot-start-model-invalid)
 echo "==> rp2040js: the int8 UF2 with its embedded model damaged says so on the screen and stops"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --flip-flash-byte $((model + 4096)) \
     --cannot-start 'embedded model is invalid: flash the firmware again' --screen-hash "$cannot_start" --png "$out/pico-cannot-start.png"
-echo "==> rp2040js: the int8 UF2 on a board whose crystal does not start says so on the screen and stops"
-node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --no-crystal \
-    --cannot-start 'the 12 MHz crystal oscillator did not start: the board needs it' \
-    --screen-hash "$(golden cannot-start-no-crystal)" --png "$out/pico-no-crystal.png"
+# the crystal never stable, then PLL_USB never locked (after PLL_SYS locked): the same screen,
+# and the crystal oscillator and both PLLs off again
+for fault in --no-crystal '--pll-unlocked usb'; do
+    echo "==> rp2040js: the int8 UF2 on a board whose clocks do not start ($fault) says so on the screen and stops"
+    # shellcheck disable=SC2086 # the fault is an option, with its value
+    node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" $fault \
+        --cannot-start 'the clocks did not start (the 12 MHz crystal or a PLL): the board needs them' \
+        --screen-hash "$(golden cannot-start-no-clock)" --png "$out/pico-no-clock.png"
+done
 
 build f32 --no-default-features --features f32
 stack_f32=$(stack f32)

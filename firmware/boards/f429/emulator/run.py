@@ -6,7 +6,8 @@ binary talks to are small models here, just enough to behave like the board:
 
 * RCC and PWR: every oscillator, PLL and regulator is ready as soon as it is
   switched on (with --no-hse the HSE crystal never is: the firmware must run
-  on the HSI); the system clock switch follows its request.
+  on the HSI, at a core clock that stays at most 180 MHz with the HSI 4.5%
+  fast); the system clock switch follows its request.
 * GPIOA..K: BSRR and ODR drive the pins; IDR reads what a pin is driven to
   (inputs read high, as the DISC1's pull-ups make the I2C lines; with
   --stuck-scl, SCL reads low for a while, as when a device holds the bus).
@@ -890,6 +891,9 @@ def main():
         board.fail("the panic mark in backup register 0 was not cleared: every start would say it restarted after a panic")
     if a.no_hse and board.error is None and board.regs.get(RCC, 0) >> 16 & 1:
         board.fail("the HSE crystal never started, but the firmware left it switched on (RCC_CR.HSEON)")
+    if a.no_hse and board.error is None and board.hclk() * 1.045 > 180e6:
+        board.fail(f"the core runs at {board.hclk() / 1e6:.0f} MHz on the HSI, which may run 4.5% fast "
+                   "(datasheet): above the F429's 180 MHz")
     if a.stall_at_lift and board.error is None and board.touch.stalled:
         board.fail(f"the touch controller stalled at poll {board.stall_at} and was never reset")
     if a.cannot_start:

@@ -15,7 +15,7 @@
 //                [--first-frame-hash HEX]
 //                [--flash-fails] [--taught-hash HEX] [--forgot-hash HEX]
 //   node run.mjs --uf2 firmware-pico.uf2 --cannot-start REASON [--screen-hash HEX] [--flip-flash-byte OFFSET]
-//                [--no-crystal]
+//                [--no-crystal | --pll-unlocked sys|usb]
 //
 // DIR holds, for each script N, `script-N.json` (the touch polls and what the
 // desktop simulator recognised: `simulator --script N --polls`) and
@@ -77,7 +77,10 @@
 // firmware/tests/data/ui-golden.txt), and the watchdog is not running (it
 // would restart the board into the same failure again and again). No script
 // is drawn. --no-crystal: the crystal oscillator never becomes stable (its
-// STATUS.STABLE stays clear), as on a board whose crystal does not start.
+// STATUS.STABLE stays clear), as on a board whose crystal does not start;
+// --pll-unlocked sys|usb: that PLL never locks (CS.LOCK stays clear). Either
+// run also requires the firmware to leave the crystal oscillator disabled and
+// both PLLs powered down.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -140,6 +143,7 @@ function parse() {
       'rebooted-by-bootrom': { type: 'boolean', default: false },
       'restarted-after-panic': { type: 'boolean', default: false },
       'no-crystal': { type: 'boolean', default: false },
+      'pll-unlocked': { type: 'string' },
       'first-frame-hash': { type: 'string' },
       'screen-hash': { type: 'string' },
       'flash-fails': { type: 'boolean', default: false },
@@ -151,7 +155,7 @@ function parse() {
   if (values['cannot-start'] === undefined) {
     if (!values.scripts) fail('give --scripts DIR (script-N.json and script-N.rgb565 from the simulator)');
     if (values['screen-hash'] !== undefined) fail('--screen-hash goes with --cannot-start');
-    if (values['no-crystal']) fail('--no-crystal goes with --cannot-start (the board cannot run without its crystal)');
+    if (values['no-crystal'] || values['pll-unlocked'] !== undefined) fail('--no-crystal and --pll-unlocked go with --cannot-start (the board cannot run without its clocks)');
   } else {
     for (const o of ['scripts', 'teach', 'restored', 'forget', 'flash-out', 'profile', 'max-boot-ms', 'max-inference-cycles', 'first-frame-hash']) {
       if (values[o] !== undefined && values[o] !== false) fail(`--${o} does not go with --cannot-start (the firmware stops before it draws anything)`);
@@ -256,10 +260,19 @@ function main() {
   }
   watchdog.onWatchdogTrigger = () => fail('the watchdog restarted the board: the main loop stopped feeding it');
 
-  if (args['no-crystal']) {
-    const xosc = mcu.peripherals[0x40024];
-    const read = xosc.readUint32.bind(xosc);
-    xosc.readUint32 = (offset) => (offset === 0x04 ? read(offset) & ~0x8000_0000 : read(offset)); // STATUS.STABLE
+  // a flag that never sets: bit 31 of the register at `offset` of the peripheral at `base`
+  const neverSet = (base, offset) => {
+    const p = mcu.peripherals[base];
+    const read = p.readUint32.bind(p);
+    p.readUint32 = (at) => (at === offset ? read(at) & ~0x8000_0000 : read(at));
+  };
+  const XOSC = 0x40024;
+  const PLLS = { sys: 0x40028, usb: 0x4002c };
+  if (args['no-crystal']) neverSet(XOSC, 0x04); // STATUS.STABLE
+  if (args['pll-unlocked'] !== undefined) {
+    const pll = PLLS[args['pll-unlocked']];
+    if (pll === undefined) fail(`--pll-unlocked ${args['pll-unlocked']}: sys or usb`);
+    neverSet(pll, 0x00); // CS.LOCK
   }
 
   const clock = mcu.clock;
@@ -425,6 +438,15 @@ function main() {
   const pollBudget = Number(args['poll-budget-cycles']);
   if (halting) {
     stopsAtStart(halting, bootBudget);
+    if (args['no-crystal'] || args['pll-unlocked'] !== undefined) {
+      // a failed start leaves nothing running that the ring oscillator's clocks do not need
+      if (mcu.peripherals[XOSC].enabled) fail('the clocks did not start, but the crystal oscillator is left enabled');
+      for (const [name, at] of Object.entries(PLLS)) {
+        const pwr = mcu.peripherals[at].pwr;
+        if (pwr !== 0x2d) fail(`the clocks did not start, but PLL_${name.toUpperCase()} is left powered (PWR 0x${pwr.toString(16)}, powered down 0x2d)`);
+      }
+      console.log('the crystal oscillator is off and both PLLs are powered down');
+    }
     return;
   }
   run(() => firstFrameAt !== null, bootBudget, 'boot to the first frame');

@@ -26,10 +26,11 @@
 //! written) says so in a banner on the screen.
 //!
 //! The clocks come from the Pico's 12 MHz crystal through the PLLs (125 MHz
-//! system clock). A crystal that has not started after 250 ms, or a PLL that
-//! does not lock, is a start-up failure: the board then drives its display
-//! from the ring oscillator and says so on the screen, instead of waiting for
-//! ever as rp2040-hal's `init_clocks_and_plls` would.
+//! system clock). A crystal that has not started, or a PLL that has not locked,
+//! after at least 250 ms is a start-up failure: the board switches them off
+//! again, drives its display from the ring oscillator and says so on the
+//! screen, instead of waiting for ever as rp2040-hal's `init_clocks_and_plls`
+//! would.
 //!
 //! The app draws into a 150 KiB RAM framebuffer (the same `Framebuffer` the
 //! simulator renders, so the two frames are equal by construction); after each
@@ -89,9 +90,14 @@ const XOSC_HZ: u32 = 12_000_000;
 /// Without the crystal the clocks are taken to run this fast, so that every wait lasts at least
 /// as long as asked (the log's baud rate is then only right by chance).
 const ROSC_MAX_HZ: u32 = 12_000_000;
-/// Polls of a starting oscillator or PLL, each after [`START_POLL_CYCLES`] cycles: at least
-/// 250 ms on the ring oscillator (3 cycles per round of `asm::delay` on the Cortex-M0+, at most
-/// 12 MHz). The crystal takes about 1 ms (the start-up delay rp2040-hal programs), a PLL less.
+/// The crystal oscillator's start-up delay, in units of about 1 ms: its STATUS.STABLE comes
+/// after 64 of them, the delay rp2040-hal's `init_clocks_and_plls` programs (the crystals Pico
+/// boards use can take several ms to reach full swing).
+const XOSC_STARTUP_DELAY: u32 = 64;
+/// Polls of a starting oscillator or PLL, each after [`START_POLL_CYCLES`] cycles: together at
+/// least 250 ms on the ring oscillator (3 cycles per round of `asm::delay` on the Cortex-M0+,
+/// at most 12 MHz), about 460 ms at its typical 6.5 MHz, 1.7 s at its slowest. The crystal
+/// takes about 64 ms ([`XOSC_STARTUP_DELAY`]), a PLL far less.
 const START_POLLS: u32 = 100;
 /// See [`START_POLLS`].
 const START_POLL_CYCLES: u32 = 10_000;
@@ -415,7 +421,8 @@ fn within<T, E>(mut poll: impl FnMut() -> Result<T, E>) -> Option<T> {
 /// The clocks rp2040-hal's `init_clocks_and_plls` sets up (the crystal's 12 MHz reference and
 /// watchdog tick, 125 MHz system and peripheral clocks from PLL_SYS, 48 MHz USB and ADC clocks
 /// from PLL_USB), with its waits bounded by [`within`]: `None` if the crystal does not start or
-/// a PLL does not lock, with the system and reference clocks left on the ring oscillator.
+/// a PLL does not lock, with the system and reference clocks left on the ring oscillator and
+/// the crystal and the PLLs switched off again.
 fn crystal_clocks(
     xosc: pac::XOSC,
     pll_sys: pac::PLL_SYS,
@@ -425,28 +432,54 @@ fn crystal_clocks(
     watchdog: &mut hal::Watchdog,
 ) -> Option<()> {
     use hal::pll::common_configs::{PLL_SYS_125MHZ, PLL_USB_48MHZ};
-    use hal::pll::PhaseLockedLoop;
     let xosc = hal::xosc::CrystalOscillator::new(xosc)
-        .initialize(XOSC_HZ.Hz(), 1)
+        .initialize(XOSC_HZ.Hz(), XOSC_STARTUP_DELAY)
         .ok()?;
-    let stable = within(|| xosc.await_stabilization())?;
+    let Some(stable) = within(|| xosc.await_stabilization()) else {
+        xosc.free().ctrl().modify(|_, w| w.enable().disable());
+        return None;
+    };
     let xosc = xosc.get_stable(stable);
-    // as rp2040-hal's PLL set-up: the system and reference clocks off the PLLs first
-    within(|| clocks.system_clock.reset_source_await())?;
-    within(|| clocks.reference_clock.reset_source_await())?;
-    let pll_sys = PhaseLockedLoop::new(pll_sys, XOSC_HZ.Hz(), PLL_SYS_125MHZ)
-        .ok()?
-        .initialize(resets);
-    let locked = within(|| pll_sys.await_lock())?;
-    let pll_sys = pll_sys.get_locked(locked);
-    let pll_usb = PhaseLockedLoop::new(pll_usb, XOSC_HZ.Hz(), PLL_USB_48MHZ)
-        .ok()?
-        .initialize(resets);
-    let locked = within(|| pll_usb.await_lock())?;
-    let pll_usb = pll_usb.get_locked(locked);
+    // as rp2040-hal's PLL set-up: the system and reference clocks off the PLLs first (onto the
+    // ring oscillator, where the bootrom left them)
+    let plls = within(|| clocks.system_clock.reset_source_await())
+        .and_then(|()| within(|| clocks.reference_clock.reset_source_await()))
+        .and_then(|()| start_pll(pll_sys, PLL_SYS_125MHZ, resets))
+        .and_then(|pll_sys| match start_pll(pll_usb, PLL_USB_48MHZ, resets) {
+            Some(pll_usb) => Some((pll_sys, pll_usb)),
+            None => {
+                pll_sys.disable();
+                None
+            }
+        });
+    let Some((pll_sys, pll_usb)) = plls else {
+        xosc.disable();
+        return None;
+    };
+    // (fails only for frequencies out of range, which these are not; it would leave the clocks
+    // partly on the PLLs, so nothing is switched off then: the ring oscillator's set-up takes over)
     clocks.init_default(&xosc, &pll_sys, &pll_usb).ok()?;
     watchdog.enable_tick_generation((XOSC_HZ / 1_000_000) as u8);
     Some(())
+}
+
+/// One PLL started from the crystal and locked within [`within`]'s bound, else powered down
+/// again and `None`.
+fn start_pll<D: hal::pll::PhaseLockedLoopDevice>(
+    dev: D,
+    config: hal::pll::PLLConfig,
+    resets: &mut pac::RESETS,
+) -> Option<hal::pll::PhaseLockedLoop<hal::pll::Locked, D>> {
+    let pll = hal::pll::PhaseLockedLoop::new(dev, XOSC_HZ.Hz(), config)
+        .ok()?
+        .initialize(resets);
+    match within(|| pll.await_lock()) {
+        Some(locked) => Some(pll.get_locked(locked)),
+        None => {
+            pll.free().pwr().reset();
+            None
+        }
+    }
 }
 
 /// The clocks without the crystal, enough to say so on the screen: the reference, system and
@@ -591,11 +624,11 @@ fn main() -> ! {
     let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
     let mut screen = Tracked::new(fb);
     if !crystal {
-        let Ok(()) = notice::draw_screen(notice::CANNOT_START, notice::NO_CRYSTAL, &mut screen);
+        let Ok(()) = notice::draw_screen(notice::CANNOT_START, notice::NO_CLOCK, &mut screen);
         if flush(&mut display, &mut screen).is_ok() {
             let _ = backlight.set_high();
         }
-        halt(notice::NO_CRYSTAL);
+        halt(notice::NO_CLOCK);
     }
 
     // the network, borrowed from flash (the checksum is verified here); a
