@@ -413,6 +413,13 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     let (images, labels) = train_files?;
     let mut all = idx::load_pair(&images, &labels)?;
     if let Some(l) = cfg.limit {
+        if l > all.len() {
+            crate::note(format_args!(
+                "warning: a limit of {l} training images, but {} has {}: all of them are used",
+                cfg.data.display(),
+                all.len()
+            ));
+        }
         all = all.head(l);
     }
     if all.is_empty() {

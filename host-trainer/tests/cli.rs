@@ -946,6 +946,24 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     std::fs::write(d.join("t10k-images-idx3-ubyte.training.png"), b"\x89PNG").unwrap();
     let o = train(&["--no-plot", "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // a --limit beyond the set trains on all of it, and says so (even with --quiet)
+    let o = train(&[
+        "--no-plot",
+        "--limit",
+        "1000000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{e}");
+    assert!(
+        e.contains("warning: a limit of 1000000 training images")
+            && e.contains("all of them are used"),
+        "{e}"
+    );
+    let o = train(&["--no-plot", "--limit", "10", "--out", out.to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !e.contains("warning"), "{e}");
     // --limit 0 would train on nothing
     let e = refused(train(&["--limit", "0", "--out", out.to_str().unwrap()]));
     assert!(e.contains("--limit"), "{e}");

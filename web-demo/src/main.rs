@@ -80,22 +80,57 @@ fn parse(command: &Command, matches: &ArgMatches) -> Result<Args> {
             .filter(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
             .filter_map(|a| a.get_long().map(|long| format!("--{long}")))
             .collect::<Vec<_>>();
-        let what = match given.as_slice() {
-            [] => return Ok(args),
-            [one] => format!("{one} is a server option"),
-            [most @ .., last] => format!("{} and {last} are server options", most.join(", ")),
-        };
-        bail!(
-            "{what}, and `export` serves nothing: it writes static files \
-             (leave the option out, and serve the directory with any static file server)"
-        );
+        if !given.is_empty() {
+            bail!("{}", export_serves_nothing(&given));
+        }
     }
     Ok(args)
 }
 
+/// Why `export` refuses the server options `given` (`--addr`, ...).
+fn export_serves_nothing(given: &[String]) -> String {
+    let what = match given {
+        [one] => format!("{one} is a server option"),
+        [most @ .., last] => format!("{} and {last} are server options", most.join(", ")),
+        [] => "a server option".to_string(),
+    };
+    format!(
+        "{what}, and `export` serves nothing: it writes static files \
+         (leave the option out, and serve the directory with any static file server)"
+    )
+}
+
+/// The server option of the top level that the parser did not take after `export` (where
+/// only `--model` goes), as `--name`: `export` refuses it as it does before the subcommand,
+/// rather than with the parser's "unexpected argument".
+fn server_option_after_export(command: &Command, e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.strip_prefix("--")?.split('=').next()?;
+    command
+        .get_arguments()
+        .filter(|a| !a.is_global_set())
+        .any(|a| a.get_long() == Some(long))
+        .then(|| format!("--{long}"))
+}
+
 fn main() -> ExitCode {
     let command = Args::command();
-    let matches = command.clone().get_matches();
+    let matches = match command.clone().try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) => match server_option_after_export(&command, &e) {
+            Some(option) => {
+                eprintln!("web-demo: error: {}", export_serves_nothing(&[option]));
+                return ExitCode::FAILURE;
+            }
+            None => e.exit(),
+        },
+    };
     match parse(&command, &matches).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -301,6 +301,32 @@ fn export_refuses_server_options() {
         assert!(err.contains(says), "{args:?} export: {err}");
         assert!(!dir.exists(), "{args:?} export wrote {}", dir.display());
     }
+    // after the subcommand too, with the same explanation (not the parser's "unexpected
+    // argument"); an option that is nobody's is still the parser's error
+    let after = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_web-demo"))
+            .args(["export", dir.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for (args, says) in [
+        (&["--addr", "127.0.0.1:9"][..], "--addr is a server option"),
+        (
+            &["--body-limit=2048"][..],
+            "--body-limit is a server option",
+        ),
+        (
+            &["--no-such-option"][..],
+            "unexpected argument '--no-such-option'",
+        ),
+    ] {
+        let out = after(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "export {args:?}: {err}");
+        assert!(err.contains(says), "export {args:?}: {err}");
+        assert!(!dir.exists(), "export {args:?} wrote {}", dir.display());
+    }
     let model = root().join("models/mnist-mlp-i8.nnet");
     let out = export(&["--model", model.to_str().unwrap()]);
     assert!(
