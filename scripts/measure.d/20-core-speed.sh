@@ -12,12 +12,20 @@ echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 echo '| bench | benchmark | median | criterion interval |'
 echo '| --- | --- | --- | --- |'
+log=$(mktemp)
+trap 'rm -f "$log" "$log.out"' EXIT
 for f in nnet-core/benches/*.rs; do
     b=${f##*/}
     b=${b%.rs}
+    # criterion's progress goes to stderr, kept to show when the bench fails
+    if ! cargo bench -q -p nnet-core --bench "$b" >"$log.out" 2>"$log"; then
+        cat "$log" >&2
+        echo "error: cargo bench -p nnet-core --bench $b failed" >&2
+        exit 1
+    fi
     # criterion prints `NAME   time:   [low unit median unit high unit]`, the name on
-    # the line before when it is long
-    cargo bench -q -p nnet-core --bench "$b" 2>/dev/null | awk -v b="$b" '
+    # the line before when it is long; a bench without one such line is an error
+    awk -v b="$b" '
         /time:/ {
             name = $0
             sub(/[[:space:]]*time:.*/, "", name)
@@ -29,6 +37,13 @@ for f in nnet-core/benches/*.rs; do
             sub(/\].*/, "", iv)
             split(iv, t, " ")
             printf "| `%s` | %s | **%s %s** | %s %s – %s %s |\n", b, name, t[3], t[4], t[1], t[2], t[5], t[6]
+            rows++
         }
-        NF { prev = $0 }'
+        NF { prev = $0 }
+        END {
+            if (!rows) {
+                print "error: cargo bench --bench " b " printed no criterion time line" | "cat >&2"
+                exit 1
+            }
+        }' "$log.out"
 done
