@@ -926,8 +926,10 @@ fn run() -> Result<()> {
                     tiles.push((img, format!("{k:?}").to_lowercase()));
                 }
             }
-            plot::image_grid(
+            // one row per image: the clean one, then its versions
+            plot::image_rows(
                 &tiles,
+                versions + 1,
                 "augmentation preview (first column: clean)",
                 "no images",
                 &out,

@@ -381,9 +381,21 @@ pub fn image_grid(
     if_empty: &str,
     path: &Path,
 ) -> Result<()> {
+    image_rows(tiles, 10, title, if_empty, path)
+}
+
+/// [`image_grid`] with `per_row` images per row (at least 1), so that rows of
+/// a fixed shape (an image and its versions) each start a line.
+pub fn image_rows(
+    tiles: &[(Image, String)],
+    per_row: usize,
+    title: &str,
+    if_empty: &str,
+    path: &Path,
+) -> Result<()> {
     let marked: Vec<(Image, String, bool)> =
         tiles.iter().map(|(i, c)| (*i, c.clone(), true)).collect();
-    image_grid_marked(&marked, title, if_empty, path)
+    grid(&marked, per_row, title, if_empty, path)
 }
 
 /// [`image_grid`] whose captions are red where the tile is marked (a
@@ -394,7 +406,18 @@ pub fn image_grid_marked(
     if_empty: &str,
     path: &Path,
 ) -> Result<()> {
-    let cols = 10i32;
+    grid(tiles, 10, title, if_empty, path)
+}
+
+/// The grid of [`image_rows`] and [`image_grid_marked`]: 3x tiles, `per_row` to a row.
+fn grid(
+    tiles: &[(Image, String, bool)],
+    per_row: usize,
+    title: &str,
+    if_empty: &str,
+    path: &Path,
+) -> Result<()> {
+    let cols = per_row.clamp(1, 100) as i32;
     let n = tiles.len() as i32;
     let rows = ((n + cols - 1) / cols).max(1);
     let scale = 3i32;

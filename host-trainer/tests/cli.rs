@@ -754,6 +754,24 @@ fn outputs_are_written_whole_or_not_at_all() {
         !o.status.success() && e.contains("a-file: is a file"),
         "{e}"
     );
+    // one row per image, its clean tile first: 2 images of 1 + 4 versions are 2 rows of 5
+    // tiles (96 px wide and 110 high each, with a 20 px margin and a 40 px title)
+    let preview = d.join("preview.png");
+    ok(&[
+        "augment-preview",
+        "--data",
+        data,
+        "--count",
+        "2",
+        "--versions",
+        "4",
+        "--out",
+        preview.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        image::image_dimensions(&preview).unwrap(),
+        (5 * 96 + 20, 2 * 110 + 40)
+    );
 
     // the training log and the model cannot be one file, existing or not
     let both = d.join("new/both.nnet");
