@@ -184,8 +184,15 @@ pub fn parent_dir(path: &std::path::Path) -> &std::path::Path {
 }
 
 /// Creates `dir` and its missing parents. A file in the way is named as
-/// such (the system only says "File exists").
+/// such (the system only says "File exists"). The directories it makes are
+/// noted for [`remove_created_dirs`].
 pub fn create_dirs(dir: &std::path::Path) -> Result<()> {
+    let missing: Vec<std::path::PathBuf> = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .take_while(|a| std::fs::symlink_metadata(a).is_err())
+        .map(std::path::Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(dir).map_err(|e| match dir.ancestors().find(|a| a.is_file()) {
         Some(file) => Error::Config(format!(
             "{}: is a file, so {} cannot be a directory",
@@ -193,7 +200,26 @@ pub fn create_dirs(dir: &std::path::Path) -> Result<()> {
             dir.display()
         )),
         None => Error::io(dir, e),
-    })
+    })?;
+    if let Ok(mut made) = CREATED_DIRS.lock() {
+        // the outermost first: the order they were made in
+        made.extend(missing.into_iter().rev());
+    }
+    Ok(())
+}
+
+/// The directories [`create_dirs`] made in this process, in the order it made them.
+static CREATED_DIRS: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes the directories [`create_dirs`] made that are still empty, the last made first:
+/// a command that fails after checking where its outputs go leaves no empty directory
+/// behind. A directory that holds anything (a file written before the failure) stays.
+pub fn remove_created_dirs() {
+    if let Ok(mut made) = CREATED_DIRS.lock() {
+        for dir in made.drain(..).rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Writes one line to stdout, as [`note`] does to stderr: a closed stdout

@@ -410,13 +410,15 @@ fn file_name(path: &Path) -> String {
 
 /// Runs the command; an error is printed as one line, `error: ` and its
 /// causes joined by `: ` (no backtrace, whatever RUST_BACKTRACE says: the
-/// message is the user's answer, not a debugging aid). The exit status is 2 for a
+/// message is the user's answer, not a debugging aid), after the directories made for the
+/// outputs are removed where they are still empty. The exit status is 2 for a
 /// training setting out of range (the library's `Error::Setting`: epochs, batch size,
 /// threads, rates...), as for the parser's own errors, 1 for every other error.
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
+            host_trainer::remove_created_dirs();
             host_trainer::note(format_args!("error: {e:#}"));
             match e.downcast_ref::<host_trainer::Error>() {
                 Some(host_trainer::Error::Setting { .. }) => std::process::ExitCode::from(2),

@@ -960,6 +960,27 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
         String::from_utf8_lossy(&o.stdout)
     );
 
+    // a run that fails after making the directories for its outputs removes them again
+    // (only the ones it made, and only while empty)
+    let made = d.join("new-dir");
+    let kept = d.join("kept");
+    std::fs::create_dir(&kept).unwrap();
+    for out_dir in [made.join("pngs"), kept.join("pngs")] {
+        let o = run(&[
+            "evaluate",
+            "--model",
+            shipped,
+            "--ink",
+            "/nonexistent.jsonl",
+            "--out-dir",
+            out_dir.to_str().unwrap(),
+        ]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && e.contains("nonexistent"), "{e}");
+        assert!(!out_dir.exists(), "{} left behind", out_dir.display());
+    }
+    assert!(!made.exists() && kept.is_dir());
+
     // a training run's own picture left in the data directory is not taken for data
     std::fs::write(d.join("t10k-images-idx3-ubyte.training.png"), b"\x89PNG").unwrap();
     let o = train(&["--no-plot", "--out", out.to_str().unwrap()]);
