@@ -183,27 +183,34 @@ pub fn parent_dir(path: &std::path::Path) -> &std::path::Path {
         .unwrap_or(std::path::Path::new("."))
 }
 
-/// Creates `dir` and its missing parents. A file in the way is named as
-/// such (the system only says "File exists"). The directories it makes are
-/// noted for [`remove_created_dirs`].
+/// Creates `dir` and its missing parents, one level at a time from the outermost. A file in
+/// the way is named as such (the system only says "File exists"). Each directory it makes
+/// itself is noted at once for [`remove_created_dirs`]; one that is already there (a `..`
+/// step, another process's) is not.
 pub fn create_dirs(dir: &std::path::Path) -> Result<()> {
-    let missing: Vec<std::path::PathBuf> = dir
+    let levels: Vec<&std::path::Path> = dir
         .ancestors()
         .filter(|a| !a.as_os_str().is_empty())
-        .take_while(|a| std::fs::symlink_metadata(a).is_err())
-        .map(std::path::Path::to_path_buf)
         .collect();
-    std::fs::create_dir_all(dir).map_err(|e| match dir.ancestors().find(|a| a.is_file()) {
-        Some(file) => Error::Config(format!(
-            "{}: is a file, so {} cannot be a directory",
-            file.display(),
-            dir.display()
-        )),
-        None => Error::io(dir, e),
-    })?;
-    if let Ok(mut made) = CREATED_DIRS.lock() {
-        // the outermost first: the order they were made in
-        made.extend(missing.into_iter().rev());
+    for level in levels.into_iter().rev() {
+        match std::fs::create_dir(level) {
+            Ok(()) => {
+                if let Ok(mut made) = CREATED_DIRS.lock() {
+                    made.push(level.to_path_buf());
+                }
+            }
+            Err(_) if level.is_dir() => {}
+            Err(e) => {
+                return Err(match dir.ancestors().find(|a| a.is_file()) {
+                    Some(file) => Error::Config(format!(
+                        "{}: is a file, so {} cannot be a directory",
+                        file.display(),
+                        dir.display()
+                    )),
+                    None => Error::io(dir, e),
+                })
+            }
+        }
     }
     Ok(())
 }

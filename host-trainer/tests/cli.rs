@@ -980,6 +980,18 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
         assert!(!out_dir.exists(), "{} left behind", out_dir.display());
     }
     assert!(!made.exists() && kept.is_dir());
+    // a directory reached through `..` of one it made is not its own to remove
+    let o = run(&[
+        "evaluate",
+        "--model",
+        shipped,
+        "--ink",
+        "/nonexistent.jsonl",
+        "--out-dir",
+        made.join("../kept").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(!made.exists() && kept.is_dir());
 
     // a training run's own picture left in the data directory is not taken for data
     std::fs::write(d.join("t10k-images-idx3-ubyte.training.png"), b"\x89PNG").unwrap();

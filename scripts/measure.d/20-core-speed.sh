@@ -12,14 +12,14 @@ echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 echo '| bench | benchmark | median | criterion interval |'
 echo '| --- | --- | --- | --- |'
-log=$(mktemp)
-trap 'rm -f "$log" "$log.out"' EXIT
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 for f in nnet-core/benches/*.rs; do
     b=${f##*/}
     b=${b%.rs}
     # criterion's progress goes to stderr, kept to show when the bench fails
-    if ! cargo bench -q -p nnet-core --bench "$b" >"$log.out" 2>"$log"; then
-        cat "$log" >&2
+    if ! cargo bench -q -p nnet-core --bench "$b" >"$logs/out" 2>"$logs/err"; then
+        cat "$logs/err" >&2
         echo "error: cargo bench -p nnet-core --bench $b failed" >&2
         exit 1
     fi
@@ -45,5 +45,5 @@ for f in nnet-core/benches/*.rs; do
                 print "error: cargo bench --bench " b " printed no criterion time line" | "cat >&2"
                 exit 1
             }
-        }' "$log.out"
+        }' "$logs/out"
 done
