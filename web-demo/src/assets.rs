@@ -194,8 +194,8 @@ pub fn static_index_html() -> String {
 /// (hidden `.NAME.PID.part` files), and only when all three are there whole
 /// are they renamed into place. A write that fails (a full disk, a size
 /// limit, a directory where a file goes) leaves `dir` as it was, the model
-/// file `--model` read from it included; a link in the way is replaced, never
-/// written through.
+/// file `--model` read from it included, and removes the directories it made
+/// for it; a link in the way is replaced, never written through.
 pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
     use std::io::Write;
     if dir.exists() && !dir.is_dir() {
@@ -203,7 +203,7 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
             "a file of that name is there; give a directory",
         ));
     }
-    std::fs::create_dir_all(dir)?;
+    let made = create_dirs(dir)?;
     let named =
         |name: &str, e: std::io::Error| std::io::Error::new(e.kind(), format!("{name}: {e}"));
     for name in EXPORT_FILES {
@@ -217,9 +217,14 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
     let page = static_index_html();
     let contents: [&[u8]; 3] = [page.as_bytes(), WASM, model.file()];
     let parts = EXPORT_FILES.map(|name| dir.join(format!(".{name}.{}.part", std::process::id())));
+    // after a failure: the partial files, then the directories made (innermost first; one
+    // that holds anything stays)
     let remove_parts = || {
         for part in &parts {
             let _ = std::fs::remove_file(part);
+        }
+        for made in made.iter().rev() {
+            let _ = std::fs::remove_dir(made);
         }
     };
     for ((name, bytes), part) in EXPORT_FILES.iter().zip(contents).zip(&parts) {
@@ -239,6 +244,30 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Creates `dir` and its missing parents, one level at a time from the outermost, and returns
+/// the ones it made (not those already there, through a `..` step, say), outermost first. On
+/// an error it removes again those it made.
+fn create_dirs(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut made = Vec::new();
+    let levels: Vec<&Path> = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .collect();
+    for level in levels.into_iter().rev() {
+        match std::fs::create_dir(level) {
+            Ok(()) => made.push(level.to_path_buf()),
+            Err(_) if level.is_dir() => {}
+            Err(e) => {
+                for d in made.iter().rev() {
+                    let _ = std::fs::remove_dir(d);
+                }
+                return Err(e);
+            }
+        }
+    }
+    Ok(made)
 }
 
 #[cfg(test)]

@@ -222,18 +222,21 @@ fn export_writes_the_page_module_and_model() {
     let exported = dir.join("model.nnet");
     let before: Vec<Vec<u8>> = EXPORT_FILES.iter().map(|n| read(n)).collect();
     std::fs::write(dir.join("index.html"), b"an earlier page").unwrap();
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg("trap '' XFSZ; ulimit -f 200; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_web-demo"))
-        .args([
-            "--model",
-            exported.to_str().unwrap(),
-            "export",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let limited = |args: &[&str]| {
+        Command::new("sh")
+            .arg("-c")
+            .arg("trap '' XFSZ; ulimit -f 200; exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_web-demo"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = limited(&[
+        "--model",
+        exported.to_str().unwrap(),
+        "export",
+        dir.to_str().unwrap(),
+    ]);
     assert!(
         !out.status.success(),
         "a 241 kB model written under a 100 kB limit"
@@ -248,6 +251,11 @@ fn export_writes_the_page_module_and_model() {
         .collect();
     left.sort();
     assert_eq!(left, Vec::<String>::new(), "partial files left behind");
+    // and into a directory it had to make: the directories go too
+    let new = dir.join("new");
+    let out = limited(&["export", new.join("site").to_str().unwrap()]);
+    assert!(!out.status.success(), "a 954 kB model under a 100 kB limit");
+    assert!(!new.exists(), "{} left behind", new.display());
     // a link in the way is replaced, not written through
     let elsewhere = dir.join("elsewhere.html");
     std::fs::write(&elsewhere, b"not the page").unwrap();
