@@ -217,15 +217,12 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
     let page = static_index_html();
     let contents: [&[u8]; 3] = [page.as_bytes(), WASM, model.file()];
     let parts = EXPORT_FILES.map(|name| dir.join(format!(".{name}.{}.part", std::process::id())));
-    // after a failure: the partial files, then the directories made (innermost first; one
-    // that holds anything stays)
-    let remove_parts = || {
+    // after a failure: the partial files, then the directories made
+    let undo = || {
         for part in &parts {
             let _ = std::fs::remove_file(part);
         }
-        for made in made.iter().rev() {
-            let _ = std::fs::remove_dir(made);
-        }
+        remove_dirs(&made);
     };
     for ((name, bytes), part) in EXPORT_FILES.iter().zip(contents).zip(&parts) {
         let written = std::fs::File::create(part).and_then(|mut f| {
@@ -233,13 +230,13 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
             f.sync_all()
         });
         if let Err(e) = written {
-            remove_parts();
+            undo();
             return Err(named(name, e));
         }
     }
     for (name, part) in EXPORT_FILES.iter().zip(&parts) {
         if let Err(e) = std::fs::rename(part, dir.join(name)) {
-            remove_parts();
+            undo();
             return Err(named(name, e));
         }
     }
@@ -260,14 +257,19 @@ fn create_dirs(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
             Ok(()) => made.push(level.to_path_buf()),
             Err(_) if level.is_dir() => {}
             Err(e) => {
-                for d in made.iter().rev() {
-                    let _ = std::fs::remove_dir(d);
-                }
+                remove_dirs(&made);
                 return Err(e);
             }
         }
     }
     Ok(made)
+}
+
+/// Removes the directories [`create_dirs`] made, innermost first; one that holds anything stays.
+fn remove_dirs(made: &[std::path::PathBuf]) {
+    for dir in made.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
+    }
 }
 
 #[cfg(test)]

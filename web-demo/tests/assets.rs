@@ -289,54 +289,53 @@ fn export_writes_the_page_module_and_model() {
 fn export_refuses_server_options() {
     let dir = std::env::temp_dir().join(format!("web-demo-export-opts-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let export = |before: &[&str]| {
+    let export = |before: &[&str], after: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_web-demo"))
             .args(before)
             .args(["export", dir.to_str().unwrap()])
+            .args(after)
             .output()
             .unwrap()
     };
-    for (args, says) in [
-        (&["--addr", "127.0.0.1:9"][..], "--addr is a server option"),
+    let none: &[&str] = &[];
+    for (before, after, says) in [
+        (
+            &["--addr", "127.0.0.1:9"][..],
+            none,
+            "--addr is a server option",
+        ),
         (
             &["--request-timeout", "5", "--max-connections", "3"][..],
+            none,
             "--request-timeout and --max-connections are server options",
         ),
-    ] {
-        let out = export(args);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?} export: {err}");
-        assert!(err.contains(says), "{args:?} export: {err}");
-        assert!(!dir.exists(), "{args:?} export wrote {}", dir.display());
-    }
-    // after the subcommand too, with the same explanation (not the parser's "unexpected
-    // argument"); an option that is nobody's is still the parser's error
-    let after = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_web-demo"))
-            .args(["export", dir.to_str().unwrap()])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    for (args, says) in [
-        (&["--addr", "127.0.0.1:9"][..], "--addr is a server option"),
+        // after the subcommand too, with the same explanation (not the parser's "unexpected
+        // argument"); an option that is nobody's is still the parser's error
         (
+            none,
+            &["--addr", "127.0.0.1:9"][..],
+            "--addr is a server option",
+        ),
+        (
+            none,
             &["--body-limit=2048"][..],
             "--body-limit is a server option",
         ),
         (
+            none,
             &["--no-such-option"][..],
             "unexpected argument '--no-such-option'",
         ),
     ] {
-        let out = after(args);
+        let out = export(before, after);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "export {args:?}: {err}");
-        assert!(err.contains(says), "export {args:?}: {err}");
-        assert!(!dir.exists(), "export {args:?} wrote {}", dir.display());
+        let args = [before, after].concat();
+        assert!(!out.status.success(), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert!(!dir.exists(), "{args:?} wrote {}", dir.display());
     }
     let model = root().join("models/mnist-mlp-i8.nnet");
-    let out = export(&["--model", model.to_str().unwrap()]);
+    let out = export(&["--model", model.to_str().unwrap()], none);
     assert!(
         out.status.success(),
         "{}",
