@@ -407,6 +407,27 @@ fn halt(msg: &str) -> ! {
     }
 }
 
+/// Shows a start-up failure on the whole screen (lit only if it got there), then stops with
+/// it on the log as [`halt`] does (the watchdog is not running yet), as the F429's `halt_with`.
+fn halt_with<DI, M, RST>(
+    msg: &str,
+    display: &mut mipidsi::Display<DI, M, RST>,
+    screen: &mut Tracked<'_>,
+    backlight: &mut impl OutputPin,
+) -> !
+where
+    DI: Interface,
+    M: Model<ColorFormat = Rgb565>,
+    Rgb565: mipidsi::interface::InterfacePixelFormat<DI::Word>,
+    RST: OutputPin,
+{
+    let Ok(()) = notice::draw_screen(notice::CANNOT_START, msg, screen);
+    if flush(display, screen).is_ok() {
+        let _ = backlight.set_high();
+    }
+    halt(msg)
+}
+
 /// Polls `poll` until it is ready, at most [`START_POLLS`] times [`START_POLL_CYCLES`] apart.
 fn within<T, E>(mut poll: impl FnMut() -> Result<T, E>) -> Option<T> {
     for _ in 0..START_POLLS {
@@ -624,21 +645,18 @@ fn main() -> ! {
     let fb: &'static mut Framebuffer = unsafe { &mut *addr_of_mut!(FRAMEBUFFER) };
     let mut screen = Tracked::new(fb);
     if !crystal {
-        let Ok(()) = notice::draw_screen(notice::CANNOT_START, notice::NO_CLOCK, &mut screen);
-        if flush(&mut display, &mut screen).is_ok() {
-            let _ = backlight.set_high();
-        }
-        halt(notice::NO_CLOCK);
+        halt_with(notice::NO_CLOCK, &mut display, &mut screen, &mut backlight);
     }
 
     // the network, borrowed from flash (the checksum is verified here); a
     // damaged one (a flash written halfway) is said on the screen too
     let Ok(mut net) = firmware::model::adapted() else {
-        let Ok(()) = notice::draw_screen(notice::CANNOT_START, notice::MODEL_INVALID, &mut screen);
-        if flush(&mut display, &mut screen).is_ok() {
-            let _ = backlight.set_high();
-        }
-        halt(notice::MODEL_INVALID);
+        halt_with(
+            notice::MODEL_INVALID,
+            &mut display,
+            &mut screen,
+            &mut backlight,
+        );
     };
     // and what it learned before the last reset
     let region = learned_flash();
