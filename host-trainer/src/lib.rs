@@ -69,6 +69,7 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     }
     let path = match destination(path)? {
         Destination::Through(path) => {
+            claim_stdout_if_same(&path);
             return std::fs::OpenOptions::new()
                 .append(true)
                 .open(&path)
@@ -86,9 +87,14 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     let dir = parent_dir(&path);
     create_dirs(dir)?;
     let part = dir.join(part_name(name));
+    // a file written over keeps its permissions (a private model stays private)
+    let permissions = std::fs::metadata(&path).ok().map(|m| m.permissions());
     let written = std::fs::File::create(&part)
         .and_then(|mut f| {
             f.write_all(bytes)?;
+            if let Some(p) = permissions {
+                f.set_permissions(p)?;
+            }
             f.sync_all()
         })
         .and_then(|()| std::fs::rename(&part, &path));
@@ -230,10 +236,52 @@ pub fn remove_created_dirs() {
 }
 
 /// Writes one line to stdout, as [`note`] does to stderr: a closed stdout
-/// (`| head`) loses the line, not the run.
+/// (`| head`) loses the line, not the run. Once stdout is one of the command's
+/// outputs ([`claim_stdout_if_same`]: `--out /dev/stdout`), the line goes to
+/// stderr instead, so that the output holds nothing else.
 pub fn tell(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
-    let _ = writeln!(std::io::stdout().lock(), "{line}");
+    if STDOUT_IS_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
+        note(line);
+    } else {
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
+}
+
+/// Whether stdout is one of the command's outputs ([`claim_stdout_if_same`]).
+static STDOUT_IS_OUTPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Notes that `path`, an output written into ([`Destination::Through`]), is the file
+/// stdout writes to (`/dev/stdout`, `/proc/self/fd/1`, or the file or pipe stdout is
+/// redirected to); from then on [`tell`] writes to stderr. Checked and written outputs
+/// call it ([`crate::train::check_output`], [`write_file`]).
+pub fn claim_stdout_if_same(path: &std::path::Path) {
+    if is_stdout(path) {
+        STDOUT_IS_OUTPUT.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Whether `path` is the file, pipe or device stdout writes to (the same device and inode).
+#[cfg(unix)]
+fn is_stdout(path: &std::path::Path) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    let Ok(out) = std::fs::metadata(path) else {
+        return false;
+    };
+    let stdout = std::io::stdout();
+    let Ok(fd) = stdout.as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    std::fs::File::from(fd)
+        .metadata()
+        .is_ok_and(|s| s.dev() == out.dev() && s.ino() == out.ino())
+}
+
+/// Whether `path` is what stdout writes to: the names that are, elsewhere.
+#[cfg(not(unix))]
+fn is_stdout(path: &std::path::Path) -> bool {
+    path == std::path::Path::new("/dev/stdout")
 }
 
 #[cfg(test)]

@@ -194,7 +194,7 @@ enum Cmd {
         /// Where to write the adapted model.
         #[arg(long)]
         out: PathBuf,
-        /// Passes over the drawings.
+        /// Passes over the drawings, 1..=1000.
         #[arg(long, default_value_t = adapt::DEFAULT_EPOCHS)]
         epochs: usize,
         /// Which weights learn.
@@ -203,12 +203,12 @@ enum Cmd {
         /// Seed of the order the drawings are taken in.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Learning rate (default: 0.02 for --layers output, where one correction on the board
-        /// uses 0.1 so that it fixes the drawing at once; 0.01 for --layers all).
+        /// Learning rate, in (0, 10] (default: 0.02 for --layers output, where one correction on
+        /// the board uses 0.1 so that it fixes the drawing at once; 0.01 for --layers all).
         #[arg(long, allow_negative_numbers = true)]
         lr: Option<f32>,
-        /// SGD steps per drawing (--layers output only) [default: 3, as one correction on the
-        /// board takes].
+        /// SGD steps per drawing, 1..=64 (--layers output only) [default: 3, as one correction
+        /// on the board takes].
         #[arg(long)]
         steps: Option<u32>,
         /// IDX directory whose test split measures the adapted model for its metadata
@@ -288,9 +288,9 @@ enum Cmd {
         /// Images in the batch (the first N test images; at most the split's size).
         #[arg(long, default_value_t = 10_000)]
         batch: usize,
-        /// Timed rounds (each after one untimed warm-up round); the median is reported.
-        #[arg(long, default_value_t = 15)]
-        rounds: usize,
+        /// Timed rounds, at least 1 (each after one untimed warm-up round); the median is reported.
+        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u16).range(1..))]
+        rounds: u16,
     },
     /// Write a PNG grid showing what `train --augment` makes of the first training images
     /// (each shown clean and in several augmented versions), to check the augmentation by eye.
@@ -298,12 +298,12 @@ enum Cmd {
         /// Directory with the IDX files (raw or .gz).
         #[arg(long, default_value = "data/mnist")]
         data: PathBuf,
-        /// How many training images (at most 100).
-        #[arg(long, default_value_t = 10)]
-        count: usize,
-        /// Augmented versions per image (epochs 0, 1, ...; at most 29).
-        #[arg(long, default_value_t = 9)]
-        versions: usize,
+        /// How many training images, 1..=100.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=100))]
+        count: u16,
+        /// Augmented versions per image (epochs 0, 1, ...), 1..=29.
+        #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u16).range(1..=29))]
+        versions: u16,
         /// Seed (as in `train --seed`).
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -343,6 +343,26 @@ enum Cmd {
 macro_rules! say {
     ($($t:tt)*) => {
         host_trainer::tell(format_args!($($t)*))
+    };
+}
+
+/// A mistake on the command line that the parser cannot see (options that do not go
+/// together, a number beyond what the data holds): exit status 2, as for the parser's own.
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Returns a [`Usage`] error, `format!`-style.
+macro_rules! usage {
+    ($($t:tt)*) => {
+        return Err(Usage(format!($($t)*)).into())
     };
 }
 
@@ -413,16 +433,23 @@ fn file_name(path: &Path) -> String {
 /// message is the user's answer, not a debugging aid), after the directories made for the
 /// outputs are removed where they are still empty. The exit status is 2 for a
 /// training setting out of range (the library's `Error::Setting`: epochs, batch size,
-/// threads, rates...), as for the parser's own errors, 1 for every other error.
+/// threads, rates...) and the other mistakes on the command line ([`Usage`]), as for the
+/// parser's own errors, 1 for every other error.
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             host_trainer::remove_created_dirs();
             host_trainer::note(format_args!("error: {e:#}"));
-            match e.downcast_ref::<host_trainer::Error>() {
-                Some(host_trainer::Error::Setting { .. }) => std::process::ExitCode::from(2),
-                _ => std::process::ExitCode::FAILURE,
+            let usage = e.downcast_ref::<Usage>().is_some()
+                || matches!(
+                    e.downcast_ref::<host_trainer::Error>(),
+                    Some(host_trainer::Error::Setting { .. })
+                );
+            if usage {
+                std::process::ExitCode::from(2)
+            } else {
+                std::process::ExitCode::FAILURE
             }
         }
     }
@@ -668,7 +695,7 @@ fn run() -> Result<()> {
             quiet,
         } => {
             if layers == LayersArg::All && steps.is_some() {
-                bail!(
+                usage!(
                     "--steps is for --layers output; --layers all takes one SGD step per drawing"
                 );
             }
@@ -739,7 +766,11 @@ fn run() -> Result<()> {
         Cmd::Quantize { model, out, data } => {
             let out = out.unwrap_or_else(|| int8_name(&model));
             train::check_output(&out, "--out", "model file")?;
-            let data_files = idx::split_inputs(&data, Split::Test);
+            // the training split too: not read here, but no less MNIST's for that
+            let data_files: Vec<PathBuf> = [Split::Test, Split::Train]
+                .into_iter()
+                .flat_map(|split| idx::split_inputs(&data, split))
+                .collect();
             let mut inputs = vec![("--model", model.as_path())];
             inputs.extend(data_files.iter().map(|p| ("a --data file", p.as_path())));
             train::check_not_input(&out, "--out", &inputs)?;
@@ -789,7 +820,16 @@ fn run() -> Result<()> {
             }
             if let Some(out) = sheet {
                 predict::write_sheet(&answers, &file, &out)?;
-                say!("wrote {}", out.display());
+                if answers.len() > predict::MAX_SHEET {
+                    say!(
+                        "wrote {} (the first {} of the {} drawings)",
+                        out.display(),
+                        predict::MAX_SHEET,
+                        answers.len()
+                    );
+                } else {
+                    say!("wrote {}", out.display());
+                }
             }
         }
         Cmd::Bench {
@@ -865,14 +905,12 @@ fn run() -> Result<()> {
         } => {
             let test = idx::load(&data, Split::Test)?;
             if batch == 0 || batch > test.len() {
-                anyhow::bail!(
+                usage!(
                     "--batch {batch}: choose 1 to {} (the test split's images)",
                     test.len()
                 );
             }
-            if rounds == 0 {
-                anyhow::bail!("--rounds 0: at least one timed round");
-            }
+            let rounds = usize::from(rounds);
             let images: Vec<nnet_core::Image> = (0..batch).map(|i| *test.image(i)).collect();
             // every model is read and checked before anything is timed
             let mut loaded = Vec::with_capacity(models.len());
@@ -913,9 +951,7 @@ fn run() -> Result<()> {
             seed,
             out,
         } => {
-            if !(1..=100).contains(&count) || !(1..=29).contains(&versions) {
-                anyhow::bail!("--count must be in 1..=100 and --versions in 1..=29 (got {count} and {versions})");
-            }
+            let (count, versions) = (usize::from(count), usize::from(versions));
             host_trainer::plot::Canvas::check_path(&out, "--out")?;
             let train = idx::load(&data, Split::Train)?.head(count);
             let aug = host_trainer::augment::Augmenter::new(&train, AugmentConfig::default(), seed);
@@ -947,7 +983,7 @@ fn run() -> Result<()> {
         } => {
             let defaults = inkset::InksetArgs::default();
             if no_fonts && training_file.is_some() {
-                bail!("--training-file has nothing to write with --no-fonts (the training digits come from the fonts)");
+                usage!("--training-file has nothing to write with --no-fonts (the training digits come from the fonts)");
             }
             let training_file = training_file.unwrap_or_else(|| {
                 if out_dir == defaults.out_dir {
@@ -970,15 +1006,25 @@ fn run() -> Result<()> {
                     training_file.display()
                 );
             }
+            let test_sets = [
+                inkset::HERSHEY_FILE,
+                inkset::MNIST_FILE,
+                host_trainer::styleset::STYLES_FILE,
+                host_trainer::fontset::FONTS_FILE,
+            ];
             if !no_fonts {
+                // a test set's name is a test set's, wherever it is (the repository's
+                // tests/data/ink beside a trial --out-dir): never the training digits'
+                let name = training_file.file_name().and_then(|n| n.to_str());
+                if let Some(name) = name.filter(|n| test_sets.contains(n)) {
+                    usage!(
+                        "{}: --training-file has the name of a test set ({name}); training \
+                         digits written there would be taken for that set: choose another name",
+                        training_file.display()
+                    );
+                }
                 // the training digits go beside the test sets, never over one of them or the MNIST files read
-                let sets = [
-                    inkset::HERSHEY_FILE,
-                    inkset::MNIST_FILE,
-                    host_trainer::styleset::STYLES_FILE,
-                    host_trainer::fontset::FONTS_FILE,
-                ]
-                .map(|name| out_dir.join(name));
+                let sets = test_sets.map(|name| out_dir.join(name));
                 let mut inputs: Vec<(&str, &Path)> = sets
                     .iter()
                     .map(|p| ("a test set make-inkset writes", p.as_path()))
@@ -1000,9 +1046,19 @@ fn run() -> Result<()> {
                 sets.push(host_trainer::fontset::FONTS_FILE);
                 train::check_output(&training_file, "--training-file", "training digits file")?;
             }
-            for name in sets {
-                train::check_output(&out_dir.join(name), "--out-dir", "ink set")?;
+            let set_paths: Vec<PathBuf> = sets.iter().map(|name| out_dir.join(name)).collect();
+            for path in &set_paths {
+                train::check_output(path, "--out-dir", "ink set")?;
             }
+            // and no check made a directory where one of them goes (--training-file is --out-dir)
+            let mut outputs: Vec<(&str, &Path)> = set_paths
+                .iter()
+                .map(|p| ("--out-dir", p.as_path()))
+                .collect();
+            if !no_fonts {
+                outputs.push(("--training-file", &training_file));
+            }
+            train::check_outputs_apart(&outputs)?;
             let args = inkset::InksetArgs {
                 out_dir,
                 mnist_dir,

@@ -400,6 +400,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         let mut inputs = inputs.clone();
         inputs.push(("--out", cfg.out.as_path()));
         check_not_input(log, "--log-json", &inputs)?;
+        check_outputs_apart(&[("--out", &cfg.out), ("--log-json", log)])?;
     }
     let ink = cfg
         .ink
@@ -757,9 +758,32 @@ pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a file output that the directories made for the others turned into a directory
+/// (`--out o/run --log-json o/run/log.json`: the log's check makes `o/run`, where the model
+/// was to go). Called once every output is checked, before the work, which would otherwise
+/// end with a file it cannot write. `outputs` are each output's option and path.
+pub fn check_outputs_apart(outputs: &[(&str, &Path)]) -> Result<()> {
+    for (option, out) in outputs {
+        if out.is_dir() {
+            let inside = outputs
+                .iter()
+                .find(|(_, other)| other != out && other.starts_with(out));
+            let by = inside.map_or(String::new(), |(other_option, other)| {
+                format!(" ({other_option} {} goes in it)", other.display())
+            });
+            return Err(Error::Config(format!(
+                "{}: {option} names a file to write, but another output needs it as a directory{by}",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// An output written into ([`crate::Destination::Through`]): it must be there
 /// (nothing is made in `/dev` or `/proc`), and a pipe must have a reader.
 fn check_through(out: &Path) -> Result<()> {
+    crate::claim_stdout_if_same(out);
     let meta = std::fs::metadata(out).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Config(format!(
             "{}: not there, and nothing is made under /dev or /proc (it is written into)",
@@ -832,15 +856,25 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// A file path with its directory resolved (links followed, `..` gone) where
-/// that directory exists, else made absolute as written.
+/// A file path with its directory resolved: absolute, the part of it that exists with its
+/// links followed, the rest (directories not made yet, so no links) with `.` and `..` taken
+/// as written (`sets/../early/x` is `early/x` when `early` is not there yet).
 fn resolved(p: &Path) -> Option<std::path::PathBuf> {
-    let dir = crate::parent_dir(p);
-    let dir = dir
-        .canonicalize()
-        .or_else(|_| std::path::absolute(dir))
-        .ok()?;
-    Some(dir.join(p.file_name()?))
+    use std::path::Component;
+    let dir = std::path::absolute(crate::parent_dir(p)).ok()?;
+    let (mut at, rest) = dir
+        .ancestors()
+        .find_map(|a| Some((a.canonicalize().ok()?, dir.strip_prefix(a).ok()?)))?;
+    for part in rest.components() {
+        match part {
+            Component::ParentDir => {
+                at.pop();
+            }
+            Component::Normal(name) => at.push(name),
+            _ => {}
+        }
+    }
+    Some(at.join(p.file_name()?))
 }
 
 /// Largest accepted learning rate: far above any that trains (the shipped

@@ -425,7 +425,10 @@ fn bench_inference_times_every_network_and_refuses_bad_batches() {
     ];
     let out = ok(&[&args[..], &["--batch", "30", "--rounds", "1"]].concat());
     let e = err(&[&args[..], &["--batch", "5", "--rounds", "0"]].concat());
-    assert!(e.contains("--rounds 0: at least one timed round"), "{e}");
+    assert!(
+        e.contains("'0' for '--rounds <ROUNDS>': 0 is not in 1.."),
+        "{e}"
+    );
     let lines: Vec<&str> = out
         .lines()
         .filter(|l| l.contains(": one image: "))
@@ -623,6 +626,71 @@ fn mistakes_on_the_command_line_are_named() {
         let o = run(&[&train[..], &extra].concat());
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {o:?}");
     }
+    // and so are the other mistakes on the command line, in every command
+    let ink = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/ink/styles.jsonl"
+    );
+    let preview = d.join("preview.png");
+    let preview = preview.to_str().unwrap();
+    let usage: [(&[&str], &str); 7] = [
+        (
+            &["bench-inference", "--data", data, "--batch", "0"],
+            "--batch 0",
+        ),
+        (
+            &["bench-inference", "--data", data, "--batch", "26"],
+            "--batch 26",
+        ),
+        (
+            &["bench-inference", "--data", data, "--rounds", "0"],
+            "--rounds",
+        ),
+        (
+            &[
+                "augment-preview",
+                "--data",
+                data,
+                "--out",
+                preview,
+                "--count",
+                "0",
+            ],
+            "--count",
+        ),
+        (
+            &[
+                "augment-preview",
+                "--data",
+                data,
+                "--out",
+                preview,
+                "--versions",
+                "30",
+            ],
+            "--versions",
+        ),
+        (
+            &[
+                "adapt", "--model", m, "--ink", ink, "--out", out, "--layers", "all", "--steps",
+                "3",
+            ],
+            "--steps is for --layers output",
+        ),
+        (
+            &["make-inkset", "--no-fonts", "--training-file", out],
+            "--no-fonts",
+        ),
+    ];
+    for (args, says) in usage {
+        let o = run(args);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.code() == Some(2) && e.contains(says),
+            "{args:?}: {o:?}"
+        );
+    }
+    assert!(!Path::new(preview).exists());
     let e = err(&[
         "evaluate",
         "--model",
@@ -850,19 +918,28 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
         assert!(is_model(&d.join(file)), "{file} was not written");
     }
 
-    // a link to this process's standard output (a pipe here): the model comes out there
+    // a link to this process's standard output (a pipe here): the model comes out there,
+    // alone (the command's own lines go to stderr), the bytes it writes into a file
     // (a link in the scratch directory: a failure replaces it, never a system file)
+    let written = std::fs::read(d.join("real/new.nnet")).unwrap();
     let piped = d.join("stdout.nnet");
     symlink("/dev/fd/1", &piped).unwrap();
-    let o = quantize(&piped);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for out in [piped.as_path(), Path::new("/dev/stdout")] {
+        let o = quantize(out);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{e}");
+        assert!(
+            o.stdout == written,
+            "{out:?}: not the model alone on stdout"
+        );
+        assert!(
+            e.contains("int8 test accuracy") && e.contains("wrote "),
+            "{e}"
+        );
+    }
     assert!(
         piped.is_symlink(),
         "the link to the standard output was replaced"
-    );
-    assert!(
-        o.stdout.windows(4).any(|w| w == b"NNET"),
-        "no model on the standard output"
     );
 
     // the same through a relative link that climbs to /proc/self/fd/1 from here: it is
@@ -874,9 +951,19 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(climbing.is_symlink(), "the climbing link was replaced");
     assert!(
-        o.stdout.windows(4).any(|w| w == b"NNET"),
-        "no model on the standard output through the climbing link"
+        o.stdout == written,
+        "not the model alone on the standard output through the climbing link"
     );
+
+    // a file written over keeps its permissions
+    use std::os::unix::fs::PermissionsExt;
+    let private = d.join("private.nnet");
+    std::fs::write(&private, b"an earlier file").unwrap();
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(quantize(&private).status.success());
+    assert_eq!(std::fs::read(&private).unwrap(), written);
+    let mode = std::fs::metadata(&private).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
 
     // two outputs linked to one device are fine, and no training curve is made beside them
     let (null1, null2) = (d.join("null1.nnet"), d.join("null2.json"));
@@ -1037,6 +1124,7 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
 /// `make-inkset --out-dir DIR` writes every set, the training digits of
 /// other fonts included, into DIR (not into the repository's
 /// host-trainer/data), and a bad output is refused before anything is written.
+#[cfg(unix)]
 #[test]
 fn make_inkset_elsewhere_leaves_the_repository_alone() {
     let d = common::tmpdir("inkset-out");
@@ -1060,15 +1148,32 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
     // nor over one of the test sets, or the MNIST files it reads
     let (mnist_images, _) =
         host_trainer::idx::find_split(&mnist, host_trainer::idx::Split::Test).unwrap();
+    std::fs::create_dir(d.join("sets-elsewhere")).unwrap();
+    std::os::unix::fs::symlink(
+        "../early/hershey.jsonl",
+        d.join("sets-elsewhere/train.jsonl"),
+    )
+    .unwrap();
     for (training_file, says) in [
         (
-            "early/hershey.jsonl",
+            "sets-elsewhere/train.jsonl",
             "the same file as a test set make-inkset writes",
+        ),
+        // a test set's name, in --out-dir or anywhere else (the repository's sets)
+        (
+            "early/hershey.jsonl",
+            "has the name of a test set (hershey.jsonl)",
+        ),
+        (
+            "sets-elsewhere/styles.jsonl",
+            "has the name of a test set (styles.jsonl)",
         ),
         (
             mnist_images.to_str().unwrap(),
             "the same file as the MNIST test images",
         ),
+        // the directory the sets go to
+        ("early", "another output needs it as a directory"),
     ] {
         let o = make(&["--out-dir", "early", "--training-file", training_file]);
         let e = String::from_utf8_lossy(&o.stderr);
@@ -1169,17 +1274,46 @@ fn outputs_are_checked_in_every_command_before_the_work() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(Path::new(&fits).is_file());
 
-    // the --data files quantize and adapt read are not outputs
-    let labels = at("t10k-labels-idx1-ubyte");
-    let before = std::fs::read(&labels).unwrap();
-    for o in [adapt(&labels, data), quantize(&labels, data)] {
-        let e = String::from_utf8_lossy(&o.stderr);
-        assert!(
-            !o.status.success() && e.contains("names the same file as a --data file"),
-            "{e}"
-        );
+    // the --data files quantize and adapt read are not outputs, nor the training split's
+    // they leave alone
+    for labels in [at("t10k-labels-idx1-ubyte"), at("train-labels-idx1-ubyte")] {
+        let before = std::fs::read(&labels).unwrap();
+        for o in [adapt(&labels, data), quantize(&labels, data)] {
+            let e = String::from_utf8_lossy(&o.stderr);
+            assert!(
+                !o.status.success() && e.contains("names the same file as a --data file"),
+                "{labels}: {e}"
+            );
+        }
+        assert_eq!(std::fs::read(&labels).unwrap(), before);
     }
-    assert_eq!(std::fs::read(&labels).unwrap(), before);
+
+    // an output that another's directory would take the place of: refused before the work
+    let o = run(&[
+        "train",
+        "--data",
+        data,
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--out",
+        &at("run"),
+        "--log-json",
+        &at("run/log.json"),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && e.contains(
+                "--out names a file to write, but another output needs it as a directory"
+            )
+            && e.contains("--log-json"),
+        "{e}"
+    );
+    assert!(o.stdout.is_empty(), "it trained first");
+    assert!(!d.join("run").exists(), "the log's directory is left");
 
     // adapt without MNIST says the accuracy is not measured
     let o = adapt(&at("adapted.nnet"), &at("no-such-data"));
@@ -1269,6 +1403,13 @@ fn the_json_log_is_written_with_the_model() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(text.lines().all(|l| l.starts_with("{\"epoch\":")), "{text}");
+    // to stdout: the log's lines alone, the command's own lines on stderr
+    let o = run(&args(&model, "/dev/stdout").each_ref().map(String::as_str));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(text.lines().all(|l| l.starts_with("{\"epoch\":")), "{text}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrote "));
     // to a stdout nothing reads: a warning, and the model is written
     std::fs::remove_file(&model).unwrap();
     let (reader, writer) = std::io::pipe().unwrap();
