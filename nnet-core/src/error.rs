@@ -53,7 +53,8 @@ pub enum Error {
     /// [`SCALE_LIMIT`](crate::quant::SCALE_LIMIT) or more: beyond that a
     /// logit could overflow on a valid image.
     WeightTooLarge,
-    /// A quantisation scale in an int8 model is zero or negative.
+    /// A quantisation scale in an int8 model is zero, negative or subnormal
+    /// (below `f32::MIN_POSITIVE`).
     BadScale,
     /// The weights are not 4-byte aligned in memory, so a zero-copy view is impossible.
     Misaligned,
@@ -95,7 +96,9 @@ impl fmt::Display for Error {
             Error::WrongWeightType => f.write_str("model weight type is not the one expected"),
             Error::NonFiniteWeight => f.write_str("model contains NaN or infinite weights"),
             Error::WeightTooLarge => f.write_str("model has a weight of magnitude 1e30 or more"),
-            Error::BadScale => f.write_str("model has a zero or negative int8 weight scale"),
+            Error::BadScale => {
+                f.write_str("model has an int8 weight scale that is zero, negative or subnormal")
+            }
             Error::Misaligned => f.write_str("model bytes are not 4-byte aligned"),
             Error::Encode => f.write_str("could not encode model file"),
             Error::BadLabel(l) => write!(f, "label {l} is not a digit 0..=9"),

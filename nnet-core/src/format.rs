@@ -21,9 +21,9 @@
 //!
 //! | section | count | type | content |
 //! | --- | --- | --- | --- |
-//! | `s1` | `H` | f32 | per-row scale of `w1`: `w1[j][i] ≈ s1[j] * w1q[i][j]`, `> 0` |
+//! | `s1` | `H` | f32 | per-row scale of `w1`: `w1[j][i] ≈ s1[j] * w1q[i][j]`, `≥ f32::MIN_POSITIVE` |
 //! | `b1` | `H` | f32 | hidden biases (unquantised) |
-//! | `s2` | 10 | f32 | per-row scale of `w2`: `w2[k][j] ≈ s2[k] * w2q[k][j]`, `> 0` |
+//! | `s2` | 10 | f32 | per-row scale of `w2`: `w2[k][j] ≈ s2[k] * w2q[k][j]`, `≥ f32::MIN_POSITIVE` |
 //! | `b2` | 10 | f32 | output biases (unquantised) |
 //! | `w1q` | `784*H` | i8 | hidden weights, **input-major** (transposed): byte `i*H + j` connects input pixel `i` to hidden unit `j`, so the weights of one pixel are contiguous and the forward pass can skip blank pixels |
 //! | `w2q` | `10*H` | i8 | output weights, row-major: byte `k*H + j` connects hidden `j` to output `k` |
@@ -38,7 +38,8 @@
 //! as `&[f32]` without copying. Loading checks everything and never panics:
 //! magic, version, header, shape, exact length, checksum, and weights that
 //! are finite and below [`WEIGHT_LIMIT`] (1e30) in magnitude (for int8
-//! the biases, and the scales, every one `> 0` and below
+//! the biases, and the scales, every one positive and normal (at least
+//! `f32::MIN_POSITIVE`) and below
 //! [`SCALE_LIMIT`]), so no logit of a valid image
 //! can overflow.
 use serde::{Deserialize, Serialize};
@@ -208,7 +209,8 @@ impl<'a> ModelView<'a> {
             let v = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
             if is_scale(i) {
                 check_param(v, SCALE_LIMIT)?;
-                if v <= 0.0 {
+                // positive and normal, as `QuantMlp::from_slices` takes them
+                if v < f32::MIN_POSITIVE {
                     return Err(Error::BadScale);
                 }
             } else {

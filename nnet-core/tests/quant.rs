@@ -183,9 +183,19 @@ fn int8_file_rejections() {
     }
     assert_eq!(parse(&put(b1_1, -WEIGHT_LIMIT)), Err(Error::WeightTooLarge));
     for at in [s1_0, s2_0] {
-        for v in [0.0, -0.0, -1.0, -f32::MIN_POSITIVE] {
+        // a subnormal scale too: the constructor refuses it, so the reader does
+        let subnormal = f32::from_bits(1);
+        for v in [
+            0.0,
+            -0.0,
+            -1.0,
+            -f32::MIN_POSITIVE,
+            subnormal,
+            below(f32::MIN_POSITIVE),
+        ] {
             assert_eq!(parse(&put(at, v)), Err(Error::BadScale), "{v} at {at}");
         }
+        assert_eq!(parse(&put(at, f32::MIN_POSITIVE)), Ok(()), "{at}");
     }
     // a zero or negative bias is fine
     assert_eq!(parse(&put(b1_1, -3.0)), Ok(()));
