@@ -194,9 +194,10 @@ export async function waitEngine(page) {
   return page.evaluate(() => ({ engine: document.documentElement.dataset.engine, mode: document.documentElement.dataset.mode }));
 }
 
-// a probability as the page must show it: a tenth of a percent, "99.9" at most
+// a probability as the page must show it: a tenth of a percent, "99.9" at most, rounded in
+// the core's f32 steps (nnet_core::model::percent_tenths)
 export function percentShown(v) {
-  const tenths = Math.min(Math.round(v * 1000), 999);
+  const tenths = Math.min(Math.trunc(Math.fround(Math.fround(Math.fround(v) * 1000) + 0.5)), 999);
   return Math.floor(tenths / 10) + "." + (tenths % 10);
 }
 

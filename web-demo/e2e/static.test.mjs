@@ -38,6 +38,27 @@ test("the exported page runs fully in the browser from a plain static file serve
       watchPage(page, problems, url);
       await page.goto(url + "/");
       assert.deepEqual(await waitEngine(page), { engine: "browser", mode: "static" });
+      // the page rounds a percentage as the core does (the board's screen), near every tenth
+      // and at the ends: 81 floats around each k + 0.5 tenths, checked against the module's
+      // percent_tenths
+      const differ = await page.evaluate(() => {
+        const { percent, engine } = window.nnetDemo;
+        const f = new Float32Array(1), bits = new Uint32Array(f.buffer), out = [];
+        let checked = 0;
+        const check = (v) => {
+          checked++;
+          const want = (engine().percentTenths(v) / 10).toFixed(1), got = percent(v);
+          if (got !== want) out.push([v, got, want]);
+        };
+        for (let k = 0; k <= 1000; k++) {
+          f[0] = (k + 0.5) / 1000;
+          const b = bits[0];
+          for (let d = -40; d <= 40; d++) { bits[0] = b + d; check(f[0]); }
+        }
+        [0, -0, 1, -1, 2, NaN, Infinity, -Infinity, 1e-45, 0.0104999998584].forEach(check);
+        return { checked, out: out.slice(0, 5), count: out.length };
+      });
+      assert.equal(differ.count, 0, `${differ.count} of ${differ.checked} differ from the core: ${JSON.stringify(differ.out)}`);
       const info = await page.locator("#model-info").textContent();
       assert.match(info, /int8 weights/);
       assert.match(info, /Static page without a server/);

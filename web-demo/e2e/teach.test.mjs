@@ -161,6 +161,13 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   await other.getByRole("button", { name: `It is a ${SIX}` }).click();
   await page.waitForFunction((n) => document.documentElement.dataset.corrections === String(n), taught + 1);
   assert.match(await page.locator("#teach-status").textContent(), /^Updated from another tab/);
+  // what another tab keeps that cannot be used: this tab keeps its own corrections, and keeps them
+  await other.evaluate((k) => localStorage.setItem(k, "garbage["), key);
+  await page.getByText(/^Another tab kept corrections/).waitFor();
+  assert.equal(await page.locator("#teach-status").textContent(),
+    `Another tab kept corrections that cannot be used (it is not a record of corrections); this tab's ${taught + 1} corrections are kept instead.`);
+  assert.equal(await corrections(page), taught + 1);
+  assert.equal(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).corrections, key), taught + 1);
   await other.close();
 
   // reset asks first: dismissed, nothing is forgotten
@@ -192,17 +199,24 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   await page.reload();
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.equal(await page.locator("#teach-status").textContent(),
-    "Your saved corrections could not be used (output layer larger than the module's buffer); using the shipped model.");
+    "Your saved corrections could not be used (output layer larger than the module's buffer); they are dropped, and the shipped model answers.");
   assert.equal(await corrections(page), 0);
+  // and removed: the next visit says nothing of them
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), key), null, "the unusable record is removed");
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.doesNotMatch(await page.locator("#teach-status").textContent(), /could not be used/);
   assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, wrong, "the shipped model answers");
-  // so is one whose count of corrections is not a count
-  for (const count of [-1, 0, 2.5, "3", 2 ** 32 + 1]) {
-    await page.evaluate(([k, n]) => localStorage.setItem(k, JSON.stringify({ corrections: n, layer: "AAAA" })), [key, count]);
+  // so is one whose count of corrections is not a count, and one that is no record
+  const damaged = [-1, 0, 2.5, "3", 2 ** 32 + 1].map((n) => [JSON.stringify({ corrections: n, layer: "AAAA" }), "its count of corrections is damaged"]);
+  for (const [value, why] of [...damaged, ["garbage[", "it is not a record of corrections"], ["7", "it is not a record of corrections"]]) {
+    await page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, value]);
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
     assert.equal(await page.locator("#teach-status").textContent(),
-      "Your saved corrections could not be used (its count of corrections is damaged); using the shipped model.", String(count));
+      "Your saved corrections could not be used (" + why + "); they are dropped, and the shipped model answers.", value);
     assert.equal(await corrections(page), 0);
+    assert.equal(await page.evaluate((k) => localStorage.getItem(k), key), null, value);
   }
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();

@@ -123,6 +123,48 @@ test("mouse: digits drawn large, small in a corner and off-centre are recognised
   await context.close();
 });
 
+test("saved drawings the page cannot read are set aside, never written over; only the page's lines are downloaded; a Save in storage that other data fills says what still works", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  const save = async (digit) => {
+    await page.keyboard.press("Escape");
+    await drawMouse(page, place(DIGITS[digit], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+    await waitFinal(page);
+    await page.getByText(String(digit), { exact: true }).and(page.locator(".labels label")).click();
+    await page.locator("#save").click();
+    return page.locator("#save-status").textContent();
+  };
+  // not a list at all: set aside whole before the first save
+  await page.evaluate(() => localStorage.setItem("nnet-ink-v1", "garbage["));
+  const said = await save(7);
+  assert.match(said, /^Saved a 7\. 1 drawing kept in this browser\. The earlier saved drawings could not be read: they are set aside as nnet-ink-v1-unreadable/);
+  assert.equal(await page.evaluate(() => localStorage.getItem("nnet-ink-v1-unreadable")), "garbage[");
+  const mine = await page.evaluate(() => JSON.parse(localStorage.getItem("nnet-ink-v1")));
+  assert.equal(mine.length, 1);
+  // a list with things in it that are no lines: the lines are kept, the rest set aside, and
+  // Download gives the lines alone
+  const odd = JSON.stringify([mine[0], 5, { x: 1 }, null]);
+  await page.evaluate((v) => localStorage.setItem("nnet-ink-v1", v), odd);
+  assert.match(await save(1), /^Saved a 1\. 2 drawings kept in this browser\. The earlier saved drawings could not be read/);
+  assert.equal(await page.evaluate(() => localStorage.getItem("nnet-ink-v1-unreadable")), odd);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#download").click()]);
+  const lines = readFileSync(await download.path(), "utf8").trim().split("\n");
+  assert.deepEqual(lines.map((l) => JSON.parse(l).label), [7, 1], "the page's lines alone");
+  // storage full with nothing of the page's saved: no advice to download or forget what is not there
+  await page.evaluate(() => {
+    localStorage.removeItem("nnet-ink-v1");
+    Storage.prototype.setItem = () => { throw new DOMException("full", "QuotaExceededError"); };
+  });
+  await page.reload();
+  await page.evaluate(() => {
+    Storage.prototype.setItem = () => { throw new DOMException("full", "QuotaExceededError"); };
+  });
+  assert.equal(await save(3),
+    "Could not save: this browser's storage for the page is full. Other data of this site fills it: use Copy line instead.");
+  assert.equal(await page.locator("#download").isDisabled(), true);
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
+
 test("past the ink buffer the page says the drawing is full, without script errors; a stroke that leaves the pad ends at its edge; each drawing is labelled afresh for saving", async () => {
   const { context, page, problems } = await openPage(browser, DESKTOP, base);
   const r = await padRect(page);

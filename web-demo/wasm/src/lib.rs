@@ -23,6 +23,7 @@
 //! | `input28() -> *mut f32` | the 28x28 input of the last prediction; write it and call `predict_input()` to classify an image directly |
 //! | `probabilities() -> *const f32` | the 10 probabilities of the last prediction |
 //! | `error_message() -> *const u8`, `error_len() -> usize` | UTF-8 text of the last [`ERROR`] |
+//! | `percent_tenths(p) -> u32` | probability `p` in tenths of a percent, as the board shows it (`nnet_core::model::percent_tenths`) |
 //! | `adapt(label) -> i32` | learns that the last input is `label` (`nnet_core::adapt`, [`AdaptConfig::DEFAULT`]), makes the adapted network the model file (`model_bytes()`), and answers for the last input again |
 //! | `corrections() -> u32` | corrections in the model since the file was loaded with `model_load` |
 //! | `layer_export() -> usize`, `layer_bytes() -> *mut u8` | the output layer of the model as bytes (see [`layer_export`]) |
@@ -380,6 +381,14 @@ pub extern "C" fn error_message() -> *const u8 {
 #[no_mangle]
 pub extern "C" fn error_len() -> usize {
     state().message_len
+}
+
+/// A probability in tenths of a percent as the board's screen shows it
+/// ([`nnet_core::model::percent_tenths`]: rounded to the nearest, at most 999), so that
+/// the page can check its own rounding against the core's.
+#[no_mangle]
+pub extern "C" fn percent_tenths(p: f32) -> u32 {
+    u32::from(nnet_core::model::percent_tenths(p))
 }
 
 /// Classifies `image` (or reports no digit) and keeps input and probabilities.
