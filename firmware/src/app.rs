@@ -215,6 +215,34 @@ impl<N: Classifier> App<N> {
         changed
     }
 
+    /// Processes a poll whose touch read failed (a controller or bus fault): it counts as
+    /// not pressed, as in [`App::touch`], but a key or Clear held is let go without acting
+    /// first, so that the pen-up a fault looks like never teaches or forgets (the pen must
+    /// come back onto the key or button, and Clear be held afresh). Ink is lifted as usual.
+    /// Returns true when the frame must be redrawn.
+    pub fn touch_lost(&mut self) -> bool {
+        let let_go = match self.gesture {
+            Gesture::Key { digit, armed: true } => {
+                self.gesture = Gesture::Key {
+                    digit,
+                    armed: false,
+                };
+                self.screen.canvas = true;
+                true
+            }
+            Gesture::Clearing { armed, held } if armed || held > 0 => {
+                self.gesture = Gesture::Clearing {
+                    armed: false,
+                    held: 0,
+                };
+                self.screen.panel = true;
+                true
+            }
+            _ => false,
+        };
+        self.touch(None) || let_go
+    }
+
     /// Processes one already-filtered touch event. Returns true when the frame
     /// must be redrawn.
     pub fn handle(&mut self, event: TouchEvent) -> bool {
@@ -1019,6 +1047,54 @@ pub(crate) mod tests {
         for _ in 0..app.touch_config().release_polls.max(1) {
             app.touch(None);
         }
+    }
+
+    #[test]
+    fn a_touch_fault_lets_go_of_a_key_or_clear_without_acting() {
+        // a key held when the reads fail: nothing taught, the keypad stays
+        let mut app = drawn(0);
+        let label = (app.prediction().unwrap().digit + 5) % 10;
+        script::tap(&mut app, DIGIT_BOX.center());
+        let key = ui::key_rect(label).center();
+        app.touch(Some(key));
+        app.touch(Some(key));
+        assert_eq!(
+            app.view().teach,
+            Teach::Keypad {
+                pressed: Some(label)
+            }
+        );
+        for _ in 0..3 {
+            app.touch_lost();
+        }
+        assert_eq!(app.corrections(), 0);
+        assert!(app.is_teaching(), "still choosing");
+        assert_eq!(app.view().teach, Teach::Keypad { pressed: None });
+        // Clear held long enough to forget when the reads fail: nothing forgotten or cleared
+        let mut app = taught(drawn(0), 4);
+        script::play(&mut app, &script::DIGIT_SCRIPTS[1]);
+        for _ in 0..FORGET_POLLS + 10 {
+            app.touch(Some(CLEAR_BUTTON.center()));
+        }
+        assert!(app.view().forget);
+        for _ in 0..3 {
+            app.touch_lost();
+        }
+        assert!(!app.view().forget && !app.view().clear_pressed);
+        assert_eq!((app.forgets(), app.corrections()), (0, 1));
+        assert!(!app.ink().is_empty());
+        // one failed read in a hold lets go too: held on, the press does nothing
+        hold_clear(&mut app, 1);
+        for _ in 0..FORGET_POLLS / 2 {
+            app.touch(Some(CLEAR_BUTTON.center()));
+        }
+        app.touch_lost();
+        hold_clear(&mut app, FORGET_POLLS * 2);
+        assert_eq!((app.forgets(), app.corrections()), (0, 1));
+        assert!(!app.ink().is_empty(), "nor cleared");
+        // a press afresh forgets
+        hold_clear(&mut app, FORGET_POLLS + 5);
+        assert_eq!(app.forgets(), 1);
     }
 
     #[test]

@@ -285,6 +285,9 @@ pub struct Store {
     /// still hold the record with that number, and it must not win over the
     /// new save at the next start.
     last: Option<u32>,
+    /// The slot whose last erase, write or check failed in this run, if any: with no good
+    /// record to keep, a save tries the other first (the flash there may be worn out).
+    failed: Option<usize>,
 }
 
 impl Store {
@@ -297,6 +300,7 @@ impl Store {
             hidden,
             slots: [Slot::Erased; 2],
             last: None,
+            failed: None,
         };
         for slot in 0..2 {
             store.slots[slot] = store.scan(flash, slot);
@@ -402,7 +406,9 @@ impl Store {
 
     /// Saves `net`'s learned values as the newest record, with `corrections`
     /// learned in all: erases the slot that does not hold the newest good
-    /// record, writes, and reads it back. The record is numbered one after
+    /// record (with no good record, a damaged one first: the first save ends
+    /// the damage [`Store::damaged`] reports, unless that slot failed to erase
+    /// or write in this run), writes, and reads it back. The record is numbered one after
     /// the newest sequence number this store has seen in a slot or used (also
     /// after a forget, whose erase may have failed and left an old record).
     pub fn save<F: NorFlash, N: Remember>(
@@ -415,7 +421,36 @@ impl Store {
             return Err(SaveError::Region);
         }
         self.region.check(flash, self.hidden)?;
-        let slot = self.newest().map_or(0, |s| 1 - s);
+        let slot = match self.newest() {
+            Some(newest) => 1 - newest,
+            // no good record to keep: a damaged slot first (the save ends the damage the
+            // board reports), then one that did not fail in this run
+            None => {
+                let damaged =
+                    |s: usize| matches!(self.slots[s], Slot::Unusable(p) if p.is_damage());
+                let ok = |s: usize| self.failed != Some(s);
+                (0..2)
+                    .find(|&s| damaged(s) && ok(s))
+                    .or((0..2).find(|&s| ok(s)))
+                    .unwrap_or(0)
+            }
+        };
+        let saved = self.save_into(flash, net, corrections, slot);
+        self.failed = match saved {
+            Ok(_) => self.failed.filter(|&s| s != slot),
+            Err(_) => Some(slot),
+        };
+        saved
+    }
+
+    /// [`Store::save`] into `slot`.
+    fn save_into<F: NorFlash, N: Remember>(
+        &mut self,
+        flash: &mut F,
+        net: &N,
+        corrections: u32,
+        slot: usize,
+    ) -> Result<Saved, SaveError> {
         let sequence = self.last.map_or(1, |last| last.wrapping_add(1));
         // used, whatever happens: a later save never reuses it
         self.note(sequence);
@@ -465,6 +500,7 @@ impl Store {
         for slot in [1 - newest, newest] {
             let start = self.region.slot(slot);
             self.slots[slot] = Slot::Unusable(Problem::Checksum);
+            self.failed = Some(slot);
             flash
                 .erase(start, start + self.region.slot_len)
                 .map_err(|e| SaveError::Flash(e.kind()))?;
@@ -472,6 +508,7 @@ impl Store {
             if self.slots[slot] != Slot::Erased {
                 return Err(SaveError::Verify(self.slots[slot]));
             }
+            self.failed = self.failed.filter(|&s| s != slot);
         }
         Ok(())
     }
@@ -962,6 +999,28 @@ mod tests {
             // and the next save goes to the damaged slot, not over the good one
             assert_eq!(store.save(&mut flash, &second, 2).unwrap().slot, 1);
         }
+    }
+
+    #[test]
+    fn with_no_good_record_the_first_save_takes_the_damaged_slot() {
+        let (clean, _, second) = two_saves();
+        let slot1 = (REGION.start + REGION.slot_len) as usize;
+        let mut flash = clean.clone();
+        // slot 0 erased, slot 1 damaged (a forget cut short, say)
+        let slot0 = REGION.start as usize;
+        flash.bytes[slot0..slot0 + REGION.slot_len as usize].fill(0xff);
+        flash.bytes[slot1 + HEADER + 7] ^= 0x10;
+        let mut store = open(&mut flash);
+        assert_eq!(
+            store.slots(),
+            [Slot::Erased, Slot::Unusable(Problem::Checksum)]
+        );
+        assert!(store.damaged());
+        // the first save goes over the damage, and the next start finds none
+        assert_eq!(store.save(&mut flash, &second, 2).unwrap().slot, 1);
+        let store = open(&mut flash);
+        assert!(!store.damaged(), "{:?}", store.slots());
+        assert_eq!(store.slots()[0], Slot::Erased);
     }
 
     /// The flash after two saves (slot 0: one correction, slot 1: two).

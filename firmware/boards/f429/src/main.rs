@@ -619,6 +619,8 @@ fn main() -> ! {
     loop {
         watchdog.feed();
         let mut sample = None;
+        // a failed read: a key or Clear held is let go without acting (App::touch_lost)
+        let mut lost = false;
         let mut repaint = false;
         port = match port {
             TouchPort::Up {
@@ -631,6 +633,7 @@ fn main() -> ! {
                 }
                 Err(e) => {
                     // a failed read counts as "not touched": the filter lifts the pen cleanly
+                    lost = true;
                     let failures = failures.saturating_add(1);
                     if matches!(e, stmpe811::Error::I2c(CheckedError::I2c(_))) {
                         end_transfer(rcc.clocks.hclk().raw());
@@ -670,7 +673,12 @@ fn main() -> ! {
                 since: since + 1,
             },
         };
-        if app.touch(sample) || repaint {
+        let changed = if lost {
+            app.touch_lost()
+        } else {
+            app.touch(sample)
+        };
+        if changed || repaint {
             let Ok(()) = app.draw_update(&mut lcd);
         }
         // each new answer (the same digit drawn twice is two), and a Clear

@@ -719,13 +719,20 @@ fn main() -> ! {
     loop {
         watchdog.feed();
         // the pen counts as down when the pen interrupt line is low AND the
-        // pressure reading agrees; a bus error reads as "not touched"
+        // pressure reading agrees; a bus error reads as "not touched", and a key or
+        // Clear held is let go without acting (App::touch_lost)
         let pen_irq = tp_irq.is_low().unwrap_or(false);
-        let sample = match touch.read() {
-            Ok(Some(raw)) if pen_irq => Some(raw.to_screen(&xpt2046::RESTOUCH_28)),
-            _ => None,
+        let (sample, lost) = match touch.read() {
+            Ok(Some(raw)) if pen_irq => (Some(raw.to_screen(&xpt2046::RESTOUCH_28)), false),
+            Ok(_) => (None, false),
+            Err(_) => (None, true),
         };
-        if app.touch(sample) {
+        let changed = if lost {
+            app.touch_lost()
+        } else {
+            app.touch(sample)
+        };
+        if changed {
             let Ok(()) = app.draw_update(&mut screen);
             show(&mut display, &mut screen, &mut app);
             if sample.is_none() && report(&app, &mut answers, &mut corrections) {
