@@ -87,14 +87,24 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     let dir = parent_dir(&path);
     create_dirs(dir)?;
     let part = dir.join(part_name(name));
-    // a file written over keeps its permissions (a private model stays private)
+    // a file written over keeps its permissions (a private model stays private, also while
+    // it is written: the temporary file is made with them); a file system that takes no
+    // permissions (vfat, say) still gets the file
     let permissions = std::fs::metadata(&path).ok().map(|m| m.permissions());
-    let written = std::fs::File::create(&part)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if let Some(p) = &permissions {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(p.mode() & 0o777);
+    }
+    let written = options
+        .open(&part)
         .and_then(|mut f| {
-            f.write_all(bytes)?;
             if let Some(p) = permissions {
-                f.set_permissions(p)?;
+                let _ = f.set_permissions(p);
             }
+            f.write_all(bytes)?;
             f.sync_all()
         })
         .and_then(|()| std::fs::rename(&part, &path));
@@ -261,7 +271,8 @@ pub fn claim_stdout_if_same(path: &std::path::Path) {
     }
 }
 
-/// Whether `path` is the file, pipe or device stdout writes to (the same device and inode).
+/// Whether `path` is the file, pipe or device stdout writes to (the same device and inode),
+/// `/dev/null` aside: an output thrown away beside a stdout thrown away leaves nothing to mix.
 #[cfg(unix)]
 fn is_stdout(path: &std::path::Path) -> bool {
     use std::os::fd::AsFd;
@@ -269,13 +280,18 @@ fn is_stdout(path: &std::path::Path) -> bool {
     let Ok(out) = std::fs::metadata(path) else {
         return false;
     };
+    let same =
+        |a: &std::fs::Metadata, b: &std::fs::Metadata| a.dev() == b.dev() && a.ino() == b.ino();
+    if std::fs::metadata("/dev/null").is_ok_and(|null| same(&null, &out)) {
+        return false;
+    }
     let stdout = std::io::stdout();
     let Ok(fd) = stdout.as_fd().try_clone_to_owned() else {
         return false;
     };
     std::fs::File::from(fd)
         .metadata()
-        .is_ok_and(|s| s.dev() == out.dev() && s.ino() == out.ino())
+        .is_ok_and(|s| same(&s, &out))
 }
 
 /// Whether `path` is what stdout writes to: the names that are, elsewhere.

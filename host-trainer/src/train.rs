@@ -857,8 +857,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// A file path with its directory resolved: absolute, the part of it that exists with its
-/// links followed, the rest (directories not made yet, so no links) with `.` and `..` taken
-/// as written (`sets/../early/x` is `early/x` when `early` is not there yet).
+/// links followed, and each step after that taken as the system takes it: `..` out of a
+/// directory not made yet back to its parent, then links followed again wherever the path
+/// comes back to what exists (`sets/../early/x` is `early/x` when `sets` is not there yet, and
+/// `new/../link/x` the file `link` leads to).
 fn resolved(p: &Path) -> Option<std::path::PathBuf> {
     use std::path::Component;
     let dir = std::path::absolute(crate::parent_dir(p)).ok()?;
@@ -870,7 +872,12 @@ fn resolved(p: &Path) -> Option<std::path::PathBuf> {
             Component::ParentDir => {
                 at.pop();
             }
-            Component::Normal(name) => at.push(name),
+            Component::Normal(name) => {
+                at.push(name);
+                if let Ok(real) = at.canonicalize() {
+                    at = real;
+                }
+            }
             _ => {}
         }
     }

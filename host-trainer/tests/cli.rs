@@ -955,6 +955,23 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
         "not the model alone on the standard output through the climbing link"
     );
 
+    // stdout thrown away and an output thrown away: the command's lines stay on stdout
+    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args([
+            "quantize",
+            "--model",
+            shipped,
+            "--data",
+            data,
+            "--out",
+            "/dev/null",
+        ])
+        .stdout(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success() && !e.contains("wrote"), "{e}");
+
     // a file written over keeps its permissions
     use std::os::unix::fs::PermissionsExt;
     let private = d.join("private.nnet");
@@ -1149,6 +1166,9 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
     let (mnist_images, _) =
         host_trainer::idx::find_split(&mnist, host_trainer::idx::Split::Test).unwrap();
     std::fs::create_dir(d.join("sets-elsewhere")).unwrap();
+    std::os::unix::fs::symlink(&mnist, d.join("mnist-link")).unwrap();
+    let mnist_through_link =
+        Path::new("not-yet/../mnist-link").join(mnist_images.file_name().unwrap());
     std::os::unix::fs::symlink(
         "../early/hershey.jsonl",
         d.join("sets-elsewhere/train.jsonl"),
@@ -1170,6 +1190,11 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
         ),
         (
             mnist_images.to_str().unwrap(),
+            "the same file as the MNIST test images",
+        ),
+        // through a directory not made yet and back out to a link to them
+        (
+            mnist_through_link.to_str().unwrap(),
             "the same file as the MNIST test images",
         ),
         // the directory the sets go to
