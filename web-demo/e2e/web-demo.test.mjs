@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   startServer, launch, OUT, DESKTOP, PHONE, DIGITS, place, densify, padRect, drawMouse, drawTouch, shown,
-  waitFinal, assertRecognised, assertEmpty, openPage, tabThrough,
+  waitFinal, waitEngine, assertRecognised, assertEmpty, openPage, tabThrough,
 } from "./lib.mjs";
 
 let server, base, browser;
@@ -136,7 +136,8 @@ test("saved drawings the page cannot read are set aside, never written over; onl
   // not a list at all: set aside whole before the first save
   await page.evaluate(() => localStorage.setItem("nnet-ink-v1", "garbage["));
   const said = await save(7);
-  assert.match(said, /^Saved a 7\. 1 drawing kept in this browser\. The earlier saved drawings could not be read: they are set aside as nnet-ink-v1-unreadable/);
+  assert.equal(said, "Saved a 7. 1 drawing kept in this browser. Part of what was saved before could not be read: " +
+    "it is set aside as nnet-ink-v1-unreadable in this site's storage.");
   assert.equal(await page.evaluate(() => localStorage.getItem("nnet-ink-v1-unreadable")), "garbage[");
   const mine = await page.evaluate(() => JSON.parse(localStorage.getItem("nnet-ink-v1")));
   assert.equal(mine.length, 1);
@@ -144,16 +145,23 @@ test("saved drawings the page cannot read are set aside, never written over; onl
   // Download gives the lines alone
   const odd = JSON.stringify([mine[0], 5, { x: 1 }, null]);
   await page.evaluate((v) => localStorage.setItem("nnet-ink-v1", v), odd);
-  assert.match(await save(1), /^Saved a 1\. 2 drawings kept in this browser\. The earlier saved drawings could not be read/);
-  assert.equal(await page.evaluate(() => localStorage.getItem("nnet-ink-v1-unreadable")), odd);
+  assert.match(await save(1), /^Saved a 1\. 2 drawings kept in this browser\. Part of what was saved before could not be read: it is set aside as nnet-ink-v1-unreadable-2 /);
+  // beside the first, not over it
+  assert.deepEqual(await page.evaluate(() => [localStorage.getItem("nnet-ink-v1-unreadable"), localStorage.getItem("nnet-ink-v1-unreadable-2")]),
+    ["garbage[", odd]);
   const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#download").click()]);
   const lines = readFileSync(await download.path(), "utf8").trim().split("\n");
   assert.deepEqual(lines.map((l) => JSON.parse(l).label), [7, 1], "the page's lines alone");
-  // storage full with nothing of the page's saved: no advice to download or forget what is not there
+  // no room to set an unreadable list aside: nothing saved, nothing lost
   await page.evaluate(() => {
-    localStorage.removeItem("nnet-ink-v1");
+    localStorage.setItem("nnet-ink-v1", "junk");
     Storage.prototype.setItem = () => { throw new DOMException("full", "QuotaExceededError"); };
   });
+  assert.equal(await save(2), "Could not save: part of what is saved in this browser cannot be read (nnet-ink-v1 in this " +
+    "site's storage), and there is no room to set it aside.");
+  assert.equal(await page.evaluate(() => localStorage.getItem("nnet-ink-v1")), "junk");
+  // storage full with nothing of the page's saved: no advice to download or forget what is not there
+  await page.evaluate(() => localStorage.removeItem("nnet-ink-v1"));
   await page.reload();
   await page.evaluate(() => {
     Storage.prototype.setItem = () => { throw new DOMException("full", "QuotaExceededError"); };
@@ -161,6 +169,18 @@ test("saved drawings the page cannot read are set aside, never written over; onl
   assert.equal(await save(3),
     "Could not save: this browser's storage for the page is full. Other data of this site fills it: use Copy line instead.");
   assert.equal(await page.locator("#download").isDisabled(), true);
+  // Forget forgets the drawings, and sets aside what is no drawing
+  const withOdd = JSON.stringify([mine[0], 7]);
+  await page.reload();
+  await page.evaluate((v) => localStorage.setItem("nnet-ink-v1", v), withOdd);
+  await page.reload();
+  await waitEngine(page);
+  await page.waitForFunction(() => !document.getElementById("forget").disabled);
+  page.once("dialog", (d) => d.accept());
+  await page.locator("#forget").click();
+  await page.getByText("Saved drawings forgotten.").waitFor();
+  assert.deepEqual(await page.evaluate(() => [localStorage.getItem("nnet-ink-v1"), localStorage.getItem("nnet-ink-v1-unreadable-3")]),
+    ["[]", withOdd]);
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });
