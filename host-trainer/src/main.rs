@@ -436,6 +436,13 @@ fn file_name(path: &Path) -> String {
 /// threads, rates...) and the other mistakes on the command line ([`Usage`]), as for the
 /// parser's own errors, 1 for every other error.
 fn main() -> std::process::ExitCode {
+    // SAFETY: SIG_IGN for SIGXFSZ, set before any other thread exists; no handler runs. A
+    // write past the file-size limit (`ulimit -f`) is then the error EFBIG, which the command
+    // reports and undoes (the earlier file stays, no partial one), not the signal that ends it
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -443,15 +443,19 @@ fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError>
             bad.valid_up_to()
         )));
     }
+    // IgnoredAny checks the grammar only: a body it accepts is well-formed
+    // JSON (numbers like 1e999 included, whose values are out of range)
+    let grammar = || serde_json::from_slice::<serde::de::IgnoredAny>(bytes);
+    // every request is an object: serde would read an array as a struct's fields in order
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(match grammar() {
+            Ok(_) => ApiError::unprocessable("invalid request: the body must be a JSON object"),
+            Err(syntax) => malformed(&clip(&syntax.to_string())),
+        });
+    }
     serde_json::from_slice(bytes).map_err(|e| {
         let e = clip(&e.to_string());
-        // IgnoredAny checks the grammar only: a body it accepts is well-formed
-        // JSON (numbers like 1e999 included, whose values are out of range)
-        match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
-            // every request is an object (serde would read an array as a struct's fields)
-            Ok(_) if bytes.trim_ascii_start().first() != Some(&b'{') => {
-                ApiError::unprocessable("invalid request: the body must be a JSON object")
-            }
+        match grammar() {
             Ok(_) => ApiError::unprocessable(format!("invalid request: {e}")),
             Err(syntax) => malformed(&clip(&syntax.to_string())),
         }

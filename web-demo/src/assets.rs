@@ -191,11 +191,14 @@ pub fn static_index_html() -> String {
 /// files of these names are replaced; nothing else in `dir` is touched.
 ///
 /// All or nothing: the three files are written beside their places first
-/// (hidden `.NAME.PID.part` files), and only when all three are there whole
-/// are they renamed into place. A write that fails (a full disk, a size
-/// limit, a directory where a file goes) leaves `dir` as it was, the model
-/// file `--model` read from it included, and removes the directories it made
-/// for it; a link in the way is replaced, never written through.
+/// (hidden `.NAME.PID.part` files, made new: whatever has that name, a link
+/// included, is removed first, never written through), and only when all
+/// three are there whole are the files there moved aside (`.NAME.PID.old`)
+/// and the new ones renamed into place. A step that fails (a full disk, a
+/// size limit, a directory where a file goes, a file that may not be moved)
+/// leaves `dir` as it was, the model file `--model` read from it included,
+/// and removes the directories it made for it; a link in the way is
+/// replaced, never written through.
 pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
     use std::io::Write;
     if dir.exists() && !dir.is_dir() {
@@ -216,7 +219,9 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
     }
     let page = static_index_html();
     let contents: [&[u8]; 3] = [page.as_bytes(), WASM, model.file()];
-    let parts = EXPORT_FILES.map(|name| dir.join(format!(".{name}.{}.part", std::process::id())));
+    let pid = std::process::id();
+    let parts = EXPORT_FILES.map(|name| dir.join(format!(".{name}.{pid}.part")));
+    let olds = EXPORT_FILES.map(|name| dir.join(format!(".{name}.{pid}.old")));
     // after a failure: the partial files, then the directories made
     let undo = || {
         for part in &parts {
@@ -225,7 +230,7 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
         remove_dirs(&made);
     };
     for ((name, bytes), part) in EXPORT_FILES.iter().zip(contents).zip(&parts) {
-        let written = std::fs::File::create(part).and_then(|mut f| {
+        let written = create_new(part).and_then(|mut f| {
             f.write_all(bytes)?;
             f.sync_all()
         });
@@ -234,13 +239,60 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
             return Err(named(name, e));
         }
     }
-    for (name, part) in EXPORT_FILES.iter().zip(&parts) {
-        if let Err(e) = std::fs::rename(part, dir.join(name)) {
+    // the files there are moved aside first, then the new ones put in place: a step that
+    // fails puts back what was there (the directory as it was), not half of the new site
+    let mut aside = Vec::new();
+    let mut placed = Vec::new();
+    let put_back = |aside: &[usize], placed: &[usize]| {
+        for &i in placed {
+            let _ = std::fs::remove_file(dir.join(EXPORT_FILES[i]));
+        }
+        for &i in aside {
+            let _ = std::fs::rename(&olds[i], dir.join(EXPORT_FILES[i]));
+        }
+    };
+    for (i, name) in EXPORT_FILES.iter().enumerate() {
+        let target = dir.join(name);
+        if std::fs::symlink_metadata(&target).is_err() {
+            continue;
+        }
+        if let Err(e) = std::fs::rename(&target, &olds[i]) {
+            put_back(&aside, &placed);
             undo();
             return Err(named(name, e));
         }
+        aside.push(i);
+    }
+    for (i, (name, part)) in EXPORT_FILES.iter().zip(&parts).enumerate() {
+        if let Err(e) = std::fs::rename(part, dir.join(name)) {
+            put_back(&aside, &placed);
+            undo();
+            return Err(named(name, e));
+        }
+        placed.push(i);
+    }
+    for i in aside {
+        let _ = std::fs::remove_file(&olds[i]);
     }
     Ok(())
+}
+
+/// Creates `path` as a new file: whatever is at its name (a file left by a run that was
+/// killed, or a link someone put there) is removed first, never written through.
+fn create_new(path: &Path) -> std::io::Result<std::fs::File> {
+    let open = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(path)?;
+            open()
+        }
+        other => other,
+    }
 }
 
 /// Creates `dir` and its missing parents, one level at a time from the outermost, and returns

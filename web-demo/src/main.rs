@@ -120,6 +120,7 @@ fn server_option_after_export(command: &Command, e: &clap::Error) -> Option<Stri
 }
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     let command = Args::command();
     let matches = match command.clone().try_get_matches() {
         Ok(matches) => matches,
@@ -192,13 +193,46 @@ fn run(args: Args) -> Result<()> {
                 .map_or("unknown".into(), |a| format!("{:.2}%", a * 100.0)),
         );
         println!("web-demo listening on http://{addr}");
-        web_demo::serve_with_shutdown(listener, state, async {
-            // if the signal handler cannot be installed, run until killed
-            if tokio::signal::ctrl_c().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        })
-        .await
-        .context("server failed")
+        web_demo::serve_with_shutdown(listener, state, stop_signal())
+            .await
+            .context("server failed")
     })
+}
+
+/// Ends when the server is asked to stop: Ctrl-C (SIGINT), or SIGTERM, which service
+/// managers and `docker stop` send. A handler that cannot be installed leaves that signal's
+/// default (the process ends at once); with neither, the server runs until killed.
+async fn stop_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
+
+/// A write past the file-size limit (`ulimit -f`) is then the error `EFBIG`, which `export`
+/// reports and undoes, instead of the signal that ends the process and leaves its partial
+/// files behind.
+fn ignore_file_size_signal() {
+    // SAFETY: SIG_IGN for SIGXFSZ, set before any other thread exists; no handler runs
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }

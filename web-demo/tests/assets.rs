@@ -217,15 +217,15 @@ fn export_writes_the_page_module_and_model() {
     assert!(!other.join("index.html").exists() && !other.join("nnet.wasm").exists());
 
     // a write that fails leaves the directory as it was: here over its own model file,
-    // the --model it reads (the shell ignores SIGXFSZ, so a write past `ulimit -f`, in
-    // 512-byte blocks, fails instead of killing the process)
+    // the --model it reads (a write past `ulimit -f`, in 512-byte blocks, fails with EFBIG:
+    // web-demo ignores SIGXFSZ, which would otherwise end it with its partial files left)
     let exported = dir.join("model.nnet");
     let before: Vec<Vec<u8>> = EXPORT_FILES.iter().map(|n| read(n)).collect();
     std::fs::write(dir.join("index.html"), b"an earlier page").unwrap();
     let limited = |args: &[&str]| {
         Command::new("sh")
             .arg("-c")
-            .arg("trap '' XFSZ; ulimit -f 200; exec \"$0\" \"$@\"")
+            .arg("ulimit -f 200; exec \"$0\" \"$@\"")
             .arg(env!("CARGO_BIN_EXE_web-demo"))
             .args(args)
             .output()
@@ -275,6 +275,64 @@ fn export_writes_the_page_module_and_model() {
     assert_eq!(
         read("index.html"),
         web_demo::assets::static_index_html().as_bytes()
+    );
+    // nor is one at the name of a file it writes first
+    let victim = dir.join("victim.txt");
+    std::fs::write(&victim, b"not the page").unwrap();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("ln -s \"$2\" \"$1/.index.html.$$.part\" && exec \"$0\" export \"$1\"")
+        .arg(env!("CARGO_BIN_EXE_web-demo"))
+        .args([&dir, &victim])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read(&victim).unwrap(), b"not the page");
+    assert!(!dir.join("index.html").is_symlink());
+    // a file there that may not be moved (immutable, where the file system and the user
+    // can make it so): nothing replaced, not even the files before it
+    std::fs::write(dir.join("index.html"), b"an earlier page").unwrap();
+    let there: Vec<Vec<u8>> = EXPORT_FILES.iter().map(|n| read(n)).collect();
+    let immutable = |flag: &str| {
+        Command::new("chattr")
+            .args([flag, dir.join("model.nnet").to_str().unwrap()])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if immutable("+i") {
+        let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+            .args(["export", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(immutable("-i"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && err.contains("model.nnet"), "{err}");
+        for (name, was) in EXPORT_FILES.iter().zip(&there) {
+            assert!(read(name) == *was, "{name} replaced");
+        }
+    } else {
+        eprintln!("chattr +i is not available here: the immutable case is not tried");
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "elsewhere.html",
+            "index.html",
+            "model.nnet",
+            "nnet.wasm",
+            "other",
+            "victim.txt"
+        ],
+        "nothing left beside them"
     );
     refused(
         &[dir.to_str().unwrap(), "--model", "/nonexistent.nnet"],

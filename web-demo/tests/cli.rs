@@ -97,3 +97,67 @@ fn bad_model_files_are_refused_at_start() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Ctrl-C (SIGINT) and SIGTERM (what service managers and `docker stop` send) both stop the
+/// server the same way: a request under way when the signal comes is answered, and the
+/// process ends with success.
+#[cfg(unix)]
+#[test]
+fn sigint_and_sigterm_let_an_open_request_finish() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::time::{Duration, Instant};
+    for signal in ["INT", "TERM"] {
+        let mut child = web_demo()
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+        // half a request, the signal, then the rest of it
+        let body =
+            r#"{"width": 280, "height": 280, "strokes": [[[100, 50], [150, 60], [160, 200]]]}"#;
+        let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+        conn.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            conn,
+            "POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+            body.len(),
+            &body[..10]
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let sent = Command::new("kill")
+            .args(["-s", signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        std::thread::sleep(Duration::from_millis(300));
+        // (a server that died of the signal has closed the connection: the write may fail)
+        let _ = conn.write_all(&body.as_bytes()[10..]);
+        let mut answer = Vec::new();
+        let _ = conn.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "SIG{signal}: {answer:?}"
+        );
+        let start = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("SIG{signal}: the server did not stop");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "SIG{signal}: {status:?}");
+    }
+}

@@ -541,6 +541,19 @@ async fn every_class_of_bad_input_is_a_json_error() {
             422,
             "huge pixel",
         ),
+        // an array with the fields in order is no request either (serde would take it)
+        (
+            "/api/predict",
+            "[280, 280, [[[100, 50], [150, 60], [160, 200]]], null]".to_string(),
+            422,
+            "ink as an array",
+        ),
+        (
+            "/estimate",
+            json!([zeros(784)]).to_string(),
+            422,
+            "estimate as an array",
+        ),
         (
             "/estimate",
             json!({"input": zeros(783)}).to_string(),
