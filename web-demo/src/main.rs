@@ -169,6 +169,7 @@ fn run(args: Args) -> Result<()> {
         request_timeout: seconds("request-timeout", args.request_timeout)?,
         max_connections: args.max_connections,
     };
+    open_files_for(limits.max_connections);
     let mut state = AppState::new(model);
     state.limits = limits;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -235,4 +236,51 @@ fn ignore_file_size_signal() {
     unsafe {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
+}
+
+/// Files the server holds open besides its connections (the listener, the runtime's own,
+/// the standard streams), with room to spare.
+const OTHER_FILES: usize = 64;
+
+/// Raises the soft limit on open files (`ulimit -n`, often 1024) towards what
+/// `max_connections` connections need, as far as the hard limit allows; when that is not
+/// enough it says so: connections past the limit wait in the kernel's queue until others
+/// close, as past `--max-connections`.
+fn open_files_for(max_connections: usize) {
+    #[cfg(unix)]
+    {
+        use libc::rlim_t;
+        let want =
+            rlim_t::try_from(max_connections.saturating_add(OTHER_FILES)).unwrap_or(rlim_t::MAX);
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit writes the struct it is given, which lives for the call
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+            return;
+        }
+        if limit.rlim_cur >= want {
+            return;
+        }
+        let raised = libc::rlimit {
+            rlim_cur: want.min(limit.rlim_max),
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit reads the struct it is given, which lives for the call
+        let now = if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            raised.rlim_cur
+        } else {
+            limit.rlim_cur
+        };
+        if now < want {
+            let room = usize::try_from(now).map_or(0, |n| n.saturating_sub(OTHER_FILES));
+            eprintln!(
+                "web-demo: warning: at most {now} open files (ulimit -n): about {room} connections \
+                 at once, not --max-connections {max_connections}; more wait until others close"
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = max_connections;
 }

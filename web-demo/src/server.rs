@@ -51,6 +51,8 @@ pub async fn serve_with_shutdown(
         // still gets its answer
         .half_close(true);
     tokio::pin!(shutdown);
+    // failed accepts in a row: the first is logged, the rest only counted until one succeeds
+    let mut failing: u64 = 0;
     loop {
         let permit = tokio::select! {
             p = slots.clone().acquire_owned() => match p {
@@ -61,10 +63,20 @@ pub async fn serve_with_shutdown(
         };
         let stream = tokio::select! {
             r = listener.accept() => match r {
-                Ok((stream, _peer)) => stream,
+                Ok((stream, _peer)) => {
+                    if failing > 1 {
+                        eprintln!("web-demo: accepting again, after {failing} failed accepts");
+                    }
+                    failing = 0;
+                    stream
+                }
                 Err(e) => {
-                    // e.g. out of file descriptors: back off instead of spinning
-                    eprintln!("web-demo: accept failed: {e}");
+                    // e.g. out of file descriptors: back off instead of spinning, and say
+                    // so once, not every 50 ms (the waiting clients stay in the kernel's queue)
+                    if failing == 0 {
+                        eprintln!("web-demo: accept failed: {e} (retrying every 50 ms)");
+                    }
+                    failing = failing.saturating_add(1);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

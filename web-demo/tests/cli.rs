@@ -161,3 +161,54 @@ fn sigint_and_sigterm_let_an_open_request_finish() {
         assert!(status.success(), "SIG{signal}: {status:?}");
     }
 }
+
+/// Out of file descriptors (`ulimit -n` below what the connections need, the hard limit too):
+/// the server warns at start, says once that accepts fail while they do (not every 50 ms),
+/// once that it accepts again, and then answers.
+#[cfg(unix)]
+#[test]
+fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::time::Duration;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 40 && exec \"$0\" --addr 127.0.0.1:0")
+        .arg(env!("CARGO_BIN_EXE_web-demo"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    // more connections than descriptors, held for a second (20 retries of the accept)
+    let held: Vec<_> = (0..60)
+        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_secs(1));
+    drop(held);
+    std::thread::sleep(Duration::from_millis(500));
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = conn.read_to_string(&mut answer);
+    let sent = Command::new("kill")
+        .args(["-s", "INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}\n{err}");
+    assert!(
+        err.contains("warning: at most 40 open files (ulimit -n)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("accept failed").count(), 1, "{err}");
+    assert_eq!(err.matches("accepting again").count(), 1, "{err}");
+}
