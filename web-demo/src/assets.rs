@@ -310,7 +310,14 @@ fn create_dirs(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
             Err(_) if level.is_dir() => {}
             Err(e) => {
                 remove_dirs(&made);
-                return Err(e);
+                // a file in the way: said so (the system only says "File exists")
+                return Err(match dir.ancestors().find(|a| a.is_file()) {
+                    Some(file) => std::io::Error::new(
+                        std::io::ErrorKind::NotADirectory,
+                        format!("{} is a file, not a directory", file.display()),
+                    ),
+                    None => e,
+                });
             }
         }
     }

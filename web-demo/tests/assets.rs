@@ -202,7 +202,14 @@ fn export_writes_the_page_module_and_model() {
     };
     // a directory that cannot be made, and a bad model, are clear errors
     let blocked = dir.join("index.html").join("sub");
-    refused(&[blocked.to_str().unwrap()], "cannot write the static page");
+    refused(
+        &[blocked.to_str().unwrap()],
+        &format!(
+            "cannot write the static page into {}: {} is a file, not a directory",
+            blocked.display(),
+            dir.join("index.html").display()
+        ),
+    );
     // a file where the directory should be is named as such
     let file = dir.join("index.html");
     refused(
