@@ -91,8 +91,13 @@ pub fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     // it is written: the temporary file is made with them); a file system that takes no
     // permissions (vfat, say) still gets the file
     let permissions = std::fs::metadata(&path).ok().map(|m| m.permissions());
+    // made new: whatever has the temporary file's name (a file left by a run that was
+    // killed, a link someone put there) is removed first, never written through
+    if std::fs::symlink_metadata(&part).is_ok() {
+        std::fs::remove_file(&part).map_err(|e| Error::io(&part, e))?;
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     if let Some(p) = &permissions {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};

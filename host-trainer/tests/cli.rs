@@ -955,6 +955,20 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
         "not the model alone on the standard output through the climbing link"
     );
 
+    // a link at the name of the temporary file: removed, not written through
+    let victim = d.join("victim.txt");
+    std::fs::write(&victim, b"not a model").unwrap();
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("ln -s \"$2\" \"$1/.via-part.nnet.$$.part\" && exec \"$0\" quantize --model \"$3\" --data \"$1\" --out \"$1/via-part.nnet\"")
+        .arg(env!("CARGO_BIN_EXE_host-trainer"))
+        .args([d.as_path(), &victim, Path::new(shipped)])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&victim).unwrap(), b"not a model");
+    assert_eq!(std::fs::read(d.join("via-part.nnet")).unwrap(), written);
+
     // stdout thrown away and an output thrown away: the command's lines stay on stdout
     let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
         .args([
@@ -1426,6 +1440,17 @@ fn the_json_log_is_written_with_the_model() {
         .output()
         .unwrap();
     assert!(!o.status.success());
+    // an error it reports (not the signal a file-size limit sends), and no partial file
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("File too large"), "{e}");
+    assert!(
+        !std::fs::read_dir(&d).unwrap().any(|f| f
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".part")),
+        "partial files left"
+    );
     assert_eq!(std::fs::read_to_string(&log).unwrap(), "an earlier log\n");
     assert_eq!(std::fs::read_to_string(&keep).unwrap(), "an earlier model");
     // written: one line per epoch

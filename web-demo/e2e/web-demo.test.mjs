@@ -158,7 +158,7 @@ test("saved drawings the page cannot read are set aside, never written over; onl
     Storage.prototype.setItem = () => { throw new DOMException("full", "QuotaExceededError"); };
   });
   assert.equal(await save(2), "Could not save: part of what is saved in this browser cannot be read (nnet-ink-v1 in this " +
-    "site's storage), and there is no room to set it aside.");
+    "site's storage), and it cannot be set aside.");
   assert.equal(await page.evaluate(() => localStorage.getItem("nnet-ink-v1")), "junk");
   // storage full with nothing of the page's saved: no advice to download or forget what is not there
   await page.evaluate(() => localStorage.removeItem("nnet-ink-v1"));
@@ -181,6 +181,23 @@ test("saved drawings the page cannot read are set aside, never written over; onl
   await page.getByText("Saved drawings forgotten.").waitFor();
   assert.deepEqual(await page.evaluate(() => [localStorage.getItem("nnet-ink-v1"), localStorage.getItem("nnet-ink-v1-unreadable-3")]),
     ["[]", withOdd]);
+  // and when it cannot set it aside, it forgets nothing
+  await page.evaluate((v) => localStorage.setItem("nnet-ink-v1", v), JSON.stringify([mine[0], 8]));
+  await page.reload();
+  await waitEngine(page);
+  await page.waitForFunction(() => !document.getElementById("forget").disabled);
+  // (storage nearly full: room for a short list, none for the copy)
+  await page.evaluate(() => {
+    const set = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (k, v) {
+      if (k.startsWith("nnet-ink-v1-unreadable")) throw new DOMException("full", "QuotaExceededError");
+      return set.call(this, k, v);
+    };
+  });
+  page.once("dialog", (d) => d.accept());
+  await page.locator("#forget").click();
+  await page.getByText(/^Could not forget the saved drawings: part of what is saved/).waitFor();
+  assert.equal(await page.evaluate(() => localStorage.getItem("nnet-ink-v1")), JSON.stringify([mine[0], 8]));
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });

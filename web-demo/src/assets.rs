@@ -193,8 +193,9 @@ pub fn static_index_html() -> String {
 /// All or nothing: the three files are written beside their places first
 /// (hidden `.NAME.PID.part` files, made new: whatever has that name, a link
 /// included, is removed first, never written through), and only when all
-/// three are there whole are the files there moved aside (`.NAME.PID.old`)
-/// and the new ones renamed into place. A step that fails (a full disk, a
+/// three are there whole are the files there kept aside (`.NAME.PID.old`, a
+/// second link to each, so that none is missing while a static server reads
+/// the directory) and the new ones renamed over them. A step that fails (a full disk, a
 /// size limit, a directory where a file goes, a file that may not be moved)
 /// leaves `dir` as it was, the model file `--model` read from it included,
 /// and removes the directories it made for it; a link in the way is
@@ -236,19 +237,35 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
         });
         if let Err(e) = written {
             undo();
-            return Err(named(name, e));
+            // a file name the user gave is named; a temporary one in the way by its path
+            let what = if part.is_dir() {
+                part.display().to_string()
+            } else {
+                name.to_string()
+            };
+            return Err(named(&what, e));
         }
     }
-    // the files there are moved aside first, then the new ones put in place: a step that
-    // fails puts back what was there (the directory as it was), not half of the new site
-    let mut aside = Vec::new();
+    // the files there are kept aside first (a second link to each, else moved), then the
+    // new ones renamed over them, each in one step; a step that fails puts back what was
+    // there (the directory as it was), not half of the new site
+    let mut aside: Vec<(usize, Aside)> = Vec::new();
     let mut placed = Vec::new();
-    let put_back = |aside: &[usize], placed: &[usize]| {
+    let put_back = |aside: &[(usize, Aside)], placed: &[usize]| {
         for &i in placed {
-            let _ = std::fs::remove_file(dir.join(EXPORT_FILES[i]));
+            if !aside.iter().any(|&(j, _)| j == i) {
+                let _ = std::fs::remove_file(dir.join(EXPORT_FILES[i]));
+            }
         }
-        for &i in aside {
-            let _ = std::fs::rename(&olds[i], dir.join(EXPORT_FILES[i]));
+        for &(i, how) in aside {
+            match how {
+                Aside::Linked if !placed.contains(&i) => {
+                    let _ = std::fs::remove_file(&olds[i]);
+                }
+                _ => {
+                    let _ = std::fs::rename(&olds[i], dir.join(EXPORT_FILES[i]));
+                }
+            }
         }
     };
     for (i, name) in EXPORT_FILES.iter().enumerate() {
@@ -256,12 +273,14 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
         if std::fs::symlink_metadata(&target).is_err() {
             continue;
         }
-        if let Err(e) = std::fs::rename(&target, &olds[i]) {
-            put_back(&aside, &placed);
-            undo();
-            return Err(named(name, e));
+        match keep_aside(&target, &olds[i]) {
+            Ok(how) => aside.push((i, how)),
+            Err(e) => {
+                put_back(&aside, &placed);
+                undo();
+                return Err(e);
+            }
         }
-        aside.push(i);
     }
     for (i, (name, part)) in EXPORT_FILES.iter().zip(&parts).enumerate() {
         if let Err(e) = std::fs::rename(part, dir.join(name)) {
@@ -271,10 +290,38 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
         }
         placed.push(i);
     }
-    for i in aside {
+    for (i, _) in aside {
         let _ = std::fs::remove_file(&olds[i]);
     }
     Ok(())
+}
+
+/// How [`export`] kept a file aside before it put the new one in its place.
+#[derive(Debug, Clone, Copy)]
+enum Aside {
+    /// A second link to it: the file stays in place until the new one replaces it.
+    Linked,
+    /// Moved (where the file system has no hard links): its place is empty until then.
+    Moved,
+}
+
+/// Keeps `target` aside at `old` ([`Aside`]); an `old` file left by an earlier run with this
+/// process id is removed first (a directory there is an error). An error names the path.
+fn keep_aside(target: &Path, old: &Path) -> std::io::Result<Aside> {
+    let named = |path: &Path, e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+    };
+    if std::fs::symlink_metadata(old).is_ok() {
+        std::fs::remove_file(old).map_err(|e| named(old, e))?;
+    }
+    // no hard links there (vfat, say): moved instead; a file that may not be moved
+    // (immutable) fails both
+    match std::fs::hard_link(target, old) {
+        Ok(()) => Ok(Aside::Linked),
+        Err(_) => std::fs::rename(target, old)
+            .map(|()| Aside::Moved)
+            .map_err(|e| named(target, e)),
+    }
 }
 
 /// Creates `path` as a new file: whatever is at its name (a file left by a run that was

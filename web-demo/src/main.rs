@@ -193,37 +193,47 @@ fn run(args: Args) -> Result<()> {
             info.test_accuracy
                 .map_or("unknown".into(), |a| format!("{:.2}%", a * 100.0)),
         );
+        let stop = stop_signal();
         println!("web-demo listening on http://{addr}");
-        web_demo::serve_with_shutdown(listener, state, stop_signal())
+        web_demo::serve_with_shutdown(listener, state, stop)
             .await
             .context("server failed")
     })
 }
 
 /// Ends when the server is asked to stop: Ctrl-C (SIGINT), or SIGTERM, which service
-/// managers and `docker stop` send. A handler that cannot be installed leaves that signal's
-/// default (the process ends at once); with neither, the server runs until killed.
-async fn stop_signal() {
-    let interrupt = async {
+/// managers and `docker stop` send. The handlers are installed by this call, before the
+/// server says it listens, so a signal right after that line stops it the same way. A
+/// handler that cannot be installed leaves that signal's default (the process ends at once).
+fn stop_signal() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).ok();
+        let mut terminate = signal(SignalKind::terminate()).ok();
+        async move {
+            tokio::select! {
+                () = arrived(interrupt.as_mut()) => {}
+                () = arrived(terminate.as_mut()) => {}
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    }
+}
+
+/// Ends when `signal` arrives; never without a handler.
+#[cfg(unix)]
+async fn arrived(signal: Option<&mut tokio::signal::unix::Signal>) {
+    match signal {
+        Some(s) => {
+            s.recv().await;
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+        None => std::future::pending::<()>().await,
     }
 }
 
@@ -240,7 +250,7 @@ fn ignore_file_size_signal() {
 
 /// Files the server holds open besides its connections (the listener, the runtime's own,
 /// the standard streams), with room to spare.
-const OTHER_FILES: usize = 64;
+const OTHER_FILES: usize = 16;
 
 /// Raises the soft limit on open files (`ulimit -n`, often 1024) towards what
 /// `max_connections` connections need, as far as the hard limit allows; when that is not

@@ -64,7 +64,7 @@ pub async fn serve_with_shutdown(
         let stream = tokio::select! {
             r = listener.accept() => match r {
                 Ok((stream, _peer)) => {
-                    if failing > 1 {
+                    if failing > 0 {
                         eprintln!("web-demo: accepting again, after {failing} failed accepts");
                     }
                     failing = 0;

@@ -160,11 +160,31 @@ fn sigint_and_sigterm_let_an_open_request_finish() {
         };
         assert!(status.success(), "SIG{signal}: {status:?}");
     }
+    // the same at once after the server says it listens: its handlers are in place by then
+    for _ in 0..10 {
+        let mut child = web_demo()
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let sent = Command::new("kill")
+            .args(["-s", "TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "SIGTERM at once: {status:?}");
+    }
 }
 
 /// Out of file descriptors (`ulimit -n` below what the connections need, the hard limit too):
-/// the server warns at start, says once that accepts fail while they do (not every 50 ms),
-/// once that it accepts again, and then answers.
+/// the server warns at start, says that accepts fail while they do (once for a run of
+/// failures, not every 50 ms) and when it accepts again, and then answers.
 #[cfg(unix)]
 #[test]
 fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
@@ -209,6 +229,11 @@ fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
         err.contains("warning: at most 40 open files (ulimit -n)"),
         "{err}"
     );
-    assert_eq!(err.matches("accept failed").count(), 1, "{err}");
-    assert_eq!(err.matches("accepting again").count(), 1, "{err}");
+    // once per run of failures (a descriptor freed for a moment can end a run early), not
+    // once per retry, 20 times in that second
+    let (failed, again) = (
+        err.matches("accept failed").count(),
+        err.matches("accepting again").count(),
+    );
+    assert!((1..=3).contains(&failed) && again == failed, "{err}");
 }
