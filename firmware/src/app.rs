@@ -927,6 +927,19 @@ pub(crate) mod tests {
         app
     }
 
+    /// Puts the pen on the keypad's key of `label` and holds it there until it is shown pressed.
+    fn hold_key(app: &mut App<AdaptedMlp<'static, H>>, label: u8) {
+        let key = ui::key_rect(label).center();
+        app.touch(Some(key));
+        app.touch(Some(key));
+        assert_eq!(
+            app.view().teach,
+            Teach::Keypad {
+                pressed: Some(label)
+            }
+        );
+    }
+
     #[test]
     fn tapping_the_digit_then_a_key_teaches_the_network() {
         let mut app = drawn(0);
@@ -939,15 +952,7 @@ pub(crate) mod tests {
         assert!(app.is_teaching());
         assert_eq!(app.view().teach, Teach::Keypad { pressed: None });
         // the key is shown pressed while the pen is on it
-        let key = ui::key_rect(label).center();
-        app.touch(Some(key));
-        app.touch(Some(key));
-        assert_eq!(
-            app.view().teach,
-            Teach::Keypad {
-                pressed: Some(label)
-            }
-        );
+        hold_key(&mut app, label);
         for _ in 0..3 {
             app.touch(None);
         }
@@ -1055,15 +1060,7 @@ pub(crate) mod tests {
         let mut app = drawn(0);
         let label = (app.prediction().unwrap().digit + 5) % 10;
         script::tap(&mut app, DIGIT_BOX.center());
-        let key = ui::key_rect(label).center();
-        app.touch(Some(key));
-        app.touch(Some(key));
-        assert_eq!(
-            app.view().teach,
-            Teach::Keypad {
-                pressed: Some(label)
-            }
-        );
+        hold_key(&mut app, label);
         for _ in 0..3 {
             app.touch_lost();
         }

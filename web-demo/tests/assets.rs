@@ -149,6 +149,15 @@ async fn module_and_model_file_are_served_with_validators() {
     }
 }
 
+/// Asserts that a run succeeded, with its stderr as the message when it did not.
+fn succeeded(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn export_writes_the_page_module_and_model() {
     let dir = std::env::temp_dir().join(format!("web-demo-export-{}", std::process::id()));
@@ -163,11 +172,7 @@ fn export_writes_the_page_module_and_model() {
         ])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("int8 weights"));
     let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
     // the served page with the static mark after <head>, and nothing else changed
@@ -272,11 +277,7 @@ fn export_writes_the_page_module_and_model() {
         .args(["export", dir.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert_eq!(std::fs::read(&elsewhere).unwrap(), b"not the page");
     assert!(!dir.join("index.html").is_symlink());
     assert_eq!(
@@ -293,11 +294,7 @@ fn export_writes_the_page_module_and_model() {
         .args([&dir, &victim])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert_eq!(std::fs::read(&victim).unwrap(), b"not the page");
     assert!(!dir.join("index.html").is_symlink());
     // a file there that may not be moved (immutable, where the file system and the user
@@ -401,11 +398,7 @@ fn export_refuses_server_options() {
     }
     let model = root().join("models/mnist-mlp-i8.nnet");
     let out = export(&["--model", model.to_str().unwrap()], none);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let written = std::fs::read(dir.join("model.nnet")).unwrap();
     assert_eq!(written, std::fs::read(&model).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();

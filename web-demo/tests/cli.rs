@@ -98,26 +98,50 @@ fn bad_model_files_are_refused_at_start() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Starts `command` (the server, or a shell that runs it) with stdout piped and waits for
+/// its "listening" line: the child and the address it listens on.
+#[cfg(unix)]
+fn listening(command: &mut Command) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    (child, addr)
+}
+
+/// Sends `SIG<signal>` to `child`.
+#[cfg(unix)]
+fn send(signal: &str, child: &std::process::Child) {
+    let sent = Command::new("kill")
+        .args(["-s", signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
 /// Ctrl-C (SIGINT) and SIGTERM (what service managers and `docker stop` send) both stop the
 /// server the same way: a request under way when the signal comes is answered, and the
 /// process ends with success.
 #[cfg(unix)]
 #[test]
 fn sigint_and_sigterm_let_an_open_request_finish() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     use std::time::{Duration, Instant};
-    for signal in ["INT", "TERM"] {
-        let mut child = web_demo()
+    let server = || {
+        let mut command = web_demo();
+        command
             .args(["--addr", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+            .stderr(std::process::Stdio::null());
+        listening(&mut command)
+    };
+    for signal in ["INT", "TERM"] {
+        let (mut child, addr) = server();
         // half a request, the signal, then the rest of it
         let body =
             r#"{"width": 280, "height": 280, "strokes": [[[100, 50], [150, 60], [160, 200]]]}"#;
@@ -132,11 +156,7 @@ fn sigint_and_sigterm_let_an_open_request_finish() {
         )
         .unwrap();
         std::thread::sleep(Duration::from_millis(300));
-        let sent = Command::new("kill")
-            .args(["-s", signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        send(signal, &child);
         std::thread::sleep(Duration::from_millis(300));
         // (a server that died of the signal has closed the connection: the write may fail)
         let _ = conn.write_all(&body.as_bytes()[10..]);
@@ -162,21 +182,8 @@ fn sigint_and_sigterm_let_an_open_request_finish() {
     }
     // the same at once after the server says it listens: its handlers are in place by then
     for _ in 0..10 {
-        let mut child = web_demo()
-            .args(["--addr", "127.0.0.1:0"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let sent = Command::new("kill")
-            .args(["-s", "TERM", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        let (mut child, _) = server();
+        send("TERM", &child);
         let status = child.wait().unwrap();
         assert!(status.success(), "SIGTERM at once: {status:?}");
     }
@@ -188,21 +195,15 @@ fn sigint_and_sigterm_let_an_open_request_finish() {
 #[cfg(unix)]
 #[test]
 fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     use std::time::Duration;
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -n 40 && exec \"$0\" --addr 127.0.0.1:0")
-        .arg(env!("CARGO_BIN_EXE_web-demo"))
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line.trim().rsplit("http://").next().unwrap().to_string();
+    let (child, addr) = listening(
+        Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -n 40 && exec \"$0\" --addr 127.0.0.1:0")
+            .arg(env!("CARGO_BIN_EXE_web-demo"))
+            .stderr(std::process::Stdio::piped()),
+    );
     // more connections than descriptors, held for a second (20 retries of the accept)
     let held: Vec<_> = (0..60)
         .map(|_| std::net::TcpStream::connect(&addr).unwrap())
@@ -217,11 +218,7 @@ fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
         .unwrap();
     let mut answer = String::new();
     let _ = conn.read_to_string(&mut answer);
-    let sent = Command::new("kill")
-        .args(["-s", "INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    send("INT", &child);
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}\n{err}");
