@@ -314,13 +314,44 @@ fn keep_aside(target: &Path, old: &Path) -> std::io::Result<Aside> {
     if std::fs::symlink_metadata(old).is_ok() {
         std::fs::remove_file(old).map_err(|e| named(old, e))?;
     }
+    let moved = || {
+        std::fs::rename(target, old)
+            .map(|()| Aside::Moved)
+            .map_err(|e| named(target, e))
+    };
+    // moved, not linked: a link in the way (some systems would link the file it leads to),
+    // and a file in a sticky directory (/tmp), where a second link to another user's file
+    // could be made but not removed again
+    let is_link = std::fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link || sticky(parent(target)) {
+        return moved();
+    }
     // no hard links there (vfat, say): moved instead; a file that may not be moved
     // (immutable) fails both
     match std::fs::hard_link(target, old) {
         Ok(()) => Ok(Aside::Linked),
-        Err(_) => std::fs::rename(target, old)
-            .map(|()| Aside::Moved)
-            .map_err(|e| named(target, e)),
+        Err(_) => moved(),
+    }
+}
+
+/// The directory `path` is in.
+fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Whether `dir` has the sticky bit (only a file's owner may remove or rename it there).
+fn sticky(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o1000 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        false
     }
 }
 

@@ -202,9 +202,10 @@ fn run(args: Args) -> Result<()> {
 }
 
 /// Ends when the server is asked to stop: Ctrl-C (SIGINT), or SIGTERM, which service
-/// managers and `docker stop` send. The handlers are installed by this call, before the
-/// server says it listens, so a signal right after that line stops it the same way. A
-/// handler that cannot be installed leaves that signal's default (the process ends at once).
+/// managers and `docker stop` send. On unix the handlers are installed by this call, before
+/// the server says it listens, so a signal right after that line stops it the same way
+/// (elsewhere Ctrl-C's is installed when the server starts waiting). A handler that cannot
+/// be installed leaves that signal's default (the process ends at once).
 fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
@@ -250,7 +251,7 @@ fn ignore_file_size_signal() {
 
 /// Files the server holds open besides its connections (the listener, the runtime's own,
 /// the standard streams), with room to spare.
-const OTHER_FILES: usize = 16;
+const OTHER_FILES: usize = 32;
 
 /// Raises the soft limit on open files (`ulimit -n`, often 1024) towards what
 /// `max_connections` connections need, as far as the hard limit allows; when that is not

@@ -403,3 +403,51 @@ fn export_refuses_server_options() {
     assert_eq!(written, std::fs::read(&model).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Export into a sticky directory (as /tmp) as another user, over a file it may write but
+/// not replace there: refused, and nothing left beside the file (a second link to it, which
+/// that user could not remove again). Needs root, to run the export as `nobody`.
+#[cfg(unix)]
+#[test]
+fn export_in_a_sticky_directory_leaves_nothing_behind() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("web-demo-sticky-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let page = dir.join("index.html");
+    std::fs::write(&page, b"another user's page").unwrap();
+    std::fs::set_permissions(&page, std::fs::Permissions::from_mode(0o666)).unwrap();
+    // a copy of the binary that nobody may run (the build's directory may be private)
+    let bin = std::env::temp_dir().join(format!("web-demo-sticky-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_web-demo"), bin.join("web-demo")).unwrap();
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(bin.join("web-demo"))
+        .args(["export", dir.to_str().unwrap()])
+        .output();
+    std::fs::remove_dir_all(&bin).unwrap();
+    let ran = out
+        .as_ref()
+        .is_ok_and(|o| !String::from_utf8_lossy(&o.stderr).contains("setpriv:"));
+    if !ran {
+        eprintln!("setpriv cannot run the export as nobody here (not root?): not tried");
+        std::fs::remove_dir_all(&dir).unwrap();
+        return;
+    }
+    let out = out.unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("index.html: Operation not permitted"),
+        "{err}"
+    );
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, ["index.html"], "left beside it");
+    assert_eq!(std::fs::read(&page).unwrap(), b"another user's page");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
