@@ -127,6 +127,8 @@ fn scale_without_a_picture_to_scale_is_refused() {
     let (raw, png) = (dir.join("f.rgb565"), dir.join("f.png"));
     let (r, p) = (s(&raw), s(&png));
     assert!(refused(&["--ui-hashes", "--scale", "5"]).contains("cannot be used with"));
+    // --index belongs to --ink: not silently ignored beside --ui-hashes
+    assert!(refused(&["--ui-hashes", "--index", "3"]).contains("cannot be used with"));
     for args in [
         &["--script", "0", "--raw", r, "--scale", "4"][..],
         &["--script", "0", "--scale", "4"],

@@ -21,7 +21,9 @@ echo "==> host-trainer evaluate: committed model on the MNIST test set (nnet-cor
 ht evaluate --model models/mnist-mlp.nnet --data data/mnist --out-dir "$out" | tee "$out/mnist.txt"
 acc=$(sed -n 's/^accuracy: \([0-9.]*\)%$/\1/p' "$out/mnist.txt")
 awk -v a="$acc" 'BEGIN { if (a + 0 < 98.5) { print "committed model below 98.5%: " a "%"; exit 1 } }'
-test -s "$out/mnist-mlp.mnist.confusion.png" && test -s "$out/mnist-mlp.mnist.mistakes.png"
+# (one test per line: under set -e a failed test before && would not stop the script)
+test -s "$out/mnist-mlp.mnist.confusion.png"
+test -s "$out/mnist-mlp.mnist.mistakes.png"
 
 echo "==> host-trainer quantize: reproduces the committed int8 model byte for byte"
 ht quantize --model models/mnist-mlp.nnet --out "$out/mnist-mlp-i8.nnet"

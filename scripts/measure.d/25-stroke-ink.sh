@@ -5,7 +5,9 @@ source "$(dirname "$0")/../lib/usage.sh"
 usage_no_args "$@"
 set -euo pipefail
 cmd=(cargo test -q -p nnet-core --test preprocess stroke_digits_have_mnist_like_ink -- --nocapture)
-line=$("${cmd[@]}" 2>/dev/null | grep '^mean ink')
+# (a failed build or test, or no line to quote, shows what the command said)
+said=$("${cmd[@]}" 2>&1) || { echo "$said" >&2; exit 1; }
+line=$(grep '^mean ink' <<<"$said") || { echo "error: no 'mean ink' line in:" >&2; echo "$said" >&2; exit 1; }
 echo '## Stroke path ink'
 echo
 echo "Command: \`${cmd[*]}\` (digits 0-9 drawn as strokes 200 px tall on a 280x280"

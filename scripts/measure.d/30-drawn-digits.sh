@@ -54,8 +54,14 @@ writers=handwriting-fonts-lines-1-190.jsonl
 head -n 190 tests/data/ink/handwriting-fonts.jsonl >"$tmp/$writers"
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release/host-trainer
 cargo build -q --release -p host-trainer
+# (the picture is drawn in the scratch directory and takes its place in docs/ only once every
+# figure of the section is there)
 answers=$(cd "$tmp" && "$bin" predict --model "$OLDPWD/models/mnist-mlp.nnet" "$writers" \
-    --sheet "$OLDPWD/docs/handwriting-fonts.png")
+    --sheet "$tmp/handwriting-fonts.png")
+# every one of the 190 answered (a changed output format counts nothing, and says so)
+drawn=$(grep -c 'drawing .*(label [0-9]): ' <<<"$answers" || true)
+[[ $drawn == 190 ]] || drawn=""
+figure "190 answers from \`host-trainer predict\` (got $(grep -c . <<<"$answers"))" "$drawn" >/dev/null || true
 right=$(grep -c 'drawing .*(label \([0-9]\)): digit \1 ' <<<"$answers" || true)
 echo
 echo "The 19 writers' digits as the shipped f32 model sees them (one row per writer, the first of"
@@ -64,3 +70,4 @@ echo "mistakes in red; $((190 - right)) of 190 wrong, written by \`host-trainer 
 echo
 echo '![handwriting fonts as the model sees them](docs/handwriting-fonts.png)'
 figures_complete
+cp "$tmp/handwriting-fonts.png" docs/handwriting-fonts.png

@@ -8,7 +8,8 @@ ht() { cargo run -q --release -p host-trainer -- "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 head -n 420 tests/data/ink/styles.jsonl >"$tmp/a.jsonl"
-acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
+source "$(dirname "$0")/../lib/accuracy.sh"
+acc() { accuracy ht --model "$1" "${@:2}" --out-dir "$tmp"; }
 train() { ht train --augment --threads 2 --quiet --no-plot "$@" >/dev/null; }
 echo '## Peak learning rate of `train` (SGD)'
 echo
@@ -43,3 +44,4 @@ for lr in 0.1 0.2; do
         echo "$row"
     done
 done
+figures_complete

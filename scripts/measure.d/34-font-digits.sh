@@ -8,13 +8,16 @@ set -euo pipefail
 ht() { cargo run -q --release -p host-trainer -- "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-acc() { ht evaluate --model "$1" "${@:2}" --out-dir "$tmp" | sed -n 's/^accuracy: //p'; }
+source "$(dirname "$0")/../lib/accuracy.sh"
+acc() { accuracy ht --model "$1" "${@:2}" --out-dir "$tmp"; }
 sets=(styles mnist-skeleton hershey handwriting-fonts)
 rows=()
 for run in "0 1" "0 2" "0 3" "0.05 1" "0.22 1" "0.22 2" "0.22 3" "0.5 1"; do
     read -r ratio seed <<<"$run"
+    # (its log, for the font digits line below; shown when the run fails)
     ht train --augment --epochs 100 --seed "$seed" --threads 2 --font-digits "$ratio" \
-        --no-plot --out "$tmp/m.nnet" >/dev/null 2>"$tmp/train-$ratio-$seed.log"
+        --no-plot --out "$tmp/m.nnet" >/dev/null 2>"$tmp/train-$ratio-$seed.log" ||
+        { cat "$tmp/train-$ratio-$seed.log" >&2; exit 1; }
     row="| $ratio | $seed | $(acc "$tmp/m.nnet" --data data/mnist) |"
     for set in "${sets[@]}"; do
         row="$row $(acc "$tmp/m.nnet" --ink "tests/data/ink/$set.jsonl") |"
@@ -38,3 +41,4 @@ echo
 echo '| `--font-digits` | seed | MNIST test | styles | mnist-skeleton | hershey | handwriting-fonts |'
 echo '| --- | --- | --- | --- | --- | --- | --- |'
 printf '%s\n' "${rows[@]}"
+figures_complete

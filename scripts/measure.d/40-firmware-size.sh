@@ -5,8 +5,14 @@ source "$(dirname "$0")/../lib/usage.sh"
 usage_no_args "$@"
 set -euo pipefail
 report=$(scripts/firmware-size)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "$0")/../lib/accuracy.sh"
 # field LABEL WHAT: "1009156 bytes (985.5 KiB of 1056 KiB, 93.3%)" of the line "LABEL model: WHAT ..."
-field() { sed -n "s/^$1 *model: $2 *\([0-9]*\) bytes (\([^;)]*\).*/\1 B (\2)/p" <<<"$report"; }
+field() {
+    figure "$1 $2 in scripts/firmware-size's report" \
+        "$(sed -n "s/^$1 *model: $2 *\([0-9]*\) bytes (\([^;)]*\).*/\1 B (\2)/p" <<<"$report")"
+}
 echo '## Firmware size'
 echo
 echo 'Command: `scripts/firmware-size` (release builds of `firmware/boards/f429` for'
@@ -22,3 +28,4 @@ echo
 echo '```'
 grep -E '^(==>|section|\.)' <<<"$report"
 echo '```'
+figures_complete

@@ -14,6 +14,10 @@ i8=$(WEB_DEMO_BIN=$bin MODEL=models/mnist-mlp-i8.nnet scripts/loadtest)
 # row MODEL OUTPUT: one table row per RESULT line
 row() {
     grep '^RESULT' <<<"$2" | while read -r line; do
+        # every figure of the row there, or the section fails (the pipeline's status)
+        for k in req/s p50_ms p99_ms server_cpu_us_per_req; do
+            [[ $line == *" $k="* ]] || { echo "error: no $k in: $line" >&2; exit 1; }
+        done
         v() { sed -n "s|^.* $1=\([^ ]*\).*|\1|p" <<<"$line"; }
         echo "| $1 | $(awk '{ print $2 }' <<<"$line") | $(v req/s) | $(v p50_ms) ms | $(v p99_ms) ms | $(v server_cpu_us_per_req) µs |"
     done

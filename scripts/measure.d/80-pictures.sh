@@ -18,6 +18,8 @@ F429_OUT=$tmp/f429 bash scripts/ci.d/35-f429-emulated.sh >"$tmp/f429.txt"
 cp "$tmp/f429/f429-emulated-f32.png" docs/f429-emulated.png
 PICO_OUT=$tmp/pico bash scripts/ci.d/60-pico.sh >"$tmp/pico.txt"
 cp "$tmp/pico/pico-emulated.png" docs/pico-emulated.png
+# (the screenshots of an earlier run go first: only this run's can be copied)
+rm -f out/web-demo.png out/web-demo-phone.png
 bash scripts/ci.d/40-web.sh >"$tmp/web.txt" 2>&1 || { cat "$tmp/web.txt" >&2; exit 1; }
 cp out/web-demo.png out/web-demo-phone.png docs/
 

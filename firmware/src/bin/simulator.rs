@@ -91,7 +91,7 @@ struct Args {
     /// Print the hash of the frame of every UI state (empty, drawing, each
     /// scripted result) as drawn on the simulator's display, one `NAME HASH`
     /// line each: the format of firmware/tests/data/ui-golden.txt.
-    #[arg(long, conflicts_with_all = ["ink", "script", "png", "raw", "polls", "teach", "keypad", "hold_clear", "scale"])]
+    #[arg(long, conflicts_with_all = ["ink", "index", "script", "png", "raw", "polls", "teach", "keypad", "hold_clear", "scale"])]
     ui_hashes: bool,
     /// After playing --ink or --script, teach the network that the drawing is
     /// digit D, as a user does on the board (tap the shown digit, then key D),
@@ -427,7 +427,11 @@ fn check_outputs(args: &Args) -> Result<()> {
     let mut seen: Vec<(&str, &Path)> = args.ink.iter().map(|p| ("--ink", p.as_path())).collect();
     for (flag, path) in outputs {
         let Some(path) = path else { continue };
-        ensure!(!path.is_dir(), "{flag} {}: is a directory", path.display());
+        ensure!(
+            !path.is_dir() && !names_directory(path),
+            "{flag} {}: is a directory",
+            path.display()
+        );
         let written = link_target(path).with_context(|| format!("{flag} {}", path.display()))?;
         let dir = written.parent().filter(|d| !d.as_os_str().is_empty());
         if let Some(dir) = dir.filter(|d| !d.is_dir()) {
@@ -439,6 +443,15 @@ fn check_outputs(args: &Args) -> Result<()> {
         seen.push((flag, path));
     }
     Ok(())
+}
+
+/// Whether `path`, as written, names a directory (`out/`, `out/.`, `..`) whether or not one
+/// is there: [`Path::file_name`] reads `out/` as `out`.
+fn names_directory(path: &Path) -> bool {
+    let text = path.as_os_str().as_encoded_bytes();
+    let last = text.iter().rposition(|&b| b == b'/');
+    let tail = &text[last.map_or(0, |i| i + 1)..];
+    tail.is_empty() || tail == b"." || tail == b".."
 }
 
 /// Whether two paths name one file: the same existing file by any path (symbolic
@@ -779,6 +792,11 @@ mod tests {
             (vec!["--script", "0", "--png", &png, "--raw", &png], "--raw"),
             (vec!["--script", "0", "--png", &nowhere], "no directory"),
             (vec!["--script", "0", "--raw", d], "is a directory"),
+            // one that is not there yet, by its trailing separator
+            (
+                vec!["--script", "0", "--png", &format!("{d}/nodir/")],
+                "is a directory",
+            ),
         ] {
             let parsed = Args::try_parse_from([&["simulator"][..], &args].concat()).unwrap();
             let e = check_outputs(&parsed).unwrap_err().to_string();
