@@ -33,7 +33,7 @@ source "$(dirname "$0")/../lib/usage.sh"
 usage_no_args "$@"
 set -euo pipefail
 # a relative F429_OUT is the caller's, not the repository's
-[[ -z ${F429_OUT:-} ]] || F429_OUT=$(realpath -m -- "$F429_OUT")
+[[ -z ${F429_OUT:-} ]] || F429_OUT=$(realpath -ms -- "$F429_OUT")
 cd "$(dirname "$0")/../.."
 source scripts/lib/target-dir.sh
 out=${F429_OUT:-$CARGO_TARGET_DIR/f429-emu}

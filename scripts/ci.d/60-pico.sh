@@ -32,7 +32,7 @@ source "$(dirname "$0")/../lib/usage.sh"
 usage_no_args "$@"
 set -euo pipefail
 # a relative PICO_OUT is the caller's, not the repository's
-[[ -z ${PICO_OUT:-} ]] || PICO_OUT=$(realpath -m -- "$PICO_OUT")
+[[ -z ${PICO_OUT:-} ]] || PICO_OUT=$(realpath -ms -- "$PICO_OUT")
 cd "$(dirname "$0")/../.."
 source scripts/lib/target-dir.sh
 out=${PICO_OUT:-$CARGO_TARGET_DIR/pico-ci}

@@ -21,8 +21,8 @@ ht=$CARGO_TARGET_DIR/release/host-trainer
 # one NAME FILE / per NAME FILE: microseconds for one image / per image in the batch
 one() { grep -F "$1: one image:" "$2" | sed 's/.*one image: \([0-9.]*\) us.*/\1/'; }
 per() { grep -F "$1: one image:" "$2" | sed -n 's/.*(\([0-9.]*\) us\/image).*/\1/p'; }
-np_one=$(one numpy "$out/numpy.txt")
-np_per=$(per numpy "$out/numpy.txt")
+np_one=$(one numpy "$out/numpy.txt") || true
+np_per=$(per numpy "$out/numpy.txt") || true
 [[ -n $np_one && -n $np_per ]] || { echo "error: no NumPy times in $out/numpy.txt" >&2; exit 1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
 

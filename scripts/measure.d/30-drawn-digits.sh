@@ -59,9 +59,10 @@ cargo build -q --release -p host-trainer
 answers=$(cd "$tmp" && "$bin" predict --model "$OLDPWD/models/mnist-mlp.nnet" "$writers" \
     --sheet "$tmp/handwriting-fonts.png")
 # every one of the 190 answered (a changed output format counts nothing, and says so)
-drawn=$(grep -c 'drawing .*(label [0-9]): ' <<<"$answers" || true)
-[[ $drawn == 190 ]] || drawn=""
-figure "190 answers from \`host-trainer predict\` (got $(grep -c . <<<"$answers"))" "$drawn" >/dev/null || true
+n=$(grep -c 'drawing .*(label [0-9]): ' <<<"$answers" || true)
+drawn=$n
+[[ $n == 190 ]] || drawn=""
+figure "190 answers from \`host-trainer predict\` (got $n)" "$drawn" >/dev/null || true
 right=$(grep -c 'drawing .*(label \([0-9]\)): digit \1 ' <<<"$answers" || true)
 echo
 echo "The 19 writers' digits as the shipped f32 model sees them (one row per writer, the first of"
