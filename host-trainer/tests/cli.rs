@@ -745,14 +745,10 @@ fn outputs_are_written_whole_or_not_at_all() {
     std::fs::write(&keep, b"an earlier file").unwrap();
     // a write past `ulimit -f` (in 512-byte blocks) fails with EFBIG: the
     // command ignores SIGXFSZ, which would otherwise end it where it stands
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -f 100; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_host-trainer"))
-        .args(["quantize", "--model", shipped, "--data", data, "--out"])
-        .arg(&keep)
-        .output()
-        .unwrap();
+    let o = common::run_in_sh(
+        "ulimit -f 100; exec \"$0\" quantize --model \"$1\" --data \"$2\" --out \"$3\"",
+        &[shipped, data, keep.to_str().unwrap()],
+    );
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
         !o.status.success(),
@@ -958,31 +954,19 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     // a link at the name of the temporary file: removed, not written through
     let victim = d.join("victim.txt");
     std::fs::write(&victim, b"not a model").unwrap();
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg("ln -s \"$2\" \"$1/.via-part.nnet.$$.part\" && exec \"$0\" quantize --model \"$3\" --data \"$1\" --out \"$1/via-part.nnet\"")
-        .arg(env!("CARGO_BIN_EXE_host-trainer"))
-        .args([d.as_path(), &victim, Path::new(shipped)])
-        .output()
-        .unwrap();
+    let o = common::run_in_sh(
+        "ln -s \"$2\" \"$1/.via-part.nnet.$$.part\" && exec \"$0\" quantize --model \"$3\" --data \"$1\" --out \"$1/via-part.nnet\"",
+        &[d.as_path(), &victim, Path::new(shipped)],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(&victim).unwrap(), b"not a model");
     assert_eq!(std::fs::read(d.join("via-part.nnet")).unwrap(), written);
 
     // stdout thrown away and an output thrown away: the command's lines stay on stdout
-    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
-        .args([
-            "quantize",
-            "--model",
-            shipped,
-            "--data",
-            data,
-            "--out",
-            "/dev/null",
-        ])
-        .stdout(std::process::Stdio::null())
-        .output()
-        .unwrap();
+    let o = common::run_in_sh(
+        "exec \"$0\" quantize --model \"$1\" --data \"$2\" --out /dev/null >/dev/null",
+        &[shipped, data],
+    );
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success() && !e.contains("wrote"), "{e}");
 
@@ -1432,13 +1416,10 @@ fn the_json_log_is_written_with_the_model() {
     // the model (100 kB) cannot be written under a 51 kB limit: the old log stays
     std::fs::write(&log, "an earlier log\n").unwrap();
     std::fs::write(&keep, "an earlier model").unwrap();
-    let o = Command::new("sh")
-        .arg("-c")
-        .arg("ulimit -f 100; exec \"$0\" \"$@\"")
-        .arg(env!("CARGO_BIN_EXE_host-trainer"))
-        .args(args(&keep, log.to_str().unwrap()))
-        .output()
-        .unwrap();
+    let o = common::run_in_sh(
+        "ulimit -f 100; exec \"$0\" \"$@\"",
+        &args(&keep, log.to_str().unwrap()),
+    );
     assert!(!o.status.success());
     // an error it reports (not the signal a file-size limit sends), and no partial file
     let e = String::from_utf8_lossy(&o.stderr);

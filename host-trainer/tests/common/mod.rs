@@ -99,3 +99,16 @@ pub fn run(args: &[&str]) -> Output {
         .output()
         .expect("run host-trainer")
 }
+
+/// Runs `script` with `sh -c`, `$0` the host-trainer binary and `$1`... `args`: a shell set
+/// up before the command (a limit, a link in its way) that `exec`s it.
+#[allow(dead_code)] // not every test file uses it
+pub fn run_in_sh<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(args)
+        .output()
+        .expect("run sh")
+}
