@@ -1067,46 +1067,38 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     let made = d.join("new-dir");
     let kept = d.join("kept");
     std::fs::create_dir(&kept).unwrap();
-    for out_dir in [made.join("pngs"), kept.join("pngs")] {
-        let o = run(&[
+    // an evaluate that fails (no such ink file) after making --out-dir
+    let failing_into = |out_dir: &Path| {
+        let dir = out_dir.to_str().unwrap();
+        run(&[
             "evaluate",
             "--model",
             shipped,
             "--ink",
             "/nonexistent.jsonl",
             "--out-dir",
-            out_dir.to_str().unwrap(),
-        ]);
+            dir,
+        ])
+    };
+    for out_dir in [made.join("pngs"), kept.join("pngs")] {
+        let o = failing_into(&out_dir);
         let e = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && e.contains("nonexistent"), "{e}");
         assert!(!out_dir.exists(), "{} left behind", out_dir.display());
     }
     assert!(!made.exists() && kept.is_dir());
     // a directory reached through `..` of one it made is not its own to remove
-    let o = run(&[
-        "evaluate",
-        "--model",
-        shipped,
-        "--ink",
-        "/nonexistent.jsonl",
-        "--out-dir",
-        made.join("../kept").to_str().unwrap(),
-    ]);
+    let o = failing_into(&made.join("../kept"));
     assert!(!o.status.success());
     assert!(!made.exists() && kept.is_dir());
 
     // a training run's own picture left in the data directory is not taken for data
     std::fs::write(d.join("t10k-images-idx3-ubyte.training.png"), b"\x89PNG").unwrap();
-    let o = train(&["--no-plot", "--out", out.to_str().unwrap()]);
+    let model = out.to_str().unwrap();
+    let o = train(&["--no-plot", "--out", model]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // a --limit beyond the set trains on all of it, and says so (even with --quiet)
-    let o = train(&[
-        "--no-plot",
-        "--limit",
-        "1000000",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = train(&["--no-plot", "--limit", "1000000", "--out", model]);
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{e}");
     assert!(
