@@ -131,11 +131,7 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
     })?;
     // a run that cannot write its model, or would write over an input, is refused before it works
     train::check_output(&args.out, "--out", "model file")?;
-    // the training split too: not read here, but no less MNIST's for that
-    let data = [crate::idx::Split::Test, crate::idx::Split::Train]
-        .into_iter()
-        .flat_map(|split| crate::idx::split_inputs(&args.data, split))
-        .collect::<Vec<_>>();
+    let data = crate::idx::data_inputs(&args.data);
     let mut inputs = vec![("--model", args.model.as_path()), ("--ink", &args.ink)];
     inputs.extend(data.iter().map(|p| ("a --data file", p.as_path())));
     train::check_not_input(&args.out, "--out", &inputs)?;

@@ -263,12 +263,15 @@ pub fn load_pair(images: &Path, labels: &Path) -> Result<Dataset> {
     })
 }
 
-/// The image and label files of `split` in `dir` that [`find_split`] finds, as
-/// inputs an output must not name (none when it finds none: then nothing is read).
-pub fn split_inputs(dir: &Path, split: Split) -> Vec<PathBuf> {
-    find_split(dir, split)
-        .map(|(images, labels)| vec![images, labels])
-        .unwrap_or_default()
+/// The image and label files of both splits in `dir` that [`find_split`] finds, as inputs an
+/// output must not name, whether or not the command reads them (none for a split it does not
+/// find).
+pub fn data_inputs(dir: &Path) -> Vec<PathBuf> {
+    [Split::Test, Split::Train]
+        .into_iter()
+        .filter_map(|split| find_split(dir, split).ok())
+        .flat_map(|(images, labels)| [images, labels])
+        .collect()
 }
 
 /// Finds the image and label files of `split` in `dir`: the one file whose

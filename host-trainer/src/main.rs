@@ -773,11 +773,7 @@ fn run() -> Result<()> {
         Cmd::Quantize { model, out, data } => {
             let out = out.unwrap_or_else(|| int8_name(&model));
             train::check_output(&out, "--out", "model file")?;
-            // the training split too: not read here, but no less MNIST's for that
-            let data_files: Vec<PathBuf> = [Split::Test, Split::Train]
-                .into_iter()
-                .flat_map(|split| idx::split_inputs(&data, split))
-                .collect();
+            let data_files = idx::data_inputs(&data);
             let mut inputs = vec![("--model", model.as_path())];
             inputs.extend(data_files.iter().map(|p| ("a --data file", p.as_path())));
             train::check_not_input(&out, "--out", &inputs)?;
@@ -1044,16 +1040,14 @@ fn run() -> Result<()> {
                 train::check_not_input(&training_file, "--training-file", &inputs)?;
             }
             // and each can be written: a path that cannot is refused before any set is written
-            let mut sets = vec![
-                inkset::HERSHEY_FILE,
-                inkset::MNIST_FILE,
-                host_trainer::styleset::STYLES_FILE,
-            ];
+            // (the handwriting-fonts set only with the fonts)
+            let sets = test_sets
+                .iter()
+                .filter(|&&name| !no_fonts || name != host_trainer::fontset::FONTS_FILE);
             if !no_fonts {
-                sets.push(host_trainer::fontset::FONTS_FILE);
                 train::check_output(&training_file, "--training-file", "training digits file")?;
             }
-            let set_paths: Vec<PathBuf> = sets.iter().map(|name| out_dir.join(name)).collect();
+            let set_paths: Vec<PathBuf> = sets.map(|name| out_dir.join(name)).collect();
             for path in &set_paths {
                 train::check_output(path, "--out-dir", "ink set")?;
             }
