@@ -206,17 +206,35 @@ fn run(args: Args) -> Result<()> {
 /// the server says it listens, so a signal right after that line stops it the same way
 /// (elsewhere Ctrl-C's is installed when the server starts waiting). A handler that cannot
 /// be installed leaves that signal's default (the process ends at once).
+///
+/// A second signal while open requests finish ends the process at once, with status 130
+/// (as a shell reports Ctrl-C), instead of waiting out the rest of the 5 s.
 fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
         let mut interrupt = signal(SignalKind::interrupt()).ok();
         let mut terminate = signal(SignalKind::terminate()).ok();
-        async move {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
             tokio::select! {
                 () = arrived(interrupt.as_mut()) => {}
                 () = arrived(terminate.as_mut()) => {}
             }
+            eprintln!(
+                "web-demo: stopping: open requests get up to 5 s to finish (Ctrl-C again to stop now)"
+            );
+            let _ = stop.send(());
+            tokio::select! {
+                () = arrived(interrupt.as_mut()) => {}
+                () = arrived(terminate.as_mut()) => {}
+            }
+            eprintln!("web-demo: stopped at once: open requests cut off");
+            std::process::exit(130);
+        });
+        async move {
+            // the task never drops its sender before sending
+            let _ = stopped.await;
         }
     }
     #[cfg(not(unix))]

@@ -189,6 +189,51 @@ fn sigint_and_sigterm_let_an_open_request_finish() {
     }
 }
 
+/// A second Ctrl-C (or SIGTERM) while an open request holds up the stop ends the process at
+/// once, with status 130, instead of after the rest of the 5 s; the first says how to.
+#[cfg(unix)]
+#[test]
+fn a_second_signal_stops_at_once() {
+    use std::io::{BufRead, BufReader, Write};
+    for (first, second) in [("INT", "INT"), ("TERM", "INT"), ("INT", "TERM")] {
+        let mut command = web_demo();
+        command
+            .args(["--addr", "127.0.0.1:0"])
+            .stderr(std::process::Stdio::piped());
+        let (mut child, addr) = listening(&mut command);
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        // half a request: the connection stays open through the drain
+        let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+        write!(
+            conn,
+            "POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{"
+        )
+        .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        send(first, &child);
+        let mut said = String::new();
+        while !said.contains("stopping:") {
+            let mut line = String::new();
+            if stderr.read_line(&mut line).unwrap() == 0 {
+                panic!("SIG{first}: stderr ended before the stop was announced: {said:?}");
+            }
+            said.push_str(&line);
+        }
+        assert!(said.contains("Ctrl-C again to stop now"), "{said:?}");
+        send(second, &child);
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+        assert_eq!(
+            status.code(),
+            Some(130),
+            "SIG{first} then SIG{second}: {status:?}, stderr {rest:?}"
+        );
+        assert!(rest.contains("stopped at once"), "{rest:?}");
+        drop(conn);
+    }
+}
+
 /// Out of file descriptors (`ulimit -n` below what the connections need, the hard limit too):
 /// the server warns at start, says that accepts fail while they do (once for a run of
 /// failures, not every 50 ms) and when it accepts again, and then answers.
