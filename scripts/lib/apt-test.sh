@@ -1,0 +1,47 @@
+# Checks scripts/lib/apt.sh with stand-ins for id, sudo, env and apt-get (nothing is installed):
+#   bash scripts/lib/apt-test.sh     (scripts/test runs it)
+# as root it runs apt-get itself, as a user with sudo through sudo, as a user without sudo it
+# names the command and fails, and a failing `apt-get update` stops before the install.
+set -euo pipefail
+source "$(dirname "$0")/apt.sh"
+stubs=$(mktemp -d)
+trap 'rm -rf "$stubs"' EXIT
+export LOG=$stubs/log
+# each stand-in logs its name and arguments; only shell builtins, for PATH holds nothing else
+stub() {
+    printf '#!/bin/bash\n%s\n' "$2" >"$stubs/$1"
+    chmod +x "$stubs/$1"
+}
+stub id 'echo "$UID_IS"'
+stub apt-get 'echo "apt-get $*" >>"$LOG"; [[ -z ${FAIL_UPDATE:-} || $1 != update ]]'
+stub env 'echo "env $*" >>"$LOG"'
+stub sudo 'echo "sudo $*" >>"$LOG"'
+check() { # WHAT WANT_STATUS WANT_LOG
+    local got status=0
+    if [[ $3 == "-" ]]; then local want=""; else local want=$3; fi
+    (PATH=$stubs apt_install pkg-a pkg-b >"$stubs/out" 2>&1) || status=$?
+    got=$(cat "$LOG" 2>/dev/null || true)
+    rm -f "$LOG"
+    if [[ $status != "$2" || $got != "$want" ]]; then
+        echo "error: apt_install $1: status $status (want $2), ran:" >&2
+        echo "$got" >&2
+        echo "wanted:" >&2
+        echo "$want" >&2
+        cat "$stubs/out" >&2
+        exit 1
+    fi
+}
+install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pkg-a pkg-b"
+UID_IS=0 check "as root" 0 "apt-get update -qq
+env $install"
+UID_IS=1000 check "as a user with sudo" 0 "sudo apt-get update -qq
+sudo env $install"
+UID_IS=0 FAIL_UPDATE=1 check "with apt-get update failing" 1 "apt-get update -qq"
+rm "$stubs/sudo"
+UID_IS=1000 check "as a user without sudo" 1 -
+grep -q "as root, run: apt-get update && apt-get install pkg-a pkg-b" "$stubs/out" || {
+    echo "error: apt_install without sudo does not name the command:" >&2
+    cat "$stubs/out" >&2
+    exit 1
+}
+echo "apt_install: as root, with sudo, without sudo, apt-get update failing: as expected"
