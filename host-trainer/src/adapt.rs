@@ -225,6 +225,8 @@ fn set_meta(
         args.command,
         meta.notes
     );
+    // each adapt of an adapted model adds to its notes: they stay writable
+    meta.cut_notes();
     meta.test_accuracy = test_accuracy.map(|a| a as f32);
 }
 

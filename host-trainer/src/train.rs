@@ -687,6 +687,8 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         None => None,
     };
     model.meta.test_accuracy = test_accuracy;
+    // many long --ink paths must not make the file unwritable after the whole run
+    model.meta.cut_notes();
     let bytes = model
         .to_bytes()
         .map_err(|e| Error::core("encoding the model file", e))?;

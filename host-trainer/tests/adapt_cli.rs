@@ -183,6 +183,46 @@ fn adapt_int8_reports_the_requantized_file() {
     assert!(e.contains("--steps is for --layers output"), "{e}");
 }
 
+/// Every `adapt` puts its record in front of the model's notes ("...; before: NOTES"), so
+/// notes grow with each adaptation of an adapted model: they are cut to
+/// `format::MAX_NOTES` bytes instead of making the file unwritable once the work is done.
+#[test]
+fn notes_that_grew_too_long_are_cut_not_fatal() {
+    use nnet_core::format::{OwnedModel, MAX_NOTES};
+    let dir = common::tmpdir("adapt-notes");
+    let ink = hershey_head(&dir, 20);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut m = OwnedModel::from_bytes(&std::fs::read(root.join("models/mnist-mlp.nnet")).unwrap())
+        .unwrap();
+    // as long as a header holds: one more record would not fit
+    m.meta.notes = "é".repeat(32_000);
+    let long = dir.join("long.nnet");
+    std::fs::write(&long, m.to_bytes().unwrap()).unwrap();
+    let out_m = dir.join("adapted.nnet");
+    ok(&[
+        "adapt",
+        "--model",
+        long.to_str().unwrap(),
+        "--ink",
+        ink.to_str().unwrap(),
+        "--out",
+        out_m.to_str().unwrap(),
+        "--data",
+        dir.join("none").to_str().unwrap(),
+    ]);
+    let adapted = OwnedModel::from_bytes(&std::fs::read(&out_m).unwrap()).unwrap();
+    let notes = &adapted.meta.notes;
+    assert!(notes.len() <= MAX_NOTES, "{} bytes", notes.len());
+    assert!(
+        notes.len() > MAX_NOTES - 4,
+        "cut far short: {} bytes",
+        notes.len()
+    );
+    assert!(notes.starts_with("adapted on ink "), "{}", &notes[..80]);
+    assert!(notes.ends_with("éé…"), "{}", &notes[notes.len() - 20..]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn bad_drawings_and_options_are_clear_errors() {
     let dir = common::tmpdir("adapt-bad");

@@ -163,6 +163,24 @@ fn ink_training_is_deterministic_and_recorded() {
     assert_ne!(c.model_bytes, e.model_bytes);
 }
 
+/// The notes record every --ink path: many long ones are cut to `format::MAX_NOTES` bytes
+/// rather than making the model file unwritable after the whole run.
+#[test]
+fn many_long_ink_paths_cut_the_notes_not_the_run() {
+    let d = common::tmpdir("ink-notes");
+    common::synthetic(&d, 100, 4);
+    write_shapes(&d.join("a.jsonl"), 4, 5);
+    // the same file by a 4,000-byte name, 20 times: 80 kB of paths
+    let long = d.join(format!("{}a.jsonl", "./".repeat(1990)));
+    let mut cfg = common::quick_config(&d, &d.join("a.nnet"));
+    cfg.ink = vec![long; 20];
+    let out = train(&cfg).unwrap();
+    let m = nnet_core::format::OwnedModel::from_bytes(&out.model_bytes).unwrap();
+    assert!(m.meta.notes.len() <= nnet_core::format::MAX_NOTES);
+    assert!(m.meta.notes.ends_with('…') && m.meta.notes.contains("; ink "));
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
 #[test]
 fn bad_ink_files_are_clear_errors() {
     let d = common::tmpdir("ink-bad");

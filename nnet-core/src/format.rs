@@ -441,6 +441,29 @@ mod owned {
         pub notes: String,
     }
 
+    /// The longest notes [`OwnedMetadata::cut_notes`] leaves (bytes): far more than one
+    /// training or adaptation records, and far below what the header's 16-bit length
+    /// holds, so that notes that grow with every `adapt` of an adapted model never make a
+    /// model file impossible to write.
+    pub const MAX_NOTES: usize = 16 * 1024;
+
+    impl OwnedMetadata {
+        /// Cuts [`notes`](Self::notes) to at most [`MAX_NOTES`] bytes, at a character
+        /// boundary, ending in `…` when cut. Returns whether it cut anything.
+        pub fn cut_notes(&mut self) -> bool {
+            if self.notes.len() <= MAX_NOTES {
+                return false;
+            }
+            let mut end = MAX_NOTES - '…'.len_utf8();
+            while !self.notes.is_char_boundary(end) {
+                end -= 1;
+            }
+            self.notes.truncate(end);
+            self.notes.push('…');
+            true
+        }
+    }
+
     impl From<&Metadata<'_>> for OwnedMetadata {
         fn from(m: &Metadata<'_>) -> Self {
             OwnedMetadata {
@@ -718,6 +741,38 @@ mod tests {
             w2: n(OUTPUT * h, 0.2),
             b2: n(OUTPUT, 0.3),
         }
+    }
+
+    /// Notes are cut to `MAX_NOTES` bytes at a character boundary, ending in `…`; shorter
+    /// ones stay as they are.
+    #[test]
+    fn cut_notes_keeps_a_character_boundary() {
+        let mut m = model(1).meta;
+        for (notes, want_cut) in [
+            ("a".repeat(MAX_NOTES), false),
+            ("a".repeat(MAX_NOTES + 1), true),
+            ("é".repeat(MAX_NOTES), true),
+            (alloc::format!("a{}", "€".repeat(MAX_NOTES)), true),
+        ] {
+            m.notes = notes.clone();
+            assert_eq!(m.cut_notes(), want_cut);
+            if !want_cut {
+                assert_eq!(m.notes, notes);
+                continue;
+            }
+            assert!(m.notes.len() <= MAX_NOTES, "{}", m.notes.len());
+            assert!(m.notes.len() > MAX_NOTES - 4, "{}", m.notes.len());
+            assert!(m.notes.ends_with('…'));
+            let kept = m.notes.strip_suffix('…').unwrap();
+            assert!(notes.starts_with(kept));
+        }
+        // and cut notes always fit a header
+        let mut big = model(1);
+        big.meta.notes = "x".repeat(70_000);
+        assert_eq!(big.to_bytes(), Err(Error::Encode));
+        big.meta.cut_notes();
+        let back = OwnedModel::from_bytes(&big.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.meta.notes.len(), MAX_NOTES - 3 + '…'.len_utf8());
     }
 
     /// Copies bytes to a 16-byte aligned buffer so zero-copy views work in tests.

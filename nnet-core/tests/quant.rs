@@ -115,6 +115,20 @@ fn int8_file_round_trip_owned_and_view() {
     }
 }
 
+/// Quantising puts its record in front of the notes: notes as long as a header holds
+/// are cut, not made unwritable.
+#[test]
+fn quantizing_a_model_with_notes_at_the_limit_cuts_them() {
+    let mut m = f32_model(2, 5);
+    m.meta.notes = "n".repeat(65_400);
+    m.to_bytes().expect("the f32 file holds these notes");
+    let q = quantizer::quantize(&m).unwrap();
+    assert!(q.meta.notes.len() <= nnet_core::format::MAX_NOTES);
+    assert!(q.meta.notes.starts_with("int8 from f32 model crc32="));
+    let back = OwnedQuantModel::from_bytes(&q.to_bytes().unwrap()).unwrap();
+    assert_eq!(back.meta.notes, q.meta.notes);
+}
+
 #[test]
 fn weight_type_mismatch_is_rejected_both_ways() {
     let m = f32_model(3, 5);
