@@ -5,8 +5,9 @@
  * Usage (addresses from `llvm-nm`; Thumb bit 0 is ignored):
  *   qemu-system-arm ... -plugin ./libinsn_count.so,start=0x1234,end=0x1240
  *
- * Every executed instruction bumps one 64-bit counter (an inline add, no
- * callback). When the first instruction at `start` executes, the counter is
+ * Every executed instruction bumps one 64-bit counter (one callback per
+ * instruction, which also handles the markers). When the first instruction at
+ * `start` executes, the counter is
  * snapshotted; when the first instruction at `end` executes, the difference is
  * the number of instructions executed from `start` (inclusive) to `end`
  * (exclusive). Every start/end pair is reported on stderr as
@@ -15,10 +16,13 @@
  * `start` is reported as an error line.
  *
  * Debian ships no qemu-plugin.h, so the few types and prototypes of the
- * plugin API used here are declared below, matching QEMU 7.2 (API version 1;
- * the same calls exist unchanged in later versions).
+ * plugin API used here are declared below. They are the same in QEMU 7.2
+ * (plugin API version 1) and in QEMU 9 and later, which refuse plugins of
+ * version 1 (and dropped the inline counter of version 1, which this plugin
+ * therefore does not use): build with -DINSN_COUNT_API=2 for QEMU 9 and later
+ * (scripts/firmware-cost picks it from `qemu-system-arm --version`).
  *
- * Build: gcc -shared -fPIC -O2 -Wall -Wextra -o libinsn_count.so insn_count.c
+ * Build: gcc -shared -fPIC -O2 -Wall -Wextra [-DINSN_COUNT_API=2] -o libinsn_count.so insn_count.c
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -29,9 +33,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- the subset of <qemu-plugin.h> (QEMU 7.2) this plugin uses ---- */
+/* ---- the subset of <qemu-plugin.h> this plugin uses (QEMU 7.2 to 10) ---- */
 #define QEMU_PLUGIN_EXPORT __attribute__((visibility("default")))
-#define QEMU_PLUGIN_VERSION 1
+#ifndef INSN_COUNT_API
+#define INSN_COUNT_API 1
+#endif
+#if INSN_COUNT_API != 1 && INSN_COUNT_API != 2
+#error "INSN_COUNT_API must be 1 (QEMU 7 and 8) or 2 (QEMU 9 and later)"
+#endif
+#define QEMU_PLUGIN_VERSION INSN_COUNT_API
 
 typedef uint64_t qemu_plugin_id_t;
 
@@ -59,10 +69,6 @@ enum qemu_plugin_cb_flags {
     QEMU_PLUGIN_CB_RW_REGS,
 };
 
-enum qemu_plugin_op {
-    QEMU_PLUGIN_INLINE_ADD_U64,
-};
-
 typedef void (*qemu_plugin_udata_cb_t)(qemu_plugin_id_t id, void *userdata);
 typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
 typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t id, struct qemu_plugin_tb *tb);
@@ -73,9 +79,6 @@ extern void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn
                                                    qemu_plugin_vcpu_udata_cb_t cb,
                                                    enum qemu_plugin_cb_flags flags,
                                                    void *userdata);
-extern void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn,
-                                                       enum qemu_plugin_op op, void *ptr,
-                                                       uint64_t imm);
 extern void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb,
                                            void *userdata);
 extern size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
@@ -108,10 +111,11 @@ static void say(const char *fmt, ...)
     qemu_plugin_outs(line);
 }
 
-static void on_start(unsigned int vcpu_index, void *userdata)
+/* What an instruction's callback does besides counting it. */
+enum marker { MARK_NONE = 0, MARK_START = 1, MARK_END = 2 };
+
+static void on_start(void)
 {
-    (void)vcpu_index;
-    (void)userdata;
     if (in_region) {
         say("insn_count: error: start marker hit again inside region %u\n", regions + 1);
         errors++;
@@ -120,10 +124,8 @@ static void on_start(unsigned int vcpu_index, void *userdata)
     in_region = true;
 }
 
-static void on_end(unsigned int vcpu_index, void *userdata)
+static void on_end(void)
 {
-    (void)vcpu_index;
-    (void)userdata;
     if (!in_region) {
         say("insn_count: error: end marker hit without a start\n");
         errors++;
@@ -134,6 +136,21 @@ static void on_end(unsigned int vcpu_index, void *userdata)
     say("insn_count: region %u: %" PRIu64 " instructions\n", regions, executed - snapshot);
 }
 
+/* Runs before every executed instruction: counts it, then handles its markers, so
+ * start (inclusive) .. end (exclusive) is exact. */
+static void on_insn(unsigned int vcpu_index, void *userdata)
+{
+    (void)vcpu_index;
+    uintptr_t marks = (uintptr_t)userdata;
+    executed++;
+    if (marks & MARK_START) {
+        on_start();
+    }
+    if (marks & MARK_END) {
+        on_end();
+    }
+}
+
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
     (void)id;
@@ -141,15 +158,9 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     for (size_t i = 0; i < n; i++) {
         struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
         uint64_t pc = qemu_plugin_insn_vaddr(insn);
-        /* The counter is bumped before the marker callbacks run, for every
-         * instruction alike, so start (inclusive) .. end (exclusive) is exact. */
-        qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &executed, 1);
-        if (pc == start_addr) {
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_start, QEMU_PLUGIN_CB_NO_REGS, NULL);
-        }
-        if (pc == end_addr) {
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
-        }
+        uintptr_t marks = (pc == start_addr ? MARK_START : 0) | (pc == end_addr ? MARK_END : 0);
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, on_insn, QEMU_PLUGIN_CB_NO_REGS,
+                                               (void *)marks);
     }
 }
 
