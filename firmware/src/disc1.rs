@@ -126,6 +126,17 @@ pub enum Source {
     Assumed,
 }
 
+impl Source {
+    /// How the revision was chosen, as the log and banner say it.
+    fn word(self) -> &'static str {
+        match self {
+            Source::Detected => "detected",
+            Source::Forced => "forced",
+            Source::Assumed => "assumed",
+        }
+    }
+}
+
 /// The outcome of the start-up revision check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Detection {
@@ -168,6 +179,48 @@ impl Detection {
     }
 }
 
+impl Detection {
+    /// The banner of a detection that [`needs_warning`](Self::needs_warning): the revision
+    /// in use and why on one line, the feature to try on the next, each short enough for
+    /// a banner line (`notice::BANNER_COLUMNS`), e.g. `rev D/E assumed: gyro 0xFF unknown`
+    /// and `ink upside down? --features rev-bc`.
+    pub fn banner(&self) -> Banner<'_> {
+        Banner(self)
+    }
+}
+
+/// See [`Detection::banner`].
+pub struct Banner<'a>(&'a Detection);
+
+impl fmt::Display for Banner<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        let detected = d.who_am_i.and_then(Revision::from_gyro_id);
+        match (d.source, d.who_am_i, detected) {
+            (Source::Forced, Some(id), Some(r)) => {
+                write!(f, "rev {} forced, gyro {id:#04X} says {r}", d.revision)?
+            }
+            (source, Some(id), _) => write!(
+                f,
+                "rev {} {}: gyro {id:#04X} unknown",
+                d.revision,
+                source.word()
+            )?,
+            (source, None, _) => write!(
+                f,
+                "rev {} {}: gyro not read (SPI)",
+                d.revision,
+                source.word()
+            )?,
+        }
+        let other = match d.revision {
+            Revision::BC => "rev-de",
+            Revision::DE => "rev-bc",
+        };
+        write!(f, "\nink upside down? --features {other}")
+    }
+}
+
 /// One line for the log and the screen, e.g. `board rev D/E (gyro 0xD3)`,
 /// `board rev D/E assumed (gyro 0x00 unknown)`, `board rev B/C forced (gyro 0xD3)`.
 impl fmt::Display for Detection {
@@ -194,6 +247,49 @@ mod tests {
     use embedded_hal_mock::eh1::spi::{Mock as SpiMock, Transaction as SpiT};
     use std::format;
     use std::vec;
+
+    /// Every detection that warns gets a banner of two lines that fit, naming the feature
+    /// of the other revision.
+    #[test]
+    fn every_warning_banner_fits_and_names_the_feature_to_try() {
+        use crate::notice::{wrap, BANNER_COLUMNS};
+        let mut warned = 0;
+        for who_am_i in (0..=255u8).map(Some).chain([None]) {
+            for forced in [None, Some(Revision::BC), Some(Revision::DE)] {
+                let d = Detection::new(who_am_i, forced);
+                if !d.needs_warning() {
+                    continue;
+                }
+                warned += 1;
+                let text = format!("{}", d.banner());
+                let lines: std::vec::Vec<&str> = wrap(&text, BANNER_COLUMNS).collect();
+                assert_eq!(lines.len(), 2, "{text:?}: {lines:?}");
+                let other = if d.revision == Revision::BC {
+                    "rev-de"
+                } else {
+                    "rev-bc"
+                };
+                assert_eq!(lines[1], format!("ink upside down? --features {other}"));
+                assert!(
+                    lines[0].starts_with(&format!("rev {} ", d.revision)),
+                    "{text:?}"
+                );
+            }
+        }
+        assert!(warned > 250, "{warned} warnings");
+        let d = Detection::new(Some(0xFF), None);
+        assert_eq!(
+            format!("{}", d.banner()),
+            "rev D/E assumed: gyro 0xFF unknown\nink upside down? --features rev-bc"
+        );
+        let d = Detection::new(Some(gyro::I3G4250D), Some(Revision::BC));
+        assert_eq!(
+            format!("{}", d.banner()),
+            "rev B/C forced, gyro 0xD3 says D/E\nink upside down? --features rev-de"
+        );
+        let d = Detection::new(None, None);
+        assert!(format!("{}", d.banner()).starts_with("rev D/E assumed: gyro not read (SPI)\n"));
+    }
 
     fn raw(x: u16, y: u16) -> RawTouch {
         RawTouch { x, y, z: 0 }

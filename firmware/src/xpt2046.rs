@@ -10,9 +10,11 @@
 //! conversions Z1 and Z2 (the pen counts as down when `Z1 + 4095 - Z2`
 //! reaches [`Config::pressure_threshold`]), then [`SAMPLES`] conversions of X
 //! and of Y whose medians are the reading (the first conversion after the
-//! multiplexer switches plates is the noisiest; a median drops it), and a
-//! last command that powers the converter down with the pen interrupt
-//! re-enabled. Every conversion is 12-bit, differential reference.
+//! multiplexer switches plates is the noisiest; a median drops it), Z1 and Z2
+//! again (a pen that lifted during the exchange left positions that are no
+//! touch: both pressures must reach the threshold, as Linux's ads7846 driver
+//! checks too), and a last command that powers the converter down with the
+//! pen interrupt re-enabled. Every conversion is 12-bit, differential reference.
 //! [`RawTouch::to_screen`] maps a reading to a screen pixel with a
 //! [`Calibration`] ([`RESTOUCH_28`] for Waveshare's 2.8" panel).
 use embedded_graphics::prelude::Point;
@@ -38,9 +40,12 @@ pub mod cmd {
 /// Conversions of each axis per poll (odd, for a median).
 pub const SAMPLES: usize = 5;
 
-/// Bytes of one poll's transaction: 3 per conversion (command + 16 clocks),
-/// Z1, Z2, the X and Y samples, and the power-down conversion.
-pub const FRAME_LEN: usize = 3 * (2 + 2 * SAMPLES + 1);
+/// Conversions of one poll: Z1, Z2, the X and Y samples, Z1 and Z2 again, and the
+/// power-down conversion.
+const CONVERSIONS: usize = 2 + 2 * SAMPLES + 2 + 1;
+
+/// Bytes of one poll's transaction: 3 per conversion (command + 16 clocks).
+pub const FRAME_LEN: usize = 3 * CONVERSIONS;
 
 /// One raw reading: 12-bit X and Y (medians) and the pressure indicator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +54,8 @@ pub struct RawTouch {
     pub x: u16,
     /// Raw Y, 0..=4095.
     pub y: u16,
-    /// `Z1 + 4095 - Z2`: about 0 with no touch, larger the harder the press.
+    /// `Z1 + 4095 - Z2`: about 0 with no touch, larger the harder the press (the
+    /// lighter of the poll's two measurements).
     pub pressure: u16,
 }
 
@@ -110,14 +116,16 @@ impl<SPI: SpiDevice> Xpt2046<SPI> {
     /// The command stream of one poll (results are read back in place).
     pub fn frame() -> [u8; FRAME_LEN] {
         let mut f = [0u8; FRAME_LEN];
-        let mut commands = [cmd::Y | cmd::ADC_ON; 2 + 2 * SAMPLES + 1];
+        let mut commands = [cmd::Y | cmd::ADC_ON; CONVERSIONS];
         commands[0] = cmd::Z1 | cmd::ADC_ON;
         commands[1] = cmd::Z2 | cmd::ADC_ON;
         for c in &mut commands[2..2 + SAMPLES] {
             *c = cmd::X | cmd::ADC_ON;
         }
+        commands[2 + 2 * SAMPLES] = cmd::Z1 | cmd::ADC_ON;
+        commands[3 + 2 * SAMPLES] = cmd::Z2 | cmd::ADC_ON;
         // the last conversion powers down with the pen interrupt enabled again
-        commands[2 + 2 * SAMPLES] = cmd::Y;
+        commands[CONVERSIONS - 1] = cmd::Y;
         for (chunk, c) in f.chunks_exact_mut(3).zip(commands) {
             chunk[0] = c;
         }
@@ -135,8 +143,9 @@ impl<SPI: SpiDevice> Xpt2046<SPI> {
     /// Decodes the bytes read back during [`Xpt2046::frame`].
     pub fn decode(f: &[u8; FRAME_LEN], config: Config) -> Option<RawTouch> {
         let conv = |i: usize| result(f[3 * i + 1], f[3 * i + 2]);
-        let (z1, z2) = (conv(0), conv(1));
-        let pressure = (z1 + 4095).saturating_sub(z2);
+        let pressure_at = |i: usize| (conv(i) + 4095).saturating_sub(conv(i + 1));
+        // pressed before the positions and still after them
+        let pressure = pressure_at(0).min(pressure_at(2 + 2 * SAMPLES));
         if pressure < config.pressure_threshold {
             return None;
         }
@@ -220,6 +229,8 @@ mod tests {
         assert_eq!(f[3], 0xC1);
         assert_eq!(f[6], 0xD1);
         assert_eq!(f[3 * (2 + SAMPLES)], 0x91);
+        assert_eq!(f[3 * (2 + 2 * SAMPLES)], 0xB1);
+        assert_eq!(f[3 * (3 + 2 * SAMPLES)], 0xC1);
         assert_eq!(f[FRAME_LEN - 3], 0x90);
         assert!(f.iter().enumerate().all(|(i, &b)| i % 3 == 0 || b == 0));
     }
@@ -228,7 +239,7 @@ mod tests {
     fn a_press_gives_the_medians() {
         // first X and Y samples off (plate settling), the rest close together
         let v = [
-            600, 3500, 1500, 2000, 2003, 1999, 2001, 900, 1100, 1102, 1098, 1101, 0,
+            600, 3500, 1500, 2000, 2003, 1999, 2001, 900, 1100, 1102, 1098, 1101, 610, 3490, 0,
         ];
         assert_eq!(
             poll(&v),
@@ -242,14 +253,34 @@ mod tests {
 
     #[test]
     fn light_or_no_press_is_none() {
-        let mut v = [0u16; 13];
+        let mut v = [0u16; 15];
         v[1] = 4095;
+        v[13] = 4095;
         assert_eq!(poll(&v), None);
         v[0] = 300;
         v[1] = 4000;
         assert_eq!(poll(&v), None);
         // garbage (all ones) is a hard press at (4095, 4095): still in range
-        assert_eq!(poll(&[4095; 13]).map(|r| (r.x, r.y)), Some((4095, 4095)));
+        assert_eq!(poll(&[4095; 15]).map(|r| (r.x, r.y)), Some((4095, 4095)));
+    }
+
+    /// A pen that lifts during the poll: the positions converted after it lifted are no
+    /// touch (the Y plate reads near 0), and the pressure measured last says so.
+    #[test]
+    fn a_pen_that_lifts_during_the_poll_is_none() {
+        let pressed = [
+            600, 3500, 1500, 2000, 2003, 1999, 2001, 900, 1100, 1102, 1098, 1101, 600, 3500, 0,
+        ];
+        assert!(poll(&pressed).is_some());
+        // lifted after the third Y sample: Y's median is garbage, the last Z1/Z2 no press
+        let mut lifted = pressed;
+        lifted[10..12].copy_from_slice(&[3, 0]);
+        lifted[12..14].copy_from_slice(&[0, 4095]);
+        assert_eq!(poll(&lifted), None);
+        // and a light last press is the pressure reported
+        let mut lighter = pressed;
+        lighter[12..14].copy_from_slice(&[500, 3500]);
+        assert_eq!(poll(&lighter).map(|r| r.pressure), Some(1095));
     }
 
     /// A bus whose every transaction fails.

@@ -11,7 +11,8 @@
 #      right key) gives the simulator's frame and is saved to flash (sector 14 erased and
 #      programmed 4 bytes at a time, x32), the same bytes when a failed programming left error
 #      flags set in FLASH_SR; started again on that flash the board answers the taught digit at
-#      once; holding Clear there forgets it (sectors 14 and 15 erased, the shipped answer
+#      once, also when a probe's host stopped reading the log as the correction came (RTT
+#      blocking and full: it waits there, after the save); holding Clear there forgets it (sectors 14 and 15 erased, the shipped answer
 #      again); started on the taught flash with one byte of the record damaged it answers as
 #      shipped (and the f32 build's start says so in the UI goldens' banner frame); and no run
 #      lets the stack (all of CCM) grow past 56 KiB;
@@ -91,6 +92,13 @@ check() {
     fi
     run "$model-restored" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-taught.bin" \
         --expect-frame "$sim/teach.rgb565" --expect-erased ''
+    # a probe's host that stops reading the log (RTT in blocking mode, the channel full) as
+    # the correction comes: the board then waits for it until the watchdog restarts it, and
+    # the correction is in flash by then, as the next start shows
+    run "$model-teach-log-blocked" "$elf" --sim "$sim/teach.json" --teach --rtt-block-at-teach \
+        --expect-erased 14 --flash-out "$out/$model-taught-log-blocked.bin"
+    run "$model-restored-log-blocked" "$elf" --sim "$sim/teach.json" \
+        --flash-in "$out/$model-taught-log-blocked.bin" --expect-frame "$sim/teach.rgb565" --expect-erased ''
     # the slot of the newest record (sector 14, the one save) erased last: a cut between the
     # two erases leaves what was there, never an older record
     run "$model-forget" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-taught.bin" --forget \

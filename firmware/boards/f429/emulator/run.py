@@ -43,6 +43,12 @@ binary talks to are small models here, just enough to behave like the board:
   and DWT_CTRL's CYCCNTENA are set.
 * IWDG, DMA2D, SCB, DBGMCU: registers that keep what is written; the
   peripherals' bit-band alias sets and clears single bits of them.
+* The defmt log's RTT channel (the `_SEGGER_RTT` control block in SRAM): no host
+  reads it, so it fills. With --rtt-block-at-teach, as the correction's pen lifts, its
+  up channel is switched to block-if-full, as `probe-rs run` sets it, and left full,
+  as a host that no longer reads leaves it (a probe-rs that hangs or is killed): the
+  next log line waits for ever, and the run ends there (a hundred thousand looks at
+  the channel's read offset), with what the flash holds by then.
 
 The display check, after every run, holds the set-up to the panel's needs as
 ST's board support package (32f429idiscovery-bsp, BSP_LCD_Init and
@@ -115,6 +121,7 @@ LTDC, RCC, GPIO = 0x4001_6800, 0x4002_3800, 0x4002_0000
 LTDC_L1 = LTDC + 0x84  # layer 1's registers (L1CR first)
 BITBAND = 0x4200_0000  # the peripherals' bit-band alias region
 POLL_US = 10_000  # the main loop's touch poll period (firmware-f429's POLL_MS)
+RTT_WAITS = 100_000  # looks at a blocked RTT channel's read offset that end the run
 LSI_MAX_HZ = 47_000  # the watchdog's clock at its fastest (datasheet: 17 to 47 kHz)
 HSE_HZ = 8_000_000
 # Reads of one peripheral register in a row, with no other peripheral access, that make a run
@@ -220,6 +227,9 @@ class Board:
         with open(elf_path, "rb") as f:
             self.elf = ELFFile(f)
             self.load(self.elf)
+            symbols = self.elf.get_section_by_name(".symtab")
+            rtt = symbols.get_symbol_by_name("_SEGGER_RTT") if symbols else None
+            self.rtt = rtt[0]["st_value"] if rtt else None
         self.regs = {}
         self.flash_locked = True
         self.key_step = 0
@@ -254,6 +264,9 @@ class Board:
         self.no_hse = False  # --no-hse: HSERDY never follows HSEON
         self.last_read, self.same_reads = None, 0  # the spin check in mmio
         self.stall_at = None  # --stall-at-lift: the poll from which the STMPE811 stalls
+        self.rtt_block_at = None  # --rtt-block-at-teach: the poll the RTT channel blocks from
+        self.rtt_waits = 0  # looks at the blocked channel's read offset
+        self.rtt_blocked = False  # the firmware waited on the channel: the run ended there
 
     # -- memory -------------------------------------------------------------------------
     def load(self, elf):
@@ -555,6 +568,8 @@ class Board:
         raw = self.script[n - 1] if n - 1 < len(self.script) else None
         if n == self.stall_at:
             self.touch.stalled = True
+        if n == self.rtt_block_at:
+            self.block_rtt()
         if raw is None or self.touch.stalled or not self.touch.converting():
             self.touch.touch = None
         else:
@@ -562,6 +577,29 @@ class Board:
             self.touch.fifo.append(raw)
         if n >= self.stop_after:
             self.mu.emu_stop()
+
+    # -- the log's RTT channel ------------------------------------------------------------
+    def block_rtt(self):
+        """Fills up channel 0 (its read offset just past its write offset, as a host that
+        stopped reading leaves it), switches it to block-if-full, and counts the looks at its
+        read offset
+        (the SEGGER control block: a 16-byte id, two counts, then each up channel's name,
+        buffer, size, write offset, read offset and flags, 4 bytes each)."""
+        if self.rtt is None:
+            self.fail("the ELF has no _SEGGER_RTT control block")
+            return
+        up0 = self.rtt + 24
+        size, write, _, flags = struct.unpack("<4I", self.mu.mem_read(up0 + 8, 16))
+        # the host stopped reading with the channel full: no free byte until it reads again
+        self.mu.mem_write(up0 + 16, struct.pack("<I", (write + 1) % size))
+        self.mu.mem_write(up0 + 20, struct.pack("<I", (flags & ~3) | 2))
+        self.mu.hook_add(UC_HOOK_MEM_READ, self.rtt_read, begin=up0 + 16, end=up0 + 19)
+
+    def rtt_read(self, uc, access, addr, size, value, data):
+        self.rtt_waits += 1
+        if self.rtt_waits == RTT_WAITS:
+            self.rtt_blocked = True
+            uc.emu_stop()
 
     # -- running ------------------------------------------------------------------------
     def run(self, polls, budget):
@@ -574,7 +612,7 @@ class Board:
             self.fail(f"emulator fault at pc {self.mu.reg_read(UC_ARM_REG_PC):#x}: {e}")
         if self.error is None and self.stop_feeds and self.feeds < self.stop_feeds:
             self.fail(f"only {self.feeds} of {self.stop_feeds} watchdog feeds within {budget} instructions")
-        elif self.error is None and not self.stop_feeds and self.touch.polls < polls:
+        elif self.error is None and not self.stop_feeds and not self.rtt_blocked and self.touch.polls < polls:
             self.fail(f"only {self.touch.polls} of {polls} polls within {budget} instructions")
 
     def display(self):
@@ -803,6 +841,10 @@ def main():
                    help="the flash interface stays busy (FLASH_SR's BSY never clears): no erase or write can start")
     p.add_argument("--flip-flash-byte", type=lambda v: int(v, 0), metavar="OFFSET",
                    help="damage the program's flash before the start: one bit of the byte at OFFSET from its start")
+    p.add_argument("--rtt-block-at-teach", action="store_true",
+                   help="with --teach: as the correction's pen lifts, the log's RTT channel blocks "
+                        "(block-if-full, no host reading it); the run ends when the firmware waits on "
+                        "it, which it must (check what the flash holds then: --expect-erased)")
     p.add_argument("--stall-at-lift", action="store_true",
                    help="the STMPE811 stops converting as the drawing's pen lifts: touched, no sample, until "
                         "the firmware soft-resets it (fails the run if it never does)")
@@ -845,7 +887,10 @@ def main():
         # the first untouched poll after the drawing's last touched one (polls are 1-based)
         lift = len(idle) + max(i for i, t in enumerate(drawing) if t) + 2
         if a.teach:
-            script += [tuple(p) if p else None for p in sim["teach"]["polls"]] + idle
+            teach = [tuple(p) if p else None for p in sim["teach"]["polls"]]
+            # the first untouched poll after the correction's last touched one (1-based)
+            teach_lift = len(script) + max(i for i, t in enumerate(teach) if t) + 2
+            script += teach + idle
         if a.forget or a.hold_clear:
             clear = tuple(sim["clear_button"])
             script += [clear] * sim["forget_hold_polls"] + idle
@@ -881,6 +926,10 @@ def main():
     board.stop_feeds = a.feeds
     if a.stall_at_lift:
         board.stall_at = lift
+    if a.rtt_block_at_teach:
+        if not (a.sim and a.teach):
+            sys.exit("error: --rtt-block-at-teach needs --sim and --teach")
+        board.rtt_block_at = teach_lift
     if a.flash_in:
         data = open(a.flash_in, "rb").read()
         if len(data) != LEARNED[1] - LEARNED[0]:
@@ -894,6 +943,12 @@ def main():
     if a.no_hse and board.error is None and board.hclk() * 1.045 > 180e6:
         board.fail(f"the core runs at {board.hclk() / 1e6:.0f} MHz on the HSI, which may run 4.5% fast "
                    "(datasheet): above the F429's 180 MHz")
+    if a.rtt_block_at_teach:
+        if not board.rtt_blocked and board.error is None:
+            board.fail("the RTT channel blocked, but the firmware never waited on it")
+        elif board.rtt_blocked and board.error is None:
+            print(f"the firmware waits on the blocked RTT channel after poll {board.touch.polls}: "
+                  "the run ends here, as the watchdog would end it")
     if a.stall_at_lift and board.error is None and board.touch.stalled:
         board.fail(f"the touch controller stalled at poll {board.stall_at} and was never reset")
     if a.cannot_start:

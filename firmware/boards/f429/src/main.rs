@@ -581,15 +581,8 @@ fn main() -> ! {
     } else if watchdog_reset {
         let Ok(()) = notice::draw_banner(notice::WATCHDOG_RESTARTED, &mut lcd);
     } else if detection.needs_warning() {
-        let other = match detection.revision {
-            Revision::BC => "rev-de",
-            Revision::DE => "rev-bc",
-        };
         let mut msg = TextBuf::<120>::new();
-        let _ = write!(
-            msg,
-            "{detection}; ink upside down? build with --features {other}"
-        );
+        let _ = write!(msg, "{}", detection.banner());
         let Ok(()) = notice::draw_banner(msg.as_str(), &mut lcd);
     } else if let Some(msg) = notice::damaged_learning(store.damaged(), restored) {
         let Ok(()) = notice::draw_banner(msg, &mut lcd);
@@ -681,14 +674,21 @@ fn main() -> ! {
         if changed || repaint {
             let Ok(()) = app.draw_update(&mut lcd);
         }
+        // a new correction is kept across resets before anything is logged (the flash
+        // driver feeds the watchdog while it works): with a probe's RTT channel in
+        // blocking mode, a log line waits for the host, and a host that stops reading
+        // leaves the board to the watchdog, which must not take the correction with it
+        let saved = (app.corrections() > corrections).then(|| {
+            corrections = app.corrections();
+            store.save(&mut flash, app.net(), corrections)
+        });
         // each new answer (the same digit drawn twice is two), and a Clear
         if app.answers() != answers || *app.status() != last_status {
             answers = app.answers();
             last_status = *app.status();
             log_status(&last_status);
         }
-        if app.corrections() > corrections {
-            corrections = app.corrections();
+        if let Some(saved) = saved {
             defmt::info!("learned correction {=u32}", corrections);
             // the corrected drawing, for `host-trainer train --ink`
             let line = InkLine {
@@ -696,8 +696,7 @@ fn main() -> ! {
                 label: app.taught(),
             };
             defmt::info!("ink {}", defmt::Display2Format(&line));
-            // keep it across resets (the flash driver feeds the watchdog while it works)
-            match store.save(&mut flash, app.net(), corrections) {
+            match saved {
                 Ok(saved) => defmt::info!(
                     "saved {=u32} corrections to flash slot {=usize}",
                     corrections,
@@ -776,7 +775,8 @@ fn panic(info: &PanicInfo) -> ! {
         defmt::error!("panic: {=str}", msg.as_str());
         for _ in 0..PANIC_SHOW_TENTHS {
             feed_watchdog();
-            cortex_m::asm::delay(18_000_000); // ~0.1 s at 180 MHz
+            // ~0.1 s at 180 MHz: a delay round (subs, bne) takes about 3 cycles on the M4
+            cortex_m::asm::delay(6_000_000);
         }
     }
     cortex_m::peripheral::SCB::sys_reset()

@@ -123,12 +123,16 @@ const WATCHDOG_MAGIC: u32 = 0x6ab7_3121;
 static mut FRAMEBUFFER: Framebuffer = Framebuffer::new();
 
 /// Clears the timer alarm's interrupt; the main loop sleeps on it (WFI) and
-/// checks the alarm itself.
+/// checks the alarm itself. Both its raw bit and its forced one (INTF, which the HAL
+/// sets for an alarm scheduled in the past) are cleared, as the HAL's `clear_interrupt`
+/// does: a forced bit left set would call this handler for ever.
 #[interrupt]
 fn TIMER_IRQ_0() {
-    // SAFETY: a write-1-to-clear of alarm 0's own interrupt bit; nothing else uses it.
+    // SAFETY: a write-1-to-clear of alarm 0's own interrupt bit, and alarm 0's bit of the
+    // force register; nothing else uses either.
     let timer = unsafe { &*pac::TIMER::ptr() };
     timer.intr().write(|w| w.alarm_0().clear_bit_by_one());
+    timer.intf().modify(|_, w| w.alarm_0().clear_bit());
 }
 
 /// A delay that sleeps (WFI on a timer alarm) for anything longer than a few
