@@ -62,7 +62,9 @@ pub fn run(train: &Dataset, cfg: BenchConfig) -> Result<Vec<BenchResult>> {
         ("adam", Optimizer::ADAM, 1e-3),
     ] {
         let params = Params::init(cfg.hidden, cfg.seed);
-        let mut tr = Trainer::new(params, opt, cfg.batch, cfg.threads).map_err(Error::Trainer)?;
+        // (a batch larger than the data is all of it: buffers for the images there are)
+        let batch = cfg.batch.min(train.len().max(1));
+        let mut tr = Trainer::new(params, opt, batch, cfg.threads).map_err(Error::Trainer)?;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cfg.seed);
         let mut order: Vec<u32> = (0..train.len() as u32).collect();
         let mut secs = Vec::new();

@@ -23,8 +23,9 @@
 //! Everything is deterministic: record `i` of a set is drawn from its own
 //! SplitMix64 stream seeded by `(seed, set, i)`, so any slice can be
 //! regenerated on its own (the tests do, to keep the generator from drifting).
-//! Its maths comes from the `libm` crate, not the platform's maths library, so
-//! every platform writes the same bytes. Coordinates are rounded to 0.1 px.
+//! Its maths comes from the `libm` crate and square roots (which IEEE 754
+//! rounds exactly), not the platform's maths library, so every platform writes
+//! the same bytes. Coordinates are rounded to 0.1 px.
 //!
 //! # Entry point
 //!
@@ -479,6 +480,14 @@ fn bbox(pts: impl Iterator<Item = [f32; 2]>) -> ([f32; 2], [f32; 2]) {
     }
 }
 
+/// `sqrt(x² + y²)` the same on every platform: the squares and their sum are exact in
+/// f64 and its square root is correctly rounded (IEEE 754), then rounded to f32 (what glibc's
+/// `hypotf` computes; `f32::hypot` is the platform's own).
+fn hypot(x: f32, y: f32) -> f32 {
+    let (x, y) = (f64::from(x), f64::from(y));
+    (x * x + y * y).sqrt() as f32
+}
+
 /// Samples a polyline along its length like a touch controller polling a
 /// moving finger: the step is `spacing` at full speed and shrinks towards
 /// the stroke ends (the pen accelerates and brakes), with ±20% irregularity.
@@ -486,7 +495,7 @@ fn bbox(pts: impl Iterator<Item = [f32; 2]>) -> ([f32; 2], [f32; 2]) {
 fn resample(s: &[[f32; 2]], spacing: f32, rng: &mut Rng) -> Vec<[f32; 2]> {
     let seg: Vec<f32> = s
         .windows(2)
-        .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]))
+        .map(|w| hypot(w[1][0] - w[0][0], w[1][1] - w[0][1]))
         .collect();
     let total: f32 = seg.iter().sum();
     let first = s[0];

@@ -78,7 +78,7 @@ enum Cmd {
         /// 128, 150, 200, 256, 300, 400, 500, 512, 800, 1024).
         #[arg(long, default_value_t = 300, value_parser = hidden_units)]
         hidden: usize,
-        /// Passes over the training images (at least 1).
+        /// Passes over the training images (1 to 100000).
         #[arg(long, default_value_t = 10)]
         epochs: usize,
         /// Mini-batch size (1 to 65536).
@@ -294,6 +294,9 @@ enum Cmd {
     },
     /// Write a PNG grid showing what `train --augment` makes of the first training images
     /// (each shown clean and in several augmented versions), to check the augmentation by eye.
+    /// The versions are the kind `train --augment --seed S` makes, not the very images of its
+    /// epochs: `train` numbers the images after taking out the validation split, and the
+    /// random choices go by that number.
     AugmentPreview {
         /// Directory with the IDX files (raw or .gz).
         #[arg(long, default_value = "data/mnist")]
@@ -907,6 +910,9 @@ fn run() -> Result<()> {
             rounds,
         } => {
             let test = idx::load(&data, Split::Test)?;
+            if test.is_empty() {
+                anyhow::bail!("{}: the test split has no images to time", data.display());
+            }
             if batch == 0 || batch > test.len() {
                 usage!(
                     "--batch {batch}: choose 1 to {} (the test split's images)",

@@ -105,6 +105,10 @@ pub const DEFAULT_SGD_LR: f32 = 0.2;
 pub const DEFAULT_INK_WEIGHT: usize = 5;
 /// Largest accepted [`TrainConfig::ink_weight`].
 pub const MAX_INK_WEIGHT: usize = 1000;
+
+/// The most passes `train` makes (the model file records the count in 32 bits; the
+/// shipped model takes 100).
+pub const MAX_EPOCHS: usize = 100_000;
 /// The training digits of 60 handwriting fonts
 /// ([`crate::fontset::TRAINING_FONTS`], written by `make-inkset`), built into
 /// the trainer so `train --augment` needs nothing installed: the file at
@@ -344,8 +348,8 @@ pub fn check_settings(cfg: &TrainConfig) -> Result<()> {
             msg: msg.into(),
         })
     };
-    if cfg.epochs == 0 {
-        return bad(Setting::Epochs, "must be at least 1");
+    if !(1..=MAX_EPOCHS).contains(&cfg.epochs) {
+        return bad(Setting::Epochs, &format!("must be in 1..={MAX_EPOCHS}"));
     }
     check_sizes(cfg.batch, cfg.threads)?;
     if !(0.0..1.0).contains(&cfg.val_split) {
@@ -476,10 +480,12 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     }
     let n_drawings: usize = ink.iter().map(|s| s.drawings.len()).sum();
 
+    // a batch larger than the training set is one batch of all of it (the same weights):
+    // buffers for the images there are, not for the batch asked for
     let mut trainer = Trainer::new(
         Params::init(cfg.hidden, cfg.seed),
         cfg.optimizer,
-        cfg.batch,
+        cfg.batch.min(train.len()),
         cfg.threads,
     )
     .map_err(Error::Trainer)?;

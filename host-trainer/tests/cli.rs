@@ -382,17 +382,60 @@ fn bad_input_gives_clear_errors() {
 
 /// `train --help` gives the limits `train` checks, from the constants it
 /// checks them with.
+/// A batch larger than the training set is one batch of the whole set: the same weights as
+/// a batch of exactly its size, and buffers for the images there are, not for the batch
+/// asked for (under a 1.2 GB address-space limit, which batch-sized buffers of 65,536
+/// images and 1024 hidden units exceed).
+#[cfg(unix)]
+#[test]
+fn a_batch_larger_than_the_data_trains_like_the_whole_data() {
+    let d = common::tmpdir("cli-big-batch");
+    common::synthetic(&d, 100, 8);
+    let data = d.to_str().unwrap();
+    let (big, whole) = (d.join("big.nnet"), d.join("whole.nnet"));
+    let o = common::run_in_sh(
+        "ulimit -v 1200000; exec \"$0\" train --data \"$1\" --epochs 2 --hidden 1024 \
+         --batch-size 65536 --threads 1 --quiet --out \"$2\"",
+        &[data, big.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // 95 training images (5 held out for validation)
+    ok(&[
+        "train",
+        "--data",
+        data,
+        "--epochs",
+        "2",
+        "--hidden",
+        "1024",
+        "--batch-size",
+        "95",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        whole.to_str().unwrap(),
+    ]);
+    let read =
+        |p: &Path| nnet_core::format::OwnedModel::from_bytes(&std::fs::read(p).unwrap()).unwrap();
+    let (a, b) = (read(&big), read(&whole));
+    assert!(a.w1 == b.w1 && a.b1 == b.b1 && a.w2 == b.w2 && a.b2 == b.b2);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
 #[test]
 fn train_help_gives_the_limits() {
     use host_trainer::train::MAX_THREADS;
-    use host_trainer::train::{MAX_BATCH, MAX_FONT_DIGITS, MAX_INK_WEIGHT, MAX_LEARNING_RATE};
+    use host_trainer::train::{
+        MAX_BATCH, MAX_EPOCHS, MAX_FONT_DIGITS, MAX_INK_WEIGHT, MAX_LEARNING_RATE,
+    };
     let o = run(&["train", "--help"]);
     assert!(o.status.success());
     // clap wraps lines: compare with single spaces
     let help = String::from_utf8_lossy(&o.stdout);
     let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
     for want in [
-        "Passes over the training images (at least 1)".to_string(),
+        format!("Passes over the training images (1 to {MAX_EPOCHS})"),
         format!("Mini-batch size (1 to {MAX_BATCH})"),
         format!("Peak learning rate, above 0 and at most {MAX_LEARNING_RATE}"),
         format!("Threads, 1 to {MAX_THREADS}"),
@@ -622,7 +665,11 @@ fn mistakes_on_the_command_line_are_named() {
         assert!(e.contains(says), "{extra:?}: {e}");
     }
     // a setting out of range is a usage error, as the parser's own are: exit status 2
-    for extra in [["--epochs", "0"], ["--batch-size", "0"]] {
+    for extra in [
+        ["--epochs", "0"],
+        ["--epochs", "100001"],
+        ["--batch-size", "0"],
+    ] {
         let o = run(&[&train[..], &extra].concat());
         assert_eq!(o.status.code(), Some(2), "{extra:?}: {o:?}");
     }
@@ -1509,6 +1556,16 @@ fn odd_data_sets_are_named() {
     common::synthetic(&none, 0, 1);
     let e = err(&["bench", "--data", none.to_str().unwrap(), "--epochs", "1"]);
     assert!(e.contains("no training images to time"), "{e}");
+    let e = err(&[
+        "bench-inference",
+        "--data",
+        f,
+        "--model",
+        SHIPPED,
+        "--batch",
+        "1",
+    ]);
+    assert!(e.contains("the test split has no images to time"), "{e}");
     // a second test split beside the first: named, as evaluate names it
     let (images, labels) =
         host_trainer::idx::find_split(&few, host_trainer::idx::Split::Test).unwrap();
