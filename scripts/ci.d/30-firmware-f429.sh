@@ -10,8 +10,15 @@ cd "$(dirname "$0")/../.."
 source scripts/lib/target-dir.sh
 
 features=simulator
-# the interactive window needs SDL2 (libsdl2-dev, installed by scripts/test)
-if pkg-config --exists sdl2 2>/dev/null; then features=sdl; fi
+# the interactive window needs SDL2 (libsdl2-dev, installed by scripts/setup; without it, run
+# on its own, this step checks the headless simulator alone, unless NNET_REQUIRE_SDL=1, which
+# scripts/test sets after setup)
+if pkg-config --exists sdl2 2>/dev/null; then
+    features=sdl
+elif [[ ${NNET_REQUIRE_SDL:-} == 1 ]]; then
+    echo "error: SDL2's development files (libsdl2-dev) are missing: scripts/setup installs them" >&2
+    exit 1
+fi
 echo "==> firmware simulator (features: $features): clippy, tests, headless frame"
 cargo clippy -q -p firmware --features "$features" --all-targets -- -D warnings
 cargo test -q -p firmware --features "$features"

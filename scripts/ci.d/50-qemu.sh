@@ -82,7 +82,14 @@ for variant in f32 int8; do
 
     # 3. bit-identity and frames against the host (the host embeds the same model)
     echo "checking the QEMU results ($variant) against nnet-core on the host"
-    NNET_QEMU_OUT=$dir run "$model" cargo test -q -p firmware "${features[@]}" --test qemu -- --ignored
+    if ! NNET_QEMU_OUT=$dir run "$model" cargo test -q -p firmware "${features[@]}" --test qemu -- --ignored \
+        >"$dir/host-check.txt" 2>&1; then
+        cat "$dir/host-check.txt" >&2
+        echo "error: the QEMU results ($variant) differ from the host's" >&2
+        exit 1
+    fi
+    grep -E '^test result: ok\. [1-9]' "$dir/host-check.txt" ||
+        { echo "error: no host check of the QEMU results ($variant) ran" >&2; exit 1; }
 
     # 4. the desktop simulator renders the same frames
     frames=$(grep -c '^frame ' "$dir/selftest.log" || true)

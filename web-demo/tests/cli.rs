@@ -189,6 +189,111 @@ fn sigint_and_sigterm_let_an_open_request_finish() {
     }
 }
 
+/// The limit options reach the server: a body over `--body-limit` is 413, a body slower
+/// than `--request-timeout` is 408, a connection silent for `--header-timeout` is closed,
+/// and with `--max-connections 1` a second client waits until the first has gone. Each
+/// limit is far below its default (1 MiB, 10 s, 5 s, 1024), and the client gives up well
+/// before the default would act.
+#[cfg(unix)]
+#[test]
+fn the_limit_options_take_effect() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+    let limits = web_demo::api::Limits::default();
+    assert_eq!(
+        (
+            limits.body_limit,
+            limits.request_timeout,
+            limits.header_timeout,
+            limits.max_connections
+        ),
+        (
+            1 << 20,
+            Duration::from_secs(10),
+            Duration::from_secs(5),
+            1024
+        ),
+        "the defaults the README and --help give"
+    );
+    let server = |args: &[&str]| {
+        let mut command = web_demo();
+        command
+            .args(["--addr", "127.0.0.1:0"])
+            .args(args)
+            .stderr(std::process::Stdio::null());
+        listening(&mut command)
+    };
+    let connect = |addr: &str, wait: u64| {
+        let c = TcpStream::connect(addr).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(wait))).unwrap();
+        c
+    };
+    let answer = |c: &mut TcpStream| {
+        let mut got = Vec::new();
+        let _ = c.read_to_end(&mut got);
+        String::from_utf8_lossy(&got).into_owned()
+    };
+    let post = |len: usize| {
+        format!(
+            "POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n"
+        )
+    };
+
+    let (mut child, addr) = server(&["--body-limit", "2048"]);
+    let mut c = connect(&addr, 5);
+    write!(c, "{}{}", post(3000), " ".repeat(3000)).unwrap();
+    let a = answer(&mut c);
+    assert!(a.starts_with("HTTP/1.1 413"), "--body-limit 2048: {a:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, addr) = server(&["--request-timeout", "0.5"]);
+    let mut c = connect(&addr, 5);
+    write!(c, "{}{{", post(100)).unwrap();
+    let a = answer(&mut c);
+    assert!(
+        a.starts_with("HTTP/1.1 408"),
+        "--request-timeout 0.5: {a:?}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, addr) = server(&["--header-timeout", "0.3"]);
+    let mut c = connect(&addr, 3);
+    let mut buf = [0u8; 16];
+    let closed = c.read(&mut buf);
+    assert!(matches!(closed, Ok(0)), "--header-timeout 0.3: {closed:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (mut child, addr) = server(&["--max-connections", "1"]);
+    let first = connect(&addr, 5);
+    std::thread::sleep(Duration::from_millis(200));
+    let mut second = connect(&addr, 1);
+    write!(
+        second,
+        "GET /api/model HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let waited = second.read(&mut buf);
+    assert!(
+        waited.as_ref().is_err_and(|e| matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        )),
+        "--max-connections 1: the second client was answered beside the first: {waited:?}"
+    );
+    drop(first);
+    second
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let a = answer(&mut second);
+    assert!(a.starts_with("HTTP/1.1 200"), "after the first went: {a:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 /// A second Ctrl-C (or SIGTERM) while an open request holds up the stop ends the process at
 /// once, with status 130, instead of after the rest of the 5 s; the first says how to.
 #[cfg(unix)]

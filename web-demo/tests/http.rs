@@ -376,6 +376,52 @@ async fn predict_raster_and_classic_estimate_run_the_core_raster_path() {
     assert_eq!(r.status, 200);
 }
 
+/// The limits hold at their edges: exactly `MAX_POINTS` points, `MAX_STROKES` strokes and a
+/// `MAX_SIDE` surface are answered (the page sends drawings up to them when the server
+/// answers for it), one more point, stroke or half pixel is 422.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_input_limits_hold_at_their_edges() {
+    use web_demo::api::{MAX_POINTS, MAX_SIDE, MAX_STROKES};
+    let addr = start_default().await;
+    let stroke = |n: usize| -> Vec<[f32; 2]> {
+        (0..n)
+            .map(|i| [(i % 280) as f32, (i / 280 * 20) as f32])
+            .collect()
+    };
+    let dots = |n: usize| -> Vec<Vec<[f32; 2]>> {
+        (0..n)
+            .map(|i| vec![[(i * 4) as f32, 100.0], [(i * 4) as f32, 140.0]])
+            .collect()
+    };
+    let ink = |w: f64, strokes: &Vec<Vec<[f32; 2]>>| {
+        json!({"width": w, "height": 280, "strokes": strokes}).to_string()
+    };
+    for (body, status, what) in [
+        (
+            ink(280.0, &vec![stroke(MAX_POINTS)]),
+            200,
+            "MAX_POINTS points",
+        ),
+        (
+            ink(280.0, &vec![stroke(MAX_POINTS + 1)]),
+            422,
+            "one point more",
+        ),
+        (ink(280.0, &dots(MAX_STROKES)), 200, "MAX_STROKES strokes"),
+        (ink(280.0, &dots(MAX_STROKES + 1)), 422, "one stroke more"),
+        (ink(MAX_SIDE, &seven()), 200, "a MAX_SIDE surface"),
+        (ink(MAX_SIDE + 0.5, &seven()), 422, "half a pixel more"),
+    ] {
+        let r = post_json(addr, "/api/predict", &body).await;
+        assert_eq!(
+            r.status,
+            status,
+            "{what}: {}",
+            String::from_utf8_lossy(&r.body)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_class_of_bad_input_is_a_json_error() {
     let addr = start(Limits {
