@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# host-trainer on aarch64 (Apple silicon, Raspberry Pi, Arm servers) trains the same bytes as
+# host-trainer on aarch64 Linux (Raspberry Pi, Arm servers) trains the same bytes as
 # on x86_64: the trainer built for aarch64-unknown-linux-gnu runs under qemu-aarch64 (user
 # mode) and must write the same model file as this machine's build for a short run of the
 # shipped model's recipe with ink drawings, and its `evaluate` must print the same report;

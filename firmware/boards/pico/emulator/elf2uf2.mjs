@@ -4,6 +4,9 @@
 //   node firmware/boards/pico/emulator/elf2uf2.mjs IN.elf OUT.uf2
 import { readFileSync, writeFileSync } from 'node:fs';
 import { elfFlashSegments, uf2FromSegments } from './image.mjs';
+import { usage } from '../../../../scripts/lib/usage.mjs';
+
+usage(import.meta.url);
 
 const [input, output] = process.argv.slice(2);
 if (!input || !output) {
