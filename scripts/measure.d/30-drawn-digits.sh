@@ -64,6 +64,12 @@ drawn=$n
 [[ $n == 190 ]] || drawn=""
 figure "190 answers from \`host-trainer predict\` (got $n)" "$drawn" >/dev/null || true
 right=$(grep -c 'drawing .*(label \([0-9]\)): digit \1 ' <<<"$answers" || true)
+# the wrong ones counted too: a changed wording of the answers would make all 190 "wrong"
+wrong=$(grep -cE 'drawing .*\(label [0-9]\): (digit [0-9] |no digit)' <<<"$answers" || true)
+wrong=$((wrong - right))
+counted=$((right + wrong))
+[[ $counted == 190 ]] || counted=""
+figure "190 answers read as a digit or \"no digit\" (got $((right + wrong)))" "$counted" >/dev/null || true
 echo
 echo "The 19 writers' digits as the shipped f32 model sees them (one row per writer, the first of"
 echo "the four drawings of each digit, \`head -n 190\` of the file; captions \`label->answer\`,"

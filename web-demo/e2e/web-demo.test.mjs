@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   startServer, launch, OUT, DESKTOP, PHONE, DIGITS, place, densify, padRect, drawMouse, drawTouch, shown,
-  waitFinal, waitEngine, assertRecognised, assertEmpty, openPage, tabThrough,
+  waitFinal, waitEngine, assertRecognised, assertEmpty, openPage, tabThrough, watchPage,
 } from "./lib.mjs";
 
 let server, base, browser;
@@ -282,6 +282,9 @@ test("past the ink buffer the page says the drawing is full, without script erro
 test("without WebAssembly the server answers, and the page says so where it speaks of the network, also after a Clear and a reload", async () => {
   const context = await browser.newContext(DESKTOP);
   const page = await context.newPage();
+  // the module's failed load is the one error expected
+  const problems = [];
+  watchPage(page, problems, base, (m) => /Failed to load resource/.test(m.text()));
   await page.route("**/nnet.wasm", (r) => r.abort());
   await page.goto(base + "/");
   await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
@@ -302,6 +305,7 @@ test("without WebAssembly the server answers, and the page says so where it spea
   await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
   assert.equal(await page.locator("#save-status").textContent(), "1 drawing kept in this browser.");
   assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser/);
+  assert.deepEqual(problems, [], "no page errors, other console errors or external requests");
   await context.close();
 });
 
@@ -309,6 +313,9 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   const context = await browser.newContext(DESKTOP);
   await context.addInitScript(() => { delete globalThis.WebAssembly; });
   const page = await context.newPage();
+  // the requests to the server out of reach are the errors expected
+  const problems = [];
+  watchPage(page, problems, base, (m) => /Failed to load resource/.test(m.text()));
   const requests = [];
   page.on("request", (r) => requests.push(new URL(r.url()).pathname));
   await page.goto(base + "/");
@@ -350,6 +357,7 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   await page.keyboard.press("Escape");
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
   assert.equal((await waitFinal(page)).digit, "7", "the server answers again");
+  assert.deepEqual(problems, [], "no page errors, other console errors or external requests");
   await context.close();
 });
 
@@ -357,6 +365,8 @@ test("Clear while the server has not answered leaves no busy answer behind", asy
   const context = await browser.newContext(DESKTOP);
   await context.addInitScript(() => { delete globalThis.WebAssembly; });
   const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems, base);
   await page.goto(base + "/");
   await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
   let sent = 0, settled = 0;
@@ -380,6 +390,7 @@ test("Clear while the server has not answered leaves no busy answer behind", asy
   await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
   assert.equal(await page.locator("#result").getAttribute("aria-busy"), null, "the stale answer leaves it so");
   assert.equal(await page.locator("#result").getAttribute("data-state"), "empty");
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });
 
