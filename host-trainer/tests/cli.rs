@@ -1283,6 +1283,68 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
         !d.join("host-trainer").exists(),
         "it wrote outside --out-dir"
     );
+    // the table of tests/data/ink/README.md gives what make-inkset says of each test set
+    let said =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    let readme = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/ink/README.md"
+    ))
+    .unwrap();
+    let mut rows = 0;
+    for line in said.lines().filter(|l| l.starts_with("wrote ")) {
+        let name = line["wrote ".len()..].split(':').next().unwrap();
+        let name = Path::new(name).file_name().unwrap().to_str().unwrap();
+        if name == "training-fonts.jsonl" {
+            continue;
+        }
+        // "wrote DIR/NAME: 560 drawings, per digit [56, ...], points per drawing 110 mean /
+        // 294 max, strokes 5.5 mean / 17 max, 863123 bytes, 0 skipped"
+        let (_, rest) = line.split_once(": ").unwrap();
+        let words: Vec<&str> = rest
+            .split([' ', ',', '[', ']'])
+            .filter(|w| !w.is_empty())
+            .collect();
+        let before = |word: &str, nth: usize| -> &str {
+            let at = words
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| **w == word)
+                .nth(nth);
+            words[at.unwrap_or_else(|| panic!("{word:?} in {line}")).0 - 1]
+        };
+        let per_digit: Vec<usize> = words[4..14].iter().map(|n| n.parse().unwrap()).collect();
+        let (lo, hi) = (
+            per_digit.iter().min().unwrap(),
+            per_digit.iter().max().unwrap(),
+        );
+        let bytes: f64 = before("bytes", 0).parse().unwrap();
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("no row for {name} in tests/data/ink/README.md"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let per_class = if lo == hi {
+            format!("{lo} each")
+        } else {
+            format!("{lo}–{hi}")
+        };
+        let want = [
+            before("drawings", 0).to_string(),
+            per_class,
+            format!("{} / {}", before("mean", 0), before("max", 0)),
+            format!("{} / {}", before("mean", 1), before("max", 1)),
+            format!("{:.0} kB", bytes / 1000.0),
+        ];
+        for (cell, want) in cells[2..7].iter().zip(&want) {
+            assert!(
+                cell.starts_with(want.as_str()),
+                "{name}: the README says {cell:?}, make-inkset {want:?}\n{line}"
+            );
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 4, "{said}");
 }
 
 /// Outputs are checked before the work in every command: a path that names a
