@@ -61,6 +61,18 @@ test("mouse: digits drawn large, small in a corner and off-centre are recognised
     assertEmpty(await shown(page), `${what}: cleared`);
   }
 
+  // Escape in the save row's digit choice keeps the drawing about to be saved
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  assertRecognised(await waitFinal(page), 7, "a 7 to save");
+  await page.locator("label[for=label-7]").click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), "label-7");
+  await page.keyboard.press("Escape");
+  assertRecognised(await shown(page), 7, "Escape on the digit choice");
+  assert.equal(await page.locator("#save").isDisabled(), false, "still to be saved");
+  await page.locator("#pad").focus();
+  await page.keyboard.press("Escape");
+  assertEmpty(await shown(page), "Escape on the drawing clears it");
+
   // live prediction while drawing: a result appears before the pen is lifted
   const rect = await padRect(page);
   const pts = densify(place(DIGITS[1], rect, [0.3, 0.1, 0.7, 0.9])[0], 3);
