@@ -7,7 +7,8 @@ binary talks to are small models here, just enough to behave like the board:
 * RCC and PWR: every oscillator, PLL and regulator is ready as soon as it is
   switched on (with --no-hse the HSE crystal never is: the firmware must run
   on the HSI, at a core clock that stays at most 180 MHz with the HSI 4.5%
-  fast); the system clock switch follows its request.
+  fast); the system clock switch follows its request. PWR's registers take no
+  write while its clock (RCC_APB1ENR.PWREN) is off.
 * GPIOA..K: BSRR and ODR drive the pins; IDR reads what a pin is driven to
   (inputs read high, as the DISC1's pull-ups make the I2C lines; with
   --stuck-scl, SCL reads low for a while, as when a device holds the bus).
@@ -24,8 +25,9 @@ binary talks to are small models here, just enough to behave like the board:
   it reads as touched with an empty FIFO until a soft reset (SYS_CTRL1).
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and programming (PG) on the flash image; programming bits that
-  are not erased, a write whose width is not the parallelism PSIZE sets, or
-  writing flash without PG, fails the run. Each takes the datasheet's longest
+  are not erased, a write whose width is not the parallelism PSIZE sets,
+  writing flash without PG, or an erase or a write with the data cache on
+  (FLASH_ACR.DCEN; erratum ES0206 2.2.12), fails the run. Each takes the datasheet's longest
   time: a 16 KiB sector erase 800, 600 or 500 ms (x8, x16, x32 parallelism),
   a write 100 us. FLASH_SR's error flags stay set until written with 1, as
   on the chip; --flash-sr starts with flags set, as a debugger's failed
@@ -105,6 +107,7 @@ from unicorn.arm_const import UC_ARM_REG_PC, UC_ARM_REG_SP, UC_CPU_ARM_CORTEX_M4
 
 FLASH = 0x0800_0000
 FLASH_SIZE = 2 << 20
+FLASH_ACR = 0x4002_3C00
 FLASH_SR = 0x4002_3C0C
 RTC_BKP = (0x4000_2850, 0x4000_28A0)  # the 20 backup registers, kept by a reset
 PWR_CR = 0x4000_7000  # DBP (bit 8): the backup domain writable
@@ -305,12 +308,23 @@ class Board:
         if size != width:  # the flash sets PGPERR and programs nothing
             self.fail(f"programming {size} bytes at {addr:#x} with PSIZE x{8 * width}")
             return
+        if self.data_cache_on():
+            return
         old = bytes(uc.mem_read(addr, size))
         new = value.to_bytes(8, "little")[:size]
         if any(o != 0xFF and o & n != n for o, n in zip(old, new)):
             self.fail(f"programming {addr:#x}: {old.hex()} is not erased for {new.hex()}")
         self.programmed += size
         self.now_us += 100  # the datasheet's longest programming time, per write
+
+    def data_cache_on(self):
+        """Fails the run if the flash data cache is on (FLASH_ACR's DCEN) as an erase or a
+        write starts: erratum ES0206 2.2.12, a read while the flash writes may corrupt it."""
+        if self.regs.get(FLASH_ACR, 0) >> 10 & 1:
+            self.fail("flash erased or programmed with the data cache on (FLASH_ACR.DCEN): "
+                      "erratum ES0206 2.2.12 says a read meanwhile may corrupt the cache")
+            return True
+        return False
 
     def fail(self, why):
         if self.error is None:
@@ -442,6 +456,8 @@ class Board:
         old = self.regs.get(a, 0)
         if RTC_BKP[0] <= a < RTC_BKP[1] and not self.regs.get(PWR_CR, 0) >> 8 & 1:
             return  # the backup domain is write-protected until PWR_CR.DBP is set
+        if PWR_CR <= a < PWR_CR + 8 and not self.regs.get(RCC + 0x40, 0) >> 28 & 1:
+            return  # PWR's registers take no write while its clock (RCC_APB1ENR.PWREN) is off
         self.regs[a] = v
         if 0x4002_0000 <= a < 0x4002_2C00:
             port = (a - 0x4002_0000) >> 10
@@ -546,6 +562,8 @@ class Board:
             if self.flash_locked:
                 return
             if v & (1 << 16) and v & (1 << 1):  # STRT with SER: erase sector SNB
+                if self.data_cache_on():
+                    return
                 snb = (v >> 3) & 0x1F
                 number = snb if snb < 12 else snb - 4 if snb >= 16 else None
                 hit = [s for s in sectors() if s[0] == number]

@@ -109,9 +109,14 @@ impl Learned {
         Ok(())
     }
 
-    /// Unlocks FLASH_CR, waits for an operation in progress and clears the
-    /// error flags; a locked-out interface is an error, and so is one that
-    /// stays busy (it is locked again).
+    /// Unlocks FLASH_CR, switches the data cache off, waits for an operation in
+    /// progress and clears the error flags; a locked-out interface is an error, and
+    /// so is one that stays busy (it is locked again and the cache back on).
+    ///
+    /// The data cache is off while bank 2 (the learned sectors) is erased or
+    /// programmed and the program runs from bank 1: erratum ES0206 2.2.12 says it may
+    /// be corrupted by a read while the flash writes. [`Learned::end`] resets it and
+    /// switches it on again.
     fn begin(&mut self) -> Result<(), NorFlashErrorKind> {
         let f = &self.flash;
         if f.cr().read().lock().bit_is_set() {
@@ -122,6 +127,7 @@ impl Learned {
                 return Err(NorFlashErrorKind::Other);
             }
         }
+        f.acr().modify(|_, w| w.dcen().clear_bit());
         (self.busy)();
         if let Err(e) = self.wait(ERASE_TIMEOUT_MS) {
             return self.end(Err(e));
@@ -165,7 +171,7 @@ impl Learned {
 
     /// Ends an erase or a write begun by [`Learned::begin`] (each of its
     /// operations was waited for, or given up on): SER and PG off, FLASH_CR
-    /// locked, the data cache reset; the result of the operation.
+    /// locked, the data cache reset and on again; the result of the operation.
     fn end(&mut self, result: Result<(), NorFlashErrorKind>) -> Result<(), NorFlashErrorKind> {
         let f = &self.flash;
         f.cr().modify(|_, w| w.ser().clear_bit().pg().clear_bit());

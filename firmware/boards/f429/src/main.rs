@@ -804,9 +804,12 @@ fn set_panic_mark(value: u32) {
     // which nothing else uses, and DBP cleared again: read-modify-writes of bits nothing else
     // changes, from main before anything runs beside it or from a handler with interrupts off.
     unsafe {
-        (*pac::RCC::ptr())
-            .apb1enr()
-            .modify(|_, w| w.pwren().set_bit());
+        let rcc = &*pac::RCC::ptr();
+        rcc.apb1enr().modify(|_, w| w.pwren().set_bit());
+        // the clock reaches PWR a few cycles later (ES0206: a delay after a clock enable);
+        // a read back, as ST's __HAL_RCC_PWR_CLK_ENABLE does, and a barrier wait for it
+        let _ = rcc.apb1enr().read();
+        cortex_m::asm::dsb();
         (*pac::PWR::ptr()).cr().modify(|_, w| w.dbp().set_bit());
         (*pac::RTC::ptr()).bkpr(0).write(|w| w.bits(value));
         (*pac::PWR::ptr()).cr().modify(|_, w| w.dbp().clear_bit());
