@@ -24,6 +24,13 @@ pub const CHIP_ID: u16 = 0x0811;
 /// stopped.
 pub const STALL_POLLS: u8 = 20;
 
+/// Polls in a row that read as touched with no new sample after which
+/// [`Stmpe811::read`] lets the pen lift (30 ms: several samples' time), and
+/// resets the FIFO. The touch-detect bit of this controller can stay set for a
+/// while after a lift with nothing in the FIFO (Linux's `stmpe-ts` driver
+/// releases the pen after 4 ms of that); the pen is not held down meanwhile.
+pub const LIFT_POLLS: u8 = 3;
+
 /// Register addresses (datasheet section 8).
 pub mod reg {
     /// Chip identification, 2 bytes (big-endian).
@@ -185,9 +192,11 @@ impl<I2C: I2c> Stmpe811<I2C> {
 
     /// Polls the touch state: `None` when nothing touches the panel, else the
     /// oldest unread sample (the FIFO is emptied after each read, so at a
-    /// 10 ms poll period this is at most one poll old). While touched with no new sample in the FIFO yet, the
-    /// previous sample is repeated (no sample at all yet: `None`), for at most
-    /// [`STALL_POLLS`] polls in a row: from then on, [`Error::Stalled`].
+    /// 10 ms poll period this is at most one poll old). While touched with no new
+    /// sample in the FIFO yet, the previous sample is repeated (no sample at all
+    /// yet: `None`) for fewer than [`LIFT_POLLS`] polls in a row; then the pen
+    /// lifts (`None`, the FIFO reset), and from [`STALL_POLLS`] polls on the
+    /// controller has stopped: [`Error::Stalled`].
     pub fn read(&mut self) -> Result<Option<RawTouch>, Error<I2C::Error>> {
         let ctrl = self.read_reg(reg::TSC_CTRL)?;
         if ctrl & 0x80 == 0 {
@@ -204,9 +213,12 @@ impl<I2C: I2c> Stmpe811<I2C> {
         if self.read_reg(reg::FIFO_SIZE)? == 0 {
             self.starved = self.starved.saturating_add(1);
             if self.starved >= STALL_POLLS {
+                return Err(Error::Stalled);
+            }
+            if self.starved == LIFT_POLLS {
                 // the pen is not held down at a sample this old
                 self.last = None;
-                return Err(Error::Stalled);
+                self.reset_fifo()?;
             }
             return Ok(self.last);
         }
@@ -360,8 +372,9 @@ mod tests {
     }
 
     #[test]
-    fn a_controller_that_stops_converting_is_reported() {
+    fn a_controller_that_stops_converting_lets_the_pen_lift_and_is_reported() {
         let touched_empty = || [r(reg::TSC_CTRL, vec![0x81]), r(reg::FIFO_SIZE, vec![0])];
+        let fifo_reset = [w(reg::FIFO_STA, 0x01), w(reg::FIFO_STA, 0x00)];
         let sample = [
             r(reg::TSC_CTRL, vec![0x81]),
             r(reg::FIFO_SIZE, vec![1]),
@@ -369,22 +382,32 @@ mod tests {
             w(reg::FIFO_STA, 0x01),
             w(reg::FIFO_STA, 0x00),
         ];
+        // polls 1..=STALL_POLLS without a sample: the FIFO reset as the pen lifts (at
+        // LIFT_POLLS), then the stall
+        let starved = |expectations: &mut std::vec::Vec<T>| {
+            for n in 1..=STALL_POLLS {
+                expectations.extend(touched_empty());
+                if n == LIFT_POLLS {
+                    expectations.extend(fifo_reset.clone());
+                }
+            }
+        };
         let mut expectations = sample.to_vec();
-        // STALL_POLLS - 1 polls without a sample repeat the last one, then the stall is reported
-        for _ in 0..STALL_POLLS + 1 {
-            expectations.extend(touched_empty());
-        }
+        starved(&mut expectations);
+        expectations.extend(touched_empty());
         // a sample ends it; so does a release, which empties the FIFO
         expectations.extend(sample.clone());
-        for _ in 0..STALL_POLLS {
-            expectations.extend(touched_empty());
-        }
+        starved(&mut expectations);
         expectations.push(r(reg::TSC_CTRL, vec![0x01]));
-        expectations.push(w(reg::FIFO_STA, 0x01));
-        expectations.push(w(reg::FIFO_STA, 0x00));
-        for _ in 0..STALL_POLLS {
+        expectations.extend(fifo_reset.clone());
+        starved(&mut expectations);
+        // the touch-detect bit clears after the pen lifted early: no second FIFO reset
+        expectations.extend(sample.clone());
+        for _ in 0..LIFT_POLLS {
             expectations.extend(touched_empty());
         }
+        expectations.extend(fifo_reset.clone());
+        expectations.push(r(reg::TSC_CTRL, vec![0x01]));
         let mut i2c = Mock::new(&expectations);
         let mut dev = Stmpe811::new(i2c.clone(), ADDRESS);
         let t = Some(RawTouch {
@@ -392,23 +415,28 @@ mod tests {
             y: 0x456,
             z: 0x78,
         });
+        // the last sample held for LIFT_POLLS - 1 polls, then the pen lifts
+        let held_then_lifted = |dev: &mut Stmpe811<Mock>, held: Option<RawTouch>| {
+            for n in 1..STALL_POLLS {
+                let want = if n < LIFT_POLLS { held } else { None };
+                assert_eq!(dev.read(), Ok(want), "poll {n} without a sample");
+            }
+            assert_eq!(dev.read(), Err(Error::Stalled));
+        };
         assert_eq!(dev.read(), Ok(t));
-        for _ in 1..STALL_POLLS {
-            assert_eq!(dev.read(), Ok(t));
-        }
-        assert_eq!(dev.read(), Err(Error::Stalled));
+        held_then_lifted(&mut dev, t);
         assert_eq!(dev.read(), Err(Error::Stalled));
         assert_eq!(dev.read(), Ok(t));
-        for _ in 1..STALL_POLLS {
-            assert_eq!(dev.read(), Ok(t));
-        }
-        assert_eq!(dev.read(), Err(Error::Stalled));
+        held_then_lifted(&mut dev, t);
         assert_eq!(dev.read(), Ok(None));
         // touched from the start with no sample at all: nothing to hold, still reported
-        for _ in 1..STALL_POLLS {
-            assert_eq!(dev.read(), Ok(None));
+        held_then_lifted(&mut dev, None);
+        assert_eq!(dev.read(), Ok(t));
+        for _ in 1..LIFT_POLLS {
+            assert_eq!(dev.read(), Ok(t));
         }
-        assert_eq!(dev.read(), Err(Error::Stalled));
+        assert_eq!(dev.read(), Ok(None));
+        assert_eq!(dev.read(), Ok(None));
         i2c.done();
     }
 

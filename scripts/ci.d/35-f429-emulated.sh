@@ -19,7 +19,8 @@
 #   4. the f32 build with a crystal that never starts: it runs on the HSI, the drawing as above;
 #      with the touch bus stuck: an error on screen and the main loop running on,
 #      and once the bus is released the touch works again; a touch controller that stops
-#      converting while touched lets the pen lift and is set up again; with the flash interface stuck busy,
+#      converting while touched lets the pen lift and is set up again, one whose touch detect lingers
+#      after a lift lets the pen lift within 30 ms; with the flash interface stuck busy,
 #      a correction and a forget each give up before the watchdog fires and leave the UI goldens'
 #      banner frame (not saved, not erased); restarted by its watchdog, the UI
 #      goldens' banner frame until the first ink; with a byte of its embedded model
@@ -147,6 +148,10 @@ run f32-touch-nack "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" -
 # does); the screen is then the simulator's frame (a driver that held the pen down gives no answer)
 run f32-touch-stalled "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --stall-at-lift --idle 40 \
     --expect-frame "$out/f32/script-1.rgb565"
+# a touch detect that lingers 150 ms after the lift with nothing in the FIFO: the pen lifts within
+# 30 ms, so the answer is on the screen 80 ms after the lift, and the controller is not set up again
+run f32-touch-lingers "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --linger-at-lift 15 --idle 8 \
+    --expect-frame "$out/f32/script-1.rgb565" --max-touch-resets 1
 # the flash interface stuck busy: the driver gives up before the watchdog fires, the main loop runs
 # on, and a banner says what was not kept: over the taught answer (the UI goldens' frame of their
 # taught script and digit, drawn and corrected here) and over the empty canvas after forgetting

@@ -22,7 +22,9 @@ binary talks to are small models here, just enough to behave like the board:
   flags as stm32f4xx-hal polls them, the controller's registers, and a touch
   script (screen points per poll, see --sim) fed through its FIFO. With
   --stall-at-lift the controller stops converting as the drawing's pen lifts:
-  it reads as touched with an empty FIFO until a soft reset (SYS_CTRL1).
+  it reads as touched with an empty FIFO until a soft reset (SYS_CTRL1); with
+  --linger-at-lift N it reads so for N polls and then as released (a touch
+  detect that lingers after a lift, as Linux's stmpe-ts driver describes it).
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and programming (PG) on the flash image; programming bits that
   are not erased, a write whose width is not the parallelism PSIZE sets,
@@ -175,6 +177,7 @@ class Stmpe811:
         self.byte = 0  # of the FIFO's oldest sample being read
         self.polls = 0
         self.stalled = False  # touched, and no sample, until a soft reset
+        self.lingering = 0  # polls that still read as touched, with no sample, after a lift
         self.resets = 0  # soft resets (the start-up's, and each set-up again)
 
     def read(self):
@@ -182,7 +185,9 @@ class Stmpe811:
         if r == 0x40:  # TSC_CTRL: bit 7 while touched; one read per main-loop poll
             self.polls += 1
             self.on_poll(self.polls)
-            touched = self.converting() and (self.touch or self.stalled)
+            touched = self.converting() and (self.touch or self.stalled or self.lingering > 0)
+            if self.lingering > 0 and not self.touch:
+                self.lingering -= 1
             v = (self.regs.get(r, 0) & 0x7F) | (0x80 if touched else 0)
         elif r == 0x4C:  # FIFO_SIZE
             v = len(self.fifo)
@@ -267,6 +272,7 @@ class Board:
         self.no_hse = False  # --no-hse: HSERDY never follows HSEON
         self.last_read, self.same_reads = None, 0  # the spin check in mmio
         self.stall_at = None  # --stall-at-lift: the poll from which the STMPE811 stalls
+        self.linger_at, self.linger_polls = None, 0  # --linger-at-lift: from which poll, how long
         self.rtt_block_at = None  # --rtt-block-at-teach: the poll the RTT channel blocks from
         self.rtt_waits = 0  # looks at the blocked channel's read offset
         self.rtt_blocked = False  # the firmware waited on the channel: the run ended there
@@ -586,6 +592,8 @@ class Board:
         raw = self.script[n - 1] if n - 1 < len(self.script) else None
         if n == self.stall_at:
             self.touch.stalled = True
+        if n == self.linger_at:
+            self.touch.lingering = self.linger_polls
         if n == self.rtt_block_at:
             self.block_rtt()
         if raw is None or self.touch.stalled or not self.touch.converting():
@@ -863,6 +871,9 @@ def main():
                    help="with --teach: as the correction's pen lifts, the log's RTT channel blocks "
                         "(block-if-full, no host reading it); the run ends when the firmware waits on "
                         "it, which it must (check what the flash holds then: --expect-erased)")
+    p.add_argument("--linger-at-lift", type=int, default=0, metavar="POLLS",
+                   help="as the drawing's pen lifts, the STMPE811 reads as touched with an empty FIFO "
+                        "for POLLS more polls, then as released (its touch detect lingers)")
     p.add_argument("--stall-at-lift", action="store_true",
                    help="the STMPE811 stops converting as the drawing's pen lifts: touched, no sample, until "
                         "the firmware soft-resets it (fails the run if it never does)")
@@ -944,6 +955,8 @@ def main():
     board.stop_feeds = a.feeds
     if a.stall_at_lift:
         board.stall_at = lift
+    if a.linger_at_lift:
+        board.linger_at, board.linger_polls = lift, a.linger_at_lift
     if a.rtt_block_at_teach:
         if not (a.sim and a.teach):
             sys.exit("error: --rtt-block-at-teach needs --sim and --teach")
