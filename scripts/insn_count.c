@@ -136,8 +136,10 @@ static void on_end(void)
     say("insn_count: region %u: %" PRIu64 " instructions\n", regions, executed - snapshot);
 }
 
-/* Runs before every executed instruction: counts it, then handles its markers, so
- * start (inclusive) .. end (exclusive) is exact. */
+/* Runs before every executed instruction: counts it, then handles its markers. The
+ * snapshot at start includes the start instruction and the count at end the end
+ * instruction, so a region counts exactly the instructions from start up to, not
+ * including, end. */
 static void on_insn(unsigned int vcpu_index, void *userdata)
 {
     (void)vcpu_index;

@@ -480,9 +480,9 @@ fn bbox(pts: impl Iterator<Item = [f32; 2]>) -> ([f32; 2], [f32; 2]) {
     }
 }
 
-/// `sqrt(x² + y²)` the same on every platform: the squares and their sum are exact in
-/// f64 and its square root is correctly rounded (IEEE 754), then rounded to f32 (what glibc's
-/// `hypotf` computes; `f32::hypot` is the platform's own).
+/// `sqrt(x² + y²)` the same on every platform: the squares are exact in f64, and the sum
+/// and the square root are correctly rounded there (IEEE 754; Rust fuses no operations),
+/// then rounded to f32 (what glibc's `hypotf` computes; `f32::hypot` is the platform's own).
 fn hypot(x: f32, y: f32) -> f32 {
     let (x, y) = (f64::from(x), f64::from(y));
     (x * x + y * y).sqrt() as f32

@@ -482,10 +482,11 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
 
     // a batch larger than the training set is one batch of all of it (the same weights):
     // buffers for the images there are, not for the batch asked for
+    let batch = cfg.batch.min(train.len());
     let mut trainer = Trainer::new(
         Params::init(cfg.hidden, cfg.seed),
         cfg.optimizer,
-        cfg.batch.min(train.len()),
+        batch,
         cfg.threads,
     )
     .map_err(Error::Trainer)?;
@@ -507,7 +508,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         },
         val.len(),
         plural(cfg.epochs, "epoch"),
-        cfg.batch,
+        batch,
         plural(cfg.threads, "thread")
     ));
     say(format!(

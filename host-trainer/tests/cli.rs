@@ -380,8 +380,6 @@ fn bad_input_gives_clear_errors() {
     }
 }
 
-/// `train --help` gives the limits `train` checks, from the constants it
-/// checks them with.
 /// A batch larger than the training set is one batch of the whole set: the same weights as
 /// a batch of exactly its size, and buffers for the images there are, not for the batch
 /// asked for (under a 1.2 GB address-space limit, which batch-sized buffers of 65,536
@@ -423,6 +421,8 @@ fn a_batch_larger_than_the_data_trains_like_the_whole_data() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
+/// `train --help` gives the limits `train` checks, from the constants it
+/// checks them with.
 #[test]
 fn train_help_gives_the_limits() {
     use host_trainer::train::MAX_THREADS;

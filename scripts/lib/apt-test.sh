@@ -37,6 +37,12 @@ env $install"
 UID_IS=1000 check "as a user with sudo" 0 "sudo apt-get update -qq
 sudo env $install"
 UID_IS=0 FAIL_UPDATE=1 check "with apt-get update failing" 1 "apt-get update -qq"
+grep -q "installing the packages failed; as root, run: apt-get update && apt-get install pkg-a pkg-b" \
+    "$stubs/out" || {
+    echo "error: a failing apt-get does not name the command to run as root:" >&2
+    cat "$stubs/out" >&2
+    exit 1
+}
 rm "$stubs/sudo"
 UID_IS=1000 check "as a user without sudo" 1 -
 grep -q "as root, run: apt-get update && apt-get install pkg-a pkg-b" "$stubs/out" || {

@@ -14,7 +14,10 @@ apt_install() {
         echo "setup: not root: installing them with sudo (it may ask for your password)"
         as_root=(sudo)
     fi
-    "${as_root[@]}" apt-get update -qq || return 1
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq --no-install-recommends "$@" >/dev/null || return 1
+    if ! "${as_root[@]}" apt-get update -qq ||
+        ! "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -qq --no-install-recommends "$@" >/dev/null; then
+        echo "error: installing the packages failed; as root, run: apt-get update && apt-get install $*" >&2
+        return 1
+    fi
 }

@@ -73,7 +73,7 @@ figure "190 answers read as a digit or \"no digit\" (got $((right + wrong)))" "$
 echo
 echo "The 19 writers' digits as the shipped f32 model sees them (one row per writer, the first of"
 echo "the four drawings of each digit, \`head -n 190\` of the file; captions \`label->answer\`,"
-echo "mistakes in red; $((190 - right)) of 190 wrong, written by \`host-trainer predict --sheet\`):"
+echo "mistakes in red; $wrong of 190 wrong, written by \`host-trainer predict --sheet\`):"
 echo
 echo '![handwriting fonts as the model sees them](docs/handwriting-fonts.png)'
 figures_complete

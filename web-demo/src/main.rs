@@ -207,8 +207,9 @@ fn run(args: Args) -> Result<()> {
 /// (elsewhere Ctrl-C's is installed when the server starts waiting). A handler that cannot
 /// be installed leaves that signal's default (the process ends at once).
 ///
-/// A second signal while open requests finish ends the process at once, with status 130
-/// (as a shell reports Ctrl-C), instead of waiting out the rest of the 5 s.
+/// On unix, a second signal while open requests finish ends the process at once, with the
+/// status a shell gives a process that signal ends (130 for Ctrl-C, 143 for SIGTERM), instead
+/// of waiting out the rest of the 5 s.
 fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
@@ -222,15 +223,16 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
                 () = arrived(terminate.as_mut()) => {}
             }
             eprintln!(
-                "web-demo: stopping: open requests get up to 5 s to finish (Ctrl-C again to stop now)"
+                "web-demo: stopping: open requests get up to 5 s to finish (a second Ctrl-C or \
+                 SIGTERM stops it now)"
             );
             let _ = stop.send(());
-            tokio::select! {
-                () = arrived(interrupt.as_mut()) => {}
-                () = arrived(terminate.as_mut()) => {}
-            }
+            let status = tokio::select! {
+                () = arrived(interrupt.as_mut()) => 128 + libc::SIGINT,
+                () = arrived(terminate.as_mut()) => 128 + libc::SIGTERM,
+            };
             eprintln!("web-demo: stopped at once: open requests cut off");
-            std::process::exit(130);
+            std::process::exit(status);
         });
         async move {
             // the task never drops its sender before sending

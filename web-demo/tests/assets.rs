@@ -160,7 +160,7 @@ fn succeeded(out: &std::process::Output) {
 
 /// A case only root can set up (an immutable file, a run as another user) that this
 /// machine could not: said, and a failure where `NNET_REQUIRE_ROOT=1` says it must run
-/// (scripts/test sets it when it runs as root).
+/// (scripts/test sets it where this machine lets root set them up).
 #[cfg(unix)]
 fn not_tried(why: &str) {
     let required = std::env::var("NNET_REQUIRE_ROOT").is_ok_and(|v| v == "1");

@@ -86,12 +86,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { RP2040, GPIOPinState } from 'rp2040js';
 import { St7789, Xpt2046, W25q16, attachFlash, WIDTH, HEIGHT } from './devices.mjs';
 import { elfFlashSegments, uf2Segments, pngFromRgb565, FLASH_BASE } from './image.mjs';
 import { usage } from '../../../../scripts/lib/usage.mjs';
 
 usage(import.meta.url);
+// after --help, which needs no npm package (scripts/test asks for it before `npm ci` here)
+const { RP2040, GPIOPinState } = await import('rp2040js');
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NANOS_PER_CYCLE = 8; // 125 MHz, the clk_sys the firmware sets up
