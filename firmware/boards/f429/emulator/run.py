@@ -45,8 +45,10 @@ binary talks to are small models here, just enough to behave like the board:
   set-up gives, or an eighth of it).
 * DWT: CYCCNT counts the emulated clock's core cycles while DEMCR's TRCENA
   and DWT_CTRL's CYCCNTENA are set.
-* IWDG, DMA2D, SCB, DBGMCU: registers that keep what is written; the
-  peripherals' bit-band alias sets and clears single bits of them.
+* IWDG, DMA2D, SCB, DBGMCU: registers that keep what is written (IWDG_PR and
+  IWDG_RLR only after the key 0x5555, as on the chip: without it the watchdog
+  keeps its reset timeout, 350 ms at the LSI's fastest); the peripherals'
+  bit-band alias sets and clears single bits of them.
 * The defmt log's RTT channel (the `_SEGGER_RTT` control block in SRAM): no host
   reads it, so it fills. With --rtt-block-at-teach, as the correction's pen lifts, its
   up channel is switched to block-if-full, as `probe-rs run` sets it, and left full,
@@ -256,6 +258,7 @@ class Board:
         self.now_us = 0.0  # emulated time: SysTick delays and flash operations
         self.poll_times = []  # emulated time of each TSC_CTRL poll
         self.watchdog_started = None  # emulated time the IWDG was started, then of its last feed
+        self.iwdg_unlocked = False  # IWDG_KR's 0x5555 written last: PR and RLR writable
         self.longest_unfed_us = 0.0
         self.layer_pending = False  # layer 1 written since the last shadow reload
         self.error = None
@@ -464,6 +467,10 @@ class Board:
             return  # the backup domain is write-protected until PWR_CR.DBP is set
         if PWR_CR <= a < PWR_CR + 8 and not self.regs.get(RCC + 0x40, 0) >> 28 & 1:
             return  # PWR's registers take no write while its clock (RCC_APB1ENR.PWREN) is off
+        if a in (0x4000_3004, 0x4000_3008) and not self.iwdg_unlocked:
+            return  # IWDG_PR and IWDG_RLR take writes only after the key 0x5555
+        if a == 0x4000_3000:  # IWDG_KR: 0x5555 opens PR and RLR, the other keys close them
+            self.iwdg_unlocked = v & 0xFFFF == 0x5555
         self.regs[a] = v
         if 0x4002_0000 <= a < 0x4002_2C00:
             port = (a - 0x4002_0000) >> 10

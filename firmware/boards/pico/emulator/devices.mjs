@@ -231,7 +231,8 @@ export function rng(seed) {
  * (raw values at the screen's edges). Each conversion gets Gaussian noise
  * (sigma 1.5 LSB, at most 4), and the first conversion after the
  * multiplexer switches channels has not settled yet (it still carries a
- * quarter of the previous channel's level). PENIRQ is low while touched.
+ * quarter of the previous channel's level). PENIRQ is low while touched, if the
+ * last command's power-down bits left the pen interrupt on (PD0 = 0: `penIrq`).
  */
 export class Xpt2046 {
   constructor(panel, seed = 1) {
@@ -243,6 +244,7 @@ export class Xpt2046 {
     this.lastValue = 0;
     this.errors = [];
     this.conversions = 0;
+    this.penIrq = true; // power-on: PD1-PD0 = 00, the pen interrupt on
   }
 
   noise() {
@@ -281,7 +283,9 @@ export class Xpt2046 {
     const rx = this.out.length ? this.out.shift() : 0;
     if (value & 0x80) {
       const channel = (value >> 4) & 7;
-      if (value & 0x08) this.errors.push('XPT2046: 8-bit mode or single-ended reference requested (the firmware expects 12-bit differential)');
+      if (value & 0x08) this.errors.push('XPT2046: 8-bit mode requested (the firmware expects 12-bit conversions)');
+      if (value & 0x04) this.errors.push('XPT2046: single-ended reference requested (the firmware expects a differential one)');
+      this.penIrq = (value & 0x01) === 0;
       let v = this.level(channel);
       if (channel !== this.lastChannel) v += (this.lastValue - v) * 0.25; // not settled yet
       this.lastChannel = channel;

@@ -320,13 +320,16 @@ function main() {
       tp.select();
       onPollStart?.();
     } else {
+      penIrq();
       pollsSeen++;
       onPollEnd?.();
     }
   });
+  // TP_IRQ: low while touched, if the last command left the pen interrupt on
+  const penIrq = () => mcu.gpio[PIN.TP_IRQ].setInputValue(!(tp.touch && tp.penIrq));
   const setTouch = (t) => {
     tp.touch = t;
-    mcu.gpio[PIN.TP_IRQ].setInputValue(!t);
+    penIrq();
   };
   setTouch(null);
 
