@@ -15,7 +15,8 @@
 #      a correction on the board (tap the digit, tap the right key) gives the simulator's
 #      frame and answer and is saved to flash through the bootrom (a W25Q16 model); the
 #      board started again on that flash answers the taught digit at once; holding Clear
-#      there forgets it (shipped answer, slots erased: the next start finds nothing); started
+#      there forgets it (shipped answer, slots erased: the next start finds nothing), also with
+#      every erase and program at the flash datasheet's longest (within the watchdog); started
 #      on the taught flash with one byte of the record damaged it says so (log, and the UI goldens'
 #      banner frame) and answers as shipped;
 #      on a flash that ignores erases and programs, a correction and a forget say on the screen
@@ -106,6 +107,15 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
     --flash-in "$out/int8/flash-taught.bin" --restored "$out/int8/teach.json" \
     --forget --flash-out "$out/int8/flash-forgot.bin" \
     --expect-log '^restored 1 corrections from flash slot 0$' \
+    --expect-log '^forgot what it learned: the model as shipped, flash slots erased$'
+echo "==> rp2040js: the int8 UF2 with the flash at the datasheet's slowest saves and forgets before its watchdog fires"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
+    --teach "$out/int8/teach.json" --flash-slowest --poll-budget-cycles 750000000 \
+    --flash-out "$out/int8/flash-taught-slowest.bin" \
+    --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$'
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $stack_int8 \
+    --flash-in "$out/int8/flash-taught-slowest.bin" --restored "$out/int8/teach.json" --forget --flash-slowest \
+    --poll-budget-cycles 750000000 \
     --expect-log '^forgot what it learned: the model as shipped, flash slots erased$'
 echo "==> rp2040js: the int8 UF2 started on the flash it forgot finds nothing learned"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \

@@ -302,6 +302,9 @@ const US = 1e3; // nanoseconds
 // W25Q16JV datasheet, typical times: sector (4 KiB) erase 45 ms, 32/64 KiB block
 // erase 120/150 ms, page program 0.4 ms, write status register 10 ms.
 const FLASH_BUSY_NS = { 0x20: 45 * MS, 0x52: 120 * MS, 0xd8: 150 * MS, 0x02: 400 * US, 0x01: 10 * MS };
+// and its maxima: sector erase 400 ms, 32/64 KiB block erase 1.6/2 s, page program 3 ms,
+// write status register 15 ms
+export const FLASH_SLOWEST_NS = { 0x20: 400 * MS, 0x52: 1600 * MS, 0xd8: 2000 * MS, 0x02: 3 * MS, 0x01: 15 * MS };
 const ERASE_BYTES = { 0x20: 4096, 0x52: 32 * 1024, 0xd8: 64 * 1024 };
 
 /**
@@ -319,6 +322,7 @@ export class W25q16 {
   constructor(flash, now) {
     this.flash = flash; // Uint8Array
     this.now = now; // () => emulated nanoseconds
+    this.busyNs = FLASH_BUSY_NS; // how long each command keeps it busy (FLASH_SLOWEST_NS: the maxima)
     this.size = 2 * 1024 * 1024;
     this.selected = false;
     this.bytes = [];
@@ -409,7 +413,7 @@ export class W25q16 {
           this.ignored++;
           return;
         }
-        this.busyUntil = this.now() + FLASH_BUSY_NS[cmd];
+        this.busyUntil = this.now() + this.busyNs[cmd];
         if (cmd === 0x01) return;
         if (b.length < 4) {
           this.error(`command ${hex} with ${b.length - 1} address bytes (needs 3)`);

@@ -13,7 +13,7 @@
 //                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
 //                [--restarted-by-watchdog | --rebooted-by-bootrom | --restarted-after-panic]
 //                [--first-frame-hash HEX]
-//                [--flash-fails] [--taught-hash HEX] [--forgot-hash HEX]
+//                [--flash-fails] [--flash-slowest] [--taught-hash HEX] [--forgot-hash HEX]
 //   node run.mjs --uf2 firmware-pico.uf2 --cannot-start REASON [--screen-hash HEX] [--flip-flash-byte OFFSET]
 //                [--no-crystal | --pll-unlocked sys|usb]
 //
@@ -58,6 +58,8 @@
 // --forgot-hash HEX the screen after Clear is released (with --forget;
 // without --flash-fails the firmware must log that it forgot, with it that
 // erasing failed).
+// --flash-slowest makes every flash erase and program take the datasheet's
+// longest time instead of its typical one (the watchdog must not fire meanwhile).
 // --expect-log REGEX (repeatable) requires a UART line matching each.
 // --restarted-by-watchdog starts the board as its watchdog restarts it (the
 // watchdog's REASON register says so, and scratch register 4 holds what the
@@ -86,7 +88,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { St7789, Xpt2046, W25q16, attachFlash, WIDTH, HEIGHT } from './devices.mjs';
+import { St7789, Xpt2046, W25q16, attachFlash, WIDTH, HEIGHT, FLASH_SLOWEST_NS } from './devices.mjs';
 import { elfFlashSegments, uf2Segments, pngFromRgb565, FLASH_BASE } from './image.mjs';
 import { usage } from '../../../../scripts/lib/usage.mjs';
 
@@ -151,6 +153,7 @@ function parse() {
       'first-frame-hash': { type: 'string' },
       'screen-hash': { type: 'string' },
       'flash-fails': { type: 'boolean', default: false },
+      'flash-slowest': { type: 'boolean', default: false },
       'taught-hash': { type: 'string' },
       'forgot-hash': { type: 'string' },
     },
@@ -284,6 +287,7 @@ function main() {
   const cycles = () => Math.round(clock.nanos / NANOS_PER_CYCLE);
   const chip = new W25q16(mcu.flash, now);
   chip.writeProtected = args['flash-fails'];
+  if (args['flash-slowest']) chip.busyNs = FLASH_SLOWEST_NS;
   attachFlash(mcu, chip);
   const lcd = new St7789(now);
   const tp = new Xpt2046(PANEL, 2046);
