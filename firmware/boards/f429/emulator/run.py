@@ -71,7 +71,8 @@ scans from that address.
 
 The timing check holds the emulated clock (delays and flash operations; the
 instructions in between take no time) to what the parts need: 5 ms from the
-ILI9341's sleep out to its next command, the touch polled no more often than
+start to the ILI9341's first command (its reset cancel time) and from its sleep
+out to its next command, the touch polled no more often than
 every 10 ms (the app's gesture thresholds count polls), and no stretch
 without a watchdog feed as long as the watchdog's shortest timeout (its
 reload and prescaler at the LSI's fastest, 47 kHz).
@@ -764,6 +765,9 @@ class Board:
     def timing(self):
         """(summary, problems) of the run's emulated time (see the module docs)."""
         bad = []
+        if self.lcd_cmds and self.lcd_cmds[0][0] < 5000:
+            bad.append(f"the ILI9341 got its first command {self.lcd_cmds[0][0] / 1e3:.1f} ms after the "
+                       "start, not 5 ms (its reset cancel time)")
         for (at, cmd, _), (then, _, _) in zip(self.lcd_cmds, self.lcd_cmds[1:]):
             gap = then - at
             if cmd == 0x11 and gap < 5000:

@@ -196,6 +196,9 @@ where
     P: OutputPin<Error = core::convert::Infallible>,
     D: DelayNs,
 {
+    // the ILI9341 takes commands 5 ms after its reset at the earliest (its datasheet's
+    // reset cancel time), and the board's reset may be its reset too
+    delay.delay_ms(5);
     for &(cmd, params, wait_ms) in ILI9341_INIT {
         let Ok(()) = cs.set_low();
         let Ok(()) = dc.set_low();
