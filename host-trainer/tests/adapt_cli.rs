@@ -42,6 +42,22 @@ fn hershey_head(dir: &Path, n: usize) -> PathBuf {
     p
 }
 
+/// `adapt --model MODEL --ink INK --out OUT` with a `--data` directory that does not exist
+/// under `dir` (no MNIST before and after: faster): its stdout.
+fn adapt_without_mnist(model: &Path, ink: &Path, out: &Path, dir: &Path) -> String {
+    ok(&[
+        "adapt",
+        "--model",
+        model.to_str().unwrap(),
+        "--ink",
+        ink.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--data",
+        dir.join("none").to_str().unwrap(),
+    ])
+}
+
 fn percent(out: &str, prefix: &str) -> f64 {
     let line = out
         .lines()
@@ -139,17 +155,7 @@ fn adapt_int8_reports_the_requantized_file() {
     let dir = common::tmpdir("adapt-i8");
     let ink = hershey_head(&dir, 70);
     let out_m = dir.join("a.nnet");
-    let out = ok(&[
-        "adapt",
-        "--model",
-        "models/mnist-mlp-i8.nnet",
-        "--ink",
-        ink.to_str().unwrap(),
-        "--out",
-        out_m.to_str().unwrap(),
-        "--data",
-        dir.join("none").to_str().unwrap(),
-    ]);
+    let out = adapt_without_mnist(Path::new("models/mnist-mlp-i8.nnet"), &ink, &out_m, &dir);
     let written = percent(&out, "accuracy after, as written");
     let eval = ok(&[
         "evaluate",
@@ -199,17 +205,7 @@ fn notes_that_grew_too_long_are_cut_not_fatal() {
     let long = dir.join("long.nnet");
     std::fs::write(&long, m.to_bytes().unwrap()).unwrap();
     let out_m = dir.join("adapted.nnet");
-    ok(&[
-        "adapt",
-        "--model",
-        long.to_str().unwrap(),
-        "--ink",
-        ink.to_str().unwrap(),
-        "--out",
-        out_m.to_str().unwrap(),
-        "--data",
-        dir.join("none").to_str().unwrap(),
-    ]);
+    adapt_without_mnist(&long, &ink, &out_m, &dir);
     let adapted = OwnedModel::from_bytes(&std::fs::read(&out_m).unwrap()).unwrap();
     let notes = &adapted.meta.notes;
     assert!(notes.len() <= MAX_NOTES, "{} bytes", notes.len());
