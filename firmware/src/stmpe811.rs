@@ -28,7 +28,9 @@ pub const STALL_POLLS: u8 = 20;
 /// [`Stmpe811::read`] lets the pen lift (30 ms: several samples' time), and
 /// resets the FIFO. The touch-detect bit of this controller can stay set for a
 /// while after a lift with nothing in the FIFO (Linux's `stmpe-ts` driver
-/// releases the pen after 4 ms of that); the pen is not held down meanwhile.
+/// releases the pen when no sample came for a while, with the FIFO reset too);
+/// the pen is not held down meanwhile. Such a lift may come from a fault:
+/// [`Stmpe811::lifted_unsampled`] says so.
 pub const LIFT_POLLS: u8 = 3;
 
 /// Register addresses (datasheet section 8).
@@ -183,6 +185,14 @@ impl<I2C: I2c> Stmpe811<I2C> {
         self.last = None;
         self.starved = 0;
         Ok(())
+    }
+
+    /// Whether the last [`Stmpe811::read`] gave `None` because the panel read as touched
+    /// with no sample for [`LIFT_POLLS`] polls or more, not because it was released: a pen-up
+    /// that a fault may cause, which a board treats as a failed read (a key held is let go
+    /// without acting).
+    pub fn lifted_unsampled(&self) -> bool {
+        self.starved >= LIFT_POLLS
     }
 
     fn reset_fifo(&mut self) -> Result<(), Error<I2C::Error>> {
@@ -415,11 +425,13 @@ mod tests {
             y: 0x456,
             z: 0x78,
         });
-        // the last sample held for LIFT_POLLS - 1 polls, then the pen lifts
+        // the last sample held for LIFT_POLLS - 1 polls, then the pen lifts (a lift a fault
+        // may cause: lifted_unsampled)
         let held_then_lifted = |dev: &mut Stmpe811<Mock>, held: Option<RawTouch>| {
             for n in 1..STALL_POLLS {
                 let want = if n < LIFT_POLLS { held } else { None };
                 assert_eq!(dev.read(), Ok(want), "poll {n} without a sample");
+                assert_eq!(dev.lifted_unsampled(), n >= LIFT_POLLS, "poll {n}");
             }
             assert_eq!(dev.read(), Err(Error::Stalled));
         };
@@ -427,8 +439,10 @@ mod tests {
         held_then_lifted(&mut dev, t);
         assert_eq!(dev.read(), Err(Error::Stalled));
         assert_eq!(dev.read(), Ok(t));
+        assert!(!dev.lifted_unsampled());
         held_then_lifted(&mut dev, t);
         assert_eq!(dev.read(), Ok(None));
+        assert!(!dev.lifted_unsampled(), "a release");
         // touched from the start with no sample at all: nothing to hold, still reported
         held_then_lifted(&mut dev, None);
         assert_eq!(dev.read(), Ok(t));

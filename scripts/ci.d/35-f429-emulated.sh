@@ -149,9 +149,13 @@ run f32-touch-nack "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" -
 run f32-touch-stalled "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --stall-at-lift --idle 40 \
     --expect-frame "$out/f32/script-1.rgb565"
 # a touch detect that lingers 150 ms after the lift with nothing in the FIFO: the pen lifts within
-# 30 ms, so the answer is on the screen 80 ms after the lift, and the controller is not set up again
+# 30 ms, so the answer is on the screen by the run's end 100 ms after the lift, and the
+# controller is not set up again; as the correction's key is let go, such a lift (one a fault
+# may cause) lets the key go without acting: nothing learned, nothing saved
 run f32-touch-lingers "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --linger-at-lift 15 --idle 8 \
     --expect-frame "$out/f32/script-1.rgb565" --max-touch-resets 1
+run f32-touch-lingers-at-key "$out/firmware-f429-f32.elf" --sim "$out/f32/teach.json" --teach \
+    --linger-at-teach 15 --expect-erased ''
 # the flash interface stuck busy: the driver gives up before the watchdog fires, the main loop runs
 # on, and a banner says what was not kept: over the taught answer (the UI goldens' frame of their
 # taught script and digit, drawn and corrected here) and over the empty canvas after forgetting

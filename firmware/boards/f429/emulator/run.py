@@ -24,12 +24,15 @@ binary talks to are small models here, just enough to behave like the board:
   --stall-at-lift the controller stops converting as the drawing's pen lifts:
   it reads as touched with an empty FIFO until a soft reset (SYS_CTRL1); with
   --linger-at-lift N it reads so for N polls and then as released (a touch
-  detect that lingers after a lift, as Linux's stmpe-ts driver describes it).
+  detect that lingers after a lift; --linger-at-teach N: after the correction's
+  last tap).
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and programming (PG) on the flash image; programming bits that
   are not erased, a write whose width is not the parallelism PSIZE sets,
   writing flash without PG, or an erase or a write with the data cache on
-  (FLASH_ACR.DCEN; erratum ES0206 2.2.12), fails the run. Each takes the datasheet's longest
+  (FLASH_ACR.DCEN; ST's erratum in ES0206, "Data cache might be corrupted
+  during Flash memory read-while-write operation"), fails the run. Each takes
+  the datasheet's longest
   time: a 16 KiB sector erase 800, 600 or 500 ms (x8, x16, x32 parallelism),
   a write 100 us. FLASH_SR's error flags stay set until written with 1, as
   on the chip; --flash-sr starts with flags set, as a debugger's failed
@@ -71,8 +74,8 @@ scans from that address.
 
 The timing check holds the emulated clock (delays and flash operations; the
 instructions in between take no time) to what the parts need: 5 ms from the
-start to the ILI9341's first command (its reset cancel time) and from its sleep
-out to its next command, the touch polled no more often than
+start to the ILI9341's first command and 120 ms to its sleep out (its reset
+cancel times, asleep and awake) and 5 ms from its sleep out to its next command, the touch polled no more often than
 every 10 ms (the app's gesture thresholds count polls), and no stretch
 without a watchdog feed as long as the watchdog's shortest timeout (its
 reload and prescaler at the LSI's fastest, 47 kHz).
@@ -329,10 +332,11 @@ class Board:
 
     def data_cache_on(self):
         """Fails the run if the flash data cache is on (FLASH_ACR's DCEN) as an erase or a
-        write starts: erratum ES0206 2.2.12, a read while the flash writes may corrupt it."""
+        write starts: ST's erratum in ES0206, "Data cache might be corrupted during Flash memory
+        read-while-write operation"."""
         if self.regs.get(FLASH_ACR, 0) >> 10 & 1:
             self.fail("flash erased or programmed with the data cache on (FLASH_ACR.DCEN): "
-                      "erratum ES0206 2.2.12 says a read meanwhile may corrupt the cache")
+                      "ST erratum ES0206 says a read meanwhile may corrupt the cache")
             return True
         return False
 
@@ -768,6 +772,10 @@ class Board:
         if self.lcd_cmds and self.lcd_cmds[0][0] < 5000:
             bad.append(f"the ILI9341 got its first command {self.lcd_cmds[0][0] / 1e3:.1f} ms after the "
                        "start, not 5 ms (its reset cancel time)")
+        sleep_out = next((at for at, cmd, _ in self.lcd_cmds if cmd == 0x11), None)
+        if sleep_out is not None and sleep_out < 120_000:
+            bad.append(f"the ILI9341 got sleep out {sleep_out / 1e3:.1f} ms after the start, not 120 ms "
+                       "(its reset cancel time when reset awake, as a watchdog restart resets it)")
         for (at, cmd, _), (then, _, _) in zip(self.lcd_cmds, self.lcd_cmds[1:]):
             gap = then - at
             if cmd == 0x11 and gap < 5000:
@@ -885,6 +893,8 @@ def main():
     p.add_argument("--linger-at-lift", type=int, default=0, metavar="POLLS",
                    help="as the drawing's pen lifts, the STMPE811 reads as touched with an empty FIFO "
                         "for POLLS more polls, then as released (its touch detect lingers)")
+    p.add_argument("--linger-at-teach", type=int, default=0, metavar="POLLS",
+                   help="the same as the correction's last tap lifts (with --teach)")
     p.add_argument("--stall-at-lift", action="store_true",
                    help="the STMPE811 stops converting as the drawing's pen lifts: touched, no sample, until "
                         "the firmware soft-resets it (fails the run if it never does)")
@@ -967,7 +977,13 @@ def main():
     if a.stall_at_lift:
         board.stall_at = lift
     if a.linger_at_lift:
+        if not a.sim:
+            sys.exit("error: --linger-at-lift needs --sim")
         board.linger_at, board.linger_polls = lift, a.linger_at_lift
+    if a.linger_at_teach:
+        if not (a.sim and a.teach):
+            sys.exit("error: --linger-at-teach needs --sim and --teach")
+        board.linger_at, board.linger_polls = teach_lift, a.linger_at_teach
     if a.rtt_block_at_teach:
         if not (a.sim and a.teach):
             sys.exit("error: --rtt-block-at-teach needs --sim and --teach")

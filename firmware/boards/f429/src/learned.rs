@@ -15,7 +15,9 @@
 //! sequence locks it until the next reset) is an error, not a panic, and so
 //! is an interface that stays busy (BSY) for twice the datasheet's longest
 //! time (timed with the core's cycle counter, DWT CYCCNT): the board says it
-//! could not save and runs on. The data cache is reset after every change,
+//! could not save and runs on. The data cache is off while the flash erases
+//! or programs (ST's erratum "Data cache might be corrupted during Flash
+//! memory read-while-write operation", ES0206), and reset after every change,
 //! so reads never see the sectors' old contents.
 //!
 //! ## The watchdog
@@ -113,10 +115,10 @@ impl Learned {
     /// progress and clears the error flags; a locked-out interface is an error, and
     /// so is one that stays busy (it is locked again and the cache back on).
     ///
-    /// The data cache is off while bank 2 (the learned sectors) is erased or
-    /// programmed and the program runs from bank 1: erratum ES0206 2.2.12 says it may
-    /// be corrupted by a read while the flash writes. [`Learned::end`] resets it and
-    /// switches it on again.
+    /// The data cache is off while the learned sectors are erased or programmed and
+    /// the program reads flash meanwhile: ST's erratum "Data cache might be corrupted
+    /// during Flash memory read-while-write operation" (ES0206). [`Learned::end`] resets
+    /// it and switches it on again once the flash is idle.
     fn begin(&mut self) -> Result<(), NorFlashErrorKind> {
         let f = &self.flash;
         if f.cr().read().lock().bit_is_set() {
@@ -171,12 +173,16 @@ impl Learned {
 
     /// Ends an erase or a write begun by [`Learned::begin`] (each of its
     /// operations was waited for, or given up on): SER and PG off, FLASH_CR
-    /// locked, the data cache reset and on again; the result of the operation.
+    /// locked, the data cache reset and on again, unless an operation given up
+    /// on still runs (then it stays off: the erratum's condition); the result of
+    /// the operation.
     fn end(&mut self, result: Result<(), NorFlashErrorKind>) -> Result<(), NorFlashErrorKind> {
         let f = &self.flash;
         f.cr().modify(|_, w| w.ser().clear_bit().pg().clear_bit());
         f.cr().modify(|_, w| w.lock().set_bit());
-        reset_data_cache();
+        if f.sr().read().bsy().bit_is_clear() {
+            reset_data_cache();
+        }
         result
     }
 
@@ -226,10 +232,10 @@ impl Learned {
 }
 
 /// Resets the flash data cache (RM0090 3.5.2: it may hold the contents
-/// from before an erase or program).
+/// from before an erase or program) and switches it on.
 fn reset_data_cache() {
     // SAFETY: FLASH_ACR's DCEN/DCRST bits only; the HAL set the wait states
-    // and caches at start-up and nothing else changes this register later.
+    // and caches at start-up, and only this driver changes DCEN later.
     let flash = unsafe { &*pac::FLASH::ptr() };
     flash.acr().modify(|_, w| w.dcen().clear_bit());
     flash.acr().modify(|_, w| w.dcrst().set_bit());

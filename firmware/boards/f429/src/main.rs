@@ -197,7 +197,9 @@ where
     D: DelayNs,
 {
     // the ILI9341 takes commands 5 ms after its reset at the earliest (its datasheet's
-    // reset cancel time), and the board's reset may be its reset too
+    // reset cancel time), and the board's reset may be its reset too; reset while awake
+    // (a watchdog or panic restart) it takes sleep out only 120 ms after the reset, which
+    // the 200 ms wait in ILI9341_INIT before 0x11 gives
     delay.delay_ms(5);
     for &(cmd, params, wait_ms) in ILI9341_INIT {
         let Ok(()) = cs.set_low();
@@ -625,6 +627,8 @@ fn main() -> ! {
             } => match touch.read() {
                 Ok(raw) => {
                     sample = raw.map(|r| detection.revision.touch_to_screen(r));
+                    // touched with no sample for a while: the pen lifts, as after a failed read
+                    lost = touch.lifted_unsampled();
                     TouchPort::Up { touch, failures: 0 }
                 }
                 Err(e) => {

@@ -314,7 +314,8 @@ const ERASE_BYTES = { 0x20: 4096, 0x52: 32 * 1024, 0xd8: 64 * 1024 };
  * read, JEDEC ID) act on `flash` (the emulator's flash array, which
  * execute-in-place reads) as the chip would. An erase sets bytes to 0xff; a
  * program can only clear bits and wraps within its 256-byte page; each takes
- * the datasheet's typical time, during which the status register reads busy.
+ * the datasheet's typical time (`busyNs`; FLASH_SLOWEST_NS: its longest),
+ * during which the status register reads busy.
  * Protocol mistakes (an erase or program without write enable, a command
  * while busy, an address that is not 3 bytes) are collected in `errors`.
  */
