@@ -1,7 +1,8 @@
 # Checks scripts/lib/apt.sh with stand-ins for id, sudo, env and apt-get (nothing is installed):
 #   bash scripts/lib/apt-test.sh     (scripts/test runs it)
 # as root it runs apt-get itself, as a user with sudo through sudo, as a user without sudo it
-# names the command and fails, and a failing `apt-get update` stops before the install.
+# names the command and fails, a failing `apt-get update` stops before the install, and a
+# failing update or install names the command to run as root.
 set -euo pipefail
 source "$(dirname "$0")/apt.sh"
 stubs=$(mktemp -d)
@@ -14,7 +15,7 @@ stub() {
 }
 stub id 'echo "$UID_IS"'
 stub apt-get 'echo "apt-get $*" >>"$LOG"; [[ -z ${FAIL_UPDATE:-} || $1 != update ]]'
-stub env 'echo "env $*" >>"$LOG"'
+stub env 'echo "env $*" >>"$LOG"; [[ -z ${FAIL_INSTALL:-} ]]'
 stub sudo 'echo "sudo $*" >>"$LOG"'
 check() { # WHAT WANT_STATUS WANT_LOG
     local got status=0
@@ -36,6 +37,8 @@ UID_IS=0 check "as root" 0 "apt-get update -qq
 env $install"
 UID_IS=1000 check "as a user with sudo" 0 "sudo apt-get update -qq
 sudo env $install"
+UID_IS=0 FAIL_INSTALL=1 check "with apt-get install failing" 1 "apt-get update -qq
+env $install"
 UID_IS=0 FAIL_UPDATE=1 check "with apt-get update failing" 1 "apt-get update -qq"
 grep -q "installing the packages failed; as root, run: apt-get update && apt-get install pkg-a pkg-b" \
     "$stubs/out" || {
@@ -50,4 +53,4 @@ grep -q "as root, run: apt-get update && apt-get install pkg-a pkg-b" "$stubs/ou
     cat "$stubs/out" >&2
     exit 1
 }
-echo "apt_install: as root, with sudo, without sudo, apt-get update failing: as expected"
+echo "apt_install: as root, with sudo, without sudo, apt-get update or install failing: as expected"

@@ -330,6 +330,7 @@ fn a_second_signal_stops_at_once() {
         ("INT", "INT", 130),
         ("TERM", "INT", 130),
         ("INT", "TERM", 143),
+        ("TERM", "TERM", 143),
     ] {
         let mut command = web_demo();
         command
