@@ -218,19 +218,14 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
         let mut terminate = signal(SignalKind::terminate()).ok();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
-            tokio::select! {
-                () = arrived(interrupt.as_mut()) => {}
-                () = arrived(terminate.as_mut()) => {}
-            }
+            stop_requested(&mut interrupt, &mut terminate).await;
             eprintln!(
-                "web-demo: stopping: open requests get up to 5 s to finish (a second Ctrl-C or \
-                 SIGTERM stops it now)"
+                "web-demo: stopping: open requests get up to {} s to finish (a second Ctrl-C or \
+                 SIGTERM stops it now)",
+                web_demo::server::DRAIN.as_secs()
             );
             let _ = stop.send(());
-            let status = tokio::select! {
-                () = arrived(interrupt.as_mut()) => 128 + libc::SIGINT,
-                () = arrived(terminate.as_mut()) => 128 + libc::SIGTERM,
-            };
+            let status = stop_requested(&mut interrupt, &mut terminate).await;
             eprintln!("web-demo: stopped at once: open requests cut off");
             std::process::exit(status);
         });
@@ -244,6 +239,19 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Ends when Ctrl-C or SIGTERM arrives: the exit status a shell gives a process that signal
+/// ends.
+#[cfg(unix)]
+async fn stop_requested(
+    interrupt: &mut Option<tokio::signal::unix::Signal>,
+    terminate: &mut Option<tokio::signal::unix::Signal>,
+) -> i32 {
+    tokio::select! {
+        () = arrived(interrupt.as_mut()) => 128 + libc::SIGINT,
+        () = arrived(terminate.as_mut()) => 128 + libc::SIGTERM,
     }
 }
 

@@ -22,7 +22,7 @@ use tokio::time::Sleep;
 use crate::api::{app, AppState};
 
 /// How long in-flight requests may run after shutdown is requested.
-const DRAIN: Duration = Duration::from_secs(5);
+pub const DRAIN: Duration = Duration::from_secs(5);
 
 /// Serves [`app`] on `listener` until the process ends.
 pub async fn serve(listener: TcpListener, state: AppState) -> io::Result<()> {
