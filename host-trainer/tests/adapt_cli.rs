@@ -42,10 +42,11 @@ fn hershey_head(dir: &Path, n: usize) -> PathBuf {
     p
 }
 
-/// `adapt --model MODEL --ink INK --out OUT` with a `--data` directory that does not exist
-/// under `dir` (no MNIST before and after: faster): its stdout.
-fn adapt_without_mnist(model: &Path, ink: &Path, out: &Path, dir: &Path) -> String {
-    ok(&[
+/// `adapt --model MODEL --ink INK --out OUT EXTRA...` with a `--data` directory that does
+/// not exist under `dir` (no MNIST before and after: faster): its stdout.
+fn adapt_without_mnist(model: &Path, ink: &Path, out: &Path, dir: &Path, extra: &[&str]) -> String {
+    let none = dir.join("none");
+    let args = [
         "adapt",
         "--model",
         model.to_str().unwrap(),
@@ -54,8 +55,9 @@ fn adapt_without_mnist(model: &Path, ink: &Path, out: &Path, dir: &Path) -> Stri
         "--out",
         out.to_str().unwrap(),
         "--data",
-        dir.join("none").to_str().unwrap(),
-    ])
+        none.to_str().unwrap(),
+    ];
+    ok(&[&args[..], extra].concat())
 }
 
 fn percent(out: &str, prefix: &str) -> f64 {
@@ -71,28 +73,18 @@ fn percent(out: &str, prefix: &str) -> f64 {
 fn adapt_learns_writes_a_model_evaluate_reads_and_is_deterministic() {
     let dir = common::tmpdir("adapt-f32");
     let ink = hershey_head(&dir, 140);
-    let (ink_s, m1, m2) = (
-        ink.to_str().unwrap(),
-        dir.join("a1.nnet"),
-        dir.join("a2.nnet"),
-    );
-    let args = |out: &Path| {
-        vec![
-            "adapt".to_string(),
-            "--model".into(),
-            "models/mnist-mlp.nnet".into(),
-            "--ink".into(),
-            ink_s.into(),
-            "--out".into(),
-            out.to_str().unwrap().into(),
-            "--epochs".into(),
-            "3".into(),
-            "--data".into(),
-            dir.join("no-mnist").to_str().unwrap().into(),
-        ]
+    let (m1, m2) = (dir.join("a1.nnet"), dir.join("a2.nnet"));
+    let adapt = |out: &Path, extra: &[&str]| {
+        let model = Path::new("models/mnist-mlp.nnet");
+        adapt_without_mnist(
+            model,
+            &ink,
+            out,
+            &dir,
+            &[&["--epochs", "3"], extra].concat(),
+        )
     };
-    let a1: Vec<String> = args(&m1);
-    let out = ok(&a1.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = adapt(&m1, &[]);
     assert!(out.contains("epoch 3/3: accuracy on the drawings"), "{out}");
     let before = percent(&out, "accuracy before:");
     let after = percent(&out, "accuracy after:");
@@ -103,7 +95,7 @@ fn adapt_learns_writes_a_model_evaluate_reads_and_is_deterministic() {
         "--model",
         m1.to_str().unwrap(),
         "--ink",
-        ink_s,
+        ink.to_str().unwrap(),
         "--out-dir",
         dir.to_str().unwrap(),
     ]);
@@ -132,19 +124,15 @@ fn adapt_learns_writes_a_model_evaluate_reads_and_is_deterministic() {
     // deterministic: the same run gives the same bytes (the notes hold the
     // command line, so the same --out too)
     std::fs::remove_file(&m1).unwrap();
-    ok(&a1.iter().map(String::as_str).collect::<Vec<_>>());
+    adapt(&m1, &[]);
     assert_eq!(std::fs::read(&m1).unwrap(), bytes);
     // another seed takes the drawings in another order
-    let mut a3 = args(&m2);
-    a3.extend(["--seed".into(), "7".into()]);
-    ok(&a3.iter().map(String::as_str).collect::<Vec<_>>());
+    adapt(&m2, &["--seed", "7"]);
     let other = nnet_core::format::OwnedModel::from_bytes(&std::fs::read(&m2).unwrap()).unwrap();
     assert_ne!(other.w2, model.w2);
 
     // every layer: the hidden layer changes too
-    let mut all = args(&m2);
-    all.extend(["--layers".into(), "all".into()]);
-    let out = ok(&all.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = adapt(&m2, &["--layers", "all"]);
     let m = nnet_core::format::OwnedModel::from_bytes(&std::fs::read(&m2).unwrap()).unwrap();
     assert_ne!(m.w1, shipped.w1);
     assert!(percent(&out, "accuracy after:") > percent(&out, "accuracy before:"));
@@ -155,7 +143,13 @@ fn adapt_int8_reports_the_requantized_file() {
     let dir = common::tmpdir("adapt-i8");
     let ink = hershey_head(&dir, 70);
     let out_m = dir.join("a.nnet");
-    let out = adapt_without_mnist(Path::new("models/mnist-mlp-i8.nnet"), &ink, &out_m, &dir);
+    let out = adapt_without_mnist(
+        Path::new("models/mnist-mlp-i8.nnet"),
+        &ink,
+        &out_m,
+        &dir,
+        &[],
+    );
     let written = percent(&out, "accuracy after, as written");
     let eval = ok(&[
         "evaluate",
@@ -205,7 +199,7 @@ fn notes_that_grew_too_long_are_cut_not_fatal() {
     let long = dir.join("long.nnet");
     std::fs::write(&long, m.to_bytes().unwrap()).unwrap();
     let out_m = dir.join("adapted.nnet");
-    adapt_without_mnist(&long, &ink, &out_m, &dir);
+    adapt_without_mnist(&long, &ink, &out_m, &dir, &[]);
     let adapted = OwnedModel::from_bytes(&std::fs::read(&out_m).unwrap()).unwrap();
     let notes = &adapted.meta.notes;
     assert!(notes.len() <= MAX_NOTES, "{} bytes", notes.len());
