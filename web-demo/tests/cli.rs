@@ -263,6 +263,27 @@ fn the_limit_options_take_effect() {
         let _ = c.read_to_end(&mut got);
         String::from_utf8_lossy(&got).into_owned()
     };
+    // One read within the socket's read timeout, tried again for the rest of it when
+    // interrupted: on Linux a read with a timeout fails with EINTR when the process is
+    // stopped and continued, even with no signal handler.
+    let read_some = |c: &mut TcpStream, buf: &mut [u8]| {
+        let wait = c.read_timeout().unwrap().expect("a read timeout");
+        let deadline = std::time::Instant::now() + wait;
+        let got = loop {
+            match c.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    let left = deadline.saturating_duration_since(std::time::Instant::now());
+                    if left.is_zero() {
+                        break Err(std::io::ErrorKind::TimedOut.into());
+                    }
+                    c.set_read_timeout(Some(left)).unwrap();
+                }
+                other => break other,
+            }
+        };
+        c.set_read_timeout(Some(wait)).unwrap();
+        got
+    };
     let post = |len: usize| {
         format!(
             "POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n"
@@ -289,7 +310,7 @@ fn the_limit_options_take_effect() {
     let (child, addr) = server(&["--header-timeout", "0.3"]);
     let mut c = connect(&addr, 3);
     let mut buf = [0u8; 16];
-    let closed = c.read(&mut buf);
+    let closed = read_some(&mut c, &mut buf);
     assert!(matches!(closed, Ok(0)), "--header-timeout 0.3: {closed:?}");
     drop(child);
 
@@ -302,7 +323,7 @@ fn the_limit_options_take_effect() {
         "GET /api/model HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
-    let waited = second.read(&mut buf);
+    let waited = read_some(&mut second, &mut buf);
     assert!(
         waited.as_ref().is_err_and(|e| matches!(
             e.kind(),
