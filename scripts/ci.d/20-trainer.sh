@@ -12,6 +12,8 @@ source scripts/lib/host-bins.sh
 host_bins
 ht() { "$host_trainer" "$@"; }
 out=$CARGO_TARGET_DIR/trainer-ci
+# emptied first: the checks below must not pass on an earlier run's files
+rm -rf "$out"
 mkdir -p "$out"
 
 echo "==> host-trainer fetch-mnist (no-op when present and valid)"

@@ -19,7 +19,8 @@ figure() {
 accuracy() {
     local bin=$1 value
     shift
-    value=$("$bin" evaluate "$@" | sed -n 's/^accuracy: //p') || true
+    # a run that fails after printing its accuracy gives no figure either
+    value=$("$bin" evaluate "$@" | sed -n 's/^accuracy: //p') || value=
     figure "accuracy from \`$(basename "$bin") evaluate $*\`" "$value"
 }
 

@@ -14,7 +14,7 @@ stub() {
     chmod +x "$stubs/$1"
 }
 stub id 'echo "$UID_IS"'
-stub apt-get 'echo "apt-get $*" >>"$LOG"; [[ -z ${FAIL_UPDATE:-} || $1 != update ]]'
+stub apt-get 'echo "apt-get $*" >>"$LOG"; [[ -z ${FAIL_UPDATE:-} || " $* " != *" update "* ]]'
 stub env 'echo "env $*" >>"$LOG"; [[ -z ${FAIL_INSTALL:-} ]]'
 stub sudo 'echo "sudo $*" >>"$LOG"'
 check() { # WHAT WANT_STATUS WANT_LOG
@@ -32,14 +32,15 @@ check() { # WHAT WANT_STATUS WANT_LOG
         exit 1
     fi
 }
-install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pkg-a pkg-b"
-UID_IS=0 check "as root" 0 "apt-get update -qq
+wait="-o DPkg::Lock::Timeout=300 -o Acquire::Retries=3"
+install="DEBIAN_FRONTEND=noninteractive apt-get $wait install -y -qq --no-install-recommends pkg-a pkg-b"
+UID_IS=0 check "as root" 0 "apt-get $wait update -qq
 env $install"
-UID_IS=1000 check "as a user with sudo" 0 "sudo apt-get update -qq
+UID_IS=1000 check "as a user with sudo" 0 "sudo apt-get $wait update -qq
 sudo env $install"
-UID_IS=0 FAIL_INSTALL=1 check "with apt-get install failing" 1 "apt-get update -qq
+UID_IS=0 FAIL_INSTALL=1 check "with apt-get install failing" 1 "apt-get $wait update -qq
 env $install"
-UID_IS=0 FAIL_UPDATE=1 check "with apt-get update failing" 1 "apt-get update -qq"
+UID_IS=0 FAIL_UPDATE=1 check "with apt-get update failing" 1 "apt-get $wait update -qq"
 grep -q "installing the packages failed; as root, run: apt-get update && apt-get install pkg-a pkg-b" \
     "$stubs/out" || {
     echo "error: a failing apt-get does not name the command to run as root:" >&2

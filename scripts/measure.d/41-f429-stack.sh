@@ -23,9 +23,24 @@ echo '| --- | --- | --- |'
 stack() {
     figure "stack depth of the run $1" "$(sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$tmp/$1.txt" 2>/dev/null || true)"
 }
-for run in script-0 script-1 script-2 script-3 script-4 script-5 teach teach-flags-left restored forget after-forget damaged; do
+runs=(script-0 script-1 script-2 script-3 script-4 script-5 teach teach-flags-left restored forget after-forget damaged)
+for run in "${runs[@]}"; do
     echo "| $run | $(stack "f32-$run") | $(stack "int8-$run") |"
 done
+# deepest RUNS_OF_BUILD: the deepest stack of the build's runs not in the rows above (the
+# fault and power-cut runs)
+deepest() {
+    local f name depth max=""
+    for f in "$tmp/$1"-*.txt; do
+        name=${f##*/$1-}
+        [[ " ${runs[*]} " == *" ${name%.txt} "* ]] && continue
+        depth=$(sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$f")
+        [[ -n $depth ]] || continue
+        ((max == 0 || depth > max)) && max=$depth
+    done
+    figure "stack depth of the other $1 runs" "$max"
+}
+echo "| every other run (the deepest) | $(deepest f32) | $(deepest int8) |"
 # and no scripted digit left out
 for f in "$tmp"/f32-script-*.txt; do
     [[ $f =~ script-[0-5]\.txt$ ]] || { echo "error: $f is not in the table" >&2; exit 1; }

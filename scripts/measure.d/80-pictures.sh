@@ -11,17 +11,19 @@ set -euo pipefail
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sim() { cargo run -q --release -p firmware --features simulator --bin simulator -- "$@"; }
-sim --ink tests/data/ink/hershey.jsonl --index 49 --png docs/simulator.png --scale 2 >"$tmp/sim.txt"
-sim --script 0 --teach 6 --hold-clear --png docs/simulator-forget.png --scale 2 >"$tmp/forget.txt"
-sim --script 0 --keypad --png docs/simulator-keypad.png --scale 2 >"$tmp/keypad.txt"
+# every picture is taken into $tmp first and copied into docs/ only once all of them are
+# there and their captions' figures are read: a failure leaves docs/ as it was
+sim --ink tests/data/ink/hershey.jsonl --index 49 --png "$tmp/simulator.png" --scale 2 >"$tmp/sim.txt"
+sim --script 0 --teach 6 --hold-clear --png "$tmp/simulator-forget.png" --scale 2 >"$tmp/forget.txt"
+sim --script 0 --keypad --png "$tmp/simulator-keypad.png" --scale 2 >"$tmp/keypad.txt"
 F429_OUT=$tmp/f429 bash scripts/ci.d/35-f429-emulated.sh >"$tmp/f429.txt"
-cp "$tmp/f429/f429-emulated-f32.png" docs/f429-emulated.png
+cp "$tmp/f429/f429-emulated-f32.png" "$tmp/f429-emulated.png"
 PICO_OUT=$tmp/pico bash scripts/ci.d/60-pico.sh >"$tmp/pico.txt"
-cp "$tmp/pico/pico-emulated.png" docs/pico-emulated.png
+cp "$tmp/pico/pico-emulated.png" "$tmp/pico-emulated.png"
 # (the screenshots of an earlier run go first: only this run's can be copied)
 rm -f out/web-demo.png out/web-demo-phone.png
 bash scripts/ci.d/40-web.sh >"$tmp/web.txt" 2>&1 || { cat "$tmp/web.txt" >&2; exit 1; }
-cp out/web-demo.png out/web-demo-phone.png docs/
+cp out/web-demo.png out/web-demo-phone.png "$tmp/"
 
 # recognised FILE [PREFIX]: "D (P%)" of the first line PREFIX"recognised: D (P%)" of FILE
 recognised() {
@@ -40,6 +42,9 @@ keypad_answer=$(recognised "$tmp/keypad.txt")
 teach=$(sed -n 's/.*"digit":\([0-9]\).*/\1/p' "$tmp/f429/f32/teach.json")
 [[ -n $teach && -n $script0 && -n $sim_label ]] ||
     { echo "error: a drawn digit's label is missing from the tools' output" >&2; exit 1; }
+for png in simulator simulator-forget simulator-keypad f429-emulated pico-emulated web-demo web-demo-phone; do
+    cp "$tmp/$png.png" docs/
+done
 echo '## Pictures in the documents'
 echo
 echo 'The screenshots in the documents, taken with the shipped models by'
