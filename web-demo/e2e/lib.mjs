@@ -122,7 +122,7 @@ export async function padRect(page) {
 // `paced`: each move waits for the one before it to be handled, so the drawing takes time, as
 // a hand's does (for what the page does while the pen moves: live answers, requests).
 const cdpSessions = new WeakMap();
-async function cdpOf(page) {
+export async function cdpOf(page) {
   if (!cdpSessions.has(page)) cdpSessions.set(page, await page.context().newCDPSession(page));
   return cdpSessions.get(page);
 }

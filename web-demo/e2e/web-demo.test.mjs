@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   startServer, launch, OUT, DESKTOP, PHONE, DIGITS, place, densify, padRect, drawMouse, drawTouch, shown,
-  waitFinal, waitEngine, assertRecognised, assertEmpty, openPage, tabThrough, watchPage,
+  waitFinal, waitEngine, assertRecognised, assertEmpty, openPage, tabThrough, watchPage, cdpOf,
 } from "./lib.mjs";
 
 let server, base, browser;
@@ -291,6 +291,90 @@ test("past the ink buffer the page says the drawing is full, without script erro
   await context.close();
 });
 
+test("a pen-up the page did not hear ends the stroke; a resize answers the scaled drawing; Escape on a key leaves the focus on the pad", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  const r = await padRect(page);
+  const at = (u, v) => [r.x + r.width * u, r.y + r.height * v];
+  const cdp = await cdpOf(page);
+  const mouse = (type, [x, y], buttons) => cdp.send("Input.dispatchMouseEvent",
+    { type, x, y, button: type === "mouseMoved" && !buttons ? "none" : "left", buttons, clickCount: 1 });
+  const xs = (ink) => ink.strokes.flat().map(([x]) => x / ink.width);
+
+  // the mouse moves on with no button held, its release lost (to another window, say): the
+  // stroke ended where the button was let go, and the pen-up's answer came
+  await mouse("mouseMoved", at(0.5, 0.15), 0);
+  await mouse("mousePressed", at(0.5, 0.15), 1);
+  for (let v = 0.2; v <= 0.85; v += 0.05) await mouse("mouseMoved", at(0.5, v), 1);
+  for (let u = 0.55; u <= 0.85; u += 0.05) await mouse("mouseMoved", at(u, 0.85), 0);
+  let s = await waitFinal(page);
+  let ink = await page.evaluate(() => window.nnetDemo.lastInk());
+  assert.equal(ink.strokes.length, 1);
+  assert.ok(xs(ink).every((x) => Math.abs(x - 0.5) < 0.02), `no ink after the button was let go: ${JSON.stringify(ink.strokes)}`);
+  assert.equal(s.state, "result");
+  await mouse("mouseReleased", at(0.85, 0.85), 0);
+
+  // the pad loses the pen (the browser takes its capture back) while the button is held: the
+  // stroke ends there, and the moves after it draw nothing
+  await page.keyboard.press("Escape");
+  await page.evaluate(() => document.getElementById("pad").addEventListener("pointerdown", (e) => { window.penId = e.pointerId; }));
+  await mouse("mouseMoved", at(0.2, 0.5), 0);
+  await mouse("mousePressed", at(0.2, 0.5), 1);
+  for (let u = 0.25; u <= 0.5; u += 0.05) await mouse("mouseMoved", at(u, 0.5), 1);
+  await page.evaluate(() => document.getElementById("pad").releasePointerCapture(window.penId));
+  for (let u = 0.55; u <= 0.8; u += 0.05) await mouse("mouseMoved", at(u, 0.5), 1);
+  await mouse("mouseReleased", at(0.8, 0.5), 0);
+  await waitFinal(page);
+  ink = await page.evaluate(() => window.nnetDemo.lastInk());
+  assert.ok(Math.max(...xs(ink)) < 0.52, `the stroke ended where the pad lost the pen: ${JSON.stringify(ink.strokes)}`);
+
+  // a resize (a phone turned, a window made smaller) scales the drawing, and the answer shown is
+  // that of the scaled drawing, the one a correction would teach
+  await page.keyboard.press("Escape");
+  await drawMouse(page, place(DIGITS[7], r, [0.2, 0.1, 0.8, 0.9]), 6);
+  s = await waitFinal(page);
+  const before = await page.evaluate(() => window.nnetDemo.lastInk());
+  await page.setViewportSize({ width: 1000, height: 700 });
+  await page.waitForFunction((n) => {
+    const res = document.getElementById("result");
+    return Number(res.dataset.predictions) > n && res.dataset.final === "1" && !res.hasAttribute("aria-busy");
+  }, s.predictions, { timeout: 15000 });
+  ink = await page.evaluate(() => window.nnetDemo.lastInk());
+  const pad = await page.evaluate(() => document.getElementById("pad").getBoundingClientRect().width);
+  assert.ok(ink.width < before.width - 10, `the drawing answered is the scaled one: ${before.width} then ${ink.width}`);
+  assert.equal(ink.width, Math.round(pad * 10) / 10);
+  assertRecognised(await shown(page), 7, "the scaled 7");
+
+  // Escape with the focus on a key that Clear disables: the focus goes to the pad, not to the
+  // top of the page
+  for (const name of ["It is a 3", "Copy line"]) {
+    await page.getByRole("button", { name }).focus();
+    await page.keyboard.press("Escape");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "pad", `Escape on "${name}"`);
+    await drawMouse(page, place(DIGITS[7], r, [0.2, 0.1, 0.8, 0.9]), 6);
+    await waitFinal(page);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the server's page whose api/model fails runs the network in the browser, from api/model/file", async () => {
+  const context = await browser.newContext(DESKTOP);
+  const page = await context.newPage();
+  // the failed api/model is the one error expected
+  const problems = [];
+  watchPage(page, problems, base, (m) => /Failed to load resource.*503/.test(m.text()));
+  const requests = [];
+  page.on("request", (q) => requests.push(new URL(q.url()).pathname));
+  await page.route("**/api/model", (q) => q.fulfill({ status: 503, contentType: "application/json", body: '{"error":"busy"}' }));
+  await page.goto(base + "/");
+  assert.deepEqual(await waitEngine(page), { engine: "browser", mode: "static" });
+  assert.ok(requests.includes("/api/model/file") && !requests.includes("/model.nnet"), requests.join(" "));
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  assertRecognised(await waitFinal(page), 7, "with the model from api/model/file");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("without WebAssembly the server answers, and the page says so where it speaks of the network, also after a Clear and a reload", async () => {
   const context = await browser.newContext(DESKTOP);
   const page = await context.newPage();
@@ -369,6 +453,16 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   await page.keyboard.press("Escape");
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
   assert.equal((await waitFinal(page)).digit, "7", "the server answers again");
+  // a 200 that is not the API's (a proxy's page, a captive portal) is an error, not "no digit"
+  await page.keyboard.press("Escape");
+  await page.route("**/api/predict", (q) => q.fulfill({ status: 200, contentType: "text/html", body: "<h1>Sign in</h1>" }));
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  await page.waitForFunction(() => {
+    const res = document.getElementById("result");
+    return res.dataset.state === "error" && !res.hasAttribute("aria-busy");
+  }, null, { timeout: 15000 });
+  assert.match(await page.locator("#detail").textContent(), /^unreadable answer \(HTTP 200\)/);
+  await page.unroute("**/api/predict");
   assert.deepEqual(problems, [], "no page errors, other console errors or external requests");
   await context.close();
 });
