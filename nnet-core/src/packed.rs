@@ -383,7 +383,7 @@ fn sigmoid8<const AVX: bool>(z: [f32; LANES]) -> [f32; LANES] {
 /// `1 / (1 + libm::expf(-z))` for 8 lanes at once, bit for bit: the
 /// FreeBSD `expf` that `libm` implements (argument reduction by `k·ln 2` in
 /// two parts, the degree-2 rational approximation, scaling by `2^k`), every
-/// step the same single f32 operation as in `libm`, for `2^-14 < |z| < 87.3`
+/// step the same single f32 operation as in `libm`, for `2^-13 < |z| < 87.3`
 /// (where `libm` takes the same path; `2^k` is then a normal number and its
 /// scaling one multiply). `None` if a lane is outside that range (then the
 /// caller uses the scalar [`sigmoid`]).
@@ -405,7 +405,8 @@ fn sigmoid8_avx2(z: [f32; LANES]) -> Option<[f32; LANES]> {
     let t = _mm256_xor_ps(z, f(-0.0)); // expf's argument: -z
     let bits = _mm256_castps_si256(t);
     let hx = _mm256_and_si256(bits, i(0x7fff_ffff));
-    // libm's special cases (|t| >= 87.34, NaN) and its `1 + t` shortcut (|t| <= 2^-14)
+    // libm's special cases (|t| >= 87.34, NaN) and its `1 + t` shortcut (|t| < 2^-13, where
+    // musl's comment says 2^-14), and |t| = 2^-13 too: there the scalar path answers
     let outside = _mm256_or_si256(
         _mm256_cmpgt_epi32(hx, i(0x42ae_ac4f)),
         _mm256_cmpgt_epi32(i(0x3900_0001), hx),

@@ -100,12 +100,20 @@ const LAST: f32 = (SIDE - 1) as f32;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StrokeParams {
     /// Pen width in pixels of the 28x28 image, measured where the ink is at
-    /// half intensity. Must be in `0.5..=8.0`.
+    /// half intensity. Must be in `0.5..=8.0`, and with `softness` at least
+    /// [`MIN_PEN_REACH`].
     pub pen_width: f32,
     /// Width in pixels of the soft edge over which the ink fades from 1 to 0
     /// (centred on the pen's half-intensity edge). Must be in `0.1..=4.0`.
     pub softness: f32,
 }
+
+/// The least `pen_width + softness`: ink is measured at pixel centres, and a
+/// line passes as far as half a diagonal (√2/2 px) from the nearest one, so a
+/// pen whose ink reaches no further than that (`pen_width + softness` of √2 or
+/// less) drops pixels from a diagonal line and can miss a straight one
+/// altogether: a drawn "1" would be no digit.
+pub const MIN_PEN_REACH: f32 = 1.5;
 
 impl Default for StrokeParams {
     fn default() -> Self {
@@ -123,7 +131,10 @@ impl StrokeParams {
         if !(self.pen_width.is_finite() && self.softness.is_finite()) {
             return Err(Error::NonFiniteInput);
         }
-        if !((0.5..=8.0).contains(&self.pen_width) && (0.1..=4.0).contains(&self.softness)) {
+        if !((0.5..=8.0).contains(&self.pen_width)
+            && (0.1..=4.0).contains(&self.softness)
+            && self.pen_width + self.softness >= MIN_PEN_REACH)
+        {
             return Err(Error::BadParameter);
         }
         Ok(())
@@ -938,7 +949,50 @@ mod tests {
             from_strokes_with(&s, 280.0, 280.0, &nan),
             Err(Error::NonFiniteInput)
         );
+        // each bound in range, but together too thin to reach every pixel a line passes
+        let thin = StrokeParams {
+            pen_width: 0.9,
+            softness: 0.5,
+        };
+        assert_eq!(
+            from_strokes_with(&s, 280.0, 280.0, &thin),
+            Err(Error::BadParameter)
+        );
         assert!(from_strokes(&s, 280.0, 280.0).unwrap().is_some());
+    }
+
+    /// Every pen the parameters allow inks every row a vertical line passes, every column a
+    /// horizontal one passes and both of a diagonal's: a line is never lost or broken into
+    /// dots, at the least reach and with the least pen or the least softness.
+    #[test]
+    fn the_thinnest_pens_allowed_ink_every_line_unbroken() {
+        let lines: [&[[f32; 2]]; 4] = [
+            &[[100.0, 40.0], [100.0, 240.0]],
+            &[[40.0, 100.0], [240.0, 100.0]],
+            &[[40.0, 40.0], [240.0, 240.0]],
+            &[[40.0, 240.0], [170.0, 40.0]],
+        ];
+        for (pen_width, softness) in [(0.5, 1.0), (1.4, 0.1), (0.75, 0.75), (0.5, 4.0), (8.0, 0.1)]
+        {
+            let params = StrokeParams {
+                pen_width,
+                softness,
+            };
+            assert_eq!(params.validate(), Ok(()));
+            for line in lines {
+                let img = from_strokes_with(&strokes(&[line]), 280.0, 280.0, &params)
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{params:?}: {line:?} is no digit"));
+                let row = |y: usize| img[y * SIDE..][..SIDE].iter().any(|&v| v > 0.0);
+                let col = |x: usize| (0..SIDE).any(|y| img[y * SIDE + x] > 0.0);
+                for (what, inked) in [("rows", &row as &dyn Fn(usize) -> bool), ("columns", &col)] {
+                    let first = (0..SIDE).find(|&i| inked(i)).unwrap();
+                    let last = (0..SIDE).rev().find(|&i| inked(i)).unwrap();
+                    let gap = (first..=last).find(|&i| !inked(i));
+                    assert_eq!(gap, None, "{params:?}: {line:?}: {what} {first}..={last}");
+                }
+            }
+        }
     }
 
     #[test]

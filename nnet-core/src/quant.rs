@@ -21,10 +21,10 @@
 //!    [`Error::NonFiniteInput`]). MNIST pixels, which are `n/255`, come back as
 //!    exactly `n`. So `x_i ≈ xq_i / 255`.
 //! 3. **Hidden sums**: `acc_j = Σ_i xq_i · w1q[i][j]` in `i32`. Every term and
-//!    every partial sum is an exact integer (`|acc_j| ≤ 784 · 255 · 127 < 2^25`),
-//!    so the order of summation does not matter: the pass skips pixels with
-//!    `xq_i = 0` (most of an MNIST digit) and walks the weights
-//!    input-major (`w1q` is stored transposed, one contiguous row of `H` bytes
+//!    every partial sum is an exact integer (`|acc_j| ≤ 784 · 255 · 128 < 2^25`,
+//!    since a model file may hold -128), so the order of summation does not
+//!    matter: the pass skips pixels with `xq_i = 0` (most of an MNIST digit) and
+//!    walks the weights input-major (`w1q` is stored transposed, one contiguous row of `H` bytes
 //!    per pixel), and every target gets the same integers.
 //! 4. **Hidden pre-activation**, one fixed f32 expression (each operation
 //!    rounded, no fused multiply-add):

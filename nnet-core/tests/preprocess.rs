@@ -653,7 +653,12 @@ proptest! {
             s.push_stroke(&pts).unwrap();
         }
         let params = StrokeParams { pen_width: pen, softness: soft };
-        if let Some(img) = from_strokes_with(&s, w, h, &params).unwrap() {
+        // (a pen too thin in all, below MIN_PEN_REACH, is refused)
+        let Ok(got) = from_strokes_with(&s, w, h, &params) else {
+            prop_assert!(pen + soft < nnet_core::preprocess::MIN_PEN_REACH);
+            return Ok(());
+        };
+        if let Some(img) = got {
             prop_assert!(in_range(&img));
             prop_assert!(ink(&img) > 0.0);
         }
