@@ -931,6 +931,68 @@ mod tests {
         assert_eq!(logits_portable(&packed, &bad), Err(Error::NonFiniteInput));
     }
 
+    /// The portable and the AVX2 int8 passes against [`QuantMlp`], bit for bit, at hidden
+    /// sizes below one block, of whole blocks and with a partial one (`cargo test` on a CPU
+    /// with AVX2 never reaches the portable pass through [`PackedQuantMlp::logits`]).
+    #[test]
+    fn both_int8_builds_give_the_bits_of_quant_mlp() {
+        fn check<const H: usize>(seed: u32) {
+            let mut s = seed;
+            let mut next = move || {
+                s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            };
+            let model = crate::format::OwnedModel {
+                hidden: H,
+                meta: Default::default(),
+                w1: (0..H * INPUT).map(|_| 0.2 * next()).collect(),
+                b1: (0..H).map(|_| next()).collect(),
+                w2: (0..OUTPUT * H).map(|_| next()).collect(),
+                b2: (0..OUTPUT).map(|_| next()).collect(),
+            };
+            let q = crate::quantizer::quantize(&model).unwrap();
+            let qmlp = q.quant_mlp::<H>().unwrap();
+            let packed = PackedQuantMlp::new(&qmlp);
+            let mut images: Vec<Image> = vec![[0.0; INPUT], [1.0; INPUT]];
+            images.push(core::array::from_fn(|i| ((i * 7) % 256) as f32 / 255.0));
+            images.push(core::array::from_fn(
+                |i| if i % 3 == 0 { -0.0 } else { 0.0 },
+            ));
+            images.push(core::array::from_fn(
+                |i| if i == INPUT - 1 { 1.0 } else { 0.0 },
+            ));
+            for _ in 0..10 {
+                images.push(core::array::from_fn(|_| {
+                    let v = next();
+                    if v > 0.2 {
+                        2.0 * v
+                    } else {
+                        0.0
+                    }
+                }));
+            }
+            for (n, x) in images.iter().enumerate() {
+                let want = qmlp.logits(x).map(|z| z.map(f32::to_bits));
+                let portable = qlogits_portable(&packed, x).map(|z| z.map(f32::to_bits));
+                assert_eq!(portable, want, "portable, H = {H}, image {n}");
+                #[cfg(all(feature = "std", target_arch = "x86_64"))]
+                if std::is_x86_feature_detected!("avx2") {
+                    // SAFETY: AVX2 is present (checked just above)
+                    let avx = unsafe { qlogits_avx2(&packed, x) }.map(|z| z.map(f32::to_bits));
+                    assert_eq!(avx, want, "AVX2, H = {H}, image {n}");
+                }
+            }
+            let mut bad = images[2];
+            bad[100] = f32::NAN;
+            assert_eq!(qlogits_portable(&packed, &bad), Err(Error::NonFiniteInput));
+        }
+        check::<1>(1);
+        check::<13>(2);
+        check::<64>(3);
+        check::<65>(4);
+        check::<300>(5);
+    }
+
     /// The vector sigmoid against the scalar one, bit for bit, over a
     /// sweep of f32 bit patterns in -100..100 and around every branch point
     /// of `libm::expf`.

@@ -46,6 +46,9 @@
 //!    is below `max(2 px, MIN_EXTENT_FRACTION * max(width, height))` (so a
 //!    single pixel is never blown up to a 20x20 square), or that is more than
 //!    [`MAX_FLATNESS`] times as wide as it is tall (a dash), is "no digit".
+//!    This box holds the pen's width, which the stroke path's line does not: a
+//!    short dash drawn with a pen thick for its length (60 px long with a
+//!    20 px pen, say) is a dash to the stroke path and a digit here.
 //! 3. Area-averaged resize of the box so its larger side becomes 20 px and the
 //!    other `round(side * 20 / larger)` px (≥ 1): every output pixel is the
 //!    exact mean of the input over its preimage rectangle, fractional pixel
