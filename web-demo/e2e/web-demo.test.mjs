@@ -500,6 +500,49 @@ test("Clear while the server has not answered leaves no busy answer behind", asy
   await context.close();
 });
 
+test("a server answer that never comes ends in an error after 15 s, and the next stroke is answered", async () => {
+  const context = await browser.newContext(DESKTOP);
+  await context.addInitScript(() => { delete globalThis.WebAssembly; });
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems, base);
+  // the page's timers on a clock the test moves on (it runs as usual until then)
+  await page.clock.install();
+  // (polled from here: waitForFunction polls on the page's animation frames, which the clock holds)
+  const until = async (what, f) => {
+    for (const t0 = Date.now(); !(await page.evaluate(f));) {
+      assert.ok(Date.now() - t0 < 15000, what + " in 15 s");
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  };
+  await page.goto(base + "/");
+  await until("the server engine", () => document.documentElement.dataset.engine === "server");
+  const held = [];
+  await page.route("**/api/predict", (q) => { held.push(q); });
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  await until("a request on its way", () => document.getElementById("result").hasAttribute("aria-busy"));
+  await page.clock.fastForward(14000);
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator("#result").getAttribute("aria-busy"), "true", "still waiting after 14 s");
+  await page.clock.fastForward(2000);
+  await until("the error", () => {
+    const r = document.getElementById("result");
+    return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
+  });
+  assert.match(await page.locator("#detail").textContent(), /^the server did not answer in 15 s/);
+  await page.unroute("**/api/predict");
+  for (const q of held) await q.continue().catch(() => {});
+  await page.keyboard.press("Escape");
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  await until("the next answer", () => {
+    const r = document.getElementById("result");
+    return r.dataset.final === "1" && !r.hasAttribute("aria-busy");
+  });
+  assert.equal(await page.locator("#digit").textContent(), "7", "the server answers the next stroke");
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
+
 test("a drawing saved in one tab takes a new label in place after another tab saved one; Copy line without the clipboard API copies the same line and keeps the focus", async () => {
   const { context, page, problems } = await openPage(browser, DESKTOP, base);
   const other = await context.newPage();
