@@ -11,7 +11,9 @@ echo '## Raspberry Pi Pico (rp2040js emulation)'
 echo
 echo 'Command: `scripts/ci.d/60-pico.sh` (its output, filtered).'
 echo
-echo 'The `firmware-pico` UF2 (release, thumbv6m-none-eabi) run whole in rp2040js 1.4.1 with the'
+# the emulator's version as installed (its package-lock.json pins it)
+rp2040js=$(node -p 'require("./firmware/boards/pico/emulator/node_modules/rp2040js/package.json").version')
+echo "The \`firmware-pico\` UF2 (release, thumbv6m-none-eabi) run whole in rp2040js $rp2040js with the"
 echo 'RP2040 B1 bootrom, drawing the scripted digits through the XPT2046 model; every frame equals'
 echo 'the desktop simulator'"'"'s pixel for pixel. Cycles are emulated Cortex-M0+ cycles at 125 MHz'
 echo '(rp2040js charges a fixed cost per instruction and memory access, and does not model the'

@@ -159,12 +159,13 @@ fn succeeded(out: &std::process::Output) {
 }
 
 /// A case only root can set up (an immutable file, a run as another user) that this
-/// machine could not: said, and a failure where `NNET_REQUIRE_ROOT=1` says it must run
-/// (scripts/test sets it where this machine lets root set them up).
+/// machine could not: said, and a failure where `required` (`NNET_REQUIRE_IMMUTABLE`,
+/// `NNET_REQUIRE_NOBODY`) is `1` (scripts/test sets each where this machine lets root set
+/// the case up).
 #[cfg(unix)]
-fn not_tried(why: &str) {
-    let required = std::env::var("NNET_REQUIRE_ROOT").is_ok_and(|v| v == "1");
-    assert!(!required, "{why}, and NNET_REQUIRE_ROOT=1 requires it");
+fn not_tried(required: &str, why: &str) {
+    let must = std::env::var(required).is_ok_and(|v| v == "1");
+    assert!(!must, "{why}, and {required}=1 requires it");
     eprintln!("{why}: not tried");
 }
 
@@ -329,7 +330,10 @@ fn export_writes_the_page_module_and_model() {
             assert!(read(name) == *was, "{name} replaced");
         }
     } else {
-        not_tried("chattr +i is not available here: the immutable case");
+        not_tried(
+            "NNET_REQUIRE_IMMUTABLE",
+            "chattr +i is not available here: the immutable case",
+        );
     }
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -443,7 +447,10 @@ fn export_in_a_sticky_directory_leaves_nothing_behind() {
         .as_ref()
         .is_ok_and(|o| !String::from_utf8_lossy(&o.stderr).contains("setpriv:"));
     if !ran {
-        not_tried("setpriv cannot run the export as nobody here (not root?)");
+        not_tried(
+            "NNET_REQUIRE_NOBODY",
+            "setpriv cannot run the export as nobody here (not root?)",
+        );
         std::fs::remove_dir_all(&dir).unwrap();
         return;
     }
