@@ -48,9 +48,11 @@
 //! Logits: `z[k] = dot(w[k], h) * c[k] + b[k]` with the forward pass's
 //! [`dot`] (8 accumulators, same order). Multiplying by `1.0` is exact, so a
 //! fresh f32 layer gives the very bits of [`Mlp::logits`]; for int8 every
-//! product `hq_j * w2q[k][j]` and every partial sum is an integer below
-//! `2^24` while `H * 255 * 127 < 2^24` (`H <= 518`), so the f32 dot is exact
-//! and a fresh layer gives the very bits of [`QuantMlp::logits`].
+//! product `hq_j * w2q[k][j]` and every partial sum is an integer of at most
+//! `2^24` while `H * 255 * 128 <= 2^24` (`H <= 514`; a model file may hold
+//! -128), so the f32 dot is exact and a fresh layer gives the very bits of
+//! [`QuantMlp::logits`]. (Until its first correction an int8 layer answers
+//! with the network's own integer layer anyway, for every `H`.)
 //!
 //! One correction with label `t`, learning rate `lr` and `steps` steps; each
 //! step, in this order, every operation one IEEE-754 f32 operation (no fused
@@ -306,7 +308,8 @@ impl<const H: usize> OutputLayer<H> {
             }
             *slot = v;
         }
-        let extra = values.count();
+        // (counted up to as many again: an endless iterator is refused too, not read for ever)
+        let extra = values.take(Self::PARAMS).count();
         if extra > 0 {
             return Err(Error::LengthMismatch {
                 expected: Self::PARAMS,
@@ -484,7 +487,8 @@ impl<'a, const H: usize> AdaptedMlp<'a, H> {
     /// flash across a reset). Refused values (see [`OutputLayer::params`]:
     /// the wrong count, NaN or infinite, beyond [`WEIGHT_LIMIT`]) are an
     /// error, and the network is then back to its own output layer, as after
-    /// [`AdaptedMlp::reset`].
+    /// [`AdaptedMlp::reset`]. Of too many values at most twice the right count
+    /// is read: [`Error::LengthMismatch`] then gives that many.
     pub fn restore(&mut self, values: impl IntoIterator<Item = f32>) -> Result<(), Error> {
         let restored = self.out.set_params(values);
         if restored.is_err() {
@@ -520,8 +524,8 @@ pub struct AdaptedQuantMlp<'a, const H: usize> {
 }
 
 impl<'a, const H: usize> AdaptedQuantMlp<'a, H> {
-    /// Starts from `net`'s own output layer: for `H <= 518` answers with the
-    /// very bits of `net`.
+    /// Starts from `net`'s own output layer, answering with the very bits of
+    /// `net` until the first correction.
     pub fn new(net: QuantMlp<'a, H>) -> Self {
         AdaptedQuantMlp {
             out: OutputLayer::from_quant(&net),

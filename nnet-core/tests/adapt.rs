@@ -145,6 +145,15 @@ fn refused_values_leave_the_network_with_its_own_layer() {
         assert!(net.output() == &own, "after {err:?}");
         assert_eq!(net.predict(&x).unwrap(), mlp.predict(&x).unwrap());
     }
+    // endless values are refused, not read for ever: as many again are counted
+    let mut net = AdaptedMlp::new(mlp);
+    assert_eq!(
+        net.restore(core::iter::repeat(0.5)),
+        Err(Error::LengthMismatch {
+            expected: n,
+            actual: 2 * n,
+        })
+    );
     // int8: an error also goes back to the integer output layer
     let q = quantizer::quantize(&m).unwrap();
     let qmlp = q.quant_mlp::<H>().unwrap();
