@@ -124,6 +124,9 @@ pub struct App<N> {
     /// Corrections the network holds (taught since the start, and any it
     /// was given with [`App::set_corrections`]).
     corrections: u32,
+    /// The board's flash holds a damaged save of what was learned
+    /// ([`App::set_damaged_save`]): Forget erases it.
+    damaged_save: bool,
     /// Answers given: recognitions and corrections ([`App::answers`]).
     answers: u32,
     /// Times the user made the network forget.
@@ -181,6 +184,7 @@ impl<N: Classifier> App<N> {
             teacher: None,
             keypad: false,
             corrections: 0,
+            damaged_save: false,
             answers: 0,
             forgets: 0,
             taught: None,
@@ -395,9 +399,10 @@ impl<N: Classifier> App<N> {
     }
 
     /// True when holding Clear long enough would forget: the app can teach
-    /// its network and the network holds corrections.
+    /// its network, and the network holds corrections or the flash a damaged
+    /// save of them.
     fn can_forget(&self) -> bool {
-        self.teacher.is_some() && self.corrections > 0
+        self.teacher.is_some() && (self.corrections > 0 || self.damaged_save)
     }
 
     /// Makes the network forget every correction, and clears the drawing.
@@ -406,6 +411,7 @@ impl<N: Classifier> App<N> {
             (teacher.forget)(&mut self.net);
         }
         self.corrections = 0;
+        self.damaged_save = false;
         self.taught = None;
         self.forgets = self.forgets.saturating_add(1);
         self.clear();
@@ -498,6 +504,15 @@ impl<N: Classifier> App<N> {
     /// forgets.
     pub fn set_corrections(&mut self, n: u32) {
         self.corrections = n;
+    }
+
+    /// Tells the app the board's flash holds a damaged save of what was
+    /// learned ([`Store::damaged`](crate::store::Store::damaged) at start):
+    /// holding Clear then offers to forget, which has the board erase it, also
+    /// when nothing could be restored (else the damage banner would come back
+    /// at every start until a correction's save took the slot).
+    pub fn set_damaged_save(&mut self, damaged: bool) {
+        self.damaged_save = damaged;
     }
 
     /// How many times the user made the network forget (held Clear and
@@ -1204,6 +1219,21 @@ pub(crate) mod tests {
         app.set_corrections(5);
         script::teach(&mut app, 2);
         assert_eq!(app.corrections(), 6);
+    }
+
+    #[test]
+    fn a_damaged_save_can_be_forgotten_with_nothing_restored() {
+        let mut app = drawn(3);
+        hold_clear(&mut app, FORGET_POLLS + 5);
+        assert_eq!(app.forgets(), 0, "nothing to forget");
+        let mut app = drawn(3);
+        app.set_damaged_save(true);
+        hold_clear(&mut app, FORGET_POLLS + 5);
+        assert_eq!((app.forgets(), app.corrections()), (1, 0));
+        // erased: nothing to forget any more
+        script::play(&mut app, &script::DIGIT_SCRIPTS[3]);
+        hold_clear(&mut app, FORGET_POLLS + 5);
+        assert_eq!(app.forgets(), 1);
     }
 
     #[test]

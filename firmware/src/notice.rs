@@ -122,7 +122,7 @@ pub const PANIC_MARK: u32 = 0x7061_6e63;
 pub const WATCHDOG_RESTARTED: &str =
     "restarted by the watchdog: the previous run stopped responding";
 
-/// The banner over the answer when a board could not save a correction to
+/// The banner over the drawing when a board could not save a correction to
 /// flash: it answers with it until it is switched off.
 pub const NOT_SAVED: &str = "saving to flash failed: this is learned until the power goes off";
 
@@ -151,7 +151,8 @@ pub const SAVE_DAMAGED: &str = "a save of what it learned is damaged: the other 
 /// nothing more urgent takes the banner (a restart by the watchdog, a board revision that may
 /// turn the ink upside down). `restored`: the corrections put back from flash (0: none). The
 /// damaged save stays in flash until a correction's save takes its slot (or Forget erases
-/// both), so each start until then says so again.
+/// both: [`App::set_damaged_save`](crate::app::App::set_damaged_save) offers it), so each
+/// start until then says so again.
 pub fn damaged_learning(damaged: bool, restored: u32) -> Option<&'static str> {
     match (damaged, restored) {
         (false, _) => None,

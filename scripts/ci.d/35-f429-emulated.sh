@@ -14,7 +14,8 @@
 #      once, also when a probe's host stopped reading the log as the correction came (RTT
 #      blocking and full: it waits there, after the save); holding Clear there forgets it (sectors 14 and 15 erased, the shipped answer
 #      again); started on the taught flash with one byte of the record damaged it answers as
-#      shipped (and the f32 build's start says so in the UI goldens' banner frame); and no run
+#      shipped (and the f32 build's start says so in the UI goldens' banner frame; holding Clear
+#      there erases it, and the next start has no banner); and no run
 #      lets the stack (all of CCM) grow past 56 KiB;
 #   4. the f32 build with a crystal that never starts: it runs on the HSI, the drawing as above;
 #      with the touch bus stuck: an error on screen and the main loop running on,
@@ -181,6 +182,13 @@ run f32-panic-restart "$out/firmware-f429-f32.elf" --restarted-after-panic \
 # canvas says it answers as shipped (the UI goldens' frame)
 run f32-learned-damaged "$out/firmware-f429-f32.elf" --flash-in "$out/f32-damaged.bin" \
     --expect-hash "$(golden empty-learned-damaged)" --expect-erased ''
+# with nothing restored, holding Clear there still forgets, which erases the damaged save, and
+# the next start has no banner
+run f32-learned-damaged-forget "$out/firmware-f429-f32.elf" --sim "$out/f32/teach.json" \
+    --flash-in "$out/f32-damaged.bin" --hold-clear --expect-hash "$(golden forgot)" --expect-erased 14,15 \
+    --flash-out "$out/f32-damaged-forgot.bin"
+run f32-learned-damaged-forgotten "$out/firmware-f429-f32.elf" --flash-in "$out/f32-damaged-forgot.bin" \
+    --expect-hash "$(golden empty)" --expect-erased ''
 # one byte of the embedded model's weights damaged (firmware::model::ALIGNED is the model file):
 # it stops at start-up, says why on the screen (the UI goldens' frame), polls nothing and leaves
 # the watchdog off

@@ -577,6 +577,8 @@ fn main() -> ! {
 
     let mut app = App::learning(net);
     app.set_corrections(restored);
+    // (a damaged save can be forgotten, which erases it, also with nothing restored)
+    app.set_damaged_save(store.damaged());
     let Ok(()) = app.draw_update(&mut lcd);
     // a warning stays over the empty canvas until the first ink repaints it: a restart by the
     // panic first, then the watchdog, then a revision that may turn the ink upside down, then
@@ -711,7 +713,7 @@ fn main() -> ! {
                 ),
                 Err(e) => {
                     defmt::warn!("saving to flash failed: {}", defmt::Display2Format(&e));
-                    // over the answer, until the next drawing repaints the canvas
+                    // over the drawing, until Clear or the keypad repaints the canvas
                     let Ok(()) = notice::draw_banner(notice::NOT_SAVED, &mut lcd);
                 }
             }

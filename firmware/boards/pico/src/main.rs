@@ -683,6 +683,8 @@ fn main() -> ! {
 
     let mut app = App::learning(timed);
     app.set_corrections(restored);
+    // (a damaged save can be forgotten, which erases it, also with nothing restored)
+    app.set_damaged_save(store.damaged());
     let Ok(()) = app.draw_update(&mut screen);
     // a warning stays over the empty canvas until the first ink repaints it, as on the F429: a
     // restart after a panic first, then one by the watchdog, then damaged learning
@@ -750,7 +752,7 @@ fn main() -> ! {
                     ),
                     Err(e) => {
                         log!("saving to flash failed: {e}");
-                        // over the answer, until the next drawing repaints the canvas
+                        // over the drawing, until Clear or the keypad repaints the canvas
                         let Ok(()) = notice::draw_banner(notice::NOT_SAVED, &mut screen);
                         show(&mut display, &mut screen, &mut app);
                     }
