@@ -178,7 +178,7 @@ mod tests {
             range.contains(&w1) && range.contains(&b2),
             "weights must be borrowed from BYTES"
         );
-        assert_eq!(view().unwrap().header.hidden as usize, HIDDEN);
+        assert_eq!(view().unwrap().header().hidden as usize, HIDDEN);
     }
 
     #[test]

@@ -226,7 +226,7 @@ fn set_meta(
         meta.notes
     );
     // each adapt of an adapted model adds to its notes: they stay writable
-    meta.cut_notes();
+    meta.cut_to_fit();
     meta.test_accuracy = test_accuracy.map(|a| a as f32);
 }
 

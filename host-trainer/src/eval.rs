@@ -48,7 +48,7 @@ pub fn load_model(path: &Path) -> Result<OwnedModel> {
 /// A model file's bytes; a relative path that is not there gets a hint
 /// (the default model paths are relative to the repository's root).
 fn read_model_file(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| {
+    nnet_core::format::read_file(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound && path.is_relative() {
             Error::Config(format!(
                 "{}: no such model file here (relative to the current directory; run from the \
@@ -100,7 +100,7 @@ impl AnyModel {
 pub fn load_any_model(path: &Path) -> Result<AnyModel> {
     let bytes = read_model_file(path)?;
     let core = |e| Error::core(format!("{}", path.display()), e);
-    let m = match ModelView::parse(&bytes).map_err(core)?.header.weight_type {
+    let m = match ModelView::parse(&bytes).map_err(core)?.header().weight_type {
         WeightType::F32 => AnyModel::F32(OwnedModel::from_bytes(&bytes).map_err(core)?),
         WeightType::Int8 => AnyModel::Int8(OwnedQuantModel::from_bytes(&bytes).map_err(core)?),
     };

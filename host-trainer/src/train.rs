@@ -695,7 +695,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     };
     model.meta.test_accuracy = test_accuracy;
     // many long --ink paths must not make the file unwritable after the whole run
-    model.meta.cut_notes();
+    model.meta.cut_to_fit();
     let bytes = model
         .to_bytes()
         .map_err(|e| Error::core("encoding the model file", e))?;

@@ -185,7 +185,8 @@ fn adapt_int8_reports_the_requantized_file() {
 
 /// Every `adapt` puts its record in front of the model's notes ("...; before: NOTES"), so
 /// notes grow with each adaptation of an adapted model: they are cut to
-/// `format::MAX_NOTES` bytes instead of making the file unwritable once the work is done.
+/// `format::MAX_NOTES` bytes instead of making the file unwritable once the work is done
+/// (and a long data set name to `format::MAX_DATASET`).
 #[test]
 fn notes_that_grew_too_long_are_cut_not_fatal() {
     use nnet_core::format::{OwnedModel, MAX_NOTES};
@@ -210,6 +211,19 @@ fn notes_that_grew_too_long_are_cut_not_fatal() {
     );
     assert!(notes.starts_with("adapted on ink "), "{}", &notes[..80]);
     assert!(notes.ends_with("éé…"), "{}", &notes[notes.len() - 20..]);
+    // a data set name that leaves no room for the notes' 16 KiB: cut to MAX_DATASET
+    m.meta.dataset = "d".repeat(50_000);
+    m.meta.notes = "n".repeat(15_000);
+    std::fs::write(&long, m.to_bytes().unwrap()).unwrap();
+    adapt_without_mnist(&long, &ink, &out_m, &dir, &[]);
+    let adapted = OwnedModel::from_bytes(&std::fs::read(&out_m).unwrap()).unwrap();
+    let dataset = &adapted.meta.dataset;
+    assert!(
+        dataset.len() <= nnet_core::format::MAX_DATASET && dataset.ends_with("dd…"),
+        "{} bytes",
+        dataset.len()
+    );
+    assert!(adapted.meta.notes.ends_with(&"n".repeat(15_000)));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

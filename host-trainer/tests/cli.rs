@@ -325,6 +325,21 @@ fn bad_input_gives_clear_errors() {
         d.to_str().unwrap(),
     ]);
     assert!(e.contains("junk.nnet") && e.contains("magic"), "{e}");
+    // a file longer than any model file is refused without reading it all (a sparse file here)
+    let long = d.join("long.nnet");
+    std::fs::File::create(&long)
+        .unwrap()
+        .set_len(nnet_core::format::MAX_FILE_LEN as u64 + 1)
+        .unwrap();
+    let ink = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/ink/hershey.jsonl"
+    );
+    let e = err(&["predict", "--model", long.to_str().unwrap(), ink]);
+    assert!(
+        e.contains("long.nnet") && e.contains("longer than any model file"),
+        "{e}"
+    );
 
     let e = err(&[
         "train",

@@ -197,7 +197,7 @@ pub fn model_path(workspace_root: &Path, default_file: &str, env_value: Option<&
 /// Reads and validates the model file at `path` against `request` (its
 /// weight types and hidden sizes; the path fields are not used).
 pub fn validate(path: &Path, request: &Request<'_>) -> Result<Embedded, EmbedError> {
-    let bytes = std::fs::read(path).map_err(|source| EmbedError::Unreadable {
+    let bytes = crate::format::read_file(path).map_err(|source| EmbedError::Unreadable {
         path: path.into(),
         source,
     })?;
@@ -207,7 +207,7 @@ pub fn validate(path: &Path, request: &Request<'_>) -> Result<Embedded, EmbedErr
     };
     let weight_type = crate::format::ModelView::parse(&bytes)
         .map_err(invalid)?
-        .header
+        .header()
         .weight_type;
     if !request.weight_types.contains(&weight_type) {
         return Err(EmbedError::WeightType {

@@ -57,6 +57,30 @@ pub const VERSION: u16 = 1;
 pub const ALIGN: usize = 16;
 /// The largest hidden layer a model file may declare (keeps size arithmetic far from overflow).
 pub const MAX_HIDDEN: u32 = 4096;
+/// The longest a model file can be: the longest header and its padding, the f32 weights of
+/// [`MAX_HIDDEN`] hidden units (more than the int8 ones) and the checksum (13,090,876 bytes).
+pub const MAX_FILE_LEN: usize = (8 + u16::MAX as usize).div_ceil(ALIGN) * ALIGN
+    + (MAX_HIDDEN as usize * (INPUT + 1 + OUTPUT) + OUTPUT) * 4
+    + 4;
+
+/// Reads a model file's bytes (to [`ModelView::parse`] them), refusing a file longer than
+/// [`MAX_FILE_LEN`] without reading more of it (`ErrorKind::FileTooLarge`): a wrong path,
+/// such as a disk image or `/dev/zero`, is an error, not memory filled.
+#[cfg(feature = "std")]
+pub fn read_file(path: &std::path::Path) -> std::io::Result<std::vec::Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = std::vec::Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_LEN as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() > MAX_FILE_LEN {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::FileTooLarge,
+            std::format!("longer than any model file ({MAX_FILE_LEN} bytes)"),
+        ));
+    }
+    Ok(bytes)
+}
 
 /// The hidden-layer activation function recorded in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,12 +167,18 @@ impl Header<'_> {
 /// A validated model file, borrowed: the weights are used where they lie.
 #[derive(Debug, Clone, Copy)]
 pub struct ModelView<'a> {
-    /// The decoded header.
-    pub header: Header<'a>,
+    /// The decoded header, private: the weight accessors slice the payload by its sizes,
+    /// which `parse` checked against it (a caller changing them could make them panic).
+    header: Header<'a>,
     payload: &'a [u8],
 }
 
 impl<'a> ModelView<'a> {
+    /// The decoded header.
+    pub fn header(&self) -> &Header<'a> {
+        &self.header
+    }
+
     /// Parses and validates a whole model file. Works without allocation.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, Error> {
         if bytes.len() < MAGIC.len() {
@@ -441,27 +471,39 @@ mod owned {
         pub notes: String,
     }
 
-    /// The longest notes [`OwnedMetadata::cut_notes`] leaves (bytes): far more than one
+    /// The longest notes [`OwnedMetadata::cut_to_fit`] leaves (bytes): far more than one
     /// training or adaptation records, and far below what the header's 16-bit length
     /// holds, so that notes that grow with every `adapt` of an adapted model never make a
     /// model file impossible to write.
     pub const MAX_NOTES: usize = 16 * 1024;
+    /// The longest data set name [`OwnedMetadata::cut_to_fit`] leaves (bytes): with
+    /// [`MAX_NOTES`], a header far below what its 16-bit length holds, whatever the
+    /// model read before said.
+    pub const MAX_DATASET: usize = 1024;
 
     impl OwnedMetadata {
-        /// Cuts [`notes`](Self::notes) to at most [`MAX_NOTES`] bytes, at a character
-        /// boundary, ending in `…` when cut. Returns whether it cut anything.
-        pub fn cut_notes(&mut self) -> bool {
-            if self.notes.len() <= MAX_NOTES {
-                return false;
-            }
-            let mut end = MAX_NOTES - '…'.len_utf8();
-            while !self.notes.is_char_boundary(end) {
-                end -= 1;
-            }
-            self.notes.truncate(end);
-            self.notes.push('…');
-            true
+        /// Cuts [`notes`](Self::notes) to at most [`MAX_NOTES`] bytes and
+        /// [`dataset`](Self::dataset) to at most [`MAX_DATASET`], at a character boundary,
+        /// ending in `…` where cut, so that a file with this metadata can be written.
+        /// Returns whether it cut anything.
+        pub fn cut_to_fit(&mut self) -> bool {
+            let notes = cut(&mut self.notes, MAX_NOTES);
+            cut(&mut self.dataset, MAX_DATASET) | notes
         }
+    }
+
+    /// Cuts `text` to at most `max` bytes, at a character boundary, ending in `…` when cut.
+    fn cut(text: &mut String, max: usize) -> bool {
+        if text.len() <= max {
+            return false;
+        }
+        let mut end = max - '…'.len_utf8();
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+        true
     }
 
     impl From<&Metadata<'_>> for OwnedMetadata {
@@ -744,9 +786,9 @@ mod tests {
     }
 
     /// Notes are cut to `MAX_NOTES` bytes at a character boundary, ending in `…`; shorter
-    /// ones stay as they are.
+    /// ones stay as they are. So is the data set name, to `MAX_DATASET` bytes.
     #[test]
-    fn cut_notes_keeps_a_character_boundary() {
+    fn cut_to_fit_keeps_a_character_boundary() {
         let mut m = model(1).meta;
         for (notes, want_cut) in [
             ("a".repeat(MAX_NOTES), false),
@@ -755,7 +797,7 @@ mod tests {
             (alloc::format!("a{}", "€".repeat(MAX_NOTES)), true),
         ] {
             m.notes = notes.clone();
-            assert_eq!(m.cut_notes(), want_cut);
+            assert_eq!(m.cut_to_fit(), want_cut);
             if !want_cut {
                 assert_eq!(m.notes, notes);
                 continue;
@@ -770,9 +812,22 @@ mod tests {
         let mut big = model(1);
         big.meta.notes = "x".repeat(70_000);
         assert_eq!(big.to_bytes(), Err(Error::Encode));
-        big.meta.cut_notes();
+        big.meta.cut_to_fit();
         let back = OwnedModel::from_bytes(&big.to_bytes().unwrap()).unwrap();
         assert_eq!(back.meta.notes.len(), MAX_NOTES - 3 + '…'.len_utf8());
+        // a data set name as long as a header holds, with notes as long as they may be
+        let mut big = model(1);
+        big.meta.dataset = "d".repeat(60_000);
+        big.meta.notes = "n".repeat(MAX_NOTES);
+        assert_eq!(big.to_bytes(), Err(Error::Encode));
+        assert!(big.meta.cut_to_fit());
+        let back = OwnedModel::from_bytes(&big.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.meta.dataset.len(), MAX_DATASET - 3 + '…'.len_utf8());
+        assert!(back.meta.dataset.ends_with("dd…"));
+        assert_eq!(back.meta.notes, "n".repeat(MAX_NOTES));
+        let mut short = model(1).meta;
+        short.dataset = "d".repeat(MAX_DATASET);
+        assert!(!short.cut_to_fit());
     }
 
     /// Copies bytes to a 16-byte aligned buffer so zero-copy views work in tests.
@@ -957,6 +1012,16 @@ mod tests {
                 assert!(z.iter().all(|v| v.is_finite()), "{z:?}");
             }
         }
+    }
+
+    /// [`MAX_FILE_LEN`] is the file the writer makes at [`MAX_HIDDEN`] in f32, with its header
+    /// grown to the longest a file can state.
+    #[test]
+    fn the_longest_file_is_max_file_len() {
+        let bytes = model(MAX_HIDDEN as usize).to_bytes().unwrap();
+        let header_len = usize::from(u16::from_le_bytes([bytes[6], bytes[7]]));
+        let longest = bytes.len() - padded(8 + header_len) + padded(8 + usize::from(u16::MAX));
+        assert_eq!(longest, MAX_FILE_LEN);
     }
 
     #[test]

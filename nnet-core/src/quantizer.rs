@@ -63,7 +63,7 @@ pub fn quantize(model: &OwnedModel) -> Result<OwnedQuantModel, Error> {
     }
     let mut meta = model.meta.clone();
     meta.notes = format!("int8 from f32 model crc32={source_crc:08x}: {}", meta.notes);
-    meta.cut_notes();
+    meta.cut_to_fit();
     meta.test_accuracy = None;
     Ok(OwnedQuantModel {
         hidden: h,

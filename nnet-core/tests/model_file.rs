@@ -138,3 +138,31 @@ fn huge_hidden_sizes_are_refused_before_their_sizes_are_computed() {
         );
     }
 }
+
+/// `format::read_file` reads a file of up to `MAX_FILE_LEN` bytes and refuses a longer one
+/// (or an endless one) without reading it all.
+#[test]
+fn read_file_refuses_what_is_longer_than_any_model_file() {
+    use nnet_core::format::{read_file, MAX_FILE_LEN};
+    let dir = std::env::temp_dir().join(format!("nnet-read-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("long.nnet");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(MAX_FILE_LEN as u64).unwrap();
+    assert_eq!(read_file(&path).unwrap().len(), MAX_FILE_LEN);
+    file.set_len(MAX_FILE_LEN as u64 + 1).unwrap();
+    let err = read_file(&path).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
+    assert!(
+        err.to_string().contains("longer than any model file"),
+        "{err}"
+    );
+    #[cfg(unix)]
+    assert_eq!(
+        read_file(std::path::Path::new("/dev/zero"))
+            .unwrap_err()
+            .kind(),
+        std::io::ErrorKind::FileTooLarge
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -104,7 +104,7 @@ fn int8_file_round_trip_owned_and_view() {
     );
     let buf = aligned(&bytes);
     let view = ModelView::parse(as_bytes(&buf, bytes.len())).unwrap();
-    assert_eq!(view.header, q.header());
+    assert_eq!(*view.header(), q.header());
     let a = view.quant_mlp::<6>().unwrap();
     let b = q.quant_mlp::<6>().unwrap();
     assert_eq!(a.w1q().as_flattened(), &q.w1q[..]);

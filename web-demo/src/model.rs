@@ -147,7 +147,7 @@ impl Model {
     /// [`ModelInfo::source`] only the file name.
     pub fn load(path: &Path) -> Result<Self, ModelError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|error| ModelError::Io {
+        let bytes = nnet_core::format::read_file(path).map_err(|error| ModelError::Io {
             path: shown.clone(),
             error,
         })?;
@@ -164,7 +164,7 @@ impl Model {
             reason,
         };
         let view = ModelView::parse(bytes).map_err(invalid)?;
-        let net = match view.header.weight_type {
+        let net = match view.header().weight_type {
             WeightType::F32 => Net::F32(view.mlp::<HIDDEN>().map_err(invalid)?),
             WeightType::Int8 => Net::Int8(view.quant_mlp::<HIDDEN>().map_err(invalid)?),
         };
@@ -221,7 +221,7 @@ fn leak_aligned(bytes: &[u8]) -> &'static [u8] {
 }
 
 fn describe(view: &ModelView<'_>, bytes: &[u8], source: String) -> ModelInfo {
-    let h = &view.header;
+    let h = view.header();
     let digest = Sha256::digest(bytes);
     let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
     ModelInfo {

@@ -69,6 +69,17 @@ fn bad_model_files_are_refused_at_start() {
     std::fs::write(&text, "hello").unwrap();
     fails_with(&["--model", text.to_str().unwrap()], "bad magic");
 
+    // longer than any model file: refused without reading it all (a sparse file here)
+    let long = dir.join("long.nnet");
+    std::fs::File::create(&long)
+        .unwrap()
+        .set_len(nnet_core::format::MAX_FILE_LEN as u64 + 1)
+        .unwrap();
+    fails_with(
+        &["--model", long.to_str().unwrap()],
+        "longer than any model file",
+    );
+
     fails_with(
         &["--model", "/nonexistent/x.nnet"],
         "cannot read model file",

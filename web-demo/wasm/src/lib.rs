@@ -232,7 +232,7 @@ pub extern "C" fn model_load(len: usize) -> i32 {
     st.corrections = 0;
     st.answered = None;
     let notes = match (kind >= 0).then(|| current_view(st)).flatten() {
-        Some(view) => view.header.meta.notes,
+        Some(view) => view.header().meta.notes,
         None => "",
     };
     let mut n = notes.len().min(st.notes.len());
@@ -256,7 +256,7 @@ fn load_in_place(st: &mut State, len: usize) -> i32 {
     // borrows the file (`net` is None), and it is only read until the next
     // `model_buffer` or `install`.
     let bytes: &'static [u8] = unsafe { &(&(*MODEL.0.get()).0)[..len] };
-    let net = ModelView::parse(bytes).and_then(|view| match view.header.weight_type {
+    let net = ModelView::parse(bytes).and_then(|view| match view.header().weight_type {
         WeightType::F32 => view.mlp::<HIDDEN>().map(Net::F32),
         WeightType::Int8 => view.quant_mlp::<HIDDEN>().map(Net::Int8),
     });
@@ -303,7 +303,7 @@ fn install(st: &mut State, bytes: &[u8]) -> i32 {
 /// accuracy (the shipped model's was measured, the adapted one's is not).
 fn adapted_meta(st: &mut State, corrections: u32) -> OwnedMetadata {
     let mut meta = current_view(st)
-        .map(|v| OwnedMetadata::from(&v.header.meta))
+        .map(|v| OwnedMetadata::from(&v.header().meta))
         .unwrap_or_default();
     let notes = st.notes();
     meta.notes = alloc::format!(

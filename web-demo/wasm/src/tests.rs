@@ -306,13 +306,17 @@ fn corrections_teach_the_model_and_the_written_file_answers_like_the_module() {
         let file = unsafe { std::slice::from_raw_parts(model_bytes(), model_len()) }.to_vec();
         let view = ModelView::parse(&file).unwrap();
         // the shipped model's notes whole, then the corrections; no accuracy of its own
-        let shipped = ModelView::parse(&shipped_bytes).unwrap().header.meta.notes;
-        let notes = view.header.meta.notes;
+        let shipped = ModelView::parse(&shipped_bytes)
+            .unwrap()
+            .header()
+            .meta
+            .notes;
+        let notes = view.header().meta.notes;
         assert_eq!(
             notes,
             format!("{shipped}; adapted in the browser by 3 corrections")
         );
-        assert_eq!(view.header.meta.test_accuracy, None);
+        assert_eq!(view.header().meta.test_accuracy, None);
         let x = input();
         let p = match kind {
             0 => view.mlp::<HIDDEN>().unwrap().predict(&x).unwrap(),
