@@ -18,7 +18,8 @@
 #      there forgets it (shipped answer, slots erased: the next start finds nothing), also with
 #      every erase and program at the flash datasheet's longest (within the watchdog); started
 #      on the taught flash with one byte of the record damaged it says so (log, and the UI goldens'
-#      banner frame) and answers as shipped;
+#      banner frame) and answers as shipped, and holding Clear there erases it (the next start
+#      finds nothing);
 #      on a flash that ignores erases and programs, a correction and a forget say on the screen
 #      what was not kept (the UI goldens' banner frames, the correction's on the f32 build);
 #      restarted by its watchdog it shows the UI goldens' banner frame, gone with the first ink;
@@ -131,12 +132,18 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
 learned=$("$nm_tool" "$out/firmware-pico-int8.elf" | awk '$3 == "__learned_start" { print $1 }')
 [[ -n $learned ]] || { echo "error: no __learned_start in firmware-pico-int8.elf" >&2; exit 1; }
 learned=$((0x$learned - 0x10000000))
-echo "==> rp2040js: the int8 UF2 started on that flash with the record damaged says so and answers as shipped"
+echo "==> rp2040js: the int8 UF2 started on that flash with the record damaged says so and answers as shipped; holding Clear erases it"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
     --flash-in "$out/int8/flash-taught.bin" --flip-flash-byte $((learned + 1000)) \
     --expect-log '^learned flash slot 0 ignored: checksum mismatch' \
     --expect-log '^nothing learned in flash: the model as shipped$' \
-    --first-frame-hash "$(golden empty-learned-damaged)"
+    --first-frame-hash "$(golden empty-learned-damaged)" \
+    --hold-clear "$out/int8/teach.json" --flash-out "$out/int8/flash-damaged-forgot.bin" \
+    --expect-log '^forgot what it learned: the model as shipped, flash slots erased$'
+echo "==> rp2040js: the int8 UF2 started on the flash whose damaged save it forgot starts plainly"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
+    --flash-in "$out/int8/flash-damaged-forgot.bin" --expect-log '^nothing learned in flash: the model as shipped$' \
+    --first-frame-hash "$(golden empty)"
 echo "==> rp2040js: the int8 UF2 restarted by its watchdog says so over the empty canvas until the first ink"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
     --restarted-by-watchdog --expect-log '^restarted by the watchdog' \

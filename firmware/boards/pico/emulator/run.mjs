@@ -10,6 +10,7 @@
 //                [--teach FILE.json]   (then draw a script again and teach the board a correction)
 //                [--restored FILE.json] (instead of the scripts: draw the taught script, expect the taught answer)
 //                [--forget]            (after --restored: hold Clear to forget, draw again, expect the shipped answer)
+//                [--hold-clear FILE.json] (after the scripts: hold Clear as long as forgetting takes, expect it to forget)
 //                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
 //                [--restarted-by-watchdog | --rebooted-by-bootrom | --restarted-after-panic]
 //                [--first-frame-hash HEX]
@@ -49,7 +50,9 @@
 // --forget then holds the Clear button for the simulator's
 // `forget_hold_polls` and releases it (the board forgets what it learned and
 // erases it from flash), and draws the script again: the simulator's frame of
-// the script and its answer as shipped.
+// the script and its answer as shipped. --hold-clear FILE.json does the holding
+// after the scripts instead, with FILE's Clear button and hold (without
+// --restored: what a board with nothing restored, a damaged save say, forgets).
 // --flash-fails makes the flash ignore every erase and program (as a chip
 // whose status register write-protects it): the firmware must say on its
 // screen that it could not keep what it learned. --taught-hash HEX then
@@ -138,6 +141,7 @@ function parse() {
       teach: { type: 'string' },
       restored: { type: 'string' },
       forget: { type: 'boolean', default: false },
+      'hold-clear': { type: 'string' },
       'flash-in': { type: 'string' },
       'flash-out': { type: 'string' },
       'flip-flash-byte': { type: 'string' },
@@ -169,7 +173,9 @@ function parse() {
     }
   }
   if (values['taught-hash'] !== undefined && !values.teach) fail('--taught-hash goes with --teach');
-  if (values['forgot-hash'] !== undefined && !values.forget) fail('--forgot-hash goes with --forget');
+  if (values['forgot-hash'] !== undefined && !values.forget && values['hold-clear'] === undefined) fail('--forgot-hash goes with --forget or --hold-clear');
+  if (values['hold-clear'] !== undefined && (values.restored !== undefined || values.teach !== undefined)) fail('--hold-clear goes without --teach and --restored (--forget holds Clear after --restored)');
+  if (values.forget && values.restored === undefined) fail('--forget goes with --restored (--hold-clear FILE.json holds Clear after the scripts)');
   for (const o of ['screen-hash', 'first-frame-hash', 'taught-hash', 'forgot-hash']) {
     if (values[o] !== undefined && !/^[0-9a-f]{16}$/i.test(values[o])) fail(`--${o} ${values[o]}: not 16 hex digits`);
   }
@@ -603,6 +609,32 @@ function main() {
     console.log(`${what}: screen = ${shown}; ${line}; drawing logged as the simulator's ink line (${ink.length - 4} bytes); correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)${saved ? `; ${saved}` : ''}`);
   }
 
+  // holds the Clear button for the teach file `t`'s `forget_hold_polls` and releases it: the
+  // firmware must log that it forgot (with --flash-fails, that erasing failed); the line logged
+  function holdClear(t, file, what) {
+    const hold = t.forget_hold_polls;
+    if (!Number.isInteger(hold) || hold < 1) fail(`${file}: no "forget_hold_polls" (make it with the simulator's --polls)`);
+    const clear = { x: t.clear_button[0], y: t.clear_button[1] };
+    const forgetWhat = `${what}: holding Clear for ${hold} polls`;
+    const before = uart.length;
+    finishPoll(forgetWhat);
+    playPolls([...Array(hold).fill(clear), null, null, null, null, null], forgetWhat);
+    settle(`${forgetWhat}: handling the release`);
+    if (args['forgot-hash']) requireHash(args['forgot-hash'], 'forgot', forgetWhat);
+    const said = args['flash-fails'] ? ['erasing the learned flash failed', 'that erasing failed'] : ['forgot ', 'that it forgot'];
+    const forgot = lastLogged(before, said[0]);
+    if (!forgot) fail(`${forgetWhat}: the firmware did not log ${said[1]}; it logged:\n  ${uart.slice(before).map((u) => u.text).join('\n  ')}`);
+    finishPoll(forgetWhat);
+    return { hold, forgot };
+  }
+
+  if (args['hold-clear']) {
+    // after the scripts, Clear held as long as forgetting takes (with nothing restored, a
+    // damaged save in flash is still there to forget)
+    const { hold, forgot } = holdClear(loadTeach(args['hold-clear']), args['hold-clear'], 'after the scripts');
+    console.log(`after the scripts: Clear held ${hold} polls: ${forgot}`);
+  }
+
   if (args.restored) {
     // started from a flash that holds a correction: the first drawing gets the taught answer
     const t = loadTeach(args.restored);
@@ -613,21 +645,9 @@ function main() {
     lastGlass = lcd.glass();
     console.log(`${what}: screen = simulator frame after the correction (pixel for pixel); ${line}`);
     if (args.forget) {
-      const hold = t.forget_hold_polls;
-      if (!Number.isInteger(hold) || hold < 1) fail(`${args.restored}: no "forget_hold_polls" (make it with the simulator's --polls)`);
-      const clear = { x: t.clear_button[0], y: t.clear_button[1] };
-      const forgetWhat = `${what}: holding Clear for ${hold} polls`;
-      const before = uart.length;
-      finishPoll(forgetWhat);
-      playPolls([...Array(hold).fill(clear), null, null, null, null, null], forgetWhat);
-      settle(`${forgetWhat}: handling the release`);
-      if (args['forgot-hash']) requireHash(args['forgot-hash'], 'forgot', forgetWhat);
-      const said = args['flash-fails'] ? ['erasing the learned flash failed', 'that erasing failed'] : ['forgot ', 'that it forgot'];
-      const forgot = lastLogged(before, said[0]);
-      if (!forgot) fail(`${forgetWhat}: the firmware did not log ${said[1]}; it logged:\n  ${uart.slice(before).map((u) => u.text).join('\n  ')}`);
+      const { hold, forgot } = holdClear(t, args.restored, what);
       // the same drawing again: the answer and the frame as shipped
       const shipped = readFrame(join(args.scripts, `script-${t.script}.rgb565`));
-      finishPoll(forgetWhat);
       const again = drawAndRecognise(t.polls, shipped, 'forgot', t.digit, `${what}, forgotten: drawing again`);
       console.log(`${what}: Clear held ${hold} polls: ${forgot}; drawn again: screen = simulator frame of script ${t.script} as shipped; ${again.line}`);
     }
