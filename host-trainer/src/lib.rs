@@ -251,16 +251,29 @@ pub fn remove_created_dirs() {
 }
 
 /// Writes one line to stdout, as [`note`] does to stderr: a closed stdout
-/// (`| head`) loses the line, not the run. Once stdout is one of the command's
-/// outputs ([`claim_stdout_if_same`]: `--out /dev/stdout`), the line goes to
-/// stderr instead, so that the output holds nothing else.
+/// (`| head`) loses the line, not the run. Any other failure (a full disk, a file-size
+/// limit: what was printed is incomplete) is kept for [`stdout_failure`], which makes the
+/// command fail at its end. Once stdout is one of the command's outputs
+/// ([`claim_stdout_if_same`]: `--out /dev/stdout`), the line goes to stderr instead, so
+/// that the output holds nothing else.
 pub fn tell(line: std::fmt::Arguments<'_>) {
     use std::io::Write;
     if STDOUT_IS_OUTPUT.load(std::sync::atomic::Ordering::Relaxed) {
         note(line);
-    } else {
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    } else if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = STDOUT_FAILURE.set(e.to_string());
+        }
     }
+}
+
+/// The first failure to write to stdout other than a closed pipe, if any ([`tell`]).
+static STDOUT_FAILURE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Why writing to stdout failed, other than a closed pipe (`| head`): the command's
+/// printed results are incomplete, and it must not end as a success.
+pub fn stdout_failure() -> Option<&'static str> {
+    STDOUT_FAILURE.get().map(String::as_str)
 }
 
 /// Whether stdout is one of the command's outputs ([`claim_stdout_if_same`]).

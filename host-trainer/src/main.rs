@@ -447,7 +447,15 @@ fn main() -> std::process::ExitCode {
         libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
     match run() {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => match host_trainer::stdout_failure() {
+            None => std::process::ExitCode::SUCCESS,
+            Some(why) => {
+                host_trainer::note(format_args!(
+                    "error: writing the results to standard output failed ({why}): what it printed is incomplete"
+                ));
+                std::process::ExitCode::FAILURE
+            }
+        },
         Err(e) => {
             host_trainer::remove_created_dirs();
             host_trainer::note(format_args!("error: {e:#}"));

@@ -395,6 +395,36 @@ fn bad_input_gives_clear_errors() {
     }
 }
 
+/// Results printed to a standard output that cannot take them (a full disk: `/dev/full`)
+/// are incomplete: the command fails and says so. A closed pipe (`| head`) is not a failure.
+#[cfg(target_os = "linux")]
+#[test]
+fn results_lost_on_standard_output_fail_the_command() {
+    let ink = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/ink/hershey.jsonl"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(["predict", "--model", SHIPPED, ink])
+        .stdout(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("writing the results to standard output failed") && e.contains("incomplete"),
+        "{e}"
+    );
+    // (the shell says host-trainer's own status on stderr: a pipeline's is head's)
+    let o = common::run_in_sh(
+        "{ \"$0\" predict --model \"$1\" \"$2\"; echo \"status $?\" >&2; } | head -n 1",
+        &[SHIPPED, ink],
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("status 0") && !e.contains("error"), "{e}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
+}
+
 /// A batch larger than the training set is one batch of the whole set: the same weights as
 /// a batch of exactly its size, and buffers for the images there are, not for the batch
 /// asked for (under a 1.2 GB address-space limit, which batch-sized buffers of 65,536
