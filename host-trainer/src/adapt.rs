@@ -137,6 +137,15 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
     train::check_not_input(&args.out, "--out", &inputs)?;
     let model = eval::load_any_model(&args.model)?;
     let set = train::read_training_ink(&args.ink)?;
+    // (read before the work: a damaged test split is an error before it, not after)
+    let test = crate::idx::load_optional(&args.data, crate::idx::Split::Test)?;
+    if test.is_none() {
+        crate::note(format_args!(
+            "warning: no test split in {} (no such directory, or no t10k/test IDX files in it); \
+             the MNIST accuracy is not measured, and the adapted model records none",
+            args.data.display()
+        ));
+    }
     let images: Vec<Image> = set.drawings.iter().map(|d| d.image).collect();
     let labels: Vec<u8> = set.drawings.iter().map(|d| d.label).collect();
     let before = accuracy(&model, &images, &labels)?;
@@ -160,20 +169,12 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         }
     };
     let mut adapted = adapted;
-    let test = crate::idx::load(&args.data, crate::idx::Split::Test);
-    if let Err(e) = &test {
-        crate::note(format_args!(
-            "warning: no test split in {} ({e}); the MNIST accuracy is not measured, \
-             and the adapted model records none",
-            args.data.display()
-        ));
-    }
     let (test_accuracy_before, test_accuracy) = match test {
-        Ok(test) => (
+        Some(test) => (
             Some(eval::evaluate_dataset(&model, &test, 0)?.accuracy()),
             Some(eval::evaluate_dataset(&adapted, &test, 0)?.accuracy()),
         ),
-        Err(_) => (None, None),
+        None => (None, None),
     };
     set_meta(&mut adapted, args, &set, lr, test_accuracy);
     let bytes = match &adapted {

@@ -364,6 +364,20 @@ pub fn load(dir: &Path, split: Split) -> Result<Dataset> {
     load_pair(&images, &labels)
 }
 
+/// `split` of `dir` for a command that can do without it (`adapt` and `quantize` measure
+/// MNIST accuracy with it): `Ok(None)` when `dir` is not a directory or holds no file of
+/// the split; a split that is there but damaged, cut short or half there is an error, not
+/// a split missing.
+pub fn load_optional(dir: &Path, split: Split) -> Result<Option<Dataset>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    match find_optional_split(dir, split)? {
+        None => Ok(None),
+        Some((images, labels)) => load_pair(&images, &labels).map(Some),
+    }
+}
+
 /// Encodes images (bytes) and labels as a pair of IDX files' contents; used
 /// by tests and tools that write small data sets.
 pub fn encode_pair(images: &[[u8; INPUT]], labels: &[u8]) -> (Vec<u8>, Vec<u8>) {

@@ -792,14 +792,15 @@ fn run() -> Result<()> {
             let f32_model = eval::load_model(&model)?;
             let mut q = nnet_core::quantizer::quantize(&f32_model)
                 .map_err(|e| anyhow::anyhow!("quantising {}: {e}", model.display()))?;
-            match idx::load(&data, Split::Test) {
-                Ok(test) => {
+            match idx::load_optional(&data, Split::Test)? {
+                Some(test) => {
                     let r = eval::evaluate_dataset(&q, &test, 0)?;
                     q.meta.test_accuracy = Some(r.accuracy() as f32);
                     say!("int8 test accuracy: {} (nnet-core)", percent(r.accuracy()));
                 }
-                Err(e) => host_trainer::note(format_args!(
-                    "warning: no test split in {} ({e}); the int8 model's accuracy is left unset",
+                None => host_trainer::note(format_args!(
+                    "warning: no test split in {} (no such directory, or no t10k/test IDX files in it); \
+                     the int8 model's accuracy is left unset",
                     data.display()
                 )),
             }

@@ -604,3 +604,51 @@ fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
         "no valid model written"
     );
 }
+
+/// A test split that is there but damaged is an error in `adapt` and `quantize`, before any
+/// work, not a test split missing (which only leaves the MNIST accuracy unmeasured).
+#[test]
+fn a_damaged_test_split_is_an_error_not_a_missing_one() {
+    let dir = common::tmpdir("adapt-damaged-data");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    common::synthetic(&data, 40, 3);
+    let labels = data.join("t10k-labels-idx1-ubyte");
+    let bytes = std::fs::read(&labels).unwrap();
+    std::fs::write(&labels, &bytes[..bytes.len() - 3]).unwrap();
+    let ink = hershey_head(&dir, 3);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shipped = root.join("models/mnist-mlp.nnet");
+    let out = dir.join("never.nnet");
+    let (d, o) = (data.to_str().unwrap(), out.to_str().unwrap());
+    for args in [
+        vec![
+            "adapt",
+            "--model",
+            shipped.to_str().unwrap(),
+            "--ink",
+            ink.to_str().unwrap(),
+            "--out",
+            o,
+            "--data",
+            d,
+        ],
+        vec![
+            "quantize",
+            "--model",
+            shipped.to_str().unwrap(),
+            "--out",
+            o,
+            "--data",
+            d,
+        ],
+    ] {
+        let e = err(&args);
+        assert!(
+            e.contains("t10k-labels-idx1-ubyte") && !e.contains("warning: no test split"),
+            "{args:?}: {e}"
+        );
+        assert!(!out.exists(), "{args:?} wrote its model");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
