@@ -100,6 +100,8 @@ pub struct AdaptOutcome {
     pub test_accuracy_before: Option<f64>,
     /// Size of the written file.
     pub bytes: usize,
+    /// The learning rate used (`--lr`, or the default for the layers adapted).
+    pub lr: f32,
 }
 
 /// Runs `adapt` and writes the model; `progress(epoch, accuracy)` is called
@@ -195,6 +197,7 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         test_accuracy,
         test_accuracy_before,
         bytes: bytes.len(),
+        lr,
     })
 }
 

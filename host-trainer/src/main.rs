@@ -112,7 +112,7 @@ enum Cmd {
         #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
         val_split: f32,
         /// Use only the first N training images (quick experiments; at least 1).
-        #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+        #[arg(long, value_parser = image_limit)]
         limit: Option<usize>,
         /// No progress bar and no per-epoch lines (errors and the lines naming the files written).
         #[arg(long)]
@@ -367,6 +367,17 @@ macro_rules! usage {
     ($($t:tt)*) => {
         return Err(Usage(format!($($t)*)).into())
     };
+}
+
+/// `--limit`: a number of training images, at least 1, else the parser's error (exit 2).
+fn image_limit(arg: &str) -> Result<usize, String> {
+    match arg.parse::<usize>() {
+        Ok(0) => Err("0 images: give at least 1 (or leave --limit out to train on all)".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!(
+            "{e} (a whole number of training images, at least 1)"
+        )),
+    }
 }
 
 /// `--hidden`: a size nnet-core can be instantiated with, else the parser's error (exit 2).
@@ -752,6 +763,15 @@ fn run() -> Result<()> {
             );
             say!("accuracy before: {}", percent(r.before));
             say!("accuracy after: {}", percent(after));
+            // worse on the very drawings it learned: the steps overshot
+            let diverged = after < r.before;
+            if diverged {
+                say!(
+                    "note: it reads the file's own drawings worse after adapting: the learning \
+                     rate ({}) is too high for them; try a lower --lr",
+                    r.lr
+                );
+            }
             if r.weight_type == "int8" {
                 say!(
                     "accuracy after, as written (output layer requantised to 8 bits): {}",
@@ -765,11 +785,11 @@ fn run() -> Result<()> {
                     percent(t),
                     args.data.display()
                 );
-                if b - t > adapt::MNIST_DROP_NOTE {
+                if b - t > adapt::MNIST_DROP_NOTE && !diverged {
                     say!(
                         "note: the adapted model reads MNIST {:.2} points worse: it leans to the \
-                         file's digits; drawings of digits it already reads right in the file, \
-                         a lower --lr or fewer --epochs keep more of what it knew",
+                         file's digits. It keeps more of what it knew with a lower --lr, fewer \
+                         --epochs, or drawings in the file of digits it already reads right",
                         100.0 * (b - t)
                     );
                 }
@@ -871,8 +891,9 @@ fn run() -> Result<()> {
                 seed: 1,
             };
             say!(
-                "# 784-{hidden}-10, batch {batch_size}, {} images/epoch, {threads} threads, {} timed epochs after 1 warm-up",
+                "# 784-{hidden}-10, batch {batch_size}, {} images/epoch, {threads} thread{}, {} timed epochs after 1 warm-up",
                 train.len(),
+                if threads == 1 { "" } else { "s" },
                 cfg.epochs
             );
             for r in bench::run(&train, cfg).map_err(with_option)? {

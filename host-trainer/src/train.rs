@@ -517,17 +517,18 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     ));
     if n_drawings > 0 {
         say(format!(
-            "ink: {n_drawings} labelled drawings from {} file(s), each seen {} times per epoch",
+            "ink: {n_drawings} labelled drawings from {} file(s), each seen {} per epoch",
             ink.len(),
-            cfg.ink_weight
+            times(cfg.ink_weight)
         ));
     }
     if let Some(f) = &fonts {
         say(format!(
-            "font digits: {} drawings, the digits 0-9 of {} handwriting fonts ({}), each seen {font_weight} times per epoch",
+            "font digits: {} drawings, the digits 0-9 of {} handwriting fonts ({}), each seen {} per epoch",
             f.drawings.len(),
             f.drawings.len() / 10,
-            crate::fontset::TRAINING_PATH
+            crate::fontset::TRAINING_PATH,
+            times(font_weight)
         ));
     }
     let augmenter = match cfg.augment {
@@ -928,4 +929,13 @@ pub fn dataset_name(dir: &Path) -> String {
         .and_then(|s| s.to_str())
         .unwrap_or("idx")
         .to_string()
+}
+
+/// "1 time" or "N times".
+fn times(n: usize) -> String {
+    if n == 1 {
+        "1 time".into()
+    } else {
+        format!("{n} times")
+    }
 }

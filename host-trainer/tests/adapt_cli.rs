@@ -652,3 +652,24 @@ fn a_damaged_test_split_is_an_error_not_a_missing_one() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A learning rate so high that the drawings learned read worse after adapting is named as
+/// the cause; a run that learns them says nothing of the kind.
+#[test]
+fn a_run_that_unlearns_its_own_drawings_names_the_learning_rate() {
+    let dir = common::tmpdir("adapt-diverged");
+    let ink = hershey_head(&dir, 20);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let shipped = root.join("models/mnist-mlp.nnet");
+    let out_m = dir.join("adapted.nnet");
+    let high = ["--layers", "all", "--lr", "10", "--epochs", "3"];
+    let out = adapt_without_mnist(&shipped, &ink, &out_m, &dir, &high);
+    assert!(
+        percent(&out, "accuracy after:") < percent(&out, "accuracy before:"),
+        "{out}"
+    );
+    assert!(out.contains("the learning rate (10) is too high"), "{out}");
+    let out = adapt_without_mnist(&shipped, &ink, &out_m, &dir, &[]);
+    assert!(!out.contains("too high"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

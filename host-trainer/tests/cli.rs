@@ -1203,7 +1203,10 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     assert!(o.status.success() && !e.contains("warning"), "{e}");
     // --limit 0 would train on nothing
     let e = refused(train(&["--limit", "0", "--out", out.to_str().unwrap()]));
-    assert!(e.contains("--limit"), "{e}");
+    assert!(
+        e.contains("--limit") && e.contains("give at least 1"),
+        "{e}"
+    );
     // two data sets side by side: named, where the first by name was taken unsaid
     std::fs::copy(
         d.join("t10k-images-idx3-ubyte"),

@@ -26,7 +26,7 @@ for run in "0 1" "0 2" "0 3" "0.05 1" "0.22 1" "0.22 2" "0.22 3" "0.5 1"; do
 done
 # how many font digits there are and how often each is seen at the default ratio: the
 # trainer's own line ("font digits: D drawings, the digits 0-9 of F handwriting fonts (...), each seen N times per epoch")
-read -r drawings seen < <(sed -n 's/^font digits: \([0-9]*\) drawings, .*each seen \([0-9]*\) times per epoch$/\1 \2/p' \
+read -r drawings seen < <(sed -n 's/^font digits: \([0-9]*\) drawings, .*each seen \([0-9]*\) times* per epoch$/\1 \2/p' \
     "$tmp/train-0.22-1.log") || true
 [[ -n ${seen:-} ]] || { echo "error: no font digits line in the default-ratio run" >&2; exit 1; }
 echo '## Font digits in training (`--font-digits`)'
