@@ -686,7 +686,7 @@ function main() {
   const all = results.flatMap((r) => r.runs);
   const meanInference = all.reduce((a, c) => a + c, 0) / all.length;
   console.log(`boot to first frame: ${firstFrameAt.toLocaleString('en')} cycles = ${bootMs.toFixed(1)} ms emulated at 125 MHz`);
-  console.log(`inference: max ${maxInference.toLocaleString('en')} cycles, mean ${Math.round(meanInference).toLocaleString('en')} cycles over ${all.length} runs for ${results.length} digits (${((maxInference * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)`);
+  console.log(`inference: max ${maxInference.toLocaleString('en')} cycles, mean ${Math.round(meanInference).toLocaleString('en')} cycles over ${all.length} run${all.length === 1 ? '' : 's'} for ${results.length} digit${results.length === 1 ? '' : 's'} (${((maxInference * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)`);
   console.log(`emulated ${(now() / 1e9).toFixed(2)} s in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const maxBoot = args['max-boot-ms'] && Number(args['max-boot-ms']);
   if (maxBoot && bootMs > maxBoot) fail(`boot to first frame ${bootMs.toFixed(1)} ms > the maximum ${maxBoot} ms`);
