@@ -896,7 +896,8 @@ fn run() -> Result<()> {
                 if threads == 1 { "" } else { "s" },
                 cfg.epochs
             );
-            for r in bench::run(&train, cfg).map_err(with_option)? {
+            // each optimiser's line as soon as it is timed
+            let mut print = |r: &bench::BenchResult| {
                 let all: Vec<String> = r.epoch_seconds.iter().map(|s| seconds(*s)).collect();
                 let contended = r
                     .other_cpu_seconds
@@ -920,7 +921,8 @@ fn run() -> Result<()> {
                 if contended > 0 {
                     say!("# warning: {contended} {} epoch(s) ran while other processes used >10% CPU: rerun on a quiet machine", r.name);
                 }
-            }
+            };
+            bench::run(&train, cfg, &mut print).map_err(with_option)?;
             if augment {
                 let a = bench::augmentation(&train, cfg.epochs, threads, cfg.seed)
                     .map_err(with_option)?;
