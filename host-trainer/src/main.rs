@@ -764,8 +764,7 @@ fn run() -> Result<()> {
             say!("accuracy before: {}", percent(r.before));
             say!("accuracy after: {}", percent(after));
             // worse on the very drawings it learned: the steps overshot
-            let diverged = after < r.before;
-            if diverged {
+            if after < r.before {
                 say!(
                     "note: it reads the file's own drawings worse after adapting: the learning \
                      rate ({}) is too high for them; try a lower --lr",
@@ -785,7 +784,7 @@ fn run() -> Result<()> {
                     percent(t),
                     args.data.display()
                 );
-                if b - t > adapt::MNIST_DROP_NOTE && !diverged {
+                if b - t > adapt::MNIST_DROP_NOTE {
                     say!(
                         "note: the adapted model reads MNIST {:.2} points worse: it leans to the \
                          file's digits. It keeps more of what it knew with a lower --lr, fewer \

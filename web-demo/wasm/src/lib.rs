@@ -313,6 +313,8 @@ fn adapted_meta(st: &mut State, corrections: u32) -> OwnedMetadata {
         if corrections == 1 { "" } else { "s" }
     );
     meta.test_accuracy = None;
+    // (a served model's long data set name would leave no room for the notes)
+    meta.cut_to_fit();
     meta
 }
 

@@ -411,3 +411,31 @@ fn a_correction_needs_a_digit_answered_by_this_model_and_a_count_in_range() {
     assert!(predict_ink(300.0, 300.0, STROKES) >= 0, "{}", message());
     assert_eq!(corrections(), MAX_CORRECTIONS);
 }
+
+/// A served model whose data set name fills its header is still adapted and written: the
+/// name is cut to `format::MAX_DATASET`, as host-trainer cuts it.
+#[test]
+fn a_model_with_a_long_data_set_name_is_adapted_and_written() {
+    let _g = lock();
+    let mut m = nnet_core::format::OwnedModel::from_bytes(&shipped("mnist-mlp.nnet")).unwrap();
+    m.meta.dataset = "d".repeat(60_000);
+    let bytes = m.to_bytes().unwrap();
+    assert_eq!(load(&bytes), 0);
+    write_ink(&square_six(30.0, 30.0, 240.0));
+    assert!(predict_ink(300.0, 300.0, STROKES) >= 0);
+    assert!(adapt(SIX as u32) >= 0, "{}", message());
+    // SAFETY: model_len() bytes
+    let file = unsafe { std::slice::from_raw_parts(model_bytes(), model_len()) }.to_vec();
+    let view = ModelView::parse(&file).unwrap();
+    let dataset = view.header().meta.dataset;
+    assert!(
+        dataset.len() <= nnet_core::format::MAX_DATASET && dataset.ends_with("dd…"),
+        "{} bytes",
+        dataset.len()
+    );
+    assert!(view
+        .header()
+        .meta
+        .notes
+        .ends_with("adapted in the browser by 1 correction"));
+}

@@ -168,7 +168,7 @@ function parse() {
     if (values['screen-hash'] !== undefined) fail('--screen-hash goes with --cannot-start');
     if (values['no-crystal'] || values['pll-unlocked'] !== undefined) fail('--no-crystal and --pll-unlocked go with --cannot-start (the board cannot run without its clocks)');
   } else {
-    for (const o of ['scripts', 'teach', 'restored', 'forget', 'flash-out', 'profile', 'max-boot-ms', 'max-inference-cycles', 'first-frame-hash']) {
+    for (const o of ['scripts', 'teach', 'restored', 'forget', 'hold-clear', 'flash-out', 'profile', 'max-boot-ms', 'max-inference-cycles', 'first-frame-hash']) {
       if (values[o] !== undefined && values[o] !== false) fail(`--${o} does not go with --cannot-start (the firmware stops before it draws anything)`);
     }
   }
