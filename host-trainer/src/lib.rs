@@ -276,6 +276,11 @@ pub fn stdout_failure() -> Option<&'static str> {
     STDOUT_FAILURE.get().map(String::as_str)
 }
 
+/// "1 epoch", "2 epochs": `n` and `what`, plural unless `n` is 1.
+pub fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Whether stdout is one of the command's outputs ([`claim_stdout_if_same`]).
 static STDOUT_IS_OUTPUT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 

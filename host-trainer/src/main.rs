@@ -890,9 +890,9 @@ fn run() -> Result<()> {
                 seed: 1,
             };
             say!(
-                "# 784-{hidden}-10, batch {batch_size}, {} images/epoch, {threads} thread{}, {} timed epochs after 1 warm-up",
+                "# 784-{hidden}-10, batch {batch_size}, {} images/epoch, {}, {} timed epochs after 1 warm-up",
                 train.len(),
-                if threads == 1 { "" } else { "s" },
+                host_trainer::plural(threads, "thread"),
                 cfg.epochs
             );
             // each optimiser's line as soon as it is timed

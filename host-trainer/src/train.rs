@@ -495,21 +495,20 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             crate::note(format_args!("{s}"));
         }
     };
-    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let drawn = train.len() - mnist_images;
     say(format!(
         "training 784-{}-10 on {}{} per epoch ({} more held out for validation), {}, batch {}, {}",
         cfg.hidden,
-        plural(mnist_images, "MNIST image"),
+        crate::plural(mnist_images, "MNIST image"),
         if drawn > 0 {
-            format!(" + {}", plural(drawn, "drawing sighting"))
+            format!(" + {}", crate::plural(drawn, "drawing sighting"))
         } else {
             String::new()
         },
         val.len(),
-        plural(cfg.epochs, "epoch"),
+        crate::plural(cfg.epochs, "epoch"),
         batch,
-        plural(cfg.threads, "thread")
+        crate::plural(cfg.threads, "thread")
     ));
     say(format!(
         "kernels: {} (every instruction set and thread count trains the same weights)",
@@ -519,7 +518,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         say(format!(
             "ink: {n_drawings} labelled drawings from {} file(s), each seen {} per epoch",
             ink.len(),
-            times(cfg.ink_weight)
+            crate::plural(cfg.ink_weight, "time")
         ));
     }
     if let Some(f) = &fonts {
@@ -528,7 +527,7 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             f.drawings.len(),
             f.drawings.len() / 10,
             crate::fontset::TRAINING_PATH,
-            times(font_weight)
+            crate::plural(font_weight, "time")
         ));
     }
     let augmenter = match cfg.augment {
@@ -929,13 +928,4 @@ pub fn dataset_name(dir: &Path) -> String {
         .and_then(|s| s.to_str())
         .unwrap_or("idx")
         .to_string()
-}
-
-/// "1 time" or "N times".
-fn times(n: usize) -> String {
-    if n == 1 {
-        "1 time".into()
-    } else {
-        format!("{n} times")
-    }
 }
