@@ -19,9 +19,13 @@ echo 'run, bytes of the 65,536; CI fails a run above 57,344 (56 KiB).'
 echo
 echo '| run | f32 build | int8 build |'
 echo '| --- | --- | --- |'
+# depth FILE: the deepest stack a run's output reports (nothing when it reports none)
+depth() {
+    sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$1" 2>/dev/null || true
+}
 # stack RUN: the deepest stack of that run (a figure: a run not there ends the script below)
 stack() {
-    figure "stack depth of the run $1" "$(sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$tmp/$1.txt" 2>/dev/null || true)"
+    figure "stack depth of the run $1" "$(depth "$tmp/$1.txt")"
 }
 runs=(script-0 script-1 script-2 script-3 script-4 script-5 teach teach-flags-left restored forget after-forget damaged)
 for run in "${runs[@]}"; do
@@ -30,13 +34,13 @@ done
 # deepest RUNS_OF_BUILD: the deepest stack of the build's runs not in the rows above (the
 # fault and power-cut runs)
 deepest() {
-    local f name depth max=""
+    local f name d max=""
     for f in "$tmp/$1"-*.txt; do
         name=${f##*/$1-}
         [[ " ${runs[*]} " == *" ${name%.txt} "* ]] && continue
-        depth=$(sed -n 's/.*, stack \([0-9]*\) of .*/\1/p' "$f")
-        [[ -n $depth ]] || continue
-        ((max == 0 || depth > max)) && max=$depth
+        d=$(depth "$f")
+        [[ -n $d ]] || continue
+        ((max == 0 || d > max)) && max=$d
     done
     figure "stack depth of the other $1 runs" "$max"
 }
