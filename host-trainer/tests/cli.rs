@@ -10,6 +10,11 @@ use std::process::Command;
 
 /// The shipped f32 model.
 const SHIPPED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+/// The Hershey ink set.
+const HERSHEY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../tests/data/ink/hershey.jsonl"
+);
 
 fn ok(args: &[&str]) -> String {
     let o = run(args);
@@ -331,10 +336,7 @@ fn bad_input_gives_clear_errors() {
         .unwrap()
         .set_len(nnet_core::format::MAX_FILE_LEN as u64 + 1)
         .unwrap();
-    let ink = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/data/ink/hershey.jsonl"
-    );
+    let ink = HERSHEY;
     let e = err(&["predict", "--model", long.to_str().unwrap(), ink]);
     assert!(
         e.contains("long.nnet") && e.contains("longer than any model file"),
@@ -400,10 +402,7 @@ fn bad_input_gives_clear_errors() {
 #[cfg(target_os = "linux")]
 #[test]
 fn results_lost_on_standard_output_fail_the_command() {
-    let ink = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../tests/data/ink/hershey.jsonl"
-    );
+    let ink = HERSHEY;
     let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
         .args(["predict", "--model", SHIPPED, ink])
         .stdout(std::fs::File::create("/dev/full").unwrap())
