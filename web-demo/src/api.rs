@@ -426,15 +426,21 @@ fn codings_other_than(
 /// anything), so a body that is both malformed and of the wrong shape is 400.
 fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError> {
     let malformed = |e: &str| {
-        let has = |word: &[u8]| bytes.windows(word.len()).any(|w| w == word);
         let msg = if bytes.iter().all(u8::is_ascii_whitespace) {
             "malformed JSON: the body is empty (expected a JSON object)".to_string()
-        } else if has(b"NaN") || has(b"Infinity") {
-            format!("malformed JSON: {e} (NaN and Infinity are not valid JSON)")
         } else {
             format!("malformed JSON: {e}")
         };
         ApiError::new(StatusCode::BAD_REQUEST, msg)
+    };
+    // the hint for JavaScript's non-JSON numbers, only where the parser stopped at one
+    let syntax = |e: serde_json::Error| {
+        let message = clip(&e.to_string());
+        if non_json_number_at(bytes, e.line(), e.column()) {
+            malformed(&format!("{message} (NaN and Infinity are not valid JSON)"))
+        } else {
+            malformed(&message)
+        }
     };
     // JSON is UTF-8, the parts a request's fields skip (IgnoredAny: a label) too
     if let Err(bad) = std::str::from_utf8(bytes) {
@@ -450,15 +456,42 @@ fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, ApiError>
     if bytes.trim_ascii_start().first() != Some(&b'{') {
         return Err(match grammar() {
             Ok(_) => ApiError::unprocessable("invalid request: the body must be a JSON object"),
-            Err(syntax) => malformed(&clip(&syntax.to_string())),
+            Err(e) => syntax(e),
         });
     }
     serde_json::from_slice(bytes).map_err(|e| {
         let e = clip(&e.to_string());
         match grammar() {
             Ok(_) => ApiError::unprocessable(format!("invalid request: {e}")),
-            Err(syntax) => malformed(&clip(&syntax.to_string())),
+            Err(e) => syntax(e),
         }
+    })
+}
+
+/// Whether the JSON parser's error at `line` and `column` (1-based, as
+/// serde_json counts them: bytes) is at a `NaN` or `Infinity`, or at its sign.
+fn non_json_number_at(bytes: &[u8], line: usize, column: usize) -> bool {
+    let line_start = match line {
+        0 | 1 => 0,
+        n => match bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b == b'\n')
+            .nth(n - 2)
+        {
+            Some((i, _)) => i + 1,
+            None => return false,
+        },
+    };
+    let at = line_start + column.saturating_sub(1);
+    // the parser stops at the literal's first letter, or just after it
+    [at, at.saturating_sub(1)].iter().any(|&i| {
+        let rest = bytes.get(i..).unwrap_or_default();
+        let rest = rest
+            .strip_prefix(b"-")
+            .or(rest.strip_prefix(b"+"))
+            .unwrap_or(rest);
+        rest.starts_with(b"NaN") || rest.starts_with(b"Infinity")
     })
 }
 
@@ -775,6 +808,40 @@ async fn estimate(State(st): State<AppState>, req: Request) -> Result<Response, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hint about NaN and Infinity comes with an error at one of them, and
+    /// only then: not for another mistake in a body that has the word elsewhere.
+    #[test]
+    fn the_nan_hint_names_the_literal_the_parser_stopped_at() {
+        let hint = "(NaN and Infinity are not valid JSON)";
+        let message = |body: &str| {
+            let e = parse_json::<serde_json::Value>(body.as_bytes()).unwrap_err();
+            assert_eq!(e.status, StatusCode::BAD_REQUEST, "{body}");
+            e.message
+        };
+        for body in [
+            r#"{"width": NaN}"#,
+            r#"{"width": Infinity, "height": 280}"#,
+            r#"{"width": -Infinity}"#,
+            r#"{"width": +Infinity}"#,
+            "{\"strokes\": [[[1, 2],\n  [NaN, 3]]]}",
+            "[NaN]",
+        ] {
+            assert!(message(body).ends_with(hint), "{body}: {}", message(body));
+        }
+        for body in [
+            r#"{"label": "NaN", "width": }"#,
+            r#"{"NaN": 1,}"#,
+            "{\"note\": \"Infinity\",\n \"width\": 280 \"height\": 280}",
+            r#"{"width": Nan}"#,
+        ] {
+            let m = message(body);
+            assert!(
+                m.starts_with("malformed JSON: ") && !m.contains(hint),
+                "{body}: {m}"
+            );
+        }
+    }
 
     /// `PredictResponse::to_json` writes exactly what serde_json writes.
     #[test]
