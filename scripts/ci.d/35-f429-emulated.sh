@@ -22,8 +22,8 @@
 #      and once the bus is released the touch works again; a touch controller that stops
 #      converting while touched lets the pen lift and is set up again, one whose touch detect lingers
 #      after a lift lets the pen lift within 30 ms; with the flash interface stuck busy,
-#      a correction and a forget each give up before the watchdog fires and leave the UI goldens'
-#      banner frame (not saved, not erased); restarted by its watchdog, the UI
+#      a correction and a forget each give up before the watchdog fires, write no FLASH_CR after
+#      (on the chip that stalls), and leave the UI goldens' banner frame (not saved, not erased); restarted by its watchdog, the UI
 #      goldens' banner frame until the first ink; with a byte of its embedded model
 #      damaged, it stops at start-up and its screen says why (the frame of
 #      firmware/tests/data/ui-golden.txt's cannot-start-model-invalid);

@@ -36,10 +36,15 @@ binary talks to are small models here, just enough to behave like the board:
   time: a 16 KiB sector erase 800, 600 or 500 ms (x8, x16, x32 parallelism),
   a write 100 us. FLASH_SR's error flags stay set until written with 1, as
   on the chip; --flash-sr starts with flags set, as a debugger's failed
-  programming can leave them. With --flash-stuck-busy its BSY flag never
-  clears, and each look at FLASH_SR takes 10 us of emulated time (a stand-in
-  for the polling loop's instructions, which take no time here), so that a
-  driver's timeout on the cycle counter expires.
+  programming can leave them. With --flash-stuck-busy the first erase or write
+  never ends (nothing is erased or written): BSY stays set, and each look at
+  FLASH_SR takes 10 us of emulated time (a stand-in for the polling loop's
+  instructions, which take no time here), so that a driver's timeout on the
+  cycle counter expires. Meanwhile a write to FLASH_CR fails the run: on the
+  chip it stalls the bus until BSY clears (RM0090 3.5.1), which it never does,
+  and the watchdog would restart the board. A read of bank 2 stalls the same
+  way on the chip (the f32 build's read-only data past 1 MiB lie there: the
+  model's last weights, log strings); here it does not.
 * LTDC: registers that keep what is written; a shadow reload (SRCR) is done
   at once, and layer registers written after the last reload do not count.
 * SysTick: COUNTFLAG is always set, so a wait ends at its first look; when
@@ -272,7 +277,8 @@ class Board:
         self.nack_at_poll = 0  # --nack-at-poll: the address NACKed once at this touch poll
         self.nacked = False
         self.flash_sr = 0  # FLASH_SR's error flags
-        self.flash_stuck_busy = False  # --flash-stuck-busy: BSY never clears
+        self.flash_stuck_busy = False  # --flash-stuck-busy: the first erase or write never ends
+        self.flash_busy = False  # an operation that never ends has started (BSY set)
         self.feeds = 0
         self.stop_feeds = None
         self.stops_at_start = False  # --cannot-start: no watchdog is expected
@@ -290,7 +296,7 @@ class Board:
         mu.ctl_set_cpu_model(UC_CPU_ARM_CORTEX_M4)
         mu.mem_map(FLASH, FLASH_SIZE)
         mu.mem_write(FLASH, b"\xff" * FLASH_SIZE)
-        mu.mem_map(SRAM, 256 << 10)
+        mu.mem_map(SRAM, 192 << 10)  # SRAM1, 2 and 3: an access past them is a fault on the chip
         mu.mem_map(CCM, 64 << 10)
         mu.mem_write(CCM, STACK_PAINT * (64 << 10))  # the stack (all of CCM): painted to find its depth
         mu.mem_map(0x1FFF_0000, 64 << 10)
@@ -311,6 +317,9 @@ class Board:
         self.mu.mem_write(start, data)
 
     def flash_write(self, uc, access, addr, size, value, data):
+        if self.flash_busy:
+            self.fail(f"write to flash at {addr:#x} while the flash interface is busy (BSY)")
+            return
         if not self.program or self.flash_locked:
             self.fail(f"write to flash at {addr:#x} without PG set and the flash unlocked")
             return
@@ -322,6 +331,9 @@ class Board:
             self.fail(f"programming {size} bytes at {addr:#x} with PSIZE x{8 * width}")
             return
         if self.data_cache_on():
+            return
+        if self.flash_stuck_busy:  # the write starts and never ends
+            self.flash_busy = True
             return
         old = bytes(uc.mem_read(addr, size))
         new = value.to_bytes(8, "little")[:size]
@@ -445,7 +457,7 @@ class Board:
         if a == LTDC + 0x24:  # LTDC_SRCR: a requested reload is done at once
             return 0
         if a == FLASH_SR:
-            if self.flash_stuck_busy:
+            if self.flash_busy:
                 self.now_us += STUCK_LOOK_US
                 if self.watchdog_started is not None and self.now_us - self.watchdog_started >= self.watchdog_shortest_us():
                     self.fail("waiting for the stuck flash interface (BSY) outlasted the watchdog: "
@@ -569,6 +581,12 @@ class Board:
             else:
                 self.fail(f"wrong flash key sequence ({v:#x})")
         elif a == FLASH_CR:
+            if self.flash_busy:
+                self.fail(f"FLASH_CR written ({v:#x}) while an erase or a write never ends (BSY): the write "
+                          "would stall the bus until BSY clears (RM0090 3.5.1), and the watchdog would "
+                          "restart the board")
+                self.mu.emu_stop()
+                return
             was_locked = self.flash_locked
             if v & (1 << 31):
                 self.flash_locked = True
@@ -591,6 +609,9 @@ class Board:
                 _, start, size = hit[0]
                 if not (LEARNED[0] <= start and start + size <= LEARNED[1]):
                     self.fail(f"erase of sector {number} at {start:#x}: the program lives there")
+                    return
+                if self.flash_stuck_busy:  # the erase starts and never ends
+                    self.flash_busy = True
                     return
                 self.mu.mem_write(start, b"\xff" * size)
                 self.erased.append(number)
@@ -883,7 +904,8 @@ def main():
     p.add_argument("--flash-sr", type=lambda v: int(v, 0), default=0, metavar="BITS",
                    help="FLASH_SR's flags at the start (e.g. 0xC0: PGSERR and PGPERR, as a failed programming leaves them)")
     p.add_argument("--flash-stuck-busy", action="store_true",
-                   help="the flash interface stays busy (FLASH_SR's BSY never clears): no erase or write can start")
+                   help="the first erase or write never ends (FLASH_SR's BSY stays set): the driver must give up, "
+                        "and not write FLASH_CR after")
     p.add_argument("--flip-flash-byte", type=lambda v: int(v, 0), metavar="OFFSET",
                    help="damage the program's flash before the start: one bit of the byte at OFFSET from its start")
     p.add_argument("--rtt-block-at-teach", action="store_true",

@@ -15,7 +15,11 @@
 //! sequence locks it until the next reset) is an error, not a panic, and so
 //! is an interface that stays busy (BSY) for twice the datasheet's longest
 //! time (timed with the core's cycle counter, DWT CYCCNT): the board says it
-//! could not save and runs on. The data cache is off while the flash erases
+//! could not save and runs on. An operation given up on is left to run: nothing
+//! writes FLASH_CR until it ends (a write would stall the bus until then), and
+//! a later save fails at once while it runs. Should it never end, the next read
+//! of bank 2 (the f32 build's read-only data past 1 MiB: the model's last
+//! weights, log strings) waits for it, and the watchdog restarts the board. The data cache is off while the flash erases
 //! or programs (ST's erratum "Data cache might be corrupted during Flash
 //! memory read-while-write operation", ES0206), and reset after every change,
 //! so reads never see the sectors' old contents.
@@ -81,6 +85,8 @@ pub struct Learned {
     busy: fn(),
     /// Core clock cycles (DWT CYCCNT counts) per millisecond.
     cycles_per_ms: u32,
+    /// An operation was given up on while it still ran (see [`Learned::end`]).
+    gave_up: bool,
 }
 
 impl Learned {
@@ -96,6 +102,7 @@ impl Learned {
             flash,
             busy,
             cycles_per_ms: core_hz / 1000,
+            gave_up: false,
         }
     }
 
@@ -111,15 +118,23 @@ impl Learned {
         Ok(())
     }
 
-    /// Unlocks FLASH_CR, switches the data cache off, waits for an operation in
-    /// progress and clears the error flags; a locked-out interface is an error, and
-    /// so is one that stays busy (it is locked again and the cache back on).
+    /// Waits for an operation in progress, unlocks FLASH_CR, switches the data
+    /// cache off and clears the error flags; a locked-out interface is an error,
+    /// and so is one that stays busy. Nothing is written before the interface
+    /// is idle: a write to FLASH_CR while BSY is set stalls the bus until BSY
+    /// clears (RM0090 3.5.1). After an operation given up on, a look at BSY
+    /// decides (the wait was had then).
     ///
     /// The data cache is off while the learned sectors are erased or programmed and
     /// the program reads flash meanwhile: ST's erratum "Data cache might be corrupted
     /// during Flash memory read-while-write operation" (ES0206). [`Learned::end`] resets
-    /// it and switches it on again once the flash is idle.
+    /// it and switches it on again once the flash is idle (after an operation given
+    /// up on, it stays off).
     fn begin(&mut self) -> Result<(), NorFlashErrorKind> {
+        (self.busy)();
+        let timeout = if self.gave_up { 0 } else { ERASE_TIMEOUT_MS };
+        self.wait(timeout)?;
+        self.gave_up = false;
         let f = &self.flash;
         if f.cr().read().lock().bit_is_set() {
             for key in KEYS {
@@ -130,11 +145,6 @@ impl Learned {
             }
         }
         f.acr().modify(|_, w| w.dcen().clear_bit());
-        (self.busy)();
-        if let Err(e) = self.wait(ERASE_TIMEOUT_MS) {
-            return self.end(Err(e));
-        }
-        let f = &self.flash;
         f.sr().write(|w| {
             w.eop().clear_bit_by_one();
             w.operr().clear_bit_by_one();
@@ -173,16 +183,20 @@ impl Learned {
 
     /// Ends an erase or a write begun by [`Learned::begin`] (each of its
     /// operations was waited for, or given up on): SER and PG off, FLASH_CR
-    /// locked, the data cache reset and on again, unless an operation given up
-    /// on still runs (then it stays off: the erratum's condition); the result of
-    /// the operation.
+    /// locked, the data cache reset and on again; the result of the operation.
+    /// An operation given up on that still runs leaves all that as it is: a
+    /// write to FLASH_CR would stall the bus until it ends (RM0090 3.5.1), and
+    /// the cache stays off (the erratum's condition). The next `begin` finds
+    /// the interface unlocked if it has finished by then, and fails at once if not.
     fn end(&mut self, result: Result<(), NorFlashErrorKind>) -> Result<(), NorFlashErrorKind> {
         let f = &self.flash;
+        if f.sr().read().bsy().bit_is_set() {
+            self.gave_up = true;
+            return result;
+        }
         f.cr().modify(|_, w| w.ser().clear_bit().pg().clear_bit());
         f.cr().modify(|_, w| w.lock().set_bit());
-        if f.sr().read().bsy().bit_is_clear() {
-            reset_data_cache();
-        }
+        reset_data_cache();
         result
     }
 
