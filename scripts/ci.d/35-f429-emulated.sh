@@ -107,6 +107,10 @@ check() {
         --expect-frame "$shipped" --expect-erased 15,14 --flash-out "$out/$model-forgot.bin"
     run "$model-after-forget" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-forgot.bin" \
         --expect-frame "$shipped" --expect-erased ''
+    # forgetting with the answer on the screen (the Clear logged) and the log blocked as Clear is
+    # let go: both slots are erased before the board waits for the host
+    run "$model-forget-log-blocked" "$elf" --sim "$sim/teach.json" --flash-in "$out/$model-taught.bin" \
+        --hold-clear --rtt-block-at-forget --expect-erased 15,14
     # one byte inside the record's values flipped: its checksum no longer matches
     "$py" -c 'import sys; d = bytearray(open(sys.argv[1], "rb").read()); d[1000] ^= 1; open(sys.argv[2], "wb").write(d)' \
         "$out/$model-taught.bin" "$out/$model-damaged.bin"

@@ -58,7 +58,8 @@ binary talks to are small models here, just enough to behave like the board:
   keeps its reset timeout, 350 ms at the LSI's fastest); the peripherals'
   bit-band alias sets and clears single bits of them.
 * The defmt log's RTT channel (the `_SEGGER_RTT` control block in SRAM): no host
-  reads it, so it fills. With --rtt-block-at-teach, as the correction's pen lifts, its
+  reads it, so it fills. With --rtt-block-at-teach, as the correction's pen lifts
+  (--rtt-block-at-forget: as the held Clear of --hold-clear is let go), its
   up channel is switched to block-if-full, as `probe-rs run` sets it, and left full,
   as a host that no longer reads leaves it (a probe-rs that hangs or is killed): the
   next log line waits for ever, and the run ends there (a hundred thousand looks at
@@ -912,6 +913,9 @@ def main():
                    help="with --teach: as the correction's pen lifts, the log's RTT channel blocks "
                         "(block-if-full, no host reading it); the run ends when the firmware waits on "
                         "it, which it must (check what the flash holds then: --expect-erased)")
+    p.add_argument("--rtt-block-at-forget", action="store_true",
+                   help="with --hold-clear: as Clear is let go, the log's RTT channel blocks, as with "
+                        "--rtt-block-at-teach")
     p.add_argument("--linger-at-lift", type=int, default=0, metavar="POLLS",
                    help="as the drawing's pen lifts, the STMPE811 reads as touched with an empty FIFO "
                         "for POLLS more polls, then as released (its touch detect lingers)")
@@ -965,6 +969,8 @@ def main():
             script += teach + idle
         if a.forget or a.hold_clear:
             clear = tuple(sim["clear_button"])
+            # the first untouched poll after the held Clear (1-based)
+            clear_lift = len(script) + sim["forget_hold_polls"] + 1
             script += [clear] * sim["forget_hold_polls"] + idle
         if a.forget:
             script += drawing + idle
@@ -1010,6 +1016,10 @@ def main():
         if not (a.sim and a.teach):
             sys.exit("error: --rtt-block-at-teach needs --sim and --teach")
         board.rtt_block_at = teach_lift
+    if a.rtt_block_at_forget:
+        if not (a.sim and a.hold_clear and not a.rtt_block_at_teach):
+            sys.exit("error: --rtt-block-at-forget needs --sim and --hold-clear, and no --rtt-block-at-teach")
+        board.rtt_block_at = clear_lift
     if a.flash_in:
         data = open(a.flash_in, "rb").read()
         if len(data) != LEARNED[1] - LEARNED[0]:
@@ -1023,7 +1033,7 @@ def main():
     if a.no_hse and board.error is None and board.hclk() * 1.045 > 180e6:
         board.fail(f"the core runs at {board.hclk() / 1e6:.0f} MHz on the HSI, which may run 4.5% fast "
                    "(datasheet): above the F429's 180 MHz")
-    if a.rtt_block_at_teach:
+    if a.rtt_block_at_teach or a.rtt_block_at_forget:
         if not board.rtt_blocked and board.error is None:
             board.fail("the RTT channel blocked, but the firmware never waited on it")
         elif board.rtt_blocked and board.error is None:

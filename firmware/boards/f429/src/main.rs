@@ -35,8 +35,10 @@
 //!   a record of another model is logged and ignored, a damaged one too, and
 //!   the start says so in a banner on the screen; holding Clear until it
 //!   says "Forget learned" erases it; a save or an erase that fails (the flash
-//!   interface stuck busy, say) says so in a banner on the screen, and the
-//!   board answers with what it learned until it is switched off;
+//!   interface stuck busy, say) says so in a banner on the screen: after a
+//!   failed save the board answers with what it learned until it is switched
+//!   off, after a failed erase as shipped (the next start may bring back what
+//!   it learned);
 //! * logs (boot, board revision, touch errors, each prediction) go out over
 //!   RTT with `defmt` (`probe-rs run` prints them); a panic shows its
 //!   message on the LCD and over RTT for 10 s, then restarts the board, whose
@@ -683,13 +685,20 @@ fn main() -> ! {
         if changed || repaint {
             let Ok(()) = app.draw_update(&mut lcd);
         }
-        // a new correction is kept across resets before anything is logged (the flash
-        // driver feeds the watchdog while it works): with a probe's RTT channel in
-        // blocking mode, a log line waits for the host, and a host that stops reading
-        // leaves the board to the watchdog, which must not take the correction with it
+        // a new correction is kept across resets, and a forget erased, before anything
+        // is logged (the flash driver feeds the watchdog while it works): with a probe's
+        // RTT channel in blocking mode, a log line waits for the host, and a host that
+        // stops reading leaves the board to the watchdog, which must not take the
+        // correction with it, nor bring back what was forgotten
         let saved = (app.corrections() > corrections).then(|| {
             corrections = app.corrections();
             store.save(&mut flash, app.net(), corrections)
+        });
+        // Clear held and released on "Forget learned": two sector erases
+        let forgot = (app.forgets() != forgets).then(|| {
+            forgets = app.forgets();
+            corrections = 0;
+            store.forget(&mut flash)
         });
         // each new answer (the same digit drawn twice is two), and a Clear
         if app.answers() != answers || *app.status() != last_status {
@@ -718,11 +727,8 @@ fn main() -> ! {
                 }
             }
         }
-        if app.forgets() != forgets {
-            // Clear held and released on "Forget learned": two sector erases
-            forgets = app.forgets();
-            corrections = 0;
-            match store.forget(&mut flash) {
+        if let Some(forgot) = forgot {
+            match forgot {
                 Ok(()) => {
                     defmt::info!("forgot what it learned: the model as shipped, flash slots erased")
                 }
