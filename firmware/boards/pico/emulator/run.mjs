@@ -302,7 +302,8 @@ function main() {
   mcu.uart[0].onByte = (b) => {
     const c = String.fromCharCode(b);
     if (c === '\n') {
-      uart.push({ at: cycles(), text: uartLine });
+      // with the flash pages programmed by then: a correction is logged once it is saved
+      uart.push({ at: cycles(), text: uartLine, programmed: chip.programmed });
       if (!args.quiet) console.log(`  [uart ${(now() / 1e6).toFixed(1)} ms] ${uartLine}`);
       uartLine = '';
     } else if (c !== '\r') uartLine += c;
@@ -592,6 +593,7 @@ function main() {
     finishPoll(what);
     const runsBefore = inferences.length;
     const uartBefore = uart.length;
+    const programmedBefore = chip.programmed;
     playPolls(toPoints(t.teach.polls), `${what}: tapping the digit and the key`);
     settle(`${what}: handling the last tap`);
     if (args['taught-hash']) requireHash(args['taught-hash'], 'taught', what);
@@ -605,6 +607,10 @@ function main() {
     const learn = inferences.slice(runsBefore).pop();
     if (learn === undefined) fail(`${what}: the LED on GP25 never lit for the correction`);
     const saved = lastLogged(uartBefore, 'saved ');
+    // saved before it is logged: the ink line alone takes most of a second at 115200 baud, and
+    // a reset meanwhile must not lose the correction
+    const learned = uart.slice(uartBefore).find((u) => u.text.startsWith('learned'));
+    if (saved && learned.programmed === programmedBefore) fail(`${what}: the firmware logged the correction before it saved it to flash`);
     const shown = args['taught-hash'] ? `the UI goldens' ${args['taught-hash']}` : 'simulator frame (pixel for pixel)';
     console.log(`${what}: screen = ${shown}; ${line}; drawing logged as the simulator's ink line (${ink.length - 4} bytes); correction ${learn.toLocaleString('en')} cycles (${((learn * NANOS_PER_CYCLE) / 1e6).toFixed(2)} ms at 125 MHz)${saved ? `; ${saved}` : ''}`);
   }

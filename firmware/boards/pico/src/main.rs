@@ -741,14 +741,22 @@ fn main() -> ! {
         if changed {
             let Ok(()) = app.draw_update(&mut screen);
             show(&mut display, &mut screen, &mut app);
-            if sample.is_none() && report(&app, &mut answers, &mut corrections) {
-                // keep it across resets
+            let news = if sample.is_none() {
+                news(&app, &mut answers, &mut corrections)
+            } else {
+                News::Nothing
+            };
+            if news == News::Correction {
+                // kept across resets before it is logged: the drawing's line alone may take
+                // most of a second on the UART, and a reset meanwhile must not lose it
                 let t0 = timer.get_counter_low();
-                match store.save(&mut flash, &app.net().net, corrections) {
+                let saved = store.save(&mut flash, &app.net().net, corrections);
+                let took = timer.get_counter_low().wrapping_sub(t0);
+                log_correction(&app, corrections);
+                match saved {
                     Ok(saved) => log!(
-                        "saved {corrections} corrections to flash slot {}, in {} us",
-                        saved.slot,
-                        timer.get_counter_low().wrapping_sub(t0)
+                        "saved {corrections} corrections to flash slot {}, in {took} us",
+                        saved.slot
                     ),
                     Err(e) => {
                         log!("saving to flash failed: {e}");
@@ -757,6 +765,8 @@ fn main() -> ! {
                         show(&mut display, &mut screen, &mut app);
                     }
                 }
+            } else if news == News::Answer {
+                log_answer(&app);
             }
             if app.forgets() != forgets {
                 // Clear held and released on "Forget learned"
@@ -786,38 +796,63 @@ fn main() -> ! {
     }
 }
 
-/// Logs a new answer of the app after a pen-up (`answers` is the count already
-/// logged; a redraw without one logs nothing): a correction the user taught
-/// (`corrections` is the count already logged; then true), or the recognition.
-fn report<N, L>(app: &App<Timed<N, L>>, answers: &mut u32, corrections: &mut u32) -> bool
-where
-    N: Classifier,
-    L: OutputPin,
-{
+/// What a pen-up brought to log.
+#[derive(PartialEq)]
+enum News {
+    /// No new answer (a redraw).
+    Nothing,
+    /// A correction the user taught, answered again.
+    Correction,
+    /// Another answer (a recognition, "no digit", a failure).
+    Answer,
+}
+
+/// What the app's state brings since `answers` answers and `corrections`
+/// corrections were logged (both brought up to date).
+fn news<N: Classifier>(app: &App<N>, answers: &mut u32, corrections: &mut u32) -> News {
     if app.answers() == *answers {
-        return false;
+        return News::Nothing;
     }
     *answers = app.answers();
     if app.corrections() > *corrections {
         *corrections = app.corrections();
-        if let Status::Recognised(p) = app.status() {
-            log!(
-                "learned correction {}: now {} ({}.{}%), in {} us",
-                *corrections,
-                p.digit,
-                p.confidence_tenths() / 10,
-                p.confidence_tenths() % 10,
-                app.net().watch.last_us.get()
-            );
-            // the corrected drawing, for `host-trainer train --ink`
-            let line = InkLine {
-                ink: app.ink(),
-                label: app.taught(),
-            };
-            log!("ink {line}");
-            return true;
+        if let Status::Recognised(_) = app.status() {
+            return News::Correction;
         }
     }
+    News::Answer
+}
+
+/// Logs a correction (the `corrections`th) and the drawing it taught.
+fn log_correction<N, L>(app: &App<Timed<N, L>>, corrections: u32)
+where
+    N: Classifier,
+    L: OutputPin,
+{
+    if let Status::Recognised(p) = app.status() {
+        log!(
+            "learned correction {}: now {} ({}.{}%), in {} us",
+            corrections,
+            p.digit,
+            p.confidence_tenths() / 10,
+            p.confidence_tenths() % 10,
+            app.net().watch.last_us.get()
+        );
+    }
+    // the corrected drawing, for `host-trainer train --ink`
+    let line = InkLine {
+        ink: app.ink(),
+        label: app.taught(),
+    };
+    log!("ink {line}");
+}
+
+/// Logs an answer of the app that is not a correction.
+fn log_answer<N, L>(app: &App<Timed<N, L>>)
+where
+    N: Classifier,
+    L: OutputPin,
+{
     match app.status() {
         Status::Recognised(p) => log!(
             "recognised {} ({}.{}%), inference {} us",
@@ -830,7 +865,6 @@ where
         Status::Failed(e) => log!("recognition failed: {e}"),
         Status::Empty | Status::Pending => {}
     }
-    false
 }
 
 /// Sends what changed on `screen` to the display; when that fails, says so
