@@ -12,7 +12,8 @@ const MS = 1e6; // nanoseconds
  * ST7789 (240x320 RGB565 over 4-wire SPI). Decodes the command stream into
  * its frame memory: hardware reset, SWRESET, SLPIN/SLPOUT, NORON, INVOFF/INVON,
  * DISPOFF/DISPON, CASET/RASET, RAMWR (with RAMWR continuing the window),
- * MADCTL (MY/MX/MV address order; BGR noted) and COLMOD (16 bit/pixel only).
+ * MADCTL (MY/MX/MV address order; BGR swaps red and blue on the glass) and
+ * COLMOD (16 bit/pixel only).
  * Checks the datasheet's waits: 5 ms after a reset before any command, 120 ms
  * after a reset before SLPOUT, 5 ms after SLPOUT before the next command.
  */
@@ -203,12 +204,17 @@ export class St7789 {
   /**
    * What the glass shows (RGB565): black while asleep or off; this IPS panel
    * shows the memory's colours with INVON (as Waveshare's set-up sends it) and
-   * their complement without.
+   * their complement without, and with MADCTL's BGR bit red and blue swapped
+   * (the panel's subpixels are in RGB order).
    */
   glass() {
     const out = new Uint16Array(WIDTH * HEIGHT);
     if (this.sleeping || !this.displayOn) return out;
-    for (let i = 0; i < out.length; i++) out[i] = this.inverted ? this.memory[i] : ~this.memory[i] & 0xffff;
+    const bgr = this.madctl & 0x08;
+    for (let i = 0; i < out.length; i++) {
+      const m = this.inverted ? this.memory[i] : ~this.memory[i] & 0xffff;
+      out[i] = bgr ? ((m & 0x1f) << 11) | (m & 0x07e0) | (m >> 11) : m;
+    }
     return out;
   }
 }

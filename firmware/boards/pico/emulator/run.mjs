@@ -22,8 +22,10 @@
 // desktop simulator recognised: `simulator --script N --polls`) and
 // `script-N.rgb565` (the simulator's frame: `--raw`). For every script the
 // harness replays the polls (one poll = one XPT2046 exchange of the firmware),
-// waits until the firmware polls again, then requires the emulated display
-// memory to equal the simulator's frame pixel for pixel; then it taps the
+// waits until the firmware polls again, then requires what the emulated glass
+// shows (the display memory through the ST7789's colour inversion and RGB/BGR
+// order, which this IPS panel needs as INVON and RGB) to equal the simulator's
+// frame pixel for pixel; then it taps the
 // Clear button. It fails (exit 1, with the reason) on a hard fault, a panic
 // or error message on the firmware's UART, a protocol violation of either
 // chip, a hang (no progress within a cycle budget), a wrong frame or a
@@ -87,7 +89,6 @@
 // run also requires the firmware to leave the crystal oscillator disabled and
 // both PLLs powered down.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -178,6 +179,11 @@ function parse() {
   if (values.forget && values.restored === undefined) fail('--forget goes with --restored (--hold-clear FILE.json holds Clear after the scripts)');
   for (const o of ['screen-hash', 'first-frame-hash', 'taught-hash', 'forgot-hash']) {
     if (values[o] !== undefined && !/^[0-9a-f]{16}$/i.test(values[o])) fail(`--${o} ${values[o]}: not 16 hex digits`);
+  }
+  // a limit that is not a number would turn its check off (a comparison with NaN is false)
+  for (const o of ['max-boot-ms', 'max-inference-cycles', 'boot-budget-cycles', 'poll-budget-cycles', 'max-stack']) {
+    const v = values[o];
+    if (v !== undefined && !(/^[0-9]+(\.[0-9]+)?$/.test(v) && Number(v) > 0)) fail(`--${o} ${v}: not a number above 0 (digits, no unit)`);
   }
   return values;
 }
@@ -436,17 +442,17 @@ function main() {
     if (!(backlightOn && lcd.displayOn && !lcd.sleeping && lcd.complete)) {
       fail(`"${line}", but the screen does not show it (backlight ${backlightOn ? 'on' : 'off'}, display ${lcd.displayOn && !lcd.sleeping ? 'on' : 'off or asleep'}, ${lcd.complete ? 'every' : 'not every'} pixel written)`);
     }
-    const hash = fnv1a64(lcd.memory);
-    const png = args.png ?? join(tmpdir(), 'pico-cannot-start.png');
-    writeFileSync(png, pngFromRgb565(lcd.glass(), WIDTH, HEIGHT));
+    const hash = fnv1a64(lcd.glass());
+    const png = args.png;
+    if (png) writeFileSync(png, pngFromRgb565(lcd.glass(), WIDTH, HEIGHT));
     const want = args['screen-hash']?.toLowerCase();
-    if (want && hash !== want) fail(`"${line}": the screen's FNV-1a 64 is ${hash}, the UI goldens' ${want} (the screen: ${png})`);
+    if (want && hash !== want) fail(`"${line}": the screen's FNV-1a 64 is ${hash}, the UI goldens' ${want} (${png ? `the screen: ${png}` : '--png FILE writes the screen'})`);
     if (watchdog.enable) fail(`"${line}", but the watchdog runs: it would restart the board into the same failure again and again`);
     for (const re of args['expect-log']) {
       const pattern = new RegExp(re);
       if (!uart.some((u) => pattern.test(u.text))) fail(`no UART line matches /${re}/; the firmware logged:\n  ${uart.map((u) => u.text).join('\n  ')}`);
     }
-    console.log(`stopped at start-up: "${line}" on the UART; the screen shows it${want ? ' (the UI goldens\' frame)' : ''}, FNV-1a 64 ${hash}, written to ${png}; the core sleeps for good, the watchdog is off`);
+    console.log(`stopped at start-up: "${line}" on the UART; the screen shows it${want ? ' (the UI goldens\' frame)' : ''}, FNV-1a 64 ${hash}${png ? `, written to ${png}` : ''}; the core sleeps for good, the watchdog is off`);
   }
 
   // --profile FILE: emulated cycles spent per instruction address while the network runs (LED on)
@@ -468,11 +474,11 @@ function main() {
     return;
   }
   run(() => firstFrameAt !== null, bootBudget, 'boot to the first frame');
-  const firstFrame = fnv1a64(lcd.memory);
+  const firstFrame = fnv1a64(lcd.glass());
   const wantFirst = args['first-frame-hash']?.toLowerCase();
   if (wantFirst && firstFrame !== wantFirst) {
     const png = join(args.scripts, 'emulated-first-frame.png');
-    writeFileSync(png, pngFromRgb565(lcd.memory, WIDTH, HEIGHT));
+    writeFileSync(png, pngFromRgb565(lcd.glass(), WIDTH, HEIGHT));
     fail(`the first frame's FNV-1a 64 is ${firstFrame}, the UI goldens' ${wantFirst} (written ${png})`);
   }
   if (wantFirst) console.log(`first frame: the UI goldens' ${wantFirst}`);
@@ -506,32 +512,35 @@ function main() {
     onPollStart = null;
   }
 
-  // requires the display memory to equal `frame`; on a difference writes both
-  // pictures as `emulated-NAME.png` and `expected-NAME.png` and fails
+  // requires what the glass shows (the display memory through INVON, MADCTL's BGR, sleep and
+  // display off) to equal `frame`; on a difference writes both pictures as `emulated-NAME.png`
+  // and `expected-NAME.png` and fails
   function requireFrame(frame, name, what) {
+    const shown = lcd.glass();
     let diff = 0;
     let first = null;
     for (let i = 0; i < WIDTH * HEIGHT; i++) {
-      if (lcd.memory[i] !== frame[i]) {
+      if (shown[i] !== frame[i]) {
         if (first === null) first = i;
         diff++;
       }
     }
     if (diff) {
       const png = join(args.scripts, `emulated-${name}.png`);
-      writeFileSync(png, pngFromRgb565(lcd.memory, WIDTH, HEIGHT));
+      writeFileSync(png, pngFromRgb565(shown, WIDTH, HEIGHT));
       writeFileSync(join(args.scripts, `expected-${name}.png`), pngFromRgb565(frame, WIDTH, HEIGHT));
-      fail(`${what}: the emulated screen differs from the simulator's frame in ${diff} pixels, first at (${first % WIDTH}, ${Math.floor(first / WIDTH)}): emulated 0x${lcd.memory[first].toString(16)}, simulator 0x${frame[first].toString(16)} (written ${png} and expected-${name}.png)`);
+      fail(`${what}: the emulated screen differs from the simulator's frame in ${diff} pixels, first at (${first % WIDTH}, ${Math.floor(first / WIDTH)}): emulated 0x${shown[first].toString(16)}, simulator 0x${frame[first].toString(16)} (written ${png} and expected-${name}.png)`);
     }
   }
 
-  // requires the display memory's FNV-1a 64 to be `want` (a UI goldens' frame); on a difference
-  // writes the screen as `emulated-NAME.png` and fails
+  // requires the FNV-1a 64 of what the glass shows to be `want` (a UI goldens' frame); on a
+  // difference writes the screen as `emulated-NAME.png` and fails
   function requireHash(want, name, what) {
-    const hash = fnv1a64(lcd.memory);
+    const shown = lcd.glass();
+    const hash = fnv1a64(shown);
     if (hash === want.toLowerCase()) return;
     const png = join(args.scripts, `emulated-${name}.png`);
-    writeFileSync(png, pngFromRgb565(lcd.memory, WIDTH, HEIGHT));
+    writeFileSync(png, pngFromRgb565(shown, WIDTH, HEIGHT));
     fail(`${what}: the screen's FNV-1a 64 is ${hash}, the UI goldens' ${want} (written ${png})`);
   }
 
