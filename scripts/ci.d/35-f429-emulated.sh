@@ -56,11 +56,15 @@ py=$venv/bin/python
 max_stack=$((56 * 1024))
 
 # run NAME ARGS...: one emulated start of the board; its output is kept in $out/NAME.txt
+# (a run takes seconds; one still going after 10 minutes is stopped: a hang the emulator's own
+# checks missed)
 run() {
-    local name=$1
+    local name=$1 status=0
     shift
-    if ! "$py" "$emu/run.py" "$@" --max-stack "$max_stack" >"$out/$name.txt" 2>&1; then
+    timeout 600 "$py" "$emu/run.py" "$@" --max-stack "$max_stack" >"$out/$name.txt" 2>&1 || status=$?
+    if ((status != 0)); then
         cat "$out/$name.txt" >&2
+        ((status != 124)) || echo "error: F429 emulation '$name' still ran after 10 minutes: stopped" >&2
         echo "error: F429 emulation '$name' failed" >&2
         exit 1
     fi

@@ -89,7 +89,10 @@ reload and prescaler at the LSI's fastest, 47 kHz).
 A wait that never ends fails the run at once: one peripheral register read a
 million times in a row, with no other peripheral access in between (a flag
 polled for ever; the firmware's bounded waits read a timer too, or stop
-sooner).
+sooner), or two million peripheral reads with no write and no emulated time
+passing (a flag polled against the cycle counter, which here moves only with
+delays and flash operations: a bounded wait that would end on the chip, but
+not here, where its flag never changes).
 
 A poll is one read of the STMPE811's TSC_CTRL register (the main loop reads it
 once per 10 ms tick). The touch script is --idle untouched polls, the drawing of
@@ -144,6 +147,10 @@ HSE_HZ = 8_000_000
 # Reads of one peripheral register in a row, with no other peripheral access, that make a run
 # a hang (the firmware's bounded waits read it far fewer times, or read a timer in between)
 SPIN_READS = 1_000_000
+# a wait on a timer that never ends here: this many peripheral reads with no write and no
+# emulated time passing (a flag polled against the cycle counter, which moves only with
+# SysTick delays and flash operations in this model)
+IDLE_READS = 2_000_000
 # the board's RGB666 wiring of the ILI9341 to the LTDC (UM1670; the BSP's BSP_LCD_MspInit):
 # (port, pin) -> alternate function
 LCD_PINS = {
@@ -285,6 +292,7 @@ class Board:
         self.stops_at_start = False  # --cannot-start: no watchdog is expected
         self.no_hse = False  # --no-hse: HSERDY never follows HSEON
         self.last_read, self.same_reads = None, 0  # the spin check in mmio
+        self.idle_reads, self.idle_since_us = 0, 0.0  # the idle check in mmio
         self.stall_at = None  # --stall-at-lift: the poll from which the STMPE811 stalls
         self.linger_at, self.linger_polls = None, 0  # --linger-at-lift: from which poll, how long
         self.rtt_block_at = None  # --rtt-block-at-teach: the poll the RTT channel blocks from
@@ -362,8 +370,18 @@ class Board:
     def mmio(self, uc, access, addr, size, value, data):
         if access == UC_MEM_WRITE:
             self.last_read = None
+            self.idle_reads = 0
             self.write(addr, size, value)
         else:
+            # a wait for a flag against a timer that does not move here: reads and nothing else
+            if self.now_us != self.idle_since_us:
+                self.idle_reads, self.idle_since_us = 0, self.now_us
+            self.idle_reads += 1
+            if self.idle_reads == IDLE_READS:
+                self.fail(f"the firmware read peripheral registers {IDLE_READS:,} times with no write and no "
+                          f"emulated time passing (the last at {addr:#010x}): a wait whose timer (DWT CYCCNT) "
+                          "moves only with delays and flash operations here, never ending (a hang)")
+                uc.mem_unmap(addr & ~0xFFF, 0x1000)
             # a wait for a flag that never comes: one register read again and again, nothing else
             if addr == self.last_read:
                 self.same_reads += 1
