@@ -217,12 +217,29 @@ fn a_pipe_as_an_output_is_written_into() {
         .args(["--script", "0", "--raw", s(&pipe), "--png", s(&png)])
         .output()
         .expect("run the simulator");
-    if !o.status.success() {
-        let _ = cat.kill();
+    // a simulator that replaced the pipe with a file leaves cat waiting on the old one: cat
+    // gets 10 s after the simulator's end to finish, then it is stopped and the test fails
+    let mut out = cat.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut bytes).map(|_| bytes)
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while cat.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let read = cat.wait_with_output().unwrap();
+    let finished = cat.try_wait().unwrap().is_some();
+    if !finished {
+        let _ = cat.kill();
+        let _ = cat.wait();
+    }
+    let read = reader.join().unwrap().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(read.stdout.len(), 240 * 320 * 2);
+    assert!(
+        finished,
+        "cat still waited on the pipe 10 s after the simulator ended"
+    );
+    assert_eq!(read.len(), 240 * 320 * 2);
     let kind = std::fs::symlink_metadata(&pipe).unwrap().file_type();
     assert!(kind.is_fifo());
     assert!(png.is_file());
