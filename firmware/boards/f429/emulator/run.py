@@ -8,7 +8,10 @@ binary talks to are small models here, just enough to behave like the board:
   switched on (with --no-hse the HSE crystal never is: the firmware must run
   on the HSI, at a core clock that stays at most 180 MHz with the HSI 4.5%
   fast); the system clock switch follows its request. PWR's registers take no
-  write while its clock (RCC_APB1ENR.PWREN) is off.
+  write while its clock (RCC_APB1ENR.PWREN) is off. A core clock faster than
+  the flash wait states allow (FLASH_ACR, one per 30 MHz started at 3 V), or
+  above 168 MHz without the regulator's over-drive (PWR_CR's ODEN and ODSWEN),
+  fails the run.
 * GPIOA..K: BSRR and ODR drive the pins; IDR reads what a pin is driven to
   (inputs read high, as the DISC1's pull-ups make the I2C lines; with
   --stuck-scl, SCL reads low for a while, as when a device holds the bus).
@@ -113,6 +116,7 @@ embedded model) without polling the touch or starting the watchdog, and show
 why on the screen (--expect-hash: the UI goldens' frame of that notice).
 """
 import argparse
+import math
 import json
 import struct
 import sys
@@ -508,6 +512,8 @@ class Board:
         if a == 0x4000_3000:  # IWDG_KR: 0x5555 opens PR and RLR, the other keys close them
             self.iwdg_unlocked = v & 0xFFFF == 0x5555
         self.regs[a] = v
+        if a in (RCC + 0x08, FLASH_ACR):  # the core clock or the flash wait states changed
+            self.check_clock()
         if 0x4002_0000 <= a < 0x4002_2C00:
             port = (a - 0x4002_0000) >> 10
             off = a & 0x3FF
@@ -792,6 +798,20 @@ class Board:
         pll = self.regs.get(RCC + 0x04, 0x2400_3010)
         hse = pll >> 22 & 1
         return ("HSE" if hse else "HSI"), (HSE_HZ if hse else 16e6), pll & 0x3F
+
+    def check_clock(self):
+        """Fails the run if the core clock outruns what the flash and the regulator are set for
+        (RM0090 3.5.1, table 10, at the board's 3 V: one wait state per 30 MHz started; 5.4.1:
+        above 168 MHz the regulator's over-drive, PWR_CR's ODEN and ODSWEN)."""
+        hz = self.hclk()
+        need = max(0, math.ceil(hz / 30e6) - 1)
+        latency = self.regs.get(FLASH_ACR, 0) & 0xF
+        if latency < need:
+            self.fail(f"the core runs at {hz / 1e6:.0f} MHz with {latency} flash wait states: at 3 V "
+                      f"it needs {need} (RM0090 table 10)")
+        elif hz > 168e6 and (self.regs.get(PWR_CR, 0) >> 16 & 3) != 3:
+            self.fail(f"the core runs at {hz / 1e6:.0f} MHz without the regulator's over-drive "
+                      "(PWR_CR ODEN and ODSWEN): above 168 MHz it needs it")
 
     def hclk(self):
         """The core's clock (Hz) as RCC was set: HSI, HSE or the main PLL, through the AHB prescaler."""
