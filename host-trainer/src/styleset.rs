@@ -4,7 +4,7 @@
 //! or an open loop, the looped 2, the flat-topped 3, ...) next to ordinary
 //! ones, drawn from hand-authored stroke templates.
 //!
-//! This generator shares nothing with the training distribution
+//! Its shapes share nothing with the training distribution
 //! ([`crate::style`] edits MNIST skeletons): every drawing starts from one of
 //! the [`TEMPLATES`] below, written by hand as control points in a 100x100
 //! box (y down), gets its own jitter (every control point moved by a
@@ -13,7 +13,9 @@
 //! (a `*` after a point makes it a corner), and is then put on the 280x280
 //! surface by the same random "hand" as the Hershey set
 //! ([`crate::inkset::HandParams::hershey`]: rotation, shear, aspect, size,
-//! position, wobble, 60 Hz resampling, sensor noise).
+//! position, wobble, 60 Hz resampling, sensor noise). That hand's code also
+//! draws the training digits of handwriting fonts ([`crate::fontset`], with
+//! [`crate::inkset::HandParams::mnist`]), so training meets its sampling and noise.
 //!
 //! Record `i` is template `i % TEMPLATES.len()`, variant `i / TEMPLATES.len()`,
 //! drawn from its own SplitMix64 stream seeded by `(seed, set, i)`.

@@ -32,8 +32,9 @@ echo "handwriting fonts), \"23 fonts\" the one of commit $fonts23_commit (23 fon
 echo '"now" the shipped models (the digits of 60 handwriting fonts, 37 more from npm packages:'
 echo '[training data](host-trainer/README.md#digits-of-other-writers-fonts---font-digits)).'
 echo 'None of the ink sets is used in training; `styles.jsonl` comes from hand-authored templates'
-echo 'independent of the training generator, `handwriting-fonts.jsonl` from real writers'"'"' hands'
-echo 'that are not among the training fonts.'
+echo 'independent of the training generator'"'"'s shapes, `handwriting-fonts.jsonl` from real writers'"'"''
+echo 'hands that are not among the training fonts (drawn by the pipeline the training fonts go'
+echo 'through: [what that shares](tests/data/ink/README.md)).'
 echo
 echo '| set (`SET`) | before (f32) | styles (f32) | 16 fonts (f32) | 23 fonts (f32) | now (f32) | now (int8) |'
 echo '| --- | --- | --- | --- | --- | --- | --- |'
