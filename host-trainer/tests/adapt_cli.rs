@@ -162,6 +162,16 @@ fn adapt_int8_reports_the_requantized_file() {
     ]);
     assert_eq!(percent(&eval, "accuracy:"), written, "{eval}");
     assert!(out.contains("int8"), "{out}");
+    // the file written is an int8 model: the shipped one's hidden layer, an adapted output layer
+    let shipped = nnet_core::format::OwnedQuantModel::from_bytes(
+        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/mnist-mlp-i8.nnet"))
+            .unwrap(),
+    )
+    .unwrap();
+    let adapted = nnet_core::format::OwnedQuantModel::from_bytes(&std::fs::read(&out_m).unwrap())
+        .expect("adapt writes an int8 model file for an int8 model");
+    assert_eq!(adapted.w1q, shipped.w1q);
+    assert_ne!(adapted.w2q, shipped.w2q);
     // all layers: an f32 model only, and --steps (the output layer's) is refused, not ignored
     let all_layers = |model: &str, extra: &[&str]| {
         let args = [
@@ -250,7 +260,7 @@ fn bad_drawings_and_options_are_clear_errors() {
     std::fs::write(&unlabelled, format!("{}\n{stripped}\n", lines[0])).unwrap();
     let e = adapt(&unlabelled, &[]);
     assert!(
-        e.contains("unlabelled.jsonl") && e.contains('2') && e.contains("label"),
+        e.contains("unlabelled.jsonl:2: ") && e.contains("no \"label\""),
         "{e}"
     );
     let twelve = dir.join("twelve.jsonl");
@@ -258,7 +268,7 @@ fn bad_drawings_and_options_are_clear_errors() {
     std::fs::write(&twelve, format!("{}\n{}\n{bad}\n", lines[0], lines[1])).unwrap();
     let e = adapt(&twelve, &[]);
     assert!(
-        e.contains("twelve.jsonl") && e.contains('3') && e.contains("12"),
+        e.contains("twelve.jsonl:3: ") && e.contains("label 12 is not a digit"),
         "{e}"
     );
     let e = adapt(&ink, &["--lr", "0"]);

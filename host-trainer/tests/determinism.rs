@@ -73,13 +73,20 @@ fn training_threads_flush_subnormals_to_zero() {
     fn half_of_smallest_normal() -> f32 {
         std::hint::black_box(f32::MIN_POSITIVE) * std::hint::black_box(0.5f32)
     }
-    let flushed = std::thread::spawn(|| {
-        host_trainer::net::flush_denormals();
-        half_of_smallest_normal()
-    })
-    .join()
-    .expect("the thread runs");
-    assert_eq!(flushed.to_bits(), 0, "a subnormal result was kept");
+    // in every thread of the pool a trainer computes in
+    let threads = 3;
+    let trainer = host_trainer::net::Trainer::new(
+        host_trainer::net::Params::init(4, 1),
+        Optimizer::SGD,
+        8,
+        threads,
+    )
+    .expect("a trainer");
+    let flushed: Vec<f32> = trainer.pool().broadcast(|_| half_of_smallest_normal());
+    assert_eq!(flushed.len(), threads);
+    for f in flushed {
+        assert_eq!(f.to_bits(), 0, "a subnormal result was kept");
+    }
     // and a thread that did not ask keeps them
     let kept = std::thread::spawn(half_of_smallest_normal)
         .join()

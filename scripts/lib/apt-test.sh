@@ -38,15 +38,20 @@ UID_IS=0 check "as root" 0 "apt-get $wait update -qq
 env $install"
 UID_IS=1000 check "as a user with sudo" 0 "sudo apt-get $wait update -qq
 sudo env $install"
+# names_the_command: a failing apt-get's message names the command to run as root
+names_the_command() {
+    grep -q "installing the packages failed; as root, run: apt-get update && apt-get install pkg-a pkg-b" \
+        "$stubs/out" || {
+        echo "error: a failing apt-get ($1) does not name the command to run as root:" >&2
+        cat "$stubs/out" >&2
+        exit 1
+    }
+}
 UID_IS=0 FAIL_INSTALL=1 check "with apt-get install failing" 1 "apt-get $wait update -qq
 env $install"
+names_the_command install
 UID_IS=0 FAIL_UPDATE=1 check "with apt-get update failing" 1 "apt-get $wait update -qq"
-grep -q "installing the packages failed; as root, run: apt-get update && apt-get install pkg-a pkg-b" \
-    "$stubs/out" || {
-    echo "error: a failing apt-get does not name the command to run as root:" >&2
-    cat "$stubs/out" >&2
-    exit 1
-}
+names_the_command update
 rm "$stubs/sudo"
 UID_IS=1000 check "as a user without sudo" 1 -
 grep -q "as root, run: apt-get update && apt-get install pkg-a pkg-b" "$stubs/out" || {

@@ -186,7 +186,15 @@ async fn health_model_and_page() {
     assert_eq!(m["format_version"], 1);
     assert_eq!(m["sha256"], info.sha256.as_str());
     assert_eq!(m["source"], "embedded");
-    assert!(m.get("test_accuracy").is_some());
+    // the shipped model records its MNIST test accuracy, and the answer gives it as recorded
+    let accuracy = info
+        .test_accuracy
+        .expect("the shipped model records its test accuracy");
+    // (written as the shortest decimal that reads back as the same f32)
+    assert_eq!(
+        m["test_accuracy"].as_f64().map(|a| a as f32),
+        Some(accuracy)
+    );
 
     let r = get(addr, "/").await;
     assert_eq!(r.status, 200);
