@@ -211,7 +211,8 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
     let named =
         |name: &str, e: std::io::Error| std::io::Error::new(e.kind(), format!("{name}: {e}"));
     for name in EXPORT_FILES {
-        if dir.join(name).is_dir() {
+        // a real directory in the way; a link to one is replaced like any link
+        if std::fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.is_dir()) {
             return Err(named(
                 name,
                 std::io::Error::new(std::io::ErrorKind::IsADirectory, "Is a directory"),

@@ -26,5 +26,25 @@ pub mod model;
 pub mod server;
 
 pub use api::{app, AppState, Limits};
+
+/// Writes a line to standard output like `println!`, except that a stdout that cannot take
+/// it (a closed pipe, a full disk) drops the line instead of panicking: a log line is no
+/// reason to stop serving, nor to report a written export as failed.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stdout().lock(), $($t)*);
+    }};
+}
+
+/// [`say!`] for standard error.
+#[macro_export]
+macro_rules! note {
+    ($($t:tt)*) => {{
+        use ::std::io::Write as _;
+        let _ = ::std::writeln!(::std::io::stderr().lock(), $($t)*);
+    }};
+}
 pub use model::{Model, ModelError, ModelInfo, Net, HIDDEN};
 pub use server::{serve, serve_with_shutdown};

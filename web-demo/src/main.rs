@@ -126,7 +126,7 @@ fn main() -> ExitCode {
         Ok(matches) => matches,
         Err(e) => match server_option_after_export(&command, &e) {
             Some(option) => {
-                eprintln!("web-demo: error: {}", export_serves_nothing(&[option]));
+                web_demo::note!("web-demo: error: {}", export_serves_nothing(&[option]));
                 return ExitCode::FAILURE;
             }
             None => e.exit(),
@@ -135,7 +135,7 @@ fn main() -> ExitCode {
     match parse(&command, &matches).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("web-demo: error: {e:#}");
+            web_demo::note!("web-demo: error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -149,7 +149,7 @@ fn run(args: Args) -> Result<()> {
     if let Some(Cmd::Export { dir }) = &args.command {
         web_demo::assets::export(dir, &model)
             .with_context(|| format!("cannot write the static page into {}", dir.display()))?;
-        println!(
+        web_demo::say!(
             "wrote {} into {} ({} weights); serve the directory with any static file server",
             web_demo::assets::EXPORT_FILES.join(", "),
             dir.display(),
@@ -182,7 +182,7 @@ fn run(args: Args) -> Result<()> {
             .with_context(|| format!("cannot listen on {}", args.addr))?;
         let addr = listener.local_addr()?;
         let info = state.model.info();
-        eprintln!(
+        web_demo::note!(
             "model: {}-{}-{} {} from {} (sha256 {}, test accuracy {})",
             info.input,
             info.hidden,
@@ -194,7 +194,7 @@ fn run(args: Args) -> Result<()> {
                 .map_or("unknown".into(), |a| format!("{:.2}%", a * 100.0)),
         );
         let stop = stop_signal();
-        println!("web-demo listening on http://{addr}");
+        web_demo::say!("web-demo listening on http://{addr}");
         web_demo::serve_with_shutdown(listener, state, stop)
             .await
             .context("server failed")
@@ -219,14 +219,14 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
             stop_requested(&mut interrupt, &mut terminate).await;
-            eprintln!(
+            web_demo::note!(
                 "web-demo: stopping: open requests get up to {} s to finish (a second Ctrl-C or \
                  SIGTERM stops it now)",
                 web_demo::server::DRAIN.as_secs()
             );
             let _ = stop.send(());
             let status = stop_requested(&mut interrupt, &mut terminate).await;
-            eprintln!("web-demo: stopped at once: open requests cut off");
+            web_demo::note!("web-demo: stopped at once: open requests cut off");
             std::process::exit(status);
         });
         async move {
@@ -314,7 +314,7 @@ fn open_files_for(max_connections: usize) {
         };
         if now < want {
             let room = usize::try_from(now).map_or(0, |n| n.saturating_sub(OTHER_FILES));
-            eprintln!(
+            web_demo::note!(
                 "web-demo: warning: at most {now} open files (ulimit -n): about {room} connections \
                  at once, not --max-connections {max_connections}; more wait until others close"
             );

@@ -135,12 +135,27 @@ impl Model {
     /// in [`ModelInfo::source`]). The bytes are copied once into a 16-byte
     /// aligned buffer that is kept for the rest of the process.
     pub fn from_bytes(bytes: &[u8], origin: &str) -> Result<Self, ModelError> {
-        // validate before copying, so a bad file costs no memory
-        ModelView::parse(bytes).map_err(|reason| ModelError::Invalid {
+        // validated whole (the network's shape and values too) in an aligned copy that is
+        // kept only if it is a model this server runs: a refused file costs no memory
+        let buf = aligned(bytes);
+        let copy = &bytemuck::cast_slice::<u128, u8>(&buf)[..bytes.len()];
+        let view = ModelView::parse(copy).map_err(|reason| ModelError::Invalid {
             origin: origin.into(),
             reason,
         })?;
-        Self::from_static(leak_aligned(bytes), origin)
+        let valid = match view.header().weight_type {
+            WeightType::F32 => view.mlp::<HIDDEN>().map(drop),
+            WeightType::Int8 => view.quant_mlp::<HIDDEN>().map(drop),
+        };
+        valid.map_err(|reason| ModelError::Invalid {
+            origin: origin.into(),
+            reason,
+        })?;
+        let buf: &'static [u128] = Box::leak(buf.into_boxed_slice());
+        Self::from_static(
+            &bytemuck::cast_slice::<u128, u8>(buf)[..bytes.len()],
+            origin,
+        )
     }
 
     /// Reads and validates a model file. Errors name the whole path;
@@ -211,13 +226,12 @@ impl Model {
     }
 }
 
-/// Copies `bytes` into a 16-byte aligned buffer that lives for the rest of
-/// the process (the model file's weights start at a multiple of 16).
-fn leak_aligned(bytes: &[u8]) -> &'static [u8] {
+/// `bytes` copied into a 16-byte aligned buffer (the model file's weights
+/// start at a multiple of 16), zero-padded to whole 16-byte units.
+fn aligned(bytes: &[u8]) -> Vec<u128> {
     let mut buf = vec![0u128; bytes.len().div_ceil(16)];
     bytemuck::cast_slice_mut::<u128, u8>(&mut buf)[..bytes.len()].copy_from_slice(bytes);
-    let buf: &'static [u128] = Box::leak(buf.into_boxed_slice());
-    &bytemuck::cast_slice::<u128, u8>(buf)[..bytes.len()]
+    buf
 }
 
 fn describe(view: &ModelView<'_>, bytes: &[u8], source: String) -> ModelInfo {

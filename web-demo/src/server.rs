@@ -38,9 +38,8 @@ pub async fn serve_with_shutdown(
 ) -> io::Result<()> {
     let limits = state.limits;
     let service = TowerToHyperService::new(app(state));
-    let slots = Arc::new(Semaphore::new(
-        limits.max_connections.clamp(1, crate::api::MAX_CONNECTIONS),
-    ));
+    let max = limits.max_connections.clamp(1, crate::api::MAX_CONNECTIONS);
+    let slots = Arc::new(Semaphore::new(max));
     let graceful = GracefulShutdown::new();
     let mut builder = http1::Builder::new();
     builder
@@ -65,7 +64,7 @@ pub async fn serve_with_shutdown(
             r = listener.accept() => match r {
                 Ok((stream, _peer)) => {
                     if failing > 0 {
-                        eprintln!("web-demo: accepting again, after {failing} failed accepts");
+                        crate::note!("web-demo: accepting again, after {failing} failed accepts");
                     }
                     failing = 0;
                     stream
@@ -74,7 +73,7 @@ pub async fn serve_with_shutdown(
                     // e.g. out of file descriptors: back off instead of spinning, and say
                     // so once, not every 50 ms (the waiting clients stay in the kernel's queue)
                     if failing == 0 {
-                        eprintln!("web-demo: accept failed: {e} (retrying every 50 ms)");
+                        crate::note!("web-demo: accept failed: {e} (retrying every 50 ms)");
                     }
                     failing = failing.saturating_add(1);
                     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -95,7 +94,17 @@ pub async fn serve_with_shutdown(
         });
     }
     drop(listener);
-    let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+    if tokio::time::timeout(DRAIN, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        let open = max.saturating_sub(slots.available_permits());
+        crate::note!(
+            "web-demo: stopped after {} s: {open} open connection{} cut off",
+            DRAIN.as_secs(),
+            if open == 1 { "" } else { "s" }
+        );
+    }
     Ok(())
 }
 

@@ -295,6 +295,19 @@ fn export_writes_the_page_module_and_model() {
         read("index.html"),
         web_demo::assets::static_index_html().as_bytes()
     );
+    // a link to a directory too
+    let a_dir = dir.join("a-dir");
+    std::fs::create_dir(&a_dir).unwrap();
+    std::fs::remove_file(dir.join("index.html")).unwrap();
+    std::os::unix::fs::symlink(&a_dir, dir.join("index.html")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_web-demo"))
+        .args(["export", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    succeeded(&out);
+    assert!(!dir.join("index.html").is_symlink());
+    assert_eq!(std::fs::read_dir(&a_dir).unwrap().count(), 0);
+    std::fs::remove_dir(&a_dir).unwrap();
     // nor is one at the name of a file it writes first
     let victim = dir.join("victim.txt");
     std::fs::write(&victim, b"not the page").unwrap();

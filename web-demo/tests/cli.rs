@@ -456,3 +456,111 @@ fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
     );
     assert!((1..=3).contains(&failed) && again == failed, "{err}");
 }
+
+/// A standard output nobody reads any more (`web-demo | head -0`, a log reader gone) is
+/// no reason to stop: the server drops its lines and serves, and `export` writes the page
+/// and reports success.
+#[cfg(unix)]
+#[test]
+fn a_closed_stdout_is_no_reason_to_stop() {
+    use std::io::{Read, Write};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = Running(
+        web_demo()
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // closed before the server says it listens
+    drop(child.stdout.take());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let answer = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the server stopped: {status:?}");
+        }
+        if let Ok(mut conn) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            conn.set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut answer = Vec::new();
+            let _ = conn.read_to_end(&mut answer);
+            break String::from_utf8_lossy(&answer).into_owned();
+        }
+        assert!(Instant::now() < deadline, "the server never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+
+    let dir = std::env::temp_dir().join(format!("web-demo-closed-{}", std::process::id()));
+    let mut export = web_demo()
+        .args(["export", dir.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(export.stdout.take());
+    let out = export.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("index.html").is_file() && dir.join("nnet.wasm").is_file());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A request still open when the 5 s for finishing are up is cut off, and the server says
+/// so as it stops.
+#[cfg(unix)]
+#[test]
+fn a_request_cut_off_at_the_stop_is_named() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let mut command = web_demo();
+    command
+        .args(["--addr", "127.0.0.1:0", "--request-timeout", "30"])
+        .stderr(std::process::Stdio::piped());
+    let (mut child, addr) = listening(&mut command);
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    // half a body, never the rest
+    conn.write_all(
+        b"POST /api/predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{\"width\"",
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    send("TERM", &child);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(
+        err.contains("stopped after 5 s: 1 open connection cut off"),
+        "{err}"
+    );
+    drop(conn);
+}
