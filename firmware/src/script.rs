@@ -475,9 +475,74 @@ pub fn dot_inputs<const N: usize>() -> ([f32; N], [f32; N]) {
     (w, x)
 }
 
+/// The int8 network's integer sums at hidden size `H` on fixed test values, for
+/// the QEMU self-test's check of the Cortex-M kernels (which the shipped H = 300,
+/// a multiple of 4, never runs at their remainders): the FNV-1a 64 of
+/// `QuantMlp::hidden_acc_into`'s and `output_acc`'s sums as little-endian bytes,
+/// and of the same sums from plain loops. The weights run through every `i8`
+/// (-128 and 127 included), the pixels and hidden values through every `u8`.
+pub fn int8_sums<const H: usize>() -> Result<(u64, u64), nnet_core::Error> {
+    use nnet_core::{QuantMlp, INPUT, OUTPUT};
+    let weight = |n: usize| (n.wrapping_mul(151).wrapping_add(7) % 256) as u8 as i8;
+    let value = |n: usize| (n.wrapping_mul(97).wrapping_add(3) % 256) as u8;
+    let w1q: [[i8; H]; INPUT] =
+        core::array::from_fn(|i| core::array::from_fn(|j| weight(i * H + j)));
+    let w2q: [[i8; H]; OUTPUT] =
+        core::array::from_fn(|k| core::array::from_fn(|j| weight(INPUT * H + k * H + j)));
+    let xq: [u8; INPUT] = core::array::from_fn(value);
+    let hidden: [u8; H] = core::array::from_fn(|j| value(INPUT + j));
+    let net = QuantMlp::<H>::from_slices(
+        w1q.as_flattened(),
+        &[1.0; H],
+        &[0.0; H],
+        w2q.as_flattened(),
+        &[1.0; OUTPUT],
+        &[0.0; OUTPUT],
+    )?;
+    let mut acc = [0i32; H];
+    net.hidden_acc_into(core::hint::black_box(&xq), &mut acc);
+    let out = net.output_acc(core::hint::black_box(&hidden));
+    let mut plain = [0i32; H];
+    for (row, &x) in w1q.iter().zip(&xq) {
+        for (a, &w) in plain.iter_mut().zip(row) {
+            *a += i32::from(x) * i32::from(w);
+        }
+    }
+    let plain_out: [i32; OUTPUT] = core::array::from_fn(|k| {
+        w2q[k]
+            .iter()
+            .zip(&hidden)
+            .map(|(&w, &h)| i32::from(w) * i32::from(h))
+            .sum()
+    });
+    let fnv = |sums: &mut dyn Iterator<Item = i32>| {
+        sums.flat_map(i32::to_le_bytes)
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            })
+    };
+    Ok((
+        fnv(&mut acc.into_iter().chain(out)),
+        fnv(&mut plain.into_iter().chain(plain_out)),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// On this host (the portable loops) the int8 sums equal the plain loops', at
+    /// the sizes the QEMU self-test checks and at the shipped H = 300.
+    #[test]
+    fn int8_sums_match_plain_loops_on_the_host() {
+        macro_rules! sizes {
+            ($($n:literal),*) => { $( {
+                let (kernels, plain) = int8_sums::<$n>().unwrap();
+                assert_eq!(kernels, plain, "H = {}", $n);
+            } )* };
+        }
+        sizes!(1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 300);
+    }
 
     /// With a trained model embedded (its file records a test accuracy of at
     /// least 90 %), every scripted drawing is recognised as the digit it shows.

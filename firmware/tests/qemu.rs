@@ -116,6 +116,25 @@ fn host_dots() -> Vec<(usize, u32)> {
     dots
 }
 
+/// The hidden sizes whose int8 sums the self-test checks.
+const INT8_SIZES: [usize; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13];
+
+/// `(hidden size, hash of the int8 sums)` on this host for every size the self-test checks
+/// (and each equal to the plain loops' here too).
+fn host_int8_sums() -> Vec<(usize, u64)> {
+    let mut sums = Vec::new();
+    macro_rules! sizes {
+        ($($n:literal),*) => { $( {
+            let (kernels, plain) = firmware::script::int8_sums::<$n>().expect("int8 test network");
+            assert_eq!(kernels, plain, "int8 sums at H = {} on this host", $n);
+            sums.push(($n, kernels));
+        } )* };
+    }
+    sizes!(1, 2, 3, 4, 5, 6, 7, 8, 9, 13);
+    assert_eq!(sums.iter().map(|s| s.0).collect::<Vec<_>>(), INT8_SIZES);
+    sums
+}
+
 fn model_tail() -> String {
     let bytes = firmware::model::BYTES;
     bytes[bytes.len() - 4..]
@@ -141,6 +160,7 @@ fn qemu_selftest_is_bit_identical_to_host() {
     );
 
     let mut dots = Vec::new();
+    let mut int8 = Vec::new();
     let mut mnist_seen = 0usize;
     let mut mnist_correct = 0usize;
     let mut scripts_seen = 0usize;
@@ -160,6 +180,11 @@ fn qemu_selftest_is_bit_identical_to_host() {
                 let len: usize = len.parse().expect("dot length");
                 let bits = u32::from_str_radix(bits, 16).expect("dot bits");
                 dots.push((len, bits));
+            }
+            ["int8", hidden, hash] => {
+                let hidden: usize = hidden.parse().expect("int8 hidden size");
+                let hash = u64::from_str_radix(hash, 16).expect("int8 hash");
+                int8.push((hidden, hash));
             }
             ["mnist", index, label, rest @ ..] => {
                 let index: usize = index.parse().expect("mnist index");
@@ -310,6 +335,12 @@ fn qemu_selftest_is_bit_identical_to_host() {
             "dot products (length:bits): qemu {} / host {}",
             show(&dots),
             show(&host)
+        ));
+    }
+    let host = host_int8_sums();
+    if int8 != host {
+        failures.push(format!(
+            "int8 sums (hidden size, hash): qemu {int8:x?} / host {host:x?}"
         ));
     }
     assert!(

@@ -18,7 +18,8 @@
 //! cannot contain one; the first word is the program name):
 //!
 //! * `selftest PREFIX` — checks `nnet_core::model::dot` at lengths around its
-//!   chunk boundaries against the documented summation order; (a) classifies
+//!   chunk boundaries against the documented summation order, and the int8
+//!   network's integer sums at hidden sizes 1 to 9 and 13 against plain loops; (a) classifies
 //!   the first 100 MNIST test images embedded from `data/` and prints one
 //!   `mnist` line each; (b) plays every
 //!   scripted digit of `firmware::script::DIGIT_SCRIPTS` through a fresh `App`
@@ -46,6 +47,7 @@
 //! ```text
 //! selftest begin hidden=<H> model_tail=<last 4 bytes of the model file (its CRC) in hex>
 //! dot <length> <hex>          (nnet_core::model::dot on fixed test vectors)
+//! int8 <hidden> <hash>        (the int8 sums on fixed test values: firmware::script::int8_sums)
 //! mnist <index> <label> <digit> <hex x10>
 //! script <index> <expected digit> <digit> <hex x10>
 //! frame <index> <bytes> <path>
@@ -197,6 +199,8 @@ fn selftest(
     // The dot product on its own, at lengths around the 8-lane chunks and the
     // two-chunk loop of the Cortex-M version, against the documented order.
     ok &= check_dots(out);
+    // The int8 sums at hidden sizes around the DSP kernels' 4-unit blocks, against plain loops.
+    ok &= check_int8_sums(out);
 
     // (a) MNIST test images through the core.
     let mut image: Image = [0.0; nnet_core::INPUT];
@@ -388,6 +392,38 @@ fn check_dots(out: &mut Console) -> bool {
         ($($n:literal),*) => { $( ok &= check_dot::<$n>(out); )* };
     }
     lengths!(0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 40, 300, 784);
+    ok
+}
+
+/// Checks the int8 network's integer sums at hidden size `H`
+/// ([`firmware::script::int8_sums`]: the Cortex-M4's DSP kernels against plain
+/// loops) and prints `int8 <H> <hash>` for the host.
+fn check_int8<const H: usize>(out: &mut Console) -> bool {
+    match firmware::script::int8_sums::<H>() {
+        Ok((kernels, plain)) => {
+            let _ = writeln!(out, "int8 {H} {kernels:016x}");
+            if kernels == plain {
+                return true;
+            }
+            let _ = writeln!(
+                out,
+                "FAIL: int8 sums at H = {H}: the kernels' {kernels:016x}, plain loops' {plain:016x}"
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(out, "FAIL: int8 sums at H = {H}: {e}");
+        }
+    }
+    false
+}
+
+/// [`check_int8`] at hidden sizes 1 to 9 and 13: no, one and more 4-unit blocks, each remainder.
+fn check_int8_sums(out: &mut Console) -> bool {
+    let mut ok = true;
+    macro_rules! sizes {
+        ($($n:literal),*) => { $( ok &= check_int8::<$n>(out); )* };
+    }
+    sizes!(1, 2, 3, 4, 5, 6, 7, 8, 9, 13);
     ok
 }
 
