@@ -7,8 +7,10 @@
 #      ELFs (three Cortex-M3 builds and the ARMv6-M int8 one) and the insn_count TCG
 #      plugin, counts the instructions of one
 #      inference for each and prints flash/RAM figures;
-#   then for the f32 and the int8 model:
-#   2. runs the self-test ELF under qemu-system-arm (100 MNIST images, the scripted
+#   then for the f32 and the int8 model, and the int8 model built for ARMv6-M (the Pico's
+#   code, on the Cortex-M3 of mps2-an385):
+#   2. runs the self-test ELF under qemu-system-arm (the dot product and the int8 sums
+#      at the lengths and hidden sizes around the kernels' blocks, 100 MNIST images, the scripted
 #      digits through the App, their UI frames written to files over semihosting, the
 #      hash of every UI state's frame);
 #   3. checks on the host that every prediction and probability is bit-identical to
@@ -53,9 +55,12 @@ run() {
 }
 f32_env=${NNET_MODEL:-}
 i8_env=${NNET_MODEL_I8:-}
-for variant in f32 int8; do
-    dir=$out/m4f-$variant
-    if [[ $variant == int8 ]]; then
+# the M4F's f32 and int8 builds on mps2-an386, and the ARMv6-M int8 build (the Pico's
+# Thumb-1 hidden layer) on mps2-an385's Cortex-M3, which executes ARMv6-M code
+for variant in f32 int8 m0-int8; do
+    dir=$out/m4f-$variant machine=mps2-an386
+    [[ $variant != m0-int8 ]] || dir=$out/m0-int8 machine=mps2-an385
+    if [[ $variant == *int8 ]]; then
         features=(--features int8)
         sim_features=simulator,int8
         model=$i8_env
@@ -71,7 +76,7 @@ for variant in f32 int8; do
     status=0
     # run in $dir with a relative frame prefix: the firmware splits its command line at
     # spaces, so a checkout path with a space would become more arguments
-    (cd "$dir" && timeout 300 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial null \
+    (cd "$dir" && timeout 300 qemu-system-arm -M "$machine" -nographic -monitor none -serial null \
         -semihosting-config "enable=on,target=native,arg=firmware-qemu,arg=selftest,arg=frame-" \
         -kernel firmware-qemu >selftest.log) || status=$?
     grep -E '^(selftest|summary|script|FAIL|error|panic|hard fault|usage)' "$dir/selftest.log" || true
@@ -104,4 +109,4 @@ for variant in f32 int8; do
     done
     echo "QEMU frames 0..$((frames - 1)) ($variant) equal the simulator's byte for byte"
 done
-echo "QEMU self-tests (f32 and int8) passed"
+echo "QEMU self-tests (f32 and int8 on the M4F, int8 built for ARMv6-M) passed"
