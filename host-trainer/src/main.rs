@@ -56,7 +56,7 @@ enum Cmd {
     /// Does nothing when they are already present and valid.
     FetchMnist {
         /// Directory to put the files in.
-        #[arg(long, default_value = "data/mnist")]
+        #[arg(long, visible_alias = "data", default_value = "data/mnist")]
         dir: PathBuf,
     },
     /// Train a 784-H-10 sigmoid MLP (softmax cross-entropy) and write it as an nnet model file,
@@ -286,7 +286,7 @@ enum Cmd {
         #[arg(long, default_value = "data/mnist")]
         data: PathBuf,
         /// Images in the batch (the first N test images; at most the split's size).
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, visible_alias = "batch-size", default_value_t = 10_000)]
         batch: usize,
         /// Timed rounds, at least 1 (each after one untimed warm-up round); the median is reported.
         #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u16).range(1..))]
@@ -322,7 +322,7 @@ enum Cmd {
         #[arg(long, default_value = "tests/data/ink")]
         out_dir: PathBuf,
         /// Directory with the MNIST test IDX files.
-        #[arg(long, default_value = "data/mnist")]
+        #[arg(long, visible_alias = "data", default_value = "data/mnist")]
         mnist_dir: PathBuf,
         /// Seed of the simulated hand.
         #[arg(long, default_value_t = inkset::DEFAULT_SEED)]

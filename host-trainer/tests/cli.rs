@@ -1741,3 +1741,47 @@ fn fetch_mnist_says_what_it_downloads_first() {
     assert!(said < failed && e.contains("offline"), "{e}");
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// The MNIST directory is `--data` in every command (`fetch-mnist`'s `--dir` and
+/// `make-inkset`'s `--mnist-dir` take it as another name), and a batch is
+/// `--batch-size` in every command (`bench-inference`'s `--batch` too).
+#[test]
+fn the_same_option_names_work_in_every_command() {
+    let d = common::tmpdir("option-names");
+    let missing = d.join("no-mnist-here");
+    let missing = missing.to_str().unwrap();
+    // each option is taken (no usage error, status 2) and reaches the command, which
+    // names the directory it was given
+    for args in [
+        vec![
+            "make-inkset",
+            "--data",
+            missing,
+            "--out-dir",
+            d.to_str().unwrap(),
+            "--no-fonts",
+        ],
+        vec![
+            "bench-inference",
+            "--model",
+            SHIPPED,
+            "--data",
+            missing,
+            "--batch-size",
+            "1",
+        ],
+    ] {
+        let o = run(&args);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {e}");
+        assert!(e.contains("no-mnist-here"), "{args:?}: {e}");
+    }
+    // fetch-mnist --data: a file where the directory should be is named
+    let file = d.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let e = err(&["fetch-mnist", "--data", file.to_str().unwrap()]);
+    assert!(
+        e.contains("a-file") && !e.contains("unexpected argument"),
+        "{e}"
+    );
+}
