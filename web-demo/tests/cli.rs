@@ -155,6 +155,33 @@ fn listening(command: &mut Command) -> (Running, String) {
     (child, addr)
 }
 
+/// The answer to `GET /healthz` on `conn`, as text (what came before a read failed).
+#[cfg(unix)]
+fn healthz(mut conn: std::net::TcpStream) -> String {
+    use std::io::{Read, Write};
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = conn.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// All that `child` wrote to its piped standard error (it has ended, or is ending).
+#[cfg(unix)]
+fn stderr_of(child: &mut std::process::Child) -> String {
+    use std::io::Read;
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr piped")
+        .read_to_string(&mut err)
+        .unwrap();
+    err
+}
+
 /// Sends `SIG<signal>` to `child`.
 #[cfg(unix)]
 fn send(signal: &str, child: &std::process::Child) {
@@ -411,7 +438,6 @@ fn a_second_signal_stops_at_once() {
 #[cfg(unix)]
 #[test]
 fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
-    use std::io::{Read, Write};
     use std::time::Duration;
     let (mut child, addr) = listening(
         Command::new("sh")
@@ -427,21 +453,9 @@ fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
     std::thread::sleep(Duration::from_secs(1));
     drop(held);
     std::thread::sleep(Duration::from_millis(500));
-    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
-    conn.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    let _ = conn.read_to_string(&mut answer);
+    let answer = healthz(std::net::TcpStream::connect(&addr).unwrap());
     send("INT", &child);
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = stderr_of(&mut child);
     child.wait().unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}\n{err}");
     assert!(
@@ -463,7 +477,6 @@ fn out_of_file_descriptors_it_says_so_once_and_goes_on() {
 #[cfg(unix)]
 #[test]
 fn a_closed_stdout_is_no_reason_to_stop() {
-    use std::io::{Read, Write};
     use std::process::Stdio;
     use std::time::{Duration, Instant};
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -486,14 +499,8 @@ fn a_closed_stdout_is_no_reason_to_stop() {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the server stopped: {status:?}");
         }
-        if let Ok(mut conn) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            conn.set_read_timeout(Some(Duration::from_secs(10)))
-                .unwrap();
-            conn.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .unwrap();
-            let mut answer = Vec::new();
-            let _ = conn.read_to_end(&mut answer);
-            break String::from_utf8_lossy(&answer).into_owned();
+        if let Ok(conn) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            break healthz(conn);
         }
         assert!(Instant::now() < deadline, "the server never listened");
         std::thread::sleep(Duration::from_millis(50));
@@ -524,7 +531,7 @@ fn a_closed_stdout_is_no_reason_to_stop() {
 #[cfg(unix)]
 #[test]
 fn a_request_cut_off_at_the_stop_is_named() {
-    use std::io::{Read, Write};
+    use std::io::Write;
     use std::time::{Duration, Instant};
     let mut command = web_demo();
     command
@@ -551,13 +558,7 @@ fn a_request_cut_off_at_the_stop_is_named() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let err = stderr_of(&mut child);
     assert!(
         err.contains("stopped after 5 s: 1 open connection cut off"),
         "{err}"
