@@ -23,7 +23,9 @@
 #      converting while touched lets the pen lift and is set up again, one whose touch detect lingers
 #      after a lift lets the pen lift within 30 ms; with the flash interface stuck busy,
 #      a correction and a forget each give up before the watchdog fires, write no FLASH_CR after
-#      (on the chip that stalls), and leave the UI goldens' banner frame (not saved, not erased); restarted by its watchdog, the UI
+#      (on the chip that stalls), and leave the UI goldens' banner frame (not saved, not erased),
+#      and a forget after the correction fails at once; an erase that outlasts the driver's wait
+#      leaves the interface locked and the cache on once it ends; restarted by its watchdog, the UI
 #      goldens' banner frame until the first ink; with a byte of its embedded model
 #      damaged, it stops at start-up and its screen says why (the frame of
 #      firmware/tests/data/ui-golden.txt's cannot-start-model-invalid);
@@ -176,6 +178,14 @@ run f32-not-saved "$out/firmware-f429-f32.elf" --sim "$out/f32/teach-not-saved.j
     --expect-hash "$(golden "$not_saved")" --expect-erased '' --png "$out/f429-not-saved.png"
 run f32-not-erased "$out/firmware-f429-f32.elf" --sim "$out/f32/teach.json" --flash-in "$out/f32-taught.bin" \
     --hold-clear --flash-stuck-busy --expect-hash "$(golden forgot-not-erased)" --expect-erased ''
+# the same forget after a correction that could not be saved: the interface still busy, the
+# erase fails at once instead of waiting another second (the first wait's 1 s is all there is)
+run f32-not-saved-not-erased "$out/firmware-f429-f32.elf" --sim "$out/f32/teach-not-saved.json" --teach \
+    --hold-clear --flash-stuck-busy --max-busy-ms 1100 --expect-hash "$(golden forgot-not-erased)" --expect-erased ''
+# an erase that ends only after the driver gave up on it (1.5 s): not saved, and once it has
+# ended the interface is locked again and the data cache back on
+run f32-saved-late "$out/firmware-f429-f32.elf" --sim "$out/f32/teach-not-saved.json" --teach \
+    --flash-busy-ms 1500 --idle 100 --expect-hash "$(golden "$not_saved")" --expect-erased 14
 # restarted by the watchdog: a banner over the empty canvas says so (the UI goldens' frame), and
 # the first ink takes it away (the simulator's frame of the drawn script)
 restarted=$(golden empty-restarted-by-watchdog)

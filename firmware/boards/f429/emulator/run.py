@@ -40,12 +40,16 @@ binary talks to are small models here, just enough to behave like the board:
   a write 100 us. FLASH_SR's error flags stay set until written with 1, as
   on the chip; --flash-sr starts with flags set, as a debugger's failed
   programming can leave them. With --flash-stuck-busy the first erase or write
-  never ends (nothing is erased or written): BSY stays set, and each look at
+  never ends (nothing is erased or written); with --flash-busy-ms MS it is done
+  at once but BSY stays set for MS ms. Meanwhile each look at
   FLASH_SR takes 10 us of emulated time (a stand-in for the polling loop's
   instructions, which take no time here), so that a driver's timeout on the
-  cycle counter expires. Meanwhile a write to FLASH_CR fails the run: on the
-  chip it stalls the bus until BSY clears (RM0090 3.5.1), which it never does,
-  and the watchdog would restart the board. A read of bank 2 stalls the same
+  cycle counter expires. A write to FLASH_CR while BSY is set fails the run: on
+  the chip it stalls the bus until BSY clears (RM0090 3.5.1), for a stuck
+  interface for ever, and the watchdog would restart the board. Once the slow
+  operation has ended the firmware must lock FLASH_CR again and switch the data
+  cache back on (checked at the run's end with --flash-busy-ms); --max-busy-ms
+  limits the time spent looking at a busy FLASH_SR. A read of bank 2 stalls the same
   way on the chip (the f32 build's read-only data past 1 MiB lie there: the
   model's last weights, log strings); here it does not.
 * LTDC: registers that keep what is written; a shadow reload (SRCR) is done
@@ -289,8 +293,10 @@ class Board:
         self.nack_at_poll = 0  # --nack-at-poll: the address NACKed once at this touch poll
         self.nacked = False
         self.flash_sr = 0  # FLASH_SR's error flags
-        self.flash_stuck_busy = False  # --flash-stuck-busy: the first erase or write never ends
-        self.flash_busy = False  # an operation that never ends has started (BSY set)
+        # --flash-stuck-busy / --flash-busy-ms: how long the first erase or write keeps BSY set
+        self.flash_slow_us = None
+        self.busy_until_us = None  # when that operation ends (BSY clears), once started
+        self.busy_looks_us = 0.0  # emulated time spent looking at a busy FLASH_SR
         self.feeds = 0
         self.stop_feeds = None
         self.stops_at_start = False  # --cannot-start: no watchdog is expected
@@ -329,6 +335,20 @@ class Board:
     def set_flash(self, start, data):
         self.mu.mem_write(start, data)
 
+    @property
+    def flash_busy(self):
+        """BSY: the slow operation has started and not ended."""
+        return self.busy_until_us is not None and self.now_us < self.busy_until_us
+
+    def slow_start(self):
+        """An erase or a write starts: the first one is the slow one, if any (its time is BSY's,
+        not the datasheet's longest). None for an ordinary one, "slow", or "stuck" for one that
+        never ends (--flash-stuck-busy: nothing is erased or written)."""
+        if self.flash_slow_us is None or self.busy_until_us is not None:
+            return None
+        self.busy_until_us = self.now_us + self.flash_slow_us
+        return "stuck" if self.flash_slow_us == math.inf else "slow"
+
     def flash_write(self, uc, access, addr, size, value, data):
         if self.flash_busy:
             self.fail(f"write to flash at {addr:#x} while the flash interface is busy (BSY)")
@@ -345,15 +365,16 @@ class Board:
             return
         if self.data_cache_on():
             return
-        if self.flash_stuck_busy:  # the write starts and never ends
-            self.flash_busy = True
+        slow = self.slow_start()
+        if slow == "stuck":
             return
         old = bytes(uc.mem_read(addr, size))
         new = value.to_bytes(8, "little")[:size]
         if any(o != 0xFF and o & n != n for o, n in zip(old, new)):
             self.fail(f"programming {addr:#x}: {old.hex()} is not erased for {new.hex()}")
         self.programmed += size
-        self.now_us += 100  # the datasheet's longest programming time, per write
+        if slow is None:
+            self.now_us += 100  # the datasheet's longest programming time, per write
 
     def data_cache_on(self):
         """Fails the run if the flash data cache is on (FLASH_ACR's DCEN) as an erase or a
@@ -482,6 +503,7 @@ class Board:
         if a == FLASH_SR:
             if self.flash_busy:
                 self.now_us += STUCK_LOOK_US
+                self.busy_looks_us += STUCK_LOOK_US
                 if self.watchdog_started is not None and self.now_us - self.watchdog_started >= self.watchdog_shortest_us():
                     self.fail("waiting for the stuck flash interface (BSY) outlasted the watchdog: "
                               "it would have restarted the board")
@@ -607,9 +629,9 @@ class Board:
                 self.fail(f"wrong flash key sequence ({v:#x})")
         elif a == FLASH_CR:
             if self.flash_busy:
-                self.fail(f"FLASH_CR written ({v:#x}) while an erase or a write never ends (BSY): the write "
-                          "would stall the bus until BSY clears (RM0090 3.5.1), and the watchdog would "
-                          "restart the board")
+                self.fail(f"FLASH_CR written ({v:#x}) while an erase or a write runs (BSY): the write "
+                          "stalls the bus until BSY clears (RM0090 3.5.1): with --flash-stuck-busy for ever, "
+                          "and the watchdog would restart the board")
                 self.mu.emu_stop()
                 return
             was_locked = self.flash_locked
@@ -635,13 +657,14 @@ class Board:
                 if not (LEARNED[0] <= start and start + size <= LEARNED[1]):
                     self.fail(f"erase of sector {number} at {start:#x}: the program lives there")
                     return
-                if self.flash_stuck_busy:  # the erase starts and never ends
-                    self.flash_busy = True
+                slow = self.slow_start()
+                if slow == "stuck":
                     return
                 self.mu.mem_write(start, b"\xff" * size)
                 self.erased.append(number)
-                # the datasheet's longest 16 KiB sector erase, by parallelism (PSIZE x8, x16, x32)
-                self.now_us += [800e3, 600e3, 500e3, 500e3][(v >> 8) & 3]
+                if slow is None:
+                    # the datasheet's longest 16 KiB sector erase, by parallelism (PSIZE x8, x16, x32)
+                    self.now_us += [800e3, 600e3, 500e3, 500e3][(v >> 8) & 3]
 
     # -- touch script -------------------------------------------------------------------
     def on_poll(self, n):
@@ -945,6 +968,13 @@ def main():
     p.add_argument("--flash-stuck-busy", action="store_true",
                    help="the first erase or write never ends (FLASH_SR's BSY stays set): the driver must give up, "
                         "and not write FLASH_CR after")
+    p.add_argument("--flash-busy-ms", type=float, metavar="MS",
+                   help="the first erase or write keeps BSY set for MS ms of emulated time (it is done at its "
+                        "start): a driver that gives up on it must, once it has ended, lock FLASH_CR again and "
+                        "switch the data cache on (checked at the run's end)")
+    p.add_argument("--max-busy-ms", type=float, metavar="MS",
+                   help="fail if the firmware spent more than MS ms of emulated time looking at a busy "
+                        "FLASH_SR (with --flash-stuck-busy: a second operation must fail at once)")
     p.add_argument("--flip-flash-byte", type=lambda v: int(v, 0), metavar="OFFSET",
                    help="damage the program's flash before the start: one bit of the byte at OFFSET from its start")
     p.add_argument("--rtt-block-at-teach", action="store_true",
@@ -1038,7 +1068,14 @@ def main():
     board.no_hse = a.no_hse
     board.nack_at_poll = a.nack_at_poll
     board.flash_sr = a.flash_sr & 0x1F3
-    board.flash_stuck_busy = a.flash_stuck_busy
+    if a.flash_stuck_busy and a.flash_busy_ms is not None:
+        sys.exit("error: give --flash-stuck-busy or --flash-busy-ms")
+    if a.flash_stuck_busy:
+        board.flash_slow_us = math.inf
+    elif a.flash_busy_ms is not None:
+        if not a.flash_busy_ms > 0:
+            sys.exit(f"error: --flash-busy-ms {a.flash_busy_ms}: a time above 0")
+        board.flash_slow_us = a.flash_busy_ms * 1e3
     board.stop_feeds = a.feeds
     if a.stall_at_lift:
         board.stall_at = lift
@@ -1064,6 +1101,19 @@ def main():
             sys.exit(f"error: {a.flash_in}: {len(data)} bytes, not {LEARNED[1] - LEARNED[0]}")
         board.set_flash(LEARNED[0], data)
     board.run(len(raw), a.budget)
+    if a.max_busy_ms is not None and board.error is None and board.busy_looks_us > a.max_busy_ms * 1e3:
+        board.fail(f"the firmware looked at a busy FLASH_SR for {board.busy_looks_us / 1e3:.0f} ms of emulated "
+                   f"time, more than --max-busy-ms {a.max_busy_ms:g}")
+    if a.flash_busy_ms is not None and board.error is None:
+        if board.busy_until_us is None:
+            board.fail("--flash-busy-ms: the firmware started no erase or write")
+        elif board.now_us < board.busy_until_us:
+            board.fail(f"--flash-busy-ms: the run ended {(board.busy_until_us - board.now_us) / 1e3:.0f} ms "
+                       "before the slow operation did: give more --idle polls")
+        elif not board.flash_locked:
+            board.fail("the slow erase or write ended, but the firmware left FLASH_CR unlocked")
+        elif not board.regs.get(FLASH_ACR, 0) >> 10 & 1:
+            board.fail("the slow erase or write ended, but the firmware left the data cache off (FLASH_ACR.DCEN)")
     if a.restarted_after_panic and board.error is None and board.regs.get(RTC_BKP[0]) == PANIC_MARK:
         board.fail("the panic mark in backup register 0 was not cleared: every start would say it restarted after a panic")
     if a.no_hse and board.error is None and board.regs.get(RCC, 0) >> 16 & 1:

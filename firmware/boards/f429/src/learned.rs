@@ -11,7 +11,8 @@
 //! in bank 2 (the end of a program over 1 MiB) waits for it. Every operation
 //! starts by clearing the error flags an earlier one left (the HAL never
 //! clears them, so after one error every later operation failed too) and ends
-//! with the interface locked again; a locked-out interface (a wrong unlock
+//! with the interface locked again (after one given up on, once it has ended:
+//! [`Learned::settle`]); a locked-out interface (a wrong unlock
 //! sequence locks it until the next reset) is an error, not a panic, and so
 //! is an interface that stays busy (BSY) for twice the datasheet's longest
 //! time (timed with the core's cycle counter, DWT CYCCNT): the board says it
@@ -181,13 +182,24 @@ impl Learned {
             || sr.pgserr().bit_is_set()
     }
 
+    /// Puts right what [`Learned::end`] left as it was after an operation given
+    /// up on (SER or PG set, the interface unlocked, the data cache off), once
+    /// that operation has ended; else nothing. The main loop calls it every poll.
+    pub fn settle(&mut self) {
+        if self.gave_up && self.flash.sr().read().bsy().bit_is_clear() {
+            self.gave_up = false;
+            // BSY is clear: end locks the interface and switches the cache on again
+            let _ = self.end(Ok(()));
+        }
+    }
+
     /// Ends an erase or a write begun by [`Learned::begin`] (each of its
     /// operations was waited for, or given up on): SER and PG off, FLASH_CR
     /// locked, the data cache reset and on again; the result of the operation.
     /// An operation given up on that still runs leaves all that as it is: a
     /// write to FLASH_CR would stall the bus until it ends (RM0090 3.5.1), and
-    /// the cache stays off (the erratum's condition). The next `begin` finds
-    /// the interface unlocked if it has finished by then, and fails at once if not.
+    /// the cache stays off (the erratum's condition). [`Learned::settle`] ends it
+    /// properly once the operation has ended; a `begin` before then fails at once.
     fn end(&mut self, result: Result<(), NorFlashErrorKind>) -> Result<(), NorFlashErrorKind> {
         let f = &self.flash;
         if f.sr().read().bsy().bit_is_set() {

@@ -727,6 +727,8 @@ fn main() -> ! {
                 }
             }
         }
+        // an erase or a write given up on that has ended since: the interface locked again
+        flash.settle();
         if let Some(forgot) = forgot {
             match forgot {
                 Ok(()) => {
