@@ -97,11 +97,12 @@ build int8
 stack_int8=$(stack int8)
 simulator_frames "$out/int8" simulator,int8 5 1
 # a limit the harness cannot read is refused, not a check turned off (NaN compares false)
-if node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
-    --max-inference-cycles 600k >/dev/null 2>&1; then
-    echo "error: run.mjs took --max-inference-cycles 600k" >&2
+refused=$(node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" \
+    --max-inference-cycles 600k 2>&1) && refused=took
+[[ $refused == *"--max-inference-cycles 600k: not a number above 0"* ]] || {
+    echo "error: run.mjs did not refuse --max-inference-cycles 600k: $refused" >&2
     exit 1
-fi
+}
 echo "==> rp2040js: the int8 UF2 with every scripted digit and a correction, saved to flash"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $stack_int8 \
     --teach "$out/int8/teach.json" --flash-out "$out/int8/flash-taught.bin" \
