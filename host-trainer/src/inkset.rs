@@ -166,7 +166,7 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     if m.is_empty() {
         return Err(Error::Config(format!(
             "{}: the MNIST test split gives no drawing ({} images, {skipped} without strokes); \
-             give --mnist-dir MNIST's test files",
+             give --data (--mnist-dir) MNIST's test files",
             args.mnist_dir.display(),
             test.len()
         )));

@@ -946,7 +946,7 @@ fn run() -> Result<()> {
             }
             if batch == 0 || batch > test.len() {
                 usage!(
-                    "--batch {batch}: choose 1 to {} (the test split's images)",
+                    "--batch-size (--batch) {batch}: choose 1 to {} (the test split's images)",
                     test.len()
                 );
             }

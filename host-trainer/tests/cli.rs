@@ -550,7 +550,10 @@ fn bench_inference_times_every_network_and_refuses_bad_batches() {
 
     for bad in ["0", "1000000"] {
         let e = err(&[&args[..], &["--batch", bad]].concat());
-        assert!(e.contains(&format!("--batch {bad}: choose 1 to")), "{e}");
+        assert!(
+            e.contains(&format!("--batch-size (--batch) {bad}: choose 1 to")),
+            "{e}"
+        );
     }
     // a model of another size is refused with a reason
     let small = d.join("small.nnet");
@@ -727,11 +730,11 @@ fn mistakes_on_the_command_line_are_named() {
     let usage: [(&[&str], &str); 7] = [
         (
             &["bench-inference", "--data", data, "--batch", "0"],
-            "--batch 0",
+            "--batch-size (--batch) 0",
         ),
         (
             &["bench-inference", "--data", data, "--batch", "26"],
-            "--batch 26",
+            "--batch-size (--batch) 26",
         ),
         (
             &["bench-inference", "--data", data, "--rounds", "0"],
@@ -1784,4 +1787,5 @@ fn the_same_option_names_work_in_every_command() {
         e.contains("a-file") && !e.contains("unexpected argument"),
         "{e}"
     );
+    std::fs::remove_dir_all(&d).unwrap();
 }

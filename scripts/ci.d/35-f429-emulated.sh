@@ -182,10 +182,11 @@ run f32-not-erased "$out/firmware-f429-f32.elf" --sim "$out/f32/teach.json" --fl
 # erase fails at once instead of waiting another second (the first wait's 1 s is all there is)
 run f32-not-saved-not-erased "$out/firmware-f429-f32.elf" --sim "$out/f32/teach-not-saved.json" --teach \
     --hold-clear --flash-stuck-busy --max-busy-ms 1100 --expect-hash "$(golden forgot-not-erased)" --expect-erased ''
-# an erase that ends only after the driver gave up on it (1.5 s): not saved, and once it has
-# ended the interface is locked again and the data cache back on
+# an erase that ends only after the driver gave up on it (1.2 s: 0.2 s after the give-up, within
+# the watchdog's timeout for a read of bank 2 that would wait for it on the chip): not saved, and
+# once it has ended the interface is locked again and the data cache back on
 run f32-saved-late "$out/firmware-f429-f32.elf" --sim "$out/f32/teach-not-saved.json" --teach \
-    --flash-busy-ms 1500 --idle 100 --expect-hash "$(golden "$not_saved")" --expect-erased 14
+    --flash-busy-ms 1200 --idle 100 --expect-hash "$(golden "$not_saved")" --expect-erased 14
 # restarted by the watchdog: a banner over the empty canvas says so (the UI goldens' frame), and
 # the first ink takes it away (the simulator's frame of the drawn script)
 restarted=$(golden empty-restarted-by-watchdog)

@@ -51,7 +51,10 @@ binary talks to are small models here, just enough to behave like the board:
   cache back on (checked at the run's end with --flash-busy-ms); --max-busy-ms
   limits the time spent looking at a busy FLASH_SR. A read of bank 2 stalls the same
   way on the chip (the f32 build's read-only data past 1 MiB lie there: the
-  model's last weights, log strings); here it does not.
+  model's last weights, log strings); here it does not. So on the chip an f32
+  build that gives up on an operation waits at its next such read until the
+  operation ends, and one that lasts past the watchdog's shortest timeout after
+  the feed at the give-up (1.4 s) restarts the board.
 * LTDC: registers that keep what is written; a shadow reload (SRCR) is done
   at once, and layer registers written after the last reload do not count.
 * SysTick: COUNTFLAG is always set, so a wait ends at its first look; when
@@ -139,7 +142,7 @@ PWR_CR = 0x4000_7000  # DBP (bit 8): the backup domain writable
 PANIC_MARK = 0x7061_6E63  # firmware::notice::PANIC_MARK, in backup register 0 after a panic
 FLASH_CR = 0x4002_3C10
 FLASH_BSY = 1 << 16
-STUCK_LOOK_US = 10  # emulated time a look at a stuck FLASH_SR takes (--flash-stuck-busy)
+STUCK_LOOK_US = 10  # emulated time a look at a busy FLASH_SR takes (--flash-stuck-busy, --flash-busy-ms)
 DEMCR, DWT_CTRL, DWT_CYCCNT = 0xE000_EDFC, 0xE000_1000, 0xE000_1004
 LEARNED = (0x0810_8000, 0x0811_0000)  # sectors 14 and 15: what the board learned
 SRAM, CCM = 0x2000_0000, 0x1000_0000
@@ -505,7 +508,7 @@ class Board:
                 self.now_us += STUCK_LOOK_US
                 self.busy_looks_us += STUCK_LOOK_US
                 if self.watchdog_started is not None and self.now_us - self.watchdog_started >= self.watchdog_shortest_us():
-                    self.fail("waiting for the stuck flash interface (BSY) outlasted the watchdog: "
+                    self.fail("waiting for the busy flash interface (BSY) outlasted the watchdog: "
                               "it would have restarted the board")
                 return self.flash_sr | FLASH_BSY
             return self.flash_sr

@@ -130,7 +130,7 @@ impl Learned {
     /// the program reads flash meanwhile: ST's erratum "Data cache might be corrupted
     /// during Flash memory read-while-write operation" (ES0206). [`Learned::end`] resets
     /// it and switches it on again once the flash is idle (after an operation given
-    /// up on, it stays off).
+    /// up on, once that has ended: [`Learned::settle`]).
     fn begin(&mut self) -> Result<(), NorFlashErrorKind> {
         (self.busy)();
         let timeout = if self.gave_up { 0 } else { ERASE_TIMEOUT_MS };
@@ -204,6 +204,8 @@ impl Learned {
         let f = &self.flash;
         if f.sr().read().bsy().bit_is_set() {
             self.gave_up = true;
+            // the watchdog fed again: a read of bank 2 may now wait for the operation
+            (self.busy)();
             return result;
         }
         f.cr().modify(|_, w| w.ser().clear_bit().pg().clear_bit());
