@@ -40,7 +40,8 @@ pub enum Error {
         /// Hidden units the file declares (input/output mismatches report the file's hidden size too).
         found_hidden: u32,
     },
-    /// The file's input or output layer is not 784 / 10.
+    /// The file's input or output layer is not 784 / 10, or its hidden size
+    /// is 0 or above [`MAX_HIDDEN`](crate::format::MAX_HIDDEN).
     UnsupportedShape,
     /// The file's activation is not the one this build implements.
     UnsupportedActivation,
@@ -91,7 +92,11 @@ impl fmt::Display for Error {
                 f,
                 "model has {found_hidden} hidden units, expected {expected_hidden}"
             ),
-            Error::UnsupportedShape => f.write_str("model is not a 784-H-10 network"),
+            Error::UnsupportedShape => write!(
+                f,
+                "model is not a 784-H-10 network with H from 1 to {}",
+                crate::format::MAX_HIDDEN
+            ),
             Error::UnsupportedActivation => f.write_str("model uses an unsupported activation"),
             Error::WrongWeightType => f.write_str("model weight type is not the one expected"),
             Error::NonFiniteWeight => f.write_str("model contains NaN or infinite weights"),
