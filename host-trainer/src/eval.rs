@@ -531,6 +531,19 @@ pub fn ink_to_image(rec: &InkRecord) -> Result<Option<Image>, nnet_core::Error> 
     nnet_core::preprocess::from_strokes(&strokes, rec.width, rec.height)
 }
 
+/// What an error of [`ink_to_image`] means for the drawing, with the limit named:
+/// more strokes than the core's stroke buffer holds is the one way past it (points
+/// past its size are thinned).
+pub fn ink_error(e: &nnet_core::Error) -> String {
+    match e {
+        nnet_core::Error::CapacityExceeded => format!(
+            "more than {} strokes, the most the core's stroke buffer holds",
+            nnet_core::ink::DEFAULT_STROKES
+        ),
+        e => e.to_string(),
+    }
+}
+
 /// The thinning of [`ink_to_image`]: every stroke keeps its first and last point and
 /// every `k`-th point in between, with the smallest `k` that leaves at most `max`
 /// points (or only first and last points, when even those are more).
@@ -583,7 +596,12 @@ pub fn evaluate_ink<'a>(
         .zip(&labelled)
         .map(|(r, (i, _, _))| {
             r.unwrap_or_else(|e| {
-                rejected.push(format!("{} drawing {}: {e}", path.display(), i + 1));
+                rejected.push(format!(
+                    "{} drawing {}: {}",
+                    path.display(),
+                    i + 1,
+                    ink_error(&e)
+                ));
                 None
             })
         })
@@ -684,6 +702,10 @@ mod tests {
             strokes: vec![vec![[1.0, 1.0]; 40]; 100],
         };
         assert_eq!(ink_to_image(&many), Err(nnet_core::Error::CapacityExceeded));
+        assert_eq!(
+            ink_error(&nnet_core::Error::CapacityExceeded),
+            "more than 64 strokes, the most the core's stroke buffer holds"
+        );
         // empty strokes are dropped, dense drawing or not: 60 strokes and 10 empty ones fit
         for points in [5, 50] {
             let mut strokes: Vec<Vec<[f32; 2]>> = (0..60)

@@ -190,7 +190,7 @@ pub fn predict_file<'a>(model: impl Into<eval::ModelRef<'a>>, path: &Path) -> Re
             let what = format!("{} drawing {}", path.display(), i + 1);
             match eval::ink_to_image(r) {
                 Ok(img) => out.push((what, r.label, img, None)),
-                Err(e) => out.push((what, r.label, None, Some(e.to_string()))),
+                Err(e) => out.push((what, r.label, None, Some(eval::ink_error(&e)))),
             }
         }
         let present: Vec<Image> = out.iter().filter_map(|o| o.2).collect();

@@ -181,7 +181,12 @@ fn training_ink_from(path: &Path, bytes: &[u8]) -> Result<InkTrainingSet> {
             )
         })?;
         let img = eval::ink_to_image(&rec)
-            .map_err(|e| bad(line, format!("drawing cannot be preprocessed: {e}")))?
+            .map_err(|e| {
+                bad(
+                    line,
+                    format!("drawing cannot be preprocessed: {}", eval::ink_error(&e)),
+                )
+            })?
             .ok_or_else(|| {
                 bad(
                     line,

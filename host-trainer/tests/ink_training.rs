@@ -209,6 +209,15 @@ fn bad_ink_files_are_clear_errors() {
             "no digit",
         ),
         ("broken.jsonl", format!("{good}\n{{\"label\":"), ":2:", ""),
+        (
+            "strokes65.jsonl",
+            format!(
+                "{{\"label\":1,\"width\":280,\"height\":280,\"strokes\":[{}]}}\n",
+                vec!["[[140,40],[140,240]]"; 65].join(",")
+            ),
+            ":1:",
+            "more than 64 strokes",
+        ),
         ("empty.jsonl", String::new(), "empty.jsonl", "no drawings"),
     ];
     for (name, text, where_, what) in cases {
