@@ -547,6 +547,52 @@ test("a server answer that never comes ends in an error after 15 s, and the next
   await context.close();
 });
 
+test("a server request given up on after Clear does not pause the live answers of the drawings after it", async () => {
+  const context = await browser.newContext(DESKTOP);
+  await context.addInitScript(() => { delete globalThis.WebAssembly; });
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems, base);
+  await page.clock.install();
+  const until = async (what, f) => {
+    for (const t0 = Date.now(); !(await f());) {
+      assert.ok(Date.now() - t0 < 15000, what + " in 15 s");
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  };
+  const busy = () => page.evaluate(() => document.getElementById("result").hasAttribute("aria-busy"));
+  await page.goto(base + "/");
+  await until("the server engine", () => page.evaluate(() => document.documentElement.dataset.engine === "server"));
+  // the first request never comes back; the others do
+  const held = [];
+  let sent = 0;
+  await page.route("**/api/predict", (q) => { sent++; if (held.length === 0) held.push(q); else q.continue(); });
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  await until("a request on its way", busy);
+  await page.keyboard.press("Escape");
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  await until("the next drawing's answer", () => page.evaluate(() => {
+    const r = document.getElementById("result");
+    return r.dataset.final === "1" && !r.hasAttribute("aria-busy");
+  }));
+  // the first request is given up on now, long after the Clear
+  await page.clock.fastForward(16000);
+  await page.waitForTimeout(300);
+  await page.keyboard.press("Escape");
+  // a stroke begun now is answered while the pen is still down
+  const before = sent;
+  const rect = await padRect(page);
+  await page.mouse.move(rect.x + rect.width * 0.5, rect.y + rect.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(rect.x + rect.width * 0.5, rect.y + rect.height * 0.8, { steps: 8 });
+  await until("a live answer asked for during the stroke", async () => sent > before);
+  await page.mouse.up();
+  await page.unroute("**/api/predict");
+  for (const q of held) await q.continue().catch(() => {});
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
+
 test("a drawing saved in one tab takes a new label in place after another tab saved one; Copy line without the clipboard API copies the same line and keeps the focus", async () => {
   const { context, page, problems } = await openPage(browser, DESKTOP, base);
   const other = await context.newPage();
