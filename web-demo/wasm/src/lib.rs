@@ -283,14 +283,19 @@ fn current_view(st: &State) -> Option<ModelView<'static>> {
 }
 
 /// Replaces the model file by `bytes` (a file this module wrote) and loads it.
+/// A file that does not fit or does not parse is refused before anything is
+/// replaced: the loaded model stays.
 fn install(st: &mut State, bytes: &[u8]) -> i32 {
-    st.net = None;
     if bytes.len() > MODEL_CAPACITY {
         return fail(
             st,
             "the adapted model file is larger than the module's buffer",
         );
     }
+    if let Err(e) = ModelView::parse(bytes) {
+        return fail(st, format_args!("the adapted model file is invalid: {e}"));
+    }
+    st.net = None;
     // SAFETY: nothing borrows the file (`net` is None)
     unsafe {
         core::ptr::copy_nonoverlapping(bytes.as_ptr(), MODEL.0.get().cast::<u8>(), bytes.len())

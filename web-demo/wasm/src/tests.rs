@@ -439,3 +439,31 @@ fn a_model_with_a_long_data_set_name_is_adapted_and_written() {
         .notes
         .ends_with("adapted in the browser by 1 correction"));
 }
+
+/// A file the module would install that does not parse, or does not fit, is refused before
+/// the loaded model is touched: the module answers as before.
+#[test]
+fn a_refused_install_keeps_the_loaded_model() {
+    let _guard = lock();
+    assert_eq!(load(&shipped("mnist-mlp.nnet")), 0);
+    // an answer for a fixed 28x28 input: the digit and the probabilities' bits
+    let answer = || {
+        let x: Image = core::array::from_fn(|i| ((i * 7) % 13) as f32 / 13.0);
+        // SAFETY: input28() points at INPUT floats
+        unsafe { *input28().cast::<Image>() = x };
+        (predict_input(), probs().map(f32::to_bits))
+    };
+    let before = answer();
+    assert!(before.0 >= 0, "{}", message());
+    let mut bad = shipped("mnist-mlp.nnet");
+    bad[20] ^= 0xff;
+    for file in [bad, vec![0u8; MODEL_CAPACITY + 1]] {
+        assert_eq!(install(state(), &file), ERROR);
+        assert!(
+            message().starts_with("the adapted model file is"),
+            "{}",
+            message()
+        );
+        assert_eq!(answer(), before, "the model as it was");
+    }
+}
