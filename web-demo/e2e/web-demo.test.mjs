@@ -500,23 +500,31 @@ test("Clear while the server has not answered leaves no busy answer behind", asy
   await context.close();
 });
 
-test("a server answer that never comes ends in an error after 15 s, and the next stroke is answered", async () => {
+// A page that cannot run WebAssembly (it asks the server), its timers on a clock the test
+// moves on (it runs as usual until then), loaded. `until(what, f)` polls `f` in the page, and
+// `untilHere` a check in the test, every 50 ms for up to 15 s (waitForFunction polls on the
+// page's animation frames, which the clock holds).
+async function serverPageOnClock() {
   const context = await browser.newContext(DESKTOP);
   await context.addInitScript(() => { delete globalThis.WebAssembly; });
   const page = await context.newPage();
   const problems = [];
   watchPage(page, problems, base);
-  // the page's timers on a clock the test moves on (it runs as usual until then)
   await page.clock.install();
-  // (polled from here: waitForFunction polls on the page's animation frames, which the clock holds)
-  const until = async (what, f) => {
-    for (const t0 = Date.now(); !(await page.evaluate(f));) {
+  const untilHere = async (what, f) => {
+    for (const t0 = Date.now(); !(await f());) {
       assert.ok(Date.now() - t0 < 15000, what + " in 15 s");
       await new Promise((done) => setTimeout(done, 50));
     }
   };
+  const until = (what, f) => untilHere(what, () => page.evaluate(f));
   await page.goto(base + "/");
   await until("the server engine", () => document.documentElement.dataset.engine === "server");
+  return { context, page, problems, until, untilHere };
+}
+
+test("a server answer that never comes ends in an error after 15 s, and the next stroke is answered", async () => {
+  const { context, page, problems, until } = await serverPageOnClock();
   const held = [];
   await page.route("**/api/predict", (q) => { held.push(q); });
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
@@ -548,33 +556,19 @@ test("a server answer that never comes ends in an error after 15 s, and the next
 });
 
 test("a server request given up on after Clear does not pause the live answers of the drawings after it", async () => {
-  const context = await browser.newContext(DESKTOP);
-  await context.addInitScript(() => { delete globalThis.WebAssembly; });
-  const page = await context.newPage();
-  const problems = [];
-  watchPage(page, problems, base);
-  await page.clock.install();
-  const until = async (what, f) => {
-    for (const t0 = Date.now(); !(await f());) {
-      assert.ok(Date.now() - t0 < 15000, what + " in 15 s");
-      await new Promise((done) => setTimeout(done, 50));
-    }
-  };
-  const busy = () => page.evaluate(() => document.getElementById("result").hasAttribute("aria-busy"));
-  await page.goto(base + "/");
-  await until("the server engine", () => page.evaluate(() => document.documentElement.dataset.engine === "server"));
+  const { context, page, problems, until, untilHere } = await serverPageOnClock();
   // the first request never comes back; the others do
   const held = [];
   let sent = 0;
   await page.route("**/api/predict", (q) => { sent++; if (held.length === 0) held.push(q); else q.continue(); });
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
-  await until("a request on its way", busy);
+  await until("a request on its way", () => document.getElementById("result").hasAttribute("aria-busy"));
   await page.keyboard.press("Escape");
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
-  await until("the next drawing's answer", () => page.evaluate(() => {
+  await until("the next drawing's answer", () => {
     const r = document.getElementById("result");
     return r.dataset.final === "1" && !r.hasAttribute("aria-busy");
-  }));
+  });
   // the first request is given up on now, long after the Clear
   await page.clock.fastForward(16000);
   await page.waitForTimeout(300);
@@ -585,7 +579,7 @@ test("a server request given up on after Clear does not pause the live answers o
   await page.mouse.move(rect.x + rect.width * 0.5, rect.y + rect.height * 0.2);
   await page.mouse.down();
   await page.mouse.move(rect.x + rect.width * 0.5, rect.y + rect.height * 0.8, { steps: 8 });
-  await until("a live answer asked for during the stroke", async () => sent > before);
+  await untilHere("a live answer asked for during the stroke", async () => sent > before);
   await page.mouse.up();
   await page.unroute("**/api/predict");
   for (const q of held) await q.continue().catch(() => {});
