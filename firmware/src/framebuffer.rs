@@ -55,7 +55,12 @@ impl Framebuffer {
 /// FNV-1a 64 of `bytes`: the frame hash the golden checks compare (dependency-free,
 /// the same on the host, in the simulator and on the Cortex-M).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+    fnv1a64_of(bytes.iter().copied())
+}
+
+/// [`fnv1a64`] of bytes as they come (several pieces hashed as one).
+pub fn fnv1a64_of(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }

@@ -475,13 +475,18 @@ pub fn dot_inputs<const N: usize>() -> ([f32; N], [f32; N]) {
     (w, x)
 }
 
+/// What [`int8_sums`] gives: the hash of the kernels' sums and of the plain loops'.
+pub type Int8Sums = Result<(u64, u64), nnet_core::Error>;
+
 /// The int8 network's integer sums at hidden size `H` on fixed test values, for
 /// the QEMU self-test's check of the Cortex-M kernels (which the shipped H = 300,
 /// a multiple of 4, never runs at their remainders): the FNV-1a 64 of
 /// `QuantMlp::hidden_acc_into`'s and `output_acc`'s sums as little-endian bytes,
 /// and of the same sums from plain loops. The weights run through every `i8`
 /// (-128 and 127 included), the pixels and hidden values through every `u8`.
-pub fn int8_sums<const H: usize>() -> Result<(u64, u64), nnet_core::Error> {
+/// (Not inlined: each size's weight arrays live on its own call's stack only.)
+#[inline(never)]
+pub fn int8_sums<const H: usize>() -> Int8Sums {
     use nnet_core::{QuantMlp, INPUT, OUTPUT};
     let weight = |n: usize| (n.wrapping_mul(151).wrapping_add(7) % 256) as u8 as i8;
     let value = |n: usize| (n.wrapping_mul(97).wrapping_add(3) % 256) as u8;
@@ -515,16 +520,19 @@ pub fn int8_sums<const H: usize>() -> Result<(u64, u64), nnet_core::Error> {
             .map(|(&w, &h)| i32::from(w) * i32::from(h))
             .sum()
     });
-    let fnv = |sums: &mut dyn Iterator<Item = i32>| {
-        sums.flat_map(i32::to_le_bytes)
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            })
+    let fnv = |hidden: [i32; H], output: [i32; OUTPUT]| {
+        crate::framebuffer::fnv1a64_of(hidden.into_iter().chain(output).flat_map(i32::to_le_bytes))
     };
-    Ok((
-        fnv(&mut acc.into_iter().chain(out)),
-        fnv(&mut plain.into_iter().chain(plain_out)),
-    ))
+    Ok((fnv(acc, out), fnv(plain, plain_out)))
+}
+
+/// [`int8_sums`] at the hidden sizes the QEMU self-test checks them at, 1 to 9 and 13 (no, one
+/// and more 4-unit blocks, each remainder): `(H, sums)` in that order.
+pub fn int8_sums_at_test_sizes() -> [(usize, Int8Sums); 10] {
+    macro_rules! at {
+        ($($n:literal),*) => { [$(($n, int8_sums::<$n>())),*] };
+    }
+    at!(1, 2, 3, 4, 5, 6, 7, 8, 9, 13)
 }
 
 #[cfg(test)]
@@ -535,13 +543,12 @@ mod tests {
     /// the sizes the QEMU self-test checks and at the shipped H = 300.
     #[test]
     fn int8_sums_match_plain_loops_on_the_host() {
-        macro_rules! sizes {
-            ($($n:literal),*) => { $( {
-                let (kernels, plain) = int8_sums::<$n>().unwrap();
-                assert_eq!(kernels, plain, "H = {}", $n);
-            } )* };
+        for (h, sums) in int8_sums_at_test_sizes() {
+            let (kernels, plain) = sums.unwrap();
+            assert_eq!(kernels, plain, "H = {h}");
         }
-        sizes!(1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 300);
+        let (kernels, plain) = int8_sums::<300>().unwrap();
+        assert_eq!(kernels, plain, "H = 300");
     }
 
     /// With a trained model embedded (its file records a test accuracy of at

@@ -116,23 +116,17 @@ fn host_dots() -> Vec<(usize, u32)> {
     dots
 }
 
-/// The hidden sizes whose int8 sums the self-test checks.
-const INT8_SIZES: [usize; 10] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 13];
-
 /// `(hidden size, hash of the int8 sums)` on this host for every size the self-test checks
 /// (and each equal to the plain loops' here too).
 fn host_int8_sums() -> Vec<(usize, u64)> {
-    let mut sums = Vec::new();
-    macro_rules! sizes {
-        ($($n:literal),*) => { $( {
-            let (kernels, plain) = firmware::script::int8_sums::<$n>().expect("int8 test network");
-            assert_eq!(kernels, plain, "int8 sums at H = {} on this host", $n);
-            sums.push(($n, kernels));
-        } )* };
-    }
-    sizes!(1, 2, 3, 4, 5, 6, 7, 8, 9, 13);
-    assert_eq!(sums.iter().map(|s| s.0).collect::<Vec<_>>(), INT8_SIZES);
-    sums
+    firmware::script::int8_sums_at_test_sizes()
+        .into_iter()
+        .map(|(h, sums)| {
+            let (kernels, plain) = sums.expect("int8 test network");
+            assert_eq!(kernels, plain, "int8 sums at H = {h} on this host");
+            (h, kernels)
+        })
+        .collect()
 }
 
 fn model_tail() -> String {

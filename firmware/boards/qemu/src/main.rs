@@ -395,35 +395,29 @@ fn check_dots(out: &mut Console) -> bool {
     ok
 }
 
-/// Checks the int8 network's integer sums at hidden size `H`
-/// ([`firmware::script::int8_sums`]: the Cortex-M4's DSP kernels against plain
-/// loops) and prints `int8 <H> <hash>` for the host.
-fn check_int8<const H: usize>(out: &mut Console) -> bool {
-    match firmware::script::int8_sums::<H>() {
-        Ok((kernels, plain)) => {
-            let _ = writeln!(out, "int8 {H} {kernels:016x}");
-            if kernels == plain {
-                return true;
-            }
-            let _ = writeln!(
-                out,
-                "FAIL: int8 sums at H = {H}: the kernels' {kernels:016x}, plain loops' {plain:016x}"
-            );
-        }
-        Err(e) => {
-            let _ = writeln!(out, "FAIL: int8 sums at H = {H}: {e}");
-        }
-    }
-    false
-}
-
-/// [`check_int8`] at hidden sizes 1 to 9 and 13: no, one and more 4-unit blocks, each remainder.
+/// Checks the int8 network's integer sums at the test's hidden sizes
+/// ([`firmware::script::int8_sums_at_test_sizes`]: the Cortex-M kernels against
+/// plain loops) and prints `int8 <H> <hash>` for the host.
 fn check_int8_sums(out: &mut Console) -> bool {
     let mut ok = true;
-    macro_rules! sizes {
-        ($($n:literal),*) => { $( ok &= check_int8::<$n>(out); )* };
+    for (h, sums) in firmware::script::int8_sums_at_test_sizes() {
+        match sums {
+            Ok((kernels, plain)) => {
+                let _ = writeln!(out, "int8 {h} {kernels:016x}");
+                if kernels != plain {
+                    let _ = writeln!(
+                        out,
+                        "FAIL: int8 sums at H = {h}: the kernels' {kernels:016x}, plain loops' {plain:016x}"
+                    );
+                    ok = false;
+                }
+            }
+            Err(e) => {
+                let _ = writeln!(out, "FAIL: int8 sums at H = {h}: {e}");
+                ok = false;
+            }
+        }
     }
-    sizes!(1, 2, 3, 4, 5, 6, 7, 8, 9, 13);
     ok
 }
 
