@@ -282,18 +282,18 @@ fn current_view(st: &State) -> Option<ModelView<'static>> {
     ModelView::parse(bytes).ok()
 }
 
-/// Replaces the model file by `bytes` (a file this module wrote) and loads it.
-/// A file that does not fit or does not parse is refused before anything is
-/// replaced: the loaded model stays.
-fn install(st: &mut State, bytes: &[u8]) -> i32 {
+/// Replaces the model file by `bytes` (a file this module wrote, `what` in
+/// errors) and loads it. A file that does not fit or does not parse is refused
+/// before anything is replaced: the loaded model stays.
+fn install(st: &mut State, bytes: &[u8], what: &str) -> i32 {
     if bytes.len() > MODEL_CAPACITY {
         return fail(
             st,
-            "the adapted model file is larger than the module's buffer",
+            format_args!("{what} is larger than the module's buffer"),
         );
     }
     if let Err(e) = ModelView::parse(bytes) {
-        return fail(st, format_args!("the adapted model file is invalid: {e}"));
+        return fail(st, format_args!("{what} is invalid: {e}"));
     }
     st.net = None;
     // SAFETY: nothing borrows the file (`net` is None)
@@ -553,7 +553,7 @@ pub extern "C" fn adapt(label: u32) -> i32 {
         Ok(f) => f,
         Err(e) => return fail(st, e),
     };
-    if install(st, &file) < 0 {
+    if install(st, &file, "the adapted model file") < 0 {
         return ERROR;
     }
     st.corrections = next;
@@ -676,14 +676,8 @@ pub extern "C" fn layer_import(len: usize, corrections: u32) -> i32 {
         Ok(f) => f,
         Err(e) => return fail(st, e),
     };
-    // keep the current file until the new one is known to be valid
-    if ModelView::parse(&file).is_err() {
-        return fail(
-            st,
-            "the output layer makes an invalid model (non-finite weights or bad scales)",
-        );
-    }
-    if install(st, &file) < 0 {
+    // (the current file stays unless the new one is valid)
+    if install(st, &file, "the model with this output layer") < 0 {
         return ERROR;
     }
     st.corrections = corrections;

@@ -458,7 +458,7 @@ fn a_refused_install_keeps_the_loaded_model() {
     let mut bad = shipped("mnist-mlp.nnet");
     bad[20] ^= 0xff;
     for file in [bad, vec![0u8; MODEL_CAPACITY + 1]] {
-        assert_eq!(install(state(), &file), ERROR);
+        assert_eq!(install(state(), &file, "the adapted model file"), ERROR);
         assert!(
             message().starts_with("the adapted model file is"),
             "{}",
