@@ -746,13 +746,13 @@ fn main() -> ! {
             } else {
                 News::Nothing
             };
-            if news == News::Correction {
+            if let News::Correction(now) = news {
                 // kept across resets before it is logged: the drawing's line alone may take
                 // most of a second on the UART, and a reset meanwhile must not lose it
                 let t0 = timer.get_counter_low();
                 let saved = store.save(&mut flash, &app.net().net, corrections);
                 let took = timer.get_counter_low().wrapping_sub(t0);
-                log_correction(&app, corrections);
+                log_correction(&app, corrections, &now);
                 match saved {
                     Ok(saved) => log!(
                         "saved {corrections} corrections to flash slot {}, in {took} us",
@@ -765,7 +765,7 @@ fn main() -> ! {
                         show(&mut display, &mut screen, &mut app);
                     }
                 }
-            } else if news == News::Answer {
+            } else if let News::Answer = news {
                 log_answer(&app);
             }
             if app.forgets() != forgets {
@@ -797,12 +797,11 @@ fn main() -> ! {
 }
 
 /// What a pen-up brought to log.
-#[derive(PartialEq)]
 enum News {
     /// No new answer (a redraw).
     Nothing,
-    /// A correction the user taught, answered again.
-    Correction,
+    /// A correction the user taught, and the answer after it.
+    Correction(nnet_core::Prediction),
     /// Another answer (a recognition, "no digit", a failure).
     Answer,
 }
@@ -816,29 +815,27 @@ fn news<N: Classifier>(app: &App<N>, answers: &mut u32, corrections: &mut u32) -
     *answers = app.answers();
     if app.corrections() > *corrections {
         *corrections = app.corrections();
-        if let Status::Recognised(_) = app.status() {
-            return News::Correction;
+        if let Status::Recognised(p) = app.status() {
+            return News::Correction(*p);
         }
     }
     News::Answer
 }
 
-/// Logs a correction (the `corrections`th) and the drawing it taught.
-fn log_correction<N, L>(app: &App<Timed<N, L>>, corrections: u32)
+/// Logs a correction (the `corrections`th), its answer `now` and the drawing it taught.
+fn log_correction<N, L>(app: &App<Timed<N, L>>, corrections: u32, now: &nnet_core::Prediction)
 where
     N: Classifier,
     L: OutputPin,
 {
-    if let Status::Recognised(p) = app.status() {
-        log!(
-            "learned correction {}: now {} ({}.{}%), in {} us",
-            corrections,
-            p.digit,
-            p.confidence_tenths() / 10,
-            p.confidence_tenths() % 10,
-            app.net().watch.last_us.get()
-        );
-    }
+    log!(
+        "learned correction {}: now {} ({}.{}%), in {} us",
+        corrections,
+        now.digit,
+        now.confidence_tenths() / 10,
+        now.confidence_tenths() % 10,
+        app.net().watch.last_us.get()
+    );
     // the corrected drawing, for `host-trainer train --ink`
     let line = InkLine {
         ink: app.ink(),
