@@ -26,6 +26,8 @@ pub mod model;
 pub mod server;
 
 pub use api::{app, AppState, Limits};
+pub use model::{Model, ModelError, ModelInfo, Net, HIDDEN};
+pub use server::{serve, serve_with_shutdown};
 
 /// Writes a line to standard output like `println!`, except that a stdout that cannot take
 /// it (a closed pipe, a full disk) drops the line instead of panicking: a log line is no
@@ -46,5 +48,3 @@ macro_rules! note {
         let _ = ::std::writeln!(::std::io::stderr().lock(), $($t)*);
     }};
 }
-pub use model::{Model, ModelError, ModelInfo, Net, HIDDEN};
-pub use server::{serve, serve_with_shutdown};
