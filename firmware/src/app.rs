@@ -323,7 +323,12 @@ impl<N: Classifier> App<N> {
                 self.screen.panel |= now != armed;
                 now != armed
             }
-            (TouchEvent::Up(_), Gesture::Inking { .. }) => {
+            (TouchEvent::Up(_), Gesture::Inking { recording: false }) => {
+                // a stroke the full buffer did not take: the drawing and its answer stand
+                self.gesture = Gesture::Idle;
+                false
+            }
+            (TouchEvent::Up(_), Gesture::Inking { recording: true }) => {
                 self.gesture = Gesture::Idle;
                 self.recognise();
                 self.screen.panel = true;

@@ -215,7 +215,9 @@ proptest! {
 
     /// Taps (one poll or a few) all over the drawing area: many one-point
     /// strokes, more than the buffer holds; the app keeps the strokes it has,
-    /// and the tap that does not fit asks for a redraw (its banner).
+    /// the tap that does not fit asks for a redraw (its banner), and a tap
+    /// that leaves the drawing as it was gives no new answer (none counted
+    /// for the boards to log, the shown one kept).
     #[test]
     fn taps_fill_the_stroke_buffer(
         taps in prop::collection::vec((0i32..232, 0i32..212, 1usize..4), 1..120),
@@ -225,6 +227,8 @@ proptest! {
         let mut shown = Box::new(Framebuffer::new());
         app.draw_update(&mut *shown).unwrap();
         for (x, y, polls) in taps {
+            let ink = (app.ink().stroke_count(), app.ink().point_count());
+            let (answers, status) = (app.answers(), *app.status());
             for _ in 0..polls {
                 let was_full = app.ink_full();
                 if app.touch(Some(DRAW_AREA.top_left + Point::new(x, y))) {
@@ -237,6 +241,12 @@ proptest! {
             }
             release_and_check_ready(&mut app)?;
             app.draw_update(&mut *shown).unwrap();
+            if (app.ink().stroke_count(), app.ink().point_count()) == ink {
+                prop_assert_eq!(app.answers(), answers);
+                prop_assert_eq!(*app.status(), status);
+            } else {
+                prop_assert_eq!(app.answers(), answers.wrapping_add(1));
+            }
         }
     }
 
