@@ -636,17 +636,21 @@ fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
 /// coordinates are scaled (keeping the aspect ratio, centred) onto the
 /// drawing area, each stroke fed as touch polls. Points off the drawing area
 /// (a stroke may leave its surface a little) are drawn at its edge, as a pen
-/// that slides off the page draws: never a tap on a button below it.
+/// that slides off the page draws: never a tap on a button below it. (In f64:
+/// the scale of a surface a few f32 steps above 0 is beyond f32's range.)
 fn play_record(app: &mut App<Adapted>, record: &InkRecord) {
-    let (w, h) = (record.width, record.height);
-    let (aw, ah) = (DRAW_AREA.size.width as f32, DRAW_AREA.size.height as f32);
+    let (w, h) = (f64::from(record.width), f64::from(record.height));
+    let (aw, ah) = (
+        f64::from(DRAW_AREA.size.width),
+        f64::from(DRAW_AREA.size.height),
+    );
     let s = (aw / w).min(ah / h);
     let (ox, oy) = ((aw - w * s) / 2.0, (ah - h * s) / 2.0);
     for stroke in &record.strokes {
         let mut points = Vec::with_capacity(stroke.len());
         for &[x, y] in stroke {
-            let at = |v: f32, side: f32| v.round().clamp(0.0, side - 1.0) as i32;
-            let local = Point::new(at(x * s + ox, aw), at(y * s + oy, ah));
+            let at = |v: f64, side: f64| v.round().clamp(0.0, side - 1.0) as i32;
+            let local = Point::new(at(f64::from(x) * s + ox, aw), at(f64::from(y) * s + oy, ah));
             points.push(DRAW_AREA.top_left + local);
         }
         script::play_stroke(app, &points);
@@ -773,6 +777,15 @@ mod tests {
         // (232, 164) lies just outside the 232-wide area: clamped to its last column
         assert_eq!(strokes[0].last(), Some(&[231.0, 164.0]));
         assert!(!matches!(app.status(), Status::Empty | Status::Pending));
+        // a surface just above 0 (which the ink rule allows, and the core draws) is
+        // scaled like any other, not collapsed into one corner
+        let tiny = 1e-37f32;
+        let mut app = App::learning(model::adapted().unwrap());
+        let r = record(tiny, tiny, vec![vec![[0.0, 0.0], [tiny, tiny]]]);
+        play_record(&mut app, &r);
+        let strokes: Vec<&[[f32; 2]]> = app.ink().strokes().collect();
+        assert_eq!(strokes[0].first(), Some(&[10.0, 0.0]));
+        assert_eq!(strokes[0].last(), Some(&[222.0, 211.0]));
     }
 
     #[test]
