@@ -17,7 +17,8 @@ pub enum Error {
     },
     /// A preprocessing parameter (pen width, softness) is outside its documented range.
     BadParameter,
-    /// Raster dimensions are zero or their product overflows.
+    /// A raster's width or height is zero or their product overflows, or a
+    /// drawing surface's side is not above 0.
     BadDimensions,
     /// A fixed-capacity stroke buffer is full (too many points or strokes).
     CapacityExceeded,
@@ -77,7 +78,9 @@ impl fmt::Display for Error {
                 write!(f, "wrong length: expected {expected}, got {actual}")
             }
             Error::BadParameter => f.write_str("preprocessing parameter out of range"),
-            Error::BadDimensions => f.write_str("raster width/height are zero or too large"),
+            Error::BadDimensions => f.write_str(
+                "image width/height or drawing surface size is zero, negative or too large",
+            ),
             Error::CapacityExceeded => f.write_str("too many strokes or points"),
             Error::BadMagic => f.write_str("not an nnet model file (bad magic bytes)"),
             Error::UnsupportedVersion(v) => write!(f, "unsupported model format version {v}"),

@@ -100,9 +100,17 @@ impl<const P: usize, const S: usize> Strokes<P, S> {
         Ok(())
     }
 
-    /// Adds a whole stroke.
+    /// Adds a whole stroke: all of it, or on an error (a point that is not
+    /// finite, no room for the stroke or its points) none of it.
     pub fn push_stroke(&mut self, stroke: &[Point]) -> Result<(), Error> {
+        if !stroke.iter().all(|p| p[0].is_finite() && p[1].is_finite()) {
+            return Err(Error::NonFiniteInput);
+        }
+        if stroke.len() > P - self.points.len() {
+            return Err(Error::CapacityExceeded);
+        }
         self.begin_stroke()?;
+        // room was checked: no push fails
         stroke.iter().try_for_each(|&p| self.push(p))
     }
 
@@ -433,6 +441,23 @@ mod tests {
         assert_eq!(s.begin_stroke(), Err(Error::CapacityExceeded));
         assert_eq!(s.push([f32::NAN, 0.0]), Err(Error::NonFiniteInput));
         assert_eq!(s.point_count(), 4);
+        // a whole stroke goes in whole or not at all
+        let mut t: Strokes<4, 2> = Strokes::new();
+        t.push_stroke(&[[0.0, 0.0]]).unwrap();
+        for (bad, e) in [
+            (&[[1.0, 1.0], [f32::NAN, 0.0]][..], Error::NonFiniteInput),
+            (
+                &[[1.0, 1.0], [2.0, 2.0], [3.0, 3.0], [4.0, 4.0]][..],
+                Error::CapacityExceeded,
+            ),
+        ] {
+            assert_eq!(t.push_stroke(bad), Err(e));
+            assert_eq!((t.stroke_count(), t.point_count()), (1, 1), "{bad:?}");
+        }
+        t.push_stroke(&[[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+            .unwrap();
+        assert_eq!((t.stroke_count(), t.point_count()), (2, 4));
+        assert_eq!(t.push_stroke(&[]), Err(Error::CapacityExceeded));
         s.clear();
         assert_eq!(s.stroke_count(), 0);
     }

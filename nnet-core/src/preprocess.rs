@@ -936,6 +936,14 @@ mod tests {
         );
         assert_eq!(from_strokes(&s, 0.0, 10.0), Err(Error::BadDimensions));
         assert_eq!(from_strokes(&s, 10.0, -3.0), Err(Error::BadDimensions));
+        // its message does not speak of a raster only
+        extern crate std;
+        use std::string::ToString;
+        let e = Error::BadDimensions.to_string();
+        assert!(
+            e.contains("drawing surface") && e.contains("negative"),
+            "{e}"
+        );
         let bad = StrokeParams {
             pen_width: 30.0,
             ..Default::default()
