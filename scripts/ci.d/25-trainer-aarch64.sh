@@ -14,7 +14,10 @@ source scripts/lib/target-dir.sh
 target=aarch64-unknown-linux-gnu
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu) # user mode, with the cross C library's loader
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="${qemu[*]}"
+# every run under the emulator is bounded (a hang in qemu-user's thread emulation stops CI
+# with a message, not at its time limit)
+limit=600
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="timeout $limit ${qemu[*]}"
 # code for aarch64 only (no x86_64 kernels) builds without warnings too
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-D warnings"
 out=$CARGO_TARGET_DIR/trainer-aarch64
@@ -38,9 +41,15 @@ run() { # ARCH COMMAND...: train and evaluate in $out/ARCH
     mkdir -p "$dir/data"
     ln -s "$PWD/data/mnist" "$dir/data/mnist"
     head -n 200 tests/data/ink/styles.jsonl >"$dir/ink.jsonl"
-    (cd "$dir" && "$@" "${args[@]}" >train.txt 2>&1 &&
-        "$@" evaluate --model model.nnet --ink ink.jsonl --out-dir . >evaluate.txt) ||
-        { cat "$dir/train.txt" >&2; exit 1; }
+    local status=0
+    (cd "$dir" && timeout $limit "$@" "${args[@]}" >train.txt 2>&1 &&
+        timeout $limit "$@" evaluate --model model.nnet --ink ink.jsonl --out-dir . >evaluate.txt) ||
+        status=$?
+    if ((status)); then
+        cat "$dir/train.txt" >&2
+        ((status != 124)) || echo "error: a run on ${dir##*/} took more than $limit s" >&2
+        exit 1
+    fi
 }
 echo "==> host-trainer ${args[*]}: on x86_64, then on aarch64"
 SECONDS=0

@@ -32,8 +32,10 @@ echo "| set | \`$f32\` (f32) | \`$i8\` (int8) |"
 echo '| --- | --- | --- |'
 echo "| model file size | $(stat -c %s "$f32") B | $(stat -c %s "$i8") B |"
 echo "| MNIST test set, 10,000 images | $(acc "$f32" --data data/mnist) | $(acc "$i8" --data data/mnist) |"
-agree=$(figure "agreement from \`host-trainer evaluate --compare\`" \
-    "$("$ht" evaluate --model "$f32" --compare "$i8" --data data/mnist --out-dir "$out" | sed -n 's/^agreement: *//p')")
+# (in two steps: a run that fails after printing its agreement gives no figure either)
+agree=$("$ht" evaluate --model "$f32" --compare "$i8" --data data/mnist --out-dir "$out" |
+    sed -n 's/^agreement: *//p') || agree=
+agree=$(figure "agreement from \`host-trainer evaluate --compare\`" "$agree")
 echo
 echo "Agreement of the int8 model with the f32 model on the MNIST test set: $agree."
 echo

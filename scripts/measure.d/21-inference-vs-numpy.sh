@@ -19,7 +19,7 @@ ht=$CARGO_TARGET_DIR/release/host-trainer
 "$ht" bench-inference --data data/mnist --batch "$batch" --rounds "$rounds" | tee "$out/nnet.txt" >&2
 
 # one NAME FILE / per NAME FILE: microseconds for one image / per image in the batch
-one() { grep -F "$1: one image:" "$2" | sed 's/.*one image: \([0-9.]*\) us.*/\1/'; }
+one() { grep -F "$1: one image:" "$2" | sed -n 's/.*one image: \([0-9.]*\) us.*/\1/p'; }
 per() { grep -F "$1: one image:" "$2" | sed -n 's/.*(\([0-9.]*\) us\/image).*/\1/p'; }
 np_one=$(one numpy "$out/numpy.txt") || true
 np_per=$(per numpy "$out/numpy.txt") || true

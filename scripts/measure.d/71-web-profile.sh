@@ -62,6 +62,9 @@ for script in estimate predict-ink; do
         exit 1
     fi
     wait "$wrk_pid"
+    load_pids=() # reaped: its id may be another process's by the end
+    # a profile of failing requests is no profile of the endpoint
+    wrk_ok "web-profile: $path" "$(cat "$out/wrk-$script.txt")"
     perf report -i "$out/perf-$script.data" --no-children --sort dso,symbol --stdio 2>/dev/null |
         grep '%' | grep -v '^#' | group >"$out/groups-$script.txt" ||
         { echo "web-profile: perf recorded no samples of the server for $path" >&2; exit 1; }
