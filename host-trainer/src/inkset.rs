@@ -17,8 +17,8 @@
 //!   already handwriting), resampled and jittered the same way.
 //!
 //! - `styles.jsonl`: handwriting styles MNIST barely contains, from
-//!   hand-authored stroke templates ([`crate::styleset`]), drawn by the same
-//!   hand as the Hershey set.
+//!   hand-authored stroke templates ([`crate::styleset`]), drawn by a hand of
+//!   its own ([`crate::stylus`]).
 //!
 //! Everything is deterministic: record `i` of a set is drawn from its own
 //! SplitMix64 stream seeded by `(seed, set, i)`, so any slice can be
@@ -462,7 +462,7 @@ fn round1(v: f32) -> f32 {
     (v * 10.0).round() / 10.0
 }
 
-fn bbox(pts: impl Iterator<Item = [f32; 2]>) -> ([f32; 2], [f32; 2]) {
+pub(crate) fn bbox(pts: impl Iterator<Item = [f32; 2]>) -> ([f32; 2], [f32; 2]) {
     let mut lo = [f32::INFINITY; 2];
     let mut hi = [f32::NEG_INFINITY; 2];
     let mut any = false;
@@ -483,7 +483,7 @@ fn bbox(pts: impl Iterator<Item = [f32; 2]>) -> ([f32; 2], [f32; 2]) {
 /// `sqrt(x² + y²)` the same on every platform: the squares are exact in f64, and the sum
 /// and the square root are correctly rounded there (IEEE 754; Rust fuses no operations),
 /// then rounded to f32 (what glibc's `hypotf` computes; `f32::hypot` is the platform's own).
-fn hypot(x: f32, y: f32) -> f32 {
+pub(crate) fn hypot(x: f32, y: f32) -> f32 {
     let (x, y) = (f64::from(x), f64::from(y));
     (x * x + y * y).sqrt() as f32
 }

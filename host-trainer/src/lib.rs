@@ -29,6 +29,7 @@ pub mod simd;
 pub mod skeleton;
 pub mod style;
 pub mod styleset;
+pub mod stylus;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -10,18 +10,16 @@
 //! box (y down), gets its own jitter (every control point moved by a
 //! Gaussian of 2–5 units, every stroke of a multi-stroke template by
 //! another of 2.5), is smoothed by a Catmull–Rom spline through the points
-//! (a `*` after a point makes it a corner), and is then put on the 280x280
-//! surface by the same random "hand" as the Hershey set
-//! ([`crate::inkset::HandParams::hershey`]: rotation, shear, aspect, size,
-//! position, wobble, 60 Hz resampling, sensor noise). That hand's code also
-//! draws the training digits of handwriting fonts ([`crate::fontset`], with
-//! [`crate::inkset::HandParams::mnist`]), so training meets its sampling and noise.
+//! (a `*` after a point makes it a corner), and is then drawn on the 280x280
+//! surface by the set's own hand ([`crate::stylus`]: a pen moving in time,
+//! sampled by a digitiser), which draws nothing that training sees.
 //!
 //! Record `i` is template `i % TEMPLATES.len()`, variant `i / TEMPLATES.len()`,
 //! drawn from its own SplitMix64 stream seeded by `(seed, set, i)`.
 use nnet_core::ink::InkRecord;
 
-use crate::inkset::{self, HandParams, Rng};
+use crate::inkset::{self, Rng};
+use crate::stylus;
 use crate::{Error, Result};
 
 /// File name of the style set.
@@ -200,7 +198,7 @@ pub fn style_record(templates: &[Template], seed: u64, index: usize) -> Result<I
             smooth(&jittered)
         })
         .collect();
-    let drawn = inkset::draw(&strokes, &HandParams::hershey(), &mut rng);
+    let drawn = stylus::draw(&strokes, &mut rng);
     inkset::record(t.digit, drawn, || format!("style record {index}"))
 }
 

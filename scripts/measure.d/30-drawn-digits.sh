@@ -32,7 +32,8 @@ echo "handwriting fonts), \"23 fonts\" the one of commit $fonts23_commit (23 fon
 echo '"now" the shipped models (the digits of 60 handwriting fonts, 37 more from npm packages:'
 echo '[training data](host-trainer/README.md#digits-of-other-writers-fonts---font-digits)).'
 echo 'None of the ink sets is used in training; `styles.jsonl` comes from hand-authored templates'
-echo 'independent of the training generator'"'"'s shapes, `handwriting-fonts.jsonl` from real writers'"'"''
+echo 'drawn by a hand of its own, independent of the training generator'"'"'s shapes and sampling,'
+echo '`handwriting-fonts.jsonl` from real writers'"'"''
 echo 'hands that are not among the training fonts (drawn by the pipeline the training fonts go'
 echo 'through: [what that shares](tests/data/ink/README.md)).'
 echo
