@@ -93,13 +93,14 @@ pub const DIGIT_SCRIPTS: &[DigitScript] = &[
     },
 ];
 
-/// Longest step, in pixels, between consecutive polls when playing a polyline.
+/// Longest step, in pixels along either axis, between consecutive polls when
+/// playing a polyline (a diagonal step is up to `STEP * √2` long).
 pub const STEP: i32 = 3;
 
 /// The touch polls of one stroke given as a polyline of screen pixels, handed
 /// to `poll` in order: the pen goes down at the first point (held for the
 /// debounce polls of `config`), visits points at most [`STEP`] pixels apart
-/// along the segments, and lifts (released polls up to the debounce count).
+/// along either axis on the segments, and lifts (released polls up to the debounce count).
 /// Returns the number of polls.
 pub fn stroke_polls(
     polyline: &[Point],

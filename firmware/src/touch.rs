@@ -17,7 +17,8 @@ pub struct TouchConfig {
     pub press_polls: u8,
     /// Consecutive released polls needed before a pen-up is reported (at least 1).
     pub release_polls: u8,
-    /// Moves shorter than this many pixels (Euclidean) are dropped as jitter.
+    /// Moves shorter than this many pixels (Euclidean) are dropped as jitter
+    /// (only its size counts: -3 drops what 3 drops).
     pub min_move: i32,
 }
 
