@@ -333,8 +333,8 @@ enum Cmd {
         no_fonts: bool,
         /// Where the training digits of other fonts go. Default: the file built into
         /// `train --augment` (host-trainer/data/training-fonts.jsonl) when --out-dir is the
-        /// default, else training-fonts.jsonl in --out-dir, so a trial run never writes into
-        /// the repository.
+        /// default directory (by any spelling of it), else training-fonts.jsonl in --out-dir, so
+        /// a trial run never writes into the repository.
         #[arg(long)]
         training_file: Option<PathBuf>,
     },
@@ -1025,8 +1025,13 @@ fn run() -> Result<()> {
             if no_fonts && training_file.is_some() {
                 usage!("--training-file has nothing to write with --no-fonts (the training digits come from the fonts)");
             }
+            // the default directory by any spelling (`./tests/data/ink`, an absolute path, a
+            // link to it) is the default
+            let default_dir = out_dir == defaults.out_dir
+                || matches!((out_dir.canonicalize(), defaults.out_dir.canonicalize()),
+                            (Ok(a), Ok(b)) if a == b);
             let training_file = training_file.unwrap_or_else(|| {
-                if out_dir == defaults.out_dir {
+                if default_dir {
                     defaults.training_file.clone()
                 } else {
                     let name = Path::new(host_trainer::fontset::TRAINING_PATH).file_name();

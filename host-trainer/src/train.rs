@@ -148,7 +148,7 @@ pub struct InkDrawing {
 /// label 0..=9 and be a digit for the core's stroke path (not empty, not a
 /// tap); anything else is an error naming the file and line.
 pub fn read_training_ink(path: &Path) -> Result<InkTrainingSet> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::eval::read_ink_file(path)?;
     training_ink_from(path, &bytes)
 }
 

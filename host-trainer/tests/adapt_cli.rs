@@ -189,6 +189,24 @@ fn adapt_int8_reports_the_requantized_file() {
     };
     let e = all_layers("models/mnist-mlp-i8.nnet", &[]);
     assert!(e.contains("adapting all layers needs an f32 model"), "{e}");
+    // said before the drawings and the test split are read (the model alone decides it)
+    let e = err(&[
+        "adapt",
+        "--model",
+        "models/mnist-mlp-i8.nnet",
+        "--ink",
+        "no-such-drawings.jsonl",
+        "--out",
+        out_m.to_str().unwrap(),
+        "--layers",
+        "all",
+        "--data",
+        "no-such-mnist",
+    ]);
+    assert!(
+        e.contains("adapting all layers needs an f32 model") && !e.contains("warning"),
+        "{e}"
+    );
     let e = all_layers("models/mnist-mlp.nnet", &["--steps", "5"]);
     assert!(e.contains("--steps is for --layers output"), "{e}");
 }
@@ -502,6 +520,30 @@ fn files_that_are_not_json_lines_say_so() {
     std::fs::write(&p, [rec.as_bytes(), b"\n\xe9t\xe9\n"].concat()).unwrap();
     let e = err(&["predict", p.to_str().unwrap()]);
     assert!(e.contains("latin1.jsonl:2: not UTF-8 text"), "{e}");
+    // a line past the bound (a file without line breaks, a device such as /dev/zero)
+    // is named as soon as it is read, by every command that reads ink, not held in memory
+    let long = write("long.jsonl", format!("{rec}\n{}", "x".repeat(17 << 20)));
+    let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../models/mnist-mlp.nnet");
+    let out = dir.join("o.nnet");
+    let out = out.to_str().unwrap();
+    let says = "long.jsonl:2: a line longer than 16 MiB (JSON Lines: one drawing per line)";
+    for args in [
+        &["predict", &long][..],
+        &[
+            "evaluate",
+            "--model",
+            model,
+            "--ink",
+            &long,
+            "--out-dir",
+            out,
+        ],
+        &["adapt", "--model", model, "--ink", &long, "--out", out],
+        &["train", "--ink", &long, "--out", out, "--epochs", "1"],
+    ] {
+        let e = err(args);
+        assert!(e.contains(says), "{args:?}: {e}");
+    }
 }
 
 /// No output option may name an input (by any spelling of its path, or a

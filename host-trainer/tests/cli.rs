@@ -1395,6 +1395,25 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
         rows += 1;
     }
     assert_eq!(rows, 4, "{said}");
+
+    // the default --out-dir by another spelling is the default: the training digits go
+    // to the file train --augment builds in, not beside the test sets
+    std::fs::create_dir_all(d.join("tests/data/ink")).unwrap();
+    std::fs::create_dir_all(d.join("host-trainer/data")).unwrap();
+    let built_in = d.join("host-trainer/data/training-fonts.jsonl");
+    let beside = d.join("tests/data/ink/training-fonts.jsonl");
+    let absolute = d.join("tests/data/ink");
+    for out_dir in [
+        "./tests/data/ink",
+        "tests/data/../data/ink",
+        absolute.to_str().unwrap(),
+    ] {
+        let o = make(&["--out-dir", out_dir]);
+        assert!(o.status.success(), "{out_dir}: {o:?}");
+        assert!(built_in.is_file(), "{out_dir}: no {}", built_in.display());
+        assert!(!beside.exists(), "{out_dir}: wrote {}", beside.display());
+        std::fs::remove_file(&built_in).unwrap();
+    }
 }
 
 /// Outputs are checked before the work in every command: a path that names a
