@@ -17,7 +17,8 @@ qemu=(qemu-aarch64 -L /usr/aarch64-linux-gnu) # user mode, with the cross C libr
 # every run under the emulator is bounded (a hang in qemu-user's thread emulation stops CI
 # with a message, not at its time limit)
 limit=600
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="timeout $limit ${qemu[*]}"
+# (a run that ignores the TERM is killed 30 s later)
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="timeout -k 30 $limit ${qemu[*]}"
 # code for aarch64 only (no x86_64 kernels) builds without warnings too
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-D warnings"
 out=$CARGO_TARGET_DIR/trainer-aarch64
@@ -42,12 +43,12 @@ run() { # ARCH COMMAND...: train and evaluate in $out/ARCH
     ln -s "$PWD/data/mnist" "$dir/data/mnist"
     head -n 200 tests/data/ink/styles.jsonl >"$dir/ink.jsonl"
     local status=0
-    (cd "$dir" && timeout $limit "$@" "${args[@]}" >train.txt 2>&1 &&
-        timeout $limit "$@" evaluate --model model.nnet --ink ink.jsonl --out-dir . >evaluate.txt) ||
+    (cd "$dir" && timeout -k 30 $limit "$@" "${args[@]}" >train.txt 2>&1 &&
+        timeout -k 30 $limit "$@" evaluate --model model.nnet --ink ink.jsonl --out-dir . >evaluate.txt) ||
         status=$?
     if ((status)); then
         cat "$dir/train.txt" >&2
-        ((status != 124)) || echo "error: a run on ${dir##*/} took more than $limit s" >&2
+        ((status != 124 && status != 137)) || echo "error: a run on ${dir##*/} took more than $limit s" >&2
         exit 1
     fi
 }

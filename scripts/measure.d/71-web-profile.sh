@@ -61,7 +61,8 @@ for script in estimate predict-ink; do
         cat "$out/perf-$script.txt" >&2
         exit 1
     fi
-    wait "$wrk_pid"
+    # (a failed wrk is shown by wrk_ok below, with its output)
+    wait "$wrk_pid" || true
     load_pids=() # reaped: its id may be another process's by the end
     # a profile of failing requests is no profile of the endpoint
     wrk_ok "web-profile: $path" "$(cat "$out/wrk-$script.txt")"
