@@ -12,7 +12,8 @@
 //! another of 2.5), is smoothed by a Catmull–Rom spline through the points
 //! (a `*` after a point makes it a corner), and is then drawn on the 280x280
 //! surface by the set's own hand ([`crate::stylus`]: a pen moving in time,
-//! sampled by a digitiser), which draws nothing that training sees.
+//! sampled by a digitiser), which draws none of the drawings `train --augment`
+//! makes.
 //!
 //! Record `i` is template `i % TEMPLATES.len()`, variant `i / TEMPLATES.len()`,
 //! drawn from its own SplitMix64 stream seeded by `(seed, set, i)`.

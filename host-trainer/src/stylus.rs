@@ -1,6 +1,8 @@
 //! The style set's own hand: a pen that moves in time and a digitiser that
 //! samples it. It draws `tests/data/ink/styles.jsonl` ([`crate::styleset`]) and
-//! nothing else, so no drawing that training sees passes through it.
+//! nothing else, so none of the drawings `train --augment` makes passes through it
+//! (a `train --ink` run given the set's own lines trains on them, as the
+//! measurements of `--ink` do on purpose).
 //!
 //! The other hands sample a stroke by distance: [`crate::inkset`]'s (the Hershey,
 //! MNIST-skeleton and handwriting-font sets, and the training digits of fonts) and
@@ -9,8 +11,9 @@
 //! white noise to each). This one instead
 //!
 //! - places the digit with a slant, a rotation and a width drawn from normal
-//!   distributions (most people slant a little to the right), a height uniform in
-//!   50–240 px, and its centre near the middle of the surface;
+//!   distributions (most people slant a little to the right; clamped to
+//!   -0.3..0.5, ±10° and e^±0.35), a height uniform in 50–240 px, and its
+//!   centre near the middle of the surface;
 //! - moves the pen in time: its speed follows the two-thirds power law of
 //!   handwriting movements (slower where the path bends: v ∝ r^(1/3) for a bend of
 //!   radius r, up to a peak speed of 3–7 digit heights a second, reached on bends wider
@@ -151,7 +154,9 @@ fn trace(path: &[[f32; 2]], peak: f32, rate: f32, height: f32, rng: &mut Rng) ->
                 [p[b][0] - p[k][0], p[b][1] - p[k][1]],
             );
             let turn = libm::atan2f((u[0] * v[1] - u[1] * v[0]).abs(), u[0] * v[0] + u[1] * v[1]);
-            // the radius of a circle through the window, turning by `turn` over its length
+            // on an arc, the two chords' directions differ by half the arc's turn: this
+            // is twice the radius of a circle through the window (its diameter), so the
+            // pen reaches its peak on bends whose diameter is at least the height
             let radius = if a < k && k < b && turn > 1e-4 {
                 (b - a) as f32 / turn
             } else {
@@ -240,20 +245,29 @@ mod tests {
         }
     }
 
-    /// Every drawing stays on the surface, in whole pixels or tenths, and both kinds
-    /// of digitiser occur; the tremor drifts (neighbouring reports move together).
+    /// Every drawing is whole on the surface at a height of 50–240 px (give or
+    /// take the tremor), small and large ones both occur, its points are whole
+    /// pixels or tenths, and both kinds of digitiser occur.
     #[test]
     fn drawings_stay_on_the_surface_in_pixels_or_tenths() {
         let stroke = vec![vec![[0.0, 0.0], [30.0, 100.0], [60.0, 0.0]]];
-        let (mut whole, mut tenths) = (0, 0);
+        let (mut whole, mut tenths, mut small, mut large) = (0, 0, 0, 0);
         for i in 0..200 {
             let d = draw(&stroke, &mut Rng::for_record(7, 99, i));
             let pts: Vec<[f32; 2]> = d.into_iter().flatten().collect();
             assert!(pts.len() >= 10, "{i}: {pts:?}");
-            assert!(pts
-                .iter()
-                .flatten()
-                .all(|&v| (MARGIN - 4.0..=SURFACE - MARGIN + 4.0).contains(&v)));
+            // (the tremor's σ is at most 1 px: 5 px is far out in its tail)
+            let (lo, hi) = inkset::bbox(pts.iter().copied());
+            let height = hi[1] - lo[1];
+            assert!((45.0..=245.0).contains(&height), "{i}: height {height}");
+            small += usize::from(height < 100.0);
+            large += usize::from(height > 200.0);
+            for k in 0..2 {
+                assert!(
+                    lo[k] >= MARGIN - 5.0 && hi[k] <= SURFACE - MARGIN + 5.0,
+                    "{i}: {lo:?} {hi:?}"
+                );
+            }
             let int = |v: f32| v == v.round();
             let tenth = |v: f32| (v * 10.0 - (v * 10.0).round()).abs() < 1e-3;
             assert!(pts.iter().flatten().all(|&v| tenth(v)), "{i}");
@@ -264,6 +278,7 @@ mod tests {
             }
         }
         assert!(whole > 60 && tenths > 60, "whole {whole}, tenths {tenths}");
+        assert!(small > 20 && large > 20, "small {small}, large {large}");
     }
 
     #[test]

@@ -25,6 +25,8 @@ for lr in 0.1 0.2 0.4; do
     for seed in 1 2 3; do
         train --epochs 30 --seed "$seed" --ink "$tmp/a.jsonl" --lr "$lr" --out "$tmp/m.nnet"
         val=$(val_accuracy "$tmp/train.log")
+        # how many training images the run held out (its "N more held out for validation")
+        held=$(sed -n 's/.*(\([0-9]*\) more held out for validation).*/\1/p' "$tmp/train.log")
         short_means+=("$lr $val")
         short+=("| $lr | $seed | $val | $(acc "$tmp/m.nnet" --data data/mnist) |")
     done
@@ -44,13 +46,15 @@ for lr in 0.1 0.2; do
 done
 echo '## Peak learning rate of `train` (SGD)'
 echo
-echo "A rate is to be read off the validation split: MNIST validation is the 5% of the training"
-echo 'images `train` holds out (`--val-split`, its last epoch'"'"'s `val accuracy`; a random 3,000 per'
-echo "seed, never trained on); the ink validation sets are other draws of the Hershey and style sets"
-echo "(\`host-trainer make-inkset --seed $VALIDATION_SEED --no-fonts\`: the same glyphs and templates, other"
-echo 'sizes, positions, jitter and sampling). The test sets are shown beside it. The default was'
-echo 'picked before the validation split existed, on MNIST'"'"'s test set; the last lines say whether'
-echo 'the validation split agrees.'
+held=$(figure "the held-out count in a train log" "$held")
+echo "A rate is to be read off the validation split: MNIST validation is the $held training images"
+echo '`train` holds out (`--val-split`, a random choice per seed, never trained on; its last'
+echo 'epoch'"'"'s `val accuracy`); the ink validation sets are other draws of the Hershey and style sets'
+echo "(\`host-trainer make-inkset --seed $VALIDATION_SEED --no-fonts\`: the same glyphs and templates, the same"
+echo 'hands, other sizes, positions, jitter and sampling), close kin of those test sets: they keep a'
+echo 'choice off the test drawings, not off their glyphs and templates. The test sets are shown'
+echo 'beside it. The default was picked before the validation split existed, on MNIST'"'"'s test set;'
+echo 'the last lines say whether the validation split agrees.'
 echo
 echo 'The 30-epoch recipe with ink drawings (A = lines 1-420 of `styles.jsonl`, as in'
 echo '[Learning from labelled drawings](#learning-from-labelled-drawings-train---ink)):'

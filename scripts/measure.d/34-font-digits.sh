@@ -45,11 +45,11 @@ echo 'then `host-trainer evaluate --model M --data data/mnist` and `--ink tests/
 echo 'The real writers of `handwriting-fonts.jsonl` are other hands than the training fonts.'
 echo 'A ratio is to be read off the validation split, as the learning rate is'
 echo '([Peak learning rate](#peak-learning-rate-of-train-sgd): held-out training images, other'
-echo "draws of the Hershey and style sets at seed $VALIDATION_SEED), not the test sets beside it. The"
-echo '19 writers of `handwriting-fonts.jsonl` have no validation split: there are no other writers'
-echo 'to spare, so their column is a test figure only. The default was picked before the'
-echo 'validation split existed, on these test sets; the line under the means says whether the'
-echo 'validation split agrees.'
+echo "draws of the Hershey and style sets at seed $VALIDATION_SEED, close kin of those test sets), not the test"
+echo 'sets beside it. The 19 writers of `handwriting-fonts.jsonl` have no validation split: there'
+echo 'are no other writers to spare, so their column is a test figure only. The default was'
+echo 'picked before the validation split existed, on these test sets; the line under the means'
+echo 'says whether the validation split agrees.'
 echo
 echo '| `--font-digits` | seed | MNIST validation | styles validation | hershey validation | MNIST test | styles | mnist-skeleton | hershey | handwriting-fonts |'
 echo '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |'
