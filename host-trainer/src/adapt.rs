@@ -14,7 +14,7 @@
 //! every line needs a label 0..=9 and must be a digit). The written model's
 //! notes record the ink file's SHA-256 and drawing count. Deterministic: the
 //! same model, file and options give the same bytes.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use nnet_core::adapt::{AdaptConfig, AdaptedMlp, AdaptedQuantMlp};
 use nnet_core::format::{OwnedMetadata, OwnedModel, OwnedQuantModel};
@@ -138,10 +138,18 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
     inputs.extend(data.iter().map(|p| ("a --data file", p.as_path())));
     train::check_not_input(&args.out, "--out", &inputs)?;
     let model = eval::load_any_model(&args.model)?;
-    // (before the drawings and the test split are read: the model alone decides it)
-    if let (Layers::All, AnyModel::Int8(_)) = (args.layers, &model) {
-        return Err(all_layers_of_int8(&args.model));
-    }
+    // what to adapt, decided before the drawings and the test split are read: the model
+    // and --layers alone decide it
+    let plan = match (args.layers, &model) {
+        (Layers::Output, AnyModel::F32(m)) => Plan::Output(m.hidden, Target::F32(m)),
+        (Layers::Output, AnyModel::Int8(m)) => Plan::Output(m.hidden, Target::Int8(m)),
+        (Layers::All, AnyModel::F32(m)) => Plan::All(m),
+        (Layers::All, AnyModel::Int8(_)) => {
+            let why =
+                "adapting all layers needs an f32 model (adapt the f32 model, then quantize it)";
+            return Err(Error::Config(format!("{}: {why}", args.model.display())));
+        }
+    };
     let set = train::read_training_ink(&args.ink)?;
     // (read before the work: a damaged test split is an error before it, not after)
     let test = crate::idx::load_optional(&args.data, crate::idx::Split::Test)?;
@@ -163,11 +171,9 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         cfg,
         progress,
     };
-    let (adapted, per_epoch) = match (args.layers, &model) {
-        (Layers::Output, AnyModel::F32(m)) => dispatch(m.hidden, Target::F32(m), job)?,
-        (Layers::Output, AnyModel::Int8(m)) => dispatch(m.hidden, Target::Int8(m), job)?,
-        (Layers::All, AnyModel::F32(m)) => all_layers(m, job)?,
-        (Layers::All, AnyModel::Int8(_)) => return Err(all_layers_of_int8(&args.model)),
+    let (adapted, per_epoch) = match plan {
+        Plan::Output(hidden, target) => dispatch(hidden, target, job)?,
+        Plan::All(m) => all_layers(m, job)?,
     };
     let mut adapted = adapted;
     let (test_accuracy_before, test_accuracy) = match test {
@@ -203,14 +209,6 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
 /// Records where the model came from: the ink file (path, SHA-256, drawing
 /// count), the options, the original notes; the test accuracy is the adapted
 /// model's own (or none).
-/// The error of `--layers all` on an int8 model.
-fn all_layers_of_int8(model: &Path) -> Error {
-    Error::Config(format!(
-        "{}: adapting all layers needs an f32 model (adapt the f32 model, then quantize it)",
-        model.display()
-    ))
-}
-
 fn set_meta(
     m: &mut AnyModel,
     args: &AdaptArgs,
@@ -272,6 +270,13 @@ impl Job<'_> {
 enum Target<'m> {
     F32(&'m OwnedModel),
     Int8(&'m OwnedQuantModel),
+}
+
+/// What a run adapts: the output layer of a network of that many hidden units, or every layer
+/// of an f32 network.
+enum Plan<'m> {
+    Output(usize, Target<'m>),
+    All(&'m OwnedModel),
 }
 
 /// Calls [`output_layer`] with the const `H` equal to `hidden`.

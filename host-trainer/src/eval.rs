@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use nnet_core::format::{ModelView, OwnedMetadata, OwnedModel, OwnedQuantModel, WeightType};
-use nnet_core::ink::InkRecord;
+use nnet_core::ink::{InkRecord, MAX_LINE_BYTES};
 use nnet_core::packed::{PackedMlp, PackedQuantMlp};
 use nnet_core::{Image, Prediction, INPUT, OUTPUT};
 use rayon::prelude::*;
@@ -449,11 +449,7 @@ pub fn read_ink_lines(path: &Path) -> Result<Vec<(usize, InkRecord)>> {
     parse_ink_lines(path, &read_ink_file(path)?[..])
 }
 
-/// The longest line an ink reader takes, in bytes (a drawing the core holds, 2048
-/// points, is a few tens of kB; the board simulator's bound too).
-pub const MAX_INK_LINE_BYTES: u64 = 16 << 20;
-
-/// The bytes of an ink file, each line checked against [`MAX_INK_LINE_BYTES`] as it
+/// The bytes of an ink file, each line checked against [`MAX_LINE_BYTES`] as it
 /// is read: a file without line breaks, or a device such as `/dev/zero`, is an
 /// error naming the line instead of filling memory.
 pub fn read_ink_file(path: &Path) -> Result<Vec<u8>> {
@@ -461,19 +457,19 @@ pub fn read_ink_file(path: &Path) -> Result<Vec<u8>> {
     let mut reader = std::io::BufReader::new(f);
     let mut bytes = Vec::new();
     for line in 1.. {
-        let got = std::io::Read::take(&mut reader, MAX_INK_LINE_BYTES + 1)
+        let got = std::io::Read::take(&mut reader, MAX_LINE_BYTES + 1)
             .read_until(b'\n', &mut bytes)
             .map_err(|e| Error::io(path, e))?;
         if got == 0 {
             break;
         }
-        if got as u64 > MAX_INK_LINE_BYTES {
+        if got as u64 > MAX_LINE_BYTES {
             return Err(Error::Ink {
                 path: path.to_path_buf(),
                 line,
                 msg: format!(
                     "a line longer than {} MiB (JSON Lines: one drawing per line)",
-                    MAX_INK_LINE_BYTES >> 20
+                    MAX_LINE_BYTES >> 20
                 ),
             });
         }

@@ -30,6 +30,13 @@ pub const MAX_SURFACE_SIDE: f32 = 4096.0;
 /// [`point_ok`]).
 pub const COORD_SLACK: f32 = 1.0;
 
+/// The longest line a reader of an ink JSON Lines file takes, in bytes (a
+/// drawing the core holds, [`DEFAULT_POINTS`] points, is a few tens of kB): a
+/// file without line breaks, or a device such as `/dev/zero`, is refused at
+/// that line instead of filling memory (`host-trainer`'s readers and the board
+/// simulator's).
+pub const MAX_LINE_BYTES: u64 = 16 << 20;
+
 /// Whether `width x height` is a drawing surface an ink drawing may give:
 /// both sides [`side_ok`].
 pub fn surface_ok(width: f32, height: f32) -> bool {

@@ -52,7 +52,7 @@ use firmware::inklog::InkLine;
 use firmware::model::{self, Adapted};
 use firmware::script::{self, DIGIT_SCRIPTS};
 use firmware::ui::{CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA, HEIGHT, WIDTH};
-use nnet_core::ink::InkRecord;
+use nnet_core::ink::{InkRecord, MAX_LINE_BYTES};
 
 /// Command line of the simulator.
 #[derive(Parser, Debug)]
@@ -575,10 +575,6 @@ fn polls_json(n: usize, s: &script::DigitScript, app: &App<Adapted>) -> serde_js
         "polls": polls,
     })
 }
-
-/// The longest line of an ink file the simulator reads (a drawing the boards hold is
-/// a few tens of kB).
-const MAX_LINE_BYTES: u64 = 16 << 20;
 
 /// Reads record `index` (0-based, blank lines skipped) of a JSON Lines ink file.
 fn read_record(path: &Path, index: usize) -> Result<InkRecord> {
