@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Command, CommandFactory, FromArgMatches, Parser, Subcommand};
 use web_demo::{AppState, Limits, Model};
@@ -60,12 +60,30 @@ fn seconds(name: &str, s: f64) -> Result<Duration> {
     Duration::try_from_secs_f64(s)
         .ok()
         .filter(|d| d.as_millis() >= 1 && s <= MAX_SECONDS)
-        .with_context(|| {
-            format!(
+        .ok_or_else(|| {
+            Usage(format!(
                 "--{name} must be a number of seconds from 0.001 to {MAX_SECONDS}, got {}",
                 web_demo::api::num(s)
-            )
+            ))
+            .into()
         })
+}
+
+/// The server's limits from the options, or a [`Usage`] error.
+fn limits(args: &Args) -> Result<Limits> {
+    if args.body_limit < 1024 {
+        return Err(Usage(format!(
+            "--body-limit must be at least 1024 bytes (a smaller limit refuses every drawing), got {}",
+            args.body_limit
+        ))
+        .into());
+    }
+    Ok(Limits {
+        body_limit: args.body_limit,
+        header_timeout: seconds("header-timeout", args.header_timeout)?,
+        request_timeout: seconds("request-timeout", args.request_timeout)?,
+        max_connections: args.max_connections,
+    })
 }
 
 /// The arguments, refusing a server option (every option of the top level but
@@ -81,8 +99,11 @@ fn parse(command: &Command, matches: &ArgMatches) -> Result<Args> {
             .filter_map(|a| a.get_long().map(|long| format!("--{long}")))
             .collect::<Vec<_>>();
         if !given.is_empty() {
-            bail!("{}", export_serves_nothing(&given));
+            return Err(Usage(export_serves_nothing(&given)).into());
         }
+    } else {
+        // a mistake in the server's options is named before the model is read
+        limits(&args)?;
     }
     Ok(args)
 }
@@ -119,6 +140,22 @@ fn server_option_after_export(command: &Command, e: &clap::Error) -> Option<Stri
         .then(|| format!("--{long}"))
 }
 
+/// A mistake on the command line: exit status 2, as the parser's own errors have (1 is
+/// for what goes wrong after, such as a model file that cannot be read).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Exit status of a [`Usage`] error.
+const USAGE: u8 = 2;
+
 fn main() -> ExitCode {
     ignore_file_size_signal();
     let command = Args::command();
@@ -127,7 +164,7 @@ fn main() -> ExitCode {
         Err(e) => match server_option_after_export(&command, &e) {
             Some(option) => {
                 web_demo::note!("web-demo: error: {}", export_serves_nothing(&[option]));
-                return ExitCode::FAILURE;
+                return ExitCode::from(USAGE);
             }
             None => e.exit(),
         },
@@ -136,7 +173,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             web_demo::note!("web-demo: error: {e:#}");
-            ExitCode::FAILURE
+            if e.downcast_ref::<Usage>().is_some() {
+                ExitCode::from(USAGE)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -157,18 +198,7 @@ fn run(args: Args) -> Result<()> {
         );
         return Ok(());
     }
-    if args.body_limit < 1024 {
-        bail!(
-            "--body-limit must be at least 1024 bytes (a smaller limit refuses every drawing), got {}",
-            args.body_limit
-        );
-    }
-    let limits = Limits {
-        body_limit: args.body_limit,
-        header_timeout: seconds("header-timeout", args.header_timeout)?,
-        request_timeout: seconds("request-timeout", args.request_timeout)?,
-        max_connections: args.max_connections,
-    };
+    let limits = limits(&args)?;
     open_files_for(limits.max_connections);
     let mut state = AppState::new(model);
     state.limits = limits;

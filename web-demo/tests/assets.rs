@@ -421,6 +421,8 @@ fn export_refuses_server_options() {
         let args = [before, after].concat();
         assert!(!out.status.success(), "{args:?}: {err}");
         assert!(err.contains(says), "{args:?}: {err}");
+        // a mistake on the command line, whichever part of it finds it
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(!dir.exists(), "{args:?} wrote {}", dir.display());
     }
     let model = root().join("models/mnist-mlp-i8.nnet");

@@ -6,7 +6,10 @@ fn web_demo() -> Command {
     Command::new(env!("CARGO_BIN_EXE_web-demo"))
 }
 
-fn fails_with(args: &[&str], needle: &str) {
+/// Runs the binary with `args`: it must fail saying `needle`. Returns its exit status: 2 for a
+/// mistake on the command line (the parser's and the binary's own checks alike), 1 for what
+/// goes wrong after.
+fn fails_with(args: &[&str], needle: &str) -> Option<i32> {
     let out = web_demo().args(args).output().unwrap();
     assert!(!out.status.success(), "{args:?} must fail");
     let err = String::from_utf8_lossy(&out.stderr);
@@ -15,6 +18,7 @@ fn fails_with(args: &[&str], needle: &str) {
         "{args:?}: stderr {err:?} lacks {needle:?}"
     );
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    out.status.code()
 }
 
 #[test]
@@ -80,10 +84,11 @@ fn bad_model_files_are_refused_at_start() {
         "longer than any model file",
     );
 
-    fails_with(
+    let code = fails_with(
         &["--model", "/nonexistent/x.nnet"],
         "cannot read model file",
     );
+    assert_eq!(code, Some(1));
     fails_with(&["--addr", "not-an-address"], "invalid");
     for (flag, value, got) in [
         ("--request-timeout", "0", "0"),
@@ -92,19 +97,28 @@ fn bad_model_files_are_refused_at_start() {
         ("--header-timeout", "0.0005", "0.0005"),
         ("--header-timeout", "86401", "86401"),
     ] {
-        fails_with(
+        let code = fails_with(
             &[flag, value],
             &format!("{flag} must be a number of seconds from 0.001 to 86400, got {got}\n"),
         );
+        assert_eq!(code, Some(2), "{flag} {value}");
     }
-    fails_with(
+    let code = fails_with(
         &["--body-limit", "0"],
         "--body-limit must be at least 1024 bytes",
     );
+    assert_eq!(code, Some(2));
+    // named before the model is read, with the same status
+    let code = fails_with(
+        &["--body-limit", "0", "--model", "/nonexistent/x.nnet"],
+        "--body-limit must be at least 1024 bytes",
+    );
+    assert_eq!(code, Some(2));
     // connections: at least one, and not more than a semaphore holds (it panicked
     // after saying it listened)
     for n in ["0", "1000001", "3000000000000000000"] {
-        fails_with(&["--max-connections", n], "is not in 1..=1000000");
+        let code = fails_with(&["--max-connections", n], "is not in 1..=1000000");
+        assert_eq!(code, Some(2), "--max-connections {n}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
