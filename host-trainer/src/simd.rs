@@ -36,14 +36,27 @@ impl Level {
 }
 
 /// The variant the kernels use: the best this CPU supports, capped by
-/// `NNET_SIMD` (`baseline`, `avx2`, `avx512`; anything else is ignored).
+/// `NNET_SIMD` (`baseline`, `avx2`, `avx512`; empty is unset; anything else
+/// is ignored, with a warning on stderr the first time).
 pub fn level() -> Level {
     static LEVEL: OnceLock<Level> = OnceLock::new();
     *LEVEL.get_or_init(|| {
         let cap = match std::env::var("NNET_SIMD").as_deref() {
             Ok("baseline") => Level::Baseline,
             Ok("avx2") => Level::Avx2,
-            _ => Level::Avx512,
+            Ok("avx512" | "") | Err(std::env::VarError::NotPresent) => Level::Avx512,
+            Ok(other) => {
+                crate::note(format_args!(
+                    "warning: NNET_SIMD={other:?} is none of baseline, avx2, avx512: ignored"
+                ));
+                Level::Avx512
+            }
+            Err(std::env::VarError::NotUnicode(_)) => {
+                crate::note(format_args!(
+                    "warning: NNET_SIMD is not UTF-8, so none of baseline, avx2, avx512: ignored"
+                ));
+                Level::Avx512
+            }
         };
         detected().min(cap)
     })
