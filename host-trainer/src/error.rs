@@ -120,6 +120,8 @@ pub enum Setting {
     InkWeight,
     /// Font digits per training image.
     FontDigits,
+    /// Font fold left out of training.
+    HoldOutFonts,
     /// SGD steps per correction (`adapt`).
     Steps,
 }
@@ -134,6 +136,7 @@ impl std::fmt::Display for Setting {
             Setting::LearningRate => "the learning rate",
             Setting::InkWeight => "the ink weight",
             Setting::FontDigits => "the font digits per image",
+            Setting::HoldOutFonts => "the font fold held out",
             Setting::Steps => "the number of steps per correction",
         })
     }

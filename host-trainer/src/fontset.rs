@@ -44,6 +44,53 @@ const SET_FONTS: u64 = 4;
 pub const TRAINING_PATH: &str = "host-trainer/data/training-fonts.jsonl";
 /// Stream id of the training digits.
 const SET_TRAINING: u64 = 5;
+/// Folds of the training fonts, the writer validation split: `train
+/// --hold-out-fonts N` trains without fold N, `make-inkset --font-folds`
+/// writes each fold's digits to validate on ([`training_font_folds`]).
+pub const FONT_FOLDS: usize = 5;
+
+/// The training fonts of one designer, Kimberly Geswein: each a hand of its
+/// own, but one designer's, so they make one fold (the last) and no other
+/// fold trains on her hands. (Designers of a few fonts each, such as Pablo
+/// Impallari, are not kept together.)
+pub const ONE_DESIGNER: [&str; 12] = [
+    "annie-use-your-telescope",
+    "architects-daughter",
+    "cedarville-cursive",
+    "covered-by-your-grace",
+    "gloria-hallelujah",
+    "indie-flower",
+    "just-me-again-down-here",
+    "la-belle-aurore",
+    "nothing-you-could-do",
+    "shadows-into-light",
+    "sue-ellen-francisco",
+    "the-girl-next-door",
+];
+
+/// The fold (1..=[`FONT_FOLDS`]) of each of [`TRAINING_FONTS`], in its order:
+/// [`ONE_DESIGNER`]'s fonts the last, the others the first `FONT_FOLDS - 1` in
+/// runs of consecutive fonts, so that a family listed together (Nanum, the BM
+/// fonts, Aoyagi and Kouzan, Edu, Playwrite) shares one.
+pub fn training_font_folds() -> Vec<usize> {
+    let others = TRAINING_FONTS
+        .iter()
+        .filter(|f| !ONE_DESIGNER.contains(&f.name))
+        .count();
+    let mut k = 0;
+    TRAINING_FONTS
+        .iter()
+        .map(|f| {
+            if ONE_DESIGNER.contains(&f.name) {
+                FONT_FOLDS
+            } else {
+                k += 1;
+                (k - 1) * (FONT_FOLDS - 1) / others.max(1) + 1
+            }
+        })
+        .collect()
+}
+
 /// Height of the rasterised digit in pixels (about four times MNIST's 20 px).
 pub const GLYPH_PX: f32 = 80.0;
 /// Blank border around the rasterised glyph, px.
@@ -1206,6 +1253,55 @@ pub(crate) mod tests {
                     f.spec.name,
                     s.len()
                 );
+            }
+        }
+    }
+
+    /// The writer validation split: five folds of twelve fonts; one
+    /// designer's fonts (those host-trainer/data/README.md credits to her) are
+    /// one fold, and a family listed together shares a fold.
+    #[test]
+    fn font_folds_keep_a_designer_and_a_family_together() {
+        let folds = training_font_folds();
+        assert_eq!(folds.len(), TRAINING_FONTS.len());
+        for n in 1..=FONT_FOLDS {
+            let size = folds.iter().filter(|&&f| f == n).count();
+            assert_eq!(size, TRAINING_FONTS.len() / FONT_FOLDS, "fold {n}");
+        }
+        let fold_of = |name: &str| {
+            let i = TRAINING_FONTS.iter().position(|f| f.name == name);
+            folds[i.unwrap_or_else(|| panic!("{name} is not a training font"))]
+        };
+        for name in ONE_DESIGNER {
+            assert_eq!(fold_of(name), FONT_FOLDS, "{name}");
+        }
+        // the other folds are runs of the list's order
+        let others: Vec<usize> = folds.iter().copied().filter(|&f| f != FONT_FOLDS).collect();
+        assert!(others.windows(2).all(|w| w[0] <= w[1]), "{others:?}");
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/README.md"))
+                .unwrap();
+        let mut credited: Vec<&str> = readme
+            .lines()
+            .filter(|l| l.starts_with("| ") && l.contains("Kimberly Geswein"))
+            .map(|l| l.split('`').nth(1).unwrap_or(l))
+            .collect();
+        credited.sort_unstable();
+        assert_eq!(
+            credited, ONE_DESIGNER,
+            "the README's fonts of Kimberly Geswein"
+        );
+        let families: [&[&str]; 5] = [
+            &["nanum-pen", "nanum-brush", "nanum-barunpen"],
+            &["bm-kirang-haerang", "bm-yeonsung", "bm-jua", "bm-hanna-pro"],
+            &["aoyagi-soseki", "kouzan-mouhitsu", "aoyagi-kouzan-t"],
+            &["edu-nsw-act-foundation", "edu-qld-beginner"],
+            &["playwrite-es", "playwrite-mx", "playwrite-pl"],
+        ];
+        for family in families {
+            let first = fold_of(family[0]);
+            for name in family {
+                assert_eq!(fold_of(name), first, "{family:?}");
             }
         }
     }

@@ -85,6 +85,15 @@ pub struct InksetArgs {
     pub fonts: bool,
     /// Where the training digits of [`crate::fontset::TRAINING_FONTS`] go.
     pub training_file: PathBuf,
+    /// With the fonts: also write the training digits fold by fold
+    /// ([`crate::fontset::training_font_folds`]) to [`font_fold_file`]`(n)`
+    /// in `out_dir`, to validate `train --hold-out-fonts n` on.
+    pub font_folds: bool,
+}
+
+/// File name of fold `n`'s training digits (`make-inkset --font-folds`).
+pub fn font_fold_file(n: usize) -> String {
+    format!("font-fold-{n}.jsonl")
 }
 
 impl Default for InksetArgs {
@@ -98,6 +107,7 @@ impl Default for InksetArgs {
             style_variants: 20,
             fonts: true,
             training_file: PathBuf::from(crate::fontset::TRAINING_PATH),
+            font_folds: false,
         }
     }
 }
@@ -145,6 +155,8 @@ pub struct InksetSummary {
     pub fonts: Option<WrittenSet>,
     /// The training digits of other fonts, unless `InksetArgs::fonts` was off.
     pub training_fonts: Option<WrittenSet>,
+    /// The training digits fold by fold, with `InksetArgs::font_folds`.
+    pub font_folds: Vec<WrittenSet>,
 }
 
 /// Generates the sets and writes them to `args.out_dir`. Every input (MNIST,
@@ -184,15 +196,30 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     let hershey = write_set(&args.out_dir.join(HERSHEY_FILE), &h, 0)?;
     let mnist = write_set(&args.out_dir.join(MNIST_FILE), &m, skipped)?;
     let styles = write_set(&args.out_dir.join(crate::styleset::STYLES_FILE), &st, 0)?;
+    let mut font_folds = Vec::new();
     let (fonts, training_fonts) = match font_records {
-        Some((eval, train)) => (
-            Some(write_set(
-                &args.out_dir.join(crate::fontset::FONTS_FILE),
-                &eval,
-                0,
-            )?),
-            Some(write_set(&args.training_file, &train, 0)?),
-        ),
+        Some((eval, train)) => {
+            if args.font_folds {
+                let folds = crate::fontset::training_font_folds();
+                for n in 1..=crate::fontset::FONT_FOLDS {
+                    let fold: Vec<InkRecord> = train
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| folds.get(i / 10) == Some(&n))
+                        .map(|(_, r)| r.clone())
+                        .collect();
+                    font_folds.push(write_set(&args.out_dir.join(font_fold_file(n)), &fold, 0)?);
+                }
+            }
+            (
+                Some(write_set(
+                    &args.out_dir.join(crate::fontset::FONTS_FILE),
+                    &eval,
+                    0,
+                )?),
+                Some(write_set(&args.training_file, &train, 0)?),
+            )
+        }
         None => (None, None),
     };
     Ok(InksetSummary {
@@ -201,6 +228,7 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
         styles,
         fonts,
         training_fonts,
+        font_folds,
     })
 }
 

@@ -143,6 +143,17 @@ enum Cmd {
         #[arg(long, value_name = "RATIO", default_value_t = train::DEFAULT_FONT_DIGITS,
               allow_negative_numbers = true, requires = "augment")]
         font_digits: f32,
+        /// Leave fold N (1 to 5) of the 60 training fonts out: the writer validation split.
+        /// Fold 5 is the twelve fonts of one designer (Kimberly Geswein); folds 1-4 are the
+        /// other 48, twelve at a time in the order of `host_trainer::fontset::TRAINING_FONTS`
+        /// (and of host-trainer/data/README.md), where a family's fonts are listed together.
+        /// The font digits keep their share of the epoch (--font-digits), so each kept one is
+        /// seen more often. Validate on the left-out fonts' digits: `make-inkset --font-folds
+        /// --seed 2027 --out-dir DIR` writes other draws of them (2027: any seed but the
+        /// default 2026, which draws the training digits themselves) to DIR/font-fold-N.jsonl
+        /// (docs/measurements.md, section writer-validation).
+        #[arg(long, value_name = "N", requires = "augment")]
+        hold_out_fonts: Option<usize>,
     },
     /// Evaluate a model through nnet-core on an IDX test split (--data) or on ink drawings (--ink):
     /// prints `accuracy: NN.NN%`, per-class precision/recall and the confusion matrix, and writes
@@ -337,6 +348,12 @@ enum Cmd {
         /// a trial run never writes into the repository.
         #[arg(long)]
         training_file: Option<PathBuf>,
+        /// Also write the training digits fold by fold to font-fold-1.jsonl ... font-fold-5.jsonl
+        /// in --out-dir (not the default directory: they are no test sets), beside every set:
+        /// the writer validation split of `train --hold-out-fonts N`. With another --seed than
+        /// the default they are other draws of the same digits.
+        #[arg(long, conflicts_with = "no_fonts")]
+        font_folds: bool,
     },
 }
 
@@ -408,6 +425,7 @@ fn with_option(e: host_trainer::Error) -> anyhow::Error {
             Setting::LearningRate => "--lr",
             Setting::InkWeight => "--ink-weight",
             Setting::FontDigits => "--font-digits",
+            Setting::HoldOutFonts => "--hold-out-fonts",
             Setting::Steps => "--steps",
         },
         _ => return e.into(),
@@ -517,6 +535,7 @@ fn run() -> Result<()> {
             ink,
             ink_weight,
             font_digits,
+            hold_out_fonts,
         } => {
             let (opt, default_lr) = match optimizer {
                 OptArg::Sgd => (Optimizer::SGD, train::DEFAULT_SGD_LR),
@@ -547,6 +566,7 @@ fn run() -> Result<()> {
                 ink,
                 ink_weight,
                 font_digits,
+                hold_out_fonts,
             };
             // the numbers and the model's path first: a refused run makes no directory
             train::check_settings(&cfg).map_err(with_option)?;
@@ -1020,6 +1040,7 @@ fn run() -> Result<()> {
             seed,
             no_fonts,
             training_file,
+            font_folds,
         } => {
             let defaults = inkset::InksetArgs::default();
             if no_fonts && training_file.is_some() {
@@ -1030,6 +1051,13 @@ fn run() -> Result<()> {
             let default_dir = out_dir == defaults.out_dir
                 || matches!((out_dir.canonicalize(), defaults.out_dir.canonicalize()),
                             (Ok(a), Ok(b)) if a == b);
+            if font_folds && default_dir {
+                usage!(
+                    "--font-folds writes copies of the training digits, which do not belong \
+                     beside the test sets in {}: give another --out-dir",
+                    defaults.out_dir.display()
+                );
+            }
             let training_file = training_file.unwrap_or_else(|| {
                 if default_dir {
                     defaults.training_file.clone()
@@ -1089,7 +1117,17 @@ fn run() -> Result<()> {
             if !no_fonts {
                 train::check_output(&training_file, "--training-file", "training digits file")?;
             }
-            let set_paths: Vec<PathBuf> = sets.map(|name| out_dir.join(name)).collect();
+            let fold_files = if font_folds {
+                (1..=host_trainer::fontset::FONT_FOLDS)
+                    .map(inkset::font_fold_file)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let set_paths: Vec<PathBuf> = sets
+                .map(|name| out_dir.join(name))
+                .chain(fold_files.iter().map(|name| out_dir.join(name)))
+                .collect();
             for path in &set_paths {
                 train::check_output(path, "--out-dir", "ink set")?;
             }
@@ -1108,11 +1146,18 @@ fn run() -> Result<()> {
                 seed,
                 fonts: !no_fonts,
                 training_file,
+                font_folds,
                 ..defaults
             };
             let s = inkset::run(&args)?;
             let sets = [Some(s.hershey), Some(s.mnist), Some(s.styles), s.fonts];
-            for w in sets.into_iter().chain([s.training_fonts]).flatten() {
+            let folds = s.font_folds.into_iter().map(Some);
+            for w in sets
+                .into_iter()
+                .chain([s.training_fonts])
+                .chain(folds)
+                .flatten()
+            {
                 say!(
                     "wrote {}: {} drawings, per digit {:?}, points per drawing {:.0} mean / {} max, \
                      strokes {:.1} mean / {} max, {} bytes, {} skipped",

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::augment::{self, rng_for, AugmentConfig, Augmenter};
 use crate::error::Setting;
 use crate::eval;
+use crate::fontset::FONT_FOLDS;
 use crate::idx::{self, Dataset, Split};
 use crate::net::{Optimizer, Params, Trainer};
 use crate::{Error, Result};
@@ -95,6 +96,10 @@ pub struct TrainConfig {
     /// MNIST training image (each digit seen `round(font_digits * images /
     /// digits)` times per epoch, at least once); 0 leaves them out.
     pub font_digits: f32,
+    /// With font digits: leave out fold `n` (1..=[`FONT_FOLDS`]) of the
+    /// training fonts ([`crate::fontset::training_font_folds`]), the writer
+    /// validation split.
+    pub hold_out_fonts: Option<usize>,
 }
 
 /// Default peak learning rate of SGD with momentum: 0.2 gives the 30-epoch
@@ -158,6 +163,42 @@ pub fn training_fonts() -> Result<InkTrainingSet> {
         Path::new(crate::fontset::TRAINING_PATH),
         TRAINING_FONTS_JSONL.as_bytes(),
     )
+}
+
+/// The font digits without fold `fold`
+/// ([`crate::fontset::training_font_folds`]), and the names of the fonts left
+/// out. The digits are ten per font, font by font, in
+/// [`crate::fontset::TRAINING_FONTS`]' order.
+pub fn hold_out(mut set: InkTrainingSet, fold: usize) -> Result<(InkTrainingSet, Vec<String>)> {
+    let specs = crate::fontset::TRAINING_FONTS;
+    let folds = crate::fontset::training_font_folds();
+    if !(1..=FONT_FOLDS).contains(&fold) {
+        return Err(Error::Setting {
+            setting: Setting::HoldOutFonts,
+            msg: format!("must be in 1..={FONT_FOLDS}"),
+        });
+    }
+    if set.drawings.len() != specs.len() * 10 {
+        return Err(Error::Dataset(format!(
+            "{}: {} drawings, but {} fonts have {} digits",
+            set.path.display(),
+            set.drawings.len(),
+            specs.len(),
+            specs.len() * 10
+        )));
+    }
+    let names = specs
+        .iter()
+        .zip(&folds)
+        .filter(|(_, &f)| f == fold)
+        .map(|(spec, _)| spec.name.to_string())
+        .collect();
+    let mut i = 0;
+    set.drawings.retain(|_| {
+        i += 1;
+        folds[(i - 1) / 10] != fold
+    });
+    Ok((set, names))
 }
 
 /// [`read_training_ink`] of a file's bytes; `path` names it.
@@ -334,7 +375,10 @@ pub fn notes(cfg: &TrainConfig) -> String {
             format!(" ink_weight={}", cfg.ink_weight)
         },
         if cfg.augment.is_some() {
-            format!(" font_digits={}", cfg.font_digits)
+            let fold = cfg
+                .hold_out_fonts
+                .map_or(String::new(), |f| format!(" hold_out_fonts={f}"));
+            format!(" font_digits={}{fold}", cfg.font_digits)
         } else {
             String::new()
         },
@@ -378,6 +422,21 @@ pub fn check_settings(cfg: &TrainConfig) -> Result<()> {
             &format!("must be a number in 0..={MAX_FONT_DIGITS}"),
         );
     }
+    if let Some(fold) = cfg.hold_out_fonts {
+        if !(1..=FONT_FOLDS).contains(&fold) {
+            return bad(
+                Setting::HoldOutFonts,
+                &format!("must be in 1..={FONT_FOLDS}"),
+            );
+        }
+        if cfg.augment.is_none() || cfg.font_digits == 0.0 {
+            return bad(
+                Setting::HoldOutFonts,
+                "has nothing to leave out: this run trains on no font digits (they need \
+                 --augment and a --font-digits above 0)",
+            );
+        }
+    }
     Ok(())
 }
 
@@ -419,6 +478,13 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
     let fonts = match cfg.augment {
         Some(_) if cfg.font_digits > 0.0 => Some(training_fonts()?),
         _ => None,
+    };
+    let (fonts, held_out) = match (fonts, cfg.hold_out_fonts) {
+        (Some(f), Some(fold)) => {
+            let (kept, names) = hold_out(f, fold)?;
+            (Some(kept), names)
+        }
+        (f, _) => (f, Vec::new()),
     };
     let (images, labels) = train_files?;
     let mut all = idx::load_pair(&images, &labels)?;
@@ -534,6 +600,13 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
             crate::fontset::TRAINING_PATH,
             crate::plural(font_weight, "time")
         ));
+        if let Some(fold) = cfg.hold_out_fonts {
+            say(format!(
+                "held out: font fold {fold} of {FONT_FOLDS}, {} fonts ({})",
+                held_out.len(),
+                held_out.join(", ")
+            ));
+        }
     }
     let augmenter = match cfg.augment {
         Some(a) => {

@@ -1233,6 +1233,85 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
+/// `make-inkset --font-folds` writes the training digits fold by fold, and
+/// fold N's are exactly the drawings `train --hold-out-fonts N` leaves out.
+#[test]
+fn make_inkset_font_folds_are_what_train_holds_out() {
+    let d = common::tmpdir("font-folds");
+    // not beside the committed test sets, by any spelling of their directory (an MNIST
+    // directory that is not there: were the refusal gone, nothing would be written)
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for dir in [root.join("tests/data/ink"), "./tests/data/ink".into()] {
+        let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+            .args(["make-inkset", "--font-folds", "--mnist-dir", "/nonexistent"])
+            .arg("--out-dir")
+            .arg(&dir)
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {e}", dir.display());
+        assert!(e.contains("give another --out-dir"), "{e}");
+    }
+    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(["make-inkset", "--font-folds", "--out-dir"])
+        .arg(&d)
+        .arg("--mnist-dir")
+        .arg(common::mnist_dir())
+        .output()
+        .unwrap();
+    if !o.status.success() {
+        let e = String::from_utf8_lossy(&o.stderr);
+        let required = std::env::var("NNET_REQUIRE_FONTS").is_ok_and(|v| v == "1");
+        assert!(!required && e.contains("font"), "{e}");
+        eprintln!("skipping make-inkset --font-folds: {e}");
+        return;
+    }
+    let lines = |name: &str| -> Vec<String> {
+        std::fs::read_to_string(d.join(name))
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    // at the default seed the training file is the committed one
+    let training = lines("training-fonts.jsonl");
+    assert_eq!(
+        training.join("\n") + "\n",
+        host_trainer::train::TRAINING_FONTS_JSONL
+    );
+    let key = |strokes: &[Vec<[f32; 2]>]| format!("{strokes:?}");
+    let mut seen = Vec::new();
+    for n in 1..=host_trainer::fontset::FONT_FOLDS {
+        let fold = lines(&format!("font-fold-{n}.jsonl"));
+        assert_eq!(fold.len(), 120, "fold {n}");
+        let held: Vec<String> = fold
+            .iter()
+            .map(|l| {
+                let r: nnet_core::ink::InkRecord = serde_json::from_str(l).unwrap();
+                key(&r.strokes)
+            })
+            .collect();
+        let all = host_trainer::train::training_fonts().unwrap();
+        let (kept, names) = host_trainer::train::hold_out(all, n).unwrap();
+        assert_eq!(names.len() * 10, fold.len());
+        assert_eq!(kept.drawings.len() + fold.len(), training.len());
+        for k in &kept.drawings {
+            assert!(
+                !held.contains(&key(&k.strokes)),
+                "fold {n} trains on its own drawing"
+            );
+        }
+        seen.extend(fold);
+    }
+    // the folds together are the training digits, each once
+    let mut training = training;
+    training.sort_unstable();
+    seen.sort_unstable();
+    assert_eq!(seen, training);
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
 /// `make-inkset --out-dir DIR` writes every set, the training digits of
 /// other fonts included, into DIR (not into the repository's
 /// host-trainer/data), and a bad output is refused before anything is written.

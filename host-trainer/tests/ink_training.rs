@@ -387,3 +387,125 @@ fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// `--hold-out-fonts N` trains without fold N of the font digits: it says
+/// which fonts it leaves out, the notes record it, and a fold that is not one,
+/// or a run without font digits, is refused.
+#[test]
+fn a_font_fold_is_held_out_of_training() {
+    let d = common::tmpdir("hold-out-fonts");
+    common::synthetic(&d, 300, 9);
+    let data = d.to_str().unwrap();
+    let out = d.join("m.nnet");
+    let train_with = |extra: &[&str]| {
+        let mut args = vec![
+            "train",
+            "--data",
+            data,
+            "--out",
+            out.to_str().unwrap(),
+            "--hidden",
+            "32",
+            "--epochs",
+            "1",
+            "--threads",
+            "2",
+            "--no-plot",
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let specs = host_trainer::fontset::TRAINING_FONTS;
+    let folds = host_trainer::fontset::training_font_folds();
+    // the help's figures are the folds' (scripts/measure.d/35-writer-validation.sh reads them)
+    let help = String::from_utf8_lossy(&run(&["train", "--help"]).stdout).replace("\n", " ");
+    let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    let n_folds = host_trainer::fontset::FONT_FOLDS;
+    let designer = host_trainer::fontset::ONE_DESIGNER.len();
+    for said in [
+        format!(
+            "Leave fold N (1 to {n_folds}) of the {} training fonts out",
+            specs.len()
+        ),
+        format!("Fold {n_folds} is the twelve fonts of one designer"),
+        format!(
+            "folds 1-{} are the other {}, twelve at a time",
+            n_folds - 1,
+            specs.len() - designer
+        ),
+    ] {
+        assert!(help.contains(&said), "train --help lacks {said:?}: {help}");
+    }
+    assert_eq!(designer, 12);
+    assert_eq!(specs.len() - designer, 12 * (n_folds - 1));
+    let o = train_with(&["--augment"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let weights = |bytes: &[u8]| {
+        let m = nnet_core::format::OwnedModel::from_bytes(bytes).unwrap();
+        (m.w1, m.b1, m.w2, m.b2)
+    };
+    let all = weights(&std::fs::read(&out).unwrap());
+    for n in 1..=host_trainer::fontset::FONT_FOLDS {
+        let o = train_with(&["--augment", "--hold-out-fonts", &n.to_string()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{err}");
+        let names: Vec<&str> = specs
+            .iter()
+            .zip(&folds)
+            .filter(|(_, &f)| f == n)
+            .map(|(s, _)| s.name)
+            .collect();
+        let kept = (specs.len() - names.len()) * 10;
+        assert!(
+            err.contains(&format!(
+                "font digits: {kept} drawings, the digits 0-9 of {} handwriting fonts",
+                specs.len() - names.len()
+            )),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "held out: font fold {n} of 5, {} fonts ({})",
+                names.len(),
+                names.join(", ")
+            )),
+            "{err}"
+        );
+        let bytes = std::fs::read(&out).unwrap();
+        // the weights, not just the notes, differ
+        assert!(weights(&bytes) != all, "fold {n} trained the same weights");
+        let m = nnet_core::format::OwnedModel::from_bytes(&bytes).unwrap();
+        assert!(
+            m.meta.notes.contains(&format!("hold_out_fonts={n}"))
+                && m.meta.notes.contains(&format!("({kept} drawings, sha256")),
+            "{}",
+            m.meta.notes
+        );
+    }
+    for (extra, says) in [
+        (
+            &["--augment", "--hold-out-fonts", "0"][..],
+            "must be in 1..=5",
+        ),
+        (
+            &["--augment", "--hold-out-fonts", "6"][..],
+            "must be in 1..=5",
+        ),
+        (
+            &["--augment", "--font-digits", "0", "--hold-out-fonts", "1"][..],
+            "has nothing to leave out",
+        ),
+        (&["--hold-out-fonts", "1"][..], "--augment"),
+    ] {
+        std::fs::remove_file(&out).ok();
+        let o = train_with(extra);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{extra:?} was accepted");
+        assert!(
+            err.contains("--hold-out-fonts") && err.contains(says),
+            "{extra:?}: {err}"
+        );
+        assert!(!out.exists(), "{extra:?} wrote a model");
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}

@@ -89,6 +89,7 @@ pub fn quick_config(data: &Path, out: &Path) -> TrainConfig {
         // the synthetic digits of these tests train without the font digits
         // (tests/ink_training.rs has them)
         font_digits: 0.0,
+        hold_out_fonts: None,
     }
 }
 
