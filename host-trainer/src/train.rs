@@ -172,12 +172,7 @@ pub fn training_fonts() -> Result<InkTrainingSet> {
 pub fn hold_out(mut set: InkTrainingSet, fold: usize) -> Result<(InkTrainingSet, Vec<String>)> {
     let specs = crate::fontset::TRAINING_FONTS;
     let folds = crate::fontset::training_font_folds();
-    if !(1..=FONT_FOLDS).contains(&fold) {
-        return Err(Error::Setting {
-            setting: Setting::HoldOutFonts,
-            msg: format!("must be in 1..={FONT_FOLDS}"),
-        });
-    }
+    check_fold(fold)?;
     if set.drawings.len() != specs.len() * 10 {
         return Err(Error::Dataset(format!(
             "{}: {} drawings, but {} fonts have {} digits",
@@ -199,6 +194,17 @@ pub fn hold_out(mut set: InkTrainingSet, fold: usize) -> Result<(InkTrainingSet,
         folds[(i - 1) / 10] != fold
     });
     Ok((set, names))
+}
+
+/// A fold of `--hold-out-fonts`: 1..=[`FONT_FOLDS`].
+fn check_fold(fold: usize) -> Result<()> {
+    if (1..=FONT_FOLDS).contains(&fold) {
+        return Ok(());
+    }
+    Err(Error::Setting {
+        setting: Setting::HoldOutFonts,
+        msg: format!("must be in 1..={FONT_FOLDS}"),
+    })
 }
 
 /// [`read_training_ink`] of a file's bytes; `path` names it.
@@ -423,12 +429,7 @@ pub fn check_settings(cfg: &TrainConfig) -> Result<()> {
         );
     }
     if let Some(fold) = cfg.hold_out_fonts {
-        if !(1..=FONT_FOLDS).contains(&fold) {
-            return bad(
-                Setting::HoldOutFonts,
-                &format!("must be in 1..={FONT_FOLDS}"),
-            );
-        }
+        check_fold(fold)?;
         if cfg.augment.is_none() || cfg.font_digits == 0.0 {
             return bad(
                 Setting::HoldOutFonts,

@@ -318,34 +318,37 @@ fn font_digits_join_augmented_training() {
     assert_eq!(plain.model_bytes, train(&cfg).unwrap().model_bytes);
 }
 
+/// `host-trainer train` of one epoch and 32 hidden units on the IDX files in `data`, into
+/// `out` (2 threads, no picture), with `extra` options.
+fn quick_train(data: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--hidden",
+        "32",
+        "--epochs",
+        "1",
+        "--threads",
+        "2",
+        "--no-plot",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// The command line says how often each font digit is seen:
 /// round(ratio * training images / drawings), at least once.
 #[test]
 fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
     let d = common::tmpdir("font-digits-cli");
     common::synthetic(&d, 1000, 8); // 900 training images after the 10% validation split
-    let data = d.to_str().unwrap();
     let out = d.join("m.nnet");
     let args = |ratio: &str| {
         let ratio = format!("--font-digits={ratio}");
-        run(&[
-            "train",
-            "--data",
-            data,
-            "--out",
-            out.to_str().unwrap(),
-            "--hidden",
-            "32",
-            "--epochs",
-            "1",
-            "--val-split",
-            "0.1",
-            "--threads",
-            "2",
-            "--no-plot",
-            "--augment",
-            &ratio,
-        ])
+        quick_train(&d, &out, &["--val-split", "0.1", "--augment", &ratio])
     };
     let n_fonts = host_trainer::fontset::TRAINING_FONTS.len();
     let drawings = n_fonts * 10;
@@ -395,26 +398,8 @@ fn font_digits_ratio_sets_the_weight_and_bad_ratios_are_errors() {
 fn a_font_fold_is_held_out_of_training() {
     let d = common::tmpdir("hold-out-fonts");
     common::synthetic(&d, 300, 9);
-    let data = d.to_str().unwrap();
     let out = d.join("m.nnet");
-    let train_with = |extra: &[&str]| {
-        let mut args = vec![
-            "train",
-            "--data",
-            data,
-            "--out",
-            out.to_str().unwrap(),
-            "--hidden",
-            "32",
-            "--epochs",
-            "1",
-            "--threads",
-            "2",
-            "--no-plot",
-        ];
-        args.extend_from_slice(extra);
-        run(&args)
-    };
+    let train_with = |extra: &[&str]| quick_train(&d, &out, extra);
     let specs = host_trainer::fontset::TRAINING_FONTS;
     let folds = host_trainer::fontset::training_font_folds();
     // the help's figures are the folds' (scripts/measure.d/35-writer-validation.sh reads them)
