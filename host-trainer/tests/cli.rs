@@ -1233,6 +1233,20 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     std::fs::remove_dir_all(&d).unwrap();
 }
 
+/// Whether a `make-inkset` run with the fonts failed for want of them: then the test skips
+/// `what`, saying so, unless `NNET_REQUIRE_FONTS=1` (scripts/test installs them), where any
+/// failure fails the test.
+fn fonts_missing(o: &std::process::Output, what: &str) -> bool {
+    if o.status.success() {
+        return false;
+    }
+    let e = String::from_utf8_lossy(&o.stderr);
+    let required = std::env::var("NNET_REQUIRE_FONTS").is_ok_and(|v| v == "1");
+    assert!(!required && e.contains("font"), "{e}");
+    eprintln!("skipping {what}: {e}");
+    true
+}
+
 /// `make-inkset --font-folds` writes the training digits fold by fold, and
 /// fold N's are exactly the drawings `train --hold-out-fonts N` leaves out.
 #[test]
@@ -1260,11 +1274,7 @@ fn make_inkset_font_folds_are_what_train_holds_out() {
         .arg(common::mnist_dir())
         .output()
         .unwrap();
-    if !o.status.success() {
-        let e = String::from_utf8_lossy(&o.stderr);
-        let required = std::env::var("NNET_REQUIRE_FONTS").is_ok_and(|v| v == "1");
-        assert!(!required && e.contains("font"), "{e}");
-        eprintln!("skipping make-inkset --font-folds: {e}");
+    if fonts_missing(&o, "make-inkset --font-folds") {
         return;
     }
     let lines = |name: &str| -> Vec<String> {
@@ -1407,11 +1417,7 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
     assert!(!o.status.success() && e.contains("--no-fonts"), "{e}");
 
     let o = make(&["--out-dir", "sets"]);
-    if !o.status.success() {
-        let e = String::from_utf8_lossy(&o.stderr);
-        let required = std::env::var("NNET_REQUIRE_FONTS").is_ok_and(|v| v == "1");
-        assert!(!required && e.contains("font"), "{e}");
-        eprintln!("skipping the fonts part of make-inkset --out-dir: {e}");
+    if fonts_missing(&o, "the fonts part of make-inkset --out-dir") {
         return;
     }
     assert!(d.join("sets/training-fonts.jsonl").is_file());
