@@ -69,6 +69,19 @@ fn seconds(name: &str, s: f64) -> Result<Duration> {
         })
 }
 
+/// `--addr` is HOST:PORT with a port number (0 to 65535), or a [`Usage`] error; whether
+/// the host is one to listen on is for the bind to say (a name is looked up then).
+fn check_addr(addr: &str) -> Result<()> {
+    match addr.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
+        _ => Err(Usage(format!(
+            "--addr must be HOST:PORT with a port from 0 to 65535 (such as 127.0.0.1:5000, \
+             localhost:8080 or [::1]:0), got {addr:?}"
+        ))
+        .into()),
+    }
+}
+
 /// The server's limits from the options, or a [`Usage`] error.
 fn limits(args: &Args) -> Result<Limits> {
     if args.body_limit < 1024 {
@@ -103,6 +116,7 @@ fn parse(command: &Command, matches: &ArgMatches) -> Result<Args> {
         }
     } else {
         // a mistake in the server's options is named before the model is read
+        check_addr(&args.addr)?;
         limits(&args)?;
     }
     Ok(args)

@@ -89,7 +89,24 @@ fn bad_model_files_are_refused_at_start() {
         "cannot read model file",
     );
     assert_eq!(code, Some(1));
-    fails_with(&["--addr", "not-an-address"], "invalid");
+    // an address that is no HOST:PORT is named before the model is read, as the parser's
+    // mistakes are; one the machine cannot listen on fails at the bind
+    for addr in [
+        "not-an-address",
+        ":5000",
+        "127.0.0.1:",
+        "127.0.0.1:65536",
+        "[::1]",
+        "",
+    ] {
+        let code = fails_with(
+            &["--addr", addr, "--model", "/nonexistent/x.nnet"],
+            &format!("--addr must be HOST:PORT with a port from 0 to 65535 (such as 127.0.0.1:5000, localhost:8080 or [::1]:0), got {addr:?}"),
+        );
+        assert_eq!(code, Some(2), "--addr {addr:?}");
+    }
+    let code = fails_with(&["--addr", "192.0.2.1:0"], "cannot listen on 192.0.2.1:0");
+    assert_eq!(code, Some(1));
     for (flag, value, got) in [
         ("--request-timeout", "0", "0"),
         ("--request-timeout", "1e300", "1e300"),
