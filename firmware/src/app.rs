@@ -97,7 +97,8 @@ enum Gesture {
     /// Pen up, or a touch that started outside everything.
     Idle,
     /// Drawing a stroke; `recording` is false when the ink buffer had no room
-    /// for a new stroke (the touch is then ignored, not joined to the last stroke).
+    /// for a new stroke or a point (the touch is then ignored, not joined to the
+    /// last stroke, and its pen-up gives no new answer).
     Inking { recording: bool },
     /// Holding the Clear button; `armed` while the pen is still over it,
     /// `held` the polls it has been held there.
@@ -270,7 +271,8 @@ impl<N: Classifier> App<N> {
             }
             (TouchEvent::Down(p), _) => {
                 if DRAW_AREA.contains(p) {
-                    let recording = self.ink.begin_stroke().is_ok();
+                    let recording =
+                        self.ink.point_count() < INK_POINTS && self.ink.begin_stroke().is_ok();
                     self.gesture = Gesture::Inking { recording };
                     if !recording {
                         // the banner, the first time
@@ -777,6 +779,13 @@ pub(crate) mod tests {
             app.status(),
             Status::Recognised(_) | Status::NoDigit
         ));
+        // a tap on the full drawing (strokes to spare, no points): the drawing and its
+        // answer stand, and no new answer is counted
+        let answers = app.answers();
+        app.touch(on((100, 100)));
+        app.touch(None);
+        assert_eq!(app.answers(), answers);
+        assert_eq!(app.ink().point_count(), INK_POINTS);
         // more strokes than the buffer holds
         app.clear();
         assert!(!app.ink_full());
