@@ -150,6 +150,23 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.equal(await corrections(page), taught, "the corrections survive a damaged step back");
   assert.equal(await undoBtn.isDisabled(), true, "with nothing to undo");
+  // one that reads but the module refuses (a layer of the wrong size): Undo says so, keeps the
+  // corrections, and the step back is not offered again after a reload
+  await page.evaluate((k) => {
+    const v = JSON.parse(localStorage.getItem(k));
+    v.undo = { corrections: 1, layer: "AAAA" };
+    localStorage.setItem(k, JSON.stringify(v));
+  }, key);
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await undoBtn.isEnabled(), true, "a step back that reads is offered");
+  await undoBtn.click();
+  await page.getByText(/^Could not undo the correction: /).waitFor();
+  assert.equal(await corrections(page), taught, "the corrections survive a refused step back");
+  await page.reload();
+  await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+  assert.equal(await corrections(page), taught);
+  assert.equal(await undoBtn.isDisabled(), true, "the refused step back is offered again after a reload");
 
   // another tab of the page takes what this one learned, and what it learns comes back here
   // (neither overwrites the other's corrections in localStorage)
@@ -168,6 +185,14 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
     `Another tab kept corrections that cannot be used (it is not a record of corrections); this tab's ${taught + 1} corrections are kept instead.`);
   assert.equal(await corrections(page), taught + 1);
   assert.equal(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).corrections, key), taught + 1);
+  // another tab clears the site's storage (every key at once): this tab takes that too, and
+  // takes the corrections again when that tab puts them back
+  const snapshot = await page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+  await other.evaluate(() => localStorage.clear());
+  await page.waitForFunction(() => document.documentElement.dataset.corrections === "0");
+  assert.match(await page.locator("#teach-status").textContent(), /^Updated from another tab: the shipped model\.$/);
+  await other.evaluate((s) => { for (const [k, v] of JSON.parse(s)) localStorage.setItem(k, v); }, snapshot);
+  await page.waitForFunction((n) => document.documentElement.dataset.corrections === String(n), taught + 1);
   await other.close();
 
   // reset asks first: dismissed, nothing is forgotten

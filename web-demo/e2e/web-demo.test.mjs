@@ -463,6 +463,71 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   }, null, { timeout: 15000 });
   assert.match(await page.locator("#detail").textContent(), /^unreadable answer \(HTTP 200\)/);
   await page.unroute("**/api/predict");
+
+  // a proxy whose server is down (502): asked again once per stroke, as a server out of
+  // reach, and the error said to a screen reader at each pen-up, not for each live request
+  await page.keyboard.press("Escape");
+  await page.evaluate(() => {
+    window.errorsSaid = 0;
+    new MutationObserver(() => {
+      if (document.getElementById("announce").textContent.startsWith("Error:")) window.errorsSaid++;
+    }).observe(document.getElementById("announce"), { childList: true, characterData: true, subtree: true });
+  });
+  await page.route("**/api/predict", (q) => q.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad Gateway</h1>" }));
+  const before502 = predicts();
+  await drawMouse(page, strokes, 2, { paced: true });
+  await page.waitForFunction(() => {
+    const r = document.getElementById("result");
+    return r.dataset.state === "error" && r.dataset.final === "1" && !r.hasAttribute("aria-busy");
+  }, null, { timeout: 15000 });
+  for (let last = -1, t = Date.now(); predicts() !== last && Date.now() - t < 10000;) {
+    last = predicts();
+    await page.waitForTimeout(500);
+  }
+  const failed502 = predicts() - before502;
+  assert.ok(failed502 <= 1 + strokes.length, `${failed502} requests to a failing server for ${strokes.length} strokes`);
+  const said = await page.evaluate(() => window.errorsSaid);
+  assert.ok(said >= 1 && said <= strokes.length, `the error said ${said} times for ${strokes.length} strokes`);
+  await page.unroute("**/api/predict");
+
+  // no network answers, and the drawing is a dash: it cannot be saved (host-trainer would
+  // refuse the downloaded file); a digit drawn then can
+  await page.keyboard.press("Escape");
+  await page.route("**/api/predict", (r) => r.abort("connectionrefused"));
+  const rect = await padRect(page);
+  await drawMouse(page, [[[rect.x + 40, rect.y + 150], [rect.x + 240, rect.y + 160]]]);
+  await page.waitForFunction(() => {
+    const r = document.getElementById("result");
+    return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
+  }, null, { timeout: 15000 });
+  await page.locator("label[for=label-1]").click();
+  assert.ok(await page.getByRole("button", { name: "Save drawing" }).isDisabled(), "a dash can be saved");
+  await page.keyboard.press("Escape");
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  await page.waitForFunction(() => {
+    const r = document.getElementById("result");
+    return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
+  }, null, { timeout: 15000 });
+  await page.locator("label[for=label-7]").click();
+  assert.ok(await page.getByRole("button", { name: "Save drawing" }).isEnabled(), "a 7 cannot be saved");
+  await page.unroute("**/api/predict");
+  assert.deepEqual(problems, [], "no page errors, other console errors or external requests");
+  await context.close();
+});
+
+test("a server whose api/model never answers is given up on after 15 s, and the network runs in the browser", async () => {
+  const context = await browser.newContext(DESKTOP);
+  const page = await context.newPage();
+  const problems = [];
+  watchPage(page, problems, base);
+  // the request stalls: never answered (a hung proxy)
+  await page.route((url) => url.pathname === "/api/model", () => {});
+  await page.goto(base + "/");
+  await page.waitForFunction(() => document.documentElement.dataset.engine === "browser", null, { timeout: 30000 });
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  const s = await waitFinal(page);
+  assert.equal(s.digit, "7");
+  assert.match(await page.locator("#detail").textContent(), /in your browser/);
   assert.deepEqual(problems, [], "no page errors, other console errors or external requests");
   await context.close();
 });

@@ -17,7 +17,8 @@
 //! a body over [`Limits::body_limit`] → 413; well-formed JSON of the wrong
 //! shape, wrong lengths, non-finite or out-of-range values (`1e999` is valid
 //! JSON syntax but infinite; `1e300` is out of every range), too many strokes
-//! or points → 422;
+//! or points → 422; a `Transfer-Encoding` that ends in `chunked` but names
+//! another coding too → 501;
 //! a request not finished within [`Limits::request_timeout`] → 408.
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -781,7 +782,8 @@ fn plain_estimate(body: &[u8]) -> Option<Vec<f64>> {
 }
 
 /// `POST /estimate`: 784 values 0..255 (a 28x28 raster, 255 = ink), run
-/// through the core's raster path; `{"estimated": null}` for an empty image.
+/// through the core's raster path; `{"estimated": null}` when it holds no digit (empty, too
+/// little ink, or a dash).
 async fn estimate(State(st): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let body = read_json_body(st.limits.body_limit, req).await?;
     let r = match plain_estimate(&body) {
