@@ -189,9 +189,14 @@ pub fn run(args: &AdaptArgs, progress: &mut dyn FnMut(usize, f64)) -> Result<Ada
         AnyModel::Int8(m) => m.to_bytes(),
     }
     .map_err(|e| Error::core("encoding the adapted model", e))?;
+    // what a reader of the file gets: the bytes decoded as a file is read (not the file read
+    // back, which --out /dev/stdout into a pipe would take from the pipe's reader)
+    let written = accuracy(
+        &eval::any_model_from_bytes(&bytes, &args.out)?,
+        &images,
+        &labels,
+    )?;
     crate::write_file(&args.out, &bytes)?;
-    // what a reader of the file gets
-    let written = accuracy(&eval::load_any_model(&args.out)?, &images, &labels)?;
     Ok(AdaptOutcome {
         drawings: images.len(),
         sha256: set.sha256,

@@ -98,11 +98,16 @@ impl AnyModel {
 
 /// Reads and validates a model file of either weight type.
 pub fn load_any_model(path: &Path) -> Result<AnyModel> {
-    let bytes = read_model_file(path)?;
+    any_model_from_bytes(&read_model_file(path)?, path)
+}
+
+/// The model a model file's `bytes` hold, as [`load_any_model`] reads it;
+/// errors name `path`, where the bytes are from or go to.
+pub fn any_model_from_bytes(bytes: &[u8], path: &Path) -> Result<AnyModel> {
     let core = |e| Error::core(format!("{}", path.display()), e);
-    let m = match ModelView::parse(&bytes).map_err(core)?.header().weight_type {
-        WeightType::F32 => AnyModel::F32(OwnedModel::from_bytes(&bytes).map_err(core)?),
-        WeightType::Int8 => AnyModel::Int8(OwnedQuantModel::from_bytes(&bytes).map_err(core)?),
+    let m = match ModelView::parse(bytes).map_err(core)?.header().weight_type {
+        WeightType::F32 => AnyModel::F32(OwnedModel::from_bytes(bytes).map_err(core)?),
+        WeightType::Int8 => AnyModel::Int8(OwnedQuantModel::from_bytes(bytes).map_err(core)?),
     };
     check_hidden(m.hidden())?;
     Ok(m)

@@ -153,10 +153,13 @@ fn part_name(name: &std::ffi::OsStr) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Destination {
     /// Written into and never replaced, the path as given: a device, a named
-    /// pipe, a socket, or any path that is or links into `/dev/` or `/proc/`
-    /// (`/dev/stdout` redirected to a file: the shell's file, not a new one).
+    /// pipe, a socket, any path that is or links into `/proc/` (`/dev/stdout`
+    /// and `/dev/fd/N` link there: redirected to a file, that is the shell's
+    /// file, not a new one), and a path directly in `/dev` that is not there
+    /// (nothing is made there: `/dev/nul` is a mistake).
     Through(std::path::PathBuf),
-    /// Replaced whole: this regular file (there or not yet), the path's links followed.
+    /// Replaced whole: this regular file (there or not yet), the path's links
+    /// followed; in `/dev/shm` too, a regular file like any other.
     File(std::path::PathBuf),
 }
 
@@ -167,11 +170,11 @@ pub const MAX_LINKS: usize = 40;
 /// target from its link's directory), at most [`MAX_LINKS`] of them (a loop is
 /// an error).
 pub fn destination(path: &std::path::Path) -> Result<Destination> {
-    // in /dev or /proc as written, or once its directory is resolved (a relative
-    // path or link target that climbs there: ../../proc/self/fd/1)
+    // in /proc as written, or once its directory is resolved (a relative path or
+    // link target that climbs there: ../../proc/self/fd/1; /dev/fd/1)
+    let canonical_dir = |p: &std::path::Path| std::fs::canonicalize(parent_dir(p));
     let system = |p: &std::path::Path| {
-        let in_system = |p: &std::path::Path| p.starts_with("/dev") || p.starts_with("/proc");
-        in_system(p) || std::fs::canonicalize(parent_dir(p)).is_ok_and(|d| in_system(&d))
+        p.starts_with("/proc") || canonical_dir(p).is_ok_and(|d| d.starts_with("/proc"))
     };
     let through = || Ok(Destination::Through(path.to_path_buf()));
     if system(path) {
@@ -180,7 +183,10 @@ pub fn destination(path: &std::path::Path) -> Result<Destination> {
     let mut at = path.to_path_buf();
     for _ in 0..=MAX_LINKS {
         let Ok(next) = std::fs::read_link(&at) else {
-            let special = std::fs::metadata(&at).is_ok_and(|m| !m.is_file() && !m.is_dir());
+            let special = match std::fs::metadata(&at) {
+                Ok(m) => !m.is_file() && !m.is_dir(),
+                Err(_) => canonical_dir(&at).is_ok_and(|d| d == std::path::Path::new("/dev")),
+            };
             return if special {
                 through()
             } else {

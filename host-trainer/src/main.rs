@@ -435,11 +435,17 @@ fn with_option(e: host_trainer::Error) -> anyhow::Error {
 
 /// The int8 model's default name: `--model`'s with `-i8` before the extension.
 fn int8_name(model: &Path) -> PathBuf {
-    let stem = model
+    model.with_file_name(stem_and(model, "model", "-i8.nnet"))
+}
+
+/// The file name of `path` without its extension (`fallback` when it has none to take),
+/// followed by `tail`: as the system spells it, a name that is not UTF-8 included.
+fn stem_and(path: &Path, fallback: &str, tail: &str) -> std::ffi::OsString {
+    let mut name = path
         .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("model");
-    model.with_file_name(format!("{stem}-i8.nnet"))
+        .map_or_else(|| fallback.into(), std::ffi::OsStr::to_os_string);
+    name.push(tail);
+    name
 }
 
 /// The command line after the program's name, as the model's metadata records it (an
@@ -581,6 +587,9 @@ fn run() -> Result<()> {
                 // the training curve is written after the model: checked before the run too
                 let curve = plot::curve_path(&out);
                 train::check_output(&curve, "--out", "training-curve PNG")?;
+                let inks: Vec<(&str, &Path)> =
+                    cfg.ink.iter().map(|p| ("--ink", p.as_path())).collect();
+                train::check_not_input(&curve, "--out", &inks)?;
                 if let Some(log) = &cfg.log_json {
                     train::check_not_input(
                         log,
@@ -630,26 +639,29 @@ fn run() -> Result<()> {
                     out_dir.display()
                 );
             }
-            let stem = model
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("model")
-                .to_string();
             let data = data.unwrap_or_else(|| PathBuf::from("data/mnist"));
+            // MODEL.SET.confusion.png: the model's and the set's names as the system spells them
             let tag = match &ink {
-                Some(ink) => ink
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or("ink")
-                    .to_string(),
-                None => train::dataset_name(&data),
+                Some(ink) => stem_and(ink, "ink", ""),
+                None => train::dataset_name(&data).into(),
+            };
+            let picture = |kind: &str| {
+                let mut name = stem_and(&model, "model", ".");
+                name.push(&tag);
+                name.push(kind);
+                out_dir.join(name)
             };
             // the pictures are checked before the work, so that it is not lost to them
-            let conf = out_dir.join(format!("{stem}.{tag}.confusion.png"));
-            let wrong = out_dir.join(format!("{stem}.{tag}.mistakes.png"));
+            let conf = picture(".confusion.png");
+            let wrong = picture(".mistakes.png");
+            let mut inputs = vec![("--model", model.as_path())];
+            inputs.extend(compare.as_deref().map(|p| ("--compare", p)));
+            inputs.extend(ink.as_deref().map(|p| ("--ink", p)));
             train::check_output(&conf, "--out-dir", "confusion-matrix PNG")?;
+            train::check_not_input(&conf, "--out-dir", &inputs)?;
             if mistakes > 0 {
                 train::check_output(&wrong, "--out-dir", "PNG of mistakes")?;
+                train::check_not_input(&wrong, "--out-dir", &inputs)?;
             }
             let (report, title, compared) = match ink {
                 Some(ink) => {

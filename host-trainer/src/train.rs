@@ -869,12 +869,12 @@ pub fn check_outputs_apart(outputs: &[(&str, &Path)]) -> Result<()> {
 }
 
 /// An output written into ([`crate::Destination::Through`]): it must be there
-/// (nothing is made in `/dev` or `/proc`), and a pipe must have a reader.
+/// (nothing is made in `/dev` or under `/proc`), and a pipe must have a reader.
 fn check_through(out: &Path) -> Result<()> {
     crate::claim_stdout_if_same(out);
     let meta = std::fs::metadata(out).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Config(format!(
-            "{}: not there, and nothing is made under /dev or /proc (it is written into)",
+            "{}: not there, and nothing is made in /dev or under /proc (it is written into)",
             out.display()
         )),
         _ => Error::io(out, e),

@@ -618,6 +618,37 @@ fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
             "--log-json names the same file as --ink",
         ),
     ];
+    // the pictures too: evaluate's (named after the model and the set) and train's curve
+    let ev = dir.join("ev");
+    std::fs::create_dir_all(&ev).unwrap();
+    let compared = ev.join("m.head.confusion.png");
+    std::fs::copy(&model, &compared).unwrap();
+    let curve_ink = dir.join("t.training.png");
+    std::fs::copy(&ink, &curve_ink).unwrap();
+    let inputs_before = [&compared, &curve_ink].map(|p| std::fs::read(p).unwrap());
+    let mut cases = cases;
+    cases.push((
+        vec![
+            "evaluate",
+            "--model",
+            model_s,
+            "--ink",
+            ink_s,
+            "--out-dir",
+            ev.to_str().unwrap(),
+            "--compare",
+            compared.to_str().unwrap(),
+        ],
+        "--out-dir names the same file as --compare",
+    ));
+    cases.push((
+        [
+            &train[..],
+            &[trained_s, "--ink", curve_ink.to_str().unwrap()],
+        ]
+        .concat(),
+        "t.training.png: --out names the same file as --ink",
+    ));
     for (args, want) in &cases {
         let e = err(args);
         assert!(e.contains(want), "{args:?}: {e}");
@@ -634,6 +665,10 @@ fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
         "the model changed"
     );
     assert!(!trained.exists());
+    assert_eq!(
+        [&compared, &curve_ink].map(|p| std::fs::read(p).unwrap()),
+        inputs_before
+    );
 
     // stdout and stderr closed before the first line: the model is still written
     let out = dir.join("piped.nnet");
@@ -654,6 +689,41 @@ fn outputs_never_overwrite_inputs_and_a_closed_pipe_loses_no_work() {
     assert!(
         nnet_core::format::ModelView::parse(&std::fs::read(&out).unwrap()).is_ok(),
         "no valid model written"
+    );
+
+    // --out /dev/stdout into a pipe: the whole model comes out, the same weights as into a
+    // file (the notes name the path), and the run ends (it read its own output back from
+    // the pipe, and waited)
+    let to_file = dir.join("file.nnet");
+    adapt_without_mnist(&model, &ink, &to_file, &dir, &[]);
+    let o = common::output_within(
+        Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+            .args([
+                "adapt",
+                "--model",
+                model_s,
+                "--ink",
+                ink_s,
+                "--out",
+                "/dev/stdout",
+                "--data",
+            ])
+            .arg(dir.join("none")),
+        std::time::Duration::from_secs(120),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let weights = |bytes: &[u8]| {
+        let m = nnet_core::format::OwnedModel::from_bytes(bytes).unwrap();
+        (m.w1, m.b1, m.w2, m.b2)
+    };
+    assert!(
+        weights(&o.stdout) == weights(&std::fs::read(&to_file).unwrap()),
+        "not the adapted model alone on stdout"
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("accuracy after: "),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
     );
 }
 

@@ -1108,6 +1108,30 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
         "{e}"
     );
     assert!(d.join("loop-a").is_symlink() && d.join("loop-b").is_symlink());
+    // a regular file under /dev (the /dev/shm RAM disk) is replaced whole like any other,
+    // there or not yet, never appended to; a name in /dev itself that is not there is a
+    // mistake (/dev/nul), refused
+    let shm = Path::new("/dev/shm");
+    assert!(shm.is_dir(), "no /dev/shm on this machine");
+    let in_shm = shm.join(format!("nnet-cli-test-{}.nnet", std::process::id()));
+    for earlier in [Some(&b"an earlier file"[..]), None] {
+        if let Some(bytes) = earlier {
+            std::fs::write(&in_shm, bytes).unwrap();
+        }
+        let o = quantize(&in_shm);
+        let got = std::fs::read(&in_shm);
+        let _ = std::fs::remove_file(&in_shm);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            got.unwrap() == written,
+            "{in_shm:?} (there before: {})",
+            earlier.is_some()
+        );
+    }
+    let e = refused(quantize(Path::new("/dev/nnet-no-such-device")));
+    assert!(e.contains("not there, and nothing is made in /dev"), "{e}");
+    assert!(!Path::new("/dev/nnet-no-such-device").exists());
+
     // a pipe that nothing reads is refused before the work, not waited on after it
     let fifo = d.join("fifo.nnet");
     assert!(Command::new("mkfifo")
@@ -1730,6 +1754,70 @@ fn the_json_log_is_written_with_the_model() {
         "{e}"
     );
     assert!(model.is_file());
+    std::fs::remove_dir_all(&d).unwrap();
+}
+
+/// Outputs named after a model or an ink file keep its name as the system spells it, one
+/// that is not UTF-8 included: two such models in one directory do not write over each
+/// other's int8 files and pictures (both were once "model").
+#[cfg(unix)]
+#[test]
+fn outputs_are_named_after_inputs_whose_names_are_not_utf8() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let d = common::tmpdir("non-utf8");
+    common::synthetic(&d, 200, 5);
+    let ink = d.join(OsStr::from_bytes(b"s\xe9t.jsonl"));
+    let hershey = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/data/ink/hershey.jsonl"
+    ))
+    .unwrap();
+    std::fs::write(
+        &ink,
+        hershey.lines().take(20).collect::<Vec<_>>().join("\n"),
+    )
+    .unwrap();
+    for stem in [&b"caf\xe9"[..], b"caf\xe8"] {
+        let name = |tail: &str| d.join(OsStr::from_bytes(&[stem, tail.as_bytes()].concat()));
+        let model = name(".nnet");
+        std::fs::copy(SHIPPED, &model).unwrap();
+        let run = |args: &[&OsStr]| {
+            let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        };
+        let (m, data) = (model.as_os_str(), d.as_os_str());
+        run(&[
+            "quantize".as_ref(),
+            "--model".as_ref(),
+            m,
+            "--data".as_ref(),
+            data,
+        ]);
+        assert!(
+            name("-i8.nnet").is_file(),
+            "no int8 file named after the model"
+        );
+        let evaluate = ["evaluate", "--model"].map(OsStr::new);
+        run(&[&evaluate[..], &[m, "--ink".as_ref(), ink.as_os_str()]].concat());
+        let mut picture = stem.to_vec();
+        picture.extend_from_slice(b".s\xe9t.confusion.png");
+        assert!(
+            d.join(OsStr::from_bytes(&picture)).is_file(),
+            "no picture named after both"
+        );
+    }
+    let made = std::fs::read_dir(&d).unwrap().count();
+    // the data set's 4 files, the ink, and per model: itself, its int8 file, its two pictures
+    assert_eq!(
+        made,
+        4 + 1 + 2 * 4,
+        "{:?}",
+        std::fs::read_dir(&d).unwrap().collect::<Vec<_>>()
+    );
     std::fs::remove_dir_all(&d).unwrap();
 }
 
