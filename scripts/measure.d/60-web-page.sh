@@ -28,7 +28,7 @@ done
 echo
 echo 'The page with the int8 model, loaded from the server by headless Chromium with an'
 echo 'empty cache (`web-demo --model models/mnist-mlp-i8.nnet`; bytes over the wire, headers'
-echo 'included, the module and model gzip-compressed by the server):'
+echo 'included, the page, the module and the model gzip-compressed by the server):'
 echo
 echo '| request | bytes transferred |'
 echo '| --- | --- |'

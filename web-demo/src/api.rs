@@ -220,7 +220,6 @@ fn json_response<T: Serialize>(status: StatusCode, value: &T) -> Response {
 /// [`crate::serve`] (which adds connection timeouts) or any hyper/axum server.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/", get(index))
         .route("/api/predict", post(predict))
         .route("/estimate", post(estimate))
         .route("/api/model", get(model_info))
@@ -257,26 +256,6 @@ async fn common_headers(mut resp: Response) -> Response {
             HeaderValue::from_static("identity"),
         );
     }
-    resp
-}
-
-async fn index() -> Response {
-    let mut resp = Response::new(Body::from(INDEX_HTML));
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; \
-             connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
-             frame-ancestors 'self'",
-        ),
-    );
-    // nosniff: added to every answer by `common_headers`
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp
 }
 

@@ -2,10 +2,11 @@
 //!
 //! | route | what |
 //! | --- | --- |
+//! | `GET /` | the page itself ([`INDEX_HTML`]), with its `Content-Security-Policy` |
 //! | `GET /nnet.wasm` | the WebAssembly module (`web-demo/wasm`: `nnet-core` for the browser), built by `build.rs` |
 //! | `GET /api/model/file` | the model file the server answers with, byte for byte |
 //!
-//! Both carry a strong `ETag` (from the SHA-256 of the bytes; the gzip
+//! Each carries a strong `ETag` (from the SHA-256 of the bytes; the gzip
 //! form's ends in `-gz`, since it is other bytes) and
 //! `Cache-Control: no-cache`: a browser keeps its copy and revalidates it, and
 //! a matching `If-None-Match` is answered `304 Not Modified` without a body.
@@ -35,6 +36,7 @@ pub const EXPORT_FILES: [&str; 3] = ["index.html", "nnet.wasm", "model.nnet"];
 /// The routes of this module, merged into [`crate::app`].
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(index))
         .route("/nnet.wasm", get(wasm))
         .route("/api/model/file", get(model_file))
 }
@@ -143,6 +145,30 @@ fn serve(
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
+    resp
+}
+
+async fn index(method: Method, headers: HeaderMap) -> Response {
+    static ETAG: OnceLock<String> = OnceLock::new();
+    static GZIP: OnceLock<Vec<u8>> = OnceLock::new();
+    let page = INDEX_HTML.as_bytes();
+    let mut resp = serve(
+        method == Method::HEAD,
+        &headers,
+        "text/html; charset=utf-8",
+        ETAG.get_or_init(|| etag(page)),
+        page,
+        || GZIP.get_or_init(|| gzip(page)).clone(),
+    );
+    // nosniff: added to every answer by `crate::api::app`
+    resp.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; \
+             connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'self'",
+        ),
+    );
     resp
 }
 

@@ -1,4 +1,4 @@
-//! The page's WebAssembly module and the model file over HTTP (validators,
+//! The page, its WebAssembly module and the model file over HTTP (validators,
 //! gzip, 304), and the static build written by `web-demo export`.
 use std::io::Read;
 use std::path::PathBuf;
@@ -136,6 +136,9 @@ async fn module_and_model_file_are_served_with_validators() {
             "the model's tag is its SHA-256"
         );
         assert_ne!(tag, wasm_tag);
+        let page = web_demo::api::INDEX_HTML.as_bytes();
+        let page_tag = check_file(&state, "/", "text/html; charset=utf-8", page).await;
+        assert_ne!(page_tag, wasm_tag);
         // the page may compile WebAssembly, and only that; no other site frames it
         let page = get(&state, "/", &[]).await;
         let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
