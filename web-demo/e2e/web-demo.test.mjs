@@ -405,6 +405,12 @@ test("without WebAssembly the server answers, and the page says so where it spea
   await context.close();
 });
 
+// the answer is an error, and no request is outstanding
+const errorShown = (page) => page.waitForFunction(() => {
+  const r = document.getElementById("result");
+  return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
+}, null, { timeout: 15000 });
+
 test("a browser without WebAssembly fetches neither module nor model; a server out of reach is asked once per stroke, not on every move", async () => {
   const context = await browser.newContext(DESKTOP);
   await context.addInitScript(() => { delete globalThis.WebAssembly; });
@@ -431,10 +437,7 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   const t0 = Date.now();
   await drawMouse(page, strokes, 2, { paced: true });
   const drawingMs = Date.now() - t0;
-  await page.waitForFunction(() => {
-    const r = document.getElementById("result");
-    return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
-  }, null, { timeout: 15000 });
+  await errorShown(page);
   // every request made: until none has been made for half a second
   for (let last = -1, t = Date.now(); predicts() !== last && Date.now() - t < 10000;) {
     last = predicts();
@@ -457,10 +460,7 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   await page.keyboard.press("Escape");
   await page.route("**/api/predict", (q) => q.fulfill({ status: 200, contentType: "text/html", body: "<h1>Sign in</h1>" }));
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
-  await page.waitForFunction(() => {
-    const res = document.getElementById("result");
-    return res.dataset.state === "error" && !res.hasAttribute("aria-busy");
-  }, null, { timeout: 15000 });
+  await errorShown(page);
   assert.match(await page.locator("#detail").textContent(), /^unreadable answer \(HTTP 200\)/);
   await page.unroute("**/api/predict");
 
@@ -496,18 +496,12 @@ test("a browser without WebAssembly fetches neither module nor model; a server o
   await page.route("**/api/predict", (r) => r.abort("connectionrefused"));
   const rect = await padRect(page);
   await drawMouse(page, [[[rect.x + 40, rect.y + 150], [rect.x + 240, rect.y + 160]]]);
-  await page.waitForFunction(() => {
-    const r = document.getElementById("result");
-    return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
-  }, null, { timeout: 15000 });
+  await errorShown(page);
   await page.locator("label[for=label-1]").click();
   assert.ok(await page.getByRole("button", { name: "Save drawing" }).isDisabled(), "a dash can be saved");
   await page.keyboard.press("Escape");
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
-  await page.waitForFunction(() => {
-    const r = document.getElementById("result");
-    return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
-  }, null, { timeout: 15000 });
+  await errorShown(page);
   await page.locator("label[for=label-7]").click();
   assert.ok(await page.getByRole("button", { name: "Save drawing" }).isEnabled(), "a 7 cannot be saved");
   await page.unroute("**/api/predict");
