@@ -342,6 +342,14 @@ test("a pen-up the page did not hear ends the stroke; a resize answers the scale
   const pad = await page.evaluate(() => document.getElementById("pad").getBoundingClientRect().width);
   assert.ok(ink.width < before.width - 10, `the drawing answered is the scaled one: ${before.width} then ${ink.width}`);
   assert.equal(ink.width, Math.round(pad * 10) / 10);
+  // the canvas has no border or padding: the box pointer positions are measured in (and the
+  // ink's surface) is the one its bitmap is painted into, not 2 px around it
+  const box = await page.evaluate(() => {
+    const p = document.getElementById("pad"), r = p.getBoundingClientRect();
+    return { w: r.width, h: r.height, cw: p.clientWidth, ch: p.clientHeight, left: p.clientLeft, top: p.clientTop };
+  });
+  assert.ok(box.left === 0 && box.top === 0 && Math.abs(box.cw - box.w) < 1 && Math.abs(box.ch - box.h) < 1,
+    `the pad's boxes: ${JSON.stringify(box)}`);
   assertRecognised(await shown(page), 7, "the scaled 7");
 
   // Escape with the focus on a key that Clear disables: the focus goes to the pad, not to the
