@@ -51,8 +51,7 @@ pub const FONT_FOLDS: usize = 5;
 
 /// The training fonts of one designer, Kimberly Geswein: each a hand of its
 /// own, but one designer's, so they make one fold (the last) and no other
-/// fold trains on her hands. (Designers of a few fonts each, such as Pablo
-/// Impallari, are not kept together.)
+/// fold trains on her hands.
 pub const ONE_DESIGNER: [&str; 12] = [
     "annie-use-your-telescope",
     "architects-daughter",
@@ -68,27 +67,78 @@ pub const ONE_DESIGNER: [&str; 12] = [
     "the-girl-next-door",
 ];
 
+/// The other training fonts that share a designer, a foundry or a family
+/// (the designer and manufacturer the font files name, and the family
+/// names), in the order of their first font in [`TRAINING_FONTS`]: each group
+/// shares one fold of [`training_font_folds`].
+pub const SHARED_HANDS: [&[&str]; 8] = [
+    // Pablo Impallari
+    &[
+        "dancing-script",
+        "kaushan-script",
+        "cabin-sketch",
+        "lobster",
+        "caveat",
+    ],
+    // Nanum (NHN), and YoonDesign, who made Nanum Barun Pen and Gamja Flower
+    &["nanum-pen", "nanum-brush", "nanum-barunpen", "gamja-flower"],
+    // Aoyagi and Kouzan
+    &["aoyagi-soseki", "kouzan-mouhitsu", "aoyagi-kouzan-t"],
+    // Woowa Brothers' BM fonts
+    &["bm-kirang-haerang", "bm-yeonsung", "bm-jua", "bm-hanna-pro"],
+    // Tina and Corey Anderson's Edu fonts
+    &["edu-nsw-act-foundation", "edu-qld-beginner"],
+    // Font Diner
+    &["homemade-apple", "permanent-marker", "schoolbell"],
+    // TypeTogether: Playpen Sans and the Playwrite fonts
+    &[
+        "playpen-sans",
+        "playwrite-es",
+        "playwrite-mx",
+        "playwrite-pl",
+    ],
+    // James Grieshaber
+    &["reenie-beanie", "short-stack"],
+];
+
 /// The fold (1..=[`FONT_FOLDS`]) of each of [`TRAINING_FONTS`], in its order:
-/// [`ONE_DESIGNER`]'s fonts the last, the others the first `FONT_FOLDS - 1` in
-/// runs of consecutive fonts, so that a family listed together (Nanum, the BM
-/// fonts, Aoyagi and Kouzan, Edu, Playwrite) shares one.
+/// [`ONE_DESIGNER`]'s fonts the last; the others fill the first `FONT_FOLDS -
+/// 1` equally, taken in the list's order a group at a time (a group of
+/// [`SHARED_HANDS`], or one font), each group into the first fold with room
+/// for it, so that no fold validates on a designer, foundry or family it
+/// trained on.
 pub fn training_font_folds() -> Vec<usize> {
     let others = TRAINING_FONTS
         .iter()
         .filter(|f| !ONE_DESIGNER.contains(&f.name))
         .count();
-    let mut k = 0;
-    TRAINING_FONTS
-        .iter()
-        .map(|f| {
-            if ONE_DESIGNER.contains(&f.name) {
-                FONT_FOLDS
-            } else {
-                k += 1;
-                (k - 1) * (FONT_FOLDS - 1) / others.max(1) + 1
+    let room = others.div_ceil(FONT_FOLDS - 1);
+    let mut filled = [0usize; FONT_FOLDS - 1];
+    let mut folds = vec![0; TRAINING_FONTS.len()];
+    for (i, font) in TRAINING_FONTS.iter().enumerate() {
+        if ONE_DESIGNER.contains(&font.name) {
+            folds[i] = FONT_FOLDS;
+            continue;
+        }
+        if folds[i] != 0 {
+            continue; // placed with its group
+        }
+        let group: &[&str] = SHARED_HANDS
+            .iter()
+            .find(|g| g.contains(&font.name))
+            .map_or(std::slice::from_ref(&font.name), |g| *g);
+        // the last fold takes what does not fit (no group is larger than a fold)
+        let k = (0..FONT_FOLDS - 1)
+            .find(|&k| filled[k] + group.len() <= room)
+            .unwrap_or(FONT_FOLDS - 2);
+        filled[k] += group.len();
+        for (j, f) in TRAINING_FONTS.iter().enumerate() {
+            if group.contains(&f.name) {
+                folds[j] = k + 1;
             }
-        })
-        .collect()
+        }
+    }
+    folds
 }
 
 /// Height of the rasterised digit in pixels (about four times MNIST's 20 px).
@@ -1259,7 +1309,7 @@ pub(crate) mod tests {
 
     /// The writer validation split: five folds of twelve fonts; one
     /// designer's fonts (those host-trainer/data/README.md credits to her) are
-    /// one fold, and a family listed together shares a fold.
+    /// the last fold, and each group of [`SHARED_HANDS`] shares a fold.
     #[test]
     fn font_folds_keep_a_designer_and_a_family_together() {
         let folds = training_font_folds();
@@ -1275,9 +1325,32 @@ pub(crate) mod tests {
         for name in ONE_DESIGNER {
             assert_eq!(fold_of(name), FONT_FOLDS, "{name}");
         }
-        // the other folds are runs of the list's order
-        let others: Vec<usize> = folds.iter().copied().filter(|&f| f != FONT_FOLDS).collect();
-        assert!(others.windows(2).all(|w| w[0] <= w[1]), "{others:?}");
+        let mut grouped: Vec<&str> = SHARED_HANDS
+            .iter()
+            .flat_map(|g| g.iter().copied())
+            .collect();
+        grouped.extend(ONE_DESIGNER);
+        let before = grouped.len();
+        grouped.sort_unstable();
+        grouped.dedup();
+        assert_eq!(grouped.len(), before, "a font in two groups");
+        for group in SHARED_HANDS {
+            let first = fold_of(group[0]);
+            for name in group {
+                assert_eq!(fold_of(name), first, "{group:?}");
+            }
+        }
+        // the groups are in the order of their first fonts, as documented
+        let firsts: Vec<usize> = SHARED_HANDS
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .map(|n| TRAINING_FONTS.iter().position(|f| f.name == *n).unwrap())
+                    .min()
+                    .unwrap()
+            })
+            .collect();
+        assert!(firsts.windows(2).all(|w| w[0] < w[1]), "{firsts:?}");
         let readme =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/README.md"))
                 .unwrap();
@@ -1291,18 +1364,58 @@ pub(crate) mod tests {
             credited, ONE_DESIGNER,
             "the README's fonts of Kimberly Geswein"
         );
-        let families: [&[&str]; 5] = [
-            &["nanum-pen", "nanum-brush", "nanum-barunpen"],
-            &["bm-kirang-haerang", "bm-yeonsung", "bm-jua", "bm-hanna-pro"],
-            &["aoyagi-soseki", "kouzan-mouhitsu", "aoyagi-kouzan-t"],
-            &["edu-nsw-act-foundation", "edu-qld-beginner"],
-            &["playwrite-es", "playwrite-mx", "playwrite-pl"],
-        ];
-        for family in families {
-            let first = fold_of(family[0]);
-            for name in family {
-                assert_eq!(fold_of(name), first, "{family:?}");
+    }
+
+    /// Training fonts whose files name one designer or manufacturer (the
+    /// name table's entries 9 and 8) are [`ONE_DESIGNER`]'s or in one group of
+    /// [`SHARED_HANDS`], so the folds keep them together.
+    #[test]
+    fn fonts_that_name_one_designer_share_a_group() {
+        let Some(fonts) = fonts_or_skip(TRAINING_FONTS) else {
+            return;
+        };
+        let group_of = |name: &str| {
+            if ONE_DESIGNER.contains(&name) {
+                Some(0)
+            } else {
+                SHARED_HANDS
+                    .iter()
+                    .position(|g| g.contains(&name))
+                    .map(|k| k + 1)
+            }
+        };
+        let makers: Vec<Vec<String>> = fonts
+            .iter()
+            .map(|f| {
+                let face = ttf_parser::Face::parse(f.font.as_slice(), 0).unwrap();
+                face.names()
+                    .into_iter()
+                    .filter(|n| {
+                        use ttf_parser::name_id::{DESIGNER, MANUFACTURER};
+                        n.name_id == DESIGNER || n.name_id == MANUFACTURER
+                    })
+                    .filter_map(|n| n.to_string())
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty())
+                    .collect()
+            })
+            .collect();
+        let mut shared = 0;
+        for (i, a) in fonts.iter().enumerate() {
+            for (j, b) in fonts.iter().enumerate().skip(i + 1) {
+                if let Some(name) = makers[i].iter().find(|n| makers[j].contains(n)) {
+                    shared += 1;
+                    let (ga, gb) = (group_of(a.spec.name), group_of(b.spec.name));
+                    assert!(
+                        ga.is_some() && ga == gb,
+                        "{} and {} both name {name:?} but share no group of SHARED_HANDS",
+                        a.spec.name,
+                        b.spec.name
+                    );
+                }
             }
         }
+        // Geswein's twelve alone make 66 pairs: the names were read
+        assert!(shared >= 66, "{shared} pairs");
     }
 }

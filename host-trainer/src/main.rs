@@ -145,8 +145,8 @@ enum Cmd {
         font_digits: f32,
         /// Leave fold N (1 to 5) of the 60 training fonts out: the writer validation split.
         /// Fold 5 is the twelve fonts of one designer (Kimberly Geswein); folds 1-4 are the
-        /// other 48, twelve at a time in the order of `host_trainer::fontset::TRAINING_FONTS`
-        /// (and of host-trainer/data/README.md), where a family's fonts are listed together.
+        /// other 48, twelve each, with the fonts of one designer, foundry or family in one
+        /// fold (`host_trainer::fontset::SHARED_HANDS`); train names the fonts it leaves out.
         /// The font digits keep their share of the epoch (--font-digits), so each kept one is
         /// seen more often. Validate on the left-out fonts' digits: `make-inkset --font-folds
         /// --seed 2027 --out-dir DIR` writes other draws of them (2027: any seed but the

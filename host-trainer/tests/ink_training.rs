@@ -414,7 +414,7 @@ fn a_font_fold_is_held_out_of_training() {
         ),
         format!("Fold {n_folds} is the twelve fonts of one designer"),
         format!(
-            "folds 1-{} are the other {}, twelve at a time",
+            "folds 1-{} are the other {}, twelve each",
             n_folds - 1,
             specs.len() - designer
         ),

@@ -46,8 +46,9 @@ echo 'The real writers of `handwriting-fonts.jsonl` are other hands than the tra
 echo 'A ratio is to be read off the validation split, as the learning rate is'
 echo '([Peak learning rate](#peak-learning-rate-of-train-sgd): held-out training images, other'
 echo "draws of the Hershey and style sets at seed $VALIDATION_SEED, close kin of those test sets), not the test"
-echo 'sets beside it. The 19 writers of `handwriting-fonts.jsonl` have no validation split: there'
-echo 'are no other writers to spare, so their column is a test figure only. The default was'
+echo 'sets beside it. The 19 writers of `handwriting-fonts.jsonl` are a test set only; the'
+echo 'writers to choose on are the training fonts, held out fold by fold in'
+echo '[Writer validation](#writer-validation-fonts-held-out-of-training). The default was'
 echo 'picked before the validation split existed, on these test sets; the line under the means'
 echo 'says whether the validation split agrees.'
 echo

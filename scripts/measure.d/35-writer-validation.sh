@@ -25,7 +25,7 @@ case $nfolds in
 esac
 default=$("$ht" train --help | sed -n '/--font-digits <RATIO>/,/default:/ s/.*\[default: \([0-9.]*\)\].*/\1/p')
 default=$(figure "default --font-digits in \`host-trainer train --help\`" "$default")
-rows=() means=() tests=() paired=()
+rows=() means=() tests=() paired=() members=()
 # the default first (the first of equal means is named), then the others not equal to it
 ratios=("$default")
 for r in 0 0.5 1; do
@@ -42,6 +42,10 @@ for ratio in "${ratios[@]}"; do
             { cat "$log" >&2; exit 1; }
         held=$(sed -n 's/^held out: font fold [0-9]* of [0-9]*, \([0-9]*\) fonts .*/\1/p' "$log")
         [[ $ratio == 0 ]] && held=-
+        if [[ $ratio == "$default" ]]; then
+            names=$(sed -n 's/^held out: font fold [0-9]* of [0-9]*, [0-9]* fonts (\(.*\))$/\1/p' "$log")
+            members+=("| $fold | $(figure "held-out font names in $log" "$names") |")
+        fi
         held=$(figure "held-out fonts in $log" "$held")
         val="$(acc "$tmp/m.nnet" --ink "$tmp/val/font-fold-$fold.jsonl") $(val_accuracy "$log")"
         test="$(acc "$tmp/m.nnet" --data data/mnist) $(acc "$tmp/m.nnet" --ink tests/data/ink/handwriting-fonts.jsonl)"
@@ -57,10 +61,14 @@ echo "The real writers of \`handwriting-fonts.jsonl\` are a test set: nothing ma
 echo "The writers to choose on are the $nfonts training fonts themselves, in $nfolds folds: the"
 echo 'shipped model'"'"'s recipe trained without fold N and validated on other draws of its digits.'
 echo '(The font digits keep their share of the epoch, so each of the others is seen more often.)'
-echo "Fold $nfolds is the twelve fonts of one designer, folds 1-$((nfolds - 1)) the others in the order of"
-echo '[host-trainer/data](../host-trainer/data/README.md), where a family'"'"'s fonts are listed together:'
-echo 'no fold validates on that designer'"'"'s hands or a family it trained on (a few other designers'"'"' fonts'
-echo 'are in two folds, [which](../host-trainer/README.md#digits-of-other-writers-fonts---font-digits)).'
+echo "Fold $nfolds is the twelve fonts of one designer, folds 1-$((nfolds - 1)) the others, with the fonts of one designer,"
+echo 'foundry or family in one fold, so that no fold validates on a designer or a family it trained on'
+echo '([how](../host-trainer/README.md#digits-of-other-writers-fonts---font-digits)); the folds, as `train` names them:'
+echo
+echo '| fold | fonts |'
+echo '| --- | --- |'
+printf '%s\n' "${members[@]}"
+echo
 echo 'Commands: `host-trainer make-inkset --font-folds --seed '"$VALIDATION_SEED"' --out-dir VAL` once, then per fold N'
 echo '`host-trainer train --augment --epochs 100 --seed N --threads 2 --font-digits RATIO --hold-out-fonts N --out M`'
 echo '(at RATIO 0 without `--hold-out-fonts`: no font digits are trained on) and'
