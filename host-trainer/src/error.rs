@@ -101,6 +101,11 @@ pub enum Error {
     /// An option or combination of options is invalid.
     #[error("{0}")]
     Config(String),
+    /// A mistake on the command line that the parser cannot see (a file name of the wrong
+    /// kind, options that do not go together): the command line exits with status 2, as for
+    /// the parser's own mistakes.
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// A training setting checked by the library; the command line maps each to its option.

@@ -366,23 +366,12 @@ macro_rules! say {
     };
 }
 
-/// A mistake on the command line that the parser cannot see (options that do not go
-/// together, a number beyond what the data holds): exit status 2, as for the parser's own.
-#[derive(Debug)]
-struct Usage(String);
-
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Usage {}
-
-/// Returns a [`Usage`] error, `format!`-style.
+/// Returns a [`host_trainer::Error::Usage`] error, `format!`-style: a mistake on the command
+/// line that the parser cannot see (options that do not go together, a number beyond what
+/// the data holds), exit status 2 as for the parser's own.
 macro_rules! usage {
     ($($t:tt)*) => {
-        return Err(Usage(format!($($t)*)).into())
+        return Err(host_trainer::Error::Usage(format!($($t)*)).into())
     };
 }
 
@@ -471,7 +460,7 @@ fn file_name(path: &Path) -> String {
 /// message is the user's answer, not a debugging aid), after the directories made for the
 /// outputs are removed where they are still empty. The exit status is 2 for a
 /// training setting out of range (the library's `Error::Setting`: epochs, batch size,
-/// threads, rates...) and the other mistakes on the command line ([`Usage`]), as for the
+/// threads, rates...) and the other mistakes on the command line ([`host_trainer::Error::Usage`]), as for the
 /// parser's own errors, 1 for every other error.
 fn main() -> std::process::ExitCode {
     // SAFETY: SIG_IGN for SIGXFSZ, set before any other thread exists; no handler runs. A
@@ -494,11 +483,10 @@ fn main() -> std::process::ExitCode {
         Err(e) => {
             host_trainer::remove_created_dirs();
             host_trainer::note(format_args!("error: {e:#}"));
-            let usage = e.downcast_ref::<Usage>().is_some()
-                || matches!(
-                    e.downcast_ref::<host_trainer::Error>(),
-                    Some(host_trainer::Error::Setting { .. })
-                );
+            let usage = matches!(
+                e.downcast_ref::<host_trainer::Error>(),
+                Some(host_trainer::Error::Setting { .. } | host_trainer::Error::Usage(_))
+            );
             if usage {
                 std::process::ExitCode::from(2)
             } else {

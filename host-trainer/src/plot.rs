@@ -27,10 +27,10 @@ fn image_format(path: &Path, option: &str) -> Result<image::ImageFormat> {
     match image::ImageFormat::from_path(path) {
         // the one format this build writes (the image crate's `png` feature alone)
         Ok(image::ImageFormat::Png) => Ok(image::ImageFormat::Png),
-        _ => Err(Error::Image {
-            path: path.to_path_buf(),
-            msg: format!("{option} names a PNG file to write: give it a .png name"),
-        }),
+        _ => Err(Error::Usage(format!(
+            "{}: {option} names a PNG file to write: give it a .png name",
+            path.display()
+        ))),
     }
 }
 

@@ -175,7 +175,7 @@ pub fn predict_file<'a>(model: impl Into<eval::ModelRef<'a>>, path: &Path) -> Re
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("png"));
     if !is_ink && !is_png {
-        return Err(Error::Config(format!(
+        return Err(Error::Usage(format!(
             "{}: expected a .png image or a .jsonl ink file",
             path.display()
         )));

@@ -805,11 +805,14 @@ fn mistakes_on_the_command_line_are_named() {
     assert!(e.contains("--mistakes"), "{e}");
     let bin = d.join("seven.bin");
     std::fs::write(&bin, b"not an image").unwrap();
-    let e = err(&["predict", "--model", m, bin.to_str().unwrap()]);
+    // a command-line mistake: status 2, as for the parser's own
+    let o = run(&["predict", "--model", m, bin.to_str().unwrap()]);
+    let e = String::from_utf8_lossy(&o.stderr);
     assert!(
         e.contains("expected a .png image or a .jsonl ink file"),
         "{e}"
     );
+    assert_eq!(o.status.code(), Some(2), "{e}");
     let empty = d.join("empty.jsonl");
     std::fs::write(&empty, "\n").unwrap();
     let e = err(&["predict", "--model", m, empty.to_str().unwrap()]);
@@ -888,11 +891,16 @@ fn outputs_are_written_whole_or_not_at_all() {
     );
     // nor one that cannot be written there
     let long = format!("{}.png", "x".repeat(300));
-    for (name, why) in [
-        ("sheet.txt", "give it a .png name"),
-        ("sheet.jpg", "give it a .png name"),
-        ("a-file/sheet.png", "a-file: is a file"),
-        (long.as_str(), "a file name of 304 bytes"),
+    // (a wrong kind of name is a command-line mistake, status 2; a file in the way, 1)
+    for (name, why, status) in [
+        (
+            "sheet.txt",
+            "sheet.txt: --sheet names a PNG file to write: give it a .png name",
+            2,
+        ),
+        ("sheet.jpg", "give it a .png name", 2),
+        ("a-file/sheet.png", "a-file: is a file", 1),
+        (long.as_str(), "a file name of 304 bytes", 1),
     ] {
         let sheet = d.join(name);
         let o = run(&[
@@ -905,6 +913,7 @@ fn outputs_are_written_whole_or_not_at_all() {
         ]);
         let e = String::from_utf8_lossy(&o.stderr);
         assert!(!o.status.success() && e.contains(why), "{name}: {e}");
+        assert_eq!(o.status.code(), Some(status), "{name}: {e}");
         assert!(o.stdout.is_empty() && !sheet.exists(), "{name}");
     }
     let preview = d.join("a-file/preview.png");
