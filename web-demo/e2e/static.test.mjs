@@ -61,7 +61,7 @@ test("the exported page runs fully in the browser from a plain static file serve
       assert.equal(differ.count, 0, `${differ.count} of ${differ.checked} differ from the core: ${JSON.stringify(differ.out)}`);
       const info = await page.locator("#model-info").textContent();
       assert.match(info, /int8 weights/);
-      assert.match(info, /Static page without a server/);
+      assert.match(info, /… \(model\.nnet\)\. Static page without a server\./);
       const cdp = how === "touch" ? await context.newCDPSession(page) : null;
       for (const [digit, box] of [[7, [0.1, 0.1, 0.9, 0.9]], [0, [0.55, 0.08, 0.93, 0.55]], [1, [0.3, 0.1, 0.7, 0.9]], [3, [0.05, 0.45, 0.4, 0.95]]]) {
         await page.keyboard.press("Escape");
@@ -79,8 +79,9 @@ test("the exported page runs fully in the browser from a plain static file serve
     await page.route("**/nnet.wasm", (r) => r.abort());
     await page.goto(url + "/");
     await page.waitForFunction(() => document.documentElement.dataset.engine === "none", null, { timeout: 15000 });
-    assert.match(await page.locator("#sees-where").textContent(), /cannot run here/);
-    assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and WebAssembly cannot run here/);
+    // (the module did not load: said so, not that WebAssembly cannot run in this browser)
+    assert.equal(await page.locator("#sees-where").textContent(), "which could not be loaded here (and there is no server)");
+    assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and the network could not be loaded into it: /);
     await context.close();
     // in a browser without WebAssembly at all, the load ends before anything is fetched: the
     // page still says why the network cannot run, in the answer too, without a script error
@@ -98,6 +99,7 @@ test("the exported page runs fully in the browser from a plain static file serve
       const why = "The network cannot run: this browser has WebAssembly turned off or lacks it";
       assert.match(await page.locator("#model-info").textContent(), new RegExp("^" + why));
       assert.match(await page.locator("#teach-status").textContent(), /WebAssembly cannot run here: this browser has WebAssembly turned off or lacks it\.$/);
+      assert.equal(await page.locator("#sees-where").textContent(), "which cannot run here (no WebAssembly, no server)");
       await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]), 12);
       await page.waitForFunction(() => document.getElementById("result").dataset.state === "error", null, { timeout: 15000 });
       assert.match(await page.locator("#detail").textContent(), /^the network cannot run here: this browser has WebAssembly turned off or lacks it/);

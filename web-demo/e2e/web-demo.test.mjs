@@ -379,6 +379,8 @@ test("the server's page whose api/model fails runs the network in the browser, f
   assert.ok(requests.includes("/api/model/file") && !requests.includes("/model.nnet"), requests.join(" "));
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
   assertRecognised(await waitFinal(page), 7, "with the model from api/model/file");
+  assert.match(await page.locator("#model-info").textContent(),
+    /… \(api\/model\/file\)\. The server's API did not answer: the page runs on its own\. Every answer is computed in your browser/);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -395,15 +397,17 @@ test("without WebAssembly the server answers, and the page says so where it spea
   await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
   const s = await waitFinal(page);
   assert.equal([s.state, s.digit, s.where].join(" "), "result 7 server");
-  assert.match(await page.locator("#sees-where").textContent(), /^here on the server/);
-  assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and WebAssembly cannot run here/);
+  // the module did not load: said so, not that WebAssembly cannot run in this browser
+  assert.equal(await page.locator("#sees-where").textContent(), "here on the server (the network could not be loaded into this browser)");
+  assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and the network could not be loaded into it: /);
+  assert.match(await page.locator("#model-info").textContent(), /Answers are computed on the server \(the network did not load here: /);
   assert.equal(await page.getByRole("button", { name: "It is a 7" }).isDisabled(), true);
   // the drawings are kept without WebAssembly too, and the reasons stay after a Clear and a reload
   await page.locator("label[for=label-7]").click();
   await page.getByRole("button", { name: "Save drawing" }).click();
   await page.getByText(/^Saved a 7\. 1 drawing kept in this browser\.$/).waitFor();
   await page.keyboard.press("Escape");
-  assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and WebAssembly cannot run here/,
+  assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and the network could not be loaded into it: /,
     "Clear keeps the reason the teaching keys are off");
   await page.reload();
   await page.waitForFunction(() => document.documentElement.dataset.engine === "server", null, { timeout: 15000 });
