@@ -141,6 +141,23 @@ pub fn training_font_folds() -> Vec<usize> {
     folds
 }
 
+/// The records of the training digits (or anything in their order: ten per
+/// font, font by font in [`TRAINING_FONTS`]' order, as [`training_records`]
+/// makes them) split by fold: those of the fonts of fold `fold`
+/// ([`training_font_folds`]), then the others.
+pub fn split_fold<T>(records: impl IntoIterator<Item = T>, fold: usize) -> (Vec<T>, Vec<T>) {
+    let folds = training_font_folds();
+    let (mut held, mut kept) = (Vec::new(), Vec::new());
+    for (i, r) in records.into_iter().enumerate() {
+        if folds.get(i / 10) == Some(&fold) {
+            held.push(r);
+        } else {
+            kept.push(r);
+        }
+    }
+    (held, kept)
+}
+
 /// Height of the rasterised digit in pixels (about four times MNIST's 20 px).
 pub const GLYPH_PX: f32 = 80.0;
 /// Blank border around the rasterised glyph, px.

@@ -200,14 +200,8 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
     let (fonts, training_fonts) = match font_records {
         Some((eval, train)) => {
             if args.font_folds {
-                let folds = crate::fontset::training_font_folds();
                 for n in 1..=crate::fontset::FONT_FOLDS {
-                    let fold: Vec<InkRecord> = train
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| folds.get(i / 10) == Some(&n))
-                        .map(|(_, r)| r.clone())
-                        .collect();
+                    let (fold, _) = crate::fontset::split_fold(train.iter().cloned(), n);
                     font_folds.push(write_set(&args.out_dir.join(font_fold_file(n)), &fold, 0)?);
                 }
             }

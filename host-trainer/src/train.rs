@@ -188,11 +188,7 @@ pub fn hold_out(mut set: InkTrainingSet, fold: usize) -> Result<(InkTrainingSet,
         .filter(|(_, &f)| f == fold)
         .map(|(spec, _)| spec.name.to_string())
         .collect();
-    let mut i = 0;
-    set.drawings.retain(|_| {
-        i += 1;
-        folds[(i - 1) / 10] != fold
-    });
+    set.drawings = crate::fontset::split_fold(std::mem::take(&mut set.drawings), fold).1;
     Ok((set, names))
 }
 
