@@ -754,8 +754,7 @@ mod tests {
 
     #[test]
     fn ink_files_are_read_and_bad_lines_named() {
-        let dir = std::env::temp_dir().join(format!("ht-ink-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::tmpdir::tmpdir("ink");
         let p = dir.join("a.jsonl");
         std::fs::write(
             &p,

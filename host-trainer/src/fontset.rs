@@ -1285,12 +1285,10 @@ pub(crate) mod tests {
 
     #[test]
     fn another_version_of_a_font_is_a_checksum_error() {
-        let dir = std::env::temp_dir().join(format!("nnet-fontset-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::tmpdir::tmpdir("fontset-pin");
         let path = dir.join("other.ttf");
         std::fs::write(&path, b"not the pinned font").unwrap();
         let e = load_from(&FONTS[0], &path).err().unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
         assert!(matches!(e, Error::Checksum { .. }), "{e}");
     }
 

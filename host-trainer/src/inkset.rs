@@ -799,8 +799,7 @@ pub(crate) mod tests {
 
     #[test]
     fn written_sets_report_points_and_strokes() {
-        let dir = std::env::temp_dir().join(format!("nnet-inkset-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::tmpdir::tmpdir("inkset");
         let rec = |strokes: Vec<Vec<[f32; 2]>>| InkRecord {
             label: Some(3),
             width: SURFACE,
@@ -812,7 +811,6 @@ pub(crate) mod tests {
             rec(vec![vec![[1.0, 1.0]; 4], vec![[2.0, 2.0]; 2]]),
         ];
         let w = write_set(&dir.join("t.jsonl"), &recs, 0).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!((w.records, w.per_label[3]), (2, 2));
         assert_eq!(w.points, (4.5, 6));
         assert_eq!(w.strokes, (1.5, 2));

@@ -330,8 +330,33 @@ fn is_stdout(path: &std::path::Path) -> bool {
     path == std::path::Path::new("/dev/stdout")
 }
 
+/// Scratch directories for the unit tests: the integration tests' own.
+#[cfg(test)]
+#[path = "../tests/common/tmpdir.rs"]
+mod tmpdir;
+
 #[cfg(test)]
 mod tests {
+    use super::tmpdir::tmpdir;
+
+    #[test]
+    fn scratch_directories_go_when_a_test_passes_and_stay_when_it_fails() {
+        let passed = tmpdir("scratch-passed");
+        std::fs::write(passed.join("model.nnet"), b"x").unwrap();
+        let path = passed.to_path_buf();
+        drop(passed);
+        assert!(!path.exists(), "{} is still there", path.display());
+
+        let failed = std::panic::catch_unwind(|| {
+            let d = tmpdir("scratch-failed");
+            std::fs::write(d.join("model.nnet"), b"x").unwrap();
+            panic!("a failing test");
+        });
+        let kept = std::env::temp_dir().join(format!("ht-scratch-failed-{}", std::process::id()));
+        assert!(failed.is_err() && kept.join("model.nnet").is_file());
+        std::fs::remove_dir_all(kept).unwrap();
+    }
+
     #[test]
     fn percent_says_all_and_none_only_when_true() {
         assert_eq!(super::percent(29_999.0 / 30_000.0), "99.99%");

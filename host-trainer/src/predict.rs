@@ -367,15 +367,13 @@ mod tests {
 
     #[test]
     fn sheets_show_at_most_max_sheet_tiles() {
-        let dir = std::env::temp_dir().join(format!("nnet-sheet-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::tmpdir::tmpdir("sheet");
         let out = dir.join("s.png");
         let many: Vec<Answer> = (0..MAX_SHEET + 7)
             .map(|i| answer(Some((i % 10) as u8), Some(1), false))
             .collect();
         write_sheet(&many, Path::new("many.jsonl"), &out).unwrap();
         let png = image::open(&out).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
         // 10 tiles per row, 110 px per row, 40 px of title and margin
         assert_eq!(png.height(), (MAX_SHEET as u32 / 10) * 110 + 40);
     }

