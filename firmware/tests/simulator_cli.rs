@@ -7,6 +7,18 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Runs the simulator with `args`, which must fail with exit status `code`; returns its
+/// standard error.
+fn refused_with(code: i32, args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(args)
+        .output()
+        .expect("run the simulator");
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+    refused(args)
+}
+
 /// Runs the simulator with `args`, which must fail; returns its standard error.
 fn refused(args: &[&str]) -> String {
     // (a backtrace asked for: an error is still the one line a user reads)
@@ -99,7 +111,17 @@ fn bad_ink_and_ignored_options_are_refused() {
     assert!(refused(&["--ink", ink, "--polls", "p.json"]).contains("cannot be used with"));
     assert!(refused(&["--script", "2", "--index", "7"]).contains("cannot be used with"));
     assert!(refused(&["--ui-hashes", "--teach", "3"]).contains("cannot be used with"));
-    assert!(refused(&["--hold-clear"]).contains("need a drawing"));
+    assert!(refused_with(2, &["--hold-clear"]).contains("need a drawing"));
+    assert!(refused_with(2, &["--png", "x.png"]).contains("need something to draw"));
+    assert!(refused_with(2, &["--script", "6"]).contains("--script 6: there are 6 scripts"));
+    // the polls of a keypad tap or a Clear hold are not in --polls: the frame would not follow
+    for also in ["--keypad", "--hold-clear"] {
+        let e = refused_with(2, &["--script", "0", "--polls", "p.json", also]);
+        assert!(e.contains("cannot be used with"), "{e}");
+    }
+    // a mistake in the ink is not one on the command line
+    std::fs::write(ink, format!("{good}\n")).unwrap();
+    assert!(refused_with(1, &["--ink", ink, "--index", "1"]).contains("no record --index 1"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -136,7 +158,7 @@ fn scale_without_a_picture_to_scale_is_refused() {
             "--script", "1", "--teach", "3", "--polls", r, "--scale", "4",
         ],
     ] {
-        let e = refused(args);
+        let e = refused_with(2, args);
         let says = "--scale 4: only the --png picture";
         assert!(e.contains(says), "{args:?}: {e}");
     }
@@ -271,5 +293,63 @@ fn an_output_on_the_standard_output_pipe_is_written() {
         .expect("run the simulator");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    assert!(o.stdout.len() >= 240 * 320 * 2, "{} bytes", o.stdout.len());
+    // the frame alone: the report went to the standard error
+    assert_eq!(o.stdout.len(), 240 * 320 * 2);
+    assert!(
+        err.contains("script 0: drawn digit") && err.contains("wrote /dev/stdout"),
+        "{err}"
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(["--script", "0", "--teach", "3", "--polls", "/dev/stdout"])
+        .output()
+        .expect("run the simulator");
+    let polls: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}", String::from_utf8_lossy(&o.stdout));
+    });
+    assert_eq!(polls["teach"]["label"], 3);
+}
+
+/// An output that is the file the standard output was sent to is written through it, as
+/// the shell set it up: after what `>>` keeps, by name or as `/dev/stdout`, and the report
+/// goes to the standard error (it used to replace the file, and the report went to the
+/// file it replaced, or into the output).
+#[cfg(unix)]
+#[test]
+fn an_output_on_a_redirected_standard_output_is_written_through_it() {
+    let dir = scratch("stdout-file");
+    let log = dir.join("log.png");
+    for (i, name) in ["/dev/stdout", s(&log)].into_iter().enumerate() {
+        std::fs::write(&log, b"kept\n").unwrap();
+        let o = Command::new("sh")
+            .args(["-c", "exec \"$0\" --script 1 --png \"$1\" >> \"$2\""])
+            .args([env!("CARGO_BIN_EXE_simulator"), name, s(&log)])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{name}: {err}");
+        assert!(
+            err.contains("recognised: ") && err.contains("wrote"),
+            "{err}"
+        );
+        let bytes = std::fs::read(&log).unwrap();
+        assert!(
+            bytes.starts_with(b"kept\n\x89PNG") && bytes.len() > 1000,
+            "{name}: {:?}",
+            &bytes[..bytes.len().min(12)]
+        );
+        assert_eq!(names(&dir), ["log.png"], "run {i}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An output name as long as a directory takes (255 bytes) is written: the temporary file
+/// beside it has a short name.
+#[test]
+fn an_output_with_the_longest_name_is_written() {
+    let dir = scratch("long-name");
+    let png = dir.join(format!("{}.png", "a".repeat(251)));
+    ran(&["--script", "0", "--png", s(&png)]);
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    assert_eq!(names(&dir).len(), 1);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -30,16 +30,20 @@
 //! the polls of the correction, the answer after it and the drawing as the boards log it
 //! (`--raw` then writes the frame after it).
 //!
+//! An output that is the standard output (`--raw /dev/stdout | ...`, `--png /dev/stdout >
+//! frame.png`) is written to it as the shell set it up (appended after `>>`), and the lines
+//! that report the run then go to the standard error, so that the output stays whole.
+//!
 //! The outputs are made first and written together at the end, each whole: when
 //! one cannot be written (its directory is read-only, its name a loop of links,
 //! the disk full) the run fails and none is written or changed. Two cases are
 //! not undone: an output written in place (a device, a pipe, a file in a
 //! read-only directory) fails part-way, or a rename fails after others were
 //! made (the files renamed before it stay new).
-use std::ffi::OsString;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{bail, ensure, Context, Result};
 use clap::Parser;
@@ -80,12 +84,13 @@ struct Args {
     /// Save the final frame as raw RGB565 little-endian (240*320*2 bytes).
     #[arg(long, value_name = "OUT.rgb565")]
     raw: Option<PathBuf>,
-    /// Save the touch polls of --script N (and what was recognised) as JSON.
+    /// Save the touch polls of --script N (and what was recognised) as JSON: with --teach,
+    /// also the correction's (not with --keypad or --hold-clear, whose taps it does not hold).
     #[arg(
         long,
         value_name = "OUT.json",
         requires = "script",
-        conflicts_with = "ink"
+        conflicts_with_all = ["ink", "keypad", "hold_clear"]
     )]
     polls: Option<PathBuf>,
     /// Print the hash of the frame of every UI state (empty, drawing, each
@@ -113,21 +118,29 @@ struct Args {
     scale: Option<u32>,
 }
 
-/// `println!` that loses the line, not the run, when stdout is closed (`| head`).
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
-    }};
-}
+/// Set when an output is the standard output: the report lines then go to the standard error.
+static REPORT_TO_STDERR: AtomicBool = AtomicBool::new(false);
 
-/// `print!`, as `say!` does it.
+/// `print!` of a report line, to the standard output (the standard error when an output is
+/// written there: [`REPORT_TO_STDERR`]); the line is lost, not the run, when it is closed
+/// (`| head`).
 macro_rules! say_part {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        let _ = write!(out, $($arg)*);
-        let _ = out.flush();
+        if REPORT_TO_STDERR.load(Ordering::Relaxed) {
+            let _ = write!(std::io::stderr().lock(), $($arg)*);
+        } else {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, $($arg)*);
+            let _ = out.flush();
+        }
+    }};
+}
+
+/// `println!`, as `say_part!` does it.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        say_part!("{}\n", format_args!($($arg)*));
     }};
 }
 
@@ -140,15 +153,37 @@ macro_rules! say_err {
 }
 
 /// Runs the simulator; an error is one line, `error: ` and its causes (no backtrace,
-/// whatever RUST_BACKTRACE says), and exit status 1.
+/// whatever RUST_BACKTRACE says), and exit status 1; 2 for a mistake on the command line
+/// ([`Usage`], as for the mistakes clap finds).
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(io::stderr(), "error: {e:#}");
-            std::process::ExitCode::FAILURE
+            std::process::ExitCode::from(if e.is::<Usage>() { 2 } else { 1 })
         }
     }
+}
+
+/// A mistake on the command line that clap's rules do not catch: exit status 2.
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Fails with [`Usage`] (the message formatted as by `format!`) unless `$cond`.
+macro_rules! ensure_usage {
+    ($cond:expr, $($arg:tt)*) => {
+        if !$cond {
+            return Err(Usage(format!($($arg)*)).into());
+        }
+    };
 }
 
 fn run() -> Result<()> {
@@ -174,23 +209,23 @@ fn run() -> Result<()> {
             }
         }
         (None, Some(n)) => {
-            let s = DIGIT_SCRIPTS.get(n).with_context(|| {
-                format!(
+            let s = DIGIT_SCRIPTS.get(n).ok_or_else(|| {
+                Usage(format!(
                     "--script {n}: there are {} scripts (0..={})",
                     DIGIT_SCRIPTS.len(),
                     DIGIT_SCRIPTS.len() - 1
-                )
+                ))
             })?;
             script::play(&mut app, s);
             say!("script {n}: drawn digit {}", s.digit);
             polls = Some(polls_json(n, s, &app));
         }
         (None, None) => {
-            ensure!(
+            ensure_usage!(
                 args.png.is_none() && args.raw.is_none(),
                 "--png/--raw need something to draw: --ink FILE or --script N"
             );
-            ensure!(
+            ensure_usage!(
                 args.teach.is_none() && !args.keypad && !args.hold_clear,
                 "--teach/--keypad/--hold-clear need a drawing: --ink FILE or --script N"
             );
@@ -264,7 +299,7 @@ fn check_scale(args: &Args) -> Result<()> {
         return Ok(());
     };
     let window = args.ink.is_none() && args.script.is_none() && !args.ui_hashes;
-    ensure!(
+    ensure_usage!(
         args.png.is_some() || window,
         "--scale {scale}: only the --png picture and the window are scaled \
          (--raw is always 240x320): give --png OUT.png, or no --scale"
@@ -287,6 +322,8 @@ enum Target {
     /// file (`/dev/null`, a pipe), or a regular file that can be written but not
     /// replaced (its directory is read-only), which is then `truncate`d first.
     InPlace { file: fs::File, truncate: bool },
+    /// The standard output ([`is_stdout`]), written through it.
+    Stdout,
 }
 
 /// The temporary files not renamed yet, removed when dropped.
@@ -313,11 +350,20 @@ fn write_outputs(outputs: &[Output<'_>]) -> Result<()> {
         targets.push(stage(o, &mut temps).with_context(|| writing(o))?);
     }
     for (o, target) in outputs.iter().zip(&mut targets) {
-        if let Target::InPlace { file, truncate } = target {
-            if *truncate {
-                file.set_len(0).with_context(|| writing(o))?;
+        match target {
+            Target::InPlace { file, truncate } => {
+                if *truncate {
+                    file.set_len(0).with_context(|| writing(o))?;
+                }
+                file.write_all(&o.bytes).with_context(|| writing(o))?;
             }
-            file.write_all(&o.bytes).with_context(|| writing(o))?;
+            Target::Stdout => {
+                let mut out = io::stdout().lock();
+                out.write_all(&o.bytes)
+                    .and_then(|()| out.flush())
+                    .with_context(|| writing(o))?;
+            }
+            Target::Replace { .. } => {}
         }
     }
     for (o, target) in outputs.iter().zip(&targets) {
@@ -333,6 +379,9 @@ fn write_outputs(outputs: &[Output<'_>]) -> Result<()> {
 /// for a regular file written beside it (with its permissions, if it is
 /// there; it must be writable).
 fn stage(o: &Output<'_>, temps: &mut Temps) -> io::Result<Target> {
+    if is_stdout(o.path) {
+        return Ok(Target::Stdout);
+    }
     let dest = link_target(o.path)?;
     let old = match fs::metadata(&dest) {
         // opened for writing without truncating: refused as a write would be, changes nothing
@@ -362,19 +411,21 @@ fn stage(o: &Output<'_>, temps: &mut Temps) -> io::Result<Target> {
 }
 
 /// A new file beside `dest` holding `bytes` (with `permissions`, if given), noted in `temps`.
+/// Its name is short whatever `dest`'s is (a name of 255 bytes, the most a directory takes,
+/// can be written).
 fn new_beside(
     dest: &Path,
     bytes: &[u8],
     permissions: Option<fs::Permissions>,
     temps: &mut Temps,
 ) -> io::Result<PathBuf> {
-    let name = dest
-        .file_name()
+    dest.file_name()
         .ok_or_else(|| io::Error::other("not a file name"))?;
-    let mut temp_name = OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".{}.tmp", std::process::id()));
-    let temp = dest.with_file_name(temp_name);
+    let temp = dest.with_file_name(format!(
+        ".simulator-{}-{}.tmp",
+        std::process::id(),
+        temps.0.len()
+    ));
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -414,6 +465,28 @@ fn link_target(path: &Path) -> io::Result<PathBuf> {
     ))
 }
 
+/// Whether `path` leads to the file the standard output writes to (`/dev/stdout`, or the
+/// file or pipe it was sent to by name), other than a terminal or another character
+/// device, which takes the bytes where it is.
+#[cfg(unix)]
+fn is_stdout(path: &Path) -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let Ok(fd) = io::stdout().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    let (Ok(out), Ok(m)) = (fs::File::from(fd).metadata(), fs::metadata(path)) else {
+        return false;
+    };
+    !m.file_type().is_char_device() && m.dev() == out.dev() && m.ino() == out.ino()
+}
+
+/// Whether `path` leads to the file the standard output writes to: its name.
+#[cfg(not(unix))]
+fn is_stdout(path: &Path) -> bool {
+    path == Path::new("/dev/stdout")
+}
+
 /// Checks the output files before anything runs: each in a directory that
 /// exists (a link's in the directory of the file it names), not a directory
 /// itself, and none the --ink file or another output, by any path or link
@@ -439,6 +512,9 @@ fn check_outputs(args: &Args) -> Result<()> {
         }
         if let Some((other, _)) = seen.iter().find(|(_, p)| same_file(p, path)) {
             bail!("{flag} {}: names the same file as {other}", path.display());
+        }
+        if is_stdout(path) {
+            REPORT_TO_STDERR.store(true, Ordering::Relaxed);
         }
         seen.push((flag, path));
     }
