@@ -85,7 +85,8 @@ fn generated(path: &Path, hidden: usize, test_accuracy: Option<f32>) -> String {
          pub const TEST_ACCURACY: Option<f32> = {accuracy};\n\
          /// Where the embedded model file was read from at build time.\n\
          pub const SOURCE_PATH: &str = {src:?};\n\
-         static ALIGNED: &Aligned16<[u8]> = &Aligned16(*include_bytes!({src:?}));\n",
+         static ALIGNED: &nnet_core::format::Aligned<[u8]> = \
+         &nnet_core::format::Aligned(*include_bytes!({src:?}));\n",
         src = path.display().to_string(),
     )
 }

@@ -49,11 +49,6 @@ pub const NO_HIDDEN: Hidden = [0; HIDDEN];
 /// True when the build embeds an int8 model (cargo feature `int8`).
 pub const INT8: bool = cfg!(feature = "int8");
 
-/// Forces 16-byte alignment on the included model bytes (the model format
-/// starts the weights at a multiple of 16 from the file start).
-#[repr(C, align(16))]
-struct Aligned16<B: ?Sized>(B);
-
 include!(concat!(env!("OUT_DIR"), "/model.rs"));
 
 /// The whole embedded model file, starting at a 16-byte aligned address.

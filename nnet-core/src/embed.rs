@@ -11,7 +11,8 @@
 //!   finite weights), checks the weight type and the hidden size the binary
 //!   accepts, tells cargo when to rebuild, and sets the compile-time
 //!   environment variable [`PATH_ENV`] (`NNET_MODEL_PATH`, the file's absolute
-//!   path) for `include_bytes!(env!("NNET_MODEL_PATH"))`.
+//!   path) for `include_bytes!(env!("NNET_MODEL_PATH"))`, wrapped in
+//!   [`Aligned`](crate::format::Aligned) so that the file is read in place.
 //!
 //! ```no_run
 //! // build.rs

@@ -38,14 +38,12 @@ pub enum Error {
     SizeMismatch {
         /// Hidden units the caller expects.
         expected_hidden: u32,
-        /// Hidden units the file declares (input/output mismatches report the file's hidden size too).
+        /// Hidden units the file declares.
         found_hidden: u32,
     },
     /// The file's input or output layer is not 784 / 10, or its hidden size
     /// is 0 or above [`MAX_HIDDEN`](crate::format::MAX_HIDDEN).
     UnsupportedShape,
-    /// The file's activation is not the one this build implements.
-    UnsupportedActivation,
     /// The file holds a weight type other than the one the caller asked for.
     WrongWeightType,
     /// A weight or scale in the model file is NaN or infinite.
@@ -100,10 +98,11 @@ impl fmt::Display for Error {
                 "model is not a 784-H-10 network with H from 1 to {}",
                 crate::format::MAX_HIDDEN
             ),
-            Error::UnsupportedActivation => f.write_str("model uses an unsupported activation"),
             Error::WrongWeightType => f.write_str("model weight type is not the one expected"),
             Error::NonFiniteWeight => f.write_str("model contains NaN or infinite weights"),
-            Error::WeightTooLarge => f.write_str("model has a weight of magnitude 1e30 or more"),
+            Error::WeightTooLarge => f.write_str(
+                "model has a weight of magnitude 1e30 or more, or an int8 scale too large for it",
+            ),
             Error::BadScale => {
                 f.write_str("model has an int8 weight scale that is zero, negative or subnormal")
             }

@@ -33,9 +33,19 @@
 //! builds) reject the `Int8` header variant as [`Error::BadHeader`].
 //!
 //! Because the weights start at a multiple of 16 from the start of the file,
-//! a file placed at a 16-byte aligned address (as the firmware does with
-//! `include_bytes!`) can be used in place: [`ModelView`] borrows the weights
-//! as `&[f32]` without copying. Loading checks everything and never panics:
+//! a file placed at a 16-byte aligned address can be used in place:
+//! [`ModelView`] borrows the weights as `&[f32]` without copying. A file
+//! embedded with `include_bytes!` alone is aligned to 1 byte, and whether it
+//! parses ([`Error::Misaligned`]) depends on where the linker put it; wrapped
+//! in [`Aligned`], as the firmware and the web server embed theirs, it is
+//! always aligned:
+//!
+//! ```ignore
+//! static MODEL: &Aligned<[u8]> = &Aligned(*include_bytes!(env!("NNET_MODEL_PATH")));
+//! let net = ModelView::parse(&MODEL.0)?.mlp::<300>()?;
+//! ```
+//!
+//! Loading checks everything and never panics:
 //! magic, version, header, shape, exact length, checksum, and weights that
 //! are finite and below [`WEIGHT_LIMIT`] (1e30) in magnitude (for int8
 //! the biases, and the scales, every one positive and normal (at least
@@ -55,6 +65,13 @@ pub const MAGIC: [u8; 4] = *b"NNET";
 pub const VERSION: u16 = 1;
 /// Weights start at a multiple of this many bytes from the file start.
 pub const ALIGN: usize = 16;
+
+/// Bytes at an address that is a multiple of [`ALIGN`]: a model file embedded
+/// in a binary, which [`ModelView`] then reads in place (see the module docs).
+/// `&Aligned([u8; N])` coerces to `&Aligned<[u8]>`.
+#[repr(C, align(16))]
+#[derive(Debug)]
+pub struct Aligned<B: ?Sized>(pub B);
 /// The largest hidden layer a model file may declare (keeps size arithmetic far from overflow).
 pub const MAX_HIDDEN: u32 = 4096;
 /// The longest a model file can be: the longest header and its padding, the f32 weights of
@@ -762,6 +779,20 @@ mod tests {
     use alloc::vec::Vec;
 
     use super::*;
+
+    /// A file embedded in [`Aligned`] is read in place, as the module docs show it.
+    #[test]
+    fn an_embedded_aligned_file_is_read_in_place() {
+        static MODEL: &Aligned<[u8]> = &Aligned(*include_bytes!("../../models/mnist-mlp.nnet"));
+        assert_eq!(core::mem::align_of_val(MODEL), ALIGN);
+        assert_eq!(MODEL.0.as_ptr() as usize % ALIGN, 0);
+        let net = ModelView::parse(&MODEL.0).unwrap().mlp::<300>().unwrap();
+        // borrowed, not copied
+        assert_eq!(
+            net.b2().as_ptr() as usize,
+            MODEL.0.as_ptr() as usize + MODEL.0.len() - 44
+        );
+    }
 
     fn model(h: usize) -> OwnedModel {
         let n = |len: usize, k: f32| {

@@ -62,11 +62,16 @@ pub fn point_ok(p: Point, width: f32, height: f32) -> bool {
 
 /// Up to `P` points in up to `S` strokes, stored without allocation.
 /// Every point must be finite; pushing past capacity is an error, never a panic.
+/// After a pen-down that found no room ([`Strokes::begin_stroke`] refused), the
+/// points of that stroke are refused too, until the next pen-down: they never
+/// join the stroke before it.
 #[derive(Debug, Clone, Default)]
 pub struct Strokes<const P: usize = DEFAULT_POINTS, const S: usize = DEFAULT_STROKES> {
     points: Vec<Point, P>,
     /// End index (exclusive) in `points` of each stroke.
     ends: Vec<u32, S>,
+    /// The last pen-down was refused: [`Strokes::push`] has no stroke to add to.
+    refused: bool,
 }
 
 impl<const P: usize, const S: usize> Strokes<P, S> {
@@ -75,27 +80,36 @@ impl<const P: usize, const S: usize> Strokes<P, S> {
         Strokes {
             points: Vec::new(),
             ends: Vec::new(),
+            refused: false,
         }
     }
 
-    /// Starts a new stroke (pen down). Empty strokes are not kept.
+    /// Starts a new stroke (pen down). Empty strokes are not kept. With no room
+    /// for another stroke it is [`Error::CapacityExceeded`], and so is every
+    /// [`Strokes::push`] until a pen-down is taken.
     pub fn begin_stroke(&mut self) -> Result<(), Error> {
         let n = self.ends.len();
         if n > 0 {
             let start = if n > 1 { self.ends[n - 2] } else { 0 };
             if self.ends[n - 1] == start {
+                self.refused = false;
                 return Ok(()); // the current stroke is still empty: reuse it
             }
         }
-        self.ends
-            .push(self.points.len() as u32)
-            .map_err(|_| Error::CapacityExceeded)
+        let begun = self.ends.push(self.points.len() as u32);
+        self.refused = begun.is_err();
+        begun.map_err(|_| Error::CapacityExceeded)
     }
 
     /// Adds a point to the current stroke, starting one if none is open.
+    /// [`Error::CapacityExceeded`] when there is no room for it, or when the
+    /// pen-down of its stroke was refused.
     pub fn push(&mut self, p: Point) -> Result<(), Error> {
         if !(p[0].is_finite() && p[1].is_finite()) {
             return Err(Error::NonFiniteInput);
+        }
+        if self.refused {
+            return Err(Error::CapacityExceeded);
         }
         if self.ends.is_empty() {
             self.begin_stroke()?;
@@ -125,6 +139,7 @@ impl<const P: usize, const S: usize> Strokes<P, S> {
     pub fn clear(&mut self) {
         self.points.clear();
         self.ends.clear();
+        self.refused = false;
     }
 
     /// True when no point has been drawn.
@@ -162,8 +177,9 @@ mod record {
     use core::fmt;
     use core::marker::PhantomData;
 
-    use serde::de::{self, IgnoredAny, SeqAccess, Visitor};
-    use serde::{Deserialize, Deserializer, Serialize};
+    use serde::de::value::MapAccessDeserializer;
+    use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     use super::{Point, Strokes};
     use crate::Error;
@@ -224,8 +240,13 @@ mod record {
         f64::deserialize(d).map(|v| v as f32)
     }
 
-    /// One drawing of the JSON Lines ink format (`docs/ink-format.md`).
+    /// One drawing of the JSON Lines ink format (`docs/ink-format.md`): a JSON object,
+    /// whose fields are read by name. (A list of the four values, which serde's derived
+    /// reader would also take, is an error, as it is for the web server.)
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    // the derived reader and writer are `InkRecord::deserialize` and `InkRecord::serialize`;
+    // the traits' below read only an object through them
+    #[serde(remote = "Self")]
     pub struct InkRecord {
         /// The digit this drawing shows, when known.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -239,6 +260,28 @@ mod record {
         /// Strokes, each a list of `[x, y]` points.
         #[serde(deserialize_with = "strokes")]
         pub strokes: Vec<Vec<Point>>,
+    }
+
+    impl Serialize for InkRecord {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            InkRecord::serialize(self, s)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for InkRecord {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Object;
+            impl<'de> Visitor<'de> for Object {
+                type Value = InkRecord;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a drawing, a JSON object {\"width\": ..., \"height\": ..., \"strokes\": ...}")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<InkRecord, A::Error> {
+                    InkRecord::deserialize(MapAccessDeserializer::new(map))
+                }
+            }
+            d.deserialize_map(Object)
+        }
     }
 
     /// Why a drawing breaks the rule of [`InkRecord::check`]; its message
@@ -360,6 +403,32 @@ mod record {
 mod tests {
     use super::*;
 
+    /// A drawing is an object read by its fields' names; the same values as a list are an
+    /// error (serde's derived reader would take them in the fields' order), and it writes
+    /// an object that reads back the same.
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn a_drawing_is_an_object() {
+        let as_list = serde_json::from_str::<InkRecord>("[3, 280, 280, [[[10, 10], [200, 200]]]]");
+        let e = alloc::string::ToString::to_string(&as_list.unwrap_err());
+        assert!(
+            e.starts_with("invalid type: sequence, expected a drawing, a JSON object"),
+            "{e}"
+        );
+        let line = r#"{"strokes": [[[10, 10], [200, 200]]], "height": 280, "label": 3, "width": 280, "note": 1}"#;
+        let r: InkRecord = serde_json::from_str(line).unwrap();
+        assert_eq!((r.label, r.width, r.height), (Some(3), 280.0, 280.0));
+        assert_eq!(r.strokes, [alloc::vec![[10.0, 10.0], [200.0, 200.0]]]);
+        let written = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            written,
+            r#"{"label":3,"width":280.0,"height":280.0,"strokes":[[[10.0,10.0],[200.0,200.0]]]}"#
+        );
+        assert_eq!(serde_json::from_str::<InkRecord>(&written).unwrap(), r);
+        let e = serde_json::from_str::<InkRecord>(r#"{"width": 1, "height": 1}"#).unwrap_err();
+        assert!(alloc::string::ToString::to_string(&e).contains("missing field `strokes`"));
+    }
+
     #[cfg(feature = "alloc")]
     #[test]
     fn a_point_is_two_numbers() {
@@ -467,5 +536,32 @@ mod tests {
         assert_eq!(t.push_stroke(&[]), Err(Error::CapacityExceeded));
         s.clear();
         assert_eq!(s.stroke_count(), 0);
+    }
+
+    /// The points of a stroke whose pen-down was refused (no room for another stroke) are
+    /// refused too: they never join the stroke before it, a line the writer did not draw.
+    #[test]
+    fn the_points_of_a_refused_stroke_are_refused() {
+        let mut s: Strokes<16, 2> = Strokes::new();
+        s.push_stroke(&[[0.0, 0.0], [1.0, 1.0]]).unwrap();
+        s.push_stroke(&[[10.0, 10.0]]).unwrap();
+        assert_eq!(s.begin_stroke(), Err(Error::CapacityExceeded));
+        assert_eq!(s.push([5.0, 50.0]), Err(Error::CapacityExceeded));
+        assert_eq!(s.push([6.0, 60.0]), Err(Error::CapacityExceeded));
+        extern crate std;
+        let v: std::vec::Vec<_> = s.strokes().collect();
+        assert_eq!(v, [&[[0.0, 0.0], [1.0, 1.0]][..], &[[10.0, 10.0]][..]]);
+        // a clear makes room, and the next pen-down is taken
+        s.clear();
+        s.begin_stroke().unwrap();
+        s.push([5.0, 50.0]).unwrap();
+        assert_eq!(s.point_count(), 1);
+        // an empty stroke kept open is the room a pen-down needs
+        let mut t: Strokes<16, 2> = Strokes::new();
+        t.push_stroke(&[[0.0, 0.0]]).unwrap();
+        t.begin_stroke().unwrap();
+        t.begin_stroke().unwrap();
+        t.push([3.0, 3.0]).unwrap();
+        assert_eq!(t.stroke_count(), 2);
     }
 }

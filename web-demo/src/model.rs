@@ -13,11 +13,9 @@ use sha2::{Digest, Sha256};
 /// Hidden units of the network this server runs (the default model is 784-300-10).
 pub const HIDDEN: usize = 300;
 
-/// Bytes aligned to 16 so the embedded model can be used in place (zero-copy).
-#[repr(C, align(16))]
-struct Aligned<B: ?Sized>(B);
-
-static EMBEDDED: &Aligned<[u8]> = &Aligned(*include_bytes!(env!("NNET_MODEL_PATH")));
+/// The embedded model, aligned so that it is used in place (zero-copy).
+static EMBEDDED: &format::Aligned<[u8]> =
+    &format::Aligned(*include_bytes!(env!("NNET_MODEL_PATH")));
 
 /// Why a model file was refused.
 #[derive(Debug, thiserror::Error)]
