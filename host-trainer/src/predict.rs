@@ -176,7 +176,7 @@ pub fn predict_file<'a>(model: impl Into<eval::ModelRef<'a>>, path: &Path) -> Re
         .is_some_and(|e| e.eq_ignore_ascii_case("png"));
     if !is_ink && !is_png {
         return Err(Error::Usage(format!(
-            "{}: expected a .png image or a .jsonl ink file",
+            "{}: expected a .png image or a .jsonl (or .json) ink file",
             path.display()
         )));
     }

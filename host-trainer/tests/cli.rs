@@ -837,7 +837,7 @@ fn mistakes_on_the_command_line_are_named() {
     let o = run(&["predict", "--model", m, bin.to_str().unwrap()]);
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(
-        e.contains("expected a .png image or a .jsonl ink file"),
+        e.contains("expected a .png image or a .jsonl (or .json) ink file"),
         "{e}"
     );
     assert_eq!(o.status.code(), Some(2), "{e}");
