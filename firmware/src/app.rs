@@ -30,7 +30,7 @@ use nnet_core::Classifier;
 
 use crate::touch::{TouchConfig, TouchEvent, TouchFilter};
 use crate::ui::{self, Teach, CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA};
-pub use crate::ui::{Ink, Status, INK_POINTS, INK_STROKES};
+pub use crate::ui::{Ink, Status, INK_LENGTH, INK_POINTS, INK_STROKES};
 
 /// Polls (10 ms each on the boards) the Clear button must be held for a
 /// release to forget what the network learned instead of clearing.
@@ -118,6 +118,11 @@ pub struct App<N> {
     status: Status,
     gesture: Gesture,
     ink_full: bool,
+    /// Length of the ink's lines, in screen pixels (at most [`INK_LENGTH`]).
+    ink_length: u32,
+    /// The last point of the stroke being drawn, screen pixels in [`DRAW_AREA`]
+    /// (`None` at a pen-down).
+    stroke_end: Option<Point>,
     /// Set by [`App::learning`]: how to teach the network.
     teacher: Option<Teacher<N>>,
     /// The teaching keypad is shown instead of the drawing.
@@ -182,6 +187,8 @@ impl<N: Classifier> App<N> {
             status: Status::Empty,
             gesture: Gesture::Idle,
             ink_full: false,
+            ink_length: 0,
+            stroke_end: None,
             teacher: None,
             keypad: false,
             corrections: 0,
@@ -271,13 +278,16 @@ impl<N: Classifier> App<N> {
             }
             (TouchEvent::Down(p), _) => {
                 if DRAW_AREA.contains(p) {
-                    let recording =
-                        self.ink.point_count() < INK_POINTS && self.ink.begin_stroke().is_ok();
+                    // a full drawing takes nothing more until Clear
+                    let recording = !self.ink_full
+                        && self.ink.point_count() < INK_POINTS
+                        && self.ink.begin_stroke().is_ok();
                     self.gesture = Gesture::Inking { recording };
                     if !recording {
                         // the banner, the first time
                         return self.mark_full();
                     }
+                    self.stroke_end = None;
                     self.add_point(p);
                     if self.status == Status::Empty {
                         self.status = Status::Pending;
@@ -355,12 +365,30 @@ impl<N: Classifier> App<N> {
 
     /// Adds a screen point to the current stroke, clamped into the drawing
     /// area. Returns true if the ink changed, or the buffer just became full
-    /// (the canvas shows a banner then). A full buffer keeps what it has.
+    /// of points or of ink ([`INK_LENGTH`]; the canvas shows a banner then).
+    /// A full buffer keeps what it has, and takes nothing more until Clear.
     fn add_point(&mut self, p: Point) -> bool {
+        if self.ink_full {
+            // (a point back where the stroke stopped would fit: no ink is taken until Clear)
+            return false;
+        }
         let br = DRAW_AREA.top_left + DRAW_AREA.size - Point::new(1, 1);
-        let local = p.component_max(DRAW_AREA.top_left).component_min(br) - DRAW_AREA.top_left;
+        let p = p.component_max(DRAW_AREA.top_left).component_min(br);
+        // the line to it from the stroke's last point, whole pixels rounded up
+        let d = self.stroke_end.map_or(Point::zero(), |q| p - q);
+        let d2 = (d.x * d.x + d.y * d.y).unsigned_abs();
+        let root = d2.isqrt();
+        let length = root + u32::from(root * root < d2);
+        if self.ink_length + length > INK_LENGTH {
+            return self.mark_full();
+        }
+        let local = p - DRAW_AREA.top_left;
         match self.ink.push([local.x as f32, local.y as f32]) {
-            Ok(()) => true,
+            Ok(()) => {
+                self.ink_length += length;
+                self.stroke_end = Some(p);
+                true
+            }
             Err(_) => self.mark_full(),
         }
     }
@@ -443,6 +471,8 @@ impl<N: Classifier> App<N> {
     pub fn clear(&mut self) {
         self.ink.clear();
         self.ink_full = false;
+        self.ink_length = 0;
+        self.stroke_end = None;
         self.status = Status::Empty;
         self.keypad = false;
         if matches!(self.gesture, Gesture::Inking { .. } | Gesture::Key { .. }) {
@@ -481,6 +511,11 @@ impl<N: Classifier> App<N> {
     /// True if points were dropped because the ink buffer was full.
     pub fn ink_full(&self) -> bool {
         self.ink_full
+    }
+
+    /// Length of the drawing's lines, in screen pixels: at most [`INK_LENGTH`].
+    pub fn ink_length(&self) -> u32 {
+        self.ink_length
     }
 
     /// True when no touch is in progress: the pen is up (as filtered) and no
@@ -766,10 +801,11 @@ pub(crate) mod tests {
                 min_move: 1,
             },
         );
-        // zig-zag: every poll a new point
+        // zig-zag: every poll a new point (short lines: the buffer fills before the ink
+        // length does)
         for i in 0..(INK_POINTS + 50) {
             let x = (i % 200) as i32 + 10;
-            let y = if i % 2 == 0 { 20 } else { 40 };
+            let y = if i % 2 == 0 { 20 } else { 22 };
             app.touch(on((x, y)));
         }
         assert_eq!(app.ink().point_count(), INK_POINTS);
@@ -802,6 +838,57 @@ pub(crate) mod tests {
         app.touch(on((150, 150)));
         app.touch(None);
         assert_eq!(app.ink().point_count(), before);
+    }
+
+    /// A touch that jumps across the drawing area at every poll (a glitching resistive
+    /// panel) fills the drawing up to [`INK_LENGTH`] of lines, not up to its points: a
+    /// repaint and the stroke path then have a bounded amount of ink to draw. The
+    /// drawing is full as when its points run out, and pen-up answers for what it kept.
+    #[test]
+    fn a_jumping_touch_fills_the_drawing_up_to_its_ink_length() {
+        let m = model();
+        let mut app = App::with_touch_config(
+            m.mlp::<H>().unwrap(),
+            TouchConfig {
+                press_polls: 1,
+                release_polls: 1,
+                min_move: 1,
+            },
+        );
+        let corners = [(0, 0), (231, 211), (231, 0), (0, 211)];
+        for i in 0..INK_POINTS {
+            app.touch(on(corners[i % 4]));
+        }
+        assert!(app.ink_full());
+        let points = app.ink().point_count();
+        // the lines kept, measured as the app measures them (whole pixels rounded up)
+        let stroke = app.ink().strokes().next().unwrap();
+        let length: f32 = stroke
+            .windows(2)
+            .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]).ceil())
+            .sum();
+        assert!(length <= INK_LENGTH as f32 && length == app.ink_length() as f32);
+        // the next line (at most the diagonal, 313 pixels) would not have fitted: the
+        // drawing is full of ink, not of points
+        assert!(
+            length + 313.0 > INK_LENGTH as f32 && points < INK_POINTS / 10,
+            "{points}"
+        );
+        app.touch(None);
+        assert!(matches!(
+            app.status(),
+            Status::Recognised(_) | Status::NoDigit
+        ));
+        // a new stroke, even a dot, is not taken either, and Clear makes room again
+        app.touch(on((100, 100)));
+        app.touch(on((101, 140)));
+        app.touch(None);
+        assert_eq!(app.ink().point_count(), points);
+        app.clear();
+        for i in 0..8 {
+            app.touch(on(corners[i % 4]));
+        }
+        assert_eq!((app.ink().point_count(), app.ink_full()), (8, false));
     }
 
     #[test]
@@ -922,10 +1009,16 @@ pub(crate) mod tests {
         assert!(app.ink_full());
         // more points than it holds, in one stroke: with the first point dropped
         let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), config);
-        let zigzag = (0..INK_POINTS as i32 + 5).map(|i| on((i % 200 + 10, 20 + i % 2 * 20)));
+        let zigzag = (0..INK_POINTS as i32 + 5).map(|i| on((i % 200 + 10, 20 + i % 2 * 2)));
         polls_redraw_when_they_say_so(&mut app, zigzag.chain([None, None]));
         assert!(app.ink_full());
         assert_eq!(app.ink().point_count(), INK_POINTS);
+        // more ink than it holds: with the first line that does not fit, and nothing
+        // after it, a new stroke's dot included
+        let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), config);
+        let jumps = (0..40).map(|i| on(if i % 2 == 0 { (0, 0) } else { (231, 211) }));
+        polls_redraw_when_they_say_so(&mut app, jumps.chain([None, on((100, 100)), None]));
+        assert!(app.ink_full() && app.ink().point_count() < 40);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use embedded_graphics::prelude::*;
 use nnet_core::adapt::AdaptedMlp;
 use proptest::prelude::*;
 
-use crate::app::{App, Status, FORGET_POLLS, INK_POINTS, INK_STROKES};
+use crate::app::{App, Status, FORGET_POLLS, INK_LENGTH, INK_POINTS, INK_STROKES};
 use crate::framebuffer::Framebuffer;
 use crate::touch::TouchConfig;
 use crate::ui::{self, CLEAR_BUTTON, DIGIT_BOX, DRAW_AREA};
@@ -35,6 +35,11 @@ fn check_bounds(app: &App<AdaptedMlp<'_, H>>) -> Result<(), TestCaseError> {
         ink.stroke_count() <= INK_STROKES,
         "{} strokes",
         ink.stroke_count()
+    );
+    prop_assert!(
+        app.ink_length() <= INK_LENGTH,
+        "{} of ink",
+        app.ink_length()
     );
     let size = DRAW_AREA.size;
     for p in ink.strokes().flatten() {
@@ -286,7 +291,11 @@ proptest! {
             app.touch(Some(Point::new(x, y)));
             check_bounds(&app)?;
         }
-        prop_assert_eq!(app.ink().point_count(), INK_POINTS);
+        // full of points, or of ink: the next line (at most the diagonal) does not fit
+        prop_assert!(
+            app.ink().point_count() == INK_POINTS || app.ink_length() + 313 > INK_LENGTH,
+            "{} points, {} of ink", app.ink().point_count(), app.ink_length()
+        );
         prop_assert!(app.ink_full());
         release_and_check_ready(&mut app)?;
         prop_assert!(matches!(

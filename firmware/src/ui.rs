@@ -116,6 +116,14 @@ pub const HINT_TEXT: &str = "draw a digit";
 pub const INK_POINTS: usize = 1024;
 /// Stroke capacity of the ink buffer.
 pub const INK_STROKES: usize = 32;
+/// The most ink a drawing holds, in pixels of line length on the screen: 16
+/// times the diagonal of [`DRAW_AREA`], many times what a digit takes, even
+/// written over again and again. It bounds the work of a repaint of the
+/// drawing and of the stroke path at its answer: without it, a touch that
+/// jumps across the screen at every poll (a glitching resistive panel) fills
+/// the buffer with 1024 screen-wide lines, and the emulated Pico made no
+/// progress for 2 s repainting them, as long as its watchdog waits.
+pub const INK_LENGTH: u32 = 16 * 314;
 
 /// The ink buffer: strokes in [`DRAW_AREA`]-local pixels.
 pub type Ink = Strokes<INK_POINTS, INK_STROKES>;
