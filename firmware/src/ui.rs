@@ -121,8 +121,9 @@ pub const INK_STROKES: usize = 32;
 /// written over again and again. It bounds the work of a repaint of the
 /// drawing and of the stroke path at its answer: without it, a touch that
 /// jumps across the screen at every poll (a glitching resistive panel) fills
-/// the buffer with 1024 screen-wide lines, and the emulated Pico made no
-/// progress for 2 s repainting them, as long as its watchdog waits.
+/// the buffer with 1024 screen-wide lines, and repainting them stalled the
+/// emulated Pico until its 6 s watchdog restarted it (`scripts/ci.d/60-pico.sh`
+/// runs that touch).
 pub const INK_LENGTH: u32 = 16 * 314;
 
 /// The ink buffer: strokes in [`DRAW_AREA`]-local pixels.

@@ -125,6 +125,9 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
     --flash-in "$out/int8/flash-taught-slowest.bin" --restored "$out/int8/teach.json" --forget --flash-slowest \
     --poll-budget-cycles 750000000 \
     --expect-log '^forgot what it learned: the model as shipped, flash slots erased$'
+echo "==> rp2040js: the int8 UF2 under a touch that jumps across the screen at every poll keeps polling and answers"
+node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
+    --jumping-touch 1100
 echo "==> rp2040js: the int8 UF2 started on the flash it forgot finds nothing learned"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" --only 5 $stack_int8 \
     --flash-in "$out/int8/flash-forgot.bin" --expect-log '^nothing learned in flash: the model as shipped$'

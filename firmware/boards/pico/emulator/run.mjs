@@ -11,6 +11,7 @@
 //                [--restored FILE.json] (instead of the scripts: draw the taught script, expect the taught answer)
 //                [--forget]            (after --restored: hold Clear to forget, draw again, expect the shipped answer)
 //                [--hold-clear FILE.json] (after the scripts: hold Clear as long as forgetting takes, expect it to forget)
+//                [--jumping-touch N]   (after the scripts: N polls jumping between the drawing area's corners)
 //                [--flash-in FILE] [--flash-out FILE] [--flip-flash-byte OFFSET] [--expect-log REGEX ...]
 //                [--restarted-by-watchdog | --rebooted-by-bootrom | --restarted-after-panic]
 //                [--first-frame-hash HEX]
@@ -65,6 +66,10 @@
 // erasing failed).
 // --flash-slowest makes every flash erase and program take the datasheet's
 // longest time instead of its typical one (the watchdog must not fire meanwhile).
+// --jumping-touch N: after the scripts, a touch that jumps between the corners
+// of the drawing area at every poll for N polls (a glitching resistive panel),
+// then lifts: the firmware must keep polling (no poll waits longer than the
+// poll budget, 2 s emulated by default) and answer.
 // --expect-log REGEX (repeatable) requires a UART line matching each.
 // --restarted-by-watchdog starts the board as its watchdog restarts it (the
 // watchdog's REASON register says so, and scratch register 4 holds what the
@@ -143,6 +148,7 @@ function parse() {
       restored: { type: 'string' },
       forget: { type: 'boolean', default: false },
       'hold-clear': { type: 'string' },
+      'jumping-touch': { type: 'string' },
       'flash-in': { type: 'string' },
       'flash-out': { type: 'string' },
       'flip-flash-byte': { type: 'string' },
@@ -169,7 +175,7 @@ function parse() {
     if (values['screen-hash'] !== undefined) fail('--screen-hash goes with --cannot-start');
     if (values['no-crystal'] || values['pll-unlocked'] !== undefined) fail('--no-crystal and --pll-unlocked go with --cannot-start (the board cannot run without its clocks)');
   } else {
-    for (const o of ['scripts', 'teach', 'restored', 'forget', 'hold-clear', 'flash-out', 'profile', 'max-boot-ms', 'max-inference-cycles', 'first-frame-hash']) {
+    for (const o of ['scripts', 'teach', 'restored', 'forget', 'hold-clear', 'jumping-touch', 'flash-out', 'profile', 'max-boot-ms', 'max-inference-cycles', 'first-frame-hash']) {
       if (values[o] !== undefined && values[o] !== false) fail(`--${o} does not go with --cannot-start (the firmware stops before it draws anything)`);
     }
   }
@@ -181,6 +187,7 @@ function parse() {
     if (values[o] !== undefined && !/^[0-9a-f]{16}$/i.test(values[o])) fail(`--${o} ${values[o]}: not 16 hex digits`);
   }
   // a limit that is not a number would turn its check off (a comparison with NaN is false)
+  if (values['jumping-touch'] !== undefined && !/^[1-9][0-9]{0,5}$/.test(values['jumping-touch'])) fail(`--jumping-touch ${values['jumping-touch']}: not a number of polls from 1 to 999999`);
   for (const o of ['max-boot-ms', 'max-inference-cycles', 'boot-budget-cycles', 'poll-budget-cycles', 'max-stack']) {
     const v = values[o];
     if (v !== undefined && !(/^[0-9]+(\.[0-9]+)?$/.test(v) && Number(v) > 0)) fail(`--${o} ${v}: not a number above 0 (digits, no unit)`);
@@ -648,6 +655,20 @@ function main() {
     // damaged save in flash is still there to forget)
     const { hold, forgot } = holdClear(loadTeach(args['hold-clear']), args['hold-clear'], 'after the scripts');
     console.log(`after the scripts: Clear held ${hold} polls: ${forgot}`);
+  }
+
+  if (args['jumping-touch']) {
+    // the corners of the drawing area (firmware::ui::DRAW_AREA: 232x212 pixels at (4, 4))
+    const corners = [{ x: 5, y: 5 }, { x: 234, y: 214 }, { x: 234, y: 5 }, { x: 5, y: 214 }];
+    const n = Number(args['jumping-touch']);
+    const what = `jumping touch: ${n} polls between the drawing area's corners`;
+    finishPoll(what);
+    const before = uart.length;
+    playPolls([...Array.from({ length: n }, (_, i) => corners[i % 4]), null, null, null, null, null], what);
+    settle(`${what}: handling the pen-up`);
+    const line = lastLogged(before, 'recognised');
+    if (!line) fail(`${what}: the firmware logged no answer`);
+    console.log(`${what}: every poll handled within the poll budget; ${line}`);
   }
 
   if (args.restored) {
