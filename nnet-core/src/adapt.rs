@@ -425,6 +425,9 @@ pub struct AdaptedMlp<'a, const H: usize> {
 
 impl<'a, const H: usize> AdaptedMlp<'a, H> {
     /// Starts from `net`'s own output layer: answers exactly like `net`.
+    /// The network is returned by value, its layer `40 x (H + 1)` bytes and
+    /// more (12 KiB for H = 300), which can pass through the stack: a board
+    /// needs that room on the stack where it calls this.
     pub fn new(net: Mlp<'a, H>) -> Self {
         AdaptedMlp {
             out: OutputLayer::from_mlp(&net),
@@ -489,6 +492,11 @@ impl<'a, const H: usize> AdaptedMlp<'a, H> {
     /// error, and the network is then back to its own output layer, as after
     /// [`AdaptedMlp::reset`]. Of too many values at most twice the right count
     /// is read: [`Error::LengthMismatch`] then gives that many.
+    ///
+    /// The values carry no mark of the model they were learned on: values of
+    /// another model of the same size, or of the int8 network, are taken and
+    /// give wrong answers. Keep them with the model's identity (the firmware's
+    /// flash record holds the model file's CRC-32 and is refused for another).
     pub fn restore(&mut self, values: impl IntoIterator<Item = f32>) -> Result<(), Error> {
         let restored = self.out.set_params(values);
         if restored.is_err() {

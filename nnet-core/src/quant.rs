@@ -654,7 +654,9 @@ fn dot_u8_i8<const H: usize>(h: &[u8; H], w: &[i8; H]) -> i32 {
 /// per 4 hidden units one `ldr` each of 4 activations and 4 weights, two
 /// `uxtb16` and two `sxtb16` (bytes 0/2 and 1/3 widened to halfwords) and two
 /// `smlad` (two 16x16 products added to the accumulator): 10 instructions
-/// per 4 multiply-accumulates with the loop.
+/// per 4 multiply-accumulates with the loop. The `ldr`s may be unaligned,
+/// which these cores allow unless a firmware sets `SCB.CCR.UNALIGN_TRP`
+/// (then a HardFault); the boards leave it clear, its reset value.
 #[cfg(nnet_arm_dsp)]
 #[inline(always)]
 fn dot_u8_i8<const H: usize>(h: &[u8; H], w: &[i8; H]) -> i32 {
