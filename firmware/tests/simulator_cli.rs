@@ -16,6 +16,12 @@ fn refused_with(code: i32, args: &[&str]) -> String {
         .expect("run the simulator");
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+    // a mistake on the command line is shown with the usage line, as clap shows its own
+    assert_eq!(
+        code == 2,
+        err.contains("\nUsage: simulator "),
+        "{args:?}: {err}"
+    );
     refused(args)
 }
 

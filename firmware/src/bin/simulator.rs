@@ -61,6 +61,7 @@ use nnet_core::ink::{InkRecord, MAX_LINE_BYTES};
 /// Command line of the simulator.
 #[derive(Parser, Debug)]
 #[command(
+    name = "simulator",
     about = "Desktop simulator of the nnet digit-recognizer firmware (240x320 touchscreen)",
     long_about = "Desktop simulator of the nnet digit-recognizer firmware (240x320 touchscreen), \
                   with the model the firmware embeds. With --ink, --script or --ui-hashes it runs \
@@ -153,35 +154,27 @@ macro_rules! say_err {
 }
 
 /// Runs the simulator; an error is one line, `error: ` and its causes (no backtrace,
-/// whatever RUST_BACKTRACE says), and exit status 1; 2 for a mistake on the command line
-/// ([`Usage`], as for the mistakes clap finds).
+/// whatever RUST_BACKTRACE says), and exit status 1; a mistake on the command line is
+/// clap's error, exit status 2 ([`ensure_usage!`] for those clap's rules do not catch).
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(io::stderr(), "error: {e:#}");
-            std::process::ExitCode::from(if e.is::<Usage>() { 2 } else { 1 })
+            std::process::ExitCode::FAILURE
         }
     }
 }
 
-/// A mistake on the command line that clap's rules do not catch: exit status 2.
-#[derive(Debug)]
-struct Usage(String);
-
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Usage {}
-
-/// Fails with [`Usage`] (the message formatted as by `format!`) unless `$cond`.
+/// Exits as clap does for a mistake on the command line (its message, the usage line,
+/// exit status 2) unless `$cond`; the message is formatted as by `format!`.
 macro_rules! ensure_usage {
     ($cond:expr, $($arg:tt)*) => {
         if !$cond {
-            return Err(Usage(format!($($arg)*)).into());
+            use clap::CommandFactory as _;
+            Args::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, format!($($arg)*))
+                .exit();
         }
     };
 }
@@ -209,13 +202,13 @@ fn run() -> Result<()> {
             }
         }
         (None, Some(n)) => {
-            let s = DIGIT_SCRIPTS.get(n).ok_or_else(|| {
-                Usage(format!(
-                    "--script {n}: there are {} scripts (0..={})",
-                    DIGIT_SCRIPTS.len(),
-                    DIGIT_SCRIPTS.len() - 1
-                ))
-            })?;
+            ensure_usage!(
+                n < DIGIT_SCRIPTS.len(),
+                "--script {n}: there are {} scripts (0..={})",
+                DIGIT_SCRIPTS.len(),
+                DIGIT_SCRIPTS.len() - 1
+            );
+            let s = &DIGIT_SCRIPTS[n];
             script::play(&mut app, s);
             say!("script {n}: drawn digit {}", s.digit);
             polls = Some(polls_json(n, s, &app));
