@@ -681,6 +681,13 @@ pub(crate) mod tests {
         }
     }
 
+    /// Touch filtering that takes every poll: a pen-down or pen-up in one poll, every move.
+    const EVERY_POLL: TouchConfig = TouchConfig {
+        press_polls: 1,
+        release_polls: 1,
+        min_move: 1,
+    };
+
     fn on(p: (i32, i32)) -> Option<Point> {
         Some(DRAW_AREA.top_left + Point::new(p.0, p.1))
     }
@@ -793,14 +800,7 @@ pub(crate) mod tests {
     #[test]
     fn a_full_ink_buffer_keeps_what_it_has() {
         let m = model();
-        let mut app = App::with_touch_config(
-            m.mlp::<H>().unwrap(),
-            TouchConfig {
-                press_polls: 1,
-                release_polls: 1,
-                min_move: 1,
-            },
-        );
+        let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), EVERY_POLL);
         // zig-zag: every poll a new point (short lines: the buffer fills before the ink
         // length does)
         for i in 0..(INK_POINTS + 50) {
@@ -847,14 +847,7 @@ pub(crate) mod tests {
     #[test]
     fn a_jumping_touch_fills_the_drawing_up_to_its_ink_length() {
         let m = model();
-        let mut app = App::with_touch_config(
-            m.mlp::<H>().unwrap(),
-            TouchConfig {
-                press_polls: 1,
-                release_polls: 1,
-                min_move: 1,
-            },
-        );
+        let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), EVERY_POLL);
         let corners = [(0, 0), (231, 211), (231, 0), (0, 211)];
         for i in 0..INK_POINTS {
             app.touch(on(corners[i % 4]));
@@ -996,11 +989,7 @@ pub(crate) mod tests {
     #[test]
     fn the_poll_that_fills_the_ink_buffer_asks_for_its_banner() {
         let m = model();
-        let config = TouchConfig {
-            press_polls: 1,
-            release_polls: 1,
-            min_move: 1,
-        };
+        let config = EVERY_POLL;
         // more strokes than the buffer holds: the banner with the pen-down of the first one
         // that does not fit, not at its pen-up
         let mut app = App::with_touch_config(m.mlp::<H>().unwrap(), config);
