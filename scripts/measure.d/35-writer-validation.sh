@@ -126,7 +126,16 @@ margin=$(awk -v best="$best" -v def="$default" -v n="$((nfonts * 10))" '
     END { if ((best in m) && (def in m)) printf "%.0f", (m[best] - m[def]) * n / 100 }' <<<"$held_means")
 margin=$(figure "margin of the best ratio over the default" "$margin")
 if [[ $best == "$default" ]]; then
-    echo "The highest mean on the left-out fonts' digits is at the default, \`--font-digits $default\` (\`host-trainer train --help\`)."
+    # ratios whose mean equals the default's, as the table above prints them
+    tied=$(awk -v def="$default" '{ m[$1] = $3; order[NR] = $1 }
+        END { for (i = 1; i <= NR; i++) { r = order[i]
+                  if (r != def && m[r] == m[def]) printf "%s`--font-digits %s`", (n++ ? ", " : ""), r } }' <<<"$held_means")
+    if [[ -z $tied ]]; then
+        echo "The highest mean on the left-out fonts' digits is at the default, \`--font-digits $default\` (\`host-trainer train --help\`)."
+    else
+        echo "The highest mean on the left-out fonts' digits is at the default, \`--font-digits $default\` (\`host-trainer train --help\`),"
+        echo "and the same mean is at $tied."
+    fi
 else
     drawings=drawings
     [[ $margin == 1 ]] && drawings=drawing
