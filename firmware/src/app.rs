@@ -97,8 +97,9 @@ enum Gesture {
     /// Pen up, or a touch that started outside everything.
     Idle,
     /// Drawing a stroke; `recording` is false when the ink buffer had no room
-    /// for a new stroke or a point (the touch is then ignored, not joined to the
-    /// last stroke, and its pen-up gives no new answer).
+    /// for a new stroke or a point, or was full ([`App::ink_full`]: the touch is
+    /// then ignored, not joined to the last stroke, and its pen-up gives no new
+    /// answer).
     Inking { recording: bool },
     /// Holding the Clear button; `armed` while the pen is still over it,
     /// `held` the polls it has been held there.
@@ -508,7 +509,8 @@ impl<N: Classifier> App<N> {
         &self.ink
     }
 
-    /// True if points were dropped because the ink buffer was full.
+    /// True if ink was dropped because the drawing was full: of points, of
+    /// strokes, or of ink ([`INK_LENGTH`]).
     pub fn ink_full(&self) -> bool {
         self.ink_full
     }

@@ -255,9 +255,11 @@ proptest! {
         }
     }
 
-    /// A 10,000-point scribble (every poll a new point) overflows the ink
-    /// buffer: the first INK_POINTS points are kept, the pen-up still
-    /// recognises, and Clear empties everything.
+    /// A 10,000-point scribble (every poll a new point, most of them across the
+    /// drawing area) overflows the ink buffer: what it holds is kept, up to its
+    /// ink length (INK_LENGTH) here, or its INK_POINTS points, the pen-up still
+    /// recognises, and Clear empties everything. (The points run out first in
+    /// `app::tests::a_full_ink_buffer_keeps_what_it_has`.)
     #[test]
     fn long_scribbles_fill_the_ink_buffer(
         seed in any::<u64>(),

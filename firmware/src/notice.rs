@@ -130,8 +130,9 @@ pub const NOT_SAVED: &str = "saving to flash failed: this is learned until the p
 /// board tries again every second, and the touch comes back once it is freed.
 pub const TOUCH_SCL_HELD_LOW: &str = "touch I2C bus stuck: SCL held low - retrying";
 
-/// The banner over the drawing when the ink buffer is full (its points or
-/// strokes): what is drawn after it is not recorded.
+/// The banner over the drawing when the ink buffer is full (its points, its
+/// strokes or its ink, [`INK_LENGTH`](crate::ui::INK_LENGTH)): what is drawn
+/// after it is not recorded.
 pub const INK_FULL: &str = "the drawing is full: press Clear to draw again";
 
 /// The banner over the empty canvas when a board forgot what it learned but

@@ -173,7 +173,7 @@ pub struct View<'a> {
     pub forget: bool,
     /// Teaching: hint, keypad or nothing.
     pub teach: Teach,
-    /// The ink buffer dropped points or strokes: the canvas says so with the
+    /// The ink buffer dropped points, strokes or ink ([`INK_LENGTH`]): the canvas says so with the
     /// [`INK_FULL`](crate::notice::INK_FULL) banner until it is cleared.
     pub ink_full: bool,
 }

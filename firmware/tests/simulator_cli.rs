@@ -16,12 +16,13 @@ fn refused_with(code: i32, args: &[&str]) -> String {
         .expect("run the simulator");
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
-    // a mistake on the command line is shown with the usage line, as clap shows its own
+    // a mistake on the command line is said as clap says its own, with where to look
     assert_eq!(
         code == 2,
-        err.contains("\nUsage: simulator "),
+        err.contains("For more information, try '--help'."),
         "{args:?}: {err}"
     );
+    assert!(!err.contains("Usage: firmware"), "{args:?}: {err}");
     refused(args)
 }
 
@@ -119,7 +120,10 @@ fn bad_ink_and_ignored_options_are_refused() {
     assert!(refused(&["--ui-hashes", "--teach", "3"]).contains("cannot be used with"));
     assert!(refused_with(2, &["--hold-clear"]).contains("need a drawing"));
     assert!(refused_with(2, &["--png", "x.png"]).contains("need something to draw"));
-    assert!(refused_with(2, &["--script", "6"]).contains("--script 6: there are 6 scripts"));
+    assert!(refused_with(2, &["--script", "6"]).contains("'--script <N>': 6 is not in 0..6"));
+    // found before the outputs are looked at
+    let e = refused_with(2, &["--script", "9", "--png", "/no/such/dir/x.png"]);
+    assert!(e.contains("9 is not in 0..6"), "{e}");
     // the polls of a keypad tap or a Clear hold are not in --polls: the frame would not follow
     for also in ["--keypad", "--hold-clear"] {
         let e = refused_with(2, &["--script", "0", "--polls", "p.json", also]);

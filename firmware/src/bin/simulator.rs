@@ -77,8 +77,8 @@ struct Args {
     index: usize,
     /// Play scripted drawing N (0..=5) of firmware::script::DIGIT_SCRIPTS (headless); the
     /// line it prints names the digit the script draws.
-    #[arg(long, value_name = "N")]
-    script: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..DIGIT_SCRIPTS.len() as i64))]
+    script: Option<u8>,
     /// Save the final frame as PNG.
     #[arg(long, value_name = "OUT.png")]
     png: Option<PathBuf>,
@@ -202,12 +202,7 @@ fn run() -> Result<()> {
             }
         }
         (None, Some(n)) => {
-            ensure_usage!(
-                n < DIGIT_SCRIPTS.len(),
-                "--script {n}: there are {} scripts (0..={})",
-                DIGIT_SCRIPTS.len(),
-                DIGIT_SCRIPTS.len() - 1
-            );
+            let n = usize::from(n);
             let s = &DIGIT_SCRIPTS[n];
             script::play(&mut app, s);
             say!("script {n}: drawn digit {}", s.digit);
@@ -414,15 +409,21 @@ fn new_beside(
 ) -> io::Result<PathBuf> {
     dest.file_name()
         .ok_or_else(|| io::Error::other("not a file name"))?;
-    let temp = dest.with_file_name(format!(
-        ".simulator-{}-{}.tmp",
-        std::process::id(),
-        temps.0.len()
-    ));
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)?;
+    // a name no other file has (another simulator's, say, with the same process ID in
+    // another container sharing the directory): the next number when it is taken
+    let mut n = temps.0.len();
+    let (temp, mut file) = loop {
+        let temp = dest.with_file_name(format!(".simulator-{}-{n}.tmp", std::process::id()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+        {
+            Ok(file) => break (temp, file),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => return Err(e),
+        }
+    };
     temps.0.push(temp.clone());
     file.write_all(bytes)?;
     if let Some(permissions) = permissions {
@@ -721,7 +722,7 @@ fn play_record(app: &mut App<Adapted>, record: &InkRecord) {
         script::play_stroke(app, &points);
     }
     if app.ink_full() {
-        say_err!("warning: the drawing has more points or strokes than the firmware's ink buffer; the rest was dropped");
+        say_err!("warning: the drawing has more points, strokes or ink (INK_LENGTH) than the firmware's ink buffer holds; the rest was dropped");
     }
 }
 
