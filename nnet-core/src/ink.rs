@@ -243,28 +243,37 @@ mod record {
     /// One drawing of the JSON Lines ink format (`docs/ink-format.md`): a JSON object,
     /// whose fields are read by name. (A list of the four values, which serde's derived
     /// reader would also take, is an error, as it is for the web server.)
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-    // the derived reader and writer are `InkRecord::deserialize` and `InkRecord::serialize`;
-    // the traits' below read only an object through them
-    #[serde(remote = "Self")]
+    #[derive(Debug, Clone, PartialEq)]
     pub struct InkRecord {
         /// The digit this drawing shows, when known.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         pub label: Option<u8>,
         /// Drawing surface width in pixels.
-        #[serde(deserialize_with = "number")]
         pub width: f32,
         /// Drawing surface height in pixels.
-        #[serde(deserialize_with = "number")]
         pub height: f32,
         /// Strokes, each a list of `[x, y]` points.
-        #[serde(deserialize_with = "strokes")]
         pub strokes: Vec<Vec<Point>>,
+    }
+
+    /// How serde reads and writes an [`InkRecord`]'s fields; its reader and
+    /// writer (`Fields::deserialize`, `Fields::serialize`) are private, and
+    /// [`InkRecord`]'s traits below go through them, reading only an object.
+    #[derive(Serialize, Deserialize)]
+    #[serde(remote = "InkRecord")]
+    struct Fields {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<u8>,
+        #[serde(deserialize_with = "number")]
+        width: f32,
+        #[serde(deserialize_with = "number")]
+        height: f32,
+        #[serde(deserialize_with = "strokes")]
+        strokes: Vec<Vec<Point>>,
     }
 
     impl Serialize for InkRecord {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            InkRecord::serialize(self, s)
+            Fields::serialize(self, s)
         }
     }
 
@@ -277,7 +286,7 @@ mod record {
                     f.write_str("a drawing, a JSON object {\"width\": ..., \"height\": ..., \"strokes\": ...}")
                 }
                 fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<InkRecord, A::Error> {
-                    InkRecord::deserialize(MapAccessDeserializer::new(map))
+                    Fields::deserialize(MapAccessDeserializer::new(map))
                 }
             }
             d.deserialize_map(Object)
@@ -415,6 +424,10 @@ mod tests {
             e.starts_with("invalid type: sequence, expected a drawing, a JSON object"),
             "{e}"
         );
+        // (also when the reader is called as a function of the type)
+        use serde::Deserialize as _;
+        let mut list = serde_json::Deserializer::from_str("[3, 280, 280, []]");
+        assert!(InkRecord::deserialize(&mut list).is_err());
         let line = r#"{"strokes": [[[10, 10], [200, 200]]], "height": 280, "label": 3, "width": 280, "note": 1}"#;
         let r: InkRecord = serde_json::from_str(line).unwrap();
         assert_eq!((r.label, r.width, r.height), (Some(3), 280.0, 280.0));
