@@ -182,6 +182,7 @@ function parse() {
   if (values['taught-hash'] !== undefined && !values.teach) fail('--taught-hash goes with --teach');
   if (values['forgot-hash'] !== undefined && !values.forget && values['hold-clear'] === undefined) fail('--forgot-hash goes with --forget or --hold-clear');
   if (values['hold-clear'] !== undefined && (values.restored !== undefined || values.teach !== undefined)) fail('--hold-clear goes without --teach and --restored (--forget holds Clear after --restored)');
+  if (values['jumping-touch'] !== undefined && values.restored !== undefined) fail('--jumping-touch goes without --restored (it leaves the drawing full, and --restored draws after it)');
   if (values.forget && values.restored === undefined) fail('--forget goes with --restored (--hold-clear FILE.json holds Clear after the scripts)');
   for (const o of ['screen-hash', 'first-frame-hash', 'taught-hash', 'forgot-hash']) {
     if (values[o] !== undefined && !/^[0-9a-f]{16}$/i.test(values[o])) fail(`--${o} ${values[o]}: not 16 hex digits`);
