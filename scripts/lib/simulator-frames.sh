@@ -15,7 +15,8 @@ simulator_frames() {
         >/dev/null 2>"$dir/stderr"; do
         n=$((n + 1))
     done
-    grep -q "there are $n scripts" "$dir/stderr" || { cat "$dir/stderr" >&2; return 1; }
+    # (the first number past them is refused: clap's "invalid value ... N is not in 0..N")
+    grep -q "$n is not in 0..$n" "$dir/stderr" || { cat "$dir/stderr" >&2; return 1; }
     "$sim" --script "$3" --teach "$4" --raw "$dir/teach.rgb565" --polls "$dir/teach.json" >/dev/null
     simulator_scripts=$n
     echo "simulator ($features): frames and touch polls of $n scripts, and of script $3 corrected to $4"
