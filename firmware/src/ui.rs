@@ -117,7 +117,8 @@ pub const INK_POINTS: usize = 1024;
 /// Stroke capacity of the ink buffer.
 pub const INK_STROKES: usize = 32;
 /// The most ink a drawing holds, in pixels of line length on the screen: 16
-/// times the diagonal of [`DRAW_AREA`], many times what a digit takes, even
+/// lines of 314, a little longer than the diagonal of [`DRAW_AREA`] (313 as the
+/// app measures lines, whole pixels rounded up), many times what a digit takes, even
 /// written over again and again. It bounds the work of a repaint of the
 /// drawing and of the stroke path at its answer: without it, a touch that
 /// jumps across the screen at every poll (a glitching resistive panel) fills

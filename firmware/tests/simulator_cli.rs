@@ -10,12 +10,8 @@ use std::process::Command;
 /// Runs the simulator with `args`, which must fail with exit status `code`; returns its
 /// standard error.
 fn refused_with(code: i32, args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
-        .args(args)
-        .output()
-        .expect("run the simulator");
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+    let (status, err) = failed(args);
+    assert_eq!(status, Some(code), "{args:?}: {err}");
     // a mistake on the command line is said as clap says its own, with where to look
     assert_eq!(
         code == 2,
@@ -23,11 +19,17 @@ fn refused_with(code: i32, args: &[&str]) -> String {
         "{args:?}: {err}"
     );
     assert!(!err.contains("Usage: firmware"), "{args:?}: {err}");
-    refused(args)
+    err
 }
 
 /// Runs the simulator with `args`, which must fail; returns its standard error.
 fn refused(args: &[&str]) -> String {
+    failed(args).1
+}
+
+/// Runs the simulator with `args`, which must fail with a one-line error and no panic;
+/// returns its exit status and standard error.
+fn failed(args: &[&str]) -> (Option<i32>, String) {
     // (a backtrace asked for: an error is still the one line a user reads)
     let o = Command::new(env!("CARGO_BIN_EXE_simulator"))
         .args(args)
@@ -41,7 +43,7 @@ fn refused(args: &[&str]) -> String {
         err.starts_with("error: ") && !err.contains("backtrace"),
         "{args:?}: {err}"
     );
-    err
+    (o.status.code(), err)
 }
 
 /// Runs the simulator with `args`, which must succeed; returns its standard output.

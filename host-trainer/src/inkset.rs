@@ -201,7 +201,9 @@ pub fn run(args: &InksetArgs) -> Result<InksetSummary> {
         Some((eval, train)) => {
             if args.font_folds {
                 for n in 1..=crate::fontset::FONT_FOLDS {
-                    let (fold, _) = crate::fontset::split_fold(train.iter().cloned(), n);
+                    // (only the fold's records are copied)
+                    let (fold, _) = crate::fontset::split_fold(train.iter(), n);
+                    let fold: Vec<InkRecord> = fold.into_iter().cloned().collect();
                     font_folds.push(write_set(&args.out_dir.join(font_fold_file(n)), &fold, 0)?);
                 }
             }

@@ -405,34 +405,24 @@ fn adapt_shows_what_it_costs_on_mnist_and_refuses_a_bad_out_before_working() {
         "it worked first"
     );
 
-    // evaluate's --out-dir naming a file is refused before any work
-    let e = err(&[
-        "evaluate",
-        "--model",
-        "models/mnist-mlp.nnet",
-        "--ink",
-        ink_s,
-        "--out-dir",
-        ink_s,
-    ]);
-    assert_eq!(
-        e.trim_end(),
-        format!("error: {ink_s}: is not a directory; --out-dir names the directory the PNGs go to")
-    );
-    // nor is a device a directory
-    let e = err(&[
-        "evaluate",
-        "--model",
-        "models/mnist-mlp.nnet",
-        "--ink",
-        ink_s,
-        "--out-dir",
-        "/dev/null",
-    ]);
-    assert_eq!(
-        e.trim_end(),
-        "error: /dev/null: is not a directory; --out-dir names the directory the PNGs go to"
-    );
+    // evaluate's --out-dir naming a file, or a device, is refused before any work
+    for out_dir in [ink_s, "/dev/null"] {
+        let e = err(&[
+            "evaluate",
+            "--model",
+            "models/mnist-mlp.nnet",
+            "--ink",
+            ink_s,
+            "--out-dir",
+            out_dir,
+        ]);
+        assert_eq!(
+            e.trim_end(),
+            format!(
+                "error: {out_dir}: is not a directory; --out-dir names the directory the PNGs go to"
+            )
+        );
+    }
 
     // quantize writes next to --model by default, and never over it
     let q = ok(&[

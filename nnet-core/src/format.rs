@@ -72,6 +72,7 @@ pub const ALIGN: usize = 16;
 #[repr(C, align(16))]
 #[derive(Debug)]
 pub struct Aligned<B: ?Sized>(pub B);
+
 /// The largest hidden layer a model file may declare (keeps size arithmetic far from overflow).
 pub const MAX_HIDDEN: u32 = 4096;
 /// The longest a model file can be: the longest header and its padding, the f32 weights of
