@@ -376,10 +376,7 @@ impl<N: Classifier> App<N> {
         let br = DRAW_AREA.top_left + DRAW_AREA.size - Point::new(1, 1);
         let p = p.component_max(DRAW_AREA.top_left).component_min(br);
         // the line to it from the stroke's last point, whole pixels rounded up
-        let d = self.stroke_end.map_or(Point::zero(), |q| p - q);
-        let d2 = (d.x * d.x + d.y * d.y).unsigned_abs();
-        let root = d2.isqrt();
-        let length = root + u32::from(root * root < d2);
+        let length = ui::line_length(self.stroke_end.map_or(Point::zero(), |q| p - q));
         if self.ink_length + length > INK_LENGTH {
             return self.mark_full();
         }
@@ -863,10 +860,10 @@ pub(crate) mod tests {
             .map(|w| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]).ceil())
             .sum();
         assert!(length <= INK_LENGTH as f32 && length == app.ink_length() as f32);
-        // the next line (at most the diagonal, 313 pixels) would not have fitted: the
-        // drawing is full of ink, not of points
+        // the next line (at most the diagonal) would not have fitted: the drawing is
+        // full of ink, not of points
         assert!(
-            length + 313.0 > INK_LENGTH as f32 && points < INK_POINTS / 10,
+            length + ui::DIAGONAL as f32 > INK_LENGTH as f32 && points < INK_POINTS / 10,
             "{points}"
         );
         app.touch(None);

@@ -295,7 +295,7 @@ proptest! {
         }
         // full of points, or of ink: the next line (at most the diagonal) does not fit
         prop_assert!(
-            app.ink().point_count() == INK_POINTS || app.ink_length() + 313 > INK_LENGTH,
+            app.ink().point_count() == INK_POINTS || app.ink_length() + ui::DIAGONAL > INK_LENGTH,
             "{} points, {} of ink", app.ink().point_count(), app.ink_length()
         );
         prop_assert!(app.ink_full());

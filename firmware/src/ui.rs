@@ -117,15 +117,29 @@ pub const INK_POINTS: usize = 1024;
 /// Stroke capacity of the ink buffer.
 pub const INK_STROKES: usize = 32;
 /// The most ink a drawing holds, in pixels of line length on the screen: 16
-/// lines of 314, a little longer than the diagonal of [`DRAW_AREA`] (313 as the
-/// app measures lines, whole pixels rounded up), many times what a digit takes, even
-/// written over again and again. It bounds the work of a repaint of the
-/// drawing and of the stroke path at its answer: without it, a touch that
-/// jumps across the screen at every poll (a glitching resistive panel) fills
-/// the buffer with 1024 screen-wide lines, and repainting them stalled the
-/// emulated Pico until its 6 s watchdog restarted it (`scripts/ci.d/60-pico.sh`
-/// runs that touch).
-pub const INK_LENGTH: u32 = 16 * 314;
+/// lines each a pixel longer than [`DIAGONAL`] (16 x 314 = 5,024), many times
+/// what a digit takes, even written over again and again. It bounds the work
+/// of a repaint of the drawing and of the stroke path at its answer: without
+/// it, a touch that jumps across the screen at every poll (a glitching
+/// resistive panel) fills the buffer with 1024 screen-wide lines, and
+/// repainting them stalled the emulated Pico until its 6 s watchdog restarted
+/// it (`scripts/ci.d/60-pico.sh` runs that touch).
+pub const INK_LENGTH: u32 = 16 * (DIAGONAL + 1);
+
+/// The longest line in [`DRAW_AREA`], corner pixel to corner pixel, as the
+/// app measures lines ([`line_length`]): 313.
+pub const DIAGONAL: u32 = line_length(Point::new(
+    DRAW_AREA.size.width as i32 - 1,
+    DRAW_AREA.size.height as i32 - 1,
+));
+
+/// Length of a line `d` long in x and y, in whole screen pixels rounded up
+/// (the ink budget's measure: [`INK_LENGTH`]).
+pub const fn line_length(d: Point) -> u32 {
+    let d2 = (d.x * d.x + d.y * d.y).unsigned_abs();
+    let root = d2.isqrt();
+    root + (root * root < d2) as u32
+}
 
 /// The ink buffer: strokes in [`DRAW_AREA`]-local pixels.
 pub type Ink = Strokes<INK_POINTS, INK_STROKES>;
@@ -690,6 +704,23 @@ mod tests {
         area.points()
             .filter(|p| fb.pixel(p.x, p.y) == Some(color))
             .count()
+    }
+
+    /// Every line in the drawing area is measured as its exact length rounded up to
+    /// whole pixels, and the diagonal is the longest of them.
+    #[test]
+    fn line_lengths_are_whole_pixels_rounded_up() {
+        let (w, h) = (DRAW_AREA.size.width as i32, DRAW_AREA.size.height as i32);
+        let mut longest = 0;
+        for x in -(w - 1)..w {
+            for y in -(h - 1)..h {
+                let exact = f64::from(x * x + y * y).sqrt().ceil() as u32;
+                let length = line_length(Point::new(x, y));
+                assert_eq!(length, exact, "({x}, {y})");
+                longest = longest.max(length);
+            }
+        }
+        assert_eq!(DIAGONAL, longest);
     }
 
     fn prediction(digit: u8) -> Prediction {
