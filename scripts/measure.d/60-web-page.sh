@@ -19,10 +19,11 @@ echo '`wasm` profile by `web-demo/build.rs`; the files are those `web-demo expor
 echo
 echo '| file | bytes | gzip -9 |'
 echo '| --- | --- | --- |'
-for f in nnet.wasm index.html model.nnet; do
+declare -A what=([nnet.wasm]="static build" [model.nnet]="int8 model"
+    [index.html]="static build: the page, with the two above in it, base64")
+for f in nnet.wasm model.nnet index.html; do
     [[ -s $dir/$f ]] || { echo "error: web-demo export wrote no $f" >&2; exit 1; }
-    printf '| `%s` (%s) | %s | %s |\n' "$f" \
-        "$([[ $f == model.nnet ]] && echo int8 model || echo static build)" \
+    printf '| `%s` (%s) | %s | %s |\n' "$f" "${what[$f]}" \
         "$(size "$dir/$f" | commas)" "$(gz "$dir/$f" | commas)"
 done
 echo

@@ -61,7 +61,7 @@ test("the exported page runs fully in the browser from a plain static file serve
       assert.equal(differ.count, 0, `${differ.count} of ${differ.checked} differ from the core: ${JSON.stringify(differ.out)}`);
       const info = await page.locator("#model-info").textContent();
       assert.match(info, /int8 weights/);
-      assert.match(info, /… \(model\.nnet\)\. Static page without a server\./);
+      assert.match(info, /… \(model\.nnet, in this page\)\. Static page without a server\./);
       const cdp = how === "touch" ? await context.newCDPSession(page) : null;
       for (const [digit, box] of [[7, [0.1, 0.1, 0.9, 0.9]], [0, [0.55, 0.08, 0.93, 0.55]], [1, [0.3, 0.1, 0.7, 0.9]], [3, [0.05, 0.45, 0.4, 0.95]]]) {
         await page.keyboard.press("Escape");
@@ -76,12 +76,17 @@ test("the exported page runs fully in the browser from a plain static file serve
     // it tells what the network sees
     const context = await browser.newContext(DESKTOP);
     const page = await context.newPage();
-    await page.route("**/nnet.wasm", (r) => r.abort());
+    // (the page's own copy of the module damaged: the page holds it, it fetches nothing)
+    await page.route(url + "/", async (r) => {
+      const response = await r.fetch();
+      const body = (await response.text()).replace(/(id="nnet-wasm">)[^<]*/, "$1bm90IHdhc20=");
+      await r.fulfill({ response, body });
+    });
     await page.goto(url + "/");
     await page.waitForFunction(() => document.documentElement.dataset.engine === "none", null, { timeout: 15000 });
     // (the module did not load: said so, not that WebAssembly cannot run in this browser)
     assert.equal(await page.locator("#sees-where").textContent(), "which could not be loaded here (and there is no server)");
-    assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and the network could not be loaded into it: /);
+    assert.match(await page.locator("#teach-status").textContent(), /^Teaching runs in the browser, and the network could not be loaded into it: nnet\.wasm is damaged or not WebAssembly/);
     await context.close();
     // in a browser without WebAssembly at all, the load ends before anything is fetched: the
     // page still says why the network cannot run, in the answer too, without a script error
@@ -107,10 +112,48 @@ test("the exported page runs fully in the browser from a plain static file serve
       await context.close();
     }
     const asked = [...new Set(log)].sort();
-    assert.deepEqual(asked, ["GET /index.html", "GET /model.nnet", "GET /nnet.wasm"],
-      "the page asked the static host for itself, the module and the model, and not for the API");
+    assert.deepEqual(asked, ["GET /index.html"],
+      "the page asked the static host for itself alone (it holds the module and the model), and not for the API");
   } finally {
     server.close();
+  }
+});
+
+test("the exported page opened as a file (file://) runs the network, keeps drawings and learns", async () => {
+  const fileDir = mkdtempSync(path.join(os.tmpdir(), "nnet-file-"));
+  try {
+    // the default (f32) model: the larger page
+    execFileSync(BIN, ["export", fileDir], { encoding: "utf8" });
+    const url = "file://" + fileDir;
+    const context = await browser.newContext(DESKTOP);
+    const page = await context.newPage();
+    const problems = [];
+    watchPage(page, problems, url + "/index.html");
+    await page.goto(url + "/index.html");
+    assert.deepEqual(await waitEngine(page), { engine: "browser", mode: "static" });
+    assert.match(await page.locator("#model-info").textContent(), /f32 weights.*… \(model\.nnet, in this page\)\. Static page without a server\./s);
+    for (const [digit, box] of [[7, [0.1, 0.1, 0.9, 0.9]], [0, [0.55, 0.08, 0.93, 0.55]], [3, [0.05, 0.45, 0.4, 0.95]]]) {
+      await page.keyboard.press("Escape");
+      await drawMouse(page, place(DIGITS[digit], await padRect(page), box), 12);
+      assertRecognised(await waitFinal(page), digit, `page opened as a file, ${digit}`);
+    }
+    // a saved drawing is kept over a reload, and a correction teaches the network in the page
+    await page.getByText("3", { exact: true }).and(page.locator(".labels label")).click();
+    await page.locator("#save").click();
+    await page.getByText(/Saved a 3\. 1 drawing kept/).waitFor();
+    const corrections = () => page.evaluate(() => Number(document.documentElement.dataset.corrections));
+    assert.equal(await corrections(), 0);
+    await page.locator("#teach-5").click();
+    await page.getByText(/^Learned that this drawing is a 5/).waitFor();
+    assert.equal(await corrections(), 1);
+    await page.reload();
+    assert.deepEqual(await waitEngine(page), { engine: "browser", mode: "static" });
+    assert.match(await page.locator("#save-status").textContent(), /1 drawing kept/);
+    assert.equal(await corrections(), 1, "the correction is kept over a reload");
+    assert.deepEqual(problems, [], "no page errors, console errors or requests beyond the page's file");
+    await context.close();
+  } finally {
+    rmSync(fileDir, { recursive: true, force: true });
   }
 });
 

@@ -329,3 +329,30 @@ test("a correction that makes a saved drawing read wrong says so, and Undo takes
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });
+
+test("a second tap on the digit just taught teaches nothing more, also after the pad was resized", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  const corrections = () => page.evaluate(() => Number(document.documentElement.dataset.corrections));
+  await draw(page, SQUARE_SIX, [0.1, 0.25, 0.9, 0.7]);
+  await page.getByRole("button", { name: `It is a ${SIX}` }).click();
+  await page.getByText(new RegExp(`^Learned that this drawing is a ${SIX}`)).waitFor();
+  assert.equal(await corrections(), 1);
+  // a narrower window: the pad shrinks, the drawing is scaled to it and answered again
+  const before = await padRect(page);
+  await page.setViewportSize({ width: 420, height: 900 });
+  await page.waitForFunction((w) => document.getElementById("pad").getBoundingClientRect().width < w, before.width);
+  await waitFinal(page);
+  await page.getByRole("button", { name: `It is a ${SIX}` }).click();
+  await page.getByText(new RegExp(`^Already learned that this drawing is a ${SIX}`)).waitFor();
+  assert.equal(await corrections(), 1, "the same drawing, rescaled, is not taught twice");
+  // a new stroke makes it another drawing: a tap teaches it
+  await page.locator("#pad").scrollIntoViewIfNeeded();
+  const r = await padRect(page);
+  await drawMouse(page, [[[r.x + r.width * 0.5, r.y + r.height * 0.45], [r.x + r.width * 0.55, r.y + r.height * 0.5]]]);
+  await waitFinal(page);
+  await page.getByRole("button", { name: `It is a ${SIX}` }).click();
+  await page.getByText(new RegExp(`^Learned that this drawing is a ${SIX}`)).waitFor();
+  assert.equal(await corrections(), 2);
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});

@@ -609,6 +609,9 @@ test("a server answer that never comes ends in an error after 15 s, and the next
     return r.dataset.state === "error" && !r.hasAttribute("aria-busy");
   });
   assert.match(await page.locator("#detail").textContent(), /^the server did not answer in 15 s/);
+  // the pen is up: the error is the stroke's final word, said to a screen reader as answers are
+  assert.equal(await page.locator("#result").getAttribute("data-final"), "1");
+  assert.match(await page.locator("#announce").textContent(), /^Error: the server did not answer in 15 s/);
   // the answer queued behind it is not asked at once (it would hang as long): the next stroke asks
   await page.waitForTimeout(300);
   assert.equal(held.length, 1, "one request sent for the stroke");

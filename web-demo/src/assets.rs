@@ -2,7 +2,7 @@
 //!
 //! | route | what |
 //! | --- | --- |
-//! | `GET /` | the page itself ([`INDEX_HTML`]), with its `Content-Security-Policy` |
+//! | `GET /`, `GET /index.html` | the page itself ([`INDEX_HTML`]), with its `Content-Security-Policy` |
 //! | `GET /nnet.wasm` | the WebAssembly module (`web-demo/wasm`: `nnet-core` for the browser), built by `build.rs` |
 //! | `GET /api/model/file` | the model file the server answers with, byte for byte |
 //!
@@ -12,7 +12,8 @@
 //! a matching `If-None-Match` is answered `304 Not Modified` without a body.
 //! Clients that accept gzip get the bytes gzip-compressed (compressed once,
 //! on first use). [`export`] writes the page, the module and a model file as
-//! plain files that any static file server can host.
+//! plain files that any static file server can host, or a browser open as a
+//! file (the page holds its own copies of the two).
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -37,6 +38,8 @@ pub const EXPORT_FILES: [&str; 3] = ["index.html", "nnet.wasm", "model.nnet"];
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
+        // (its name in the static build, which a link or a bookmark may carry to the server)
+        .route("/index.html", get(index))
         .route("/nnet.wasm", get(wasm))
         .route("/api/model/file", get(model_file))
 }
@@ -203,17 +206,43 @@ async fn model_file(method: Method, State(st): State<AppState>, headers: HeaderM
 /// that no API is there to probe for.
 pub const STATIC_MARK: &str = r#"<meta name="nnet-host" content="static">"#;
 
+/// Element ids of the static page's own copies of the module and the model file
+/// (base64 in `<script type="application/octet-stream">` blocks, which no
+/// browser runs).
+pub const INLINE_IDS: [&str; 2] = ["nnet-wasm", "nnet-model"];
+
 /// The page as [`export`] writes it: the very page the server serves, with
 /// [`STATIC_MARK`] after `<head>`, so that on a static host it does not ask
 /// for the API (a request every static host answers 404, logged by browsers
-/// as an error).
-pub fn static_index_html() -> String {
-    INDEX_HTML.replacen("<head>", &format!("<head>\n{STATIC_MARK}"), 1)
+/// as an error), and after it the module ([`WASM`]) and the model file
+/// (`model`), base64 in the blocks of [`INLINE_IDS`]: the page runs them
+/// without fetching anything, so it also works opened as a file (`file://`,
+/// where browsers fetch nothing).
+pub fn static_index_html(model: &[u8]) -> String {
+    use base64::Engine;
+    let block = |id: &str, bytes: &[u8]| {
+        format!(
+            r#"<script type="application/octet-stream" id="{id}">{}</script>"#,
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    };
+    let [wasm_id, model_id] = INLINE_IDS;
+    INDEX_HTML.replacen(
+        "<head>",
+        &format!(
+            "<head>\n{STATIC_MARK}\n{}\n{}",
+            block(wasm_id, WASM),
+            block(model_id, model)
+        ),
+        1,
+    )
 }
 
 /// Writes the static build into `dir` (created if missing): `index.html`
-/// ([`static_index_html`]), `nnet.wasm` and `model.nnet`. Served from any
-/// static file server, the page runs everything in the browser. Existing
+/// ([`static_index_html`]: the page with the module and the model in it),
+/// `nnet.wasm` and `model.nnet` (the two as files of their own, for other
+/// tools and for downloads). Served from any static file server, or opened
+/// as a file, the page runs everything in the browser. Existing
 /// files of these names are replaced; nothing else in `dir` is touched.
 ///
 /// All or nothing: the three files are written beside their places first
@@ -245,7 +274,7 @@ pub fn export(dir: &Path, model: &Model) -> std::io::Result<()> {
             ));
         }
     }
-    let page = static_index_html();
+    let page = static_index_html(model.file());
     let contents: [&[u8]; 3] = [page.as_bytes(), WASM, model.file()];
     let pid = std::process::id();
     let parts = EXPORT_FILES.map(|name| dir.join(format!(".{name}.{pid}.part")));

@@ -139,16 +139,21 @@ async fn module_and_model_file_are_served_with_validators() {
         let page = web_demo::api::INDEX_HTML.as_bytes();
         let page_tag = check_file(&state, "/", "text/html; charset=utf-8", page).await;
         assert_ne!(page_tag, wasm_tag);
+        // the page's name in the static build is the page too
+        let html_tag = check_file(&state, "/index.html", "text/html; charset=utf-8", page).await;
+        assert_eq!(html_tag, page_tag);
         // the page may compile WebAssembly, and only that; no other site frames it
-        let page = get(&state, "/", &[]).await;
-        let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
-            .to_str()
-            .unwrap();
-        assert!(
-            csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"),
-            "{csp}"
-        );
-        assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+        for path in ["/", "/index.html"] {
+            let page = get(&state, path, &[]).await;
+            let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap();
+            assert!(
+                csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-eval'"),
+                "{csp}"
+            );
+            assert!(csp.contains("frame-ancestors 'self'"), "{csp}");
+        }
     }
 }
 
@@ -189,13 +194,28 @@ fn export_writes_the_page_module_and_model() {
     succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("int8 weights"));
     let read = |name: &str| std::fs::read(dir.join(name)).unwrap();
-    // the served page with the static mark after <head>, and nothing else changed
+    // the served page with the static mark after <head>, then its own copies of the module
+    // and the model file, and nothing else changed
     let page = String::from_utf8(read("index.html")).unwrap();
-    assert_eq!(page, web_demo::assets::static_index_html());
-    assert_eq!(
-        page.replacen(&format!("\n{}", web_demo::assets::STATIC_MARK), "", 1),
-        web_demo::api::INDEX_HTML
-    );
+    let model_bytes = std::fs::read(&model).unwrap();
+    assert_eq!(page, web_demo::assets::static_index_html(&model_bytes));
+    let mut blocks = Vec::new();
+    let mut rest = page.replacen(&format!("\n{}", web_demo::assets::STATIC_MARK), "", 1);
+    for id in web_demo::assets::INLINE_IDS {
+        let start = format!("\n<script type=\"application/octet-stream\" id=\"{id}\">");
+        let at = rest.find(&start).unwrap();
+        let len = rest[at..].find("</script>").unwrap() + "</script>".len();
+        let text = rest[at + start.len()..at + len - "</script>".len()].to_string();
+        use base64::Engine;
+        blocks.push(
+            base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap(),
+        );
+        rest.replace_range(at..at + len, "");
+    }
+    assert_eq!(rest, web_demo::api::INDEX_HTML);
+    assert_eq!(blocks, [WASM, model_bytes.as_slice()]);
     assert!(page.contains(&format!("<head>\n{}", web_demo::assets::STATIC_MARK)));
     assert_eq!(read("nnet.wasm"), WASM);
     assert_eq!(read("model.nnet"), std::fs::read(&model).unwrap());
@@ -296,7 +316,8 @@ fn export_writes_the_page_module_and_model() {
     assert!(!dir.join("index.html").is_symlink());
     assert_eq!(
         read("index.html"),
-        web_demo::assets::static_index_html().as_bytes()
+        web_demo::assets::static_index_html(web_demo::model::Model::embedded().unwrap().file())
+            .as_bytes()
     );
     // a link to a directory too
     let a_dir = dir.join("a-dir");
