@@ -78,6 +78,12 @@ pub enum Error<E> {
     /// no sample in the FIFO: the controller has stopped converting. Reported
     /// at every poll until a sample comes or the panel reads as released.
     Stalled,
+    /// The touch controller is switched off (TSC_CTRL's enable bit clear): the
+    /// chip has lost [`Stmpe811::init`]'s set-up, as when a discharge through
+    /// the panel or a dip of its supply resets it and not the MCU. It still
+    /// answers on the bus, and would read as untouched for ever; set it up
+    /// again.
+    NotSetUp,
 }
 
 impl<E> From<E> for Error<E> {
@@ -206,9 +212,17 @@ impl<I2C: I2c> Stmpe811<I2C> {
     /// sample in the FIFO yet, the previous sample is repeated (no sample at all
     /// yet: `None`) for fewer than [`LIFT_POLLS`] polls in a row; then the pen
     /// lifts (`None`, the FIFO reset), and from [`STALL_POLLS`] polls on the
-    /// controller has stopped: [`Error::Stalled`].
+    /// controller has stopped: [`Error::Stalled`]. A controller that is no longer
+    /// enabled (reset on its own) is [`Error::NotSetUp`], at every poll until
+    /// [`Stmpe811::init`] again.
     pub fn read(&mut self) -> Result<Option<RawTouch>, Error<I2C::Error>> {
         let ctrl = self.read_reg(reg::TSC_CTRL)?;
+        if ctrl & 0x01 == 0 {
+            // (the pen is not held down by a controller that senses nothing)
+            self.last = None;
+            self.starved = 0;
+            return Err(Error::NotSetUp);
+        }
         if ctrl & 0x80 == 0 {
             let touched = self.last.take().is_some() || self.starved >= STALL_POLLS;
             self.starved = 0;
@@ -295,9 +309,9 @@ mod tests {
         T::write_read(ADDRESS, vec![reg], data)
     }
 
-    #[test]
-    fn init_sequence() {
-        let expectations = [
+    /// The bus transactions of [`Stmpe811::init`].
+    fn init_expectations() -> [T; 16] {
+        [
             r(reg::CHIP_ID, vec![0x08, 0x11]),
             w(reg::SYS_CTRL1, 0x02),
             w(reg::SYS_CTRL1, 0x00),
@@ -314,8 +328,12 @@ mod tests {
             w(reg::TSC_I_DRIVE, 0x01),
             w(reg::TSC_CTRL, 0x01),
             w(reg::INT_STA, 0xFF),
-        ];
-        let mut i2c = Mock::new(&expectations);
+        ]
+    }
+
+    #[test]
+    fn init_sequence() {
+        let mut i2c = Mock::new(&init_expectations());
         let mut dev = Stmpe811::new(i2c.clone(), ADDRESS);
         dev.init(&mut NoopDelay::new()).unwrap();
         i2c.done();
@@ -338,6 +356,34 @@ mod tests {
         let mut i2c = Mock::new(&[r(reg::TSC_CTRL, vec![0]).with_error(ErrorKind::Other)]);
         let mut dev = Stmpe811::new(i2c.clone(), ADDRESS);
         assert_eq!(dev.read(), Err(Error::I2c(ErrorKind::Other)));
+        i2c.done();
+    }
+
+    /// A controller that reset itself (its touch sensing off: TSC_CTRL's enable bit clear)
+    /// is an error at every poll, not a panel that is never touched, and the pen it held
+    /// down is let go; set up again, it reads touches again.
+    #[test]
+    fn a_controller_that_lost_its_set_up_is_an_error() {
+        let mut expectations = vec![
+            r(reg::TSC_CTRL, vec![0x81]),
+            r(reg::FIFO_SIZE, vec![1]),
+            r(reg::TSC_DATA_XYZ, vec![0x12, 0x34, 0x56, 0x78]),
+            w(reg::FIFO_STA, 0x01),
+            w(reg::FIFO_STA, 0x00),
+            // reset on its own: the registers' reset values, touched or not
+            r(reg::TSC_CTRL, vec![0x00]),
+            r(reg::TSC_CTRL, vec![0x90]),
+        ];
+        expectations.extend(init_expectations());
+        expectations.extend([r(reg::TSC_CTRL, vec![0x01])]);
+        let mut i2c = Mock::new(&expectations);
+        let mut dev = Stmpe811::new(i2c.clone(), ADDRESS);
+        assert!(dev.read().unwrap().is_some());
+        assert_eq!(dev.read(), Err(Error::NotSetUp));
+        assert_eq!(dev.read(), Err(Error::NotSetUp));
+        assert!(!dev.lifted_unsampled());
+        dev.init(&mut NoopDelay::new()).unwrap();
+        assert_eq!(dev.read(), Ok(None));
         i2c.done();
     }
 

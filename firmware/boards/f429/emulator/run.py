@@ -28,7 +28,9 @@ binary talks to are small models here, just enough to behave like the board:
   it reads as touched with an empty FIFO until a soft reset (SYS_CTRL1); with
   --linger-at-lift N it reads so for N polls and then as released (a touch
   detect that lingers after a lift; --linger-at-teach N: after the correction's
-  last tap).
+  last tap). With --reset-touch-at-poll N it resets itself at that poll, as a
+  discharge through the panel may make it: its registers take their reset
+  values, and it senses nothing until it is set up again.
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and programming (PG) on the flash image; programming bits that
   are not erased, a write whose width is not the parallelism PSIZE sets,
@@ -307,6 +309,7 @@ class Board:
         self.last_read, self.same_reads = None, 0  # the spin check in mmio
         self.idle_reads, self.idle_since_us = 0, 0.0  # the idle check in mmio
         self.stall_at = None  # --stall-at-lift: the poll from which the STMPE811 stalls
+        self.touch_reset_at = 0  # --reset-touch-at-poll: the STMPE811 resets itself at this poll
         self.linger_at, self.linger_polls = None, 0  # --linger-at-lift: from which poll, how long
         self.rtt_block_at = None  # --rtt-block-at-teach: the poll the RTT channel blocks from
         self.rtt_waits = 0  # looks at the blocked channel's read offset
@@ -676,6 +679,11 @@ class Board:
         raw = self.script[n - 1] if n - 1 < len(self.script) else None
         if n == self.stall_at:
             self.touch.stalled = True
+        if n == self.touch_reset_at:
+            # its own reset (not the firmware's soft reset): the registers' reset values
+            self.touch.regs = dict(Stmpe811.RESET)
+            self.touch.fifo.clear()
+            self.touch.byte = 0
         if n == self.linger_at:
             self.touch.lingering = self.linger_polls
         if n == self.rtt_block_at:
@@ -958,6 +966,9 @@ def main():
                         "switch it off and clock the PLLs from the HSI")
     p.add_argument("--nack-at-poll", type=int, default=0, metavar="POLL",
                    help="the STMPE811 does not acknowledge its address once, at this touch poll (1 = the first)")
+    p.add_argument("--reset-touch-at-poll", type=int, default=0, metavar="POLL",
+                   help="the STMPE811 resets itself at this touch poll (a discharge, a supply dip): its registers "
+                        "take their reset values, its touch sensing off until it is set up again")
     p.add_argument("--max-touch-resets", type=int, metavar="N",
                    help="fail if the STMPE811 was soft-reset more than N times (1: only at start-up)")
     p.add_argument("--feeds", type=int, help="run until the main loop has fed the watchdog this often (instead of the script's polls)")
@@ -1070,6 +1081,7 @@ def main():
     board.stuck_scl = a.stuck_scl
     board.no_hse = a.no_hse
     board.nack_at_poll = a.nack_at_poll
+    board.touch_reset_at = a.reset_touch_at_poll
     board.flash_sr = a.flash_sr & 0x1F3
     if a.flash_stuck_busy and a.flash_busy_ms is not None:
         sys.exit("error: give --flash-stuck-busy or --flash-busy-ms")

@@ -26,8 +26,10 @@
 //!   not send, so one missed byte is not taken for a stuck bus; one that sticks in
 //!   the middle of a transfer leaves the HAL waiting until the watchdog
 //!   restarts the board); a controller that reads as touched but stops
-//!   delivering samples (200 ms) lifts the pen, is an error on screen too,
-//!   and is set up again a second later (it would hold the pen down);
+//!   delivering samples lifts the pen (50 ms), is an error on screen too
+//!   (200 ms), and is set up again a second later (it would hold the pen
+//!   down); one that has reset itself (its touch sensing off) is an error on
+//!   screen and set up again at once;
 //! * an independent watchdog (2 s) restarts the board if the main loop ever
 //!   stops; the next start says so on screen;
 //! * what the board learns from corrections is saved to two 16 KiB flash
@@ -349,6 +351,9 @@ fn describe(fault: &TouchFault, out: &mut impl core::fmt::Write) -> core::fmt::R
         TouchFault::Controller(stmpe811::Error::Stalled) => {
             out.write_str("touch controller stopped sampling")
         }
+        TouchFault::Controller(stmpe811::Error::NotSetUp) => {
+            out.write_str("touch controller reset itself")
+        }
     }?;
     out.write_str(" - retrying")
 }
@@ -644,7 +649,8 @@ fn main() -> ! {
                     }
                     let stuck = matches!(e, stmpe811::Error::I2c(CheckedError::BusStuck(_)));
                     let stalled = e == stmpe811::Error::Stalled;
-                    if stuck || stalled || failures == MAX_READ_FAILURES {
+                    let reset = e == stmpe811::Error::NotSetUp;
+                    if stuck || stalled || reset || failures == MAX_READ_FAILURES {
                         report(&TouchFault::Controller(e), &mut lcd);
                         TouchPort::Down {
                             parts: tear_down(touch),
