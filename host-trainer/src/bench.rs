@@ -271,10 +271,8 @@ pub fn augmentation(
 ) -> Result<AugmentTiming> {
     use crate::augment::{AugmentConfig, Augmenter};
     crate::train::check_sizes(1, threads)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::Trainer(crate::net::TrainerError::Pool(e.to_string())))?;
+    // the threads training augments on: subnormals flushed, as there
+    let pool = crate::net::training_pool(threads).map_err(Error::Trainer)?;
     let t0 = Instant::now();
     let aug = pool.install(|| Augmenter::new(train, AugmentConfig::default(), seed));
     let setup_seconds = t0.elapsed().as_secs_f64();

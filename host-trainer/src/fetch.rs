@@ -155,9 +155,8 @@ fn extract(tgz: &Path, dir: &Path) -> Result<Vec<PathBuf>> {
                 actual,
             });
         }
-        let part = dir.join(format!("{name}.part"));
-        std::fs::write(&part, &data).map_err(|e| Error::io(&part, e))?;
-        std::fs::rename(&part, &target).map_err(|e| Error::io(&target, e))?;
+        // (as every output: whole or not at all, never through a link)
+        crate::write_file(&target, &data)?;
         written.push(target);
     }
     for (n, _) in FILES {

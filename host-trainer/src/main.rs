@@ -336,7 +336,8 @@ enum Cmd {
         /// Directory with the MNIST test IDX files.
         #[arg(long, visible_alias = "data", default_value = "data/mnist")]
         mnist_dir: PathBuf,
-        /// Seed of the simulated hand.
+        /// Seed of the simulated hand. The committed sets are the default seed's: another
+        /// seed's go to another --out-dir.
         #[arg(long, default_value_t = inkset::DEFAULT_SEED)]
         seed: u64,
         /// Leave out the handwriting-fonts set and the training digits of other fonts, which
@@ -585,6 +586,14 @@ fn run() -> Result<()> {
                         "--log-json",
                         &[("the training curve that --out names (<out>.training.png; --no-plot leaves it out)", &curve)],
                     )?;
+                    // nor inside it: the log's directories would leave no place for the curve
+                    train::check_not_input(log, "--log-json", &[("--out", &out)])?;
+                    train::check_output(log, "--log-json", "JSON log")?;
+                    train::check_outputs_apart(&[
+                        ("--out", &out),
+                        ("--out (its training curve, <out>.training.png)", &curve),
+                        ("--log-json", log),
+                    ])?;
                 }
             }
             let r = train::train(&cfg).map_err(with_option)?;
@@ -1061,6 +1070,17 @@ fn run() -> Result<()> {
             let default_dir = out_dir == defaults.out_dir
                 || matches!((out_dir.canonicalize(), defaults.out_dir.canonicalize()),
                             (Ok(a), Ok(b)) if a == b);
+            // the committed sets, and the training digits `train` builds in, are those of the
+            // default seed: another seed's go elsewhere
+            if seed != defaults.seed && default_dir {
+                usage!(
+                    "--seed {seed} would write over the committed test sets in {} (and the \
+                     training digits `train` builds in), which are the default seed's ({}): \
+                     give another --out-dir",
+                    defaults.out_dir.display(),
+                    defaults.seed
+                );
+            }
             if font_folds && default_dir {
                 usage!(
                     "--font-folds writes copies of the training digits, which do not belong \

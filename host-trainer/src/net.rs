@@ -298,12 +298,7 @@ impl Trainer {
         if batch == 0 || threads == 0 || hidden == 0 {
             return Err(TrainerError::Zero);
         }
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .start_handler(|_| flush_denormals())
-            .build()
-            .map_err(|e| TrainerError::Pool(e.to_string()))?
-            .into();
+        let pool = training_pool(threads)?.into();
         let nblocks = threads.min(hidden);
         let adam = matches!(opt, Optimizer::Adam { .. });
         let state = |n: usize, on: bool| if on { vec![0.0f32; n] } else { Vec::new() };
@@ -460,6 +455,16 @@ impl Trainer {
             batches: nb,
         }
     }
+}
+
+/// A pool of `threads` threads that flush subnormal floats to zero ([`flush_denormals`]):
+/// the threads training and its augmentation run on (and `bench`, timing them).
+pub fn training_pool(threads: usize) -> Result<rayon::ThreadPool, TrainerError> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .start_handler(|_| flush_denormals())
+        .build()
+        .map_err(|e| TrainerError::Pool(e.to_string()))
 }
 
 /// Makes the calling thread flush subnormal floats to zero (x86_64: MXCSR
@@ -667,4 +672,25 @@ fn output_layer(
         }
     }
     loss / n as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hint::black_box;
+
+    /// Half the smallest normal float: a subnormal, or zero where subnormals are flushed.
+    fn half_min_positive() -> f32 {
+        black_box(f32::MIN_POSITIVE) * black_box(0.5)
+    }
+
+    /// Every thread of the training pool (training's, augmentation's, and `bench`'s timing
+    /// of them) flushes subnormals to zero; a thread not set up does not.
+    #[test]
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    fn the_training_pool_flushes_subnormals() {
+        let pool = super::training_pool(2).unwrap();
+        assert_eq!(pool.broadcast(|_| half_min_positive()), [0.0, 0.0]);
+        let plain = std::thread::spawn(half_min_positive).join().unwrap();
+        assert!(plain > 0.0, "{plain}");
+    }
 }

@@ -413,11 +413,13 @@ pub struct AdamStep {
 }
 
 impl AdamStep {
-    /// The constants for step `t` (1-based).
+    /// The constants for step `t` (1-based). The powers are `libm`'s, as all of training's
+    /// maths: the same bits on every machine (`f64::powi`'s precision is left to the
+    /// platform).
     pub fn new(lr: f32, b1: f32, b2: f32, eps: f32, t: u64) -> Self {
-        let t = t.min(i32::MAX as u64) as i32;
-        let bc1 = 1.0 - f64::from(b1).powi(t);
-        let bc2 = 1.0 - f64::from(b2).powi(t);
+        let t = t as f64;
+        let bc1 = 1.0 - libm::pow(f64::from(b1), t);
+        let bc2 = 1.0 - libm::pow(f64::from(b2), t);
         AdamStep {
             b1,
             b2,

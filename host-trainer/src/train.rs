@@ -531,6 +531,14 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         let per_digit = cfg.font_digits * train.len() as f32 / f.drawings.len() as f32;
         (per_digit.round() as usize).max(1)
     });
+    let n_drawings: usize = ink.iter().map(|s| s.drawings.len()).sum();
+    check_memory(
+        train.len(),
+        n_drawings * cfg.ink_weight,
+        fonts.as_ref().map_or(0, |f| f.drawings.len() * font_weight),
+        cfg.augment.is_some(),
+        available_memory(),
+    )?;
     let mut drawings = Vec::new();
     let weighted = ink
         .iter()
@@ -538,15 +546,17 @@ pub fn train(cfg: &TrainConfig) -> Result<TrainOutcome> {
         .chain(fonts.iter().map(|f| (f, font_weight)));
     for (set, weight) in weighted {
         for d in &set.drawings {
-            let framed = augment::drawing_frame(&d.strokes).unwrap_or_default();
+            // (their strokes are for augmentation alone)
+            let framed = cfg
+                .augment
+                .map(|_| augment::drawing_frame(&d.strokes).unwrap_or_default());
             for _ in 0..weight {
                 train.images.extend_from_slice(&d.image);
                 train.labels.push(d.label);
-                drawings.push(framed.clone());
+                drawings.extend(framed.clone());
             }
         }
     }
-    let n_drawings: usize = ink.iter().map(|s| s.drawings.len()).sum();
 
     // a batch larger than the training set is one batch of all of it (the same weights):
     // buffers for the images there are, not for the batch asked for
@@ -842,11 +852,70 @@ pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a training set whose images would not fit in the memory this machine has
+/// available (`available`, bytes; `None`: unknown, nothing refused), before any of it is
+/// made: `images` MNIST images, `ink_items` and `font_items` sightings of drawings (each
+/// drawing once per `--ink-weight`, a copy each), each item's 784 floats, and with
+/// `augment` two more (the epoch training and the one made alongside it). Only the ink
+/// weight is the user's to lower: without ink nothing is refused.
+pub fn check_memory(
+    images: usize,
+    ink_items: usize,
+    font_items: usize,
+    augment: bool,
+    available: Option<u64>,
+) -> Result<()> {
+    let per_item = (INPUT * std::mem::size_of::<f32>()) as u64 * if augment { 3 } else { 1 };
+    let need = (images + ink_items + font_items) as u64 * per_item;
+    match available {
+        Some(available) if ink_items > 0 && need > available => Err(Error::Setting {
+            setting: Setting::InkWeight,
+            msg: format!(
+                "makes {} drawing sightings per epoch, beside {images} other training images: \
+                 their images need about {:.1} GiB{}, more than the {:.1} GiB of memory \
+                 available; lower --ink-weight",
+                ink_items,
+                need as f64 / f64::from(1u32 << 30),
+                if augment {
+                    " (with --augment's two epochs of augmented images)"
+                } else {
+                    ""
+                },
+                available as f64 / f64::from(1u32 << 30)
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// The memory this machine has available for a new allocation, in bytes: Linux's
+/// `MemAvailable` (`/proc/meminfo`); `None` where that cannot be read.
+pub fn available_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
 /// Refuses a file output that the directories made for the others turned into a directory
 /// (`--out o/run --log-json o/run/log.json`: the log's check makes `o/run`, where the model
-/// was to go). Called once every output is checked, before the work, which would otherwise
-/// end with a file it cannot write. `outputs` are each output's option and path.
+/// was to go), and two outputs that are the same file (the one written last would take the
+/// other's place without a word). Called once every output is checked, before the work,
+/// which would otherwise end with a file it cannot write. `outputs` are each output's
+/// option and path.
 pub fn check_outputs_apart(outputs: &[(&str, &Path)]) -> Result<()> {
+    for (i, (option, out)) in outputs.iter().enumerate() {
+        if let Some((other_option, other)) = outputs[i + 1..]
+            .iter()
+            .find(|(_, other)| same_file(out, other))
+        {
+            return Err(Error::Config(format!(
+                "{}: {option} and {other_option} ({}) name the same file; give each its own",
+                out.display(),
+                other.display()
+            )));
+        }
+    }
     for (option, out) in outputs {
         if out.is_dir() {
             let inside = outputs
@@ -1003,4 +1072,33 @@ pub fn dataset_name(dir: &Path) -> String {
         .and_then(|s| s.to_str())
         .unwrap_or("idx")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The training set's images are refused when they need more than the memory available,
+    /// and only for ink: MNIST's and the fonts' alone, or an unknown amount, are never.
+    #[test]
+    fn ink_that_would_not_fit_in_memory_is_refused() {
+        let image = (INPUT * 4) as u64;
+        // 10 images and 5 sightings: 15 images, three times over with augmentation
+        assert!(check_memory(10, 5, 0, false, Some(15 * image)).is_ok());
+        let e = check_memory(10, 5, 0, false, Some(15 * image - 1)).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Setting {
+                    setting: Setting::InkWeight,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(check_memory(10, 5, 0, true, Some(45 * image)).is_ok());
+        assert!(check_memory(10, 5, 0, true, Some(45 * image - 1)).is_err());
+        assert!(check_memory(10, 0, 5, true, Some(1)).is_ok());
+        assert!(check_memory(10, 5, 5, true, None).is_ok());
+    }
 }

