@@ -32,6 +32,8 @@ cargo test -q --release -p host-trainer --target $target --test determinism \
     || { cat "$CARGO_TARGET_DIR/ftz-aarch64.log" >&2; echo "error: the flush-to-zero test did not pass" >&2; exit 1; }
 source scripts/lib/host-bins.sh
 host_bins # this machine's build (the dev build trains the bits --release does)
+# (MNIST, when this step runs on its own: a no-op when it is there and valid)
+"$host_trainer" fetch-mnist --dir data/mnist
 
 # the same relative paths in both runs: the command line is part of the model's notes
 args=(train --augment --epochs 2 --limit 3000 --seed 1 --threads 2 --ink ink.jsonl

@@ -57,6 +57,7 @@ py=$venv/bin/python
 # The stack is all of CCM (64 KiB, memory.x); an overflow is a fault on the board (and in the
 # emulator: nothing is mapped below CCM). Every run must leave 8 KiB of it untouched.
 max_stack=$((56 * 1024))
+echo "==> every run's stack at most $max_stack bytes of CCM's $((64 * 1024))"
 
 # run NAME ARGS...: one emulated start of the board; its output is kept in $out/NAME.txt
 # (a run takes seconds; one still going after 10 minutes is stopped: a hang the emulator's own

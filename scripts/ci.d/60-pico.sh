@@ -9,8 +9,9 @@
 #      UF2, draws every scripted digit through its XPT2046 model (the f32 build: two
 #      digits, its inference is slow to emulate) and requires each ST7789 frame to equal
 #      the simulator's pixel for pixel, no fault/panic/hang, and the int8 build's boot to
-#      first frame within 300 ms of emulated time and every inference within 600,000
-#      emulated cycles (the emulator's count is deterministic: a budget, not a timing);
+#      first frame and every inference within their targets (max_boot_ms of emulated time,
+#      max_inference_cycles emulated cycles, below; it prints them; the emulator's count is
+#      deterministic: a budget, not a timing);
 #   4. the log names the embedded model (file, weights, shape, recorded accuracy);
 #      a correction on the board (tap the digit, tap the right key) gives the simulator's
 #      frame and answer and is saved to flash through the bootrom (a W25Q16 model); the
@@ -47,6 +48,12 @@ size_tool=$(llvm_tool llvm-size)
 # The stack runs from the top of SRAM down to the statics; the emulation paints it and fails a
 # run whose stack grows past this (and the build if the statics leave it less room)
 max_stack_kib=64
+# and the int8 build's targets: an answer within this many cycles, the first frame within this
+# long of emulated time
+max_inference_cycles=600000
+max_boot_ms=300
+printf 'targets (int8): one inference <= %s cycles, boot to first frame <= %s ms; every run: the stack <= %s KiB, and the statics leave it that room\n' \
+    "$(printf %d "$max_inference_cycles" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')" "$max_boot_ms" "$max_stack_kib"
 nm_tool=$(llvm_tool llvm-nm)
 
 # stack MODEL: the harness options that measure and limit the stack of firmware-pico-MODEL.elf
@@ -109,7 +116,7 @@ node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/
     --expect-log '^nnet pico: model mnist-mlp-i8\.nnet: int8, 784-300-10, MNIST test [0-9]+\.[0-9]{2}%$' \
     --expect-log '^nothing learned in flash: the model as shipped$' \
     --expect-log '^saved 1 corrections to flash slot 0, in [0-9]+ us$' \
-    --png "$out/pico-emulated.png" --max-boot-ms 300 --max-inference-cycles 600000
+    --png "$out/pico-emulated.png" --max-boot-ms "$max_boot_ms" --max-inference-cycles "$max_inference_cycles"
 echo "==> rp2040js: the int8 UF2 started again on that flash remembers the correction, then forgets it"
 node "$emu/run.mjs" --quiet --uf2 "$out/firmware-pico-int8.uf2" --scripts "$out/int8" $stack_int8 \
     --flash-in "$out/int8/flash-taught.bin" --restored "$out/int8/teach.json" \

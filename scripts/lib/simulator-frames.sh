@@ -14,6 +14,8 @@ simulator_frames() {
     while "$sim" --script "$n" --raw "$dir/script-$n.rgb565" --polls "$dir/script-$n.json" \
         >/dev/null 2>"$dir/stderr"; do
         n=$((n + 1))
+        # (a simulator that refused no number would fill the disk)
+        ((n < 100)) || { echo "error: the simulator took --script 0 to 99: it refuses none" >&2; return 1; }
     done
     # (the first number past them is refused: clap's "invalid value ... N is not in 0..N")
     grep -q "$n is not in 0..$n" "$dir/stderr" || { cat "$dir/stderr" >&2; return 1; }

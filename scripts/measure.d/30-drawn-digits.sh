@@ -15,6 +15,11 @@ cargo build -q --release -p host-trainer
 ht() { "${CARGO_TARGET_DIR:-target}/release/host-trainer" "$@"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# the models come from git history: a shallow clone lacks it
+for c in "$before_commit" "$styles_commit" "$fonts16_commit" "$fonts23_commit"; do
+    git cat-file -e "$c^{commit}" 2>/dev/null ||
+        { echo "error: commit $c is not in this clone (a shallow one?): run \`git fetch --unshallow\`" >&2; exit 1; }
+done
 git show "$before_commit:models/mnist-mlp.nnet" >"$tmp/before.nnet"
 git show "$styles_commit:models/mnist-mlp.nnet" >"$tmp/styles.nnet"
 git show "$fonts16_commit:models/mnist-mlp.nnet" >"$tmp/fonts16.nnet"
@@ -27,9 +32,14 @@ echo 'Every figure is the `accuracy:` line of `host-trainer evaluate --model M S
 echo 'through the core'"'"'s stroke path like a digit drawn on the page or the board. "before" is'
 echo "\`models/mnist-mlp.nnet\` of commit $before_commit (trained on MNIST alone), \"styles\" the one of"
 echo "commit $styles_commit (with handwriting styles and writer variation, without the digits of"
-echo "other handwriting fonts), \"16 fonts\" the one of commit $fonts16_commit (with both, the digits of 16"
-echo "handwriting fonts), \"23 fonts\" the one of commit $fonts23_commit (23 fonts, all from Debian packages),"
-echo '"now" the shipped models (the digits of 60 handwriting fonts, 37 more from npm packages:'
+# how many fonts' digits each trained on: ten drawings per font in its training file
+fonts_of() { echo $(($(git show "$1:host-trainer/data/training-fonts.jsonl" | wc -l) / 10)); }
+fonts16=$(fonts_of "$fonts16_commit")
+fonts23=$(fonts_of "$fonts23_commit")
+fonts_now=$(($(wc -l <host-trainer/data/training-fonts.jsonl) / 10))
+echo "other handwriting fonts), \"16 fonts\" the one of commit $fonts16_commit (with both, the digits of $fonts16"
+echo "handwriting fonts), \"23 fonts\" the one of commit $fonts23_commit ($fonts23 fonts, all from Debian packages),"
+echo "\"now\" the shipped models (the digits of $fonts_now handwriting fonts, $((fonts_now - fonts23)) more from npm packages:"
 echo '[training data](host-trainer/README.md#digits-of-other-writers-fonts---font-digits)).'
 echo 'None of the ink sets is used in training; `styles.jsonl` comes from hand-authored templates'
 echo 'drawn by a hand of its own, independent of the training generator'"'"'s shapes and sampling,'
@@ -44,11 +54,17 @@ row() {
     shift
     echo "| $name (\`$*\`) | $(acc "$tmp/before.nnet" "$@") | $(acc "$tmp/styles.nnet" "$@") | $(acc "$tmp/fonts16.nnet" "$@") | $(acc "$tmp/fonts23.nnet" "$@") | $(acc models/mnist-mlp.nnet "$@") | $(acc models/mnist-mlp-i8.nnet "$@") |"
 }
-row 'MNIST test, 10,000 images' --data data/mnist
-row 'handwriting styles, 840 drawings' --ink tests/data/ink/styles.jsonl
-row 'MNIST test digits as strokes, 1,000 drawings' --ink tests/data/ink/mnist-skeleton.jsonl
-row 'Hershey stroke fonts, 560 drawings' --ink tests/data/ink/hershey.jsonl
-row 'handwriting fonts of 19 real writers, 760 drawings' --ink tests/data/ink/handwriting-fonts.jsonl
+# drawings N: the lines of ink set N, with thousands separated
+drawings() { wc -l <"tests/data/ink/$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+# (each writer's ten digits drawn four times: tests/data/ink/README.md)
+writers=$(($(wc -l <tests/data/ink/handwriting-fonts.jsonl) / 40))
+# (an IDX label file: an 8-byte header, then one byte per image)
+mnist_test=$(($(stat -c %s data/mnist/t10k-labels-idx1-ubyte) - 8))
+row "MNIST test, $(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$mnist_test") images" --data data/mnist
+row "handwriting styles, $(drawings styles.jsonl) drawings" --ink tests/data/ink/styles.jsonl
+row "MNIST test digits as strokes, $(drawings mnist-skeleton.jsonl) drawings" --ink tests/data/ink/mnist-skeleton.jsonl
+row "Hershey stroke fonts, $(drawings hershey.jsonl) drawings" --ink tests/data/ink/hershey.jsonl
+row "handwriting fonts of $writers real writers, $(drawings handwriting-fonts.jsonl) drawings" --ink tests/data/ink/handwriting-fonts.jsonl
 # the real writers' digits as the shipped model sees them: the first drawing of every font and
 # digit (lines 1-190, one row per writer), mistakes captioned in red
 # (run in the scratch directory so the picture's title names the file, not where it is)

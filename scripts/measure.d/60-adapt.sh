@@ -19,7 +19,17 @@ echo '## Learning from corrections (`host-trainer adapt`)'
 echo
 echo "Hershey ink set split by font style: A = styles 0, 2, 4, 6 ($(wc -l <"$tmp/A.jsonl") drawings, adapted on),"
 echo "B = styles 1, 3, 5 ($(wc -l <"$tmp/B.jsonl") drawings, never seen). Default options"
-echo '(`--epochs 2`; `--layers output`: 3 steps of lr 0.02 per drawing; `--layers all`: lr 0.01). Command per row:'
+# the defaults, as `adapt --help` gives them
+help=$("$ht" adapt --help)
+epochs=$(figure "default --epochs in \`host-trainer adapt --help\`" \
+    "$(sed -n '/--epochs <EPOCHS>/,/default:/ s/.*\[default: \([0-9]*\)\].*/\1/p' <<<"$help")")
+steps=$(figure "default --steps in \`host-trainer adapt --help\`" \
+    "$(sed -n '/--steps <STEPS>/,/default:/ s/.*\[default: \([0-9]*\).*/\1/p' <<<"$help")")
+lr_output=$(figure "default --lr of --layers output in \`host-trainer adapt --help\`" \
+    "$(sed -n 's/.*(default: \([0-9.]*\) for --layers output.*/\1/p' <<<"$help")")
+lr_all=$(figure "default --lr of --layers all in \`host-trainer adapt --help\`" \
+    "$(sed -n 's/.*; \([0-9.]*\) for --layers all).*/\1/p' <<<"$help")")
+echo "(\`--epochs $epochs\`; \`--layers output\`: $steps steps of lr $lr_output per drawing; \`--layers all\`: lr $lr_all). Command per row:"
 echo '`host-trainer adapt --model M --ink A.jsonl --out M2 [--layers all]`, then `host-trainer evaluate --model M2 --ink B.jsonl` and `--data data/mnist`.'
 echo
 echo '| model | layers | A before | A after (in memory) | A after (file) | B before | B after | MNIST test before | MNIST test after |'

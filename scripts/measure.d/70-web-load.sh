@@ -9,7 +9,8 @@ cargo build -q --release -p web-demo
 bin=$CARGO_TARGET_DIR/release/web-demo
 # the command the text below names, whatever the caller's environment holds
 export DURATION=10 CONNECTIONS=32 THREADS=1
-f32=$(WEB_DEMO_BIN=$bin MODEL=models/mnist-mlp.nnet scripts/loadtest)
+# (the embedded default: models/mnist-mlp.nnet)
+f32=$(WEB_DEMO_BIN=$bin MODEL= scripts/loadtest)
 i8=$(WEB_DEMO_BIN=$bin MODEL=models/mnist-mlp-i8.nnet scripts/loadtest)
 # row MODEL OUTPUT: one table row per RESULT line
 row() {
@@ -27,7 +28,7 @@ echo
 echo 'Commands: `scripts/loadtest` and `MODEL=models/mnist-mlp-i8.nnet scripts/loadtest`'
 echo '(release build; `wrk -t1 -c32 -d10s --latency` on loopback, on the same cores as the server,'
 echo 'with `web-demo/bench/estimate.lua` (`POST /estimate`, 784 values) and `predict-ink.lua`'
-echo '(`POST /api/predict`, a 91-point ink "7"); the server'"'"'s CPU time per request comes from'
+echo '(`POST /api/predict`, the one-stroke ink of a "7" as the page sends it at pen-up); the server'"'"'s CPU time per request comes from'
 echo '`/proc` and, unlike req/s, does not depend on what else runs).'
 echo
 echo '| model | endpoint | req/s | p50 | p99 | server CPU / request |'

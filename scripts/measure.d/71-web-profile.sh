@@ -6,26 +6,15 @@ source "$(dirname "$0")/../lib/usage.sh"
 usage_no_args "$@"
 set -euo pipefail
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-command -v perf >/dev/null || { echo "web-profile: perf not found (apt-get install linux-perf)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "web-profile: wrk not found (apt-get install wrk)" >&2; exit 1; }
 cargo build -q --release -p web-demo
 bin=$CARGO_TARGET_DIR/release/web-demo
 out=$CARGO_TARGET_DIR/measure/web-profile
 mkdir -p "$out"
 source scripts/lib/web-server.sh
-# perf must be allowed to record here, the kernel too (root, or kernel.perf_event_paranoid
-# <= 1: at 2 a user's perf leaves the kernel out without a word, and the kernel's share would
-# read as nothing): said now
-paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 3)
-if [[ $(id -u) -ne 0 ]] && ((paranoid > 1)); then
-    echo "web-profile: perf cannot record the kernel's part here (kernel.perf_event_paranoid is $paranoid): run as root, or set it to 1 or less" >&2
-    exit 1
-fi
-if ! perf record -q -o "$out/perf-check.data" -- true >"$out/perf-check.txt" 2>&1; then
-    echo "web-profile: perf cannot record here (run as root, or set kernel.perf_event_paranoid to 1 or less):" >&2
-    cat "$out/perf-check.txt" >&2
-    exit 1
-fi
+# perf must be allowed to record here, the kernel too: said now
+source scripts/lib/perf.sh
+perf_ready "$out" 2>&1 | sed 's/^/web-profile: /' >&2
 start_web_demo "$bin"
 
 # categories of the flat profile (perf report --no-children), by symbol
