@@ -486,8 +486,10 @@ impl Store {
     }
 
     /// Erases both slots and reads them back: nothing learned is kept (after
-    /// the user made the network forget). A slot that does not read back
-    /// erased (a flash that ignores erases) is [`SaveError::Verify`].
+    /// the user made the network forget). A slot whose header does not read
+    /// back erased (a flash that ignores erases) is [`SaveError::Verify`];
+    /// the rest of a slot is not read (no record comes back without its
+    /// header, and a save erases the whole slot first).
     ///
     /// The slot of the newest good record is erased last, so a power cut
     /// after any step leaves either what was there before (the newest record,

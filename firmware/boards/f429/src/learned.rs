@@ -12,9 +12,11 @@
 //! starts by clearing the error flags an earlier one left (the HAL never
 //! clears them, so after one error every later operation failed too) and ends
 //! with the interface locked again (after one given up on, once it has ended:
-//! [`Learned::settle`]); a locked-out interface (a wrong unlock
-//! sequence locks it until the next reset) is an error, not a panic, and so
-//! is an interface that stays busy (BSY) for twice the datasheet's longest
+//! [`Learned::settle`]). A wrong unlock sequence (only something else, a
+//! debugger say, could write one) locks the interface until the next reset,
+//! and the keys written to it again are a bus error (RM0090 3.5.1): a hard
+//! fault, and the board restarts, which ends the lock-out, with the banner
+//! that says it restarted. An interface that stays busy (BSY) for twice the datasheet's longest
 //! time (timed with the core's cycle counter, DWT CYCCNT): the board says it
 //! could not save and runs on. An operation given up on is left to run: nothing
 //! writes FLASH_CR until it ends (a write would stall the bus until then), and
@@ -120,8 +122,9 @@ impl Learned {
     }
 
     /// Waits for an operation in progress, unlocks FLASH_CR, switches the data
-    /// cache off and clears the error flags; a locked-out interface is an error,
-    /// and so is one that stays busy. Nothing is written before the interface
+    /// cache off and clears the error flags; an interface the keys leave locked
+    /// is an error (one locked out by a wrong sequence faults at the keys
+    /// instead: the module's doc), and so is one that stays busy. Nothing is written before the interface
     /// is idle: a write to FLASH_CR while BSY is set stalls the bus until BSY
     /// clears (RM0090 3.5.1). After an operation given up on, a look at BSY
     /// decides (the wait was had then).
