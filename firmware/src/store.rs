@@ -149,11 +149,16 @@ pub enum Slot {
 /// Why a slot's contents are not loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Problem {
-    /// Not a record of this layout (another magic, version or length).
+    /// Not a record of this layout: neither its mark (magic and version) nor
+    /// this model's fields, or a whole record with a count of values no record
+    /// of this model has.
     NotARecord,
-    /// A record of another network: other hidden size or model file.
+    /// A whole record (its checksum matches, at the length its own header
+    /// gives) of another network: other hidden size or model file.
     OtherModel,
-    /// The checksum does not match: a save cut short, or damaged flash.
+    /// The checksum does not match: a save cut short, or damaged flash, in the
+    /// values or in the header (a damaged mark, model field or count is damage
+    /// too, not another kind of record).
     Checksum,
     /// The checksum matches but the network refused a value.
     Values(Error),
@@ -528,29 +533,72 @@ impl Store {
         }
         let u16_at = |i: usize| u16::from_le_bytes([h[i], h[i + 1]]);
         let u32_at = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
-        if h[0..4] != MAGIC || u16_at(4) != VERSION {
-            return Slot::Unusable(Problem::NotARecord);
-        }
-        if usize::from(u16_at(6)) != self.hidden || u32_at(8) != self.model {
-            return Slot::Unusable(Problem::OtherModel);
-        }
-        if u32_at(20) as usize != value_count(self.hidden) {
-            return Slot::Unusable(Problem::NotARecord);
-        }
+        let ours = h[0..4] == MAGIC && u16_at(4) == VERSION;
+        let (hidden, model, count) = (usize::from(u16_at(6)), u32_at(8), u32_at(20) as usize);
         let (sequence, corrections) = (u32_at(12), u32_at(16));
-        // the checksum over the header and the values, then the stored one
-        let body = Region::record_len(self.hidden) - 4;
+        let this_model = hidden == self.hidden && model == self.model;
+        // The checksum decides between damage and a record of another kind: a header with
+        // one field damaged reads as damage (a banner on the screen), not as another model's
+        // record or as something that is no record (said in the log alone).
+        let fits = |hidden: usize| Region::record_len(hidden) <= self.region.slot_len as usize;
+        let checksum = |flash: &mut F, chunk: &mut [u8; CHUNK], hidden: usize| {
+            if fits(hidden) {
+                self.checksum_ok(flash, start, chunk, Region::record_len(hidden))
+            } else {
+                Ok(false)
+            }
+        };
+        let verdict = if !ours {
+            // what the other fields say is ours, behind a damaged mark, is our damaged record
+            if this_model && count == value_count(self.hidden) {
+                Problem::Checksum
+            } else {
+                Problem::NotARecord
+            }
+        } else if !this_model {
+            // another model's whole record (by the length its own header gives), or damage
+            match checksum(flash, &mut chunk, hidden) {
+                Ok(true) => Problem::OtherModel,
+                Ok(false) => Problem::Checksum,
+                Err(p) => p,
+            }
+        } else {
+            match checksum(flash, &mut chunk, self.hidden) {
+                Ok(true) if count == value_count(self.hidden) => {
+                    return Slot::Record {
+                        sequence,
+                        corrections,
+                    }
+                }
+                // (whole, and with a count of values no record of this model has)
+                Ok(true) => Problem::NotARecord,
+                Ok(false) => Problem::Checksum,
+                Err(p) => p,
+            }
+        };
+        Slot::Unusable(verdict)
+    }
+
+    /// Whether the record of `len` bytes at `start` (its first `CHUNK` bytes in `chunk`,
+    /// which it reads the rest through) ends with the checksum of the bytes before it.
+    fn checksum_ok<F: ReadNorFlash>(
+        &self,
+        flash: &mut F,
+        start: u32,
+        chunk: &mut [u8; CHUNK],
+        len: usize,
+    ) -> Result<bool, Problem> {
+        let body = len - 4;
         let mut crc = Crc32::new();
         let mut stored = [0u8; 4];
-        let end = body + 4;
         let mut at = 0;
-        while at < end {
+        while at < len {
             if at > 0 {
-                if let Err(e) = flash.read(start + at as u32, &mut chunk) {
-                    return Slot::Unusable(Problem::Read(e.kind()));
-                }
+                flash
+                    .read(start + at as u32, chunk)
+                    .map_err(|e| Problem::Read(e.kind()))?;
             }
-            let data = &chunk[..CHUNK.min(end - at)];
+            let data = &chunk[..CHUNK.min(len - at)];
             let checked = body.saturating_sub(at).min(data.len());
             crc.update(&data[..checked]);
             for (i, &b) in data.iter().enumerate().skip(checked) {
@@ -558,13 +606,7 @@ impl Store {
             }
             at += CHUNK;
         }
-        if crc.finish() != u32::from_le_bytes(stored) {
-            return Slot::Unusable(Problem::Checksum);
-        }
-        Slot::Record {
-            sequence,
-            corrections,
-        }
+        Ok(crc.finish() == u32::from_le_bytes(stored))
     }
 }
 
@@ -1040,28 +1082,40 @@ mod tests {
         let (clean, first, _) = two_saves();
         let slot1 = (REGION.start + REGION.slot_len) as usize;
         let record = Region::record_len(model::HIDDEN);
-        // magic, version, hidden, model, sequence, count, a value, the last value, the checksum
+        // magic, version, hidden, model, sequence, corrections, count, a value, the last
+        // value, the checksum: damage wherever it is, said on the screen (not a record of
+        // another model, nor something that is no record, which are said in the log alone)
         let cases = [
-            (0, Problem::NotARecord),
-            (4, Problem::NotARecord),
-            (6, Problem::OtherModel),
-            (9, Problem::OtherModel),
-            (13, Problem::Checksum),
-            (21, Problem::NotARecord),
-            (HEADER + 1001, Problem::Checksum),
-            (record - 5, Problem::Checksum),
-            (record - 2, Problem::Checksum),
+            0,
+            4,
+            6,
+            9,
+            13,
+            17,
+            21,
+            HEADER + 1001,
+            record - 5,
+            record - 2,
         ];
-        for (at, problem) in cases {
+        for at in cases {
             let mut flash = clean.clone();
             flash.bytes[slot1 + at] ^= 0x10;
             let mut store = open(&mut flash);
-            assert_eq!(store.slots()[1], Slot::Unusable(problem), "byte {at}");
-            // what the board says on its screen: a damaged record, not one of another layout
-            assert_eq!(store.damaged(), problem == Problem::Checksum, "byte {at}");
+            assert_eq!(
+                store.slots()[1],
+                Slot::Unusable(Problem::Checksum),
+                "byte {at}"
+            );
+            assert!(store.damaged(), "byte {at}");
             // the older record is used instead
             assert_restores(&mut store, &mut flash, 0, 1, &first);
         }
+        // what is no record at all (neither our mark nor our model's fields) is no damage
+        let mut flash = clean.clone();
+        flash.bytes[slot1..slot1 + HEADER].fill(0x5a);
+        let store = open(&mut flash);
+        assert_eq!(store.slots()[1], Slot::Unusable(Problem::NotARecord));
+        assert!(!store.damaged());
         // both damaged: nothing is loaded, the network keeps its own layer
         let mut flash = clean.clone();
         flash.bytes[REGION.start as usize + 500] ^= 1;
