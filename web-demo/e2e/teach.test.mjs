@@ -220,28 +220,37 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.equal(await corrections(page), 0, "nothing comes back after a reload");
   // a kept layer larger than any the module holds (damaged storage) is refused with its reason
-  await page.evaluate((k) => localStorage.setItem(k, JSON.stringify({ corrections: 3, layer: "A".repeat(16060) })), key);
+  const aside = key.replace("nnet-adapted-v1:", "nnet-adapted-v1-unreadable:");
+  const tooLarge = JSON.stringify({ corrections: 3, layer: "A".repeat(16060) });
+  await page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, tooLarge]);
   await page.reload();
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.equal(await page.locator("#teach-status").textContent(),
-    "Your saved corrections could not be used (output layer larger than the module's buffer); they are dropped, and the shipped model answers.");
+    "Your saved corrections could not be used (output layer larger than the module's buffer; they are set aside as " +
+    aside + " in this site's storage), and the shipped model answers.");
   assert.equal(await corrections(page), 0);
-  // and removed: the next visit says nothing of them
-  assert.equal(await page.evaluate((k) => localStorage.getItem(k), key), null, "the unusable record is removed");
+  // and set aside, not lost: the next visit says nothing of them
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), key), null, "the unusable record is moved");
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), aside), tooLarge, "the unusable record is kept aside");
   await page.reload();
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.doesNotMatch(await page.locator("#teach-status").textContent(), /could not be used/);
   assert.equal((await draw(page, SQUARE_SIX, fresh)).digit, wrong, "the shipped model answers");
   // so is one whose count of corrections is not a count, and one that is no record
   const damaged = [-1, 0, 2.5, "3", 2 ** 32 + 1].map((n) => [JSON.stringify({ corrections: n, layer: "AAAA" }), "its count of corrections is damaged"]);
+  let n = 1;
   for (const [value, why] of [...damaged, ["garbage[", "it is not a record of corrections"], ["7", "it is not a record of corrections"]]) {
     await page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, value]);
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
+    // each beside the ones set aside before
+    const where = aside + "-" + ++n;
     assert.equal(await page.locator("#teach-status").textContent(),
-      "Your saved corrections could not be used (" + why + "); they are dropped, and the shipped model answers.", value);
+      "Your saved corrections could not be used (" + why + "; they are set aside as " + where +
+      " in this site's storage), and the shipped model answers.", value);
     assert.equal(await corrections(page), 0);
     assert.equal(await page.evaluate((k) => localStorage.getItem(k), key), null, value);
+    assert.equal(await page.evaluate((k) => localStorage.getItem(k), where), value, value);
   }
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();

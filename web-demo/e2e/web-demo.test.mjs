@@ -871,3 +871,36 @@ test("the cards keep their places when the first answer appears, and Tab follows
     await context.close();
   }
 });
+
+test("a change of the screen's pixel ratio under a pad of the same size gives the canvas the new ratio's pixels, by the next stroke at the latest", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  const before = await waitFinal(page);
+  const ink = await page.evaluate(() => JSON.stringify(window.nnetDemo.lastInk()));
+  const canvas = () => page.evaluate(() => {
+    const pad = document.getElementById("pad");
+    return { width: pad.width, css: pad.getBoundingClientRect().width, dpr: window.devicePixelRatio };
+  });
+  const at1 = await canvas();
+  assert.equal(at1.width, Math.round(at1.css));
+  // the window moved to a screen of twice the pixel ratio, at the same size in CSS pixels
+  const cdp = await cdpOf(page);
+  await cdp.send("Emulation.setDeviceMetricsOverride", {
+    width: DESKTOP.viewport.width, height: DESKTOP.viewport.height, deviceScaleFactor: 2, mobile: false,
+  });
+  await page.waitForFunction(() => window.devicePixelRatio === 2);
+  // (an emulated change of ratio fires no media query's change: the next stroke finds it)
+  const rect = await padRect(page);
+  await drawMouse(page, [[[rect.x + rect.width * 0.5, rect.y + rect.height * 0.45], [rect.x + rect.width * 0.55, rect.y + rect.height * 0.5]]]);
+  await waitFinal(page);
+  const at2 = await canvas();
+  assert.equal(at2.css, at1.css, "the pad kept its size");
+  assert.equal(at2.width, Math.round(at2.css * 2), "the canvas has the new ratio's pixels");
+  // the drawing is what it was, a stroke more: only the canvas's pixels changed
+  const after = JSON.parse(await page.evaluate(() => JSON.stringify(window.nnetDemo.lastInk())));
+  assert.deepEqual(after.strokes.slice(0, -1), JSON.parse(ink).strokes);
+  assert.equal(after.strokes.length, JSON.parse(ink).strokes.length + 1);
+  assert.equal(before.state, "result");
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
