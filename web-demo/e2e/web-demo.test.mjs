@@ -904,3 +904,62 @@ test("a change of the screen's pixel ratio under a pad of the same size gives th
   assert.deepEqual(problems, [], "no page errors, console errors or external requests");
   await context.close();
 });
+
+test("a pen put down while a touch draws takes the pad and the touch's stroke goes (a resting hand); a pen that hovers has lifted", async () => {
+  const { context, page, problems } = await openPage(browser, { ...DESKTOP, hasTouch: true }, base);
+  const cdp = await cdpOf(page);
+  const rect = await padRect(page);
+  const at = (fx, fy) => [rect.x + rect.width * fx, rect.y + rect.height * fy];
+  const pen = (type, [x, y], buttons) => cdp.send("Input.dispatchMouseEvent",
+    { type, x, y, button: type === "mouseMoved" && !buttons ? "none" : "left", buttons, clickCount: 1, pointerType: "pen" });
+  const touch = (type, points) => cdp.send("Input.dispatchTouchEvent", { type, touchPoints: points.map(([x, y]) => ({ x, y, id: 7 })) });
+  // the hand comes down first, at the pad's lower right, and moves a little
+  await touch("touchStart", [at(0.92, 0.9)]);
+  await touch("touchMove", [at(0.88, 0.86)]);
+  await touch("touchMove", [at(0.85, 0.84)]);
+  // then the pen draws a 7, the hand still resting
+  const seven = place(DIGITS[7], rect, [0.1, 0.1, 0.9, 0.9]).map((s) => densify(s, 12));
+  for (const s of seven) {
+    await pen("mousePressed", s[0], 1);
+    for (const p of s.slice(1)) await pen("mouseMoved", p, 1);
+    await pen("mouseReleased", s[s.length - 1], 0);
+  }
+  await touch("touchMove", [at(0.8, 0.8)]);
+  await touch("touchEnd", []);
+  assertRecognised(await waitFinal(page), 7, "a pen's 7 beside a resting hand");
+  const ink = await page.evaluate(() => window.nnetDemo.lastInk());
+  assert.equal(ink.strokes.length, seven.length, "the pen's strokes alone");
+  // a pen whose lift the page did not hear (it hovers, no button): the stroke ends, answered
+  await page.keyboard.press("Escape");
+  const line = densify(place(DIGITS[1], rect, [0.3, 0.1, 0.7, 0.9])[0], 12);
+  await pen("mousePressed", line[0], 1);
+  for (const p of line.slice(1)) await pen("mouseMoved", p, 1);
+  await pen("mouseMoved", at(0.95, 0.5), 0);
+  assertRecognised(await waitFinal(page), 1, "a pen's 1, its lift unheard");
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
+
+test("the same words said twice in a row still change what a screen reader hears (Clears, an answer said again)", async () => {
+  const { context, page, problems } = await openPage(browser, DESKTOP, base);
+  const said = () => page.locator("#announce").textContent();
+  const texts = [];
+  for (let i = 0; i < 3; i++) {
+    await page.keyboard.press("Escape");
+    texts.push(await said());
+  }
+  assert.deepEqual(texts.map((t) => t.trim()), Array(3).fill("Cleared. Draw a digit."));
+  assert.notEqual(texts[1], texts[0]);
+  assert.notEqual(texts[2], texts[1]);
+  // an answer said again as it was (the drawing answered once more, at a new size)
+  await drawMouse(page, place(DIGITS[7], await padRect(page), [0.1, 0.1, 0.9, 0.9]));
+  await waitFinal(page);
+  const first = await said();
+  assert.match(first, /^The network thinks it is a 7, \d+\.\d percent sure\.$/);
+  await page.setViewportSize({ width: 1000, height: 900 });
+  await page.waitForFunction((t) => document.getElementById("announce").textContent !== t, first);
+  const again = await said();
+  assert.equal(again.trim(), first.trim());
+  assert.deepEqual(problems, [], "no page errors, console errors or external requests");
+  await context.close();
+});
