@@ -181,10 +181,12 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   // what another tab keeps that cannot be used: this tab keeps its own corrections, and keeps them
   await other.evaluate((k) => localStorage.setItem(k, "garbage["), key);
   await page.getByText(/^Another tab kept corrections/).waitFor();
+  const asideKey = key.replace("nnet-adapted-v1:", "nnet-adapted-v1-unreadable:");
   assert.equal(await page.locator("#teach-status").textContent(),
-    `Another tab kept corrections that cannot be used (it is not a record of corrections); this tab's ${taught + 1} corrections are kept instead.`);
+    `Another tab kept corrections that cannot be used (it is not a record of corrections; they are set aside as ${asideKey} in this site's storage); this tab's ${taught + 1} corrections are kept instead.`);
   assert.equal(await corrections(page), taught + 1);
   assert.equal(await page.evaluate((k) => JSON.parse(localStorage.getItem(k)).corrections, key), taught + 1);
+  assert.equal(await page.evaluate((k) => localStorage.getItem(k), asideKey), "garbage[", "set aside, not written over");
   // another tab clears the site's storage (every key at once): this tab takes that too, and
   // takes the corrections again when that tab puts them back
   const snapshot = await page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
@@ -220,7 +222,9 @@ test("corrections teach the page a handwriting style; kept over a reload, downlo
   await page.waitForFunction(() => document.documentElement.dataset.corrections !== undefined);
   assert.equal(await corrections(page), 0, "nothing comes back after a reload");
   // a kept layer larger than any the module holds (damaged storage) is refused with its reason
-  const aside = key.replace("nnet-adapted-v1:", "nnet-adapted-v1-unreadable:");
+  // (the record another tab's set aside above, out of the way: this one takes its name)
+  await page.evaluate((k) => localStorage.removeItem(k), asideKey);
+  const aside = asideKey;
   const tooLarge = JSON.stringify({ corrections: 3, layer: "A".repeat(16060) });
   await page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, tooLarge]);
   await page.reload();

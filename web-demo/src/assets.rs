@@ -214,7 +214,8 @@ pub const INLINE_IDS: [&str; 2] = ["nnet-wasm", "nnet-model"];
 /// The page as [`export`] writes it: the very page the server serves, with
 /// [`STATIC_MARK`] after `<head>`, so that on a static host it does not ask
 /// for the API (a request every static host answers 404, logged by browsers
-/// as an error), and after it the module ([`WASM`]) and the model file
+/// as an error), and before `</head>` (after the charset, which browsers look
+/// for in the first 1024 bytes) the module ([`WASM`]) and the model file
 /// (`model`), base64 in the blocks of [`INLINE_IDS`]: the page runs them
 /// without fetching anything, so it also works opened as a file (`file://`,
 /// where browsers fetch nothing).
@@ -227,15 +228,17 @@ pub fn static_index_html(model: &[u8]) -> String {
         )
     };
     let [wasm_id, model_id] = INLINE_IDS;
-    INDEX_HTML.replacen(
-        "<head>",
-        &format!(
-            "<head>\n{STATIC_MARK}\n{}\n{}",
-            block(wasm_id, WASM),
-            block(model_id, model)
-        ),
-        1,
-    )
+    INDEX_HTML
+        .replacen("<head>", &format!("<head>\n{STATIC_MARK}"), 1)
+        .replacen(
+            "</head>",
+            &format!(
+                "{}\n{}\n</head>",
+                block(wasm_id, WASM),
+                block(model_id, model)
+            ),
+            1,
+        )
 }
 
 /// Writes the static build into `dir` (created if missing): `index.html`

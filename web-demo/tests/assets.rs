@@ -202,10 +202,13 @@ fn export_writes_the_page_module_and_model() {
     let mut blocks = Vec::new();
     let mut rest = page.replacen(&format!("\n{}", web_demo::assets::STATIC_MARK), "", 1);
     for id in web_demo::assets::INLINE_IDS {
-        let start = format!("\n<script type=\"application/octet-stream\" id=\"{id}\">");
+        let start = format!("<script type=\"application/octet-stream\" id=\"{id}\">");
         let at = rest.find(&start).unwrap();
-        let len = rest[at..].find("</script>").unwrap() + "</script>".len();
-        let text = rest[at + start.len()..at + len - "</script>".len()].to_string();
+        // in the head, after the charset, which browsers look for in the first 1024 bytes
+        assert!(at > rest.find("<meta charset=\"utf-8\">").unwrap());
+        assert!(at < rest.find("</head>").unwrap());
+        let len = rest[at..].find("</script>\n").unwrap() + "</script>\n".len();
+        let text = rest[at + start.len()..at + len - "</script>\n".len()].to_string();
         use base64::Engine;
         blocks.push(
             base64::engine::general_purpose::STANDARD
