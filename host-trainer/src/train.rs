@@ -852,12 +852,14 @@ pub fn check_output(out: &Path, option: &str, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a training set whose images would not fit in the memory this machine has
-/// available (`available`, bytes; `None`: unknown, nothing refused), before any of it is
-/// made: `images` MNIST images, `ink_items` and `font_items` sightings of drawings (each
-/// drawing once per `--ink-weight`, a copy each), each item's 784 floats, and with
-/// `augment` two more (the epoch training and the one made alongside it). Only the ink
-/// weight is the user's to lower: without ink nothing is refused.
+/// Refuses drawings whose images would not fit in the memory this machine has
+/// available (`available`, bytes; `None`: unknown, nothing refused), before any of them
+/// is made, when fewer sightings would fit: `images` training images already in memory
+/// (MNIST's), `ink_items` and `font_items` sightings of drawings to add (each drawing once
+/// per `--ink-weight`, a copy each), each item 784 floats, and with `augment` two more
+/// per item of the whole set (the epoch training and the one made alongside it). Only the
+/// ink weight is the user's to lower: a run that would not fit without the ink either is
+/// not refused here.
 pub fn check_memory(
     images: usize,
     ink_items: usize,
@@ -865,25 +867,35 @@ pub fn check_memory(
     augment: bool,
     available: Option<u64>,
 ) -> Result<()> {
-    let per_item = (INPUT * std::mem::size_of::<f32>()) as u64 * if augment { 3 } else { 1 };
-    let need = (images + ink_items + font_items) as u64 * per_item;
+    let image = (INPUT * std::mem::size_of::<f32>()) as u64;
+    // what is still to be allocated, for `ink` sightings
+    let need = |ink: usize| {
+        let added = (ink + font_items) as u64 * image;
+        let augmented = if augment {
+            2 * (images + ink + font_items) as u64 * image
+        } else {
+            0
+        };
+        added + augmented
+    };
     match available {
-        Some(available) if ink_items > 0 && need > available => Err(Error::Setting {
-            setting: Setting::InkWeight,
-            msg: format!(
-                "makes {} drawing sightings per epoch, beside {images} other training images: \
-                 their images need about {:.1} GiB{}, more than the {:.1} GiB of memory \
-                 available; lower --ink-weight",
-                ink_items,
-                need as f64 / f64::from(1u32 << 30),
-                if augment {
-                    " (with --augment's two epochs of augmented images)"
-                } else {
-                    ""
-                },
-                available as f64 / f64::from(1u32 << 30)
-            ),
-        }),
+        Some(available) if need(ink_items) > available && need(0) <= available => {
+            Err(Error::Setting {
+                setting: Setting::InkWeight,
+                msg: format!(
+                    "makes {ink_items} drawing sightings per epoch, beside {images} other \
+                     training images: the images still to be made need about {:.1} GiB{}, \
+                     more than the {:.1} GiB of memory available; lower --ink-weight",
+                    need(ink_items) as f64 / f64::from(1u32 << 30),
+                    if augment {
+                        " (with --augment's two epochs of augmented images)"
+                    } else {
+                        ""
+                    },
+                    available as f64 / f64::from(1u32 << 30)
+                ),
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -1078,14 +1090,15 @@ pub fn dataset_name(dir: &Path) -> String {
 mod tests {
     use super::*;
 
-    /// The training set's images are refused when they need more than the memory available,
-    /// and only for ink: MNIST's and the fonts' alone, or an unknown amount, are never.
+    /// Drawings are refused when the images still to be made for them need more than the
+    /// memory available and fewer would fit; MNIST's and the fonts' alone, a run that would
+    /// not fit without the ink either, or an unknown amount, never are.
     #[test]
     fn ink_that_would_not_fit_in_memory_is_refused() {
         let image = (INPUT * 4) as u64;
-        // 10 images and 5 sightings: 15 images, three times over with augmentation
-        assert!(check_memory(10, 5, 0, false, Some(15 * image)).is_ok());
-        let e = check_memory(10, 5, 0, false, Some(15 * image - 1)).unwrap_err();
+        // 5 sightings to add to 10 images: 5 images, and 2 x 15 more with augmentation
+        assert!(check_memory(10, 5, 0, false, Some(5 * image)).is_ok());
+        let e = check_memory(10, 5, 0, false, Some(5 * image - 1)).unwrap_err();
         assert!(
             matches!(
                 e,
@@ -1096,8 +1109,11 @@ mod tests {
             ),
             "{e}"
         );
-        assert!(check_memory(10, 5, 0, true, Some(45 * image)).is_ok());
-        assert!(check_memory(10, 5, 0, true, Some(45 * image - 1)).is_err());
+        assert!(check_memory(10, 5, 0, true, Some(35 * image)).is_ok());
+        assert!(check_memory(10, 5, 0, true, Some(35 * image - 1)).is_err());
+        // without the ink it would need 20 images: with less, lowering the weight cannot help
+        assert!(check_memory(10, 5, 0, true, Some(20 * image)).is_err());
+        assert!(check_memory(10, 5, 0, true, Some(20 * image - 1)).is_ok());
         assert!(check_memory(10, 0, 5, true, Some(1)).is_ok());
         assert!(check_memory(10, 5, 5, true, None).is_ok());
     }
