@@ -9,7 +9,7 @@
 #                          (its epoch lines): the training images `--val-split` held out
 #   validation_sets CMD DIR
 #                          writes other draws of the Hershey and style sets into DIR
-#                          (`CMD make-inkset --seed $VALIDATION_SEED --no-fonts`): with the
+#                          (`CMD make-inkset --seed $VALIDATION_SEED --no-fonts --out-dir DIR`): with the
 #                          held-out training images, the validation split that defaults are
 #                          chosen on, apart from the committed test sets (seed 2026)
 #   mean_by                reads rows of "key value..." (values NN.NN%) and prints, per key in

@@ -30,4 +30,17 @@ check() {
 check "without rustup" "error: rustup is missing"
 stub rustup 'exit 0'
 check "with Node.js 18" "error: Node.js v18.19.0 is too old"
-echo "scripts/setup stops first without rustup, and with a Node.js too old"
+# without node, Debian's nodejs is asked for its version (an `apt-get update` as root, and
+# `apt-cache policy`), and nothing is installed
+rm "$stubs/node"
+stub id 'echo 0'
+stub apt-get "echo \"apt-get \$*\" >>'$stubs/updates'; [[ \" \$* \" == *' update '* ]]"
+stub apt-cache 'printf "nodejs:\n  Installed: (none)\n  Candidate: 18.19.0+dfsg-6~deb12u2\n"'
+for tool in sed dpkg; do ln -s "$(command -v "$tool")" "$stubs/$tool"; done
+check "without Node.js, Debian offering 18" "error: Node.js is missing, and this machine's Debian offers nodejs 18.19.0+dfsg-6~deb12u2"
+if [[ $(cat "$stubs/updates") != *"update -qq" ]] || (($(wc -l <"$stubs/updates") != 1)); then
+    echo "error: scripts/setup without Node.js ran apt-get other than one update:" >&2
+    cat "$stubs/updates" >&2
+    exit 1
+fi
+echo "scripts/setup stops first without rustup, with a Node.js too old, and without one where Debian's is too old"

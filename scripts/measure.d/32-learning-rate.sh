@@ -50,7 +50,7 @@ held=$(figure "the held-out count in a train log" "$held")
 echo "A rate is to be read off the validation split: MNIST validation is the $held training images"
 echo '`train` holds out (`--val-split`, a random choice per seed, never trained on; its last'
 echo 'epoch'"'"'s `val accuracy`); the ink validation sets are other draws of the Hershey and style sets'
-echo "(\`host-trainer make-inkset --seed $VALIDATION_SEED --no-fonts\`: the same glyphs and templates, the same"
+echo "(\`host-trainer make-inkset --seed $VALIDATION_SEED --no-fonts --out-dir VAL\`: the same glyphs and templates, the same"
 echo 'hands, other sizes, positions, jitter and sampling), close kin of those test sets: they keep a'
 echo 'choice off the test drawings, not off their glyphs and templates. The test sets are shown'
 echo 'beside it. The default was picked before the validation split existed, on MNIST'"'"'s test set;'
