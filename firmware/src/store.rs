@@ -549,9 +549,15 @@ impl Store {
             }
         };
         let verdict = if !ours {
-            // what the other fields say is ours, behind a damaged mark, is our damaged record
+            // what the other fields say is ours behind another mark: our record with its mark
+            // damaged (its checksum, which covers the mark, fails), or a whole record of
+            // another layout version
             if this_model && count == value_count(self.hidden) {
-                Problem::Checksum
+                match checksum(flash, &mut chunk, self.hidden) {
+                    Ok(true) => Problem::NotARecord,
+                    Ok(false) => Problem::Checksum,
+                    Err(p) => p,
+                }
             } else {
                 Problem::NotARecord
             }

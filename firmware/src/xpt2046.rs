@@ -140,13 +140,17 @@ impl<SPI: SpiDevice> Xpt2046<SPI> {
         Ok(Self::decode(&f, self.config))
     }
 
-    /// Decodes the bytes read back during [`Xpt2046::frame`].
+    /// Decodes the bytes read back during [`Xpt2046::frame`]. A reading at either
+    /// rail (0 or 4095: a Z1 or a position a touch never gives, what a data line held
+    /// low or high, or left floating, reads) is no touch: not a hard press in a corner.
     pub fn decode(f: &[u8; FRAME_LEN], config: Config) -> Option<RawTouch> {
         let conv = |i: usize| result(f[3 * i + 1], f[3 * i + 2]);
+        let railed = |v: u16| v == 0 || v == 4095;
         let pressure_at = |i: usize| (conv(i) + 4095).saturating_sub(conv(i + 1));
         // pressed before the positions and still after them
         let pressure = pressure_at(0).min(pressure_at(2 + 2 * SAMPLES));
-        if pressure < config.pressure_threshold {
+        if pressure < config.pressure_threshold || railed(conv(0)) || railed(conv(2 + 2 * SAMPLES))
+        {
             return None;
         }
         let mut xs = [0u16; SAMPLES];
@@ -155,11 +159,11 @@ impl<SPI: SpiDevice> Xpt2046<SPI> {
             xs[k] = conv(2 + k);
             ys[k] = conv(2 + SAMPLES + k);
         }
-        Some(RawTouch {
-            x: median(&mut xs),
-            y: median(&mut ys),
-            pressure,
-        })
+        let (x, y) = (median(&mut xs), median(&mut ys));
+        if railed(x) || railed(y) {
+            return None;
+        }
+        Some(RawTouch { x, y, pressure })
     }
 }
 
@@ -175,14 +179,17 @@ impl RawTouch {
     }
 }
 
-/// Waveshare Pico-ResTouch-LCD-2.8 in portrait (240x320), from the factors of
-/// Waveshare's demo code (`x = 0.066626 * raw_x - 20`, `y = 0.089779 * raw_y - 34`):
-/// raw X 300..3902 across the width, raw Y 379..3943 down the height.
+/// Waveshare Pico-ResTouch-LCD-2.8 in portrait (240x320) as this firmware drives the
+/// ST7789 (MADCTL's MX and MY clear: Waveshare's "L2R_U2D" scan), from the factors of
+/// Waveshare's demo code for that scan (`x = 240 - (0.066626 * raw_x - 20)`,
+/// `y = 320 - (0.089779 * raw_y - 34)`; the mirrored scan, MX and MY set, drops the
+/// `240 -` and `320 -`): raw X 3902..300 across the width, raw Y 3943..379 down the
+/// height, both falling.
 pub const RESTOUCH_28: Calibration = Calibration {
-    x0: 300,
-    x1: 3902,
-    y0: 379,
-    y1: 3943,
+    x0: 3902,
+    x1: 300,
+    y0: 3943,
+    y1: 379,
     width: 240,
     height: 320,
 };
@@ -260,8 +267,35 @@ mod tests {
         v[0] = 300;
         v[1] = 4000;
         assert_eq!(poll(&v), None);
-        // garbage (all ones) is a hard press at (4095, 4095): still in range
-        assert_eq!(poll(&[4095; 15]).map(|r| (r.x, r.y)), Some((4095, 4095)));
+    }
+
+    /// What a data line held low or high (or left floating) reads, every bit 0 or every bit
+    /// 1, looks like a hard press (Z1 + 4095 - Z2 = 4095) in a corner: it is no touch, nor is
+    /// a press whose position reads at a rail.
+    #[test]
+    fn readings_at_the_rails_are_no_touch() {
+        assert_eq!(poll(&[0; 15]), None);
+        assert_eq!(poll(&[4095; 15]), None);
+        let pressed = [
+            600, 3500, 1500, 2000, 2003, 1999, 2001, 900, 1100, 1102, 1098, 1101, 600, 3500, 0,
+        ];
+        assert!(poll(&pressed).is_some());
+        // one sample of five at a rail: the median drops it
+        let mut one = pressed;
+        one[3] = 0;
+        assert!(poll(&one).is_some());
+        // every position sample of an axis at a rail, or a Z1 at one: no touch
+        let (xs, ys) = (2..2 + SAMPLES, 2 + SAMPLES..2 + 2 * SAMPLES);
+        for (samples, v) in [(xs.clone(), 0), (xs, 4095), (ys.clone(), 0), (ys, 4095)] {
+            let mut railed = pressed;
+            railed[samples].fill(v);
+            assert_eq!(poll(&railed), None, "{v}");
+        }
+        for (i, v) in [(0, 0), (0, 4095), (12, 0), (12, 4095)] {
+            let mut railed = pressed;
+            railed[i] = v;
+            assert_eq!(poll(&railed), None, "Z1 {i}: {v}");
+        }
     }
 
     /// A pen that lifts during the poll: the positions converted after it lifted are no
@@ -310,19 +344,30 @@ mod tests {
             y,
             pressure: 1000,
         };
-        assert_eq!(raw(0, 0).to_screen(&c), Point::new(0, 0));
-        assert_eq!(raw(4095, 4095).to_screen(&c), Point::new(239, 319));
+        // (the raw readings fall across the screen, left to right and top to bottom)
+        assert_eq!(raw(4095, 4095).to_screen(&c), Point::new(0, 0));
+        assert_eq!(raw(0, 0).to_screen(&c), Point::new(239, 319));
+        // Waveshare's factors, at a few points of the screen
+        for (sx, sy) in [(20.0, 30.0), (120.0, 160.0), (220.0, 300.0)] {
+            let rx = (240.0 - sx + 20.0) / 0.066626;
+            let ry = (320.0 - sy + 34.0) / 0.089779;
+            let p = raw(rx as u16, ry as u16).to_screen(&c);
+            assert!(
+                (p.x - sx as i32).abs() <= 1 && (p.y - sy as i32).abs() <= 1,
+                "{p:?}"
+            );
+        }
         // the centre of every pixel's raw interval maps back to that pixel, also
         // 4.5 raw units off (the emulator's panel model: noise and rounding)
         for x in 0..240 {
             for e in [-4.5, 0.0, 4.5] {
-                let r = 300.0 + (x as f64 + 0.5) * 3602.0 / 240.0 + e;
+                let r = 3902.0 - (x as f64 + 0.5) * 3602.0 / 240.0 + e;
                 assert_eq!(raw(r.round() as u16, 2000).to_screen(&c).x, x);
             }
         }
         for y in 0..320 {
             for e in [-4.4, 0.0, 4.4] {
-                let r = 379.0 + (y as f64 + 0.5) * 3564.0 / 320.0 + e;
+                let r = 3943.0 - (y as f64 + 0.5) * 3564.0 / 320.0 + e;
                 assert_eq!(raw(2000, r.round() as u16).to_screen(&c).y, y);
             }
         }

@@ -20,7 +20,8 @@
 #   4. the f32 build with a crystal that never starts: it runs on the HSI, the drawing as above;
 #      with the touch bus stuck: an error on screen and the main loop running on,
 #      and once the bus is released the touch works again; a touch controller that resets
-#      itself is set up again and the drawing after it works; a touch controller that stops
+#      itself is set up again and the drawing after it works (held in reset, it is tried again
+#      once a second); a touch controller that stops
 #      converting while touched lets the pen lift and is set up again, one whose touch detect lingers
 #      after a lift lets the pen lift within 30 ms; with the flash interface stuck busy,
 #      a correction and a forget each give up before the watchdog fires, write no FLASH_CR after
@@ -158,9 +159,13 @@ run f32-touch-nack "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" -
     --max-touch-resets 1 --expect-frame "$out/f32/script-1.rgb565"
 # the touch controller resets itself before the drawing (a discharge through the panel): its touch
 # sensing off, it would read as untouched for ever; the firmware sees it switched off, says so and
-# sets it up again (a second soft reset), and the drawing is the simulator's
-run f32-touch-reset "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --reset-touch-at-poll 2 \
-    --max-touch-resets 2 --expect-frame "$out/f32/script-1.rgb565"
+# sets it up again at once (a second soft reset), and the drawing is the simulator's; held in
+# reset for 2.5 s (a supply that stays low), the set-ups meanwhile are lost, and the firmware
+# tries again once a second, not at every other poll, until one holds
+run f32-touch-reset "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --idle 120 \
+    --reset-touch-at-poll 110 --max-touch-resets 2 --expect-frame "$out/f32/script-1.rgb565"
+run f32-touch-held-in-reset "$out/firmware-f429-f32.elf" --sim "$out/f32/script-1.json" --idle 120 \
+    --reset-touch-at-poll 110 --reset-touch-for-ms 2500 --max-touch-resets 6 --expect-frame "$out/f32/script-1.rgb565"
 # the touch controller stops converting as the pen lifts (touched, no sample): the firmware lifts
 # the pen, says so, and sets the controller up again a second later (the run fails if it never
 # does); the screen is then the simulator's frame (a driver that held the pen down gives no answer)

@@ -30,7 +30,8 @@ binary talks to are small models here, just enough to behave like the board:
   detect that lingers after a lift; --linger-at-teach N: after the correction's
   last tap). With --reset-touch-at-poll N it resets itself at that poll, as a
   discharge through the panel may make it: its registers take their reset
-  values, and it senses nothing until it is set up again.
+  values, and it senses nothing until it is set up again (with
+  --reset-touch-for-ms MS it is held in reset that long: set-ups meanwhile are lost).
 * FLASH: the KEYR unlock sequence, LOCK, sector erase (SER/SNB/STRT, bank 2
   numbering) and programming (PG) on the flash image; programming bits that
   are not erased, a write whose width is not the parallelism PSIZE sets,
@@ -211,8 +212,20 @@ class Stmpe811:
         self.stalled = False  # touched, and no sample, until a soft reset
         self.lingering = 0  # polls that still read as touched, with no sample, after a lift
         self.resets = 0  # soft resets (the start-up's, and each set-up again)
+        self.held_until = -1.0  # emulated time (us) until which it is held in reset (its supply low)
+        self.now = lambda: 0.0  # the board's emulated time (us)
+
+    def hold(self):
+        """Held in reset (--reset-touch-for-ms): the registers at their reset values, writes lost."""
+        if self.now() < self.held_until:
+            self.regs = dict(self.RESET)
+            self.fifo.clear()
+            self.byte = 0
+            return True
+        return False
 
     def read(self):
+        self.hold()
         r = self.ptr
         if r == 0x40:  # TSC_CTRL: bit 7 while touched; one read per main-loop poll
             self.polls += 1
@@ -242,6 +255,9 @@ class Stmpe811:
 
     def write(self, value):
         r = self.ptr
+        if self.hold():
+            self.ptr = (self.ptr + 1) & 0xFF
+            return
         if r == 0x4B and value & 1:  # FIFO_STA: reset
             self.fifo.clear()
             self.byte = 0
@@ -277,6 +293,8 @@ class Board:
         self.i2c = {"state": "idle", "sb": False, "addr": False, "read": False, "first": True, "stop": False}
         self.touch = Stmpe811()
         self.touch.on_poll = self.on_poll
+        self.touch.now = lambda: self.now_us
+        self.touch_reset_ms = 0.0  # --reset-touch-for-ms
         self.script = touch_script
         self.spi_cmd = None
         self.spi_rx = 0
@@ -680,10 +698,12 @@ class Board:
         if n == self.stall_at:
             self.touch.stalled = True
         if n == self.touch_reset_at:
-            # its own reset (not the firmware's soft reset): the registers' reset values
+            # its own reset (not the firmware's soft reset): the registers' reset values, and
+            # with --reset-touch-for-ms held there for a while
             self.touch.regs = dict(Stmpe811.RESET)
             self.touch.fifo.clear()
             self.touch.byte = 0
+            self.touch.held_until = self.now_us + self.touch_reset_ms * 1000
         if n == self.linger_at:
             self.touch.lingering = self.linger_polls
         if n == self.rtt_block_at:
@@ -969,6 +989,10 @@ def main():
     p.add_argument("--reset-touch-at-poll", type=int, default=0, metavar="POLL",
                    help="the STMPE811 resets itself at this touch poll (a discharge, a supply dip): its registers "
                         "take their reset values, its touch sensing off until it is set up again")
+    p.add_argument("--reset-touch-for-ms", type=float, default=0, metavar="MS",
+                   help="with --reset-touch-at-poll: it is held in reset that long (emulated time: a supply "
+                        "that stays low), every register at its reset value and every write lost; it answers "
+                        "on the bus meanwhile")
     p.add_argument("--max-touch-resets", type=int, metavar="N",
                    help="fail if the STMPE811 was soft-reset more than N times (1: only at start-up)")
     p.add_argument("--feeds", type=int, help="run until the main loop has fed the watchdog this often (instead of the script's polls)")
@@ -1082,6 +1106,9 @@ def main():
     board.no_hse = a.no_hse
     board.nack_at_poll = a.nack_at_poll
     board.touch_reset_at = a.reset_touch_at_poll
+    if a.reset_touch_for_ms and not a.reset_touch_at_poll:
+        sys.exit("error: --reset-touch-for-ms needs --reset-touch-at-poll")
+    board.touch_reset_ms = a.reset_touch_for_ms
     board.flash_sr = a.flash_sr & 0x1F3
     if a.flash_stuck_busy and a.flash_busy_ms is not None:
         sys.exit("error: give --flash-stuck-busy or --flash-busy-ms")

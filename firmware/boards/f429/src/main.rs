@@ -29,7 +29,8 @@
 //!   delivering samples lifts the pen (50 ms), is an error on screen too
 //!   (200 ms), and is set up again a second later (it would hold the pen
 //!   down); one that has reset itself (its touch sensing off) is an error on
-//!   screen and set up again at once;
+//!   screen and set up again at once, or a second later when it reset again
+//!   within a second of its set-up (a supply that stays low);
 //! * an independent watchdog (2 s) restarts the board if the main loop ever
 //!   stops; the next start says so on screen;
 //! * what the board learns from corrections is saved to two 16 KiB flash
@@ -397,8 +398,16 @@ fn tear_down(touch: Touch) -> BusParts {
 
 /// The touch controller's state in the main loop.
 enum TouchPort {
-    Up { touch: Touch, failures: u8 },
-    Down { parts: BusParts, since: u32 },
+    /// `age`: polls since the controller was set up (counted up to [`RETRY_POLLS`]).
+    Up {
+        touch: Touch,
+        failures: u8,
+        age: u32,
+    },
+    Down {
+        parts: BusParts,
+        since: u32,
+    },
 }
 
 /// Shows `fault` in a banner over the drawing area and logs it.
@@ -611,7 +620,11 @@ fn main() -> ! {
     let mut port = match bring_up(parts, &mut rcc, &mut delay) {
         Ok(touch) => {
             defmt::info!("touch controller ready");
-            TouchPort::Up { touch, failures: 0 }
+            TouchPort::Up {
+                touch,
+                failures: 0,
+                age: 0,
+            }
         }
         Err((fault, parts)) => {
             report(&fault, &mut lcd);
@@ -633,12 +646,17 @@ fn main() -> ! {
             TouchPort::Up {
                 mut touch,
                 failures,
+                age,
             } => match touch.read() {
                 Ok(raw) => {
                     sample = raw.map(|r| detection.revision.touch_to_screen(r));
                     // touched with no sample for a while: the pen lifts, as after a failed read
                     lost = touch.lifted_unsampled();
-                    TouchPort::Up { touch, failures: 0 }
+                    TouchPort::Up {
+                        touch,
+                        failures: 0,
+                        age: (age + 1).min(RETRY_POLLS),
+                    }
                 }
                 Err(e) => {
                     // a failed read counts as "not touched": the filter lifts the pen cleanly
@@ -652,14 +670,21 @@ fn main() -> ! {
                     let reset = e == stmpe811::Error::NotSetUp;
                     if stuck || stalled || reset || failures == MAX_READ_FAILURES {
                         report(&TouchFault::Controller(e), &mut lcd);
+                        // a stalled controller (200 ms without a sample already), and one that
+                        // reset itself again within a retry period of its set-up (one that will
+                        // not stay set up), is set up again after a retry period, so its banner
+                        // stays that long; the others at the next poll
+                        let wait = stalled || (reset && age < RETRY_POLLS);
                         TouchPort::Down {
                             parts: tear_down(touch),
-                            // a stalled controller (200 ms without a sample already) is set
-                            // up again after a retry period, so its banner stays that long
-                            since: if stalled { 0 } else { RETRY_POLLS },
+                            since: if wait { 0 } else { RETRY_POLLS },
                         }
                     } else {
-                        TouchPort::Up { touch, failures }
+                        TouchPort::Up {
+                            touch,
+                            failures,
+                            age: (age + 1).min(RETRY_POLLS),
+                        }
                     }
                 }
             },
@@ -670,7 +695,11 @@ fn main() -> ! {
                         // the banner goes: repaint everything
                         app.invalidate();
                         repaint = true;
-                        TouchPort::Up { touch, failures: 0 }
+                        TouchPort::Up {
+                            touch,
+                            failures: 0,
+                            age: 0,
+                        }
                     }
                     Err((fault, parts)) => {
                         report(&fault, &mut lcd);

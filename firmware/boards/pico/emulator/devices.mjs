@@ -14,7 +14,7 @@ const MS = 1e6; // nanoseconds
  * DISPOFF/DISPON, CASET/RASET, RAMWR (with RAMWR continuing the window),
  * MADCTL (MY/MX/MV address order; BGR swaps red and blue on the glass) and
  * COLMOD (16 bit/pixel only).
- * Checks the datasheet's waits: 5 ms after a reset before any command, 120 ms
+ * Checks the datasheet's times: a reset pulse of 10 us at least, 5 ms after a reset before any command, 120 ms
  * after a reset before SLPOUT, 5 ms after SLPOUT before the next command.
  */
 export class St7789 {
@@ -49,12 +49,16 @@ export class St7789 {
     if (this.errors.length < 20) this.errors.push(`ST7789: ${msg}`);
   }
 
-  /** The RESX line (active low). */
+  /** The RESX line (active low): a pulse of 10 us at least resets (the datasheet: 5 to 10 us
+   * may or may not). */
   setReset(high) {
     if (!high) {
+      if (!this.inReset) this.lowAt = this.now();
       this.inReset = true;
     } else if (this.inReset) {
       this.inReset = false;
+      const us = (this.now() - this.lowAt) / (MS / 1000);
+      if (us < 10) this.error(`reset pulse of ${us.toFixed(2)} us (datasheet: at least 10 us)`);
       this.hardReset();
       this.log.push('reset');
     }

@@ -114,9 +114,11 @@ const WATCHDOG_MARK = 0x6ab73121;
 // (firmware::notice::PANIC_MARK)
 const PANIC_MARK = 0x70616e63;
 const PIN = { LCD_DC: 8, LCD_CS: 9, LCD_BL: 13, LCD_RST: 15, TP_CS: 16, TP_IRQ: 17, SD_CS: 22, LED: 25 };
-// The 2.8" panel's raw XPT2046 readings at the screen edges (Waveshare's
-// factors: x = 0.066626 raw_x - 20, y = 0.089779 raw_y - 34).
-const PANEL = { x0: 300, x1: 3902, y0: 379, y1: 3943 };
+// The 2.8" panel's raw XPT2046 readings at the screen edges, the display driven as the
+// firmware drives it (MADCTL's MX and MY clear: Waveshare's "L2R_U2D" scan), from the
+// factors of Waveshare's demo for that scan: x = 240 - (0.066626 raw_x - 20),
+// y = 320 - (0.089779 raw_y - 34); both fall across the screen.
+const PANEL = { x0: 3902, x1: 300, y0: 3943, y1: 379 };
 const LCD_MAX_HZ = 62.5e6;
 const TOUCH_MAX_HZ = 2.5e6;
 

@@ -227,6 +227,9 @@ struct St7789;
 impl Model for St7789 {
     type ColorFormat = Rgb565;
     const FRAMEBUFFER_SIZE: (u16, u16) = (240, 320);
+    /// The reset pulse, in µs: the datasheet's 10 at least, with a timer whose first tick
+    /// may come at once (mipidsi's 10 can end after 9)
+    const RESET_DURATION: u32 = 20;
 
     fn init<DELAY, DI>(
         &mut self,
