@@ -1116,6 +1116,16 @@ mod tests {
             // the older record is used instead
             assert_restores(&mut store, &mut flash, 0, 1, &first);
         }
+        // a whole record of another layout version (its checksum matches) is no damage either
+        let mut flash = clean.clone();
+        flash.bytes[slot1 + 4] = flash.bytes[slot1 + 4].wrapping_add(1);
+        let mut crc = Crc32::new();
+        crc.update(&flash.bytes[slot1..slot1 + record - 4]);
+        flash.bytes[slot1 + record - 4..slot1 + record]
+            .copy_from_slice(&crc.finish().to_le_bytes());
+        let store = open(&mut flash);
+        assert_eq!(store.slots()[1], Slot::Unusable(Problem::NotARecord));
+        assert!(!store.damaged());
         // what is no record at all (neither our mark nor our model's fields) is no damage
         let mut flash = clean.clone();
         flash.bytes[slot1..slot1 + HEADER].fill(0x5a);
