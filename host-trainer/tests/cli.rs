@@ -1655,55 +1655,42 @@ fn outputs_are_checked_in_every_command_before_the_work() {
         assert_eq!(std::fs::read(&labels).unwrap(), before);
     }
 
-    // an output that another's directory would take the place of: refused before the work
-    let o = run(&[
-        "train",
-        "--data",
-        data,
-        "--hidden",
-        "8",
-        "--epochs",
-        "1",
-        "--quiet",
-        "--out",
-        &at("run"),
-        "--log-json",
-        &at("run/log.json"),
-    ]);
-    let e = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        !o.status.success()
-            && e.contains(
-                "--out names a file to write, but another output needs it as a directory"
-            )
-            && e.contains("--log-json"),
-        "{e}"
-    );
-    assert!(o.stdout.is_empty(), "it trained first");
-    assert!(!d.join("run").exists(), "the log's directory is left");
-    // nor the training curve's place, which --out names (<out>.training.png)
-    let o = run(&[
-        "train",
-        "--data",
-        data,
-        "--hidden",
-        "8",
-        "--epochs",
-        "1",
-        "--quiet",
-        "--out",
-        &at("m.nnet"),
-        "--log-json",
-        &at("m.training.png/log.json"),
-    ]);
-    let e = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        !o.status.success()
-            && e.contains("m.training.png: --out (its training curve, <out>.training.png) names a file to write, but another output needs it as a directory"),
-        "{e}"
-    );
-    assert!(o.stdout.is_empty(), "it trained first");
-    assert!(!d.join("m.nnet").exists() && !d.join("m.training.png").exists());
+    // an output that another's directory would take the place of: refused before the work,
+    // --out's model (the log's check makes `run`) or its training curve (<out>.training.png)
+    for (out, log, says, made) in [
+        (
+            "run",
+            "run/log.json",
+            "run: --out names a file to write, but another output needs it as a directory (--log-json",
+            "run",
+        ),
+        (
+            "m.nnet",
+            "m.training.png/log.json",
+            "m.training.png: --out (its training curve, <out>.training.png) names a file to write, \
+             but another output needs it as a directory",
+            "m.training.png",
+        ),
+    ] {
+        let o = run(&[
+            "train",
+            "--data",
+            data,
+            "--hidden",
+            "8",
+            "--epochs",
+            "1",
+            "--quiet",
+            "--out",
+            &at(out),
+            "--log-json",
+            &at(log),
+        ]);
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && e.contains(says), "{e}");
+        assert!(o.stdout.is_empty(), "it trained first");
+        assert!(!d.join(out).exists() && !d.join(made).exists(), "{out}: left behind");
+    }
 
     // adapt without MNIST says the accuracy is not measured
     let o = adapt(&at("adapted.nnet"), &at("no-such-data"));
