@@ -43,6 +43,7 @@ mkdir -p "$out"
 elf=$CARGO_TARGET_DIR/thumbv6m-none-eabi/release/firmware-pico
 emu=firmware/boards/pico/emulator
 source scripts/lib/elf-size.sh
+source scripts/lib/commas.sh
 size_tool=$(llvm_tool llvm-size)
 
 # The stack runs from the top of SRAM down to the statics; the emulation paints it and fails a
@@ -53,7 +54,7 @@ max_stack_kib=64
 max_inference_cycles=600000
 max_boot_ms=300
 printf 'targets (int8): one inference <= %s cycles, boot to first frame <= %s ms; every run: the stack <= %s KiB, and the statics leave it that room\n' \
-    "$(printf %d "$max_inference_cycles" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')" "$max_boot_ms" "$max_stack_kib"
+    "$(commas <<<"$max_inference_cycles")" "$max_boot_ms" "$max_stack_kib"
 nm_tool=$(llvm_tool llvm-nm)
 
 # stack MODEL: the harness options that measure and limit the stack of firmware-pico-MODEL.elf

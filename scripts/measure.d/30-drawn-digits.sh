@@ -55,12 +55,13 @@ row() {
     echo "| $name (\`$*\`) | $(acc "$tmp/before.nnet" "$@") | $(acc "$tmp/styles.nnet" "$@") | $(acc "$tmp/fonts16.nnet" "$@") | $(acc "$tmp/fonts23.nnet" "$@") | $(acc models/mnist-mlp.nnet "$@") | $(acc models/mnist-mlp-i8.nnet "$@") |"
 }
 # drawings N: the lines of ink set N, with thousands separated
-drawings() { wc -l <"tests/data/ink/$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+source scripts/lib/commas.sh
+drawings() { wc -l <"tests/data/ink/$1" | commas; }
 # (each writer's ten digits drawn four times: tests/data/ink/README.md)
 writers=$(($(wc -l <tests/data/ink/handwriting-fonts.jsonl) / 40))
 # (an IDX label file: an 8-byte header, then one byte per image)
 mnist_test=$(($(stat -c %s data/mnist/t10k-labels-idx1-ubyte) - 8))
-row "MNIST test, $(sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$mnist_test") images" --data data/mnist
+row "MNIST test, $(commas <<<"$mnist_test") images" --data data/mnist
 row "handwriting styles, $(drawings styles.jsonl) drawings" --ink tests/data/ink/styles.jsonl
 row "MNIST test digits as strokes, $(drawings mnist-skeleton.jsonl) drawings" --ink tests/data/ink/mnist-skeleton.jsonl
 row "Hershey stroke fonts, $(drawings hershey.jsonl) drawings" --ink tests/data/ink/hershey.jsonl

@@ -19,8 +19,8 @@ echo 'before the start and its lowest written byte found after the run). Deepest
 limit= ccm=
 read -r limit ccm < <(sed -n "s/^==> every run's stack at most \([0-9]*\) bytes of CCM's \([0-9]*\)$/\1 \2/p" "$tmp/log.txt") || true
 [[ -n ${ccm:-} ]] || { echo "error: scripts/ci.d/35-f429-emulated.sh printed no stack limit" >&2; exit 1; }
-commas() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
-echo "run, bytes of the $(commas "$ccm"); CI fails a run above $(commas "$limit") ($((limit / 1024)) KiB)."
+source scripts/lib/commas.sh
+echo "run, bytes of the $(commas <<<"$ccm"); CI fails a run above $(commas <<<"$limit") ($((limit / 1024)) KiB)."
 echo
 echo '| run | f32 build | int8 build |'
 echo '| --- | --- | --- |'

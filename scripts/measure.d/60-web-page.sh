@@ -10,7 +10,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$bin" export "$dir" --model models/mnist-mlp-i8.nnet >/dev/null
 size() { stat -c %s "$1"; }
-commas() { sed ":a;s/\B[0-9]\{3\}\>/,&/;ta"; }
+source scripts/lib/commas.sh
 gz() { gzip -9c "$1" | wc -c; }
 echo '## Web page: WebAssembly module and page weight'
 echo
