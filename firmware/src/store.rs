@@ -537,52 +537,37 @@ impl Store {
         let (hidden, model, count) = (usize::from(u16_at(6)), u32_at(8), u32_at(20) as usize);
         let (sequence, corrections) = (u32_at(12), u32_at(16));
         let this_model = hidden == self.hidden && model == self.model;
-        // The checksum decides between damage and a record of another kind: a header with
+        let our_count = count == value_count(self.hidden);
+        // what bears neither our mark nor this model's fields is no record: nothing to check
+        if !(ours || (this_model && our_count)) {
+            return Slot::Unusable(Problem::NotARecord);
+        }
+        // The checksum decides between damage and a record of another kind, at the length
+        // the record's own header gives (this model's, behind another mark): a header with
         // one field damaged reads as damage (a banner on the screen), not as another model's
         // record or as something that is no record (said in the log alone).
-        let fits = |hidden: usize| Region::record_len(hidden) <= self.region.slot_len as usize;
-        let checksum = |flash: &mut F, chunk: &mut [u8; CHUNK], hidden: usize| {
-            if fits(hidden) {
-                self.checksum_ok(flash, start, chunk, Region::record_len(hidden))
-            } else {
-                Ok(false)
-            }
-        };
-        let verdict = if !ours {
-            // what the other fields say is ours behind another mark: our record with its mark
-            // damaged (its checksum, which covers the mark, fails), or a whole record of
-            // another layout version
-            if this_model && count == value_count(self.hidden) {
-                match checksum(flash, &mut chunk, self.hidden) {
-                    Ok(true) => Problem::NotARecord,
-                    Ok(false) => Problem::Checksum,
-                    Err(p) => p,
-                }
-            } else {
-                Problem::NotARecord
-            }
-        } else if !this_model {
-            // another model's whole record (by the length its own header gives), or damage
-            match checksum(flash, &mut chunk, hidden) {
-                Ok(true) => Problem::OtherModel,
-                Ok(false) => Problem::Checksum,
-                Err(p) => p,
+        let len = Region::record_len(hidden);
+        let whole = if len <= self.region.slot_len as usize {
+            match self.checksum_ok(flash, start, &mut chunk, len) {
+                Ok(whole) => whole,
+                Err(p) => return Slot::Unusable(p),
             }
         } else {
-            match checksum(flash, &mut chunk, self.hidden) {
-                Ok(true) if count == value_count(self.hidden) => {
-                    return Slot::Record {
-                        sequence,
-                        corrections,
-                    }
-                }
-                // (whole, and with a count of values no record of this model has)
-                Ok(true) => Problem::NotARecord,
-                Ok(false) => Problem::Checksum,
-                Err(p) => p,
-            }
+            false
         };
-        Slot::Unusable(verdict)
+        Slot::Unusable(match (whole, ours, this_model, our_count) {
+            (false, ..) => Problem::Checksum,
+            (true, true, true, true) => {
+                return Slot::Record {
+                    sequence,
+                    corrections,
+                }
+            }
+            (true, true, false, _) => Problem::OtherModel,
+            // a whole record of another layout version, or with a count of values no record
+            // of this model has
+            (true, ..) => Problem::NotARecord,
+        })
     }
 
     /// Whether the record of `len` bytes at `start` (its first `CHUNK` bytes in `chunk`,
